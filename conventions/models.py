@@ -1,0 +1,588 @@
+"""Parties, posts and conventions: who signs, what is funded, for how long."""
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from conventions import rules
+from conventions.validators import validate_siret
+
+
+class OrganisationQuerySet(models.QuerySet):
+    def for_organisation(self, organisation):
+        return self.filter(organisation=organisation)
+
+
+# --------------------------------------------------------------------------- parties
+
+
+class PartyKind(models.TextChoices):
+    ETAT = "etat", "État"
+    POLICE = "police", "Police nationale"
+    GENDARMERIE = "gendarmerie", "Gendarmerie nationale"
+    DEPARTEMENT = "departement", "Département"
+    EPCI = "epci", "EPCI"
+    COMMUNE = "commune", "Commune"
+    CCAS_CIAS = "ccas_cias", "CCAS / CIAS"
+    ASSOCIATION = "association", "Association"
+    PARQUET = "parquet", "Parquet"
+    OTHER = "autre", "Autre"
+
+
+class Party(models.Model):
+    """A body that signs, funds, employs or directs an ISCG post."""
+
+    organisation = models.ForeignKey(
+        "iscg.Organisation", verbose_name="organisation", on_delete=models.PROTECT, related_name="parties"
+    )
+    slug = models.SlugField(
+        "identifiant",
+        max_length=80,
+        help_text="Identifiant court utilisé dans les plans de financement (ex. etat_62).",
+    )
+    kind = models.CharField("nature", max_length=20, choices=PartyKind.choices)
+    name = models.CharField("dénomination officielle", max_length=255)
+    short_name = models.CharField("nom court", max_length=120, blank=True)
+    siret = models.CharField(
+        "SIRET", max_length=14, blank=True, validators=[validate_siret], help_text="14 chiffres."
+    )
+    address = models.TextField("adresse", blank=True)
+    notes = models.TextField("remarques", blank=True)
+    history = HistoricalRecords()
+
+    objects = OrganisationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "partie"
+        verbose_name_plural = "parties"
+        ordering = ["organisation", "kind", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "slug"],
+                name="party_unique_slug_per_organisation",
+                violation_error_message="Cet identifiant de partie existe déjà dans l'organisation.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.short_name or self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("conventions:party_detail", args=[self.pk])
+
+    def current_representative(self, on: date | None = None):
+        on = on or date.today()
+        return (
+            self.representatives.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=on))
+            .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
+            .order_by("-valid_from")
+            .first()
+        )
+
+
+class Representative(models.Model):
+    """The person through whom a party acts, for a period ("par délégation, le Vice-Président")."""
+
+    party = models.ForeignKey(
+        Party, verbose_name="partie", on_delete=models.CASCADE, related_name="representatives"
+    )
+    name = models.CharField("nom", max_length=160, blank=True)
+    title = models.CharField("qualité", max_length=255)
+    delegation = models.CharField(
+        "délégation", max_length=255, blank=True, help_text="Ex. « par délégation, le Vice-Président »"
+    )
+    valid_from = models.DateField("en fonction du", null=True, blank=True)
+    valid_to = models.DateField("jusqu'au", null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "représentant"
+        verbose_name_plural = "représentants"
+        ordering = ["party", "-valid_from", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True)
+                | Q(valid_from__isnull=True)
+                | Q(valid_to__gte=models.F("valid_from")),
+                name="representative_dates_in_order",
+                violation_error_message="La fin de fonction précède son début.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}, {self.title}" if self.name else self.title
+
+    def clean(self) -> None:
+        if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
+            raise ValidationError({"valid_to": "La fin de fonction précède son début."})
+
+    @property
+    def signature_line(self) -> str:
+        """"Le Préfet du Pas-de-Calais, Jacques BILLANT" with the delegation when there is one."""
+        parts = [self.delegation, self.title, self.name]
+        return ", ".join(p for p in parts if p)
+
+
+class Deliberation(models.Model):
+    """The act of a party's body that authorises it to sign (body, date, number, subject)."""
+
+    party = models.ForeignKey(
+        Party, verbose_name="partie", on_delete=models.CASCADE, related_name="deliberations"
+    )
+    body = models.CharField("instance", max_length=200)
+    date = models.DateField("date")
+    number = models.CharField("numéro", max_length=60, blank=True)
+    subject = models.TextField("objet", blank=True)
+
+    class Meta:
+        verbose_name = "délibération"
+        verbose_name_plural = "délibérations"
+        ordering = ["-date"]
+
+    def __str__(self) -> str:
+        number = f" n° {self.number}" if self.number else ""
+        return f"{self.body}{number} du {self.date:%d/%m/%Y}"
+
+
+# --------------------------------------------------------------------------- posts
+
+
+class PostKind(models.TextChoices):
+    ISC = "ISC", "ISC — commissariat"
+    ISG = "ISG", "ISG — gendarmerie"
+    ISCG = "ISCG", "ISCG — commissariat et gendarmerie"
+
+
+class Post(models.Model):
+    """One ISCG position: where it is based, who employs it, what territory it covers."""
+
+    organisation = models.ForeignKey(
+        "iscg.Organisation", verbose_name="organisation", on_delete=models.PROTECT, related_name="posts"
+    )
+    slug = models.SlugField("identifiant", max_length=80)
+    name = models.CharField("intitulé", max_length=200)
+    kind = models.CharField("type", max_length=4, choices=PostKind.choices)
+    employer = models.ForeignKey(
+        Party,
+        verbose_name="employeur",
+        on_delete=models.PROTECT,
+        related_name="employed_posts",
+        help_text="Paie le salaire ; exerce l'autorité hiérarchique.",
+    )
+    hierarchical_authority = models.CharField("autorité hiérarchique", max_length=255, blank=True)
+    functional_authority = models.CharField("autorité fonctionnelle", max_length=255, blank=True)
+    working_time_pct = models.DecimalField(
+        "temps de travail (%)",
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    weekly_hours = models.DecimalField(
+        "heures hebdomadaires", max_digits=4, decimal_places=1, null=True, blank=True
+    )
+    working_time_text = models.CharField("temps de travail (texte)", max_length=255, blank=True)
+    territory_text = models.TextField("territoire couvert", blank=True)
+    epcis = models.ManyToManyField(
+        Party,
+        verbose_name="EPCI couverts",
+        blank=True,
+        related_name="covered_by_posts",
+        limit_choices_to={"kind": PartyKind.EPCI},
+    )
+    communes_count = models.PositiveIntegerField("nombre de communes", null=True, blank=True)
+    communes = models.TextField("communes couvertes", blank=True, help_text="Une par ligne.")
+    first_year = models.PositiveIntegerField(
+        "première année de service",
+        null=True,
+        blank=True,
+        help_text="Sert aux barèmes dégressifs (rang 1 = première année).",
+    )
+    start_date = models.DateField("date de création", null=True, blank=True)
+    notes = models.TextField("remarques", blank=True)
+    history = HistoricalRecords()
+
+    objects = OrganisationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "poste"
+        verbose_name_plural = "postes"
+        ordering = ["organisation", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "slug"],
+                name="post_unique_slug_per_organisation",
+                violation_error_message="Cet identifiant de poste existe déjà dans l'organisation.",
+            ),
+            models.CheckConstraint(
+                condition=Q(working_time_pct__isnull=True)
+                | Q(working_time_pct__gte=0, working_time_pct__lte=100),
+                name="post_working_time_pct_range",
+                violation_error_message="Le temps de travail est compris entre 0 et 100 %.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("conventions:post_detail", args=[self.pk])
+
+    def clean(self) -> None:
+        if self.employer_id and self.organisation_id and self.employer.organisation_id != self.organisation_id:
+            raise ValidationError({"employer": "L'employeur doit appartenir à la même organisation."})
+        if self.pk:
+            error = rules.time_shares_error(self.units.values_list("time_share", flat=True))
+            if error:
+                raise ValidationError(error)
+
+
+class UnitKind(models.TextChoices):
+    COMMISSARIAT = "commissariat", "Commissariat"
+    COMPAGNIE = "compagnie_gendarmerie", "Compagnie de gendarmerie"
+    COB = "communaute_de_brigades", "Communauté de brigades"
+    BRIGADE = "brigade_gendarmerie", "Brigade de gendarmerie"
+    OTHER = "autre", "Autre"
+
+
+class HostUnit(models.Model):
+    """A police or gendarmerie unit where the post works, with its share of the post's time."""
+
+    post = models.ForeignKey(Post, verbose_name="poste", on_delete=models.CASCADE, related_name="units")
+    name = models.CharField("unité", max_length=200)
+    kind = models.CharField("type d'unité", max_length=30, choices=UnitKind.choices)
+    parent_party = models.ForeignKey(
+        Party,
+        verbose_name="rattachée à",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="units",
+    )
+    address = models.CharField("adresse", max_length=255, blank=True)
+    time_share = models.DecimalField(
+        "part du temps (%)",
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "unité d'accueil"
+        verbose_name_plural = "unités d'accueil"
+        ordering = ["post", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(time_share__isnull=True) | Q(time_share__gte=0, time_share__lte=100),
+                name="hostunit_time_share_range",
+                violation_error_message="La part de temps est comprise entre 0 et 100 %.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PostHolder(models.Model):
+    """Who held the post, and when (a staff member, not a person served: no data of the public)."""
+
+    post = models.ForeignKey(Post, verbose_name="poste", on_delete=models.CASCADE, related_name="holders")
+    name = models.CharField("titulaire", max_length=160)
+    start = models.DateField("prise de poste")
+    end = models.DateField("fin", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "titulaire"
+        verbose_name_plural = "titulaires"
+        ordering = ["post", "start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__isnull=True) | Q(end__gte=models.F("start")),
+                name="postholder_dates_in_order",
+                violation_error_message="La fin précède la prise de poste.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PostAbsence(models.Model):
+    """An absence or vacancy of the post; it reduces the months funded (DOMAIN §8)."""
+
+    post = models.ForeignKey(Post, verbose_name="poste", on_delete=models.CASCADE, related_name="absences")
+    start = models.DateField("début")
+    end = models.DateField("fin", null=True, blank=True)
+    reason = models.CharField("motif", max_length=255)
+
+    class Meta:
+        verbose_name = "absence ou vacance"
+        verbose_name_plural = "absences et vacances"
+        ordering = ["post", "start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__isnull=True) | Q(end__gte=models.F("start")),
+                name="postabsence_dates_in_order",
+                violation_error_message="La fin de l'absence précède son début.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reason} (depuis le {self.start:%d/%m/%Y})"
+
+    def clean(self) -> None:
+        if self.end and self.end < self.start:
+            raise ValidationError({"end": "La fin de l'absence précède son début."})
+
+
+# --------------------------------------------------------------------------- conventions
+
+
+class ConventionKind(models.TextChoices):
+    PARTENARIAT = "partenariat", "Convention de partenariat"
+    PARTENARIAT_TRIENNAL = "partenariat_triennal", "Convention triennale de partenariat"
+    FINANCEMENT = "financement", "Convention de financement"
+    MISE_A_DISPOSITION = "mise_a_disposition", "Convention de mise à disposition"
+    OBJECTIFS = "objectifs", "Convention d'objectifs"
+    AVENANT = "avenant", "Avenant"
+
+
+class ConventionStatus(models.TextChoices):
+    DRAFT = "brouillon", "Brouillon"
+    TO_SIGN = "a_signer", "À signer"
+    SIGNED = "signee", "Signée"
+    IN_FORCE = "en_vigueur", "En vigueur"
+    EXPIRED = "expiree", "Expirée"
+    TERMINATED = "resiliee", "Résiliée"
+    RENEWED = "renouvelee", "Renouvelée"
+
+
+class ConventionQuerySet(OrganisationQuerySet):
+    def not_drafts(self):
+        return self.exclude(status__in=[ConventionStatus.DRAFT, ConventionStatus.TO_SIGN])
+
+
+class Convention(models.Model):
+    """The signed multi-party agreement that sets up or funds one or more posts."""
+
+    organisation = models.ForeignKey(
+        "iscg.Organisation",
+        verbose_name="organisation",
+        on_delete=models.PROTECT,
+        related_name="conventions",
+    )
+    reference = models.CharField(
+        "référence", max_length=40, unique=True, help_text="Référence unique, ex. PDC2023-A08."
+    )
+    title = models.CharField("intitulé", max_length=500)
+    kind = models.CharField("nature", max_length=30, choices=ConventionKind.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name="convention modifiée (avenant)",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="amendments",
+    )
+    renews = models.ForeignKey(
+        "self",
+        verbose_name="renouvelle la convention",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="renewals",
+    )
+    posts = models.ManyToManyField(Post, verbose_name="postes", related_name="conventions", blank=True)
+    parties = models.ManyToManyField(
+        Party, through="ConventionParty", related_name="conventions", verbose_name="parties"
+    )
+    deliberations = models.ManyToManyField(
+        Deliberation, verbose_name="délibérations autorisant la signature", blank=True
+    )
+    start_date = models.DateField("date de début", null=True, blank=True)
+    end_date = models.DateField("date de fin", null=True, blank=True)
+    duration_months = models.PositiveIntegerField(
+        "durée (mois)",
+        null=True,
+        blank=True,
+        help_text="Quand la fin n'est pas datée : durée comptée du début ou de la notification.",
+    )
+    notification_date = models.DateField("date de notification", null=True, blank=True)
+    duration_text = models.CharField("durée (texte)", max_length=255, blank=True)
+    renewal_rule = models.TextField("renouvellement", blank=True)
+    notice_months = models.PositiveSmallIntegerField("préavis (mois)", default=3)
+    notice_text = models.TextField("dénonciation / résiliation", blank=True)
+    signature_place = models.CharField("lieu de signature", max_length=120, blank=True)
+    signature_date = models.DateField("date de signature", null=True, blank=True)
+    original_copies = models.PositiveSmallIntegerField("exemplaires originaux", null=True, blank=True)
+    competent_court = models.CharField("juridiction compétente", max_length=255, blank=True)
+    legal_basis = models.TextField("visas", blank=True)
+    status = models.CharField(
+        "statut", max_length=20, choices=ConventionStatus.choices, default=ConventionStatus.DRAFT
+    )
+    notes = models.TextField("remarques", blank=True)
+    created_at = models.DateTimeField("créée le", auto_now_add=True)
+    updated_at = models.DateTimeField("modifiée le", auto_now=True)
+    history = HistoricalRecords()
+
+    objects = ConventionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "convention"
+        verbose_name_plural = "conventions"
+        ordering = ["reference"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True)
+                | Q(start_date__isnull=True)
+                | Q(end_date__gte=models.F("start_date")),
+                name="convention_end_after_start",
+                violation_error_message="La date de fin précède la date de début.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="avenant") | Q(parent__isnull=False),
+                name="convention_avenant_has_parent",
+                violation_error_message="Un avenant doit désigner la convention qu'il modifie.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} — {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("conventions:detail", args=[self.reference])
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            errors["end_date"] = "La date de fin précède la date de début."
+        if self.kind == ConventionKind.AVENANT and not self.parent_id:
+            errors["parent"] = "Un avenant doit désigner la convention qu'il modifie."
+        if self.kind != ConventionKind.AVENANT and self.parent_id:
+            errors["parent"] = "Seul un avenant modifie une autre convention."
+        if self.parent_id and self.parent_id == self.pk:
+            errors["parent"] = "Une convention ne peut pas être son propre avenant."
+        if self.end_date and self.duration_months:
+            expected = rules.end_from_duration(self.effective_start_date or self.end_date, self.duration_months)
+            if self.effective_start_date and expected != self.end_date:
+                errors["duration_months"] = (
+                    f"La durée de {self.duration_months} mois mène au {expected:%d/%m/%Y}, "
+                    f"pas au {self.end_date:%d/%m/%Y} : indiquez l'une ou l'autre."
+                )
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def effective_start_date(self) -> date | None:
+        """The start date, or the notification date for "trois ans à compter de sa notification"."""
+        return self.start_date or self.notification_date
+
+    @property
+    def computed_end_date(self) -> date | None:
+        """The end date as written, else the start (or notification) plus the duration."""
+        if self.end_date:
+            return self.end_date
+        start = self.effective_start_date
+        if start and self.duration_months:
+            return rules.end_from_duration(start, self.duration_months)
+        return None
+
+    @property
+    def notice_deadline(self) -> date | None:
+        """Last day to send the notice of dénonciation so that the convention ends at its term."""
+        end = self.computed_end_date
+        if end is None:
+            return None
+        return rules.notice_deadline(end, self.notice_months)
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status in (ConventionStatus.DRAFT, ConventionStatus.TO_SIGN)
+
+
+class ConventionRole(models.TextChoices):
+    SIGNATAIRE = "signataire", "Signataire"
+    FINANCEUR = "financeur", "Financeur"
+    EMPLOYEUR = "employeur", "Employeur"
+    AUTORITE_FONCTIONNELLE = "autorite_fonctionnelle", "Autorité fonctionnelle"
+    AUTORITE_HIERARCHIQUE = "autorite_hierarchique", "Autorité hiérarchique"
+    BENEFICIAIRE = "beneficiaire", "Bénéficiaire"
+    DESTINATAIRE_BILAN = "destinataire_bilan", "Destinataire du bilan"
+
+
+class ConventionParty(models.Model):
+    """A party to a convention, its roles and the representative who signs for it."""
+
+    convention = models.ForeignKey(
+        Convention, verbose_name="convention", on_delete=models.CASCADE, related_name="memberships"
+    )
+    party = models.ForeignKey(Party, verbose_name="partie", on_delete=models.PROTECT, related_name="memberships")
+    order = models.PositiveSmallIntegerField("ordre", default=0)
+    is_signatory = models.BooleanField("signataire", default=True)
+    is_funder = models.BooleanField("financeur", default=False)
+    is_employer = models.BooleanField("employeur", default=False)
+    is_functional_authority = models.BooleanField("autorité fonctionnelle", default=False)
+    is_hierarchical_authority = models.BooleanField("autorité hiérarchique", default=False)
+    is_beneficiary = models.BooleanField("bénéficiaire", default=False)
+    receives_report = models.BooleanField("destinataire du bilan", default=False)
+    representative = models.ForeignKey(
+        Representative,
+        verbose_name="représentant signataire",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    wording = models.TextField("désignation dans l'acte", blank=True)
+    history = HistoricalRecords()
+
+    ROLE_FIELDS = {
+        ConventionRole.SIGNATAIRE: "is_signatory",
+        ConventionRole.FINANCEUR: "is_funder",
+        ConventionRole.EMPLOYEUR: "is_employer",
+        ConventionRole.AUTORITE_FONCTIONNELLE: "is_functional_authority",
+        ConventionRole.AUTORITE_HIERARCHIQUE: "is_hierarchical_authority",
+        ConventionRole.BENEFICIAIRE: "is_beneficiary",
+        ConventionRole.DESTINATAIRE_BILAN: "receives_report",
+    }
+
+    class Meta:
+        verbose_name = "partie à la convention"
+        verbose_name_plural = "parties à la convention"
+        ordering = ["convention", "order", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["convention", "party"],
+                name="conventionparty_unique",
+                violation_error_message="Cette partie figure déjà dans la convention.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.party} ({', '.join(str(r.label) for r in self.roles)})"
+
+    @property
+    def roles(self) -> list[ConventionRole]:
+        return [role for role, field in self.ROLE_FIELDS.items() if getattr(self, field)]
+
+    def clean(self) -> None:
+        if self.representative_id and self.party_id and self.representative.party_id != self.party_id:
+            raise ValidationError(
+                {
+                    "representative": (
+                        f"{self.representative} ne représente pas {self.party} : "
+                        "choisissez un représentant de cette partie."
+                    )
+                }
+            )
+        if self.is_signatory is False and not self.roles:
+            raise ValidationError("Indiquez au moins un rôle pour cette partie.")

@@ -1,0 +1,1 @@
+"""Financing plans and recoveries (see financing/engine.py for the rules)."""

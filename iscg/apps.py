@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class IscgConfig(AppConfig):
+    name = "iscg"
+    verbose_name = "Organisations et comptes"

@@ -1,0 +1,131 @@
+"""Managing organisations and users.
+
+Every business object belongs to one managing organisation (usually a Conseil départemental);
+a user belongs to one organisation and has one role that decides what it may see.
+"""
+
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.exceptions import ValidationError
+from django.db import models
+
+
+class Organisation(models.Model):
+    """A managing organisation: owns posts, parties and conventions; data never mix across them."""
+
+    name = models.CharField("nom", max_length=200, unique=True)
+    slug = models.SlugField("identifiant", max_length=60, unique=True)
+    party = models.ForeignKey(
+        "conventions.Party",
+        verbose_name="partie représentant l'organisation",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="La partie (souvent le Département) qui représente l'organisation dans ses conventions.",
+    )
+    budget_line = models.CharField(
+        "imputation budgétaire", max_length=60, blank=True, help_text="Ex. 6568//934213"
+    )
+
+    class Meta:
+        verbose_name = "organisation gestionnaire"
+        verbose_name_plural = "organisations gestionnaires"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    GESTIONNAIRE = "gestionnaire", "Gestionnaire"
+    COORDINATEUR = "coordinateur", "Coordinateur"
+    PARTENAIRE = "partenaire", "Partenaire"
+    INTERVENANT = "intervenant", "Intervenant"
+
+
+class UserManager(BaseUserManager):
+    """Users log in by e-mail; there is no separate user name."""
+
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra):
+        if not email:
+            raise ValueError("L'adresse e-mail est obligatoire.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra):
+        extra.update(is_staff=True, is_superuser=True)
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractUser):
+    username = None
+    email = models.EmailField("adresse e-mail", unique=True)
+    role = models.CharField("rôle", max_length=20, choices=Role.choices, blank=True)
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name="organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+    )
+    is_national = models.BooleanField(
+        "coordination nationale",
+        default=False,
+        help_text="Un coordinateur national voit toutes les organisations.",
+    )
+    party = models.ForeignKey(
+        "conventions.Party",
+        verbose_name="partie (partenaire)",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+    )
+    post = models.ForeignKey(
+        "conventions.Post",
+        verbose_name="poste (intervenant)",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+    )
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = "utilisateur"
+        verbose_name_plural = "utilisateurs"
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        full = self.get_full_name()
+        return f"{full} <{self.email}>" if full else self.email
+
+    def clean(self) -> None:
+        super().clean()
+        self.email = (self.email or "").lower()
+        errors = {}
+        if self.role == Role.PARTENAIRE and not self.party_id:
+            errors["party"] = "Un partenaire doit être rattaché à une partie."
+        if self.role == Role.INTERVENANT and not self.post_id:
+            errors["post"] = "Un intervenant doit être rattaché à un poste."
+        if self.role in (Role.GESTIONNAIRE, Role.COORDINATEUR) and not (
+            self.organisation_id or self.is_national
+        ):
+            errors["organisation"] = "Ce rôle exige une organisation."
+        if self.is_national and self.role != Role.COORDINATEUR:
+            errors["is_national"] = "Seul un coordinateur peut être national."
+        if errors:
+            raise ValidationError(errors)

@@ -1,0 +1,17 @@
+"""Template filters for French money and dates (loaded as builtins)."""
+
+from django import template
+
+from iscg import formatting
+
+register = template.Library()
+
+
+@register.filter
+def euros(value):
+    return formatting.format_euros(value)
+
+
+@register.filter
+def date_long(value):
+    return formatting.format_date_long(value)

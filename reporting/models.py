@@ -1,0 +1,1 @@
+"""Activity reports (bilans)."""
