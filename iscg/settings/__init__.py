@@ -73,6 +73,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
+                "iscg.context_processors.navigation",
             ],
             "builtins": ["iscg.templatetags.iscg_tags"],
         },
@@ -116,8 +117,24 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 FILE_UPLOAD_PERMISSIONS = 0o640
 
-EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
-vars().update(EMAIL_CONFIG)
+# E-mail: EMAIL_URL such as smtp+tls://user:password@smtp.example.fr:587 (console by default),
+# turned into Django 6.1's MAILERS setting.
+_email = env.email_url("EMAIL_URL", default="consolemail://")
+_email_options = {
+    key: _email[setting]
+    for key, setting in [
+        ("host", "EMAIL_HOST"),
+        ("port", "EMAIL_PORT"),
+        ("username", "EMAIL_HOST_USER"),
+        ("password", "EMAIL_HOST_PASSWORD"),
+        ("use_tls", "EMAIL_USE_TLS"),
+        ("use_ssl", "EMAIL_USE_SSL"),
+    ]
+    if _email.get(setting) not in (None, "")
+}
+if _email["EMAIL_BACKEND"] != "django.core.mail.backends.smtp.EmailBackend":
+    _email_options = {}
+MAILERS = {"default": {"BACKEND": _email["EMAIL_BACKEND"], "OPTIONS": _email_options}}
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="ISCG <no-reply@iscg.localhost>")
 
 # Content-Security-Policy (Django >= 6.0): no inline script, everything served by us.
@@ -152,3 +169,8 @@ LOGGING = {
 
 INVITATION_VALIDITY_DAYS = 7
 SIGNED_COPY_MAX_BYTES = env.int("SIGNED_COPY_MAX_BYTES", default=20 * 1024 * 1024)
+
+# django-import-export: every import runs in one transaction (all rows or nothing).
+IMPORT_EXPORT_USE_TRANSACTIONS = True
+IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True

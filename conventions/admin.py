@@ -1,0 +1,208 @@
+"""Back-office for administrators: every model, with inlines, search, filters and history."""
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from import_export.admin import ImportExportModelAdmin
+from simple_history.admin import SimpleHistoryAdmin
+
+from conventions import rules
+from conventions.models import (
+    Convention,
+    ConventionParty,
+    Deliberation,
+    HostUnit,
+    Party,
+    Post,
+    PostAbsence,
+    PostHolder,
+    Representative,
+)
+from conventions.resources import PartyResource, PostResource
+from iscg.formatting import format_date_long
+
+
+class RepresentativeInline(admin.TabularInline):
+    model = Representative
+    extra = 0
+
+
+class DeliberationInline(admin.TabularInline):
+    model = Deliberation
+    extra = 0
+
+
+@admin.register(Party)
+class PartyAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
+    resource_classes = [PartyResource]
+    list_display = ["name", "short_name", "kind", "organisation", "siret"]
+    list_filter = ["organisation", "kind"]
+    search_fields = ["name", "short_name", "slug", "siret"]
+    inlines = [RepresentativeInline, DeliberationInline]
+    prepopulated_fields = {"slug": ["short_name"]}
+
+
+class HostUnitFormSet(forms.models.BaseInlineFormSet):
+    """The units' time shares must add up to 100 % (or all be left empty)."""
+
+    def clean(self):
+        super().clean()
+        shares = [
+            form.cleaned_data.get("time_share")
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        error = rules.time_shares_error(shares)
+        if error:
+            raise ValidationError(error)
+
+
+class HostUnitInline(admin.TabularInline):
+    model = HostUnit
+    formset = HostUnitFormSet
+    extra = 0
+    autocomplete_fields = ["parent_party"]
+
+
+class PostHolderInline(admin.TabularInline):
+    model = PostHolder
+    extra = 0
+
+
+class PostAbsenceInline(admin.TabularInline):
+    model = PostAbsence
+    extra = 0
+
+
+@admin.register(Post)
+class PostAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
+    resource_classes = [PostResource]
+    list_display = ["name", "kind", "employer", "organisation", "working_time_pct", "communes_count"]
+    list_filter = ["organisation", "kind"]
+    search_fields = ["name", "slug", "employer__name", "territory_text"]
+    autocomplete_fields = ["employer", "epcis"]
+    inlines = [HostUnitInline, PostHolderInline, PostAbsenceInline]
+
+
+class ConventionPartyInline(admin.TabularInline):
+    model = ConventionParty
+    extra = 0
+    autocomplete_fields = ["party"]
+    fields = [
+        "order",
+        "party",
+        "is_signatory",
+        "is_funder",
+        "is_employer",
+        "is_functional_authority",
+        "is_hierarchical_authority",
+        "is_beneficiary",
+        "receives_report",
+        "representative",
+    ]
+
+
+@admin.register(Convention)
+class ConventionAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "reference",
+        "title",
+        "kind",
+        "status",
+        "start_date",
+        "end_display",
+        "notice_display",
+        "organisation",
+    ]
+    list_filter = ["organisation", "kind", "status"]
+    search_fields = ["reference", "title", "posts__name", "parties__name"]
+    autocomplete_fields = ["posts", "parent", "renews"]
+    filter_horizontal = ["deliberations"]
+    readonly_fields = ["end_display", "notice_display", "created_at", "updated_at"]
+    inlines = [ConventionPartyInline]
+    fieldsets = [
+        (None, {"fields": ["organisation", "reference", "title", "kind", "status", "parent", "renews", "posts"]}),
+        (
+            "Durée",
+            {
+                "fields": [
+                    "start_date",
+                    "end_date",
+                    "duration_months",
+                    "notification_date",
+                    "duration_text",
+                    "end_display",
+                    "renewal_rule",
+                    "notice_months",
+                    "notice_text",
+                    "notice_display",
+                ]
+            },
+        ),
+        (
+            "Signature",
+            {
+                "fields": [
+                    "signature_place",
+                    "signature_date",
+                    "original_copies",
+                    "competent_court",
+                    "legal_basis",
+                    "deliberations",
+                ]
+            },
+        ),
+        ("Suivi", {"fields": ["notes", "created_at", "updated_at"]}),
+    ]
+
+    @admin.display(description="fin (calculée)")
+    def end_display(self, obj):
+        return format_date_long(obj.computed_end_date) if obj.pk else "—"
+
+    @admin.display(description="dernier jour pour dénoncer")
+    def notice_display(self, obj):
+        return format_date_long(obj.notice_deadline) if obj.pk else "—"
+
+
+@admin.register(Representative)
+class RepresentativeAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "title", "party", "valid_from", "valid_to"]
+    search_fields = ["name", "title", "party__name"]
+    autocomplete_fields = ["party"]
+
+
+@admin.register(Deliberation)
+class DeliberationAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "party", "date", "number"]
+    search_fields = ["body", "number", "subject", "party__name"]
+    list_filter = ["party__organisation"]
+    autocomplete_fields = ["party"]
+
+
+@admin.register(HostUnit)
+class HostUnitAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "kind", "post", "time_share"]
+    list_filter = ["kind"]
+    search_fields = ["name", "post__name"]
+    autocomplete_fields = ["post", "parent_party"]
+
+
+@admin.register(PostAbsence)
+class PostAbsenceAdmin(admin.ModelAdmin):
+    list_display = ["post", "start", "end", "reason"]
+    search_fields = ["post__name", "reason"]
+    autocomplete_fields = ["post"]
+
+
+@admin.register(PostHolder)
+class PostHolderAdmin(admin.ModelAdmin):
+    list_display = ["name", "post", "start", "end"]
+    search_fields = ["name", "post__name"]
+    autocomplete_fields = ["post"]
+
+
+@admin.register(ConventionParty)
+class ConventionPartyAdmin(SimpleHistoryAdmin):
+    list_display = ["convention", "party", "is_signatory", "is_funder", "is_employer"]
+    search_fields = ["convention__reference", "party__name"]
+    autocomplete_fields = ["convention", "party", "representative"]

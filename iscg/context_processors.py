@@ -1,0 +1,30 @@
+"""Navigation entries, filtered by role and by the URLs that exist."""
+
+from django.urls import NoReverseMatch, reverse
+
+# (url name, label, roles that see it; None = every signed-in user)
+NAV = [
+    ("conventions:list", "Conventions", None),
+    ("conventions:post_list", "Postes", ("gestionnaire", "coordinateur")),
+    ("conventions:party_list", "Parties", ("gestionnaire", "coordinateur")),
+    ("financing:current_year", "Financement", ("gestionnaire", "coordinateur")),
+    ("financing:my_financing", "Mes financements", ("partenaire",)),
+    ("reporting:current_year", "Bilans", ("gestionnaire", "coordinateur", "intervenant")),
+    ("deadlines", "Échéances", ("gestionnaire",)),
+]
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    items = []
+    for name, label, roles in NAV:
+        if roles is not None and user.role not in roles:
+            continue
+        try:
+            url = reverse(name)
+        except NoReverseMatch:
+            continue
+        items.append({"url": url, "label": label, "current": request.path.startswith(url)})
+    return {"nav_items": items}

@@ -1,0 +1,129 @@
+"""Test data builders (factory-boy), with one trait per role for users."""
+
+from datetime import date
+
+import factory
+
+from conventions.models import (
+    Convention,
+    ConventionKind,
+    ConventionParty,
+    ConventionStatus,
+    HostUnit,
+    Party,
+    PartyKind,
+    Post,
+    PostKind,
+    Representative,
+    UnitKind,
+)
+from iscg.models import Organisation, Role, User
+
+PASSWORD = "mot-de-passe-de-test-2026"
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organisation
+        django_get_or_create = ["slug"]
+
+    name = factory.Sequence(lambda n: f"Département n°{n}")
+    slug = factory.Sequence(lambda n: f"dept-{n}")
+
+
+class PartyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Party
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    slug = factory.Sequence(lambda n: f"partie-{n}")
+    kind = PartyKind.EPCI
+    name = factory.Sequence(lambda n: f"Communauté de communes n°{n}")
+    short_name = factory.LazyAttribute(lambda o: o.name)
+
+
+class RepresentativeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Representative
+
+    party = factory.SubFactory(PartyFactory)
+    name = "Camille DURAND"
+    title = "Président"
+
+
+class PostFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Post
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    slug = factory.Sequence(lambda n: f"poste-{n}")
+    name = factory.Sequence(lambda n: f"Poste ISG n°{n}")
+    kind = PostKind.ISG
+    employer = factory.SubFactory(PartyFactory, organisation=factory.SelfAttribute("..organisation"))
+    working_time_pct = 100
+    first_year = 2023
+
+
+class HostUnitFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = HostUnit
+
+    post = factory.SubFactory(PostFactory)
+    name = factory.Sequence(lambda n: f"Brigade n°{n}")
+    kind = UnitKind.BRIGADE
+
+
+class ConventionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Convention
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    reference = factory.Sequence(lambda n: f"TEST-{n:04d}")
+    title = "Convention de financement d'un poste d'intervenant social"
+    kind = ConventionKind.FINANCEMENT
+    start_date = date(2023, 1, 1)
+    end_date = date(2023, 12, 31)
+    notice_months = 3
+    status = ConventionStatus.SIGNED
+
+    class Params:
+        draft = factory.Trait(status=ConventionStatus.DRAFT)
+
+
+class ConventionPartyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ConventionParty
+
+    convention = factory.SubFactory(ConventionFactory)
+    party = factory.SubFactory(
+        PartyFactory, organisation=factory.SelfAttribute("..convention.organisation")
+    )
+    is_signatory = True
+    is_funder = True
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"utilisateur{n}@example.fr")
+    first_name = "Dominique"
+    last_name = factory.Sequence(lambda n: f"Martin{n}")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def _save(obj, create, extracted, **kwargs):  # noqa: N805 - factory-boy hook
+        if create:
+            obj.save()
+
+    class Params:
+        gestionnaire = factory.Trait(
+            role=Role.GESTIONNAIRE, organisation=factory.SubFactory(OrganisationFactory)
+        )
+        coordinateur = factory.Trait(
+            role=Role.COORDINATEUR, organisation=factory.SubFactory(OrganisationFactory)
+        )
+        partenaire = factory.Trait(role=Role.PARTENAIRE, party=factory.SubFactory(PartyFactory))
+        intervenant = factory.Trait(role=Role.INTERVENANT, post=factory.SubFactory(PostFactory))
+        admin = factory.Trait(is_superuser=True, is_staff=True)
