@@ -17,6 +17,16 @@ class OrganisationQuerySet(models.QuerySet):
     def for_organisation(self, organisation):
         return self.filter(organisation=organisation)
 
+    def _staff_scope(self, user):
+        """Gestionnaires and coordinateurs see their organisation; national ones see all."""
+        from iscg.models import Role
+
+        if user.is_superuser or (user.role == Role.COORDINATEUR and user.is_national):
+            return self.all()
+        if user.role in (Role.GESTIONNAIRE, Role.COORDINATEUR) and user.organisation_id:
+            return self.filter(organisation_id=user.organisation_id)
+        return None
+
 
 # --------------------------------------------------------------------------- parties
 
@@ -32,6 +42,21 @@ class PartyKind(models.TextChoices):
     ASSOCIATION = "association", "Association"
     PARQUET = "parquet", "Parquet"
     OTHER = "autre", "Autre"
+
+
+class PartyQuerySet(OrganisationQuerySet):
+    def visible_to(self, user):
+        """Staff see their organisation's parties; a partner sees its own party only."""
+        from iscg.models import Role
+
+        if not user.is_authenticated:
+            return self.none()
+        scoped = self._staff_scope(user)
+        if scoped is not None:
+            return scoped
+        if user.role == Role.PARTENAIRE and user.party_id:
+            return self.filter(pk=user.party_id)
+        return self.none()
 
 
 class Party(models.Model):
@@ -55,7 +80,7 @@ class Party(models.Model):
     notes = models.TextField("remarques", blank=True)
     history = HistoricalRecords()
 
-    objects = OrganisationQuerySet.as_manager()
+    objects = PartyQuerySet.as_manager()
 
     class Meta:
         verbose_name = "partie"
@@ -158,6 +183,21 @@ class PostKind(models.TextChoices):
     ISCG = "ISCG", "ISCG — commissariat et gendarmerie"
 
 
+class PostQuerySet(OrganisationQuerySet):
+    def visible_to(self, user):
+        """Staff see their organisation's posts; an intervenant sees its own post only."""
+        from iscg.models import Role
+
+        if not user.is_authenticated:
+            return self.none()
+        scoped = self._staff_scope(user)
+        if scoped is not None:
+            return scoped
+        if user.role == Role.INTERVENANT and user.post_id:
+            return self.filter(pk=user.post_id)
+        return self.none()
+
+
 class Post(models.Model):
     """One ISCG position: where it is based, who employs it, what territory it covers."""
 
@@ -208,7 +248,7 @@ class Post(models.Model):
     notes = models.TextField("remarques", blank=True)
     history = HistoricalRecords()
 
-    objects = OrganisationQuerySet.as_manager()
+    objects = PostQuerySet.as_manager()
 
     class Meta:
         verbose_name = "poste"
@@ -366,9 +406,39 @@ class ConventionStatus(models.TextChoices):
     RENEWED = "renouvelee", "Renouvelée"
 
 
+DRAFT_STATUSES = (ConventionStatus.DRAFT, ConventionStatus.TO_SIGN)
+
+
 class ConventionQuerySet(OrganisationQuerySet):
     def not_drafts(self):
-        return self.exclude(status__in=[ConventionStatus.DRAFT, ConventionStatus.TO_SIGN])
+        return self.exclude(status__in=DRAFT_STATUSES)
+
+    def visible_to(self, user):
+        """The one place that says which conventions a user may see (lists, pages, downloads).
+
+        Gestionnaire/coordinateur: their organisation's (all for a national coordinator);
+        partenaire: those its party is a party to, never drafts; intervenant: its post's.
+        """
+        from iscg.models import Role
+
+        if not user.is_authenticated:
+            return self.none()
+        scoped = self._staff_scope(user)
+        if scoped is not None:
+            return scoped
+        if user.role == Role.PARTENAIRE and user.party_id:
+            return self.filter(memberships__party_id=user.party_id).not_drafts().distinct()
+        if user.role == Role.INTERVENANT and user.post_id:
+            return self.filter(posts=user.post_id).distinct()
+        return self.none()
+
+    def editable_by(self, user):
+        """Only a gestionnaire edits, and only its own organisation's conventions."""
+        from iscg.models import Role
+
+        if user.is_authenticated and user.role == Role.GESTIONNAIRE and user.organisation_id:
+            return self.filter(organisation_id=user.organisation_id)
+        return self.none()
 
 
 class Convention(models.Model):
@@ -506,7 +576,7 @@ class Convention(models.Model):
 
     @property
     def is_draft(self) -> bool:
-        return self.status in (ConventionStatus.DRAFT, ConventionStatus.TO_SIGN)
+        return self.status in DRAFT_STATUSES
 
 
 class ConventionRole(models.TextChoices):

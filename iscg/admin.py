@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from iscg.models import Organisation, User
+from iscg.models import Invitation, Organisation, User
 
 
 @admin.register(Organisation)
@@ -28,3 +28,12 @@ class UserAdmin(BaseUserAdmin):
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["email", "role", "organisation", "party", "post", "password1", "password2"]}),
     ]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["email", "role", "organisation", "party", "post", "created_at", "expires_at", "used_at"]
+    list_filter = ["role", "organisation"]
+    search_fields = ["email"]
+    readonly_fields = ["token_hash", "created_at", "used_at", "user"]
+    autocomplete_fields = ["party", "post", "organisation"]

@@ -129,3 +129,49 @@ class User(AbstractUser):
             errors["is_national"] = "Seul un coordinateur peut être national."
         if errors:
             raise ValidationError(errors)
+
+
+class InvitationQuerySet(models.QuerySet):
+    def pending(self):
+        from django.utils import timezone
+
+        return self.filter(used_at__isnull=True, expires_at__gt=timezone.now())
+
+
+class Invitation(models.Model):
+    """A single-use link, valid 7 days, that lets a partner or an intervenant set a password.
+
+    Only the SHA-256 of the token is stored: a database dump does not give working links.
+    """
+
+    email = models.EmailField("adresse e-mail")
+    role = models.CharField("rôle", max_length=20, choices=Role.choices)
+    organisation = models.ForeignKey(
+        Organisation, verbose_name="organisation", on_delete=models.CASCADE, related_name="invitations"
+    )
+    party = models.ForeignKey(
+        "conventions.Party", verbose_name="partie", null=True, blank=True, on_delete=models.CASCADE
+    )
+    post = models.ForeignKey(
+        "conventions.Post", verbose_name="poste", null=True, blank=True, on_delete=models.CASCADE
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        User, verbose_name="invité par", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField("envoyée le", auto_now_add=True)
+    expires_at = models.DateTimeField("expire le")
+    used_at = models.DateTimeField("utilisée le", null=True, blank=True)
+    user = models.ForeignKey(
+        User, verbose_name="compte créé", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "invitation"
+        verbose_name_plural = "invitations"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.get_role_display()})"

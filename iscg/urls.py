@@ -10,5 +10,8 @@ admin.site.index_title = "Back-office"
 urlpatterns = [
     path("", views.home, name="home"),
     path("comptes/", include("django.contrib.auth.urls")),
+    path("comptes/invitations/", views.invitation_create, name="invitation_create"),
+    path("comptes/invitation/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path("conventions/", include("conventions.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,5 +1,69 @@
-from django.shortcuts import render
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+
+from conventions.models import Convention, Post
+from iscg import perms, services
+from iscg.forms import AcceptInvitationForm, InvitationForm
+from iscg.models import Invitation, Role
 
 
 def home(request):
-    return render(request, "home.html")
+    """Each role lands on what it works on."""
+    user = request.user
+    conventions = Convention.objects.visible_to(user)
+    context = {
+        "conventions_count": conventions.count(),
+        "recent_conventions": conventions.order_by("-updated_at")[:8],
+    }
+    if user.role == Role.GESTIONNAIRE:
+        context["to_sign"] = conventions.filter(status="a_signer").order_by("reference")
+        context["drafts"] = conventions.filter(status="brouillon").order_by("reference")
+        context["posts_count"] = Post.objects.visible_to(user).count()
+    if user.role == Role.PARTENAIRE:
+        context["party"] = user.party
+    if user.role == Role.INTERVENANT:
+        context["post"] = user.post
+    return render(request, "home.html", context)
+
+
+def invitation_create(request):
+    if not perms.can_invite(request.user):
+        raise PermissionDenied
+    form = InvitationForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            new = services.invitation_create(by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            services.invitation_send(new=new, base_url=request.build_absolute_uri("/"))
+            messages.success(request, f"Invitation envoyée à {new.invitation.email}.")
+            return redirect("invitation_create")
+    invitations = Invitation.objects.filter(organisation_id=request.user.organisation_id)[:30]
+    return render(request, "iscg/invitation_form.html", {"form": form, "invitations": invitations})
+
+
+@login_not_required
+def invitation_accept(request, token: str):
+    try:
+        invitation = services.invitation_check(token)
+    except services.InvitationInvalid as exc:
+        return render(request, "iscg/invitation_invalid.html", {"reason": str(exc)}, status=410)
+    form = AcceptInvitationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.invitation_accept(
+                token=token,
+                password=form.cleaned_data["password1"],
+                first_name=form.cleaned_data["first_name"],
+                last_name=form.cleaned_data["last_name"],
+            )
+        except services.InvitationInvalid as exc:
+            return render(request, "iscg/invitation_invalid.html", {"reason": str(exc)}, status=410)
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, "Votre compte est créé. Bienvenue !")
+        return redirect("home")
+    return render(request, "iscg/invitation_accept.html", {"form": form, "invitation": invitation})

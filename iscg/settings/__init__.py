@@ -119,22 +119,22 @@ FILE_UPLOAD_PERMISSIONS = 0o640
 
 # E-mail: EMAIL_URL such as smtp+tls://user:password@smtp.example.fr:587 (console by default),
 # turned into Django 6.1's MAILERS setting.
-_email = env.email_url("EMAIL_URL", default="consolemail://")
-_email_options = {
-    key: _email[setting]
-    for key, setting in [
-        ("host", "EMAIL_HOST"),
-        ("port", "EMAIL_PORT"),
-        ("username", "EMAIL_HOST_USER"),
-        ("password", "EMAIL_HOST_PASSWORD"),
-        ("use_tls", "EMAIL_USE_TLS"),
-        ("use_ssl", "EMAIL_USE_SSL"),
-    ]
-    if _email.get(setting) not in (None, "")
-}
-if _email["EMAIL_BACKEND"] != "django.core.mail.backends.smtp.EmailBackend":
-    _email_options = {}
-MAILERS = {"default": {"BACKEND": _email["EMAIL_BACKEND"], "OPTIONS": _email_options}}
+def build_mailers(email: dict) -> dict:
+    options = {}
+    if email["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend":
+        pairs = [
+            ("host", "EMAIL_HOST"),
+            ("port", "EMAIL_PORT"),
+            ("username", "EMAIL_HOST_USER"),
+            ("password", "EMAIL_HOST_PASSWORD"),
+            ("use_tls", "EMAIL_USE_TLS"),
+            ("use_ssl", "EMAIL_USE_SSL"),
+        ]
+        options = {key: email[name] for key, name in pairs if email.get(name) not in (None, "")}
+    return {"default": {"BACKEND": email["EMAIL_BACKEND"], "OPTIONS": options}}
+
+
+MAILERS = build_mailers(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="ISCG <no-reply@iscg.localhost>")
 
 # Content-Security-Policy (Django >= 6.0): no inline script, everything served by us.
@@ -152,7 +152,7 @@ SECURE_CSP = {
 }
 
 # Brute-force protection: the sixth wrong password in a row locks the login for a while.
-AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=6)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
 # Lock per user name (the check wants ip_address named; the pair is covered by "username").
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]

@@ -1,15 +1,20 @@
-"""Production settings: DEBUG off, PostgreSQL required, secure cookies, HSTS, HTTPS redirects."""
+"""Production settings: DEBUG off, PostgreSQL required, secure cookies, HSTS, HTTPS redirects.
 
-import os
+The parent package ``iscg.settings`` is evaluated first (with its development defaults), so every
+value that must not fall back to a default is read again here, without one.
+"""
 
-os.environ.setdefault("DEBUG", "false")
-
-from iscg.settings import *  # noqa: E402,F403
-from iscg.settings import DATABASES, env  # noqa: E402
+from iscg.settings import *  # noqa: F403
+from iscg.settings import DATABASES, build_mailers, env
 
 DEBUG = False
+SECRET_KEY = env("SECRET_KEY")  # required: no default in production
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise RuntimeError("En production, DATABASE_URL doit désigner une base PostgreSQL.")
+
+# No console fallback in production: EMAIL_URL is required (smtp://…, smtp+tls://…).
+MAILERS = build_mailers(env.email_url("EMAIL_URL"))
 
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True

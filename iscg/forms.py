@@ -1,0 +1,52 @@
+from django import forms
+from django.contrib.auth import password_validation
+
+from conventions.models import Party, Post
+from iscg.models import Role
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label="Adresse e-mail de la personne invitée")
+    role = forms.ChoiceField(
+        label="Rôle",
+        choices=[(Role.PARTENAIRE, "Partenaire (une partie)"), (Role.INTERVENANT, "Intervenant (un poste)")],
+    )
+    party = forms.ModelChoiceField(label="Partie (pour un partenaire)", queryset=Party.objects.none(), required=False)
+    post = forms.ModelChoiceField(label="Poste (pour un intervenant)", queryset=Post.objects.none(), required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["party"].queryset = Party.objects.filter(organisation_id=user.organisation_id)
+        self.fields["post"].queryset = Post.objects.filter(organisation_id=user.organisation_id)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("role") == Role.PARTENAIRE and not data.get("party"):
+            self.add_error("party", "Choisissez la partie à laquelle rattacher le partenaire.")
+        if data.get("role") == Role.INTERVENANT and not data.get("post"):
+            self.add_error("post", "Choisissez le poste de l'intervenant.")
+        return data
+
+
+class AcceptInvitationForm(forms.Form):
+    first_name = forms.CharField(label="Prénom", max_length=150, required=False)
+    last_name = forms.CharField(label="Nom", max_length=150, required=False)
+    password1 = forms.CharField(
+        label="Mot de passe",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label="Confirmation du mot de passe", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password1") and data.get("password1") != data.get("password2"):
+            self.add_error("password2", "Les deux mots de passe ne correspondent pas.")
+        elif data.get("password1"):
+            try:
+                password_validation.validate_password(data["password1"])
+            except forms.ValidationError as exc:
+                self.add_error("password1", exc)
+        return data

@@ -1,0 +1,35 @@
+"""Readable change history (who, when, what) from django-simple-history records."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass
+class HistoryRow:
+    date: datetime
+    user: str
+    operation: str
+    changes: list[str] = field(default_factory=list)
+
+
+def history_rows(instance, limit: int = 30) -> list[HistoryRow]:
+    """The latest changes of ``instance``, newest first, each with its changed fields."""
+    records = list(instance.history.select_related("history_user").order_by("-history_date")[: limit + 1])
+    rows = []
+    for index, record in enumerate(records[:limit]):
+        previous = records[index + 1] if index + 1 < len(records) else None
+        changes = []
+        if previous is not None and record.history_type == "~":
+            delta = record.diff_against(previous)
+            for change in delta.changes:
+                label = instance._meta.get_field(change.field).verbose_name
+                changes.append(f"{label} : « {change.old or '—'} » → « {change.new or '—'} »")
+        rows.append(
+            HistoryRow(
+                date=record.history_date,
+                user=str(record.history_user) if record.history_user else "système",
+                operation=record.get_history_type_display(),
+                changes=changes,
+            )
+        )
+    return rows

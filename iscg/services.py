@@ -1,0 +1,113 @@
+"""Account services: invitations (create, check, accept)."""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from iscg.models import Invitation, Role, User
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class NewInvitation:
+    invitation: Invitation
+    token: str
+
+
+def invitation_create(*, by: User, email: str, role: str, party=None, post=None) -> NewInvitation:
+    """Invite a partner (attached to a party) or an intervenant (attached to a post)."""
+    email = email.strip().lower()
+    if role == Role.PARTENAIRE and party is None:
+        raise ValidationError("Choisissez la partie à laquelle rattacher le partenaire.")
+    if role == Role.INTERVENANT and post is None:
+        raise ValidationError("Choisissez le poste de l'intervenant.")
+    if role not in (Role.PARTENAIRE, Role.INTERVENANT):
+        raise ValidationError("Seuls des partenaires et des intervenants peuvent être invités.")
+    for obj in (party, post):
+        if obj is not None and obj.organisation_id != by.organisation_id:
+            raise ValidationError("Cette partie ou ce poste n'appartient pas à votre organisation.")
+    if User.objects.filter(email=email).exists():
+        raise ValidationError(f"Un compte existe déjà pour {email}.")
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation.objects.create(
+        email=email,
+        role=role,
+        organisation_id=by.organisation_id,
+        party=party if role == Role.PARTENAIRE else None,
+        post=post if role == Role.INTERVENANT else None,
+        token_hash=_hash(token),
+        created_by=by,
+        expires_at=timezone.now() + timedelta(days=settings.INVITATION_VALIDITY_DAYS),
+    )
+    return NewInvitation(invitation=invitation, token=token)
+
+
+def invitation_send(*, new: NewInvitation, base_url: str) -> None:
+    link = base_url.rstrip("/") + reverse("invitation_accept", args=[new.token])
+    invitation = new.invitation
+    send_mail(
+        subject="Votre accès à l'application ISCG conventions",
+        message=(
+            "Bonjour,\n\n"
+            f"{invitation.created_by.get_full_name() or invitation.created_by.email} vous invite à "
+            f"accéder à l'application ISCG conventions ({invitation.organisation}).\n\n"
+            f"Choisissez votre mot de passe avec ce lien, valable {settings.INVITATION_VALIDITY_DAYS} "
+            f"jours et utilisable une seule fois :\n{link}\n"
+        ),
+        from_email=None,
+        recipient_list=[invitation.email],
+    )
+
+
+class InvitationInvalid(Exception):
+    """The link is unknown, already used or expired; the message says which, in French."""
+
+
+def invitation_check(token: str) -> Invitation:
+    invitation = Invitation.objects.filter(token_hash=_hash(token)).first()
+    if invitation is None:
+        raise InvitationInvalid("Ce lien d'invitation n'est pas valide.")
+    if invitation.used_at is not None:
+        raise InvitationInvalid(
+            "Ce lien d'invitation a déjà été utilisé. Connectez-vous, ou demandez une nouvelle invitation."
+        )
+    if invitation.expires_at <= timezone.now():
+        raise InvitationInvalid(
+            "Ce lien d'invitation a expiré. Demandez une nouvelle invitation à votre gestionnaire."
+        )
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(*, token: str, password: str, first_name: str = "", last_name: str = "") -> User:
+    invitation = invitation_check(token)
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.used_at is not None:
+        raise InvitationInvalid("Ce lien d'invitation a déjà été utilisé.")
+    user = User(
+        email=invitation.email,
+        role=invitation.role,
+        organisation=invitation.organisation,
+        party=invitation.party,
+        post=invitation.post,
+        first_name=first_name,
+        last_name=last_name,
+    )
+    user.set_password(password)
+    user.full_clean()
+    user.save()
+    invitation.used_at = timezone.now()
+    invitation.user = user
+    invitation.save(update_fields=["used_at", "user"])
+    return user

@@ -1,0 +1,73 @@
+"""The world of the access matrix: two organisations and one user per role.
+
+Organisation A: conventions C1 (signed; the partner's party and the intervenant's post are in it),
+C2 (signed; neither), C3 (draft; the partner's party is in it). Organisation B: its own gestionnaire
+and convention. Each later page adds its URL to MATRIX in test_access_matrix.py.
+"""
+
+from dataclasses import dataclass
+
+from conventions.models import ConventionStatus
+from tests.factories import (
+    ConventionFactory,
+    ConventionPartyFactory,
+    OrganisationFactory,
+    PartyFactory,
+    PostFactory,
+    UserFactory,
+)
+
+ROLES = [
+    "anonyme",
+    "gestionnaire",
+    "gestionnaire_autre_org",
+    "coordinateur",
+    "partenaire",
+    "intervenant",
+    "admin",
+]
+
+
+@dataclass
+class World:
+    org: object
+    other_org: object
+    party: object
+    other_party: object
+    post: object
+    other_post: object
+    c1: object
+    c2: object
+    c3: object
+    c_other_org: object
+    users: dict
+
+
+def build_world() -> World:
+    org = OrganisationFactory(name="Département A", slug="dept-a")
+    other_org = OrganisationFactory(name="Département B", slug="dept-b")
+    party = PartyFactory(organisation=org, slug="cc-ternois", name="CC du Ternois")
+    other_party = PartyFactory(organisation=org, slug="cu-arras", name="CU d'Arras")
+    post = PostFactory(organisation=org, employer=party)
+    other_post = PostFactory(organisation=org, employer=other_party)
+    c1 = ConventionFactory(organisation=org, reference="A-C1", status=ConventionStatus.SIGNED)
+    c1.posts.add(post)
+    ConventionPartyFactory(convention=c1, party=party)
+    c2 = ConventionFactory(organisation=org, reference="A-C2", status=ConventionStatus.SIGNED)
+    c2.posts.add(other_post)
+    ConventionPartyFactory(convention=c2, party=other_party)
+    c3 = ConventionFactory(organisation=org, reference="A-C3", status=ConventionStatus.DRAFT)
+    ConventionPartyFactory(convention=c3, party=party)
+    b_party = PartyFactory(organisation=other_org)
+    c_other_org = ConventionFactory(organisation=other_org, reference="B-C1")
+    ConventionPartyFactory(convention=c_other_org, party=b_party)
+    users = {
+        "anonyme": None,
+        "gestionnaire": UserFactory(gestionnaire=True, organisation=org),
+        "gestionnaire_autre_org": UserFactory(gestionnaire=True, organisation=other_org),
+        "coordinateur": UserFactory(coordinateur=True, organisation=org),
+        "partenaire": UserFactory(partenaire=True, party=party, organisation=org),
+        "intervenant": UserFactory(intervenant=True, post=post, organisation=org),
+        "admin": UserFactory(admin=True),
+    }
+    return World(org, other_org, party, other_party, post, other_post, c1, c2, c3, c_other_org, users)

@@ -1,0 +1,111 @@
+"""Every URL of the project, for every role: 200 where allowed, 403/404 where not, 302 to login
+when anonymous. A URL added to the URL conf without an entry here makes this test fail."""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests.access import ROLES, build_world
+
+pytestmark = pytest.mark.django_db
+
+# URL names that need no login (Django's auth pages and the invitation link).
+PUBLIC = {
+    "login",
+    "logout",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+    "invitation_accept",
+}
+# Django's own password change pages: any signed-in user, tested by Django.
+IGNORED = {"password_change", "password_change_done"}
+
+OK, DENIED, NOT_FOUND, LOGIN = 200, 403, 404, 302
+
+
+def expect(gest=OK, other=NOT_FOUND, coord=OK, partner=NOT_FOUND, interv=NOT_FOUND, admin=OK):
+    return {
+        "anonyme": LOGIN,
+        "gestionnaire": gest,
+        "gestionnaire_autre_org": other,
+        "coordinateur": coord,
+        "partenaire": partner,
+        "intervenant": interv,
+        "admin": admin,
+    }
+
+
+EVERYONE = expect(other=OK, partner=OK, interv=OK)
+
+# name → list of (case label, kwargs builder, expected status per role)
+MATRIX = {
+    "home": [("accueil", lambda w: {}, EVERYONE)],
+    "invitation_create": [
+        ("inviter", lambda w: {}, expect(other=OK, coord=DENIED, partner=DENIED, interv=DENIED, admin=DENIED))
+    ],
+    "conventions:list": [("liste", lambda w: {}, EVERYONE)],
+    "conventions:detail": [
+        ("convention du partenaire", lambda w: {"reference": w.c1.reference}, expect(partner=OK, interv=OK)),
+        ("convention d'une autre partie", lambda w: {"reference": w.c2.reference}, expect()),
+        ("brouillon du partenaire", lambda w: {"reference": w.c3.reference}, expect()),
+        (
+            "convention d'une autre organisation",
+            lambda w: {"reference": w.c_other_org.reference},
+            expect(gest=NOT_FOUND, other=OK, coord=NOT_FOUND),
+        ),
+    ],
+    "conventions:post_list": [
+        ("liste", lambda w: {}, expect(other=OK, partner=DENIED, interv=DENIED))
+    ],
+    "conventions:post_detail": [
+        ("poste de l'intervenant", lambda w: {"pk": w.post.pk}, expect(interv=OK)),
+        ("autre poste", lambda w: {"pk": w.other_post.pk}, expect()),
+    ],
+    "conventions:party_list": [
+        ("liste", lambda w: {}, expect(other=OK, partner=DENIED, interv=DENIED))
+    ],
+    "conventions:party_detail": [
+        ("partie du partenaire", lambda w: {"pk": w.party.pk}, expect(partner=OK)),
+        ("autre partie", lambda w: {"pk": w.other_party.pk}, expect()),
+    ],
+}
+
+
+def project_url_names(resolver=None, namespace="") -> set[str]:
+    names = set()
+    for entry in (resolver or get_resolver()).url_patterns:
+        if isinstance(entry, URLResolver):
+            if entry.namespace == "admin":
+                continue
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            names |= project_url_names(entry, inner)
+        elif isinstance(entry, URLPattern) and entry.name:
+            names.add(f"{namespace}{entry.name}")
+    return names
+
+
+def test_every_url_of_the_project_has_an_entry_in_the_matrix():
+    missing = project_url_names() - set(MATRIX) - PUBLIC - IGNORED
+    assert not missing, f"URL sans entrée dans la matrice d'accès : {sorted(missing)}"
+
+
+CASES = [
+    pytest.param(name, label, kwargs, role, statuses[role], id=f"{name}|{label}|{role}")
+    for name, entries in MATRIX.items()
+    for label, kwargs, statuses in entries
+    for role in ROLES
+]
+
+
+@pytest.mark.parametrize(("name", "label", "kwargs", "role", "expected"), CASES)
+def test_access(client, name, label, kwargs, role, expected):
+    world = build_world()
+    user = world.users[role]
+    if user is not None:
+        client.force_login(user)
+    url = reverse(name, kwargs=kwargs(world))
+    response = client.get(url)
+    assert response.status_code == expected, f"{role} sur {url}"
+    if expected == LOGIN:
+        assert response["Location"].startswith(reverse("login"))
