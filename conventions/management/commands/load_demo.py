@@ -1,0 +1,24 @@
+"""``python manage.py load_demo``: load (or refresh) the demo data; safe to run again."""
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from conventions.demo import load_demo
+
+
+class Command(BaseCommand):
+    help = (
+        "Charge les données de démonstration (Pas-de-Calais, Finistère, Dijon, Aubervilliers) "
+        "depuis iscg/demo_data/. Relancer la commande ne crée aucun doublon."
+    )
+
+    def handle(self, *args, **options):
+        with transaction.atomic():
+            counts = load_demo()
+        self.stdout.write(
+            self.style.SUCCESS(
+                "Données de démonstration chargées : "
+                f"{counts['organisations']} organisations, {counts['parties']} parties, "
+                f"{counts['posts']} postes, {counts['conventions']} conventions."
+            )
+        )

@@ -1,0 +1,192 @@
+"""The demo loader: what the four sources hold, loaded once, whatever the number of runs."""
+
+from datetime import date, timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from conventions import rules
+from conventions.demo import EXTRA_STEPS, load_demo
+from conventions.models import (
+    Convention,
+    ConventionParty,
+    ConventionStatus,
+    Deliberation,
+    HostUnit,
+    Party,
+    Post,
+    PostAbsence,
+    Representative,
+)
+from iscg.models import Organisation
+
+pytestmark = pytest.mark.django_db
+
+PDC_REFERENCES = [f"PDC2023-A{annex:02d}" for annex in range(3, 18)]
+MODELS = [
+    Organisation,
+    Party,
+    Representative,
+    Deliberation,
+    Post,
+    HostUnit,
+    PostAbsence,
+    Convention,
+    ConventionParty,
+]
+
+
+@pytest.fixture
+def demo():
+    return load_demo()
+
+
+def test_pas_de_calais_counts_match_the_deliberation(demo):
+    pdc = Organisation.objects.get(slug="pas-de-calais")
+    assert pdc.name == "Département du Pas-de-Calais"
+    assert pdc.party.slug == "departement_62"
+    assert pdc.budget_line == "6568//934213"
+    assert Party.objects.filter(organisation=pdc).count() == 27
+    assert Post.objects.filter(organisation=pdc).count() == 14
+    references = list(
+        Convention.objects.filter(organisation=pdc).values_list("reference", flat=True)
+    )
+    assert references == PDC_REFERENCES
+
+
+def test_the_other_three_cases_are_loaded(demo):
+    assert set(Organisation.objects.values_list("slug", flat=True)) >= {
+        "pas-de-calais",
+        "finistere",
+        "dijon",
+        "aubervilliers",
+    }
+    assert Convention.objects.get(reference="QUIMPER2023").organisation.slug == "finistere"
+    assert Convention.objects.get(reference="DIJON2022").organisation.slug == "dijon"
+    assert Convention.objects.get(reference="AUBERVILLIERS2013").posts.count() == 2
+    assert demo == {
+        "organisations": 4,
+        "parties": 27 + 6 + 3 + 3,
+        "representatives": demo["representatives"],
+        "deliberations": demo["deliberations"],
+        "posts": 14 + 1 + 1 + 2,
+        "units": demo["units"],
+        "absences": 2,
+        "conventions": 15 + 3,
+        "memberships": demo["memberships"],
+    }
+
+
+def test_running_twice_changes_nothing(demo):
+    pks = {model: set(model.objects.values_list("pk", flat=True)) for model in MODELS}
+    history = {
+        model: model.history.count()
+        for model in (Party, Representative, Post, HostUnit, Convention, ConventionParty)
+    }
+    updated = dict(Convention.objects.values_list("reference", "updated_at"))
+
+    assert load_demo() == demo
+
+    assert {model: set(model.objects.values_list("pk", flat=True)) for model in MODELS} == pks
+    assert {model: model.history.count() for model in history} == history
+    assert dict(Convention.objects.values_list("reference", "updated_at")) == updated
+
+
+def test_reloading_restores_what_a_user_changed(demo):
+    convention = Convention.objects.get(reference="PDC2023-A08")
+    convention.title = "Titre modifié"
+    convention.save()
+    convention.memberships.filter(party__slug="gendarmerie_ggd_62").delete()
+
+    load_demo()
+
+    convention.refresh_from_db()
+    assert convention.title.startswith("CONVENTION RELATIVE A LA MISE A DISPOSITION")
+    assert convention.memberships.count() == 4
+
+
+def test_ternois_convention_is_employed_and_signed_by_the_cc(demo):
+    membership = ConventionParty.objects.get(
+        convention__reference="PDC2023-A08", party__slug="epci_cc_ternois"
+    )
+    assert membership.is_employer
+    assert membership.is_signatory
+    assert membership.is_funder
+    assert membership.is_hierarchical_authority
+    assert membership.representative.name == "Marc BRIDOUX"
+    assert membership.order == 2
+    post = Post.objects.get(slug="isg_ternois")
+    assert post.employer.slug == "epci_cc_ternois"
+    assert list(post.epcis.values_list("slug", flat=True)) == ["epci_cc_ternois"]
+
+
+def test_osartis_marquion_convention_is_the_one_left_to_sign(demo):
+    convention = Convention.objects.get(reference="PDC2023-A13")
+    post = Post.objects.get(slug="isg_osartis_marquion")
+    assert list(convention.posts.all()) == [post]
+    assert post.start_date == date(2023, 9, 1)
+    assert convention.start_date == date(2023, 9, 1)
+    assert convention.end_date == date(2023, 12, 31)
+    assert convention.status == ConventionStatus.TO_SIGN
+    others = Convention.objects.filter(reference__in=PDC_REFERENCES).exclude(pk=convention.pk)
+    assert set(others.values_list("status", flat=True)) == {ConventionStatus.SIGNED}
+
+
+def test_one_year_without_end_date_lasts_twelve_months(demo):
+    convention = Convention.objects.get(reference="PDC2023-A05")
+    assert convention.end_date is None
+    assert convention.duration_months == 12
+    assert convention.computed_end_date == date(2024, 1, 4)
+
+
+def test_dijon_runs_three_years_from_notification(demo):
+    convention = Convention.objects.get(reference="DIJON2022")
+    assert convention.notification_date == date(2022, 6, 24)
+    assert convention.duration_months == 36
+    expected_end = rules.add_months(date(2022, 6, 24), 36) - timedelta(days=1)
+    assert convention.computed_end_date == expected_end == date(2025, 6, 23)
+    assert convention.notice_months == 3
+    assert convention.notice_deadline == date(2025, 3, 23)
+    assert convention.signature_place == "Dijon"
+    assert convention.original_copies == 3
+
+
+def test_representatives_follow_the_signature_blocks(demo):
+    cab = ConventionParty.objects.get(
+        convention__reference="PDC2023-A06", party__slug="epci_ca_boulonnais"
+    )
+    assert cab.representative.name == "Gwenaëlle LOIRE"
+    assert "délégation" in cab.representative.delegation
+    ccas = ConventionParty.objects.get(convention__reference="DIJON2022", party__slug="ccas_dijon")
+    assert ccas.representative.name == "Antoine HOAREAU"
+    assert ccas.representative.delegation
+
+
+def test_boulonnais_absences_come_from_the_2022_bilan(demo):
+    assert list(
+        PostAbsence.objects.filter(post__slug="isc_boulonnais").values_list("start", "end")
+    ) == [(date(2022, 6, 1), None)]
+    assert PostAbsence.objects.get(post__slug="isg_boulonnais").start == date(2022, 8, 1)
+
+
+def test_every_loaded_object_passes_full_clean(demo):
+    for model in MODELS:
+        for instance in model.objects.all():
+            instance.full_clean()
+
+
+def test_extra_steps_run_after_the_cases(monkeypatch):
+    seen = []
+    monkeypatch.setattr("conventions.demo.EXTRA_STEPS", [*EXTRA_STEPS, lambda: seen.append(1)])
+    load_demo()
+    assert seen == [1]
+
+
+def test_command_prints_a_french_summary():
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    assert out.getvalue().strip() == (
+        "Données de démonstration chargées : 4 organisations, 39 parties, 18 postes, "
+        "18 conventions."
+    )
