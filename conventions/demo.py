@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 from functools import cache
@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import models, transaction
+from django.utils.module_loading import import_string
 
 import iscg
 from conventions.models import (
@@ -55,8 +56,11 @@ from iscg.models import Organisation
 
 DEMO_DATA_DIR = Path(iscg.__file__).resolve().parent / "demo_data"
 
-#: Extra loading steps appended by later issues (financing plans, users, bilans…).
-EXTRA_STEPS: list[Callable[[], None]] = []
+#: Later loading steps, as dotted paths imported when they run (financing plans, bilans, users).
+EXTRA_STEPS: list[str] = [
+    "financing.demo.load_financing",
+    "iscg.demo_users.create_demo_users",
+]
 
 DEMO_ORGANISATION_SLUGS = ("pas-de-calais", "finistere", "dijon", "aubervilliers")
 
@@ -114,7 +118,7 @@ def load_demo() -> dict[str, int]:
     load_dijon()
     load_aubervilliers()
     for step in EXTRA_STEPS:
-        step()
+        import_string(step)()
     return demo_counts()
 
 

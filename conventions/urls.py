@@ -1,6 +1,7 @@
 from django.urls import path
 
 from conventions import views
+from financing import views as financing_views
 
 app_name = "conventions"
 
@@ -11,4 +12,6 @@ urlpatterns = [
     path("parties/", views.party_list, name="party_list"),
     path("parties/<int:pk>/", views.party_detail, name="party_detail"),
     path("<str:reference>/", views.convention_detail, name="detail"),
+    path("<str:reference>/financement/", financing_views.plan, name="plan"),
+    path("<str:reference>/financement/apercu/", financing_views.plan_preview, name="plan_preview"),
 ]

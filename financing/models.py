@@ -1,1 +1,240 @@
-"""Financing plans and recoveries (see financing/engine.py for the rules)."""
+"""Financing plans, their computed yearly amounts, recoveries and payments, budget lines.
+
+The plan itself is the engine's JSON document (financing/engine.py); its computed amounts are
+stored one row per (year, party) so that lists and totals are queries, not recomputations.
+"""
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q, Sum
+from simple_history.models import HistoricalRecords
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
+class FinancingPlan(models.Model):
+    """A convention's financing plan (one post), as the engine reads it."""
+
+    convention = models.OneToOneField(
+        "conventions.Convention",
+        verbose_name="convention",
+        on_delete=models.CASCADE,
+        related_name="financing_plan",
+    )
+    post = models.ForeignKey(
+        "conventions.Post", verbose_name="poste", on_delete=models.PROTECT, related_name="financing_plans"
+    )
+    data = models.JSONField("plan (JSON)", default=dict)
+    months_by_hand = models.BooleanField(
+        "mois saisis à la main",
+        default=False,
+        help_text="Sinon, les mois financés viennent des dates du poste et de ses absences.",
+    )
+    notes = models.TextField("remarques", blank=True)
+    computed_at = models.DateTimeField("calculé le", null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "plan de financement"
+        verbose_name_plural = "plans de financement"
+
+    def __str__(self) -> str:
+        return f"Plan de financement — {self.convention.reference}"
+
+    @property
+    def is_locked(self) -> bool:
+        """Once the convention is signed, its plan changes only through an avenant."""
+        return not self.convention.is_draft
+
+
+class PlanYear(models.Model):
+    """One year of a plan as computed: months funded, cost, and the actual cost once closed."""
+
+    plan = models.ForeignKey(FinancingPlan, verbose_name="plan", on_delete=models.CASCADE, related_name="years")
+    year = models.PositiveIntegerField("exercice")
+    months = models.PositiveSmallIntegerField("mois financés")
+    cost = models.DecimalField("coût de l'année", **MONEY)
+    actual_cost = models.DecimalField(
+        "coût réel constaté", null=True, blank=True, validators=[MinValueValidator(0)], **MONEY
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "année du plan"
+        verbose_name_plural = "années du plan"
+        ordering = ["plan", "year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "year"],
+                name="planyear_unique",
+                violation_error_message="Cette année figure déjà dans le plan.",
+            ),
+            models.CheckConstraint(
+                condition=Q(months__gte=1, months__lte=12),
+                name="planyear_months_range",
+                violation_error_message="Le nombre de mois financés est compris entre 1 et 12.",
+            ),
+            models.CheckConstraint(
+                condition=Q(cost__gte=0),
+                name="planyear_cost_positive",
+                violation_error_message="Le coût ne peut pas être négatif.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan.convention.reference} — {self.year}"
+
+
+class ShareLineQuerySet(models.QuerySet):
+    def for_year(self, year: int):
+        return self.filter(year=year)
+
+    def visible_to(self, user):
+        """Staff see their organisation's lines; a partner sees its own party's lines of
+        non-draft conventions; an intervenant sees none (financing is not theirs)."""
+        from conventions.models import Convention
+        from iscg.models import Role
+
+        if not user.is_authenticated:
+            return self.none()
+        if user.role == Role.PARTENAIRE and user.party_id:
+            return self.filter(
+                party_id=user.party_id,
+                convention__in=Convention.objects.visible_to(user),
+            )
+        if user.role == Role.INTERVENANT:
+            return self.none()
+        return self.filter(convention__in=Convention.objects.visible_to(user))
+
+    def total(self):
+        return self.aggregate(total=Sum("amount"))["total"] or 0
+
+
+class ShareLine(models.Model):
+    """What one party pays for one post in one year, as computed by the engine (stored)."""
+
+    plan = models.ForeignKey(FinancingPlan, verbose_name="plan", on_delete=models.CASCADE, related_name="lines")
+    convention = models.ForeignKey(
+        "conventions.Convention", verbose_name="convention", on_delete=models.CASCADE, related_name="share_lines"
+    )
+    post = models.ForeignKey("conventions.Post", verbose_name="poste", on_delete=models.CASCADE, related_name="share_lines")
+    organisation = models.ForeignKey("iscg.Organisation", verbose_name="organisation", on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveIntegerField("exercice")
+    party = models.ForeignKey("conventions.Party", verbose_name="partie", on_delete=models.PROTECT, related_name="share_lines")
+    amount = models.DecimalField("montant", validators=[MinValueValidator(0)], **MONEY)
+    is_remainder = models.BooleanField("reste à charge", default=False)
+    is_employer = models.BooleanField("employeur", default=False)
+    as_written = models.DecimalField("montant écrit dans l'acte", null=True, blank=True, **MONEY)
+    actual_amount = models.DecimalField(
+        "montant sur coût réel", null=True, blank=True, help_text="Recalculé sur le coût réel.", **MONEY
+    )
+    history = HistoricalRecords()
+
+    objects = ShareLineQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "part de financement"
+        verbose_name_plural = "parts de financement"
+        ordering = ["year", "post", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "year", "party"],
+                name="shareline_unique",
+                violation_error_message="Une seule part par partie et par année.",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gte=0),
+                name="shareline_amount_positive",
+                violation_error_message="Un montant de financement ne peut pas être négatif.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.party} — {self.year} — {self.amount} €"
+
+    @property
+    def gap(self):
+        """Amount written in the act minus the computed amount (None when nothing was written)."""
+        if self.as_written is None:
+            return None
+        return self.as_written - self.amount
+
+
+class PaymentKind(models.TextChoices):
+    TITRE = "titre_de_recettes", "Titre de recettes"
+    SUBVENTION = "subvention", "Versement de subvention"
+
+
+class Payment(models.Model):
+    """A titre de recettes issued to a co-funder, or a subsidy paid; and what was received."""
+
+    share_line = models.ForeignKey(
+        ShareLine, verbose_name="part", on_delete=models.PROTECT, related_name="payments"
+    )
+    kind = models.CharField("nature", max_length=20, choices=PaymentKind.choices, default=PaymentKind.TITRE)
+    number = models.CharField("numéro", max_length=60, blank=True)
+    issued_on = models.DateField("émis le", null=True, blank=True)
+    amount_issued = models.DecimalField("montant émis", validators=[MinValueValidator(0)], **MONEY)
+    received_on = models.DateField("encaissé le", null=True, blank=True)
+    amount_received = models.DecimalField(
+        "montant encaissé", default=0, validators=[MinValueValidator(0)], **MONEY
+    )
+    notes = models.CharField("remarques", max_length=255, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "titre ou versement"
+        verbose_name_plural = "titres et versements"
+        ordering = ["share_line", "issued_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount_issued__gte=0) & Q(amount_received__gte=0),
+                name="payment_amounts_positive",
+                violation_error_message="Les montants ne peuvent pas être négatifs.",
+            ),
+            models.CheckConstraint(
+                condition=Q(received_on__isnull=True)
+                | Q(issued_on__isnull=True)
+                | Q(received_on__gte=models.F("issued_on")),
+                name="payment_received_after_issued",
+                violation_error_message="L'encaissement précède l'émission.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.number}".strip()
+
+
+class BudgetLine(models.Model):
+    """The managing organisation's budget line for a year (the deliberation's check)."""
+
+    organisation = models.ForeignKey(
+        "iscg.Organisation", verbose_name="organisation", on_delete=models.CASCADE, related_name="budget_lines"
+    )
+    year = models.PositiveIntegerField("exercice")
+    operation_code = models.CharField("code opération", max_length=60, blank=True)
+    imputation = models.CharField("imputation", max_length=60)
+    label = models.CharField("libellé", max_length=200, blank=True)
+    credits = models.DecimalField("crédits de paiement (CP)", validators=[MinValueValidator(0)], **MONEY)
+    available = models.DecimalField("disponible", validators=[MinValueValidator(0)], **MONEY)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "ligne budgétaire"
+        verbose_name_plural = "lignes budgétaires"
+        ordering = ["organisation", "-year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "year", "imputation"],
+                name="budgetline_unique",
+                violation_error_message="Cette ligne budgétaire existe déjà pour cet exercice.",
+            ),
+            models.CheckConstraint(
+                condition=Q(available__lte=models.F("credits")),
+                name="budgetline_available_within_credits",
+                violation_error_message="Le disponible ne peut dépasser les crédits de paiement.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.imputation} — {self.year}"

@@ -13,5 +13,6 @@ urlpatterns = [
     path("comptes/invitations/", views.invitation_create, name="invitation_create"),
     path("comptes/invitation/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("conventions/", include("conventions.urls")),
+    path("financement/", include("financing.urls")),
     path("admin/", admin.site.urls),
 ]

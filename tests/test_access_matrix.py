@@ -21,7 +21,7 @@ PUBLIC = {
 # Django's own password change pages: any signed-in user, tested by Django.
 IGNORED = {"password_change", "password_change_done"}
 
-OK, DENIED, NOT_FOUND, LOGIN = 200, 403, 404, 302
+OK, DENIED, NOT_FOUND, LOGIN, REDIRECT = 200, 403, 404, 302, 302
 
 
 def expect(gest=OK, other=NOT_FOUND, coord=OK, partner=NOT_FOUND, interv=NOT_FOUND, admin=OK):
@@ -42,11 +42,19 @@ EVERYONE = expect(other=OK, partner=OK, interv=OK)
 MATRIX = {
     "home": [("accueil", lambda w: {}, EVERYONE)],
     "invitation_create": [
-        ("inviter", lambda w: {}, expect(other=OK, coord=DENIED, partner=DENIED, interv=DENIED, admin=DENIED))
+        (
+            "inviter",
+            lambda w: {},
+            expect(other=OK, coord=DENIED, partner=DENIED, interv=DENIED, admin=DENIED),
+        )
     ],
     "conventions:list": [("liste", lambda w: {}, EVERYONE)],
     "conventions:detail": [
-        ("convention du partenaire", lambda w: {"reference": w.c1.reference}, expect(partner=OK, interv=OK)),
+        (
+            "convention du partenaire",
+            lambda w: {"reference": w.c1.reference},
+            expect(partner=OK, interv=OK),
+        ),
         ("convention d'une autre partie", lambda w: {"reference": w.c2.reference}, expect()),
         ("brouillon du partenaire", lambda w: {"reference": w.c3.reference}, expect()),
         (
@@ -65,6 +73,68 @@ MATRIX = {
     "conventions:party_list": [
         ("liste", lambda w: {}, expect(other=OK, partner=DENIED, interv=DENIED))
     ],
+    "conventions:plan": [
+        (
+            "plan de la convention du partenaire",
+            lambda w: {"reference": w.c1.reference},
+            expect(partner=DENIED, interv=DENIED),
+        ),
+        ("plan d'une autre convention", lambda w: {"reference": w.c2.reference}, expect()),
+    ],
+    "conventions:plan_preview": [
+        (
+            "aperçu",
+            lambda w: {"reference": w.c1.reference},
+            expect(coord=DENIED, partner=DENIED, interv=DENIED, admin=DENIED),
+        ),
+        (
+            "aperçu d'une autre organisation",
+            lambda w: {"reference": w.c_other_org.reference},
+            expect(other=OK, gest=NOT_FOUND, coord=NOT_FOUND, admin=DENIED),
+        ),
+    ],
+    "financing:current_year": [
+        (
+            "redirection",
+            lambda w: {},
+            expect(
+                gest=REDIRECT,
+                other=REDIRECT,
+                coord=REDIRECT,
+                partner=REDIRECT,
+                interv=DENIED,
+                admin=REDIRECT,
+            ),
+        )
+    ],
+    "financing:my_financing": [
+        (
+            "mes financements",
+            lambda w: {},
+            expect(
+                gest=DENIED, other=DENIED, coord=DENIED, partner=OK, interv=DENIED, admin=DENIED
+            ),
+        )
+    ],
+    "financing:party_summary": [
+        ("partie du partenaire", lambda w: {"pk": w.party.pk}, expect(partner=OK)),
+        ("autre partie", lambda w: {"pk": w.other_party.pk}, expect()),
+    ],
+    **{
+        name: [
+            (
+                "exercice 2023",
+                lambda w: {"year": 2023},
+                expect(other=OK, partner=DENIED, interv=DENIED),
+            )
+        ]
+        for name in (
+            "financing:annual",
+            "financing:annual_xlsx",
+            "financing:annual_pdf",
+            "financing:opendata_csv",
+        )
+    },
     "conventions:party_detail": [
         ("partie du partenaire", lambda w: {"pk": w.party.pk}, expect(partner=OK)),
         ("autre partie", lambda w: {"pk": w.other_party.pk}, expect()),
@@ -107,5 +177,5 @@ def test_access(client, name, label, kwargs, role, expected):
     url = reverse(name, kwargs=kwargs(world))
     response = client.get(url)
     assert response.status_code == expected, f"{role} sur {url}"
-    if expected == LOGIN:
+    if role == "anonyme":
         assert response["Location"].startswith(reverse("login"))

@@ -15,3 +15,8 @@ def euros(value):
 @register.filter
 def date_long(value):
     return formatting.format_date_long(value)
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key) if hasattr(mapping, "get") else None

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from conventions.demo import load_demo
+from iscg.demo_users import demo_logins_text
 
 
 class Command(BaseCommand):
@@ -22,3 +23,4 @@ class Command(BaseCommand):
                 f"{counts['posts']} postes, {counts['conventions']} conventions."
             )
         )
+        self.stdout.write(demo_logins_text())

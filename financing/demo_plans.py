@@ -1,0 +1,2 @@
+def load_plans() -> None:
+    """Placeholder until the demo plans are written."""

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from financing import views
+
+app_name = "financing"
+
+urlpatterns = [
+    path("", views.current_year, name="current_year"),
+    path("mes-financements/", views.my_financing, name="my_financing"),
+    path("parties/<int:pk>/", views.party_summary, name="party_summary"),
+    path("<int:year>/", views.annual, name="annual"),
+    path("<int:year>/tableau.xlsx", views.annual_xlsx, name="annual_xlsx"),
+    path("<int:year>/tableau.pdf", views.annual_pdf, name="annual_pdf"),
+    path("<int:year>/subventions.csv", views.opendata_csv, name="opendata_csv"),
+]

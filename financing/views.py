@@ -1,0 +1,184 @@
+"""Financing pages: annual table and its exports, party summaries, plan editing."""
+
+import json
+from datetime import date
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+
+from conventions.models import Convention, Party
+from financing import exports, selectors, services
+from financing.models import FinancingPlan, ShareLine
+from iscg import perms
+from iscg.models import Organisation, Role
+
+
+def _organisation_for(request) -> Organisation:
+    """The staff user's organisation; national coordinators and admins choose with ?organisation=."""
+    user = request.user
+    if not perms.can_see_organisation_data(user):
+        raise PermissionDenied
+    if user.is_superuser or user.is_national:
+        slug = request.GET.get("organisation")
+        queryset = Organisation.objects.order_by("name")
+        organisation = queryset.filter(slug=slug).first() if slug else queryset.first()
+        if organisation is None:
+            raise Http404
+        return organisation
+    return user.organisation
+
+
+def current_year(request):
+    if request.user.role == Role.PARTENAIRE:
+        return redirect("financing:my_financing")
+    _organisation_for(request)
+    return redirect("financing:annual", year=date.today().year)
+
+
+def _table(request, year: int):
+    organisation = _organisation_for(request)
+    lines = ShareLine.objects.visible_to(request.user).filter(organisation=organisation)
+    return selectors.annual_table(organisation, year, lines)
+
+
+def annual(request, year: int):
+    table = _table(request, year)
+    organisations = (
+        Organisation.objects.order_by("name")
+        if request.user.is_superuser or request.user.is_national
+        else None
+    )
+    return render(
+        request,
+        "financing/annual.html",
+        {"table": table, "organisations": organisations, "years": [year - 1, year + 1]},
+    )
+
+
+def annual_xlsx(request, year: int):
+    table = _table(request, year)
+    response = HttpResponse(
+        exports.annual_xlsx(table),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="financement-{year}.xlsx"'
+    return response
+
+
+def annual_pdf(request, year: int):
+    table = _table(request, year)
+    response = HttpResponse(exports.annual_pdf(table), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="financement-{year}.pdf"'
+    return response
+
+
+def opendata_csv(request, year: int):
+    table = _table(request, year)
+    content, missing = exports.scdl_subventions_csv(table)
+    if request.GET.get("verifier"):
+        return render(request, "financing/opendata_check.html", {"table": table, "missing": missing})
+    response = HttpResponse(content, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="subventions-{year}.csv"'
+    return response
+
+
+def party_summary(request, pk: int):
+    party = get_object_or_404(Party.objects.visible_to(request.user), pk=pk)
+    years = selectors.party_summary(party, ShareLine.objects.visible_to(request.user))
+    return render(request, "financing/party_summary.html", {"party": party, "years": years})
+
+
+def my_financing(request):
+    if request.user.role != Role.PARTENAIRE or not request.user.party_id:
+        raise PermissionDenied
+    return party_summary(request, request.user.party_id)
+
+
+def plan(request, reference: str):
+    """View a convention's plan, and edit it while the convention is a draft (gestionnaire)."""
+    convention = get_object_or_404(Convention.objects.visible_to(request.user), reference=reference)
+    if request.user.role in (Role.PARTENAIRE, Role.INTERVENANT):
+        raise PermissionDenied
+    plan = FinancingPlan.objects.filter(convention=convention).select_related("post").first()
+    can_edit = perms.can_edit_in(request.user, convention.organisation_id) and (
+        plan is None or not plan.is_locked
+    )
+    error = None
+    text = json.dumps(plan.data if plan else _blank_plan(convention), ensure_ascii=False, indent=2)
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied
+        text = request.POST.get("plan", "")
+        try:
+            data = json.loads(text)
+            post = plan.post if plan else convention.posts.first()
+            if post is None:
+                raise ValidationError("La convention ne couvre aucun poste.")
+            plan = services.plan_save(
+                convention=convention,
+                post=post,
+                data=data,
+                months_by_hand=bool(request.POST.get("months_by_hand")),
+            )
+        except json.JSONDecodeError as exc:
+            error = f"Le plan n'est pas un JSON valide (ligne {exc.lineno}, colonne {exc.colno})."
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            from django.contrib import messages
+
+            messages.success(request, "Plan enregistré ; les montants ont été recalculés.")
+            return redirect("conventions:plan", reference=convention.reference)
+    lines = plan.lines.select_related("party").order_by("year", "pk") if plan else []
+    years = plan.years.all() if plan else []
+    return render(
+        request,
+        "financing/plan.html",
+        {
+            "convention": convention,
+            "plan": plan,
+            "plan_text": text,
+            "error": error,
+            "can_edit": can_edit,
+            "lines": lines,
+            "years": years,
+        },
+        status=400 if error else 200,
+    )
+
+
+def plan_preview(request, reference: str):
+    """htmx: the computed table for the plan being typed, nothing saved."""
+    convention = get_object_or_404(Convention.objects.visible_to(request.user), reference=reference)
+    if not perms.can_edit_in(request.user, convention.organisation_id):
+        raise PermissionDenied
+    from financing import engine
+
+    result = error = None
+    try:
+        result = engine.compute_plan(engine.parse_plan(json.loads(request.POST.get("plan", ""))))
+    except json.JSONDecodeError as exc:
+        error = f"JSON non valide (ligne {exc.lineno}, colonne {exc.colno})."
+    except engine.PlanError as exc:
+        error = str(exc)
+    names = {p.slug: p for p in Party.objects.filter(organisation_id=convention.organisation_id)}
+    return render(
+        request, "financing/includes/preview.html", {"result": result, "error": error, "names": names}
+    )
+
+
+def _blank_plan(convention) -> dict:
+    year = (convention.start_date or date.today()).year
+    shares = []
+    for membership in convention.memberships.select_related("party"):
+        if membership.is_employer:
+            shares.append({"party": membership.party.slug, "rule": "remainder"})
+        elif membership.is_funder:
+            shares.append({"party": membership.party.slug, "rule": "fixed", "amount": "0"})
+    return {
+        "rounding": "down",
+        "first_year": year,
+        "years": [{"year": year, "annual_cost": "0", "months": 12}],
+        "shares": shares,
+    }
