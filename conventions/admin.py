@@ -77,7 +77,14 @@ class PostAbsenceInline(admin.TabularInline):
 @admin.register(Post)
 class PostAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
     resource_classes = [PostResource]
-    list_display = ["name", "kind", "employer", "organisation", "working_time_pct", "communes_count"]
+    list_display = [
+        "name",
+        "kind",
+        "employer",
+        "organisation",
+        "working_time_pct",
+        "communes_count",
+    ]
     list_filter = ["organisation", "kind"]
     search_fields = ["name", "slug", "employer__name", "territory_text"]
     autocomplete_fields = ["employer", "epcis"]
@@ -121,7 +128,21 @@ class ConventionAdmin(SimpleHistoryAdmin):
     readonly_fields = ["end_display", "notice_display", "created_at", "updated_at"]
     inlines = [ConventionPartyInline]
     fieldsets = [
-        (None, {"fields": ["organisation", "reference", "title", "kind", "status", "parent", "renews", "posts"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "organisation",
+                    "reference",
+                    "title",
+                    "kind",
+                    "status",
+                    "parent",
+                    "renews",
+                    "posts",
+                ]
+            },
+        ),
         (
             "Durée",
             {

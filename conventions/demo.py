@@ -59,6 +59,7 @@ DEMO_DATA_DIR = Path(iscg.__file__).resolve().parent / "demo_data"
 #: Later loading steps, as dotted paths imported when they run (financing plans, bilans, users).
 EXTRA_STEPS: list[str] = [
     "financing.demo.load_financing",
+    "reporting.demo.load_bilans",
     "iscg.demo_users.create_demo_users",
 ]
 

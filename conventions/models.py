@@ -63,7 +63,10 @@ class Party(models.Model):
     """A body that signs, funds, employs or directs an ISCG post."""
 
     organisation = models.ForeignKey(
-        "iscg.Organisation", verbose_name="organisation", on_delete=models.PROTECT, related_name="parties"
+        "iscg.Organisation",
+        verbose_name="organisation",
+        on_delete=models.PROTECT,
+        related_name="parties",
     )
     slug = models.SlugField(
         "identifiant",
@@ -119,7 +122,10 @@ class Representative(models.Model):
     name = models.CharField("nom", max_length=160, blank=True)
     title = models.CharField("qualité", max_length=255)
     delegation = models.CharField(
-        "délégation", max_length=255, blank=True, help_text="Ex. « par délégation, le Vice-Président »"
+        "délégation",
+        max_length=255,
+        blank=True,
+        help_text="Ex. « par délégation, le Vice-Président »",
     )
     valid_from = models.DateField("en fonction du", null=True, blank=True)
     valid_to = models.DateField("jusqu'au", null=True, blank=True)
@@ -148,7 +154,7 @@ class Representative(models.Model):
 
     @property
     def signature_line(self) -> str:
-        """"Le Préfet du Pas-de-Calais, Jacques BILLANT" with the delegation when there is one."""
+        """ "Le Préfet du Pas-de-Calais, Jacques BILLANT" with the delegation when there is one."""
         parts = [self.delegation, self.title, self.name]
         return ", ".join(p for p in parts if p)
 
@@ -202,7 +208,10 @@ class Post(models.Model):
     """One ISCG position: where it is based, who employs it, what territory it covers."""
 
     organisation = models.ForeignKey(
-        "iscg.Organisation", verbose_name="organisation", on_delete=models.PROTECT, related_name="posts"
+        "iscg.Organisation",
+        verbose_name="organisation",
+        on_delete=models.PROTECT,
+        related_name="posts",
     )
     slug = models.SlugField("identifiant", max_length=80)
     name = models.CharField("intitulé", max_length=200)
@@ -275,8 +284,14 @@ class Post(models.Model):
         return reverse("conventions:post_detail", args=[self.pk])
 
     def clean(self) -> None:
-        if self.employer_id and self.organisation_id and self.employer.organisation_id != self.organisation_id:
-            raise ValidationError({"employer": "L'employeur doit appartenir à la même organisation."})
+        if (
+            self.employer_id
+            and self.organisation_id
+            and self.employer.organisation_id != self.organisation_id
+        ):
+            raise ValidationError(
+                {"employer": "L'employeur doit appartenir à la même organisation."}
+            )
         if self.pk:
             error = rules.time_shares_error(self.units.values_list("time_share", flat=True))
             if error:
@@ -294,7 +309,9 @@ class UnitKind(models.TextChoices):
 class HostUnit(models.Model):
     """A police or gendarmerie unit where the post works, with its share of the post's time."""
 
-    post = models.ForeignKey(Post, verbose_name="poste", on_delete=models.CASCADE, related_name="units")
+    post = models.ForeignKey(
+        Post, verbose_name="poste", on_delete=models.CASCADE, related_name="units"
+    )
     name = models.CharField("unité", max_length=200)
     kind = models.CharField("type d'unité", max_length=30, choices=UnitKind.choices)
     parent_party = models.ForeignKey(
@@ -335,7 +352,9 @@ class HostUnit(models.Model):
 class PostHolder(models.Model):
     """Who held the post, and when (a staff member, not a person served: no data of the public)."""
 
-    post = models.ForeignKey(Post, verbose_name="poste", on_delete=models.CASCADE, related_name="holders")
+    post = models.ForeignKey(
+        Post, verbose_name="poste", on_delete=models.CASCADE, related_name="holders"
+    )
     name = models.CharField("titulaire", max_length=160)
     start = models.DateField("prise de poste")
     end = models.DateField("fin", null=True, blank=True)
@@ -359,7 +378,9 @@ class PostHolder(models.Model):
 class PostAbsence(models.Model):
     """An absence or vacancy of the post; it reduces the months funded (DOMAIN §8)."""
 
-    post = models.ForeignKey(Post, verbose_name="poste", on_delete=models.CASCADE, related_name="absences")
+    post = models.ForeignKey(
+        Post, verbose_name="poste", on_delete=models.CASCADE, related_name="absences"
+    )
     start = models.DateField("début")
     end = models.DateField("fin", null=True, blank=True)
     reason = models.CharField("motif", max_length=255)
@@ -471,7 +492,9 @@ class Convention(models.Model):
         on_delete=models.SET_NULL,
         related_name="renewals",
     )
-    posts = models.ManyToManyField(Post, verbose_name="postes", related_name="conventions", blank=True)
+    posts = models.ManyToManyField(
+        Post, verbose_name="postes", related_name="conventions", blank=True
+    )
     parties = models.ManyToManyField(
         Party, through="ConventionParty", related_name="conventions", verbose_name="parties"
     )
@@ -493,7 +516,9 @@ class Convention(models.Model):
     notice_text = models.TextField("dénonciation / résiliation", blank=True)
     signature_place = models.CharField("lieu de signature", max_length=120, blank=True)
     signature_date = models.DateField("date de signature", null=True, blank=True)
-    original_copies = models.PositiveSmallIntegerField("exemplaires originaux", null=True, blank=True)
+    original_copies = models.PositiveSmallIntegerField(
+        "exemplaires originaux", null=True, blank=True
+    )
     competent_court = models.CharField("juridiction compétente", max_length=255, blank=True)
     legal_basis = models.TextField("visas", blank=True)
     status = models.CharField(
@@ -542,7 +567,9 @@ class Convention(models.Model):
         if self.parent_id and self.parent_id == self.pk:
             errors["parent"] = "Une convention ne peut pas être son propre avenant."
         if self.end_date and self.duration_months:
-            expected = rules.end_from_duration(self.effective_start_date or self.end_date, self.duration_months)
+            expected = rules.end_from_duration(
+                self.effective_start_date or self.end_date, self.duration_months
+            )
             if self.effective_start_date and expected != self.end_date:
                 errors["duration_months"] = (
                     f"La durée de {self.duration_months} mois mène au {expected:%d/%m/%Y}, "
@@ -595,7 +622,9 @@ class ConventionParty(models.Model):
     convention = models.ForeignKey(
         Convention, verbose_name="convention", on_delete=models.CASCADE, related_name="memberships"
     )
-    party = models.ForeignKey(Party, verbose_name="partie", on_delete=models.PROTECT, related_name="memberships")
+    party = models.ForeignKey(
+        Party, verbose_name="partie", on_delete=models.PROTECT, related_name="memberships"
+    )
     order = models.PositiveSmallIntegerField("ordre", default=0)
     is_signatory = models.BooleanField("signataire", default=True)
     is_funder = models.BooleanField("financeur", default=False)
@@ -645,7 +674,11 @@ class ConventionParty(models.Model):
         return [role for role, field in self.ROLE_FIELDS.items() if getattr(self, field)]
 
     def clean(self) -> None:
-        if self.representative_id and self.party_id and self.representative.party_id != self.party_id:
+        if (
+            self.representative_id
+            and self.party_id
+            and self.representative.party_id != self.party_id
+        ):
             raise ValidationError(
                 {
                     "representative": (

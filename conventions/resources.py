@@ -45,7 +45,9 @@ class FullCleanMixin:
 
     def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
         try:
-            instance.full_clean(validate_unique=validate_unique, validate_constraints=validate_unique)
+            instance.full_clean(
+                validate_unique=validate_unique, validate_constraints=validate_unique
+            )
         except ValidationError as exc:
             errors = dict(import_validation_errors or {})
             for key, messages in exc.message_dict.items():

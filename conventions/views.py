@@ -31,7 +31,9 @@ def convention_list(request):
         conventions = conventions.filter(kind=kind)
     if query:
         conventions = conventions.filter(
-            Q(reference__icontains=query) | Q(title__icontains=query) | Q(posts__name__icontains=query)
+            Q(reference__icontains=query)
+            | Q(title__icontains=query)
+            | Q(posts__name__icontains=query)
         ).distinct()
     return render(
         request,
@@ -91,7 +93,9 @@ def post_detail(request, pk: int):
             "units": post.units.all(),
             "holders": post.holders.all(),
             "absences": post.absences.all(),
-            "conventions": Convention.objects.visible_to(request.user).filter(posts=post).distinct(),
+            "conventions": Convention.objects.visible_to(request.user)
+            .filter(posts=post)
+            .distinct(),
             "history": history_rows(post),
         },
     )

@@ -26,12 +26,30 @@ class ShareLineAdmin(ExportMixin, SimpleHistoryAdmin):
     list_display = ["convention", "post", "year", "party", "amount", "is_remainder", "as_written"]
     list_filter = ["year", "organisation", "is_remainder", "party__kind"]
     search_fields = ["convention__reference", "post__name", "party__name"]
-    readonly_fields = ["plan", "convention", "post", "organisation", "year", "party", "amount", "is_remainder", "is_employer"]
+    readonly_fields = [
+        "plan",
+        "convention",
+        "post",
+        "organisation",
+        "year",
+        "party",
+        "amount",
+        "is_remainder",
+        "is_employer",
+    ]
 
 
 @admin.register(Payment)
 class PaymentAdmin(SimpleHistoryAdmin):
-    list_display = ["share_line", "kind", "number", "issued_on", "amount_issued", "received_on", "amount_received"]
+    list_display = [
+        "share_line",
+        "kind",
+        "number",
+        "issued_on",
+        "amount_issued",
+        "received_on",
+        "amount_received",
+    ]
     list_filter = ["kind"]
     search_fields = ["number", "share_line__party__name", "share_line__convention__reference"]
     autocomplete_fields = ["share_line"]

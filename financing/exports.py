@@ -21,7 +21,15 @@ def annual_xlsx(table: AnnualTable) -> bytes:
     sheet.append([f"Financement {table.year} des postes ISCG — {table.organisation}"])
     sheet["A1"].font = Font(bold=True, size=13)
     sheet.append([])
-    header = ["Poste", "Employeur", "Convention", "Financeur", "Montant", "Reste à charge", "Coût de l'année"]
+    header = [
+        "Poste",
+        "Employeur",
+        "Convention",
+        "Financeur",
+        "Montant",
+        "Reste à charge",
+        "Coût de l'année",
+    ]
     sheet.append(header)
     for cell in sheet[3]:
         cell.font = Font(bold=True)
@@ -115,25 +123,35 @@ def scdl_rows(table: AnnualTable) -> tuple[list[dict], list[str]]:
             if not SIRET_RE.match(row.employer.siret or ""):
                 problems.append(f"SIRET du bénéficiaire {row.employer.name} manquant")
             if problems:
-                missing.append(f"{convention.reference} ({row.post.name}) : " + " ; ".join(problems))
+                missing.append(
+                    f"{convention.reference} ({row.post.name}) : " + " ; ".join(problems)
+                )
                 continue
             decision = convention.deliberations.order_by("-date").first()
             start = convention.start_date or convention.notification_date
             end = convention.computed_end_date
-            percent = (cell.amount / row.cost).quantize(Decimal("0.0001")) if row.cost else Decimal(0)
+            percent = (
+                (cell.amount / row.cost).quantize(Decimal("0.0001")) if row.cost else Decimal(0)
+            )
             rows.append(
                 {
                     "nomAttribuant": own.name,
                     "idAttribuant": own.siret,
-                    "dateConvention": (convention.signature_date or start).isoformat() if (convention.signature_date or start) else "",
+                    "dateConvention": (convention.signature_date or start).isoformat()
+                    if (convention.signature_date or start)
+                    else "",
                     "referenceDecision": decision.number if decision else "",
                     "nomBeneficiaire": row.employer.name,
                     "idBeneficiaire": row.employer.siret,
-                    "objet": f"Financement {table.year} du poste d'intervenant social {row.post.name}"[:1000],
+                    "objet": f"Financement {table.year} du poste d'intervenant social {row.post.name}"[
+                        :1000
+                    ],
                     "montant": f"{cell.amount:.2f}",
                     "nature": "aide en numéraire",
                     "conditionsVersement": "unique",
-                    "datesPeriodeVersement": f"{start.isoformat()}/{end.isoformat()}" if start and end else "",
+                    "datesPeriodeVersement": f"{start.isoformat()}/{end.isoformat()}"
+                    if start and end
+                    else "",
                     "idRAE": "",
                     "notificationUE": "non",
                     "pourcentageSubvention": f"{min(percent, Decimal(1))}",

@@ -22,7 +22,10 @@ class FinancingPlan(models.Model):
         related_name="financing_plan",
     )
     post = models.ForeignKey(
-        "conventions.Post", verbose_name="poste", on_delete=models.PROTECT, related_name="financing_plans"
+        "conventions.Post",
+        verbose_name="poste",
+        on_delete=models.PROTECT,
+        related_name="financing_plans",
     )
     data = models.JSONField("plan (JSON)", default=dict)
     months_by_hand = models.BooleanField(
@@ -50,7 +53,9 @@ class FinancingPlan(models.Model):
 class PlanYear(models.Model):
     """One year of a plan as computed: months funded, cost, and the actual cost once closed."""
 
-    plan = models.ForeignKey(FinancingPlan, verbose_name="plan", on_delete=models.CASCADE, related_name="years")
+    plan = models.ForeignKey(
+        FinancingPlan, verbose_name="plan", on_delete=models.CASCADE, related_name="years"
+    )
     year = models.PositiveIntegerField("exercice")
     months = models.PositiveSmallIntegerField("mois financés")
     cost = models.DecimalField("coût de l'année", **MONEY)
@@ -113,20 +118,41 @@ class ShareLineQuerySet(models.QuerySet):
 class ShareLine(models.Model):
     """What one party pays for one post in one year, as computed by the engine (stored)."""
 
-    plan = models.ForeignKey(FinancingPlan, verbose_name="plan", on_delete=models.CASCADE, related_name="lines")
-    convention = models.ForeignKey(
-        "conventions.Convention", verbose_name="convention", on_delete=models.CASCADE, related_name="share_lines"
+    plan = models.ForeignKey(
+        FinancingPlan, verbose_name="plan", on_delete=models.CASCADE, related_name="lines"
     )
-    post = models.ForeignKey("conventions.Post", verbose_name="poste", on_delete=models.CASCADE, related_name="share_lines")
-    organisation = models.ForeignKey("iscg.Organisation", verbose_name="organisation", on_delete=models.CASCADE, related_name="+")
+    convention = models.ForeignKey(
+        "conventions.Convention",
+        verbose_name="convention",
+        on_delete=models.CASCADE,
+        related_name="share_lines",
+    )
+    post = models.ForeignKey(
+        "conventions.Post",
+        verbose_name="poste",
+        on_delete=models.CASCADE,
+        related_name="share_lines",
+    )
+    organisation = models.ForeignKey(
+        "iscg.Organisation", verbose_name="organisation", on_delete=models.CASCADE, related_name="+"
+    )
     year = models.PositiveIntegerField("exercice")
-    party = models.ForeignKey("conventions.Party", verbose_name="partie", on_delete=models.PROTECT, related_name="share_lines")
+    party = models.ForeignKey(
+        "conventions.Party",
+        verbose_name="partie",
+        on_delete=models.PROTECT,
+        related_name="share_lines",
+    )
     amount = models.DecimalField("montant", validators=[MinValueValidator(0)], **MONEY)
     is_remainder = models.BooleanField("reste à charge", default=False)
     is_employer = models.BooleanField("employeur", default=False)
     as_written = models.DecimalField("montant écrit dans l'acte", null=True, blank=True, **MONEY)
     actual_amount = models.DecimalField(
-        "montant sur coût réel", null=True, blank=True, help_text="Recalculé sur le coût réel.", **MONEY
+        "montant sur coût réel",
+        null=True,
+        blank=True,
+        help_text="Recalculé sur le coût réel.",
+        **MONEY,
     )
     history = HistoricalRecords()
 
@@ -171,7 +197,9 @@ class Payment(models.Model):
     share_line = models.ForeignKey(
         ShareLine, verbose_name="part", on_delete=models.PROTECT, related_name="payments"
     )
-    kind = models.CharField("nature", max_length=20, choices=PaymentKind.choices, default=PaymentKind.TITRE)
+    kind = models.CharField(
+        "nature", max_length=20, choices=PaymentKind.choices, default=PaymentKind.TITRE
+    )
     number = models.CharField("numéro", max_length=60, blank=True)
     issued_on = models.DateField("émis le", null=True, blank=True)
     amount_issued = models.DecimalField("montant émis", validators=[MinValueValidator(0)], **MONEY)
@@ -209,13 +237,18 @@ class BudgetLine(models.Model):
     """The managing organisation's budget line for a year (the deliberation's check)."""
 
     organisation = models.ForeignKey(
-        "iscg.Organisation", verbose_name="organisation", on_delete=models.CASCADE, related_name="budget_lines"
+        "iscg.Organisation",
+        verbose_name="organisation",
+        on_delete=models.CASCADE,
+        related_name="budget_lines",
     )
     year = models.PositiveIntegerField("exercice")
     operation_code = models.CharField("code opération", max_length=60, blank=True)
     imputation = models.CharField("imputation", max_length=60)
     label = models.CharField("libellé", max_length=200, blank=True)
-    credits = models.DecimalField("crédits de paiement (CP)", validators=[MinValueValidator(0)], **MONEY)
+    credits = models.DecimalField(
+        "crédits de paiement (CP)", validators=[MinValueValidator(0)], **MONEY
+    )
     available = models.DecimalField("disponible", validators=[MinValueValidator(0)], **MONEY)
     history = HistoricalRecords()
 

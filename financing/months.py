@@ -17,7 +17,9 @@ def _days_staffed(year: int, month: int, start: date | None, end: date | None, a
     day = first
     while day <= last:
         active = (start is None or day >= start) and (end is None or day <= end)
-        if active and not any(a_start <= day and (a_end is None or day <= a_end) for a_start, a_end in absences):
+        if active and not any(
+            a_start <= day and (a_end is None or day <= a_end) for a_start, a_end in absences
+        ):
             staffed += 1
         day += timedelta(days=1)
     return staffed

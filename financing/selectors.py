@@ -103,7 +103,14 @@ def annual_table(organisation, year: int, lines=None) -> AnnualTable:
                 months=plan_year.months if plan_year else 12,
             )
         row.cells.append(
-            Cell(line.party, line.amount, line.is_remainder, line.is_employer, line.as_written, line.gap)
+            Cell(
+                line.party,
+                line.amount,
+                line.is_remainder,
+                line.is_employer,
+                line.as_written,
+                line.gap,
+            )
         )
         entry = party_totals.setdefault(line.party_id, [line.party, ZERO])
         entry[1] += line.amount
@@ -124,7 +131,9 @@ def annual_table(organisation, year: int, lines=None) -> AnnualTable:
         year=year,
         rows=list(rows.values()),
         by_party=sorted((tuple(v) for v in party_totals.values()), key=lambda pv: -pv[1]),
-        by_kind=sorted(((labels.get(k, k), v) for k, v in kind_totals.items()), key=lambda kv: -kv[1]),
+        by_kind=sorted(
+            ((labels.get(k, k), v) for k, v in kind_totals.items()), key=lambda kv: -kv[1]
+        ),
         budget=budget,
     )
 

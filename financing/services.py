@@ -54,7 +54,12 @@ def compute(plan: FinancingPlan) -> engine.PlanResult:
 
 def _parties_by_slug(plan: FinancingPlan) -> dict[str, Party]:
     slugs = plan_parties(plan.data)
-    parties = {p.slug: p for p in Party.objects.filter(organisation_id=plan.convention.organisation_id, slug__in=slugs)}
+    parties = {
+        p.slug: p
+        for p in Party.objects.filter(
+            organisation_id=plan.convention.organisation_id, slug__in=slugs
+        )
+    }
     unknown = sorted(slugs - set(parties))
     if unknown:
         raise ValidationError(
@@ -113,7 +118,9 @@ def plan_recompute(plan: FinancingPlan) -> engine.PlanResult:
 
 
 @transaction.atomic
-def plan_save(*, convention: Convention, post, data: dict, months_by_hand: bool = False) -> FinancingPlan:
+def plan_save(
+    *, convention: Convention, post, data: dict, months_by_hand: bool = False
+) -> FinancingPlan:
     """Create or replace a convention's plan; refused once the convention is signed."""
     plan = FinancingPlan.objects.filter(convention=convention).first()
     if plan is not None and plan.is_locked:
@@ -144,10 +151,15 @@ def actual_cost_set(*, plan_year: PlanYear, actual_cost: Decimal) -> dict[str, D
         if year.get("year") == plan_year.year:
             # The actual cost is the cost of the months worked: annual cost = actual × 12 / months.
             months = int(year.get("months", 12))
-            year = {**year, "annual_cost": str((actual_cost * 12 / months).quantize(Decimal("0.0001")))}
+            year = {
+                **year,
+                "annual_cost": str((actual_cost * 12 / months).quantize(Decimal("0.0001"))),
+            }
         years.append(year)
     try:
-        result = engine.compute_plan(engine.parse_plan({**data, "years": years})).year(plan_year.year)
+        result = engine.compute_plan(engine.parse_plan({**data, "years": years})).year(
+            plan_year.year
+        )
     except engine.PlanError as exc:
         raise ValidationError(str(exc)) from exc
     plan_year.actual_cost = actual_cost

@@ -77,7 +77,9 @@ def opendata_csv(request, year: int):
     table = _table(request, year)
     content, missing = exports.scdl_subventions_csv(table)
     if request.GET.get("verifier"):
-        return render(request, "financing/opendata_check.html", {"table": table, "missing": missing})
+        return render(
+            request, "financing/opendata_check.html", {"table": table, "missing": missing}
+        )
     response = HttpResponse(content, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="subventions-{year}.csv"'
     return response
@@ -164,7 +166,9 @@ def plan_preview(request, reference: str):
         error = str(exc)
     names = {p.slug: p for p in Party.objects.filter(organisation_id=convention.organisation_id)}
     return render(
-        request, "financing/includes/preview.html", {"result": result, "error": error, "names": names}
+        request,
+        "financing/includes/preview.html",
+        {"result": result, "error": error, "names": names},
     )
 
 

@@ -14,7 +14,16 @@ class OrganisationAdmin(admin.ModelAdmin):
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     ordering = ["email"]
-    list_display = ["email", "first_name", "last_name", "role", "organisation", "party", "post", "is_active"]
+    list_display = [
+        "email",
+        "first_name",
+        "last_name",
+        "role",
+        "organisation",
+        "party",
+        "post",
+        "is_active",
+    ]
     list_filter = ["role", "organisation", "is_active", "is_superuser"]
     search_fields = ["email", "first_name", "last_name"]
     autocomplete_fields = ["organisation", "party", "post"]
@@ -22,17 +31,43 @@ class UserAdmin(BaseUserAdmin):
         (None, {"fields": ["email", "password"]}),
         ("Identité", {"fields": ["first_name", "last_name"]}),
         ("Rôle", {"fields": ["role", "organisation", "is_national", "party", "post"]}),
-        ("Droits", {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
+        (
+            "Droits",
+            {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
+        ),
         ("Dates", {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [
-        (None, {"classes": ["wide"], "fields": ["email", "role", "organisation", "party", "post", "password1", "password2"]}),
+        (
+            None,
+            {
+                "classes": ["wide"],
+                "fields": [
+                    "email",
+                    "role",
+                    "organisation",
+                    "party",
+                    "post",
+                    "password1",
+                    "password2",
+                ],
+            },
+        ),
     ]
 
 
 @admin.register(Invitation)
 class InvitationAdmin(admin.ModelAdmin):
-    list_display = ["email", "role", "organisation", "party", "post", "created_at", "expires_at", "used_at"]
+    list_display = [
+        "email",
+        "role",
+        "organisation",
+        "party",
+        "post",
+        "created_at",
+        "expires_at",
+        "used_at",
+    ]
     list_filter = ["role", "organisation"]
     search_fields = ["email"]
     readonly_fields = ["token_hash", "created_at", "used_at", "user"]

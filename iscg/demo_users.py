@@ -73,7 +73,9 @@ def create_demo_users() -> int:
             organisation=org,
         )
         count += 1
-    parties = Party.objects.filter(conventions__isnull=False).select_related("organisation").distinct()
+    parties = (
+        Party.objects.filter(conventions__isnull=False).select_related("organisation").distinct()
+    )
     for party in parties:
         _upsert(
             partner_email(party),

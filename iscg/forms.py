@@ -9,10 +9,17 @@ class InvitationForm(forms.Form):
     email = forms.EmailField(label="Adresse e-mail de la personne invitée")
     role = forms.ChoiceField(
         label="Rôle",
-        choices=[(Role.PARTENAIRE, "Partenaire (une partie)"), (Role.INTERVENANT, "Intervenant (un poste)")],
+        choices=[
+            (Role.PARTENAIRE, "Partenaire (une partie)"),
+            (Role.INTERVENANT, "Intervenant (un poste)"),
+        ],
     )
-    party = forms.ModelChoiceField(label="Partie (pour un partenaire)", queryset=Party.objects.none(), required=False)
-    post = forms.ModelChoiceField(label="Poste (pour un intervenant)", queryset=Post.objects.none(), required=False)
+    party = forms.ModelChoiceField(
+        label="Partie (pour un partenaire)", queryset=Party.objects.none(), required=False
+    )
+    post = forms.ModelChoiceField(
+        label="Poste (pour un intervenant)", queryset=Post.objects.none(), required=False
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -37,7 +44,8 @@ class AcceptInvitationForm(forms.Form):
         help_text=password_validation.password_validators_help_text_html(),
     )
     password2 = forms.CharField(
-        label="Confirmation du mot de passe", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+        label="Confirmation du mot de passe",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
     def clean(self):

@@ -14,7 +14,9 @@ class HistoryRow:
 
 def history_rows(instance, limit: int = 30) -> list[HistoryRow]:
     """The latest changes of ``instance``, newest first, each with its changed fields."""
-    records = list(instance.history.select_related("history_user").order_by("-history_date")[: limit + 1])
+    records = list(
+        instance.history.select_related("history_user").order_by("-history_date")[: limit + 1]
+    )
     rows = []
     for index, record in enumerate(records[:limit]):
         previous = records[index + 1] if index + 1 < len(records) else None

@@ -147,7 +147,10 @@ class Invitation(models.Model):
     email = models.EmailField("adresse e-mail")
     role = models.CharField("rôle", max_length=20, choices=Role.choices)
     organisation = models.ForeignKey(
-        Organisation, verbose_name="organisation", on_delete=models.CASCADE, related_name="invitations"
+        Organisation,
+        verbose_name="organisation",
+        on_delete=models.CASCADE,
+        related_name="invitations",
     )
     party = models.ForeignKey(
         "conventions.Party", verbose_name="partie", null=True, blank=True, on_delete=models.CASCADE
@@ -163,7 +166,12 @@ class Invitation(models.Model):
     expires_at = models.DateTimeField("expire le")
     used_at = models.DateTimeField("utilisée le", null=True, blank=True)
     user = models.ForeignKey(
-        User, verbose_name="compte créé", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        User,
+        verbose_name="compte créé",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     objects = InvitationQuerySet.as_manager()

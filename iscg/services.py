@@ -90,7 +90,9 @@ def invitation_check(token: str) -> Invitation:
 
 
 @transaction.atomic
-def invitation_accept(*, token: str, password: str, first_name: str = "", last_name: str = "") -> User:
+def invitation_accept(
+    *, token: str, password: str, first_name: str = "", last_name: str = ""
+) -> User:
     invitation = invitation_check(token)
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.used_at is not None:

@@ -14,5 +14,6 @@ urlpatterns = [
     path("comptes/invitation/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("conventions/", include("conventions.urls")),
     path("financement/", include("financing.urls")),
+    path("bilans/", include("reporting.urls")),
     path("admin/", admin.site.urls),
 ]

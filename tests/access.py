@@ -70,4 +70,6 @@ def build_world() -> World:
         "intervenant": UserFactory(intervenant=True, post=post, organisation=org),
         "admin": UserFactory(admin=True),
     }
-    return World(org, other_org, party, other_party, post, other_post, c1, c2, c3, c_other_org, users)
+    return World(
+        org, other_org, party, other_party, post, other_post, c1, c2, c3, c_other_org, users
+    )

@@ -59,7 +59,9 @@ class PostFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"poste-{n}")
     name = factory.Sequence(lambda n: f"Poste ISG n°{n}")
     kind = PostKind.ISG
-    employer = factory.SubFactory(PartyFactory, organisation=factory.SelfAttribute("..organisation"))
+    employer = factory.SubFactory(
+        PartyFactory, organisation=factory.SelfAttribute("..organisation")
+    )
     working_time_pct = 100
     first_year = 2023
 

@@ -17,7 +17,9 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env("DEBUG")
 if DEBUG:
-    SECRET_KEY = env("SECRET_KEY", default="dev-insecure-secret-key-change-me-in-production-0123456789")
+    SECRET_KEY = env(
+        "SECRET_KEY", default="dev-insecure-secret-key-change-me-in-production-0123456789"
+    )
 else:
     # No default: a server without DEBUG refuses to start without a real secret.
     SECRET_KEY = env("SECRET_KEY")
@@ -116,6 +118,7 @@ STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 FILE_UPLOAD_PERMISSIONS = 0o640
+
 
 # E-mail: EMAIL_URL such as smtp+tls://user:password@smtp.example.fr:587 (console by default),
 # turned into Django 6.1's MAILERS setting.

@@ -176,17 +176,25 @@ def test_every_loaded_object_passes_full_clean(demo):
             instance.full_clean()
 
 
+SEEN_STEPS: list[int] = []
+
+
+def record_step() -> None:
+    SEEN_STEPS.append(Convention.objects.count())
+
+
 def test_extra_steps_run_after_the_cases(monkeypatch):
-    seen = []
-    monkeypatch.setattr("conventions.demo.EXTRA_STEPS", [*EXTRA_STEPS, lambda: seen.append(1)])
+    SEEN_STEPS.clear()
+    monkeypatch.setattr("conventions.demo.EXTRA_STEPS", [*EXTRA_STEPS, f"{__name__}.record_step"])
     load_demo()
-    assert seen == [1]
+    assert SEEN_STEPS == [18]
 
 
 def test_command_prints_a_french_summary():
     out = StringIO()
     call_command("load_demo", stdout=out)
-    assert out.getvalue().strip() == (
+    assert out.getvalue().splitlines()[0] == (
         "Données de démonstration chargées : 4 organisations, 39 parties, 18 postes, "
         "18 conventions."
     )
+    assert "gestionnaire@demo.iscg.fr / mot de passe : demo-iscg-2026" in out.getvalue()

@@ -37,7 +37,9 @@ def test_an_avenant_without_parent_is_refused():
     convention = ConventionFactory.build(kind=ConventionKind.AVENANT, parent=None)
     with pytest.raises(ValidationError) as exc:
         convention.full_clean(exclude=["organisation"])
-    assert "Un avenant doit désigner la convention qu'il modifie." in exc.value.message_dict["parent"]
+    assert (
+        "Un avenant doit désigner la convention qu'il modifie." in exc.value.message_dict["parent"]
+    )
 
 
 def test_an_avenant_with_its_parent_is_accepted():

@@ -48,7 +48,9 @@ def test_time_shares_that_add_up_to_100_are_accepted():
 
 def test_time_shares_that_do_not_add_up_are_refused_with_the_total():
     message = rules.time_shares_error([Decimal("50"), Decimal("40")])
-    assert message == "Les parts de temps des unités d'accueil totalisent 90\u00a0% au lieu de 100 %."
+    assert (
+        message == "Les parts de temps des unités d'accueil totalisent 90\u00a0% au lieu de 100 %."
+    )
 
 
 def test_a_partial_set_of_time_shares_is_refused():

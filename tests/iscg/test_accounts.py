@@ -16,7 +16,9 @@ pytestmark = pytest.mark.django_db
 
 def test_login_by_email_and_password(client):
     user = UserFactory(gestionnaire=True, email="gestion@pasdecalais.fr")
-    response = client.post(reverse("login"), {"username": "gestion@pasdecalais.fr", "password": PASSWORD})
+    response = client.post(
+        reverse("login"), {"username": "gestion@pasdecalais.fr", "password": PASSWORD}
+    )
     assert response.status_code == 302
     assert response["Location"] == reverse("home")
     assert client.get(reverse("home")).context["user"] == user
@@ -24,7 +26,9 @@ def test_login_by_email_and_password(client):
 
 def test_wrong_password_is_refused_in_french(client):
     UserFactory(email="gestion@pasdecalais.fr")
-    response = client.post(reverse("login"), {"username": "gestion@pasdecalais.fr", "password": "faux"})
+    response = client.post(
+        reverse("login"), {"username": "gestion@pasdecalais.fr", "password": "faux"}
+    )
     assert response.status_code == 200
     assert "adresse e-mail" in response.text.lower()
 
@@ -32,12 +36,16 @@ def test_wrong_password_is_refused_in_french(client):
 def test_sixth_wrong_password_in_a_row_locks_the_login(client):
     UserFactory(email="cible@pasdecalais.fr")
     for _ in range(5):
-        response = client.post(reverse("login"), {"username": "cible@pasdecalais.fr", "password": "faux"})
+        response = client.post(
+            reverse("login"), {"username": "cible@pasdecalais.fr", "password": "faux"}
+        )
         assert response.status_code == 200
     sixth = client.post(reverse("login"), {"username": "cible@pasdecalais.fr", "password": "faux"})
     assert sixth.status_code == 429
     # Locked: even the right password is refused for a while.
-    response = client.post(reverse("login"), {"username": "cible@pasdecalais.fr", "password": PASSWORD})
+    response = client.post(
+        reverse("login"), {"username": "cible@pasdecalais.fr", "password": PASSWORD}
+    )
     assert response.status_code == 429
     assert "temporairement bloquée" in response.text
     assert "_auth_user_id" not in client.session
@@ -70,7 +78,11 @@ def test_gestionnaire_invites_a_partner_by_email(client):
     )
     assert response.status_code == 302
     invitation = Invitation.objects.get()
-    assert (invitation.email, invitation.party, invitation.role) == ("contact@ternois.fr", party, "partenaire")
+    assert (invitation.email, invitation.party, invitation.role) == (
+        "contact@ternois.fr",
+        party,
+        "partenaire",
+    )
     assert len(mail.outbox) == 1
     assert "/comptes/invitation/" in mail.outbox[0].body
     assert "7 jours" in mail.outbox[0].body
@@ -92,7 +104,13 @@ def test_invitation_link_lets_the_partner_set_a_password_and_log_in(client):
     url = reverse("invitation_accept", args=[new.token])
     assert client.get(url).status_code == 200
     response = client.post(
-        url, {"first_name": "Lou", "last_name": "Petit", "password1": "Un-mot-de-passe-2026", "password2": "Un-mot-de-passe-2026"}
+        url,
+        {
+            "first_name": "Lou",
+            "last_name": "Petit",
+            "password1": "Un-mot-de-passe-2026",
+            "password2": "Un-mot-de-passe-2026",
+        },
     )
     assert response.status_code == 302
     user = User.objects.get(email="invite@ternois.fr")

@@ -31,9 +31,16 @@ def test_check_deploy_passes_without_warning():
 
 def test_production_refuses_to_start_without_secret_key():
     env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
-    env.update(DJANGO_SETTINGS_MODULE="iscg.settings.production", DATABASE_URL="postgres://x@127.0.0.1/x")
+    env.update(
+        DJANGO_SETTINGS_MODULE="iscg.settings.production", DATABASE_URL="postgres://x@127.0.0.1/x"
+    )
     result = subprocess.run(
-        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
