@@ -1,0 +1,83 @@
+"""Access on the real demo data: a partner sees its own conventions only; another
+organisation's gestionnaire sees nothing of the Pas-de-Calais."""
+
+import pytest
+from django.urls import reverse
+
+from conventions.demo import load_demo
+from conventions.models import Convention, Party, Post
+from iscg.demo_users import DEMO_PASSWORD, partner_email
+from iscg.models import User
+from tests.factories import OrganisationFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo():
+    load_demo()
+
+
+def login(client, email: str) -> None:
+    """Through the login form, as a user would (django-axes needs the request)."""
+    response = client.post(reverse("login"), {"username": email, "password": DEMO_PASSWORD})
+    assert response.status_code == 302, "la connexion de démonstration a échoué"
+
+
+def test_partner_of_cc_ternois_opens_a08_but_not_a09(client, demo):
+    ternois = Party.objects.get(slug="epci_cc_ternois", organisation__slug="pas-de-calais")
+    partner = User.objects.get(email=partner_email(ternois))
+    login(client, partner.email)
+    assert client.get(reverse("conventions:detail", args=["PDC2023-A08"])).status_code == 200
+    assert client.get(reverse("conventions:detail", args=["PDC2023-A09"])).status_code == 404
+    listing = client.get(reverse("conventions:list"))
+    assert [c.reference for c in listing.context["conventions"]] == ["PDC2023-A08"]
+
+
+def test_partner_never_sees_a_draft_of_its_own(client, demo):
+    osartis = Party.objects.get(slug="epci_cc_osartis_marquion")
+    assert Convention.objects.get(reference="PDC2023-A13").is_draft
+    client.force_login(User.objects.get(email=partner_email(osartis)))
+    assert client.get(reverse("conventions:detail", args=["PDC2023-A13"])).status_code == 404
+
+
+def test_gestionnaire_of_another_organisation_sees_nothing_of_the_pas_de_calais(client, demo):
+    client.force_login(
+        UserFactory(gestionnaire=True, organisation=OrganisationFactory(slug="nord"))
+    )
+    listing = client.get(reverse("conventions:list"))
+    assert list(listing.context["conventions"]) == []
+    assert client.get(reverse("conventions:detail", args=["PDC2023-A08"])).status_code == 404
+    post = Post.objects.get(slug="isg_ternois")
+    assert client.get(reverse("conventions:post_detail", args=[post.pk])).status_code == 404
+    party = Party.objects.get(slug="epci_cc_ternois")
+    assert client.get(reverse("conventions:party_detail", args=[party.pk])).status_code == 404
+    assert list(client.get(reverse("conventions:post_list")).context["posts"]) == []
+
+
+def test_demo_gestionnaire_sees_the_15_pas_de_calais_conventions_only(client, demo):
+    login(client, "gestionnaire@demo.iscg.fr")
+    references = [
+        c.reference for c in client.get(reverse("conventions:list")).context["conventions"]
+    ]
+    assert references == [f"PDC2023-A{n:02d}" for n in range(3, 18)]
+
+
+def test_demo_intervenant_sees_its_post_conventions(client, demo):
+    client.force_login(User.objects.get(email="intervenant@demo.iscg.fr"))
+    references = [
+        c.reference for c in client.get(reverse("conventions:list")).context["conventions"]
+    ]
+    assert references == ["PDC2023-A08"]
+
+
+def test_every_party_of_a_demo_convention_has_a_partner_login(demo):
+    parties = Party.objects.filter(conventions__isnull=False).distinct()
+    assert parties.count() > 30
+    assert User.objects.filter(role="partenaire", party__in=parties).count() == parties.count()
+
+
+def test_load_demo_twice_keeps_one_user_per_email(demo):
+    before = User.objects.count()
+    load_demo()
+    assert User.objects.count() == before
