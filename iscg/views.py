@@ -1,13 +1,18 @@
+from datetime import date
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 
+from conventions.deadlines import KIND_LABELS, upcoming
 from conventions.models import Convention, Post
-from iscg import perms, services
+from iscg import calendar, perms, services
+from iscg.deadlines import deadlines_for
 from iscg.forms import AcceptInvitationForm, InvitationForm
-from iscg.models import Invitation, Role
+from iscg.models import Invitation, Role, User
 
 
 def home(request):
@@ -19,6 +24,9 @@ def home(request):
         "recent_conventions": conventions.order_by("-updated_at")[:8],
     }
     if user.role == Role.GESTIONNAIRE:
+        context["deadlines"] = upcoming(
+            deadlines_for(user), today=date.today(), days=90, overdue_days=15
+        )
         context["to_sign"] = conventions.filter(status="a_signer").order_by("reference")
         context["drafts"] = conventions.filter(status="brouillon").order_by("reference")
         context["posts_count"] = Post.objects.visible_to(user).count()
@@ -67,3 +75,56 @@ def invitation_accept(request, token: str):
         messages.success(request, "Votre compte est créé. Bienvenue !")
         return redirect("home")
     return render(request, "iscg/invitation_accept.html", {"form": form, "invitation": invitation})
+
+
+def _require_deadline_viewer(user) -> None:
+    if not perms.can_see_organisation_data(user):
+        raise PermissionDenied
+
+
+def deadlines(request):
+    """Calendar page: the deadlines of the coming year (and of the past month), by month."""
+    _require_deadline_viewer(request.user)
+    today = date.today()
+    kind = request.GET.get("type", "")
+    items = upcoming(deadlines_for(request.user), today=today, days=365, overdue_days=31)
+    if kind in KIND_LABELS:
+        items = [d for d in items if d.kind == kind]
+    months: dict[tuple[int, int], list] = {}
+    for item in items:
+        months.setdefault((item.date.year, item.date.month), []).append(item)
+    return render(
+        request,
+        "iscg/deadlines.html",
+        {
+            "months": [(date(y, m, 1), entries) for (y, m), entries in months.items()],
+            "today": today,
+            "kinds": KIND_LABELS,
+            "kind": kind,
+            "feed_url": request.build_absolute_uri(
+                f"/echeances/flux/{calendar.feed_token(request.user)}.ics"
+            ),
+        },
+    )
+
+
+def _ics_response(user, request) -> HttpResponse:
+    content = calendar.to_ical(deadlines_for(user), base_url=request.build_absolute_uri("/"))
+    response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="echeances-iscg.ics"'
+    return response
+
+
+def deadlines_ics(request):
+    _require_deadline_viewer(request.user)
+    return _ics_response(request.user, request)
+
+
+@login_not_required
+def deadlines_feed(request, token: str):
+    """Subscribable feed for calendar apps: the signed token stands for the login."""
+    user_id = calendar.user_id_from_token(token)
+    user = User.objects.filter(pk=user_id, is_active=True).first() if user_id else None
+    if user is None or not perms.can_see_organisation_data(user):
+        raise Http404
+    return _ics_response(user, request)

@@ -17,6 +17,7 @@ PUBLIC = {
     "password_reset_confirm",
     "password_reset_complete",
     "invitation_accept",
+    "deadlines_feed",  # signed token instead of a session; tested in test_deadlines.py
 }
 # Django's own password change pages: any signed-in user, tested by Django.
 IGNORED = {"password_change", "password_change_done"}
@@ -49,6 +50,8 @@ MATRIX = {
         )
     ],
     "conventions:list": [("liste", lambda w: {}, EVERYONE)],
+    "deadlines": [("échéances", lambda w: {}, expect(other=OK, partner=DENIED, interv=DENIED))],
+    "deadlines_ics": [("iCalendar", lambda w: {}, expect(other=OK, partner=DENIED, interv=DENIED))],
     "conventions:detail": [
         (
             "convention du partenaire",
