@@ -41,7 +41,13 @@ class OrganisationWidget(widgets.ForeignKeyWidget):
 
 
 class FullCleanMixin:
-    """Run the model's validation on every row so imported data obey the same rules as forms."""
+    """Run the model's validation on every row so imported data obey the same rules as forms,
+    and roll the whole import back when any row is invalid (nothing half-written)."""
+
+    def import_data(self, dataset, *args, **kwargs):
+        kwargs.setdefault("use_transactions", True)
+        kwargs.setdefault("rollback_on_validation_errors", True)
+        return super().import_data(dataset, *args, **kwargs)
 
     def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
         try:
