@@ -129,3 +129,39 @@ class UserFactory(factory.django.DjangoModelFactory):
         partenaire = factory.Trait(role=Role.PARTENAIRE, party=factory.SubFactory(PartyFactory))
         intervenant = factory.Trait(role=Role.INTERVENANT, post=factory.SubFactory(PostFactory))
         admin = factory.Trait(is_superuser=True, is_staff=True)
+
+
+# --------------------------------------------------------------------------- bilans (reporting)
+
+
+class BilanFactory(factory.django.DjangoModelFactory):
+    """A draft bilan whose figures add up (women + men + children = total)."""
+
+    class Meta:
+        model = "reporting.Bilan"
+
+    post = factory.SubFactory(PostFactory)
+    year = 2022
+    referrals_women = 60
+    referrals_men = 25
+    referrals_children = 15
+    referrals_total = 100
+    interviews_in_person = 80
+    interviews_phone = 70
+    interviews_total = 150
+    vif_pct = 60
+
+    class Params:
+        submitted = factory.Trait(status="transmis")
+        validated = factory.Trait(status="valide")
+        no_report = factory.Trait(
+            no_report_reason="Poste vacant toute l'année.",
+            referrals_women=None,
+            referrals_men=None,
+            referrals_children=None,
+            referrals_total=None,
+            interviews_in_person=None,
+            interviews_phone=None,
+            interviews_total=None,
+            vif_pct=None,
+        )

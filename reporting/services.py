@@ -1,0 +1,202 @@
+"""Writes on bilans: entry and the workflow brouillon → transmis → validé / renvoyé.
+
+Who may do what:
+- enter, change and submit: the intervenant of the post, or a gestionnaire of its organisation,
+  while the bilan is a draft or has been sent back;
+- validate or send back: a coordinateur of the organisation (or a national one), once submitted;
+  a validated bilan may also be sent back (reopened) with a comment.
+Every change is recorded by django-simple-history with its author.
+"""
+
+from collections.abc import Iterable, Mapping
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from iscg.models import Role
+from reporting import rules
+from reporting.models import EDITABLE_STATUSES, Bilan, BilanPart, BilanStatus
+
+# --------------------------------------------------------------------------- permissions
+
+
+def can_enter(user, post) -> bool:
+    """The post's intervenant, or a gestionnaire of the post's organisation."""
+    if not user.is_authenticated:
+        return False
+    if user.role == Role.INTERVENANT:
+        return user.post_id is not None and user.post_id == post.pk
+    return user.role == Role.GESTIONNAIRE and user.organisation_id == post.organisation_id
+
+
+def can_review(user, post) -> bool:
+    """A coordinateur of the post's organisation, or a national coordinateur."""
+    if not user.is_authenticated or user.role != Role.COORDINATEUR:
+        return False
+    return user.is_national or user.organisation_id == post.organisation_id
+
+
+def can_edit(user, bilan: Bilan) -> bool:
+    return bilan.status in EDITABLE_STATUSES and can_enter(user, bilan.post)
+
+
+def can_submit(user, bilan: Bilan) -> bool:
+    return can_edit(user, bilan)
+
+
+def can_validate(user, bilan: Bilan) -> bool:
+    return bilan.status == BilanStatus.SUBMITTED and can_review(user, bilan.post)
+
+
+def can_return(user, bilan: Bilan) -> bool:
+    return bilan.status in (BilanStatus.SUBMITTED, BilanStatus.VALIDATED) and can_review(
+        user, bilan.post
+    )
+
+
+def _deny(message: str):
+    raise PermissionDenied(message)
+
+
+def _issues_error(issues: Iterable[rules.Issue]) -> ValidationError:
+    errors: dict[str, list[str]] = {}
+    for issue in issues:
+        errors.setdefault(issue.field or "__all__", []).append(issue.message)
+    return ValidationError(errors)
+
+
+def _save(bilan: Bilan, user) -> None:
+    bilan._history_user = user
+    bilan.full_clean()
+    bilan.save()
+
+
+# --------------------------------------------------------------------------- entry
+
+
+@transaction.atomic
+def bilan_create(*, user, post, year: int, data: Mapping | None = None) -> Bilan:
+    """A new draft for the post and year (the EPCI and communes counts default to the post's)."""
+    if not can_enter(user, post):
+        _deny("Seuls l'intervenant du poste et les gestionnaires saisissent ses bilans.")
+    if Bilan.objects.filter(post=post, year=year).exists():
+        raise ValidationError(f"Le poste {post} a déjà un bilan pour {year}.")
+    bilan = Bilan(post=post, year=year)
+    bilan.communes_count = post.communes_count
+    bilan.epci_count = post.epcis.count() or None
+    for name, value in (data or {}).items():
+        setattr(bilan, name, value)
+    _save(bilan, user)
+    return bilan
+
+
+@transaction.atomic
+def bilan_update(*, user, bilan: Bilan, data: Mapping, parts: list[Mapping] | None = None) -> Bilan:
+    """Change a draft's figures, and replace its parts when ``parts`` is given."""
+    bilan = Bilan.objects.select_for_update().select_related("post").get(pk=bilan.pk)
+    if not can_edit(user, bilan):
+        if not can_enter(user, bilan.post):
+            _deny("Seuls l'intervenant du poste et les gestionnaires saisissent ses bilans.")
+        raise ValidationError(
+            f"Un bilan {bilan.get_status_display().lower()} ne se modifie plus : "
+            "le coordinateur doit d'abord le renvoyer."
+        )
+    for name, value in data.items():
+        setattr(bilan, name, value)
+    if parts is not None:
+        issues = rules.parts_issues(bilan.figures(), parts)
+        if issues:
+            raise _issues_error(issues)
+    _save(bilan, user)
+    if parts is not None:
+        replace_parts(bilan, parts, user)
+    return bilan
+
+
+def replace_parts(bilan: Bilan, parts: list[Mapping], user=None) -> None:
+    """Store the bilan's months, quarters or units as given (already checked)."""
+    existing = {(p.kind, p.number, p.label): p for p in bilan.parts.all()}
+    kept = set()
+    for values in parts:
+        key = (values["kind"], values.get("number"), values.get("label") or "")
+        part = existing.get(key) or BilanPart(bilan=bilan, kind=key[0], number=key[1], label=key[2])
+        for name, value in values.items():
+            if name not in ("kind", "number", "label"):
+                setattr(part, name, value)
+        part._history_user = user
+        part.save()
+        kept.add(part.pk)
+    for part in existing.values():
+        if part.pk not in kept:
+            part._history_user = user
+            part.delete()
+
+
+# --------------------------------------------------------------------------- workflow
+
+
+def submission_issues(bilan: Bilan) -> list[rules.Issue]:
+    """Everything that stops a bilan from being submitted (empty list: it may be)."""
+    parts = [part.figures() for part in bilan.parts.all()]
+    return rules.bilan_issues(bilan.figures(), complete=True) + rules.parts_issues(
+        bilan.figures(), parts, complete=True
+    )
+
+
+@transaction.atomic
+def bilan_submit(*, user, bilan: Bilan) -> Bilan:
+    bilan = Bilan.objects.select_for_update().select_related("post").get(pk=bilan.pk)
+    if not can_enter(user, bilan.post):
+        _deny("Seuls l'intervenant du poste et les gestionnaires transmettent ses bilans.")
+    if bilan.status not in EDITABLE_STATUSES:
+        raise ValidationError(f"Ce bilan est déjà {bilan.get_status_display().lower()}.")
+    issues = submission_issues(bilan)
+    if issues:
+        raise _issues_error(issues)
+    bilan.status = BilanStatus.SUBMITTED
+    bilan.submitted_at = timezone.now()
+    bilan.submitted_by = user
+    _save(bilan, user)
+    return bilan
+
+
+@transaction.atomic
+def bilan_validate(*, user, bilan: Bilan, comment: str = "") -> Bilan:
+    bilan = Bilan.objects.select_for_update().select_related("post").get(pk=bilan.pk)
+    if not can_review(user, bilan.post):
+        _deny("Seul un coordinateur valide les bilans.")
+    if bilan.status != BilanStatus.SUBMITTED:
+        raise ValidationError(
+            f"Seul un bilan transmis se valide ; celui-ci est {bilan.get_status_display().lower()}."
+        )
+    bilan.status = BilanStatus.VALIDATED
+    bilan.reviewed_at = timezone.now()
+    bilan.reviewed_by = user
+    bilan.review_comment = comment.strip()
+    _save(bilan, user)
+    return bilan
+
+
+@transaction.atomic
+def bilan_return(*, user, bilan: Bilan, comment: str) -> Bilan:
+    """Send a submitted (or validated) bilan back to its author, saying why."""
+    bilan = Bilan.objects.select_for_update().select_related("post").get(pk=bilan.pk)
+    if not can_review(user, bilan.post):
+        _deny("Seul un coordinateur renvoie les bilans.")
+    if bilan.status not in (BilanStatus.SUBMITTED, BilanStatus.VALIDATED):
+        raise ValidationError(
+            f"Seul un bilan transmis ou validé se renvoie ; celui-ci est "
+            f"{bilan.get_status_display().lower()}."
+        )
+    if not comment.strip():
+        raise ValidationError({"review_comment": "Indiquez ce qui doit être corrigé."})
+    issues = rules.nominative_issues(comment, "review_comment")
+    if issues:
+        raise _issues_error(issues)
+    bilan.status = BilanStatus.RETURNED
+    bilan.reviewed_at = timezone.now()
+    bilan.reviewed_by = user
+    bilan.review_comment = comment.strip()
+    _save(bilan, user)
+    return bilan

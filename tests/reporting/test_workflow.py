@@ -1,0 +1,208 @@
+"""The model's rules and the workflow brouillon → transmis → validé / renvoyé, with who may act."""
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+
+from reporting import services
+from reporting.models import Bilan, BilanStatus
+from tests.factories import BilanFactory, OrganisationFactory, PostFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def post():
+    return PostFactory(organisation=OrganisationFactory(slug="org-a"))
+
+
+@pytest.fixture
+def people(post):
+    org = post.organisation
+    other_org = OrganisationFactory(slug="org-b")
+    return {
+        "intervenant": UserFactory(intervenant=True, post=post, organisation=org),
+        "autre_intervenant": UserFactory(intervenant=True, organisation=org),
+        "gestionnaire": UserFactory(gestionnaire=True, organisation=org),
+        "gestionnaire_autre_org": UserFactory(gestionnaire=True, organisation=other_org),
+        "coordinateur": UserFactory(coordinateur=True, organisation=org),
+        "coordinateur_autre_org": UserFactory(coordinateur=True, organisation=other_org),
+        "coordinateur_national": UserFactory(
+            coordinateur=True, organisation=other_org, is_national=True
+        ),
+        "partenaire": UserFactory(partenaire=True, organisation=org),
+        "admin": UserFactory(admin=True),
+    }
+
+
+def test_one_bilan_per_post_and_year(post):
+    BilanFactory(post=post, year=2022)
+    duplicate = Bilan(post=post, year=2022)
+    with pytest.raises(ValidationError) as error:
+        duplicate.full_clean()
+    assert "Ce poste a déjà un bilan pour cette année." in str(error.value)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Bilan.objects.create(post=post, year=2022)
+
+
+def test_model_clean_reports_the_sum(post):
+    bilan = BilanFactory.build(post=post, referrals_total=101)
+    with pytest.raises(ValidationError) as error:
+        bilan.full_clean()
+    assert error.value.message_dict["referrals_total"] == [
+        "Femmes 60 + hommes 25 + enfants 15 = 100, différent du total 101."
+    ]
+
+
+def test_vif_range_is_a_database_constraint(post):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        BilanFactory(post=post, vif_pct=101)
+
+
+@pytest.mark.parametrize("role", ["intervenant", "gestionnaire"])
+def test_intervenant_or_gestionnaire_enters_and_submits(post, people, role):
+    user = people[role]
+    bilan = services.bilan_create(
+        user=user,
+        post=post,
+        year=2023,
+        data={"referrals_total": 10, "referrals_women": 10, "referrals_not_split": True},
+    )
+    assert bilan.status == BilanStatus.DRAFT
+    bilan = services.bilan_submit(user=user, bilan=bilan)
+    assert bilan.status == BilanStatus.SUBMITTED
+    assert bilan.submitted_by == user and bilan.submitted_at
+    assert bilan.history.first().history_user == user
+
+
+@pytest.mark.parametrize(
+    "role",
+    [
+        "autre_intervenant",
+        "gestionnaire_autre_org",
+        "coordinateur",
+        "coordinateur_national",
+        "partenaire",
+        "admin",
+    ],
+)
+def test_others_may_not_enter_or_submit(post, people, role):
+    user = people[role]
+    with pytest.raises(PermissionDenied):
+        services.bilan_create(user=user, post=post, year=2023)
+    bilan = BilanFactory(post=post)
+    with pytest.raises(PermissionDenied):
+        services.bilan_submit(user=user, bilan=bilan)
+    with pytest.raises(PermissionDenied):
+        services.bilan_update(user=user, bilan=bilan, data={"referrals_total": 100})
+    assert Bilan.objects.get(pk=bilan.pk).status == BilanStatus.DRAFT
+
+
+def test_submission_needs_figures_or_a_reason(post, people):
+    bilan = BilanFactory(
+        post=post,
+        referrals_women=None,
+        referrals_men=None,
+        referrals_children=None,
+        referrals_total=None,
+    )
+    with pytest.raises(ValidationError) as error:
+        services.bilan_submit(user=people["intervenant"], bilan=bilan)
+    assert "Indiquez le total des saisines" in str(error.value)
+    services.bilan_update(
+        user=people["intervenant"],
+        bilan=bilan,
+        data={
+            "no_report_reason": "Poste vacant.",
+            "interviews_in_person": None,
+            "interviews_phone": None,
+            "interviews_total": None,
+            "vif_pct": None,
+        },
+    )
+    assert services.bilan_submit(user=people["intervenant"], bilan=bilan).status == "transmis"
+
+
+@pytest.mark.parametrize("role", ["coordinateur", "coordinateur_national"])
+def test_coordinateur_validates(post, people, role):
+    bilan = BilanFactory(post=post, submitted=True)
+    bilan = services.bilan_validate(user=people[role], bilan=bilan, comment="Merci.")
+    assert bilan.status == BilanStatus.VALIDATED
+    assert bilan.reviewed_by == people[role]
+    assert bilan.review_comment == "Merci."
+
+
+@pytest.mark.parametrize(
+    "role",
+    ["intervenant", "gestionnaire", "coordinateur_autre_org", "partenaire", "admin"],
+)
+def test_others_may_not_validate_or_return(post, people, role):
+    bilan = BilanFactory(post=post, submitted=True)
+    with pytest.raises(PermissionDenied):
+        services.bilan_validate(user=people[role], bilan=bilan)
+    with pytest.raises(PermissionDenied):
+        services.bilan_return(user=people[role], bilan=bilan, comment="Non.")
+    assert Bilan.objects.get(pk=bilan.pk).status == BilanStatus.SUBMITTED
+
+
+def test_return_needs_a_comment_then_the_author_corrects_and_resubmits(post, people):
+    coordinateur, intervenant = people["coordinateur"], people["intervenant"]
+    bilan = BilanFactory(post=post, submitted=True)
+    with pytest.raises(ValidationError):
+        services.bilan_return(user=coordinateur, bilan=bilan, comment="  ")
+    bilan = services.bilan_return(
+        user=coordinateur, bilan=bilan, comment="Les entretiens téléphoniques semblent doublés."
+    )
+    assert bilan.status == BilanStatus.RETURNED
+    assert bilan.review_comment.startswith("Les entretiens")
+    bilan = services.bilan_update(
+        user=intervenant,
+        bilan=bilan,
+        data={"interviews_phone": 35, "interviews_total": 115},
+    )
+    bilan = services.bilan_submit(user=intervenant, bilan=bilan)
+    bilan = services.bilan_validate(user=coordinateur, bilan=bilan)
+    assert bilan.status == BilanStatus.VALIDATED
+    statuses = [h.status for h in bilan.history.order_by("history_date")]
+    assert statuses == ["transmis", "renvoye", "renvoye", "transmis", "valide"]
+
+
+def test_no_validation_of_a_draft_and_no_change_once_submitted(post, people):
+    bilan = BilanFactory(post=post)
+    with pytest.raises(ValidationError):
+        services.bilan_validate(user=people["coordinateur"], bilan=bilan)
+    with pytest.raises(ValidationError):
+        services.bilan_return(user=people["coordinateur"], bilan=bilan, comment="x")
+    bilan = services.bilan_submit(user=people["gestionnaire"], bilan=bilan)
+    with pytest.raises(ValidationError):
+        services.bilan_update(user=people["intervenant"], bilan=bilan, data={"vif_pct": 50})
+    with pytest.raises(ValidationError):
+        services.bilan_submit(user=people["intervenant"], bilan=bilan)
+
+
+def test_a_validated_bilan_may_be_reopened(post, people):
+    bilan = BilanFactory(post=post, validated=True)
+    bilan = services.bilan_return(
+        user=people["coordinateur"], bilan=bilan, comment="Erreur de VIF."
+    )
+    assert bilan.status == BilanStatus.RETURNED
+
+
+def test_parts_must_add_up_before_submission(post, people):
+    bilan = BilanFactory(post=post)
+    months = [
+        {"kind": "mois", "number": m, "referrals_total": 10, "referrals_not_split": True}
+        for m in range(1, 11)
+    ]
+    months[0]["referrals_total"] = 30
+    with pytest.raises(ValidationError) as error:
+        services.bilan_update(user=people["intervenant"], bilan=bilan, data={}, parts=months)
+    assert "La somme des mois (saisines : 120) diffère du chiffre de l'année (100)." in str(
+        error.value
+    )
+    months[0]["referrals_total"] = 10
+    services.bilan_update(user=people["intervenant"], bilan=bilan, data={}, parts=months)
+    assert bilan.parts.count() == 10
+    with pytest.raises(ValidationError) as error:
+        services.bilan_submit(user=people["intervenant"], bilan=bilan)
+    assert "manque novembre, décembre" in str(error.value)
