@@ -11,7 +11,7 @@ $(STAMP): pyproject.toml
 	@PYTHON=$$(scripts/find-python) || exit 1; \
 	if [ ! -x $(PY) ]; then echo "Création de $(VENV) avec $$PYTHON"; $$PYTHON -m venv $(VENV); fi
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e '.[dev,prod]'
 	@touch $(STAMP)
 
 install: $(STAMP)
