@@ -20,3 +20,11 @@ def date_long(value):
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key) if hasattr(mapping, "get") else None
+
+
+@register.filter
+def nombre(value):
+    """A count with French thousands separators: 2731 → "2 731"."""
+    if value is None or value == "":
+        return "—"
+    return formatting.format_number(value)
