@@ -15,6 +15,8 @@ urlpatterns = [
     path("echeances/", views.deadlines, name="deadlines"),
     path("echeances/calendrier.ics", views.deadlines_ics, name="deadlines_ics"),
     path("echeances/flux/<str:token>.ics", views.deadlines_feed, name="deadlines_feed"),
+    # Before conventions.urls, whose "<reference>/" would otherwise catch "nouvelle/".
+    path("conventions/", include("conventions.wizard")),
     path("conventions/", include("conventions.urls")),
     path("financement/", include("financing.urls")),
     path("bilans/", include("reporting.urls")),

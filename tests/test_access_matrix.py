@@ -50,6 +50,20 @@ MATRIX = {
         )
     ],
     "conventions:list": [("liste", lambda w: {}, EVERYONE)],
+    "wizard_start": [
+        (
+            "nouvelle convention",
+            lambda w: {},
+            expect(other=OK, coord=DENIED, partner=DENIED, interv=DENIED, admin=DENIED),
+        )
+    ],
+    "wizard_parties": [
+        (
+            "parties d'un brouillon",
+            lambda w: {"reference": w.c3.reference},
+            expect(coord=DENIED, partner=NOT_FOUND, interv=NOT_FOUND, admin=DENIED),
+        ),
+    ],
     "deadlines": [("échéances", lambda w: {}, expect(other=OK, partner=DENIED, interv=DENIED))],
     "deadlines_ics": [("iCalendar", lambda w: {}, expect(other=OK, partner=DENIED, interv=DENIED))],
     "conventions:detail": [

@@ -15,15 +15,15 @@ from tests.factories import ConventionFactory, ConventionPartyFactory, PartyFact
 
 
 def make(**fields) -> Convention:
-    base = dict(
-        reference="PDC2023-A08",
-        title="Convention",
-        kind="financement",
-        status="signee",
-        start_date=date(2023, 1, 1),
-        end_date=date(2023, 12, 31),
-        notice_months=3,
-    )
+    base = {
+        "reference": "PDC2023-A08",
+        "title": "Convention",
+        "kind": "financement",
+        "status": "signee",
+        "start_date": date(2023, 1, 1),
+        "end_date": date(2023, 12, 31),
+        "notice_months": 3,
+    }
     return Convention(**{**base, **fields})
 
 
