@@ -60,6 +60,7 @@ DEMO_DATA_DIR = Path(iscg.__file__).resolve().parent / "demo_data"
 EXTRA_STEPS: list[str] = [
     "financing.demo.load_financing",
     "reporting.demo.load_bilans",
+    "conventions.demo_documents.load_document_templates",
     "iscg.demo_users.create_demo_users",
 ]
 

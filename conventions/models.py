@@ -2,6 +2,7 @@
 
 from datetime import date
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -525,6 +526,21 @@ class Convention(models.Model):
         "statut", max_length=20, choices=ConventionStatus.choices, default=ConventionStatus.DRAFT
     )
     notes = models.TextField("remarques", blank=True)
+    template_version = models.ForeignKey(
+        "TemplateVersion",
+        verbose_name="rédigée d'après le modèle",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="conventions",
+    )
+    text = models.JSONField(
+        "texte",
+        default=dict,
+        blank=True,
+        help_text="Intitulé, parties, préambule, articles et formule finale, copiés du modèle.",
+    )
+    text_frozen_at = models.DateTimeField("texte figé le", null=True, blank=True)
     created_at = models.DateTimeField("créée le", auto_now_add=True)
     updated_at = models.DateTimeField("modifiée le", auto_now=True)
     history = HistoricalRecords()
@@ -605,6 +621,16 @@ class Convention(models.Model):
     def is_draft(self) -> bool:
         return self.status in DRAFT_STATUSES
 
+    @property
+    def is_text_editable(self) -> bool:
+        """Only a draft's text changes; from "à signer" on, it is frozen."""
+        return self.status == ConventionStatus.DRAFT and self.text_frozen_at is None
+
+    @property
+    def signed_copy(self):
+        """The scanned signed copy: the convention's reference document once uploaded."""
+        return self.documents.filter(kind="copie_signee").order_by("-number").first()
+
 
 class ConventionRole(models.TextChoices):
     SIGNATAIRE = "signataire", "Signataire"
@@ -642,6 +668,17 @@ class ConventionParty(models.Model):
         related_name="+",
     )
     wording = models.TextField("désignation dans l'acte", blank=True)
+    signed_on = models.DateField("signée le", null=True, blank=True)
+    signatory_name = models.CharField("nom du signataire", max_length=160, blank=True)
+    signature_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="signature enregistrée par",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    signature_recorded_at = models.DateTimeField("signature enregistrée le", null=True, blank=True)
     history = HistoricalRecords()
 
     ROLE_FIELDS = {
@@ -670,6 +707,10 @@ class ConventionParty(models.Model):
         return f"{self.party} ({', '.join(str(r.label) for r in self.roles)})"
 
     @property
+    def is_signed(self) -> bool:
+        return self.signed_on is not None
+
+    @property
     def roles(self) -> list[ConventionRole]:
         return [role for role, field in self.ROLE_FIELDS.items() if getattr(self, field)]
 
@@ -689,3 +730,241 @@ class ConventionParty(models.Model):
             )
         if self.is_signatory is False and not self.roles:
             raise ValidationError("Indiquez au moins un rôle pour cette partie.")
+
+
+# --------------------------------------------------------------------------- documents
+
+
+def document_upload_to(instance, filename: str) -> str:
+    """Every stored document gets a random name: nothing of the uploaded name reaches the disk."""
+    import uuid
+
+    return f"conventions/documents/{uuid.uuid4().hex}.pdf"
+
+
+class DocumentTemplateQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Staff see the shared templates and their organisation's (all for national staff)."""
+        from iscg.models import Role
+
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser or (user.role == Role.COORDINATEUR and user.is_national):
+            return self.all()
+        if user.role in (Role.GESTIONNAIRE, Role.COORDINATEUR) and user.organisation_id:
+            return self.filter(
+                Q(organisation__isnull=True) | Q(organisation_id=user.organisation_id)
+            )
+        return self.none()
+
+    def editable_by(self, user):
+        """A gestionnaire edits its own organisation's templates (shared ones are copied first)."""
+        from iscg.models import Role
+
+        if user.is_authenticated and user.role == Role.GESTIONNAIRE and user.organisation_id:
+            return self.filter(organisation_id=user.organisation_id)
+        return self.none()
+
+
+class DocumentTemplate(models.Model):
+    """A model text for conventions of one kind; its content lives in numbered versions."""
+
+    organisation = models.ForeignKey(
+        "iscg.Organisation",
+        verbose_name="organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="document_templates",
+        help_text="Vide : modèle commun à toutes les organisations.",
+    )
+    slug = models.SlugField("identifiant", max_length=80)
+    name = models.CharField("nom", max_length=200)
+    kind = models.CharField("nature", max_length=30, choices=ConventionKind.choices)
+    description = models.TextField("description", blank=True)
+    source = models.CharField("texte d'origine", max_length=255, blank=True)
+    created_at = models.DateTimeField("créé le", auto_now_add=True)
+
+    objects = DocumentTemplateQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "modèle de convention"
+        verbose_name_plural = "modèles de convention"
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "slug"],
+                name="documenttemplate_unique_slug_per_organisation",
+                violation_error_message="Cet identifiant de modèle existe déjà.",
+            ),
+            models.UniqueConstraint(
+                fields=["slug"],
+                condition=Q(organisation__isnull=True),
+                name="documenttemplate_unique_shared_slug",
+                violation_error_message="Cet identifiant de modèle commun existe déjà.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("conventions:template_detail", args=[self.pk])
+
+    @property
+    def current_version(self):
+        return self.versions.order_by("-number").first()
+
+
+class TemplateVersion(models.Model):
+    """One frozen state of a template; editing a template adds a version, never rewrites one."""
+
+    template = models.ForeignKey(
+        DocumentTemplate,
+        verbose_name="modèle",
+        on_delete=models.CASCADE,
+        related_name="versions",
+    )
+    number = models.PositiveIntegerField("version")
+    title = models.TextField("intitulé du document")
+    parties_block = models.TextField("bloc des parties", blank=True)
+    preamble = models.TextField("préambule", blank=True)
+    articles = models.JSONField("articles", default=list, blank=True)
+    closing = models.TextField("formule finale", blank=True)
+    note = models.CharField("motif de la modification", max_length=255, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="créée par",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("créée le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "version de modèle"
+        verbose_name_plural = "versions de modèle"
+        ordering = ["template", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["template", "number"],
+                name="templateversion_unique_number",
+                violation_error_message="Ce numéro de version existe déjà pour ce modèle.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template} — version {self.number}"
+
+    def as_text(self) -> dict:
+        """The parts a convention copies when it is drafted from this version."""
+        return {
+            "title": self.title,
+            "parties_block": self.parties_block,
+            "preamble": self.preamble,
+            "articles": [
+                {"title": a.get("title", ""), "body": a.get("body", "")} for a in self.articles
+            ],
+            "closing": self.closing,
+        }
+
+
+class DocumentKind(models.TextChoices):
+    GENERATED = "genere", "Document généré"
+    SIGNED_COPY = "copie_signee", "Copie signée"
+
+
+class DocumentVersion(models.Model):
+    """A stored PDF of a convention: generated from its text, or the scanned signed copy."""
+
+    convention = models.ForeignKey(
+        Convention,
+        verbose_name="convention",
+        on_delete=models.CASCADE,
+        related_name="documents",
+    )
+    number = models.PositiveIntegerField("version")
+    kind = models.CharField("nature", max_length=20, choices=DocumentKind.choices)
+    file = models.FileField("fichier", upload_to=document_upload_to, max_length=255)
+    sha256 = models.CharField("empreinte SHA-256", max_length=64)
+    size = models.PositiveIntegerField("taille (octets)")
+    pages = models.PositiveIntegerField("pages", null=True, blank=True)
+    input_hash = models.CharField(
+        "empreinte du texte rendu",
+        max_length=64,
+        blank=True,
+        db_index=True,
+        help_text="Un texte inchangé redonne ce document au lieu d'un nouveau rendu.",
+    )
+    template_version = models.ForeignKey(
+        TemplateVersion,
+        verbose_name="version du modèle",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="documents",
+    )
+    is_frozen = models.BooleanField(
+        "texte envoyé à la signature",
+        default=False,
+        help_text="Le texte de la convention tel qu'il a été envoyé à la signature.",
+    )
+    original_name = models.CharField("nom du fichier déposé", max_length=255, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="par",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "version de document"
+        verbose_name_plural = "versions de document"
+        ordering = ["convention", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["convention", "number"],
+                name="documentversion_unique_number",
+                violation_error_message="Ce numéro de version existe déjà pour cette convention.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.convention.reference} — {self.get_kind_display()} v{self.number}"
+
+    @property
+    def filename(self) -> str:
+        suffix = "signee" if self.kind == DocumentKind.SIGNED_COPY else f"v{self.number}"
+        return f"{self.convention.reference}-{suffix}.pdf"
+
+
+class DocumentDownload(models.Model):
+    """Who downloaded which stored document, and when."""
+
+    document = models.ForeignKey(
+        DocumentVersion,
+        verbose_name="document",
+        on_delete=models.CASCADE,
+        related_name="downloads",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="utilisateur",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    user_label = models.CharField("utilisateur (au moment du téléchargement)", max_length=255)
+    at = models.DateTimeField("le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "téléchargement"
+        verbose_name_plural = "téléchargements"
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.user_label} — {self.document} — {self.at:%d/%m/%Y %H:%M}"

@@ -1,0 +1,672 @@
+"""A convention's document: the values its text may use, its HTML and its PDF (WeasyPrint).
+
+``convention_context`` builds the only dictionary a template can read (see ``templating``);
+``render_html`` renders the convention's text with it into the HTML of the whole document, and
+``render_pdf`` turns that HTML into an A4 PDF with the fonts shipped in ``static/fonts``.
+Storing versions, caching and freezing are in ``conventions.services``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from functools import cache
+from html import escape
+from pathlib import Path
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+
+from conventions import templating
+from conventions.models import (
+    Convention,
+    ConventionKind,
+    ConventionParty,
+    PartyKind,
+    UnitKind,
+)
+from conventions.templating import Block, Problem
+from iscg.formatting import NBSP, format_date_long, format_euros
+
+#: Bump when the layout changes: a new layout must not be served from an older stored file.
+RENDERER_VERSION = "1"
+FONTS_DIR = Path(settings.BASE_DIR) / "static" / "fonts"
+CSS_PATH = Path(settings.BASE_DIR) / "templates" / "conventions" / "pdf" / "document.css"
+
+# --------------------------------------------------------------------------- French wording
+
+NUMBER_WORDS = [
+    "zéro",
+    "un",
+    "deux",
+    "trois",
+    "quatre",
+    "cinq",
+    "six",
+    "sept",
+    "huit",
+    "neuf",
+    "dix",
+    "onze",
+    "douze",
+]
+FEMININE_WORDS = {
+    "association",
+    "brigade",
+    "caisse",
+    "circonscription",
+    "commune",
+    "communauté",
+    "compagnie",
+    "cour",
+    "direction",
+    "gendarmerie",
+    "maison",
+    "mairie",
+    "métropole",
+    "police",
+    "préfecture",
+    "région",
+    "sous-préfecture",
+    "ville",
+}
+FEMININE_TITLE_ENDINGS = ("ente", "rice", "ète", "ère", "ointe", "ée", "elle", "euse")
+_ARTICLE = re.compile(r"^(l['’]|le |la |les )", re.I)
+_VOWEL = re.compile(r"^[aeiouyhàâéèêëîïôöûüœæAEIOUYHÀÂÉÈÊËÎÏÔÖÛÜŒÆ]")
+_PARENTHESIS = re.compile(r"\s*\([^)]*\)")
+
+
+def number_words(value: int) -> str:
+    return NUMBER_WORDS[value] if 0 <= value < len(NUMBER_WORDS) else str(value)
+
+
+def duration_words(months: int) -> str:
+    """12 → "un an", 36 → "trois ans", 4 → "quatre mois"."""
+    if months and months % 12 == 0:
+        years = months // 12
+        return "un an" if years == 1 else f"{number_words(years)} ans"
+    return f"{number_words(months)} mois"
+
+
+def enumerate_fr(items: list[str]) -> str:
+    """["a", "b", "c"] → "a, b et c"."""
+    items = [item for item in items if item]
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " et " + items[-1]
+
+
+def with_article(name: str, kind: str | None = None) -> str:
+    """ "Communauté de Communes Osartis Marquion" → "la Communauté de Communes Osartis Marquion"."""
+    if kind == PartyKind.ETAT:
+        return "l'État"
+    name = _PARENTHESIS.sub("", name).strip()
+    if _ARTICLE.match(name):
+        return name[0].lower() + name[1:]
+    first = name.split(" ")[0].lower()
+    if _VOWEL.match(name):
+        return f"l'{name}"
+    if first in FEMININE_WORDS:
+        return f"la {name}"
+    return f"le {name}"
+
+
+def title_with_article(title: str) -> str:
+    """ "Préfet du Pas-de-Calais" → "le Préfet du Pas-de-Calais"; "Vice-Présidente" → "la …"."""
+    title = title.strip()
+    if not title or _ARTICLE.match(title):
+        return title[:1].lower() + title[1:]
+    words = [w for w in re.split(r"[ ,]", title) if w and not re.match(r"^\d+(e|ème|er)$", w)]
+    first = (words[0] if words else title).lower()
+    if _VOWEL.match(title):
+        return f"l'{title}"
+    if first.endswith(FEMININE_TITLE_ENDINGS):
+        return f"la {title}"
+    return f"le {title}"
+
+
+def capitalise(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+# --------------------------------------------------------------------------- the context
+
+
+@dataclass
+class PartyView:
+    membership: ConventionParty
+    deliberation: str | None = None
+
+    @property
+    def party(self):
+        return self.membership.party
+
+    @property
+    def with_article(self) -> str:
+        return with_article(self.party.name, self.party.kind)
+
+    @property
+    def representative_line(self) -> str | None:
+        rep = self.membership.representative
+        if rep is None:
+            return None
+        parts = [rep.delegation, title_with_article(rep.title), rep.name]
+        return ", ".join(p for p in parts if p)
+
+    @property
+    def designation(self) -> str:
+        if self.membership.wording:
+            return self.membership.wording
+        text = capitalise(self.with_article)
+        line = self.representative_line
+        if line:
+            feminine = self.with_article.startswith("la ")
+            text += f", représenté{'e' if feminine else ''} par {line}"
+        return text
+
+    def values(self, key: str) -> dict[str, str | None]:
+        rep = self.membership.representative
+        return {
+            f"{key}.nom": self.party.name,
+            f"{key}.nom_court": self.party.short_name or self.party.name,
+            f"{key}.avec_article": self.with_article,
+            f"{key}.designation": self.designation,
+            f"{key}.representant": self.representative_line,
+            f"{key}.representant_nom": rep.name if rep else None,
+            f"{key}.representant_qualite": rep.title if rep else None,
+            f"{key}.adresse": self.party.address or None,
+            f"{key}.deliberation": self.deliberation,
+        }
+
+
+KIND_KEYS = {
+    PartyKind.ETAT: "etat",
+    PartyKind.POLICE: "police",
+    PartyKind.GENDARMERIE: "gendarmerie",
+    PartyKind.DEPARTEMENT: "departement",
+    PartyKind.EPCI: "epci",
+    PartyKind.COMMUNE: "commune",
+    PartyKind.CCAS_CIAS: "ccas",
+    PartyKind.ASSOCIATION: "association",
+    PartyKind.PARQUET: "parquet",
+}
+ROLE_KEYS = {
+    "employeur": "is_employer",
+    "autorite_fonctionnelle": "is_functional_authority",
+    "autorite_hierarchique": "is_hierarchical_authority",
+}
+
+
+def _deliberation_text(deliberation) -> str:
+    number = f" n°{NBSP}{deliberation.number}" if deliberation.number else ""
+    return f"{deliberation.body}{number} du {format_date_long(deliberation.date)}"
+
+
+@dataclass
+class Financing:
+    years: list[int] = field(default_factory=list)
+    amounts: dict[tuple[int, int], Decimal] = field(default_factory=dict)  # (year, party pk)
+    remainder: dict[int, int] = field(default_factory=dict)  # year → party pk
+    costs: dict[int, tuple[Decimal, int]] = field(default_factory=dict)  # year → (cost, months)
+    annual_cost: Decimal | None = None
+    full_year: dict[int, Decimal] = field(default_factory=dict)  # party pk → amount
+    names: dict[int, str] = field(default_factory=dict)  # party pk → name
+
+
+def _financing(convention: Convention) -> Financing:
+    result = Financing()
+    lines = list(convention.share_lines.select_related("party").order_by("year", "pk"))
+    for line in lines:
+        if line.year not in result.years:
+            result.years.append(line.year)
+        result.amounts[(line.year, line.party_id)] = line.amount
+        result.names[line.party_id] = line.party.name
+        if line.is_remainder:
+            result.remainder[line.year] = line.party_id
+    plan = getattr(convention, "financing_plan", None) if lines else None
+    if plan is None:
+        return result
+    for plan_year in plan.years.all():
+        result.costs[plan_year.year] = (plan_year.cost, plan_year.months)
+    data = plan.data if isinstance(plan.data, dict) else {}
+    years = [y for y in data.get("years", []) if isinstance(y, dict)]
+    if years and years[0].get("annual_cost") is not None:
+        result.annual_cost = Decimal(str(years[0]["annual_cost"]))
+        result.full_year = _full_year_amounts(data, years[0], lines)
+    return result
+
+
+def _full_year_amounts(data: dict, first_year: dict, lines) -> dict[int, Decimal]:
+    """Each party's share over twelve months of the first year ("14 000 €" before proration)."""
+    from financing import engine
+
+    try:
+        plan = engine.parse_plan({**data, "years": [{**first_year, "months": 12}]})
+        shares = engine.compute_plan(plan).years[0].shares
+    except (engine.PlanError, KeyError, IndexError, TypeError, ValueError):
+        return {}
+    by_slug = {line.party.slug: line.party_id for line in lines}
+    return {by_slug[slug]: amount for slug, amount in shares.items() if slug in by_slug}
+
+
+def convention_context(convention: Convention) -> dict[str, templating.Value]:
+    """Every value a template may use for this convention; ``None`` where there is none."""
+    memberships = list(
+        convention.memberships.select_related("party", "representative").order_by("order", "pk")
+    )
+    deliberations = list(convention.deliberations.select_related("party").order_by("date"))
+    by_party: dict[int, list] = {}
+    for deliberation in deliberations:
+        by_party.setdefault(deliberation.party_id, []).append(deliberation)
+    views = [
+        PartyView(
+            m,
+            _deliberation_text(by_party[m.party_id][-1]) if m.party_id in by_party else None,
+        )
+        for m in memberships
+    ]
+    context: dict[str, templating.Value] = dict.fromkeys(templating.SCHEMA)
+
+    # Convention
+    end = convention.computed_end_date
+    start = convention.effective_start_date
+    months = convention.duration_months
+    if not months and convention.start_date and end:
+        span = (end.year - start.year) * 12 + end.month - start.month + 1
+        months = span if (end.day >= 28 and start.day == 1) else None
+    notice = convention.notice_months
+    context.update(
+        {
+            "convention.reference": convention.reference,
+            "convention.titre": convention.title,
+            "convention.nature": convention.get_kind_display(),
+            "convention.organisation": convention.organisation.name,
+            "convention.date_debut": _date(convention.start_date),
+            "convention.date_fin": _date(end),
+            "convention.annee": str(start.year) if start else None,
+            "convention.duree": duration_words(months) if months else convention.duration_text,
+            "convention.duree_mois": str(months) if months else None,
+            "convention.preavis": duration_words(notice) if notice else None,
+            "convention.preavis_mois": str(notice) if notice else None,
+            "convention.date_limite_denonciation": _date(convention.notice_deadline),
+            "convention.renouvellement": convention.renewal_rule,
+            "convention.denonciation": convention.notice_text,
+            # The extraction's remark "(après tentative de solution amiable)" is not the court.
+            "convention.juridiction": _PARENTHESIS.sub("", convention.competent_court).strip(),
+            "convention.lieu_signature": convention.signature_place,
+            "convention.date_signature": _date(convention.signature_date),
+            "convention.exemplaires": str(convention.original_copies or "") or None,
+            "convention.exemplaires_lettres": number_words(convention.original_copies)
+            if convention.original_copies
+            else None,
+            "convention.date_notification": _date(convention.notification_date),
+        }
+    )
+    if convention.parent_id:
+        parent = convention.parent
+        context.update(
+            {
+                "convention.parent.reference": parent.reference,
+                "convention.parent.titre": parent.title,
+                "convention.parent.date_signature": _date(parent.signature_date),
+            }
+        )
+
+    # Parties, by kind (first of each) and by role
+    for view in views:
+        key = KIND_KEYS.get(view.party.kind)
+        if key and context.get(f"{key}.nom") is None:
+            context.update(view.values(key))
+        for role_key, flag in ROLE_KEYS.items():
+            if getattr(view.membership, flag) and context.get(f"{role_key}.nom") is None:
+                context.update(view.values(role_key))
+    context.update(
+        {
+            "parties.liste": enumerate_fr([v.with_article for v in views]),
+            "parties.signataires": enumerate_fr(
+                [v.with_article for v in views if v.membership.is_signatory]
+            ),
+            "parties.financeurs": enumerate_fr(
+                [v.with_article for v in views if v.membership.is_funder]
+            ),
+            "parties.epcis": enumerate_fr(
+                [v.with_article for v in views if v.party.kind == PartyKind.EPCI]
+            ),
+            "parties.nombre": str(len(views)) if views else None,
+            "bloc.parties": _parties_block(views),
+        }
+    )
+
+    # Deliberation of the managing organisation
+    own = convention.organisation.party_id
+    deliberation = (by_party.get(own) or deliberations or [None])[-1]
+    if deliberation is not None:
+        context.update(
+            {
+                "deliberation.instance": deliberation.body,
+                "deliberation.date": _date(deliberation.date),
+                "deliberation.numero": deliberation.number or None,
+            }
+        )
+    if convention.legal_basis.strip():
+        lines = [line for line in convention.legal_basis.splitlines() if line.strip()]
+        context["bloc.visas"] = Block(
+            "".join(f'<p class="visa">{_inline(line)}</p>' for line in lines)
+        )
+
+    # Post
+    post = convention.posts.order_by("pk").first()
+    if post is not None:
+        context.update(_post_values(post))
+
+    # Financing
+    financing = _financing(convention)
+    if financing.years:
+        first = financing.years[0]
+        context.update(_financing_values(financing, first, views))
+        context["bloc.financement"] = Block(_financing_table(financing, views))
+    return context
+
+
+def _date(value: date | None) -> str | None:
+    return format_date_long(value) if value else None
+
+
+def _inline(text: str) -> str:
+    return escape(templating.french_typography(text), quote=False)
+
+
+def _post_values(post) -> dict[str, str | None]:
+    units = list(post.units.all())
+    brigades = [u.name for u in units if u.kind in (UnitKind.BRIGADE, UnitKind.COB)]
+    commissariats = [u.name for u in units if u.kind == UnitKind.COMMISSARIAT]
+    companies = [u.name for u in units if u.kind == UnitKind.COMPAGNIE]
+    pct = post.working_time_pct
+    return {
+        "poste.intitule": post.name,
+        "poste.type": post.kind,
+        "poste.type_long": post.get_kind_display(),
+        "poste.temps_de_travail": post.working_time_text or None,
+        "poste.quotite": f"{pct.normalize():f}{NBSP}%" if pct is not None else None,
+        "poste.heures_hebdomadaires": f"{post.weekly_hours.normalize():f}"
+        if post.weekly_hours is not None
+        else None,
+        "poste.territoire": post.territory_text or None,
+        "poste.nombre_communes": str(post.communes_count) if post.communes_count else None,
+        "poste.communes": enumerate_fr([c.strip() for c in post.communes.splitlines()]) or None,
+        "poste.date_creation": _date(post.start_date),
+        "poste.autorite_hierarchique": post.hierarchical_authority or None,
+        "poste.autorite_fonctionnelle": post.functional_authority or None,
+        "poste.unites": enumerate_fr([u.name for u in units]) or None,
+        "poste.unite_principale": units[0].name if units else None,
+        "poste.brigades": enumerate_fr(brigades) or None,
+        "poste.commissariats": enumerate_fr(commissariats) or None,
+        "poste.compagnie": companies[0] if companies else None,
+        "poste.epcis": enumerate_fr([with_article(p.name) for p in post.epcis.all()]) or None,
+    }
+
+
+def _financing_values(financing: Financing, first: int, views) -> dict[str, str | None]:
+    values: dict[str, str | None] = {
+        "financement.annee": str(first),
+        "financement.cout_annuel": _euros(financing.annual_cost),
+    }
+    for year in financing.years:
+        cost, months = financing.costs.get(year, (None, None))
+        year_values = {
+            "cout": _euros(cost),
+            "mois": str(months) if months else None,
+            "total": _euros(_year_total(financing, year)),
+        }
+        for what, value in year_values.items():
+            values[f"financement.{year}.{what}"] = value
+            if year == first:
+                values[f"financement.{what}"] = value
+        keys_done: set[str] = set()
+        for view in views:
+            keys = [KIND_KEYS.get(view.party.kind)] + [
+                key for key, flag in ROLE_KEYS.items() if getattr(view.membership, flag)
+            ]
+            for key in keys:
+                if not key or key in keys_done:
+                    continue
+                keys_done.add(key)
+                amount = financing.amounts.get((year, view.party.pk))
+                values[f"financement.{year}.{key}"] = _euros(amount)
+                if year == first:
+                    values[f"financement.{key}"] = _euros(amount)
+                    values[f"financement.{key}.annee_pleine"] = _euros(
+                        financing.full_year.get(view.party.pk)
+                    )
+    remainder = financing.remainder.get(first)
+    party = next((v for v in views if v.party.pk == remainder), None)
+    values["financement.reste_a_charge"] = party.with_article if party else None
+    return values
+
+
+def _euros(value) -> str | None:
+    return format_euros(value) if value is not None else None
+
+
+def _parties_block(views: list[PartyView]) -> Block | None:
+    if not views:
+        return None
+    paragraphs = [f'<p class="party">{_inline(view.designation)}</p>' for view in views]
+    return Block('<p class="and">ET</p>'.join(paragraphs))
+
+
+def _year_total(financing: Financing, year: int) -> Decimal:
+    return sum((a for (y, _), a in financing.amounts.items() if y == year), Decimal(0))
+
+
+def _financing_table(financing: Financing, views: list[PartyView]) -> str:
+    years = financing.years
+    order = {view.party.pk: index for index, view in enumerate(views)}
+    names = {**financing.names, **{view.party.pk: view.party.name for view in views}}
+    party_ids = sorted(
+        {pk for (_, pk) in financing.amounts}, key=lambda pk: (order.get(pk, 999), pk)
+    )
+    head = "".join(f'<th class="num" scope="col">{year}</th>' for year in years)
+    rows = []
+    for pk in party_ids:
+        cells = []
+        for year in years:
+            amount = financing.amounts.get((year, pk))
+            text = format_euros(amount) if amount is not None else "—"
+            if financing.remainder.get(year) == pk:
+                text += '<br><span class="note">reste à charge</span>'
+            cells.append(f'<td class="num">{text}</td>')
+        rows.append(f'<tr><th scope="row">{_inline(names[pk])}</th>{"".join(cells)}</tr>')
+    totals = "".join(
+        f'<td class="num">{format_euros(_year_total(financing, year))}</td>' for year in years
+    )
+    foot = [f'<tr class="total"><th scope="row">Total</th>{totals}</tr>']
+    if financing.costs:
+        cells = []
+        for year in years:
+            cost, months = financing.costs.get(year, (None, None))
+            label = f"{format_euros(cost)}" if cost is not None else "—"
+            if months and months != 12:
+                label += f'<br><span class="note">{months}{NBSP}mois</span>'
+            cells.append(f'<td class="num">{label}</td>')
+        foot.append(f'<tr><th scope="row">Coût du poste sur la période</th>{"".join(cells)}</tr>')
+    return (
+        '<table class="financing"><thead><tr><th scope="col">Financeur</th>'
+        f"{head}</tr></thead><tbody>{''.join(rows)}</tbody>"
+        f"<tfoot>{''.join(foot)}</tfoot></table>"
+    )
+
+
+# --------------------------------------------------------------------------- the text
+
+
+def default_text(convention: Convention) -> dict:
+    """The text of a convention drafted from no template: its title, parties, financing, closing."""
+    articles = []
+    if convention.share_lines.exists():
+        articles.append({"title": "Financement", "body": "{{ bloc.financement }}"})
+    return {
+        "title": "{{ convention.titre }}",
+        "parties_block": "Entre :\n\n{{ bloc.parties }}",
+        "preamble": "",
+        "articles": articles,
+        "closing": "Fait à {{ convention.lieu_signature }}, le {{ convention.date_signature }}, "
+        "en {{ convention.exemplaires_lettres }} exemplaires originaux.",
+    }
+
+
+def effective_text(convention: Convention) -> dict:
+    """The convention's own text, else its template version's, else the default one."""
+    if convention.text:
+        return convention.text
+    if convention.template_version_id:
+        return convention.template_version.as_text()
+    return default_text(convention)
+
+
+# --------------------------------------------------------------------------- HTML
+
+
+@dataclass
+class Signature:
+    party: str
+    delegation: str
+    title: str
+    name: str
+    missing: bool
+
+
+def signature_blocks(convention: Convention) -> list[Signature]:
+    """One block per signatory party: "Pour l'État, / le Préfet du Pas-de-Calais, / Jacques BILLANT"."""
+    blocks = []
+    memberships = convention.memberships.filter(is_signatory=True).select_related(
+        "party", "representative"
+    )
+    for membership in memberships.order_by("order", "pk"):
+        rep = membership.representative
+        blocks.append(
+            Signature(
+                party=with_article(membership.party.name, membership.party.kind),
+                delegation=rep.delegation if rep else "",
+                title=title_with_article(rep.title) if rep else "",
+                name=rep.name if rep else "",
+                missing=rep is None,
+            )
+        )
+    return blocks
+
+
+@dataclass
+class RenderedDocument:
+    html: str
+    input_hash: str
+    missing: list[Problem]
+    errors: list[Problem]
+
+
+@cache
+def _static_fingerprint() -> str:
+    """What else than the HTML decides the PDF: the renderer, the stylesheet, the fonts."""
+    digest = hashlib.sha256(RENDERER_VERSION.encode())
+    digest.update(CSS_PATH.read_bytes())
+    for font in sorted(FONTS_DIR.glob("*.ttf")):
+        digest.update(f"{font.name}:{font.stat().st_size}".encode())
+    return digest.hexdigest()
+
+
+def _typo(text: str) -> str:
+    return templating.french_typography(text)
+
+
+def render_html(convention: Convention, text: dict | None = None) -> RenderedDocument:
+    """The whole document as HTML, and the hash that identifies its PDF."""
+    text = text if text is not None else effective_text(convention)
+    errors = templating.validate_text(text)
+    context = convention_context(convention)
+    if errors:
+        parts = {"title": "", "parties_block": "", "preamble": "", "articles": [], "closing": ""}
+        missing: list[Problem] = []
+    else:
+        parts = templating.render_parts(text, context)
+        missing = parts.pop("missing")
+    signatures = signature_blocks(convention)
+    for signature in signatures:
+        if signature.missing:
+            missing.append(
+                Problem("Signatures", f"aucun représentant signataire pour {signature.party}.")
+            )
+    html = render_to_string(
+        "conventions/pdf/document.html",
+        {
+            "convention": convention,
+            "parts": {
+                key: mark_safe(value) if isinstance(value, str) else value  # noqa: S308 - escaped
+                for key, value in parts.items()
+            },
+            "articles": [
+                {**a, "title": mark_safe(a["title"]), "body": mark_safe(a["body"])}  # noqa: S308
+                for a in parts["articles"]
+            ],
+            "signatures": signatures,
+            "meta_title": _typo(convention.title),
+            "meta_subject": f"{convention.get_kind_display()} {convention.reference}",
+            "meta_author": convention.organisation.name,
+            "meta_keywords": ", ".join(
+                ["ISCG", convention.reference, convention.get_kind_display()]
+            ),
+            "is_amendment": convention.kind == ConventionKind.AVENANT,
+        },
+    )
+    digest = hashlib.sha256(_static_fingerprint().encode())
+    digest.update(html.encode())
+    return RenderedDocument(html, digest.hexdigest(), missing, errors)
+
+
+# --------------------------------------------------------------------------- PDF
+
+_lock = threading.Lock()
+
+
+@cache
+def _weasyprint():
+    """The stylesheet, fonts and URL fetcher, loaded once per process (a first render's cost)."""
+    from weasyprint import CSS
+    from weasyprint.text.fonts import FontConfiguration
+    from weasyprint.urls import URLFetcher
+
+    class FontsOnly(URLFetcher):
+        """Only the shipped fonts may be loaded: a document never reaches the network or disk."""
+
+        prefix = FONTS_DIR.as_uri() + "/"
+
+        def fetch(self, url, headers=None):
+            if not url.startswith(self.prefix) or ".." in url or "%" in url:
+                raise ValueError(f"Ressource refusée : {url}")
+            return super().fetch(url, headers)
+
+    fetcher = FontsOnly(allowed_protocols=("file",))
+    font_config = FontConfiguration()
+    css = CSS(
+        string=CSS_PATH.read_text(encoding="utf-8"),
+        base_url=FontsOnly.prefix,
+        font_config=font_config,
+        url_fetcher=fetcher,
+    )
+    return css, font_config, fetcher
+
+
+def render_pdf(html: str) -> tuple[bytes, int]:
+    """The PDF of a document's HTML and its number of pages."""
+    from weasyprint import HTML
+
+    css, font_config, fetcher = _weasyprint()
+    with _lock:
+        document = HTML(string=html, url_fetcher=fetcher).render(
+            stylesheets=[css], font_config=font_config
+        )
+        return document.write_pdf(), len(document.pages)

@@ -1,0 +1,491 @@
+"""Writes on convention documents: templates and texts, stored PDFs, signatures, signed copies.
+
+Every function checks its own preconditions and raises ``ValidationError`` with a French
+message; views only translate those into messages. Nothing here checks *who* may act: views do
+(``Convention.objects.editable_by``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import warnings
+from dataclasses import dataclass
+from datetime import date
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from conventions import documents, templating
+from conventions.models import (
+    Convention,
+    ConventionKind,
+    ConventionParty,
+    ConventionStatus,
+    DocumentDownload,
+    DocumentKind,
+    DocumentTemplate,
+    DocumentVersion,
+    TemplateVersion,
+)
+
+
+def _problems_error(problems: list[templating.Problem]) -> ValidationError:
+    return ValidationError([str(problem) for problem in problems])
+
+
+def clean_text(text: dict) -> dict:
+    """The parts of a text in canonical form (no stray keys, articles as title/body)."""
+    return {
+        "title": str(text.get("title", "")).strip(),
+        "parties_block": str(text.get("parties_block", "")).strip(),
+        "preamble": str(text.get("preamble", "")).strip(),
+        "articles": [
+            {"title": str(a.get("title", "")).strip(), "body": str(a.get("body", "")).strip()}
+            for a in text.get("articles", [])
+            if isinstance(a, dict) and (a.get("title") or a.get("body"))
+        ],
+        "closing": str(text.get("closing", "")).strip(),
+    }
+
+
+# --------------------------------------------------------------------------- templates
+
+
+@transaction.atomic
+def template_save(*, template: DocumentTemplate, text: dict, by, note: str = "") -> TemplateVersion:
+    """Add a version to a template; refused with the part and the name at fault."""
+    text = clean_text(text)
+    problems = templating.validate_text(text)
+    if problems:
+        raise _problems_error(problems)
+    template = DocumentTemplate.objects.select_for_update().get(pk=template.pk)
+    current = template.current_version
+    if current is not None and current.as_text() == text:
+        return current
+    number = (template.versions.aggregate(n=Max("number"))["n"] or 0) + 1
+    return TemplateVersion.objects.create(
+        template=template, number=number, created_by=by, note=note, **text
+    )
+
+
+@transaction.atomic
+def template_copy(*, template: DocumentTemplate, organisation, by) -> DocumentTemplate:
+    """A shared template copied into an organisation, so that its gestionnaires can edit it."""
+    source = template.current_version
+    slug = template.slug
+    taken = set(
+        DocumentTemplate.objects.filter(organisation=organisation).values_list("slug", flat=True)
+    )
+    suffix = 1
+    while slug in taken:
+        suffix += 1
+        slug = f"{template.slug}-{suffix}"
+    copy = DocumentTemplate.objects.create(
+        organisation=organisation,
+        slug=slug,
+        name=template.name,
+        kind=template.kind,
+        description=template.description,
+        source=template.source or str(template),
+    )
+    if source is not None:
+        TemplateVersion.objects.create(
+            template=copy,
+            number=1,
+            created_by=by,
+            note=f"Copie de « {template.name} », version {source.number}",
+            **source.as_text(),
+        )
+    return copy
+
+
+# --------------------------------------------------------------------------- convention text
+
+
+def _require_editable_text(convention: Convention) -> None:
+    if not convention.is_text_editable:
+        raise ValidationError(
+            f"Le texte de la convention {convention.reference} est figé depuis son envoi à la "
+            "signature : rédigez un avenant pour le modifier."
+        )
+
+
+@transaction.atomic
+def convention_draft_from_template(
+    *, convention: Convention, version: TemplateVersion
+) -> Convention:
+    """Copy a template version's text into the convention, which keeps the version it used."""
+    _require_editable_text(convention)
+    organisation = version.template.organisation_id
+    if organisation is not None and organisation != convention.organisation_id:
+        raise ValidationError("Ce modèle appartient à une autre organisation.")
+    convention.template_version = version
+    convention.text = version.as_text()
+    convention.save(update_fields=["template_version", "text", "updated_at"])
+    return convention
+
+
+@transaction.atomic
+def convention_text_save(*, convention: Convention, text: dict) -> Convention:
+    """Save the convention's own text (its articles may differ from the template's)."""
+    _require_editable_text(convention)
+    text = clean_text(text)
+    problems = templating.validate_text(text)
+    if problems:
+        raise _problems_error(problems)
+    convention.text = text
+    convention.save(update_fields=["text", "updated_at"])
+    return convention
+
+
+# --------------------------------------------------------------------------- stored documents
+
+
+def _next_number(convention: Convention) -> int:
+    return (convention.documents.aggregate(n=Max("number"))["n"] or 0) + 1
+
+
+def _frozen_document(convention: Convention) -> DocumentVersion | None:
+    return (
+        convention.documents.filter(kind=DocumentKind.GENERATED, is_frozen=True)
+        .order_by("-number")
+        .first()
+    )
+
+
+@transaction.atomic
+def convention_document(*, convention: Convention, by=None) -> DocumentVersion:
+    """The convention's PDF as a stored version: rendered only when its text changed.
+
+    Once the convention has gone to signature the frozen version is returned, whatever has
+    changed since in the data it was drafted from.
+    """
+    if not convention.is_text_editable:
+        frozen = _frozen_document(convention)
+        if frozen is not None:
+            return frozen
+    rendered = documents.render_html(convention)
+    if rendered.errors:
+        raise _problems_error(rendered.errors)
+    convention = Convention.objects.select_for_update().get(pk=convention.pk)
+    freeze = not convention.is_text_editable
+    existing = (
+        convention.documents.filter(kind=DocumentKind.GENERATED, input_hash=rendered.input_hash)
+        .order_by("-number")
+        .first()
+    )
+    if existing is not None and existing.file.storage.exists(existing.file.name):
+        if freeze and not existing.is_frozen:
+            existing.is_frozen = True
+            existing.save(update_fields=["is_frozen"])
+        return existing
+    pdf, pages = documents.render_pdf(rendered.html)
+    version = DocumentVersion(
+        convention=convention,
+        number=_next_number(convention),
+        kind=DocumentKind.GENERATED,
+        sha256=hashlib.sha256(pdf).hexdigest(),
+        size=len(pdf),
+        pages=pages,
+        input_hash=rendered.input_hash,
+        template_version=convention.template_version,
+        is_frozen=freeze,
+        created_by=by,
+    )
+    version.file.save("document.pdf", ContentFile(pdf), save=False)
+    version.save()
+    return version
+
+
+def document_download_log(*, document: DocumentVersion, user) -> DocumentDownload:
+    return DocumentDownload.objects.create(
+        document=document, user=user if user.is_authenticated else None, user_label=str(user)
+    )
+
+
+@transaction.atomic
+def convention_send_to_signature(*, convention: Convention, by) -> DocumentVersion:
+    """Freeze the text, store the document to sign, and open one signature per signatory."""
+    if convention.status != ConventionStatus.DRAFT:
+        raise ValidationError(
+            f"Seul un brouillon part à la signature (la convention est « "
+            f"{convention.get_status_display()} »)."
+        )
+    if not convention.memberships.filter(is_signatory=True).exists():
+        raise ValidationError("Aucune partie signataire : ajoutez les parties avant l'envoi.")
+    problems = templating.validate_text(documents.effective_text(convention))
+    if problems:
+        raise _problems_error(problems)
+    if not convention.text:
+        convention.text = documents.effective_text(convention)
+    convention.status = ConventionStatus.TO_SIGN
+    convention.text_frozen_at = timezone.now()
+    convention.save(update_fields=["status", "text", "text_frozen_at", "updated_at"])
+    convention.memberships.filter(is_signatory=True).update(
+        signed_on=None, signatory_name="", signature_recorded_by=None, signature_recorded_at=None
+    )
+    return convention_document(convention=convention, by=by)
+
+
+# --------------------------------------------------------------------------- signatures
+
+
+@transaction.atomic
+def convention_sign(
+    *, convention: Convention, party, signed_on: date, signatory_name: str, by
+) -> ConventionParty:
+    """Record one party's signature; the last one makes the convention "signée"."""
+    convention = Convention.objects.select_for_update().get(pk=convention.pk)
+    if convention.status != ConventionStatus.TO_SIGN:
+        raise ValidationError(
+            f"La convention {convention.reference} n'est pas à la signature (statut « "
+            f"{convention.get_status_display()} »)."
+        )
+    membership = convention.memberships.filter(party=party, is_signatory=True).first()
+    if membership is None:
+        raise ValidationError(f"{party} n'est pas signataire de cette convention.")
+    if membership.signed_on is not None:
+        raise ValidationError(f"{party} a déjà signé le {signed_on_text(membership.signed_on)}.")
+    signatory_name = (signatory_name or "").strip()
+    if not signatory_name:
+        raise ValidationError("Indiquez le nom du signataire.")
+    if signed_on > timezone.localdate():
+        raise ValidationError("La date de signature ne peut pas être dans le futur.")
+    frozen = convention.text_frozen_at
+    if frozen and signed_on < timezone.localtime(frozen).date():
+        raise ValidationError(
+            "La date de signature précède l'envoi à la signature "
+            f"({signed_on_text(timezone.localtime(frozen).date())})."
+        )
+    membership.signed_on = signed_on
+    membership.signatory_name = signatory_name
+    membership.signature_recorded_by = by
+    membership.signature_recorded_at = timezone.now()
+    membership.save()
+    pending = convention.memberships.filter(is_signatory=True, signed_on__isnull=True)
+    if not pending.exists():
+        convention.status = ConventionStatus.SIGNED
+        convention.signature_date = max(
+            convention.memberships.filter(is_signatory=True).values_list("signed_on", flat=True)
+        )
+        convention.save(update_fields=["status", "signature_date", "updated_at"])
+        convention_statuses_update(today=timezone.localdate(), conventions=[convention])
+    return membership
+
+
+def signed_on_text(value: date) -> str:
+    from iscg.formatting import format_date_long
+
+    return format_date_long(value)
+
+
+@dataclass
+class StatusChange:
+    convention: Convention
+    old: str
+    new: str
+
+
+def convention_statuses_update(
+    *, today: date | None = None, conventions=None
+) -> list[StatusChange]:
+    """Signed conventions enter into force on their start date and expire after their end.
+
+    "Signée" → "En vigueur" from the start (or notification) date; "Signée" or "En vigueur" →
+    "Expirée" the day after the end date. Other statuses are left alone.
+    """
+    today = today or timezone.localdate()
+    queryset = (
+        Convention.objects.filter(pk__in=[c.pk for c in conventions])
+        if conventions is not None
+        else Convention.objects.all()
+    )
+    changes = []
+    candidates = queryset.filter(status__in=[ConventionStatus.SIGNED, ConventionStatus.IN_FORCE])
+    for convention in candidates:
+        start, end = convention.effective_start_date, convention.computed_end_date
+        new = convention.status
+        if end is not None and end < today:
+            new = ConventionStatus.EXPIRED
+        elif convention.status == ConventionStatus.SIGNED and start is not None and start <= today:
+            new = ConventionStatus.IN_FORCE
+        if new != convention.status:
+            changes.append(StatusChange(convention, convention.status, new))
+            convention.status = new
+            convention.save(update_fields=["status", "updated_at"])
+    return changes
+
+
+# --------------------------------------------------------------------------- signed copies
+
+
+PDF_MAGIC = b"%PDF-"
+
+
+def check_pdf(content: bytes) -> int:
+    """The number of pages of a PDF; ``ValidationError`` (French) when it is not a readable PDF."""
+    if not content.startswith(PDF_MAGIC):
+        raise ValidationError(
+            "Le fichier n'est pas un PDF (son contenu ne commence pas par « %PDF- ») : "
+            "déposez le scan de la convention signée au format PDF."
+        )
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            reader = PdfReader(io.BytesIO(content))
+            if reader.is_encrypted:
+                raise ValidationError("Le PDF est protégé par un mot de passe : déposez-le sans.")
+            pages = len(reader.pages)
+    except ValidationError:
+        raise
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, OSError) as exc:
+        raise ValidationError(
+            "Le fichier commence comme un PDF mais ne peut pas être lu : il est peut-être "
+            "endommagé. Numérisez à nouveau la convention signée."
+        ) from exc
+    if pages < 1:
+        raise ValidationError("Le PDF ne contient aucune page.")
+    return pages
+
+
+@transaction.atomic
+def signed_copy_upload(*, convention: Convention, upload, by) -> DocumentVersion:
+    """Store the scanned signed copy under a random name; it becomes the reference document.
+
+    Checked by content (``%PDF-`` and a parse with pypdf) and by size; a refused file changes
+    nothing.
+    """
+    limit = settings.SIGNED_COPY_MAX_BYTES
+    if convention.status == ConventionStatus.DRAFT:
+        raise ValidationError(
+            "La convention est encore un brouillon : envoyez-la à la signature avant de déposer "
+            "la copie signée."
+        )
+    if upload.size is not None and upload.size > limit:
+        raise ValidationError(
+            f"Le fichier dépasse la taille permise ({_size_text(upload.size)} pour "
+            f"{_size_text(limit)} au plus)."
+        )
+    content = upload.read(limit + 1)
+    if len(content) > limit:
+        raise ValidationError(
+            f"Le fichier dépasse la taille permise ({_size_text(limit)} au plus)."
+        )
+    if not content:
+        raise ValidationError("Le fichier est vide.")
+    pages = check_pdf(content)
+    convention = Convention.objects.select_for_update().get(pk=convention.pk)
+    version = DocumentVersion(
+        convention=convention,
+        number=_next_number(convention),
+        kind=DocumentKind.SIGNED_COPY,
+        sha256=hashlib.sha256(content).hexdigest(),
+        size=len(content),
+        pages=pages,
+        template_version=convention.template_version,
+        original_name=(getattr(upload, "name", "") or "")[:255],
+        created_by=by,
+    )
+    version.file.save("copie.pdf", ContentFile(content), save=False)
+    version.save()
+    return version
+
+
+def _size_text(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.1f} Mo".replace(".", ",")
+    return f"{max(1, size // 1024)} Ko"
+
+
+# --------------------------------------------------------------------------- amendments
+
+
+@transaction.atomic
+def amendment_draft(*, parent: Convention, reference: str, changes: list[str], by=None):
+    """An avenant drafted from its parent: same parties and posts, and the list of changes."""
+    if parent.is_draft:
+        raise ValidationError("Seule une convention signée peut être modifiée par avenant.")
+    changes = [c.strip() for c in changes if c and c.strip()]
+    if not changes:
+        raise ValidationError("Indiquez au moins une modification apportée par l'avenant.")
+    reference = reference.strip()
+    if Convention.objects.filter(reference=reference).exists():
+        raise ValidationError(f"La référence « {reference} » existe déjà.")
+    number = parent.amendments.count() + 1
+    amendment = Convention(
+        organisation=parent.organisation,
+        reference=reference,
+        title=f"Avenant n° {number} à la convention {parent.reference}",
+        kind=ConventionKind.AVENANT,
+        parent=parent,
+        start_date=None,
+        end_date=parent.end_date,
+        notice_months=parent.notice_months,
+        signature_place=parent.signature_place,
+        original_copies=parent.original_copies,
+        competent_court=parent.competent_court,
+        status=ConventionStatus.DRAFT,
+    )
+    amendment.full_clean()
+    amendment.save()
+    amendment.posts.set(parent.posts.all())
+    amendment.deliberations.set([])
+    for membership in parent.memberships.all():
+        membership.pk = None
+        membership.id = None
+        membership.convention = amendment
+        membership.signed_on = None
+        membership.signatory_name = ""
+        membership.signature_recorded_by = None
+        membership.signature_recorded_at = None
+        membership.save()
+    amendment.text = amendment_text(parent, changes)
+    amendment.save(update_fields=["text"])
+    return amendment
+
+
+def amendment_text(parent: Convention, changes: list[str]) -> dict:
+    articles = [
+        {
+            "title": "Objet de l'avenant",
+            "body": "Le présent avenant modifie la convention {{ convention.parent.reference }} "
+            "« {{ convention.parent.titre }} », signée le {{ convention.parent.date_signature }}, "
+            "sur les points suivants :\n\n"
+            + "\n".join(f"- {_escape_braces(change)}" for change in changes),
+        }
+    ]
+    for number, change in enumerate(changes, start=1):
+        articles.append(
+            {
+                "title": f"Modification n° {number}",
+                "body": _escape_braces(change),
+            }
+        )
+    articles.append(
+        {
+            "title": "Autres dispositions",
+            "body": "Les autres dispositions de la convention {{ convention.parent.reference }} "
+            "demeurent inchangées.",
+        }
+    )
+    return {
+        "title": "**AVENANT**\n\n{{ convention.titre }}",
+        "parties_block": "Entre :\n\n{{ bloc.parties }}\n\nIl est convenu ce qui suit :",
+        "preamble": "",
+        "articles": articles,
+        "closing": "Fait à {{ convention.lieu_signature }}, le {{ convention.date_signature }}, "
+        "en {{ convention.exemplaires_lettres }} exemplaires originaux.",
+    }
+
+
+def _escape_braces(text: str) -> str:
+    """A change typed by a user is text, never a placeholder."""
+    return text.replace("{", "(").replace("}", ")")
