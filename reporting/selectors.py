@@ -292,7 +292,7 @@ def dashboard(user, year: int, filters: Filters, today: date | None = None) -> D
     bilans = Bilan.objects.visible_to(user).filter(post__in=posts_qs.values("pk"))
     counted = bilans.filter(status__in=TRANSMITTED_STATUSES).with_activity()
 
-    posts = list(year_posts.select_related("employer").order_by("name"))
+    posts = list(year_posts.select_related("employer", "organisation").order_by("name"))
     year_bilans = {
         bilan.post_id: bilan
         for bilan in bilans.filter(year=year).prefetch_related("parts").order_by()

@@ -1,5 +1,24 @@
-from django.urls import path  # noqa: F401
+"""Activity reports (bilans)."""
+
+from django.urls import path
+
+from reporting import views
 
 app_name = "reporting"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.current_year, name="current_year"),
+    path("<int:year>/", views.dashboard, name="dashboard"),
+    path("<int:year>/tableau.xlsx", views.dashboard_xlsx, name="dashboard_xlsx"),
+    path("<int:year>/tableau.csv", views.dashboard_csv, name="dashboard_csv"),
+    path("<int:year>/tableau.pdf", views.dashboard_pdf, name="dashboard_pdf"),
+    path("liste/", views.bilan_list, name="bilan_list"),
+    path("bilan/<int:pk>/", views.bilan_detail, name="bilan_detail"),
+    path("bilan/<int:pk>/modifier/", views.bilan_edit, name="bilan_edit"),
+    path("bilan/<int:pk>/transmettre/", views.bilan_submit, name="bilan_submit"),
+    path("bilan/<int:pk>/examiner/", views.bilan_review, name="bilan_review"),
+    path("poste/<int:post_pk>/<int:year>/saisir/", views.bilan_create, name="bilan_create"),
+    path("poste/<int:post_pk>/<int:year>/comite.pdf", views.committee_pack, name="committee_pack"),
+    path("import/", views.import_bilans, name="import"),
+    path("import/modele.csv", views.import_template, name="import_template"),
+]

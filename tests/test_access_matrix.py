@@ -5,6 +5,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.access import ROLES, build_world
+from tests.factories import BilanFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -38,6 +39,81 @@ def expect(gest=OK, other=NOT_FOUND, coord=OK, partner=NOT_FOUND, interv=NOT_FOU
 
 
 EVERYONE = expect(other=OK, partner=OK, interv=OK)
+
+# Bilans (reporting): the lambdas create the bilans they need in the world's posts.
+_STAFF_ONLY = expect(other=OK, partner=DENIED, interv=DENIED)
+_ENTRY = expect(coord=DENIED, admin=DENIED, interv=OK)
+_ENTRY_OTHER_POST = expect(coord=DENIED, admin=DENIED)
+_GESTIONNAIRE_ONLY = expect(other=OK, coord=DENIED, partner=DENIED, interv=DENIED, admin=DENIED)
+REPORTING = {
+    "reporting:current_year": [
+        (
+            "redirection",
+            lambda w: {},
+            expect(
+                gest=REDIRECT,
+                other=REDIRECT,
+                coord=REDIRECT,
+                partner=DENIED,
+                interv=REDIRECT,
+                admin=REDIRECT,
+            ),
+        )
+    ],
+    **{
+        name: [("année 2022", lambda w: {"year": 2022}, _STAFF_ONLY)]
+        for name in (
+            "reporting:dashboard",
+            "reporting:dashboard_xlsx",
+            "reporting:dashboard_csv",
+            "reporting:dashboard_pdf",
+        )
+    },
+    "reporting:bilan_list": [("liste", lambda w: {}, expect(other=OK, partner=DENIED, interv=OK))],
+    "reporting:bilan_detail": [
+        (
+            "bilan du poste de l'intervenant",
+            lambda w: {"pk": BilanFactory(post=w.post).pk},
+            expect(interv=OK),
+        ),
+        ("bilan d'un autre poste", lambda w: {"pk": BilanFactory(post=w.other_post).pk}, expect()),
+    ],
+    **{
+        name: [
+            (
+                "brouillon du poste de l'intervenant",
+                lambda w: {"pk": BilanFactory(post=w.post).pk},
+                _ENTRY,
+            ),
+            (
+                "brouillon d'un autre poste",
+                lambda w: {"pk": BilanFactory(post=w.other_post).pk},
+                _ENTRY_OTHER_POST,
+            ),
+        ]
+        for name in ("reporting:bilan_edit", "reporting:bilan_submit")
+    },
+    "reporting:bilan_review": [
+        (
+            "bilan transmis",
+            lambda w: {"pk": BilanFactory(post=w.post, submitted=True).pk},
+            expect(gest=DENIED, interv=DENIED, admin=DENIED),
+        )
+    ],
+    "reporting:bilan_create": [
+        ("poste de l'intervenant", lambda w: {"post_pk": w.post.pk, "year": 2023}, _ENTRY),
+        ("autre poste", lambda w: {"post_pk": w.other_post.pk, "year": 2023}, _ENTRY_OTHER_POST),
+    ],
+    "reporting:committee_pack": [
+        (
+            "dossier du comité",
+            lambda w: {"post_pk": w.post.pk, "year": 2023},
+            expect(partner=DENIED, interv=DENIED),
+        )
+    ],
+    "reporting:import": [("import", lambda w: {}, _GESTIONNAIRE_ONLY)],
+    "reporting:import_template": [("modèle", lambda w: {}, _GESTIONNAIRE_ONLY)],
+}
 
 # name → list of (case label, kwargs builder, expected status per role)
 MATRIX = {
@@ -156,6 +232,7 @@ MATRIX = {
         ("partie du partenaire", lambda w: {"pk": w.party.pk}, expect(partner=OK)),
         ("autre partie", lambda w: {"pk": w.other_party.pk}, expect()),
     ],
+    **REPORTING,
 }
 
 

@@ -1,0 +1,409 @@
+"""Spreadsheet import of bilans (django-import-export), XLSX or CSV as French spreadsheets write it.
+
+All or nothing: every row is checked first (a dry run in a transaction that is rolled back); when
+one row is wrong nothing is written and the report names each faulty row, column and reason.
+CSV: semicolon or comma separator, decimal comma, UTF-8 with or without BOM, or Windows-1252.
+Only drafts (or bilans sent back) are created or updated; posts are named by their identifier
+(slug) within the importer's organisation.
+"""
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+import tablib
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from import_export import fields, resources, widgets
+
+from conventions.models import Post
+from reporting import rules
+from reporting.exports import french_csv
+from reporting.models import EDITABLE_STATUSES, Bilan
+
+# column → (model attribute, kind)
+COLUMNS: dict[str, tuple[str, str]] = {
+    "poste": ("post", "post"),
+    "annee": ("year", "int"),
+    "saisines_femmes": ("referrals_women", "int"),
+    "saisines_hommes": ("referrals_men", "int"),
+    "saisines_enfants": ("referrals_children", "int"),
+    "saisines_total": ("referrals_total", "int"),
+    "saisines_non_ventilees": ("referrals_not_split", "bool"),
+    "public_victimes": ("public_victims", "int"),
+    "public_mis_en_cause": ("public_suspects", "int"),
+    "public_hors_champ_penal": ("public_other", "int"),
+    "public_non_ventile": ("public_not_split", "bool"),
+    "origine_services": ("origin_services", "int"),
+    "origine_main_courante": ("origin_main_courante", "int"),
+    "origine_partenaires": ("origin_partners", "int"),
+    "origine_demande_personne": ("origin_own_request", "int"),
+    "origine_non_ventilee": ("origin_not_split", "bool"),
+    "entretiens_physiques": ("interviews_in_person", "int"),
+    "entretiens_telephoniques": ("interviews_phone", "int"),
+    "entretiens_total": ("interviews_total", "int"),
+    "entretiens_dont_partenaires": ("interviews_with_partners", "int"),
+    "entretiens_non_ventiles": ("interviews_not_split", "bool"),
+    "pct_vif": ("vif_pct", "pct"),
+    "deja_connues_service_social": ("known_to_social_services", "int"),
+    "nombre_epci": ("epci_count", "int"),
+    "nombre_communes": ("communes_count", "int"),
+    "commentaire": ("comment", "text"),
+    "motif_absence_bilan": ("no_report_reason", "text"),
+}
+PROBLEM_COLUMN = "probleme_"
+ORIENTATION_COLUMN = "orientation_"
+REQUIRED = ("poste", "annee")
+COLUMN_OF = {attribute: column for column, (attribute, _) in COLUMNS.items()}
+COLUMN_OF.update(problems="probleme_…", orientations="orientation_…")
+
+SPACES = re.compile(r"[\s\u00a0\u202f]")
+TRUE = {"oui", "o", "x", "1", "vrai", "true", "yes"}
+FALSE = {"non", "n", "0", "faux", "false", "no", ""}
+
+
+# --------------------------------------------------------------------------- widgets
+
+
+def _text(value) -> str:
+    return "" if value is None else str(value).strip()
+
+
+class FrenchIntegerWidget(widgets.Widget):
+    """ "1 000", "1000", 1000.0 (from XLSX) → 1000; refuses decimals and negatives."""
+
+    def clean(self, value, row=None, **kwargs):
+        text = SPACES.sub("", _text(value))
+        if not text:
+            return None
+        try:
+            number = Decimal(text.replace(",", "."))
+        except InvalidOperation as exc:
+            raise ValueError(f"« {value} » n'est pas un nombre entier.") from exc
+        if number != number.to_integral_value():
+            raise ValueError(f"« {value} » n'est pas un nombre entier.")
+        if number < 0:
+            raise ValueError(f"« {value} » est négatif.")
+        return int(number)
+
+
+class FrenchPercentWidget(widgets.Widget):
+    """ "61,5", "61,5 %", 61.5 → Decimal("61.50"); "0,615" from a % cell of a spreadsheet is
+    read as a fraction only when the value came as a number below 1 with a % format (not here):
+    the import asks for percentages between 0 and 100."""
+
+    def clean(self, value, row=None, **kwargs):
+        text = SPACES.sub("", _text(value)).rstrip("%")
+        if not text:
+            return None
+        try:
+            number = Decimal(text.replace(",", "."))
+        except InvalidOperation as exc:
+            raise ValueError(f"« {value} » n'est pas un pourcentage.") from exc
+        return number.quantize(Decimal("0.01"))
+
+
+class FrenchBooleanWidget(widgets.Widget):
+    def clean(self, value, row=None, **kwargs):
+        text = _text(value).lower()
+        if text in TRUE:
+            return True
+        if text in FALSE:
+            return False
+        raise ValueError(f"« {value} » : écrivez oui ou non.")
+
+
+class PostWidget(widgets.Widget):
+    """A post by its identifier (slug), within the importer's organisation only."""
+
+    def __init__(self, organisation):
+        super().__init__()
+        self.organisation = organisation
+        self.posts = {p.slug: p for p in Post.objects.filter(organisation=organisation)}
+
+    def clean(self, value, row=None, **kwargs):
+        slug = _text(value)
+        if not slug:
+            raise ValueError("Identifiant du poste manquant.")
+        post = self.posts.get(slug)
+        if post is None:
+            raise ValueError(f"Poste « {slug} » inconnu dans {self.organisation}.")
+        return post
+
+
+# --------------------------------------------------------------------------- resource
+
+
+class BilanResource(resources.ModelResource):
+    def __init__(self, organisation, user):
+        super().__init__()
+        self.user = user
+        self.fields = {}
+        kinds = {
+            "int": FrenchIntegerWidget,
+            "pct": FrenchPercentWidget,
+            "bool": FrenchBooleanWidget,
+            "text": widgets.CharWidget,
+        }
+        for column, (attribute, kind) in COLUMNS.items():
+            widget = PostWidget(organisation) if kind == "post" else kinds[kind]()
+            self.fields[attribute] = fields.Field(
+                attribute=attribute, column_name=column, widget=widget
+            )
+
+    class Meta:
+        model = Bilan
+        import_id_fields = ("post", "year")
+        skip_diff = True
+        clean_model_instances = True
+        use_transactions = True
+
+    def get_import_id_fields(self):
+        return ["post", "year"]
+
+    def get_instance(self, instance_loader, row):
+        try:
+            post = self.fields["post"].clean(row)
+            year = self.fields["year"].clean(row)
+        except ValueError:
+            return None
+        return Bilan.objects.filter(post=post, year=year).first()
+
+    def import_instance(self, instance, row, **kwargs):
+        errors = {}
+        try:
+            super().import_instance(instance, row, **kwargs)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        for attribute, prefix in (
+            ("problems", PROBLEM_COLUMN),
+            ("orientations", ORIENTATION_COLUMN),
+        ):
+            counts = {}
+            for column, value in row.items():
+                if not column.startswith(prefix):
+                    continue
+                try:
+                    number = FrenchIntegerWidget().clean(value)
+                except ValueError as exc:
+                    errors.setdefault(attribute, []).append(f"{column} : {exc}")
+                    continue
+                if number is not None:
+                    counts[column.removeprefix(prefix)] = number
+            if counts:
+                setattr(instance, attribute, counts)
+        if errors:
+            raise ValidationError(errors)
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        errors = dict(import_validation_errors or {})
+        if instance.pk and instance.status not in EDITABLE_STATUSES:
+            errors.setdefault(NON_FIELD_ERRORS, []).append(
+                f"Le bilan {instance.year} de ce poste est "
+                f"{instance.get_status_display().lower()} : il ne se modifie plus."
+            )
+        if not instance.pk and instance.post_id is not None and not instance.communes_count:
+            instance.communes_count = instance.post.communes_count
+        try:
+            instance.full_clean(exclude=list(errors), validate_unique=False)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
+
+    def before_save_instance(self, instance, row, **kwargs):
+        instance._history_user = self.user
+
+
+# --------------------------------------------------------------------------- reading files
+
+
+class FileError(Exception):
+    pass
+
+
+def decode_csv(content: bytes) -> str:
+    """UTF-8 (BOM or not), else Windows-1252 (what Excel writes for "CSV (séparateur : ;)")."""
+    if content.startswith(b"\xef\xbb\xbf"):
+        return content[3:].decode("utf-8")
+    try:
+        return content.decode("utf-8")
+    except UnicodeDecodeError:
+        return content.decode("cp1252")
+
+
+def read_csv(content: bytes) -> tuple[list[str], list[list]]:
+    text = decode_csv(content)
+    first_line = text.split("\n", 1)[0]
+    delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows = list(reader)
+    if not rows:
+        raise FileError("Le fichier est vide.")
+    return rows[0], rows[1:]
+
+
+def read_xlsx(content: bytes) -> tuple[list[str], list[list]]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises several kinds for a file that is not XLSX
+        raise FileError("Le fichier n'est pas un classeur XLSX lisible.") from exc
+    try:
+        rows = [list(row) for row in workbook.worksheets[0].iter_rows(values_only=True)]
+    finally:
+        workbook.close()
+    if not rows:
+        raise FileError("Le classeur est vide.")
+    return ["" if cell is None else str(cell) for cell in rows[0]], rows[1:]
+
+
+def normalise_header(name: str) -> str:
+    return SPACES.sub("_", _text(name).lstrip("\ufeff").lower())
+
+
+def to_dataset(header: list[str], rows: list[list]) -> tablib.Dataset:
+    header = [normalise_header(name) for name in header]
+    width = len(header)
+    dataset = tablib.Dataset(headers=header)
+    for row in rows:
+        row = list(row)[:width] + [None] * (width - len(row))
+        dataset.append(row)
+    return dataset
+
+
+# --------------------------------------------------------------------------- import
+
+
+@dataclass
+class RowError:
+    line: int | None
+    column: str
+    message: str
+
+
+@dataclass
+class ImportReport:
+    errors: list[RowError] = field(default_factory=list)
+    created: int = 0
+    updated: int = 0
+    rows: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def _file_errors(dataset: tablib.Dataset) -> list[RowError]:
+    errors = []
+    headers = set(dataset.headers or [])
+    for column in REQUIRED:
+        if column not in headers:
+            errors.append(RowError(None, column, f"Colonne « {column} » absente."))
+    known = set(COLUMNS)
+    for column in dataset.headers or []:
+        if not column or column in known:
+            continue
+        key_prefix = next(
+            (p for p in (PROBLEM_COLUMN, ORIENTATION_COLUMN) if column.startswith(p)), None
+        )
+        allowed = {PROBLEM_COLUMN: rules.PROBLEMS, ORIENTATION_COLUMN: rules.ORIENTATIONS}
+        if key_prefix and column.removeprefix(key_prefix) in allowed[key_prefix]:
+            continue
+        errors.append(RowError(None, column, f"Colonne « {column} » inconnue."))
+    if not len(dataset):
+        errors.append(RowError(None, "—", "Aucune ligne de données."))
+    return errors
+
+
+def _duplicate_errors(dataset: tablib.Dataset) -> list[RowError]:
+    seen: dict[tuple[str, str], int] = {}
+    errors = []
+    for index, row in enumerate(dataset.dict, start=2):
+        key = (_text(row.get("poste")), _text(row.get("annee")))
+        if not all(key):
+            continue
+        if key in seen:
+            errors.append(
+                RowError(
+                    index,
+                    "poste",
+                    f"Le poste « {key[0]} » a déjà une ligne pour {key[1]} (ligne {seen[key]}).",
+                )
+            )
+        else:
+            seen[key] = index
+    return errors
+
+
+def _row_errors(result) -> list[RowError]:
+    errors = []
+    for invalid in result.invalid_rows:
+        line = invalid.number + 1  # the header is line 1
+        for attribute, messages in invalid.error_dict.items():
+            column = "—" if attribute == NON_FIELD_ERRORS else COLUMN_OF.get(attribute, attribute)
+            for message in messages:
+                errors.append(RowError(line, column, message))
+    for number, row_errors in result.row_errors():
+        for error in row_errors:
+            errors.append(RowError(number + 1, "—", f"Erreur inattendue : {error.error}"))
+    return sorted(errors, key=lambda e: (e.line or 0, e.column))
+
+
+def import_file(content: bytes, filename: str, *, user, organisation) -> ImportReport:
+    """Check every row; write them all only when none is wrong."""
+    report = ImportReport()
+    try:
+        if filename.lower().endswith(".xlsx"):
+            header, rows = read_xlsx(content)
+        elif filename.lower().endswith((".csv", ".txt")):
+            header, rows = read_csv(content)
+        else:
+            raise FileError("Format non reconnu : déposez un fichier .xlsx ou .csv.")
+    except FileError as exc:
+        report.errors.append(RowError(None, "—", str(exc)))
+        return report
+    rows = [row for row in rows if any(_text(cell) for cell in row)]
+    dataset = to_dataset(header, rows)
+    report.rows = len(dataset)
+    report.errors = _file_errors(dataset)
+    if report.errors:
+        return report
+    report.errors = _duplicate_errors(dataset)
+    resource = BilanResource(organisation, user)
+    check = resource.import_data(dataset, dry_run=True, use_transactions=True)
+    report.errors = sorted(
+        report.errors + _row_errors(check), key=lambda e: (e.line or 0, e.column)
+    )
+    if report.errors:
+        return report
+    result = BilanResource(organisation, user).import_data(
+        dataset, dry_run=False, use_transactions=True, rollback_on_validation_errors=True
+    )
+    report.errors = _row_errors(result)
+    if not report.errors:
+        report.created = result.totals.get("new", 0)
+        report.updated = result.totals.get("update", 0)
+    return report
+
+
+def template_csv() -> bytes:
+    """An empty import file with every column (and one example row), French spreadsheet style."""
+    header = list(COLUMNS) + [PROBLEM_COLUMN + key for key in rules.PROBLEMS]
+    header += [ORIENTATION_COLUMN + key for key in rules.ORIENTATIONS]
+    example = {
+        "poste": "isg_ternois",
+        "annee": 2023,
+        "saisines_femmes": 127,
+        "saisines_hommes": 91,
+        "saisines_enfants": 27,
+        "saisines_total": 245,
+        "saisines_non_ventilees": "non",
+        "entretiens_total": 424,
+        "entretiens_non_ventiles": "oui",
+        "pct_vif": Decimal("38.5"),
+        "commentaire": "Constats anonymes uniquement.",
+    }
+    return french_csv(header, [[example.get(column) for column in header]])

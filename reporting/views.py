@@ -1,0 +1,373 @@
+"""Bilans pages: yearly dashboard and its exports, bilan entry and workflow, comité de suivi pack,
+spreadsheet import. Every lookup goes through ``visible_to`` (404 outside the user's scope)."""
+
+from datetime import date
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+
+from conventions.models import Party, PartyKind, Post, PostKind
+from financing.models import ShareLine
+from iscg import perms
+from iscg.history import history_rows
+from iscg.models import Organisation, Role
+from reporting import exports, imports, selectors, services
+from reporting.forms import BilanForm, ImportForm, PartFormSet, ReviewForm, blank_parts
+from reporting.models import Bilan, BilanStatus, PartKind
+
+MIN_YEAR, MAX_YEAR = 2000, 2100
+
+
+def _check_year(year: int) -> None:
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise Http404
+
+
+def _require_staff(user) -> None:
+    if not perms.can_see_organisation_data(user):
+        raise PermissionDenied
+
+
+def _filters(request) -> selectors.Filters:
+    user = request.user
+    filters = selectors.Filters()
+    if user.is_superuser or user.is_national:
+        slug = request.GET.get("organisation")
+        if slug:
+            filters.organisation = get_object_or_404(Organisation, slug=slug)
+    parties = Party.objects.visible_to(user)
+    epci = request.GET.get("territoire", "")
+    if epci.isdigit():
+        filters.epci = parties.filter(pk=epci, kind=PartyKind.EPCI).first()
+    employer = request.GET.get("employeur", "")
+    if employer.isdigit():
+        filters.employer = parties.filter(pk=employer).first()
+    kind = request.GET.get("type", "")
+    if kind in PostKind.values:
+        filters.kind = kind
+    return filters
+
+
+# --------------------------------------------------------------------------- dashboard
+
+
+def current_year(request):
+    """Staff: the latest year with bilans (else this year); intervenant: its post's bilans."""
+    user = request.user
+    if user.role == Role.INTERVENANT:
+        return redirect("reporting:bilan_list")
+    _require_staff(user)
+    year = selectors.latest_year(user) or date.today().year
+    return redirect("reporting:dashboard", year=year)
+
+
+def _dashboard(request, year: int) -> selectors.Dashboard:
+    _check_year(year)
+    _require_staff(request.user)
+    return selectors.dashboard(request.user, year, _filters(request))
+
+
+def dashboard(request, year: int):
+    board = _dashboard(request, year)
+    user = request.user
+    organisations = (
+        Organisation.objects.order_by("name") if user.is_superuser or user.is_national else None
+    )
+    query = urlencode(board.filters.query())
+    return render(
+        request,
+        "reporting/dashboard.html",
+        {
+            "board": board,
+            "organisations": organisations,
+            "query": f"?{query}" if query else "",
+            "years": [year - 1, year + 1],
+        },
+    )
+
+
+def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def dashboard_xlsx(request, year: int):
+    board = _dashboard(request, year)
+    return _download(exports.dashboard_xlsx(board), exports.XLSX_TYPE, f"bilans-{year}.xlsx")
+
+
+def dashboard_csv(request, year: int):
+    board = _dashboard(request, year)
+    return _download(exports.dashboard_csv(board), exports.CSV_TYPE, f"bilans-{year}.csv")
+
+
+def dashboard_pdf(request, year: int):
+    board = _dashboard(request, year)
+    return _download(exports.dashboard_pdf(board), "application/pdf", f"bilans-{year}.pdf")
+
+
+# --------------------------------------------------------------------------- bilans
+
+
+def bilan_list(request):
+    user = request.user
+    if user.role == Role.PARTENAIRE:
+        raise PermissionDenied
+    bilans = (
+        Bilan.objects.visible_to(user)
+        .select_related("post", "post__organisation")
+        .order_by("-year", "post__name")
+    )
+    year = request.GET.get("annee", "")
+    status = request.GET.get("etat", "")
+    if year.isdigit():
+        bilans = bilans.filter(year=int(year))
+    if status in BilanStatus.values:
+        bilans = bilans.filter(status=status)
+    bilans = list(bilans[:500])
+    dates = selectors.due_dates(
+        Post.objects.filter(pk__in={b.post_id for b in bilans}).values("pk"),
+        {b.year for b in bilans},
+    )
+    today = date.today()
+    rows = []
+    for bilan in bilans:
+        due = selectors.due_date_for(dates, bilan.post_id, bilan.year)
+        late = not bilan.is_transmitted and today > due
+        rows.append({"bilan": bilan, "due": due, "late": late})
+    to_enter = []
+    if user.role == Role.INTERVENANT and user.post_id:
+        have = set(Bilan.objects.filter(post_id=user.post_id).values_list("year", flat=True))
+        to_enter = [y for y in (today.year - 1, today.year) if y not in have]
+    return render(
+        request,
+        "reporting/bilan_list.html",
+        {
+            "rows": rows,
+            "statuses": BilanStatus.choices,
+            "current": {"annee": year, "etat": status},
+            "to_enter": to_enter,
+            "post": user.post if user.role == Role.INTERVENANT else None,
+        },
+    )
+
+
+def _visible_bilan(request, pk: int) -> Bilan:
+    return get_object_or_404(
+        Bilan.objects.visible_to(request.user).select_related(
+            "post", "post__organisation", "submitted_by", "reviewed_by"
+        ),
+        pk=pk,
+    )
+
+
+def bilan_detail(request, pk: int):
+    bilan = _visible_bilan(request, pk)
+    user = request.user
+    dates = selectors.due_dates(Post.objects.filter(pk=bilan.post_id).values("pk"), [bilan.year])
+    due = selectors.due_date_for(dates, bilan.post_id, bilan.year)
+    return render(
+        request,
+        "reporting/bilan_detail.html",
+        {
+            "bilan": bilan,
+            "parts": bilan.parts.all(),
+            "due": due,
+            "late": not bilan.is_transmitted and date.today() > due,
+            "history": history_rows(bilan),
+            "can_edit": services.can_edit(user, bilan),
+            "can_review": services.can_validate(user, bilan) or services.can_return(user, bilan),
+            "can_pack": perms.can_see_organisation_data(user),
+        },
+    )
+
+
+def bilan_create(request, post_pk: int, year: int):
+    _check_year(year)
+    post = get_object_or_404(Post.objects.visible_to(request.user), pk=post_pk)
+    if not services.can_enter(request.user, post):
+        raise PermissionDenied
+    existing = Bilan.objects.filter(post=post, year=year).first()
+    if existing:
+        return redirect("reporting:bilan_edit", pk=existing.pk)
+    initial = {"communes_count": post.communes_count, "epci_count": post.epcis.count() or None}
+    form = BilanForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            bilan = services.bilan_create(
+                user=request.user, post=post, year=year, data=form.figures()
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, f"Bilan {year} enregistré (brouillon).")
+            return redirect(bilan.get_absolute_url())
+    return render(
+        request,
+        "reporting/bilan_form.html",
+        {"form": form, "post": post, "year": year, "bilan": None},
+        status=400 if form.errors else 200,
+    )
+
+
+def bilan_edit(request, pk: int):
+    bilan = _visible_bilan(request, pk)
+    if not services.can_enter(request.user, bilan.post):
+        raise PermissionDenied
+    if not bilan.is_editable:
+        messages.warning(
+            request,
+            f"Ce bilan est {bilan.get_status_display().lower()} : il ne se modifie plus.",
+        )
+        return redirect(bilan.get_absolute_url())
+    split = request.GET.get("ventilation", "")
+    if request.method == "POST":
+        form = BilanForm(request.POST, instance=bilan)
+        formset = PartFormSet(request.POST, prefix="parts")
+    else:
+        form = BilanForm(instance=bilan)
+        if split in PartKind.values:
+            initial = blank_parts(split, bilan.post)
+        else:
+            initial = [part.figures() for part in bilan.parts.all()]
+        formset = PartFormSet(initial=initial, prefix="parts")
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        parts = [p for p in (f.part() for f in formset.forms) if p is not None]
+        try:
+            services.bilan_update(user=request.user, bilan=bilan, data=form.figures(), parts=parts)
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, "Bilan enregistré.")
+            return redirect(bilan.get_absolute_url())
+    return render(
+        request,
+        "reporting/bilan_form.html",
+        {
+            "form": form,
+            "formset": formset,
+            "post": bilan.post,
+            "year": bilan.year,
+            "bilan": bilan,
+            "part_kinds": PartKind.choices,
+        },
+        status=400 if form.errors or formset.errors and any(formset.errors) else 200,
+    )
+
+
+def bilan_submit(request, pk: int):
+    bilan = _visible_bilan(request, pk)
+    if not services.can_enter(request.user, bilan.post):
+        raise PermissionDenied
+    if request.method == "POST":
+        try:
+            services.bilan_submit(user=request.user, bilan=bilan)
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+            return redirect("reporting:bilan_submit", pk=bilan.pk)
+        messages.success(request, "Bilan transmis au coordinateur.")
+        return redirect(bilan.get_absolute_url())
+    return render(
+        request,
+        "reporting/bilan_submit.html",
+        {
+            "bilan": bilan,
+            "issues": services.submission_issues(bilan) if bilan.is_editable else [],
+        },
+    )
+
+
+def bilan_review(request, pk: int):
+    bilan = _visible_bilan(request, pk)
+    if not services.can_review(request.user, bilan.post):
+        raise PermissionDenied
+    form = ReviewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        comment = form.cleaned_data["comment"]
+        action = request.POST.get("action")
+        try:
+            if action == "valider":
+                services.bilan_validate(user=request.user, bilan=bilan, comment=comment)
+                messages.success(request, "Bilan validé.")
+            elif action == "renvoyer":
+                services.bilan_return(user=request.user, bilan=bilan, comment=comment)
+                messages.success(request, "Bilan renvoyé à son auteur.")
+            else:
+                raise ValidationError("Choisissez : valider ou renvoyer.")
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error("comment" if action == "renvoyer" else None, message)
+        else:
+            return redirect(bilan.get_absolute_url())
+    return render(
+        request,
+        "reporting/bilan_review.html",
+        {
+            "bilan": bilan,
+            "form": form,
+            "can_validate": services.can_validate(request.user, bilan),
+            "can_return": services.can_return(request.user, bilan),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+# --------------------------------------------------------------------------- comité de suivi
+
+
+def committee_pack(request, post_pk: int, year: int):
+    """One PDF for the comité de suivi: bilan, the year's financing and payments, key dates."""
+    _check_year(year)
+    _require_staff(request.user)
+    post = get_object_or_404(
+        Post.objects.visible_to(request.user).select_related("employer", "organisation"),
+        pk=post_pk,
+    )
+    pack = selectors.committee_pack(
+        request.user, post, year, ShareLine.objects.visible_to(request.user)
+    )
+    return _download(
+        exports.committee_pdf(pack), "application/pdf", f"comite-{post.slug}-{year}.pdf"
+    )
+
+
+# --------------------------------------------------------------------------- import
+
+
+def _require_importer(user) -> None:
+    if not perms.is_gestionnaire(user):
+        raise PermissionDenied
+
+
+def import_bilans(request):
+    _require_importer(request.user)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        report = imports.import_file(
+            upload.read(), upload.name, user=request.user, organisation=request.user.organisation
+        )
+        if report.ok:
+            messages.success(
+                request,
+                f"{report.created} bilan(s) créé(s), {report.updated} mis à jour (brouillons).",
+            )
+            return redirect(reverse("reporting:bilan_list"))
+    return render(
+        request,
+        "reporting/import.html",
+        {"form": form, "report": report, "columns": imports.COLUMNS},
+        status=400 if report and not report.ok else 200,
+    )
+
+
+def import_template(request):
+    _require_importer(request.user)
+    return _download(imports.template_csv(), exports.CSV_TYPE, "modele-import-bilans.csv")

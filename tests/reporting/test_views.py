@@ -1,0 +1,322 @@
+"""Bilans pages: dashboard (query count, filters, charts), exports, entry and workflow pages,
+comité de suivi pack."""
+
+import io
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from conventions.models import PartyKind, PostKind
+from reporting.models import Bilan, BilanStatus
+from tests.factories import (
+    BilanFactory,
+    ConventionFactory,
+    OrganisationFactory,
+    PartyFactory,
+    PostFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+NBSP = "\u00a0"
+
+
+@pytest.fixture
+def org():
+    return OrganisationFactory(slug="dept-test")
+
+
+@pytest.fixture
+def coordinator(org):
+    return UserFactory(coordinateur=True, organisation=org)
+
+
+@pytest.fixture
+def gestionnaire(org):
+    return UserFactory(gestionnaire=True, organisation=org)
+
+
+def build(org, posts: int, years: int) -> list:
+    """``posts`` posts (half employed by the Département, half by EPCIs, each covering one or two
+    EPCIs), each with a validated bilan every year from 2022 back."""
+    departement = PartyFactory(organisation=org, kind=PartyKind.DEPARTEMENT, name="Département")
+    epcis = [PartyFactory(organisation=org, kind=PartyKind.EPCI) for _ in range(3)]
+    created = []
+    for index in range(posts):
+        employer = departement if index % 2 else epcis[index % 3]
+        post = PostFactory(
+            organisation=org,
+            employer=employer,
+            kind=PostKind.ISC if index % 2 else PostKind.ISG,
+            first_year=2022 - years + 1,
+        )
+        post.epcis.set(epcis[: 1 + index % 2])
+        for year in range(2022 - years + 1, 2023):
+            BilanFactory(post=post, year=year, validated=True)
+        created.append(post)
+    return created
+
+
+def count_queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(context.captured_queries)
+
+
+@pytest.mark.parametrize(("posts", "years"), [(2, 1), (30, 8)])
+def test_dashboard_query_count_does_not_grow(
+    client, org, coordinator, posts, years, django_assert_max_num_queries
+):
+    build(org, posts, years)
+    client.force_login(coordinator)
+    with django_assert_max_num_queries(16):
+        response = client.get("/bilans/2022/")
+    assert response.status_code == 200
+    with django_assert_max_num_queries(16):
+        client.get("/bilans/2022/tableau.csv")
+
+
+def test_dashboard_same_query_count_small_and_large(client, coordinator):
+    client.force_login(coordinator)
+    small_org = coordinator.organisation
+    build(small_org, 2, 1)
+    small = count_queries(client, "/bilans/2022/")
+    build(small_org, 25, 6)
+    assert count_queries(client, "/bilans/2022/") == small
+
+
+def test_dashboard_totals_filters_and_charts(client, org, coordinator):
+    posts = build(org, 4, 2)
+    client.force_login(coordinator)
+    html = client.get("/bilans/2022/").content.decode()
+    assert f"4{NBSP}bilan" not in html  # 4 bilans: counted in the footer sentence below
+    assert "Total (4 bilans transmis ou validés)" in html
+    assert "400" in html  # 4 × 100 saisines
+    assert '<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img"' in html
+    assert '<title id="graphique-public-titre">Saisines par public</title>' in html
+    assert "<caption>Saisines par public — chiffres du graphique</caption>" in html
+    isc = client.get("/bilans/2022/?type=ISC").context["board"]
+    assert isc.totals.referrals == 200
+    assert {row.post.kind for row in isc.rows} == {"ISC"}
+    employer = posts[0].employer
+    by_employer = client.get(f"/bilans/2022/?employeur={employer.pk}").context["board"]
+    assert {row.post.employer for row in by_employer.rows} == {employer}
+    epci = posts[1].epcis.order_by("pk").last()
+    by_epci = client.get(f"/bilans/2022/?territoire={epci.pk}").context["board"]
+    assert all(epci in row.post.epcis.all() for row in by_epci.rows)
+    assert [row.year for row in client.get("/bilans/2022/").context["board"].by_year] == [
+        2021,
+        2022,
+    ]
+
+
+def test_dashboard_shows_late_and_missing_posts(client, org, coordinator):
+    post = PostFactory(organisation=org, name="Poste sans bilan", first_year=2020)
+    BilanFactory(post=PostFactory(organisation=org, name="Poste en brouillon"), year=2022)
+    client.force_login(coordinator)
+    board = client.get("/bilans/2022/").context["board"]
+    late = {row.post.name for row in board.late}
+    assert late == {"Poste sans bilan", "Poste en brouillon"}
+    assert post.name in client.get("/bilans/2022/").content.decode()
+
+
+def test_deadline_set_by_convention(client, org, coordinator):
+    from datetime import date
+
+    from reporting import selectors
+    from reporting.models import ReportDeadline
+
+    post = PostFactory(organisation=org, first_year=2020)
+    convention = ConventionFactory(
+        organisation=org, start_date=date(2022, 1, 1), end_date=date(2022, 12, 31)
+    )
+    convention.posts.add(post)
+    ReportDeadline.objects.create(convention=convention, month=3, day=31)
+    board = selectors.dashboard(coordinator, 2022, selectors.Filters(), today=date(2023, 2, 15))
+    (row,) = board.rows
+    assert row.due == date(2023, 3, 31) and not row.late
+    board = selectors.dashboard(coordinator, 2022, selectors.Filters(), today=date(2023, 4, 1))
+    assert board.rows[0].late
+
+
+def test_csv_export_is_french(client, org, coordinator):
+    post = PostFactory(organisation=org, name="Poste ISC Béthune")
+    BilanFactory(post=post, validated=True, vif_pct=Decimal("61.5"))
+    client.force_login(coordinator)
+    response = client.get("/bilans/2022/tableau.csv")
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    content = response.content
+    assert content.startswith(b"\xef\xbb\xbf")
+    text = content.decode("utf-8-sig")
+    header, first = text.split("\r\n")[:2]
+    assert header.split(";")[:3] == ["Organisation", "Porté par", "Poste"]
+    cells = first.split(";")
+    assert cells[2] == "Poste ISC Béthune"
+    assert "61,50" in cells
+    assert "31/01/2023" in cells
+
+
+def test_xlsx_and_pdf_exports(client, org, coordinator):
+    BilanFactory(post=PostFactory(organisation=org), validated=True)
+    client.force_login(coordinator)
+    workbook = load_workbook(io.BytesIO(client.get("/bilans/2022/tableau.xlsx").content))
+    assert workbook.sheetnames == ["Postes 2022", "Synthèse"]
+    values = [row[:2] for row in workbook["Synthèse"].iter_rows(values_only=True)]
+    assert ("Saisines", 100) in values
+    pdf = client.get("/bilans/2022/tableau.pdf").content
+    assert pdf.startswith(b"%PDF")
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert "Bilans d'activité 2022" in text
+
+
+def test_committee_pack_has_bilan_financing_and_dates(client, org, coordinator):
+    from datetime import date
+
+    from financing.models import FinancingPlan, Payment, ShareLine
+
+    post = PostFactory(organisation=org, name="Poste ISG Ternois")
+    BilanFactory(post=post, year=2023, validated=True)
+    convention = ConventionFactory(
+        organisation=org,
+        reference="PACK-1",
+        start_date=date(2023, 1, 1),
+        end_date=date(2023, 12, 31),
+    )
+    convention.posts.add(post)
+    plan = FinancingPlan.objects.create(convention=convention, post=post, data={})
+    line = ShareLine.objects.create(
+        plan=plan,
+        convention=convention,
+        post=post,
+        organisation=org,
+        year=2023,
+        party=post.employer,
+        amount=Decimal("15553"),
+    )
+    Payment.objects.create(
+        share_line=line, amount_issued=Decimal("15553"), amount_received=Decimal("10000")
+    )
+    client.force_login(coordinator)
+    response = client.get(f"/bilans/poste/{post.pk}/2023/comite.pdf")
+    assert response.status_code == 200
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    assert "Poste ISG Ternois" in text
+    assert "PACK-1" in text
+    assert "15 553" in text.replace(NBSP, " ").replace("\u202f", " ")
+    assert "10 000" in text.replace(NBSP, " ").replace("\u202f", " ")
+    assert "31 décembre 2023" in text
+
+
+# --------------------------------------------------------------------------- entry pages
+
+
+def post_data(**overrides):
+    data = {
+        "referrals_women": "60",
+        "referrals_men": "25",
+        "referrals_children": "15",
+        "referrals_total": "100",
+        "interviews_total": "150",
+        "vif_pct": "61,5",
+        "probleme_violences_conjugales": "40",
+        "comment": "Hausse des saisines.",
+        "parts-TOTAL_FORMS": "0",
+        "parts-INITIAL_FORMS": "0",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_intervenant_enters_submits_and_coordinator_returns(client, org, coordinator):
+    post = PostFactory(organisation=org)
+    intervenant = UserFactory(intervenant=True, post=post, organisation=org)
+    client.force_login(intervenant)
+    response = client.post(
+        f"/bilans/poste/{post.pk}/2023/saisir/", post_data(referrals_total="101")
+    )
+    assert response.status_code == 400
+    assert (
+        "Femmes 60 + hommes 25 + enfants 15 = 100, différent du total 101."
+        in response.content.decode()
+    )
+    assert not Bilan.objects.exists()
+    response = client.post(f"/bilans/poste/{post.pk}/2023/saisir/", post_data())
+    bilan = Bilan.objects.get()
+    assert response.url == f"/bilans/bilan/{bilan.pk}/"
+    assert bilan.vif_pct == Decimal("61.5")
+    assert bilan.problems == {"violences_conjugales": 40}
+
+    response = client.post(
+        f"/bilans/bilan/{bilan.pk}/modifier/", post_data(comment="Suivi de Mme Dupont.")
+    )
+    assert response.status_code == 400
+    assert "donnée nominative" in response.content.decode()
+
+    client.post(f"/bilans/bilan/{bilan.pk}/transmettre/")
+    bilan.refresh_from_db()
+    assert bilan.status == BilanStatus.SUBMITTED
+
+    client.force_login(coordinator)
+    response = client.post(
+        f"/bilans/bilan/{bilan.pk}/examiner/", {"action": "renvoyer", "comment": ""}
+    )
+    assert response.status_code == 400
+    client.post(
+        f"/bilans/bilan/{bilan.pk}/examiner/",
+        {"action": "renvoyer", "comment": "Le % de VIF semble élevé."},
+    )
+    bilan.refresh_from_db()
+    assert bilan.status == BilanStatus.RETURNED
+
+    client.force_login(intervenant)
+    page = client.get(f"/bilans/bilan/{bilan.pk}/").content.decode()
+    assert "Le % de VIF semble élevé." in page
+    assert "Historique des modifications" in page
+
+
+def test_edit_with_monthly_parts(client, org):
+    post = PostFactory(organisation=org)
+    gestionnaire = UserFactory(gestionnaire=True, organisation=org)
+    bilan = BilanFactory(
+        post=post,
+        referrals_total=120,
+        referrals_women=None,
+        referrals_men=None,
+        referrals_children=None,
+    )
+    client.force_login(gestionnaire)
+    page = client.get(f"/bilans/bilan/{bilan.pk}/modifier/?ventilation=mois")
+    assert page.context["formset"].total_form_count() == 12
+    data = post_data(
+        referrals_women="", referrals_men="", referrals_children="", referrals_total="120"
+    )
+    data.update({"parts-TOTAL_FORMS": "12", "parts-INITIAL_FORMS": "0"})
+    for index in range(12):
+        data[f"parts-{index}-kind"] = "mois"
+        data[f"parts-{index}-number"] = str(index + 1)
+        data[f"parts-{index}-referrals_total"] = "10"
+    data["parts-0-referrals_total"] = "11"
+    response = client.post(f"/bilans/bilan/{bilan.pk}/modifier/", data)
+    assert response.status_code == 400
+    assert "La somme des mois (saisines : 121) diffère du chiffre de l&#x27;année (120)." in (
+        response.content.decode()
+    )
+    data["parts-0-referrals_total"] = "10"
+    response = client.post(f"/bilans/bilan/{bilan.pk}/modifier/", data)
+    assert response.status_code == 302
+    assert bilan.parts.count() == 12
+
+
+def test_list_shows_late_drafts(client, org):
+    post = PostFactory(organisation=org)
+    intervenant = UserFactory(intervenant=True, post=post, organisation=org)
+    BilanFactory(post=post, year=2022)
+    client.force_login(intervenant)
+    html = client.get("/bilans/liste/").content.decode()
+    assert "en retard" in html
+    assert "31 janvier 2023" in html
