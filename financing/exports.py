@@ -3,6 +3,7 @@
 import csv
 import io
 import re
+from datetime import date
 from decimal import Decimal
 
 from django.template.loader import render_to_string
@@ -10,6 +11,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from financing.selectors import AnnualTable
+from iscg.formatting import format_euros
 
 EURO_FORMAT = '#,##0 "€";-#,##0 "€"'
 
@@ -29,6 +31,9 @@ def annual_xlsx(table: AnnualTable) -> bytes:
         "Montant",
         "Reste à charge",
         "Coût de l'année",
+        "Mois financés",
+        "Montant écrit dans l'acte",
+        "Écart avec l'acte",
     ]
     sheet.append(header)
     for cell in sheet[3]:
@@ -44,6 +49,9 @@ def annual_xlsx(table: AnnualTable) -> bytes:
                     cell.amount,
                     "oui" if cell.is_remainder else "",
                     row.cost,
+                    row.months,
+                    cell.as_written,
+                    cell.gap if cell.gap else None,
                 ]
             )
     sheet.append([])
@@ -58,7 +66,7 @@ def annual_xlsx(table: AnnualTable) -> bytes:
     if table.budget.line:
         line = table.budget.line
         sheet.append([])
-        sheet.append([f"Ligne budgétaire {line.imputation}", line.label])
+        sheet.append([f"Ligne budgétaire {line.imputation}", line.label, line.operation_code])
         for label, value in [
             ("Crédits de paiement", line.credits),
             ("Disponible", line.available),
@@ -66,11 +74,39 @@ def annual_xlsx(table: AnnualTable) -> bytes:
             ("Solde", table.budget.balance),
         ]:
             sheet.append(["", "", "", label, value])
+    else:
+        sheet.append([])
+        sheet.append(["", "", "", "Proposition", table.budget.proposed])
+    if table.subsidies:
+        sheet.append([])
+        sheet.append(["Subventions par convention d'objectifs (non ajoutées aux totaux)"])
+        for subsidy in table.subsidies:
+            for cell, main, gap in subsidy.comparisons:
+                sheet.append(
+                    [
+                        subsidy.row.post.name,
+                        str(subsidy.row.employer),
+                        subsidy.row.convention.reference,
+                        cell.party.name,
+                        cell.amount,
+                        f"part au plan {subsidy.main.convention.reference}",
+                        main,
+                        "",
+                        "",
+                        gap,
+                    ]
+                )
+    if table.noted_rows:
+        sheet.append([])
+        sheet.append(["Remarques et incohérences des sources"])
+        for row in table.noted_rows:
+            sheet.append([row.post.name, "", row.convention.reference, row.notes])
     for row in sheet.iter_rows(min_row=4):
         for cell in row:
             if isinstance(cell.value, Decimal):
                 cell.number_format = EURO_FORMAT
-    for column, width in zip("ABCDEFG", [40, 38, 16, 48, 14, 14, 16], strict=True):
+    widths = [40, 38, 16, 48, 14, 14, 16, 10, 16, 14]
+    for column, width in zip("ABCDEFGHIJ", widths, strict=True):
         sheet.column_dimensions[column].width = width
     buffer = io.BytesIO()
     workbook.save(buffer)
@@ -103,58 +139,68 @@ SCDL_COLUMNS = [
     "pourcentageSubvention",
 ]
 SIRET_RE = re.compile(r"^\d{14}$")
+OBJET_MAX = 256
+
+
+def _payment_period(table: AnnualTable, convention) -> str:
+    """The convention's period within the budget year (the date of the single payment is not
+    known here): "AAAA-MM-JJ/AAAA-MM-JJ", as the schema asks for an unknown date."""
+    first, last = date(table.year, 1, 1), date(table.year, 12, 31)
+    start = convention.effective_start_date
+    end = convention.computed_end_date
+    if start and first <= start <= last:
+        first = start
+    if end and first <= end <= last:
+        last = end
+    return f"{first.isoformat()}/{last.isoformat()}"
 
 
 def scdl_rows(table: AnnualTable) -> tuple[list[dict], list[str]]:
     """The organisation's participations paid to other employers, in the SCDL "Subventions"
-    schema; rows lacking a SIRET are returned as reasons, not exported."""
+    schema; rows that would break its rules (no SIRET, no date) are returned as reasons, not
+    exported."""
     own = table.organisation.party
     rows, missing = [], []
     if own is None:
         return [], ["L'organisation n'est rattachée à aucune partie : rien à publier."]
     for row in table.rows:
         for cell in row.cells:
-            if cell.party.pk != own.pk or cell.is_employer:
+            if cell.party.pk != own.pk or cell.is_employer or cell.amount <= 0:
                 continue
             convention = row.convention
+            signed_on = convention.signature_date or convention.effective_start_date
             problems = []
             if not SIRET_RE.match(own.siret or ""):
                 problems.append(f"SIRET de l'attribuant {own.name} manquant")
             if not SIRET_RE.match(row.employer.siret or ""):
                 problems.append(f"SIRET du bénéficiaire {row.employer.name} manquant")
+            if signed_on is None:
+                problems.append("date de la convention inconnue")
             if problems:
                 missing.append(
-                    f"{convention.reference} ({row.post.name}) : " + " ; ".join(problems)
+                    f"{convention.reference} ({row.post.name}, {format_euros(cell.amount)}) : "
+                    + " ; ".join(problems)
                 )
                 continue
-            decision = convention.deliberations.order_by("-date").first()
-            start = convention.start_date or convention.notification_date
-            end = convention.computed_end_date
-            percent = (
-                (cell.amount / row.cost).quantize(Decimal("0.0001")) if row.cost else Decimal(0)
-            )
+            decision = convention.deliberations.filter(party=own).order_by("-date").first()
+            objet = f"Financement {table.year} du poste d'intervenant social {row.post.name}"
             rows.append(
                 {
                     "nomAttribuant": own.name,
                     "idAttribuant": own.siret,
-                    "dateConvention": (convention.signature_date or start).isoformat()
-                    if (convention.signature_date or start)
-                    else "",
+                    "dateConvention": signed_on.isoformat(),
                     "referenceDecision": decision.number if decision else "",
                     "nomBeneficiaire": row.employer.name,
                     "idBeneficiaire": row.employer.siret,
-                    "objet": f"Financement {table.year} du poste d'intervenant social {row.post.name}"[
-                        :1000
-                    ],
+                    "objet": objet[:OBJET_MAX],
                     "montant": f"{cell.amount:.2f}",
                     "nature": "aide en numéraire",
                     "conditionsVersement": "unique",
-                    "datesPeriodeVersement": f"{start.isoformat()}/{end.isoformat()}"
-                    if start and end
-                    else "",
+                    "datesPeriodeVersement": _payment_period(table, convention),
                     "idRAE": "",
                     "notificationUE": "non",
-                    "pourcentageSubvention": f"{min(percent, Decimal(1))}",
+                    # Share of the subsidy that goes to this beneficiary: one beneficiary, 100 %.
+                    "pourcentageSubvention": "1.00",
                 }
             )
     return rows, missing

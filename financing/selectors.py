@@ -4,10 +4,19 @@ from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from conventions.models import PartyKind
+from conventions.models import ConventionKind, PartyKind
 from financing.models import BudgetLine, PlanYear, ShareLine
 
 ZERO = Decimal(0)
+
+#: Annexe 2's order: posts carried by the organisation's own party, then EPCIs, communes…
+KIND_ORDER = [
+    PartyKind.DEPARTEMENT,
+    PartyKind.EPCI,
+    PartyKind.COMMUNE,
+    PartyKind.CCAS_CIAS,
+    PartyKind.ASSOCIATION,
+]
 
 
 @dataclass
@@ -28,6 +37,7 @@ class Row:
     cost: Decimal = ZERO
     months: int = 12
     cells: list[Cell] = field(default_factory=list)
+    notes: str = ""
 
     @property
     def total(self) -> Decimal:
@@ -35,12 +45,43 @@ class Row:
 
     @property
     def written_gap(self) -> Decimal:
-        """Sum of the amounts as written minus the cost (0 when nothing was written)."""
-        written = [c.as_written for c in self.cells if c.as_written is not None]
-        if not written:
+        """Sum of the amounts as written (computed ones where nothing is written) minus the cost:
+        what the act's figures leave unfunded (<0) or ask beyond the cost (>0); 0 when nothing
+        was written."""
+        if all(c.as_written is None for c in self.cells):
             return ZERO
-        remainder = sum((c.amount for c in self.cells if c.as_written is None), ZERO)
-        return sum(written, ZERO) + remainder - self.cost
+        written = sum(
+            (c.as_written if c.as_written is not None else c.amount for c in self.cells), ZERO
+        )
+        return written - self.cost
+
+    @property
+    def group(self) -> str:
+        return dict(PartyKind.choices).get(self.employer.kind, self.employer.kind)
+
+    def amount_of(self, party_id: int) -> Decimal | None:
+        amounts = [c.amount for c in self.cells if c.party.pk == party_id]
+        return sum(amounts, ZERO) if amounts else None
+
+
+@dataclass
+class SubsidyRow:
+    """A convention d'objectifs granting a subsidy for a post whose own convention already
+    carries the same party's share: shown beside the table, not added to its totals."""
+
+    row: Row
+    main: Row
+
+    @property
+    def comparisons(self) -> list[tuple[Cell, Decimal | None, Decimal | None]]:
+        """(subsidy cell, the party's share in the post's main row, subsidy − share)."""
+        result = []
+        for cell in self.row.cells:
+            if cell.is_employer:
+                continue
+            main = self.main.amount_of(cell.party.pk)
+            result.append((cell, main, None if main is None else cell.amount - main))
+        return result
 
 
 @dataclass
@@ -62,6 +103,7 @@ class AnnualTable:
     by_party: list[tuple[object, Decimal]]
     by_kind: list[tuple[str, Decimal]]
     budget: BudgetCheck
+    subsidies: list[SubsidyRow] = field(default_factory=list)
 
     @property
     def total(self) -> Decimal:
@@ -71,6 +113,20 @@ class AnnualTable:
     def total_cost(self) -> Decimal:
         return sum((row.cost for row in self.rows), ZERO)
 
+    @property
+    def noted_rows(self) -> list[Row]:
+        rows = self.rows + [subsidy.row for subsidy in self.subsidies]
+        return [row for row in rows if row.notes]
+
+
+def _row_order(own_party_id):
+    def key(row: Row):
+        employer = row.employer
+        kind = KIND_ORDER.index(employer.kind) if employer.kind in KIND_ORDER else len(KIND_ORDER)
+        return (employer.pk != own_party_id, kind, row.convention.reference, row.post.name)
+
+    return key
+
 
 def annual_table(organisation, year: int, lines=None) -> AnnualTable:
     """One row per post (employer, each co-funder and its amount, reste à charge), totals per
@@ -79,28 +135,26 @@ def annual_table(organisation, year: int, lines=None) -> AnnualTable:
         lines = ShareLine.objects.filter(organisation=organisation)
     lines = (
         lines.filter(year=year)
-        .select_related("post", "post__employer", "party", "convention")
-        .order_by("post__employer__kind", "post__name", "pk")
+        .select_related("post", "post__employer", "party", "convention", "plan")
+        .defer("plan__data")
+        .order_by("plan_id", "is_remainder", "pk")
     )
     costs = {
-        (py.plan_id): py
+        py.plan_id: py
         for py in PlanYear.objects.filter(plan__convention__organisation=organisation, year=year)
     }
-    rows: OrderedDict[int, Row] = OrderedDict()
-    party_totals: dict[int, list] = {}
-    kind_totals: dict[str, Decimal] = defaultdict(lambda: ZERO)
-    own_party_id = organisation.party_id
-    proposed = own_posts = ZERO
+    built: OrderedDict[int, Row] = OrderedDict()
     for line in lines:
-        row = rows.get(line.plan_id)
+        row = built.get(line.plan_id)
         if row is None:
             plan_year = costs.get(line.plan_id)
-            row = rows[line.plan_id] = Row(
+            row = built[line.plan_id] = Row(
                 post=line.post,
                 employer=line.post.employer,
                 convention=line.convention,
                 cost=plan_year.cost if plan_year else ZERO,
                 months=plan_year.months if plan_year else 12,
+                notes=line.plan.notes,
             )
         row.cells.append(
             Cell(
@@ -112,14 +166,32 @@ def annual_table(organisation, year: int, lines=None) -> AnnualTable:
                 line.gap,
             )
         )
-        entry = party_totals.setdefault(line.party_id, [line.party, ZERO])
-        entry[1] += line.amount
-        kind_totals[line.party.kind] += line.amount
-        if own_party_id and line.party_id == own_party_id:
-            if line.is_employer:
-                own_posts += line.amount
-            else:
-                proposed += line.amount
+    own_party_id = organisation.party_id
+    all_rows = sorted(built.values(), key=_row_order(own_party_id))
+    main_by_post = {
+        row.post.pk: row for row in all_rows if row.convention.kind != ConventionKind.OBJECTIFS
+    }
+    rows, subsidies = [], []
+    for row in all_rows:
+        main = main_by_post.get(row.post.pk)
+        if row.convention.kind == ConventionKind.OBJECTIFS and main is not None:
+            subsidies.append(SubsidyRow(row, main))
+        else:
+            rows.append(row)
+
+    party_totals: dict[int, list] = {}
+    kind_totals: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    proposed = own_posts = ZERO
+    for row in rows:
+        for cell in row.cells:
+            entry = party_totals.setdefault(cell.party.pk, [cell.party, ZERO])
+            entry[1] += cell.amount
+            kind_totals[cell.party.kind] += cell.amount
+            if own_party_id and cell.party.pk == own_party_id:
+                if cell.is_employer:
+                    own_posts += cell.amount
+                else:
+                    proposed += cell.amount
     labels = dict(PartyKind.choices)
     budget = BudgetCheck(
         line=BudgetLine.objects.filter(organisation=organisation, year=year).first(),
@@ -129,12 +201,13 @@ def annual_table(organisation, year: int, lines=None) -> AnnualTable:
     return AnnualTable(
         organisation=organisation,
         year=year,
-        rows=list(rows.values()),
+        rows=rows,
         by_party=sorted((tuple(v) for v in party_totals.values()), key=lambda pv: -pv[1]),
         by_kind=sorted(
             ((labels.get(k, k), v) for k, v in kind_totals.items()), key=lambda kv: -kv[1]
         ),
         budget=budget,
+        subsidies=subsidies,
     )
 
 
@@ -145,31 +218,64 @@ class PartyYear:
     due: Decimal
     issued: Decimal
     received: Decimal
+    borne: Decimal = ZERO
+    receivable: list = field(default_factory=list)
 
     @property
     def outstanding(self) -> Decimal:
         return self.due - self.received
 
+    @property
+    def receivable_total(self) -> Decimal:
+        return sum((line.amount for line in self.receivable), ZERO)
 
-def party_summary(party, lines) -> list[PartyYear]:
-    """What a party owes (or, as employer, bears) by year, with what was issued and received."""
+
+def party_summary(party, lines, receivable=None) -> list[PartyYear]:
+    """What a party owes by year (and, as employer, the reste à charge it bears and what the
+    co-funders owe it), with what was issued and received.
+
+    A subsidy of a convention d'objectifs for a post whose own convention already carries the
+    party's share of the same year is listed with that share (``line.counted_in``) but not
+    added twice to what the party owes."""
     from django.db.models import Prefetch
 
     from financing.models import Payment
 
-    lines = (
+    lines = list(
         lines.filter(party=party)
         .select_related("convention", "post", "post__employer")
         .prefetch_related(Prefetch("payments", queryset=Payment.objects.order_by("issued_on")))
-        .order_by("-year", "post__name")
+        .order_by("-year", "post__name", "convention__reference")
     )
+    main_lines = {
+        (line.year, line.post_id): line
+        for line in lines
+        if line.convention.kind != ConventionKind.OBJECTIFS
+    }
     years: OrderedDict[int, PartyYear] = OrderedDict()
     for line in lines:
         entry = years.setdefault(line.year, PartyYear(line.year, [], ZERO, ZERO, ZERO))
         entry.lines.append(line)
-        if not line.is_employer:
+        main = main_lines.get((line.year, line.post_id))
+        line.counted_in = (
+            main if line.convention.kind == ConventionKind.OBJECTIFS and main is not None else None
+        )
+        for payment in line.payments.all():
+            entry.issued += payment.amount_issued
+            entry.received += payment.amount_received
+        if line.is_employer:
+            entry.borne += line.amount
+        elif line.counted_in is None:
             entry.due += line.amount
-            for payment in line.payments.all():
-                entry.issued += payment.amount_issued
-                entry.received += payment.amount_received
-    return list(years.values())
+    if receivable is not None:
+        others = (
+            receivable.filter(post__employer=party)
+            .exclude(party=party)
+            .exclude(convention__kind=ConventionKind.OBJECTIFS)
+            .select_related("convention", "post", "party")
+            .order_by("-year", "post__name", "pk")
+        )
+        for line in others:
+            entry = years.setdefault(line.year, PartyYear(line.year, [], ZERO, ZERO, ZERO))
+            entry.receivable.append(line)
+    return [years[y] for y in sorted(years, reverse=True)]

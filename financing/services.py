@@ -1,4 +1,11 @@
-"""Writes on financing: save a plan, recompute its stored amounts, record the actual cost."""
+"""Writes on financing: save a plan, recompute its stored amounts, record the actual cost.
+
+Every write goes through this module. ``plan_save`` is what users call: it refuses to change the
+plan of a signed convention (a change then goes through an avenant). ``plan_set_as_signed`` is
+the one deliberate exception, for loading the plan of an act that is already signed (the demo
+data, an import of past conventions): it records the plan as the act states it, whatever the
+convention's status. Recomputing writes only what changed, so history rows mean real changes.
+"""
 
 from decimal import Decimal
 
@@ -16,40 +23,75 @@ class PlanLocked(ValidationError):
     pass
 
 
-def plan_parties(data: dict) -> set[str]:
+def plan_parties(data) -> set[str]:
     """Every party slug a plan names, in shares and splits."""
     slugs = set()
-    for share in data.get("shares", []):
+    if not isinstance(data, dict):
+        return slugs
+    for share in data.get("shares") or []:
         if isinstance(share, dict):
-            if share.get("party"):
+            if isinstance(share.get("party"), str) and share["party"]:
                 slugs.add(share["party"])
             for part in share.get("split") or []:
-                if isinstance(part, dict) and part.get("party"):
+                if isinstance(part, dict) and isinstance(part.get("party"), str) and part["party"]:
                     slugs.add(part["party"])
     return slugs
 
 
-def _with_post_months(plan: FinancingPlan, data: dict) -> dict:
-    """Fill each year's months from the post's start date and absences (unless entered by hand)."""
-    if plan.months_by_hand:
+def _year_number(value) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return None
+
+
+def _with_post_months(plan: FinancingPlan, data):
+    """Fill each year's months from the post's start date and absences (unless entered by hand).
+
+    A year in which the post is never staffed (0 month) keeps the months the plan writes: the
+    sources budget such a year as planned (a recruitment or a return is expected)."""
+    if plan.months_by_hand or not isinstance(data, dict) or not isinstance(data.get("years"), list):
         return data
     post = plan.post
-    absences = [(a.start, a.end) for a in post.absences.all()]
+    absences = [(a.start, a.end) for a in post.absences.all()] if post.pk else []
     years = []
-    for year in data.get("years", []):
-        if isinstance(year, dict) and isinstance(year.get("year"), int):
-            months = funded_months(year["year"], start=post.start_date, absences=absences)
-            year = {**year, "months": max(months, 1)} if months else year
+    for year in data["years"]:
+        number = _year_number(year.get("year")) if isinstance(year, dict) else None
+        if number is not None:
+            months = funded_months(number, start=post.start_date, absences=absences)
+            if months:
+                year = {**year, "months": months}
         years.append(year)
     return {**data, "years": years}
 
 
-def compute(plan: FinancingPlan) -> engine.PlanResult:
-    """Parse and compute; raise ValidationError with the engine's French message."""
+def _engine_compute(data) -> engine.PlanResult:
     try:
-        return engine.compute_plan(engine.parse_plan(_with_post_months(plan, plan.data)))
+        return engine.compute_plan(engine.parse_plan(data))
     except engine.PlanError as exc:
         raise ValidationError(str(exc)) from exc
+
+
+def compute(plan: FinancingPlan) -> engine.PlanResult:
+    """Parse and compute; raise ValidationError with the engine's French message."""
+    return _engine_compute(_with_post_months(plan, plan.data))
+
+
+def plan_preview(
+    *, convention: Convention, data, post=None, months_by_hand: bool = False
+) -> engine.PlanResult:
+    """Compute a plan being typed exactly as saving it would (months from the post), saving
+    nothing. Raise ValidationError with the French message when it is invalid."""
+    post = post or convention.posts.order_by("pk").first()
+    if post is None:
+        months_by_hand = True
+    plan = FinancingPlan(convention=convention, post=post, data=data, months_by_hand=months_by_hand)
+    result = _engine_compute(_with_post_months(plan, data))
+    _parties_by_slug(plan)
+    return result
 
 
 def _parties_by_slug(plan: FinancingPlan) -> dict[str, Party]:
@@ -68,87 +110,175 @@ def _parties_by_slug(plan: FinancingPlan) -> dict[str, Party]:
     return parties
 
 
+def _written_by_year(data: dict) -> dict[int, dict]:
+    written = {}
+    for year in data.get("years", []):
+        number = _year_number(year.get("year")) if isinstance(year, dict) else None
+        if number is not None and isinstance(year.get("as_written"), dict):
+            written[number] = year["as_written"]
+    return written
+
+
+def _save_if_changed(instance, values: dict) -> bool:
+    """Set the values; save (and add a history row) only when one of them changed."""
+    changed = [name for name, value in values.items() if getattr(instance, name) != value]
+    for name in changed:
+        setattr(instance, name, values[name])
+    if changed:
+        instance.save(update_fields=changed)
+    return bool(changed)
+
+
 @transaction.atomic
 def plan_recompute(plan: FinancingPlan) -> engine.PlanResult:
-    """Store the computed amounts of every year (one row per party), replacing older ones."""
+    """Store the computed amounts of every year (one row per party), replacing older ones.
+
+    Only the rows whose values change are written; a year whose actual cost is known has its
+    amounts on the actual cost recomputed too."""
     result = compute(plan)
     parties = _parties_by_slug(plan)
     employer_id = plan.post.employer_id
-    keep_lines = []
-    keep_years = []
-    written = {
-        int(y["year"]): y.get("as_written") or {}
-        for y in plan.data.get("years", [])
-        if isinstance(y, dict) and "year" in y
-    }
+    written = _written_by_year(plan.data)
+    changed = False
+    existing_years = {py.year: py for py in plan.years.all()}
+    existing_lines = {(line.year, line.party_id): line for line in plan.lines.all()}
+    keep_years, keep_lines = set(), set()
     for year in result.years:
-        plan_year, _ = PlanYear.objects.update_or_create(
-            plan=plan, year=year.year, defaults={"months": year.months, "cost": year.cost}
-        )
-        keep_years.append(plan_year.pk)
+        plan_year = existing_years.get(year.year)
+        if plan_year is None:
+            plan_year = PlanYear.objects.create(
+                plan=plan, year=year.year, months=year.months, cost=year.cost
+            )
+            changed = True
+        else:
+            changed |= _save_if_changed(plan_year, {"months": year.months, "cost": year.cost})
+        keep_years.add(plan_year.pk)
         remainder_parties = {slug for slug, _ in year.remainder.parts}
         for slug, amount in year.shares.items():
             party = parties[slug]
             as_written = written.get(year.year, {}).get(slug)
-            line, _ = ShareLine.objects.update_or_create(
-                plan=plan,
-                year=year.year,
-                party=party,
-                defaults={
-                    "convention": plan.convention,
-                    "post": plan.post,
-                    "organisation_id": plan.convention.organisation_id,
-                    "amount": amount,
-                    "is_remainder": slug in remainder_parties,
-                    "is_employer": party.pk == employer_id,
-                    "as_written": Decimal(str(as_written)) if as_written is not None else None,
-                },
-            )
-            keep_lines.append(line.pk)
+            values = {
+                "convention_id": plan.convention_id,
+                "post_id": plan.post_id,
+                "organisation_id": plan.convention.organisation_id,
+                "amount": amount,
+                "is_remainder": slug in remainder_parties,
+                "is_employer": party.pk == employer_id,
+                "as_written": Decimal(str(as_written)) if as_written is not None else None,
+            }
+            line = existing_lines.get((year.year, party.pk))
+            if line is None:
+                line = ShareLine.objects.create(plan=plan, year=year.year, party=party, **values)
+                changed = True
+            else:
+                changed |= _save_if_changed(line, values)
+            keep_lines.add(line.pk)
     stale = plan.lines.exclude(pk__in=keep_lines)
     if stale.filter(payments__isnull=False).exists():
         raise ValidationError(
             "Des titres ou versements sont déjà enregistrés sur une part que ce plan supprime."
         )
-    stale.delete()
-    plan.years.exclude(pk__in=keep_years).delete()
-    plan.computed_at = timezone.now()
-    plan.save(update_fields=["computed_at"])
+    if stale.exists() or plan.years.exclude(pk__in=keep_years).exists():
+        changed = True
+        stale.delete()
+        plan.years.exclude(pk__in=keep_years).delete()
+    for plan_year in plan.years.filter(actual_cost__isnull=False):
+        _store_actual(plan, plan_year)
+    if changed or plan.computed_at is None:
+        plan.computed_at = timezone.now()
+        plan.save(update_fields=["computed_at"])
     return result
 
 
-@transaction.atomic
-def plan_save(
-    *, convention: Convention, post, data: dict, months_by_hand: bool = False
-) -> FinancingPlan:
-    """Create or replace a convention's plan; refused once the convention is signed."""
-    plan = FinancingPlan.objects.filter(convention=convention).first()
-    if plan is not None and plan.is_locked:
-        raise PlanLocked(
-            f"La convention {convention.reference} est signée : son plan de financement ne peut "
-            "plus changer. Rédigez un avenant."
+def _check_post(convention: Convention, post) -> None:
+    if post is None:
+        raise ValidationError("La convention ne couvre aucun poste.")
+    if post.organisation_id != convention.organisation_id:
+        raise ValidationError("Le poste n'appartient pas à l'organisation de la convention.")
+    if convention.pk and not convention.posts.filter(pk=post.pk).exists():
+        raise ValidationError(
+            f"Le poste « {post.name} » n'est pas couvert par la convention {convention.reference}."
         )
+
+
+def _write_plan(
+    *, plan: FinancingPlan | None, convention, post, data, months_by_hand, notes
+) -> FinancingPlan:
+    if not isinstance(data, dict):
+        raise ValidationError('Le plan doit être un objet JSON ({"years": …, "shares": …}).')
+    _check_post(convention, post)
+    values = {"post": post, "data": data, "months_by_hand": months_by_hand}
+    if notes is not None:
+        values["notes"] = notes
     if plan is None:
-        plan = FinancingPlan(convention=convention)
-    plan.post = post
-    plan.data = data
-    plan.months_by_hand = months_by_hand
-    plan.save()
+        plan = FinancingPlan(convention=convention, **values)
+        plan.save()
+    else:
+        _save_if_changed(plan, values)
     plan_recompute(plan)
     return plan
 
 
 @transaction.atomic
-def actual_cost_set(*, plan_year: PlanYear, actual_cost: Decimal) -> dict[str, Decimal]:
-    """Recompute the year's shares on the actual cost; return each party's difference
-    (planned minus actual: what a subsidy is reduced by, or what is reclaimed)."""
-    if actual_cost < 0:
-        raise ValidationError("Le coût réel ne peut pas être négatif.")
-    plan = plan_year.plan
+def plan_save(
+    *,
+    convention: Convention,
+    post,
+    data: dict,
+    months_by_hand: bool = False,
+    notes: str | None = None,
+) -> FinancingPlan:
+    """Create or replace a convention's plan; refused once the convention is signed and its
+    plan recorded (the first plan of a signed act may still be entered, as it was signed)."""
+    plan = FinancingPlan.objects.select_for_update().filter(convention=convention).first()
+    if plan is not None and plan.is_locked:
+        raise PlanLocked(
+            f"La convention {convention.reference} est signée : son plan de financement ne peut "
+            "plus changer. Rédigez un avenant."
+        )
+    return _write_plan(
+        plan=plan,
+        convention=convention,
+        post=post,
+        data=data,
+        months_by_hand=months_by_hand,
+        notes=notes,
+    )
+
+
+@transaction.atomic
+def plan_set_as_signed(
+    *,
+    convention: Convention,
+    post,
+    data: dict,
+    months_by_hand: bool = False,
+    notes: str | None = None,
+) -> FinancingPlan:
+    """Record the plan of an act as it was signed, even when the convention is already signed.
+
+    Not for users (they call ``plan_save``, which refuses a signed convention): this is for
+    loading what signed acts state — the demo data (``financing.demo_plans``), an import of
+    past conventions. Idempotent: an unchanged plan writes nothing."""
+    plan = FinancingPlan.objects.select_for_update().filter(convention=convention).first()
+    return _write_plan(
+        plan=plan,
+        convention=convention,
+        post=post,
+        data=data,
+        months_by_hand=months_by_hand,
+        notes=notes,
+    )
+
+
+def _actual_shares(plan: FinancingPlan, year_number: int, actual_cost: Decimal):
+    """The year's shares recomputed on the actual cost (the cost of the months worked)."""
     data = _with_post_months(plan, plan.data)
     years = []
+    found = False
     for year in data.get("years", []):
-        if year.get("year") == plan_year.year:
+        if isinstance(year, dict) and _year_number(year.get("year")) == year_number:
+            found = True
             # The actual cost is the cost of the months worked: annual cost = actual × 12 / months.
             months = int(year.get("months", 12))
             year = {
@@ -156,18 +286,29 @@ def actual_cost_set(*, plan_year: PlanYear, actual_cost: Decimal) -> dict[str, D
                 "annual_cost": str((actual_cost * 12 / months).quantize(Decimal("0.0001"))),
             }
         years.append(year)
-    try:
-        result = engine.compute_plan(engine.parse_plan({**data, "years": years})).year(
-            plan_year.year
-        )
-    except engine.PlanError as exc:
-        raise ValidationError(str(exc)) from exc
-    plan_year.actual_cost = actual_cost
-    plan_year.save(update_fields=["actual_cost"])
+    if not found:
+        raise ValidationError(f"L'année {year_number} ne figure pas dans le plan.")
+    return _engine_compute({**data, "years": years}).year(year_number)
+
+
+def _store_actual(plan: FinancingPlan, plan_year: PlanYear) -> dict[str, Decimal]:
+    result = _actual_shares(plan, plan_year.year, plan_year.actual_cost)
     differences = {}
     for line in plan.lines.filter(year=plan_year.year).select_related("party"):
         actual = result.shares.get(line.party.slug, Decimal(0))
-        line.actual_amount = actual
-        line.save(update_fields=["actual_amount"])
+        _save_if_changed(line, {"actual_amount": actual})
         differences[line.party.slug] = line.amount - actual
     return differences
+
+
+@transaction.atomic
+def actual_cost_set(*, plan_year: PlanYear, actual_cost: Decimal) -> dict[str, Decimal]:
+    """Recompute the year's shares on the actual cost; return each party's difference
+    (planned minus actual: what a subsidy is reduced by, or what is reclaimed)."""
+    actual_cost = Decimal(actual_cost)
+    if actual_cost < 0:
+        raise ValidationError("Le coût réel ne peut pas être négatif.")
+    plan = plan_year.plan
+    _actual_shares(plan, plan_year.year, actual_cost)  # validate before writing anything
+    _save_if_changed(plan_year, {"actual_cost": actual_cost})
+    return _store_actual(plan, plan_year)

@@ -87,7 +87,14 @@ def opendata_csv(request, year: int):
 
 def party_summary(request, pk: int):
     party = get_object_or_404(Party.objects.visible_to(request.user), pk=pk)
-    years = selectors.party_summary(party, ShareLine.objects.visible_to(request.user))
+    # As employer, what the co-funders of its posts owe it: their lines of the conventions the
+    # user may see (a partner sees the conventions its party signed, never drafts).
+    receivable = ShareLine.objects.filter(
+        convention__in=Convention.objects.visible_to(request.user)
+    )
+    years = selectors.party_summary(
+        party, ShareLine.objects.visible_to(request.user), receivable=receivable
+    )
     return render(request, "financing/party_summary.html", {"party": party, "years": years})
 
 
@@ -114,7 +121,7 @@ def plan(request, reference: str):
         text = request.POST.get("plan", "")
         try:
             data = json.loads(text)
-            post = plan.post if plan else convention.posts.first()
+            post = plan.post if plan else convention.posts.order_by("pk").first()
             if post is None:
                 raise ValidationError("La convention ne couvre aucun poste.")
             plan = services.plan_save(
@@ -132,7 +139,9 @@ def plan(request, reference: str):
 
             messages.success(request, "Plan enregistré ; les montants ont été recalculés.")
             return redirect("conventions:plan", reference=convention.reference)
-    lines = plan.lines.select_related("party").order_by("year", "pk") if plan else []
+    lines = (
+        plan.lines.select_related("party").order_by("year", "is_remainder", "pk") if plan else []
+    )
     years = plan.years.all() if plan else []
     return render(
         request,
@@ -151,19 +160,24 @@ def plan(request, reference: str):
 
 
 def plan_preview(request, reference: str):
-    """htmx: the computed table for the plan being typed, nothing saved."""
+    """htmx: the computed table for the plan being typed (months from the post, as saving
+    would compute them), nothing saved."""
     convention = get_object_or_404(Convention.objects.visible_to(request.user), reference=reference)
     if not perms.can_edit_in(request.user, convention.organisation_id):
         raise PermissionDenied
-    from financing import engine
-
+    plan = FinancingPlan.objects.filter(convention=convention).select_related("post").first()
     result = error = None
     try:
-        result = engine.compute_plan(engine.parse_plan(json.loads(request.POST.get("plan", ""))))
+        result = services.plan_preview(
+            convention=convention,
+            data=json.loads(request.POST.get("plan", "")),
+            post=plan.post if plan else None,
+            months_by_hand=bool(request.POST.get("months_by_hand")),
+        )
     except json.JSONDecodeError as exc:
         error = f"JSON non valide (ligne {exc.lineno}, colonne {exc.colno})."
-    except engine.PlanError as exc:
-        error = str(exc)
+    except ValidationError as exc:
+        error = " ".join(exc.messages)
     names = {p.slug: p for p in Party.objects.filter(organisation_id=convention.organisation_id)}
     return render(
         request,

@@ -1,0 +1,230 @@
+"""Financing pages on the demo data: the annual table, the plan page and its preview, the
+partners' financing summaries."""
+
+import json
+
+import pytest
+from django.urls import reverse
+
+from conventions.models import Party
+from financing.models import FinancingPlan, ShareLine
+from iscg.demo_users import GESTIONNAIRE_EMAIL, partner_email
+from iscg.models import User
+from tests.financing.test_demo_financing import demo  # noqa: F401 - module-scoped demo data
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo")]
+
+NBSP = "\u00a0"
+
+
+def pdc_party(slug: str) -> Party:
+    return Party.objects.get(organisation__slug="pas-de-calais", slug=slug)
+
+
+@pytest.fixture
+def gestionnaire(client):
+    client.force_login(User.objects.get(email=GESTIONNAIRE_EMAIL))
+    return client
+
+
+def login_partner(client, slug: str) -> Party:
+    party = pdc_party(slug)
+    client.force_login(User.objects.get(email=partner_email(party)))
+    return party
+
+
+def snapshot(reference: str) -> tuple:
+    plan = FinancingPlan.objects.get(convention__reference=reference)
+    return (
+        plan.data,
+        sorted(plan.lines.values_list("year", "party__slug", "amount")),
+        plan.history.count(),
+        ShareLine.history.count(),
+    )
+
+
+# --------------------------------------------------------------------------- annual table
+
+
+def test_annual_page_2023_shows_the_budget_check_in_french(gestionnaire):
+    response = gestionnaire.get("/financement/2023/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f"123{NBSP}687{NBSP}€" in html
+    assert f"26{NBSP}113{NBSP}€" in html
+    assert f"149{NBSP}800{NBSP}€" in html
+    assert f"172{NBSP}500{NBSP}€" in html
+    # Annexe 2's groups, a row, the reste à charge, a gap and the CAB subsidies apart.
+    assert "Postes portés par : Département (3)" in html
+    assert "Postes portés par : EPCI (6)" in html
+    assert "Postes portés par : Association (4)" in html
+    assert f"17{NBSP}510{NBSP}€" in html
+    assert "reste à charge" in html
+    assert f"écrit dans l'acte : 23{NBSP}324{NBSP}€ (écart 915{NBSP}€)" in html
+    assert f"-12{NBSP}965{NBSP}€" in html
+    assert "Incohérence des sources" in html
+    table = response.context["table"]
+    assert table.budget.balance == 26113
+
+
+def test_annual_page_of_a_year_without_financing(gestionnaire):
+    response = gestionnaire.get("/financement/2030/")
+    assert response.status_code == 200
+    assert "Aucun financement enregistré pour 2030." in response.content.decode()
+
+
+# --------------------------------------------------------------------------- partners
+
+
+def test_partner_of_the_ternois_sees_its_reste_a_charge_and_what_it_is_owed(client):
+    ternois = login_partner(client, "epci_cc_ternois")
+    response = client.get(reverse("financing:my_financing"))
+    assert response.status_code == 200
+    (year,) = response.context["years"]
+    assert year.year == 2023
+    assert year.due == 0  # it pays no other employer
+    assert year.borne == 14334  # as employer, the reste à charge of 43 000 − 2 × 14 333
+    assert year.receivable_total == 2 * 14333  # the State's and the Département's titres
+    assert [line.convention.reference for line in year.lines] == ["PDC2023-A08"]
+    html = response.content.decode()
+    assert "employeur — reste à charge" in html
+    assert f"14{NBSP}334{NBSP}€" in html
+    assert f"28{NBSP}666{NBSP}€" in html
+    own = client.get(reverse("financing:party_summary", args=[ternois.pk]))
+    assert own.status_code == 200
+
+
+def test_partner_of_the_cabbalr_owes_17_500_for_bethune(client):
+    login_partner(client, "epci_ca_bethune_bruay")
+    response = client.get(reverse("financing:my_financing"))
+    years = {y.year: y for y in response.context["years"]}
+    assert years[2023].due == 17500  # Béthune commissariat, carried by the Département
+    assert years[2023].borne == 14801  # its own gendarmerie post (annexe 9)
+    assert years[2022].due == 14900
+    assert f"17{NBSP}500{NBSP}€" in response.content.decode()
+
+
+def test_partner_gets_404_on_another_party_summary(client):
+    login_partner(client, "epci_cc_ternois")
+    for slug in ("etat_62", "departement_62", "epci_ca_bethune_bruay"):
+        response = client.get(reverse("financing:party_summary", args=[pdc_party(slug).pk]))
+        assert response.status_code == 404, slug
+
+
+def test_partner_does_not_see_a_draft_plan(client):
+    login_partner(client, "epci_cc_osartis_marquion")  # PDC2023-A13 is still to sign
+    response = client.get(reverse("financing:my_financing"))
+    assert response.context["years"] == []
+
+
+def test_subsidy_of_a_convention_d_objectifs_is_not_counted_twice(gestionnaire):
+    cab = pdc_party("epci_ca_boulonnais")
+    response = gestionnaire.get(reverse("financing:party_summary", args=[cab.pk]))
+    years = {y.year: y for y in response.context["years"]}
+    assert years[2023].due == 22409 + 6449
+    assert "subvention (convention d'objectifs) : non ajoutée" in response.content.decode()
+
+
+# --------------------------------------------------------------------------- the plan page
+
+
+def test_plan_page_of_a_signed_convention_shows_the_computed_table_locked(gestionnaire):
+    response = gestionnaire.get(reverse("conventions:plan", args=["PDC2023-A04"]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "le plan est verrouillé" in html
+    assert 'name="plan"' not in html
+    assert f"22{NBSP}409{NBSP}€" in html
+    assert f"écart 915{NBSP}€" in html
+    assert "2022 : coût 25" in html and "sur 5 mois" in html
+    assert "Incohérence des sources" in html
+    # Posting anyway is refused.
+    before = snapshot("PDC2023-A04")
+    post = gestionnaire.post(reverse("conventions:plan", args=["PDC2023-A04"]), {"plan": "{}"})
+    assert post.status_code == 403
+    assert snapshot("PDC2023-A04") == before
+
+
+def test_plan_page_of_a_draft_has_the_form(gestionnaire):
+    response = gestionnaire.get(reverse("conventions:plan", args=["PDC2023-A13"]))
+    html = response.content.decode()
+    assert 'name="plan"' in html
+    assert "hx-post" in html
+    assert f"4{NBSP}668{NBSP}€" in html
+    assert json.loads(response.context["plan_text"])["years"][0]["annual_cost"] == "42000"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("{pas du json", "Le plan n'est pas un JSON valide (ligne 1, colonne 2)."),
+        (
+            json.dumps(
+                {
+                    "years": [{"year": 2023, "annual_cost": "42000"}],
+                    "shares": [{"party": "etat_62", "rule": "fixed", "amount": "14000"}],
+                }
+            ),
+            "Le plan n'a pas de part « remainder » (reste à charge)",
+        ),
+        (
+            json.dumps(
+                {
+                    "years": [{"year": 2023, "annual_cost": "42000"}],
+                    "shares": [
+                        {"party": "etat_62", "rule": "fixed", "amount": "50000"},
+                        {"party": "epci_cc_osartis_marquion", "rule": "remainder"},
+                    ],
+                }
+            ),
+            "le reste à charge serait négatif",
+        ),
+    ],
+)
+def test_posting_an_invalid_plan_returns_400_and_writes_nothing(gestionnaire, text, message):
+    before = snapshot("PDC2023-A13")
+    response = gestionnaire.post(reverse("conventions:plan", args=["PDC2023-A13"]), {"plan": text})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert message.replace("'", "&#x27;") in html
+    assert "Rien n'a été enregistré." in html
+    assert snapshot("PDC2023-A13") == before
+
+
+def test_posting_a_valid_plan_on_a_draft_recomputes(gestionnaire):
+    plan = FinancingPlan.objects.get(convention__reference="PDC2023-A13")
+    data = {**plan.data, "rounding": "half_up"}
+    response = gestionnaire.post(
+        reverse("conventions:plan", args=["PDC2023-A13"]),
+        {"plan": json.dumps(data)},
+    )
+    assert response.status_code == 302
+    amounts = dict(plan.lines.filter(year=2023).values_list("party__slug", "amount"))
+    assert amounts == {"etat_62": 4667, "departement_62": 4667, "epci_cc_osartis_marquion": 4666}
+    assert plan.history.first().data["rounding"] == "half_up"
+
+
+def test_preview_returns_the_computed_amounts(gestionnaire):
+    plan = FinancingPlan.objects.get(convention__reference="PDC2023-A13")
+    before = snapshot("PDC2023-A13")
+    response = gestionnaire.post(
+        reverse("conventions:plan_preview", args=["PDC2023-A13"]),
+        {"plan": json.dumps(plan.data)},
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    # Months from the post (from 1 September 2023): 4, as saving would compute them.
+    assert f"coût 14{NBSP}000{NBSP}€ (4 mois)" in html
+    assert f"4{NBSP}666{NBSP}€" in html
+    assert f"4{NBSP}668{NBSP}€" in html
+    assert "reste à charge" in html
+    assert snapshot("PDC2023-A13") == before
+
+
+def test_preview_of_an_invalid_plan_shows_the_message(gestionnaire):
+    response = gestionnaire.post(
+        reverse("conventions:plan_preview", args=["PDC2023-A13"]),
+        {"plan": json.dumps({"years": [], "shares": []})},
+    )
+    assert response.status_code == 200
+    assert "message-error" in response.content.decode()
