@@ -167,23 +167,44 @@ def plan_preview(request, reference: str):
         raise PermissionDenied
     plan = FinancingPlan.objects.filter(convention=convention).select_related("post").first()
     result = error = None
+    months_notes = []
+    months_by_hand = bool(request.POST.get("months_by_hand"))
     try:
+        data = json.loads(request.POST.get("plan", ""))
         result = services.plan_preview(
             convention=convention,
-            data=json.loads(request.POST.get("plan", "")),
+            data=data,
             post=plan.post if plan else None,
-            months_by_hand=bool(request.POST.get("months_by_hand")),
+            months_by_hand=months_by_hand,
         )
     except json.JSONDecodeError as exc:
         error = f"JSON non valide (ligne {exc.lineno}, colonne {exc.colno})."
     except ValidationError as exc:
         error = " ".join(exc.messages)
+    else:
+        if not months_by_hand:
+            months_notes = _months_overridden(data, result)
     names = {p.slug: p for p in Party.objects.filter(organisation_id=convention.organisation_id)}
     return render(
         request,
         "financing/includes/preview.html",
-        {"result": result, "error": error, "names": names},
+        {"result": result, "error": error, "names": names, "months_notes": months_notes},
     )
+
+
+def _months_overridden(data: dict, result) -> list[str]:
+    """Years whose typed months give way to the post's dates and absences (as saving would)."""
+    typed = {}
+    for year in data.get("years", []):
+        if isinstance(year, dict) and "months" in year:
+            typed[str(year.get("year"))] = str(year["months"])
+    return [
+        f"{year.year} : {year.months} mois tirés des dates et absences du poste (le plan en "
+        f"indique {typed[str(year.year)]}) ; cochez « Mois financés saisis à la main » pour "
+        "garder les vôtres."
+        for year in result.years
+        if str(year.year) in typed and typed[str(year.year)] != str(year.months)
+    ]
 
 
 def _blank_plan(convention) -> dict:

@@ -228,3 +228,18 @@ def test_preview_of_an_invalid_plan_shows_the_message(gestionnaire):
     )
     assert response.status_code == 200
     assert "message-error" in response.content.decode()
+
+
+def test_preview_says_when_typed_months_give_way_to_the_post(gestionnaire):
+    """Saving without « mois saisis à la main » takes the months from the post: the preview
+    computes the same, and says so when the plan types other months."""
+    plan = FinancingPlan.objects.get(convention__reference="PDC2023-A13")
+    data = {**plan.data, "years": [{**plan.data["years"][0], "months": 6}]}
+    url = reverse("conventions:plan_preview", args=["PDC2023-A13"])
+    html = gestionnaire.post(url, {"plan": json.dumps(data)}).content.decode()
+    assert "2023 : 4 mois tirés des dates et absences du poste (le plan en indique 6)" in html
+    assert f"4{NBSP}668{NBSP}€" in html
+    by_hand = gestionnaire.post(url, {"plan": json.dumps(data), "months_by_hand": "on"})
+    html = by_hand.content.decode()
+    assert "tirés des dates" not in html
+    assert f"coût 21{NBSP}000{NBSP}€ (6 mois)" in html
