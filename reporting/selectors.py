@@ -19,10 +19,28 @@ from reporting import rules
 from reporting.models import (
     TRANSMITTED_STATUSES,
     Bilan,
+    BilanPart,
     PartKind,
     ReportDeadline,
 )
 
+#: What the dashboard's table reads of each post and bilan (fewer columns, faster on 1 500 posts).
+POST_COLUMNS = (
+    "id",
+    "name",
+    "slug",
+    "kind",
+    "first_year",
+    "start_date",
+    "organisation__id",
+    "organisation__name",
+    "organisation__slug",
+    "employer__id",
+    "employer__name",
+    "employer__short_name",
+    "employer__kind",
+)
+BILAN_TEXTS = ("problems", "orientations", "comment", "review_comment")
 #: How many years the comparison goes back (the year shown included).
 COMPARISON_YEARS = 10
 KIND_ORDER = [
@@ -292,11 +310,14 @@ def dashboard(user, year: int, filters: Filters, today: date | None = None) -> D
     bilans = Bilan.objects.visible_to(user).filter(post__in=posts_qs.values("pk"))
     counted = bilans.filter(status__in=TRANSMITTED_STATUSES).with_activity()
 
-    posts = list(year_posts.select_related("employer", "organisation").order_by("name"))
-    year_bilans = {
-        bilan.post_id: bilan
-        for bilan in bilans.filter(year=year).prefetch_related("parts").order_by()
-    }
+    posts = list(
+        year_posts.select_related("employer", "organisation").only(*POST_COLUMNS).order_by("name")
+    )
+    of_year = bilans.filter(year=year)
+    year_bilans = {bilan.post_id: bilan for bilan in of_year.defer(*BILAN_TEXTS).order_by()}
+    unit_parts: dict[int, list[BilanPart]] = defaultdict(list)
+    for part in BilanPart.objects.filter(bilan__in=of_year.values("pk"), kind=PartKind.UNIT):
+        unit_parts[part.bilan_id].append(part)
     dates = due_dates(posts_qs.values("pk"), [year])
 
     rows_by_kind: dict[str, list[PostRow]] = defaultdict(list)
@@ -309,7 +330,7 @@ def dashboard(user, year: int, filters: Filters, today: date | None = None) -> D
             bilan=bilan,
             due=due,
             late=rules.is_late(due, today, transmitted=transmitted),
-            parts=[p for p in bilan.parts.all() if p.kind == PartKind.UNIT] if bilan else [],
+            parts=unit_parts.get(bilan.pk, []) if bilan else [],
         )
         rows_by_kind[post.employer.kind].append(row)
     kinds = dict(PartyKind.choices)
