@@ -8,6 +8,7 @@ Storing versions, caching and freezing are in ``conventions.services``.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import re
 import threading
@@ -364,6 +365,13 @@ def convention_context(convention: Convention) -> dict[str, templating.Value]:
     if post is not None:
         context.update(_post_values(post))
 
+    if convention.parent_id:
+        changes = amendment_changes(convention)
+        if changes:
+            context["bloc.modifications"] = Block(
+                "<ul>" + "".join(f"<li>{_inline(change)}</li>" for change in changes) + "</ul>"
+            )
+
     # Financing
     financing = _financing(convention)
     if financing.years:
@@ -502,11 +510,103 @@ def _financing_table(financing: Financing, views: list[PartyView]) -> str:
     )
 
 
+# --------------------------------------------------------------------------- amendments
+
+
+def amendment_changes(amendment: Convention) -> list[str]:
+    """What an avenant changes in its parent: dates, notice, court, parties and their
+    representatives, posts, and each financing amount by year and party."""
+    parent = amendment.parent
+    changes = []
+
+    def compare(label: str, old, new, show=str) -> None:
+        if old != new:
+            changes.append(f"{label} : {show(old) if old else '—'} → {show(new) if new else '—'}.")
+
+    compare("Date de début", parent.start_date, amendment.start_date, format_date_long)
+    compare("Date de fin", parent.computed_end_date, amendment.computed_end_date, format_date_long)
+    compare("Préavis (mois)", parent.notice_months, amendment.notice_months)
+    compare("Juridiction compétente", parent.competent_court, amendment.competent_court)
+    compare("Renouvellement", parent.renewal_rule, amendment.renewal_rule)
+
+    def members(convention):
+        return {
+            m.party_id: m for m in convention.memberships.select_related("party", "representative")
+        }
+
+    before, after = members(parent), members(amendment)
+    for pk in after.keys() - before.keys():
+        changes.append(f"Nouvelle partie : {after[pk].party.name}.")
+    for pk in before.keys() - after.keys():
+        changes.append(f"Partie qui se retire : {before[pk].party.name}.")
+    for pk in before.keys() & after.keys():
+        old, new = before[pk], after[pk]
+        if old.representative_id != new.representative_id:
+            changes.append(
+                f"Représentant de {new.party.name} : {old.representative or '—'} → "
+                f"{new.representative or '—'}."
+            )
+        old_roles = {str(r.label) for r in old.roles}
+        new_roles = {str(r.label) for r in new.roles}
+        if old_roles != new_roles:
+            changes.append(
+                f"Rôles de {new.party.name} : {', '.join(sorted(old_roles)) or '—'} → "
+                f"{', '.join(sorted(new_roles)) or '—'}."
+            )
+    old_posts = {p.pk: p.name for p in parent.posts.all()}
+    new_posts = {p.pk: p.name for p in amendment.posts.all()}
+    for pk in new_posts.keys() - old_posts.keys():
+        changes.append(f"Poste ajouté : {new_posts[pk]}.")
+    for pk in old_posts.keys() - new_posts.keys():
+        changes.append(f"Poste retiré : {old_posts[pk]}.")
+    old_money, new_money = _financing(parent), _financing(amendment)
+    names = {**old_money.names, **new_money.names}
+    for key in sorted(old_money.amounts.keys() | new_money.amounts.keys()):
+        old, new = old_money.amounts.get(key), new_money.amounts.get(key)
+        if new is not None and old != new:
+            year, pk = key
+            changes.append(
+                f"Financement {year} de {names[pk]} : {_euros(old) or '—'} → {_euros(new)}."
+            )
+    return changes
+
+
 # --------------------------------------------------------------------------- the text
+
+
+def amendment_text() -> dict:
+    """The default text of an avenant: what it changes, computed from its parent."""
+    return {
+        "title": "**AVENANT À LA CONVENTION {{ convention.parent.reference }}**\n\n"
+        "{{ convention.parent.titre }}",
+        "parties_block": "Entre :\n\n{{ bloc.parties }}\n\nIl est convenu ce qui suit :",
+        "preamble": "",
+        "articles": [
+            {
+                "title": "Objet de l'avenant",
+                "body": "Le présent avenant modifie la convention {{ convention.parent.reference }}"
+                ", signée le {{ convention.parent.date_signature }}, sur les points suivants :"
+                "\n\n{{ bloc.modifications }}",
+            },
+            {"title": "Financement", "body": "{{ bloc.financement }}"},
+            {
+                "title": "Autres dispositions",
+                "body": "Les autres dispositions de la convention "
+                "{{ convention.parent.reference }} demeurent inchangées.",
+            },
+        ],
+        "closing": "Fait à {{ convention.lieu_signature }}, le {{ convention.date_signature }}, "
+        "en {{ convention.exemplaires_lettres }} exemplaires originaux.",
+    }
 
 
 def default_text(convention: Convention) -> dict:
     """The text of a convention drafted from no template: its title, parties, financing, closing."""
+    if convention.parent_id:
+        text = amendment_text()
+        if not convention.share_lines.exists():
+            text["articles"] = [a for a in text["articles"] if a["title"] != "Financement"]
+        return text
     articles = []
     if convention.share_lines.exists():
         articles.append({"title": "Financement", "body": "{{ bloc.financement }}"})
@@ -651,6 +751,8 @@ def _weasyprint():
 
     fetcher = FontsOnly(allowed_protocols=("file",))
     font_config = FontConfiguration()
+    # Released before the interpreter tears modules down (WeasyPrint's __del__ needs them).
+    atexit.register(_weasyprint.cache_clear)
     css = CSS(
         string=CSS_PATH.read_text(encoding="utf-8"),
         base_url=FontsOnly.prefix,

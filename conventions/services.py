@@ -23,7 +23,6 @@ from django.utils import timezone
 from conventions import documents, templating
 from conventions.models import (
     Convention,
-    ConventionKind,
     ConventionParty,
     ConventionStatus,
     DocumentDownload,
@@ -274,7 +273,10 @@ def convention_sign(
             convention.memberships.filter(is_signatory=True).values_list("signed_on", flat=True)
         )
         convention.save(update_fields=["status", "signature_date", "updated_at"])
-        convention_statuses_update(today=timezone.localdate(), conventions=[convention])
+        # Already started: in force at once (expiry is left to the daily command).
+        convention_statuses_update(
+            today=timezone.localdate(), conventions=[convention], expire=False
+        )
     return membership
 
 
@@ -292,7 +294,7 @@ class StatusChange:
 
 
 def convention_statuses_update(
-    *, today: date | None = None, conventions=None
+    *, today: date | None = None, conventions=None, expire: bool = True
 ) -> list[StatusChange]:
     """Signed conventions enter into force on their start date and expire after their end.
 
@@ -311,7 +313,8 @@ def convention_statuses_update(
         start, end = convention.effective_start_date, convention.computed_end_date
         new = convention.status
         if end is not None and end < today:
-            new = ConventionStatus.EXPIRED
+            if expire:
+                new = ConventionStatus.EXPIRED
         elif convention.status == ConventionStatus.SIGNED and start is not None and start <= today:
             new = ConventionStatus.IN_FORCE
         if new != convention.status:
@@ -403,89 +406,3 @@ def _size_text(size: int) -> str:
     if size >= 1024 * 1024:
         return f"{size / (1024 * 1024):.1f} Mo".replace(".", ",")
     return f"{max(1, size // 1024)} Ko"
-
-
-# --------------------------------------------------------------------------- amendments
-
-
-@transaction.atomic
-def amendment_draft(*, parent: Convention, reference: str, changes: list[str], by=None):
-    """An avenant drafted from its parent: same parties and posts, and the list of changes."""
-    if parent.is_draft:
-        raise ValidationError("Seule une convention signée peut être modifiée par avenant.")
-    changes = [c.strip() for c in changes if c and c.strip()]
-    if not changes:
-        raise ValidationError("Indiquez au moins une modification apportée par l'avenant.")
-    reference = reference.strip()
-    if Convention.objects.filter(reference=reference).exists():
-        raise ValidationError(f"La référence « {reference} » existe déjà.")
-    number = parent.amendments.count() + 1
-    amendment = Convention(
-        organisation=parent.organisation,
-        reference=reference,
-        title=f"Avenant n° {number} à la convention {parent.reference}",
-        kind=ConventionKind.AVENANT,
-        parent=parent,
-        start_date=None,
-        end_date=parent.end_date,
-        notice_months=parent.notice_months,
-        signature_place=parent.signature_place,
-        original_copies=parent.original_copies,
-        competent_court=parent.competent_court,
-        status=ConventionStatus.DRAFT,
-    )
-    amendment.full_clean()
-    amendment.save()
-    amendment.posts.set(parent.posts.all())
-    amendment.deliberations.set([])
-    for membership in parent.memberships.all():
-        membership.pk = None
-        membership.id = None
-        membership.convention = amendment
-        membership.signed_on = None
-        membership.signatory_name = ""
-        membership.signature_recorded_by = None
-        membership.signature_recorded_at = None
-        membership.save()
-    amendment.text = amendment_text(parent, changes)
-    amendment.save(update_fields=["text"])
-    return amendment
-
-
-def amendment_text(parent: Convention, changes: list[str]) -> dict:
-    articles = [
-        {
-            "title": "Objet de l'avenant",
-            "body": "Le présent avenant modifie la convention {{ convention.parent.reference }} "
-            "« {{ convention.parent.titre }} », signée le {{ convention.parent.date_signature }}, "
-            "sur les points suivants :\n\n"
-            + "\n".join(f"- {_escape_braces(change)}" for change in changes),
-        }
-    ]
-    for number, change in enumerate(changes, start=1):
-        articles.append(
-            {
-                "title": f"Modification n° {number}",
-                "body": _escape_braces(change),
-            }
-        )
-    articles.append(
-        {
-            "title": "Autres dispositions",
-            "body": "Les autres dispositions de la convention {{ convention.parent.reference }} "
-            "demeurent inchangées.",
-        }
-    )
-    return {
-        "title": "**AVENANT**\n\n{{ convention.titre }}",
-        "parties_block": "Entre :\n\n{{ bloc.parties }}\n\nIl est convenu ce qui suit :",
-        "preamble": "",
-        "articles": articles,
-        "closing": "Fait à {{ convention.lieu_signature }}, le {{ convention.date_signature }}, "
-        "en {{ convention.exemplaires_lettres }} exemplaires originaux.",
-    }
-
-
-def _escape_braces(text: str) -> str:
-    """A change typed by a user is text, never a placeholder."""
-    return text.replace("{", "(").replace("}", ")")

@@ -8,7 +8,7 @@ A template text is plain text with a little markup and placeholders:
   names that exist are those of ``SCHEMA`` (a few of them with a year: ``financement.2023.etat``).
 * Paragraphs are separated by a blank line; a line starting with ``- `` is a bullet, with ``1. ``
   a numbered item; ``**bold**`` is bold, ``*italic*`` italic; a single line break is kept.
-* Block names (``bloc.financement``, ``bloc.parties``, ``bloc.visas``) stand alone in their
+* Block names (``bloc.financement``, ``bloc.parties``, ``bloc.visas``…) stand alone in their
   paragraph and become a table or a list of paragraphs.
 
 A name that does not exist, or a syntax error (``{{`` not closed, ``{% … %}``), is refused when the
@@ -114,6 +114,7 @@ FIXED_NAMES: dict[str, str] = {
     "bloc.parties": "BLOC — les parties, une par paragraphe, séparées par « ET »",
     "bloc.financement": "BLOC — tableau du financement par exercice et par partie",
     "bloc.visas": "BLOC — les visas, un par paragraphe",
+    "bloc.modifications": "BLOC — avenant : ce qu'il change dans la convention modifiée",
 }
 #: Per-year names: ``financement.2023.cout`` or ``financement.2023.etat``.
 YEAR_ATTRIBUTES: dict[str, str] = {
@@ -326,7 +327,7 @@ class Rendered:
 
 _STAR = "\ue000"
 _MISSING_OPEN, _MISSING_CLOSE = "\ue001", "\ue002"
-_PUNCTUATION = re.compile(r"[ \u00a0\u202f]?([;:!?])(?=\s|$|[)»\u00a0\u202f])")
+_PUNCTUATION = re.compile(r"[ \u00a0\u202f]?([;:!?])(?=\s|$|[)»*\u00a0\u202f])")
 _OPEN_QUOTE = re.compile(r"«[ \u00a0\u202f]?")
 _CLOSE_QUOTE = re.compile(r"[ \u00a0\u202f]?»")
 _NUMERO = re.compile(r"\b(n°|N°|article|Article|art\.) (?=\d)")

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from conventions import document_views as docs
 from conventions import views
 from financing import views as financing_views
 
@@ -11,7 +12,23 @@ urlpatterns = [
     path("postes/<int:pk>/", views.post_detail, name="post_detail"),
     path("parties/", views.party_list, name="party_list"),
     path("parties/<int:pk>/", views.party_detail, name="party_detail"),
+    path("modeles/", docs.template_list, name="template_list"),
+    path("modeles/<int:pk>/", docs.template_detail, name="template_detail"),
+    path("modeles/<int:pk>/modifier/", docs.template_edit, name="template_edit"),
+    path("modeles/<int:pk>/apercu/", docs.template_preview, name="template_preview"),
+    path("modeles/<int:pk>/copier/", docs.template_copy, name="template_copy"),
     path("<str:reference>/", views.convention_detail, name="detail"),
+    path("<str:reference>/pdf/", docs.convention_pdf, name="pdf"),
+    path("<str:reference>/documents/<int:number>/", docs.document_download, name="document"),
+    path("<str:reference>/texte/", docs.convention_text, name="text"),
+    path("<str:reference>/texte/apercu/", docs.convention_text_preview, name="text_preview"),
+    path("<str:reference>/signatures/", docs.signatures, name="signatures"),
+    path("<str:reference>/copie-signee/", docs.signed_copy, name="signed_copy"),
+    path(
+        "<str:reference>/copie-signee/deposer/",
+        docs.signed_copy_upload,
+        name="signed_copy_upload",
+    ),
     path("<str:reference>/financement/", financing_views.plan, name="plan"),
     path("<str:reference>/financement/apercu/", financing_views.plan_preview, name="plan_preview"),
 ]

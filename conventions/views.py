@@ -8,6 +8,8 @@ from conventions.models import (
     Convention,
     ConventionKind,
     ConventionStatus,
+    DocumentDownload,
+    DocumentKind,
     Party,
     Post,
 )
@@ -53,6 +55,10 @@ def convention_detail(request, reference: str):
         reference=reference,
     )
     memberships = convention.memberships.select_related("party", "representative")
+    staff = perms.can_see_organisation_data(request.user)
+    documents = convention.documents.select_related("created_by", "template_version__template")
+    if not staff:
+        documents = documents.filter(Q(kind=DocumentKind.SIGNED_COPY) | Q(is_frozen=True))
     return render(
         request,
         "conventions/convention_detail.html",
@@ -62,6 +68,15 @@ def convention_detail(request, reference: str):
             "posts": convention.posts.select_related("employer"),
             "history": history_rows(convention),
             "can_edit": perms.can_edit_in(request.user, convention.organisation_id),
+            "is_staff": staff,
+            "documents": documents.order_by("-number"),
+            "signed_copy": convention.signed_copy,
+            "signatories": [m for m in memberships if m.is_signatory],
+            "downloads": DocumentDownload.objects.filter(document__convention=convention)
+            .select_related("document")
+            .order_by("-at")[:20]
+            if staff
+            else [],
         },
     )
 

@@ -73,3 +73,62 @@ def build_world() -> World:
     return World(
         org, other_org, party, other_party, post, other_post, c1, c2, c3, c_other_org, users
     )
+
+
+# --------------------------------------------------------------------------- documents (issue 5)
+
+
+def minimal_pdf() -> bytes:
+    """A one-page PDF, as a scanner would produce (pypdf)."""
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def with_signed_copy(convention) -> str:
+    """Give the convention a signed copy (stored document v1); return its reference."""
+    import hashlib
+
+    from django.core.files.base import ContentFile
+
+    from conventions.models import DocumentKind, DocumentVersion
+
+    content = minimal_pdf()
+    document = DocumentVersion(
+        convention=convention,
+        number=1,
+        kind=DocumentKind.SIGNED_COPY,
+        sha256=hashlib.sha256(content).hexdigest(),
+        size=len(content),
+        pages=1,
+    )
+    document.file.save("copie.pdf", ContentFile(content), save=False)
+    document.save()
+    return convention.reference
+
+
+def document_template(organisation=None):
+    """A template of the organisation (None: shared) with one version; return it."""
+    from conventions.models import ConventionKind, DocumentTemplate, TemplateVersion
+
+    template = DocumentTemplate.objects.create(
+        organisation=organisation,
+        slug=f"modele-{organisation.slug if organisation else 'commun'}",
+        name="Modèle de test",
+        kind=ConventionKind.FINANCEMENT,
+    )
+    TemplateVersion.objects.create(
+        template=template,
+        number=1,
+        title="{{ convention.titre }}",
+        parties_block="Entre :\n\n{{ bloc.parties }}",
+        articles=[{"title": "Objet", "body": "Financement du poste {{ poste.intitule }}."}],
+        closing="Fait à {{ convention.lieu_signature }}.",
+    )
+    return template

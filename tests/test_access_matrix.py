@@ -4,7 +4,7 @@ when anonymous. A URL added to the URL conf without an entry here makes this tes
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.access import ROLES, build_world
+from tests.access import ROLES, build_world, document_template, with_signed_copy
 from tests.factories import BilanFactory
 
 pytestmark = pytest.mark.django_db
@@ -231,6 +231,139 @@ MATRIX = {
     "conventions:party_detail": [
         ("partie du partenaire", lambda w: {"pk": w.party.pk}, expect(partner=OK)),
         ("autre partie", lambda w: {"pk": w.other_party.pk}, expect()),
+    ],
+    # Documents and signatures (issue 5)
+    "conventions:pdf": [
+        (
+            "PDF de la convention du partenaire",
+            lambda w: {"reference": w.c1.reference},
+            expect(partner=OK, interv=OK),
+        ),
+        ("PDF d'un brouillon du partenaire", lambda w: {"reference": w.c3.reference}, expect()),
+        (
+            "PDF d'une autre organisation",
+            lambda w: {"reference": w.c_other_org.reference},
+            expect(gest=NOT_FOUND, other=OK, coord=NOT_FOUND),
+        ),
+    ],
+    "conventions:document": [
+        (
+            "copie signée v1 de la convention du partenaire",
+            lambda w: {"reference": with_signed_copy(w.c1), "number": 1},
+            expect(partner=OK, interv=OK),
+        ),
+        (
+            "copie signée v1 d'une autre partie",
+            lambda w: {"reference": with_signed_copy(w.c2), "number": 1},
+            expect(),
+        ),
+    ],
+    "conventions:signed_copy": [
+        (
+            "copie signée de la convention du partenaire",
+            lambda w: {"reference": with_signed_copy(w.c1)},
+            expect(partner=OK, interv=OK),
+        ),
+        (
+            "copie signée d'une autre partie",
+            lambda w: {"reference": with_signed_copy(w.c2)},
+            expect(),
+        ),
+        (
+            "copie d'un brouillon du partenaire",
+            lambda w: {"reference": with_signed_copy(w.c3)},
+            expect(),
+        ),
+        (
+            "aucune copie déposée",
+            lambda w: {"reference": w.c1.reference},
+            expect(gest=NOT_FOUND, coord=NOT_FOUND, admin=NOT_FOUND),
+        ),
+    ],
+    "conventions:signed_copy_upload": [
+        (
+            "dépôt",
+            lambda w: {"reference": w.c1.reference},
+            expect(coord=DENIED, partner=DENIED, interv=DENIED, admin=DENIED),
+        ),
+        (
+            "dépôt sur la convention d'une autre partie",
+            lambda w: {"reference": w.c2.reference},
+            expect(coord=DENIED, admin=DENIED),
+        ),
+    ],
+    "conventions:signatures": [
+        (
+            "signatures de la convention du partenaire",
+            lambda w: {"reference": w.c1.reference},
+            expect(partner=OK, interv=OK),
+        ),
+        ("signatures d'un brouillon", lambda w: {"reference": w.c3.reference}, expect()),
+    ],
+    **{
+        name: [
+            (
+                "texte d'un brouillon",
+                lambda w: {"reference": w.c3.reference},
+                expect(coord=DENIED, admin=DENIED),
+            ),
+            (
+                "texte d'une autre organisation",
+                lambda w: {"reference": w.c_other_org.reference},
+                expect(
+                    gest=NOT_FOUND,
+                    # signed: its text is frozen, the page sends back to the convention
+                    other=REDIRECT if name == "conventions:text" else OK,
+                    coord=NOT_FOUND,
+                    admin=DENIED,
+                ),
+            ),
+        ]
+        for name in ("conventions:text", "conventions:text_preview")
+    },
+    "conventions:template_list": [
+        ("modèles", lambda w: {}, expect(other=OK, partner=DENIED, interv=DENIED))
+    ],
+    "conventions:template_detail": [
+        (
+            "modèle de l'organisation",
+            lambda w: {"pk": document_template(w.org).pk},
+            expect(partner=DENIED, interv=DENIED),
+        ),
+        (
+            "modèle commun",
+            lambda w: {"pk": document_template().pk},
+            expect(other=OK, partner=DENIED, interv=DENIED),
+        ),
+    ],
+    **{
+        name: [
+            (
+                "modèle de l'organisation",
+                lambda w: {"pk": document_template(w.org).pk},
+                expect(coord=DENIED, partner=DENIED, interv=DENIED, admin=DENIED),
+            ),
+            (
+                "modèle commun (à copier d'abord)",
+                lambda w: {"pk": document_template().pk},
+                expect(
+                    gest=DENIED,
+                    other=DENIED,
+                    coord=DENIED,
+                    partner=DENIED,
+                    interv=DENIED,
+                    admin=DENIED,
+                ),
+            ),
+        ]
+        for name in ("conventions:template_edit", "conventions:template_preview")
+    },
+    "conventions:template_copy": [
+        (
+            "copier un modèle commun",
+            lambda w: {"pk": document_template().pk},
+            expect(other=OK, coord=DENIED, partner=DENIED, interv=DENIED, admin=DENIED),
+        )
     ],
     **REPORTING,
 }

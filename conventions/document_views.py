@@ -1,0 +1,476 @@
+"""Document pages: templates and texts (with live preview), PDFs, signatures, signed copies.
+
+Every convention is looked up through ``Convention.objects.visible_to`` (404 outside the user's
+scope; partners never see drafts); writes also need ``editable_by`` (403 otherwise).
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from conventions import documents, services, templating
+from conventions.forms import (
+    ArticleFormSet,
+    DraftFromTemplateForm,
+    SignatureForm,
+    SignedCopyForm,
+    TemplateNoteForm,
+    TextForm,
+    text_from_forms,
+    text_initial,
+)
+from conventions.models import (
+    Convention,
+    ConventionStatus,
+    DocumentKind,
+    DocumentTemplate,
+    DocumentVersion,
+    Party,
+)
+from iscg import perms
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _visible(request, reference: str) -> Convention:
+    return get_object_or_404(
+        Convention.objects.visible_to(request.user).select_related("organisation"),
+        reference=reference,
+    )
+
+
+def _editable(request, reference: str) -> Convention:
+    convention = _visible(request, reference)
+    if not Convention.objects.editable_by(request.user).filter(pk=convention.pk).exists():
+        raise PermissionDenied
+    return convention
+
+
+def _serve(request, document: DocumentVersion, *, inline: bool = True) -> HttpResponse:
+    """The stored file (read whole: documents are small, and no file handle is left open)."""
+    with document.file.open("rb") as stored:
+        content = stored.read()
+    services.document_download_log(document=document, user=request.user)
+    response = HttpResponse(content, content_type="application/pdf")
+    disposition = "inline" if inline else "attachment"
+    response["Content-Disposition"] = f'{disposition}; filename="{document.filename}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _error_messages(error: ValidationError) -> list[str]:
+    return list(error.messages)
+
+
+def _text_forms(data, text: dict):
+    parts, articles = text_initial(text)
+    if data is not None:
+        return TextForm(data), ArticleFormSet(data, prefix="articles")
+    return TextForm(initial=parts), ArticleFormSet(initial=articles, prefix="articles")
+
+
+def _preview(convention: Convention | None, text: dict) -> dict:
+    """Errors (refused at save), blanks (values this convention lacks) and the rendered HTML."""
+    errors = templating.validate_text(text)
+    if convention is None:
+        return {"errors": errors, "missing": [], "html": "", "convention": None}
+    rendered = documents.render_html(convention, text=text)
+    body = rendered.html.split("<body>", 1)[-1].rsplit("</body>", 1)[0]
+    return {
+        "errors": errors,
+        "missing": rendered.missing,
+        "html": "" if errors else body,
+        "convention": convention,
+    }
+
+
+# --------------------------------------------------------------------------- PDF and versions
+
+
+def convention_pdf(request, reference: str):
+    """The convention's PDF: its stored version when the text is unchanged (or frozen)."""
+    convention = _visible(request, reference)
+    try:
+        document = services.convention_document(convention=convention, by=request.user)
+    except ValidationError as error:
+        messages.error(request, "Le PDF ne peut pas être produit : " + " ".join(error.messages))
+        return redirect(convention)
+    return _serve(request, document)
+
+
+def document_download(request, reference: str, number: int):
+    convention = _visible(request, reference)
+    document = get_object_or_404(convention.documents, number=number)
+    if not perms.can_see_organisation_data(request.user) and (
+        document.kind != DocumentKind.SIGNED_COPY and not document.is_frozen
+    ):
+        raise Http404  # partners and intervenants get signed copies and frozen texts only
+    return _serve(request, document)
+
+
+def signed_copy(request, reference: str):
+    """The signed copy, the convention's reference document (partners: never of a draft)."""
+    convention = _visible(request, reference)
+    document = convention.signed_copy
+    if document is None:
+        raise Http404("Aucune copie signée n'a été déposée.")
+    return _serve(request, document, inline=False)
+
+
+@require_http_methods(["GET", "POST"])
+def signed_copy_upload(request, reference: str):
+    convention = _editable(request, reference)
+    form = SignedCopyForm(request.POST or None, request.FILES or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                document = services.signed_copy_upload(
+                    convention=convention, upload=form.cleaned_data["file"], by=request.user
+                )
+            except ValidationError as error:
+                for message in _error_messages(error):
+                    form.add_error("file", message)
+            else:
+                messages.success(
+                    request,
+                    f"Copie signée déposée ({document.pages} page(s)) : elle est désormais le "
+                    "document de référence de la convention.",
+                )
+                return redirect(convention)
+        status = 400
+    return render(
+        request,
+        "conventions/documents/signed_copy_upload.html",
+        {"convention": convention, "form": form},
+        status=status,
+    )
+
+
+# --------------------------------------------------------------------------- signatures
+
+
+@require_http_methods(["GET", "POST"])
+def signatures(request, reference: str):
+    convention = _visible(request, reference)
+    can_edit = Convention.objects.editable_by(request.user).filter(pk=convention.pk).exists()
+    memberships = list(
+        convention.memberships.filter(is_signatory=True)
+        .select_related("party", "representative", "signature_recorded_by")
+        .order_by("order", "pk")
+    )
+    forms_by_party = {}
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied
+        action = request.POST.get("action")
+        try:
+            if action == "envoyer":
+                services.convention_send_to_signature(convention=convention, by=request.user)
+                messages.success(
+                    request,
+                    "La convention est partie à la signature : son texte est figé et le "
+                    "document à signer est enregistré.",
+                )
+                return redirect("conventions:signatures", reference=convention.reference)
+            if action == "signer":
+                party = get_object_or_404(Party, pk=request.POST.get("party"))
+                form = SignatureForm(request.POST, prefix=f"p{party.pk}")
+                forms_by_party[party.pk] = form
+                if form.is_valid():
+                    services.convention_sign(
+                        convention=convention,
+                        party=party,
+                        signed_on=form.cleaned_data["signed_on"],
+                        signatory_name=form.cleaned_data["signatory_name"],
+                        by=request.user,
+                    )
+                    convention.refresh_from_db()
+                    message = f"Signature de {party} enregistrée."
+                    if convention.status != ConventionStatus.TO_SIGN:
+                        message += (
+                            f" Toutes les parties ont signé : la convention est « "
+                            f"{convention.get_status_display()} »."
+                        )
+                    messages.success(request, message)
+                    return redirect("conventions:signatures", reference=convention.reference)
+            else:
+                raise ValidationError("Action inconnue.")
+        except ValidationError as error:
+            for message in _error_messages(error):
+                messages.error(request, message)
+    rows = []
+    for membership in memberships:
+        rep = membership.representative
+        form = forms_by_party.get(membership.party_id) or SignatureForm(
+            prefix=f"p{membership.party_id}",
+            initial={"signatory_name": rep.name if rep else ""},
+        )
+        rows.append({"membership": membership, "form": form})
+    return render(
+        request,
+        "conventions/documents/signatures.html",
+        {
+            "convention": convention,
+            "rows": rows,
+            "can_edit": can_edit,
+            "can_send": can_edit and convention.status == ConventionStatus.DRAFT,
+            "can_sign": can_edit and convention.status == ConventionStatus.TO_SIGN,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+# --------------------------------------------------------------------------- convention text
+
+
+def _templates_for(convention: Convention, user):
+    return (
+        DocumentTemplate.objects.visible_to(user)
+        .filter(Q(organisation__isnull=True) | Q(organisation=convention.organisation_id))
+        .order_by("-kind", "name")
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def convention_text(request, reference: str):
+    """Edit the convention's own text (copied from a template), with a live preview."""
+    convention = _editable(request, reference)
+    if not convention.is_text_editable:
+        messages.error(
+            request,
+            "Le texte est figé depuis l'envoi à la signature : rédigez un avenant pour le modifier.",
+        )
+        return redirect(convention)
+    templates = _templates_for(convention, request.user)
+    draft_form = DraftFromTemplateForm(templates=templates)
+    text = documents.effective_text(convention)
+    text_form, formset = _text_forms(None, text)
+    status = 200
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "modele":
+                draft_form = DraftFromTemplateForm(request.POST, templates=templates)
+                if draft_form.is_valid():
+                    version = draft_form.cleaned_data["version"]
+                    services.convention_draft_from_template(convention=convention, version=version)
+                    messages.success(
+                        request,
+                        f"Texte copié de « {version.template.name} », version {version.number}.",
+                    )
+                    return redirect("conventions:text", reference=convention.reference)
+            else:
+                text_form, formset = _text_forms(request.POST, text)
+                if text_form.is_valid() and formset.is_valid():
+                    text = text_from_forms(text_form, formset)
+                    services.convention_text_save(convention=convention, text=text)
+                    messages.success(request, "Texte de la convention enregistré.")
+                    return redirect("conventions:text", reference=convention.reference)
+        except ValidationError as error:
+            for message in _error_messages(error):
+                messages.error(request, message)
+        status = 400
+    preview_text = (
+        text_from_forms(text_form, formset)
+        if text_form.is_bound and text_form.is_valid() and formset.is_valid()
+        else text
+    )
+    return render(
+        request,
+        "conventions/documents/text_edit.html",
+        {
+            "convention": convention,
+            "draft_form": draft_form,
+            "text_form": text_form,
+            "formset": formset,
+            "preview": _preview(convention, preview_text),
+            "preview_url": reverse("conventions:text_preview", args=[convention.reference]),
+            "schema": templating.schema_groups(),
+        },
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def convention_text_preview(request, reference: str):
+    """The live preview (htmx): the posted text rendered for this convention, nothing saved."""
+    convention = _editable(request, reference)
+    text = documents.effective_text(convention)
+    if request.method == "POST":
+        text_form, formset = _text_forms(request.POST, text)
+        if text_form.is_valid() and formset.is_valid():
+            text = text_from_forms(text_form, formset)
+    return render(
+        request,
+        "conventions/documents/_preview.html",
+        {"preview": _preview(convention, text)},
+    )
+
+
+# --------------------------------------------------------------------------- templates
+
+
+def _require_staff(user) -> None:
+    if not perms.can_see_organisation_data(user):
+        raise PermissionDenied
+
+
+def template_list(request):
+    _require_staff(request.user)
+    templates = (
+        DocumentTemplate.objects.visible_to(request.user)
+        .select_related("organisation")
+        .prefetch_related("versions")
+        .order_by("organisation__name", "name")
+    )
+    editable = set(DocumentTemplate.objects.editable_by(request.user).values_list("pk", flat=True))
+    return render(
+        request,
+        "conventions/documents/template_list.html",
+        {"templates": templates, "editable": editable},
+    )
+
+
+def _visible_template(request, pk: int) -> DocumentTemplate:
+    _require_staff(request.user)
+    return get_object_or_404(DocumentTemplate.objects.visible_to(request.user), pk=pk)
+
+
+def _sample_convention(request, template: DocumentTemplate) -> Convention | None:
+    """The convention a template is previewed with: ?convention=REF, else one drafted from it,
+    else one of the same kind in the organisation."""
+    conventions = Convention.objects.visible_to(request.user)
+    if template.organisation_id:
+        conventions = conventions.filter(organisation_id=template.organisation_id)
+    reference = request.GET.get("convention") or request.POST.get("sample")
+    if reference:
+        found = conventions.filter(reference=reference).first()
+        if found:
+            return found
+    return (
+        conventions.filter(template_version__template=template).order_by("reference").first()
+        or conventions.filter(kind=template.kind).order_by("reference").first()
+        or conventions.order_by("reference").first()
+    )
+
+
+def template_detail(request, pk: int):
+    template = _visible_template(request, pk)
+    version = template.current_version
+    number = request.GET.get("version")
+    if number and number.isdigit():
+        version = get_object_or_404(template.versions, number=int(number))
+    sample = _sample_convention(request, template)
+    can_edit = DocumentTemplate.objects.editable_by(request.user).filter(pk=template.pk).exists()
+    return render(
+        request,
+        "conventions/documents/template_detail.html",
+        {
+            "template": template,
+            "version": version,
+            "versions": template.versions.select_related("created_by"),
+            "preview": _preview(sample, version.as_text()) if version else None,
+            "sample": sample,
+            "can_edit": can_edit,
+            "can_copy": perms.is_gestionnaire(request.user) and template.organisation_id is None,
+            "conventions": Convention.objects.visible_to(request.user)
+            .filter(template_version__template=template)
+            .select_related("template_version")
+            .order_by("reference"),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def template_edit(request, pk: int):
+    template = _visible_template(request, pk)
+    if not DocumentTemplate.objects.editable_by(request.user).filter(pk=template.pk).exists():
+        raise PermissionDenied
+    current = template.current_version
+    text = current.as_text() if current else {"title": "", "articles": []}
+    text_form, formset = _text_forms(None, text)
+    note_form = TemplateNoteForm()
+    status = 200
+    if request.method == "POST":
+        text_form, formset = _text_forms(request.POST, text)
+        note_form = TemplateNoteForm(request.POST)
+        if text_form.is_valid() and formset.is_valid() and note_form.is_valid():
+            new_text = text_from_forms(text_form, formset)
+            try:
+                version = services.template_save(
+                    template=template,
+                    text=new_text,
+                    by=request.user,
+                    note=note_form.cleaned_data["note"],
+                )
+            except ValidationError as error:
+                for message in _error_messages(error):
+                    messages.error(request, message)
+            else:
+                if current is not None and version.pk == current.pk:
+                    messages.info(request, "Aucun changement : pas de nouvelle version.")
+                else:
+                    messages.success(request, f"Version {version.number} enregistrée.")
+                return redirect(template)
+        status = 400
+    sample = _sample_convention(request, template)
+    preview_text = (
+        text_from_forms(text_form, formset)
+        if text_form.is_bound and text_form.is_valid() and formset.is_valid()
+        else text
+    )
+    return render(
+        request,
+        "conventions/documents/template_edit.html",
+        {
+            "template": template,
+            "text_form": text_form,
+            "formset": formset,
+            "note_form": note_form,
+            "sample": sample,
+            "preview": _preview(sample, preview_text),
+            "preview_url": reverse("conventions:template_preview", args=[template.pk]),
+            "schema": templating.schema_groups(),
+        },
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def template_preview(request, pk: int):
+    template = _visible_template(request, pk)
+    if not DocumentTemplate.objects.editable_by(request.user).filter(pk=template.pk).exists():
+        raise PermissionDenied
+    current = template.current_version
+    text = current.as_text() if current else {"title": "", "articles": []}
+    if request.method == "POST":
+        text_form, formset = _text_forms(request.POST, text)
+        if text_form.is_valid() and formset.is_valid():
+            text = text_from_forms(text_form, formset)
+    return render(
+        request,
+        "conventions/documents/_preview.html",
+        {"preview": _preview(_sample_convention(request, template), text)},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def template_copy(request, pk: int):
+    """Copy a shared template into the gestionnaire's organisation (to adapt it)."""
+    template = _visible_template(request, pk)
+    if not perms.is_gestionnaire(request.user):
+        raise PermissionDenied
+    if request.method == "POST":
+        copy = services.template_copy(
+            template=template, organisation=request.user.organisation, by=request.user
+        )
+        messages.success(request, f"Modèle copié dans {request.user.organisation} : adaptez-le.")
+        return redirect("conventions:template_edit", pk=copy.pk)
+    return render(request, "conventions/documents/template_copy.html", {"template": template})

@@ -1,0 +1,257 @@
+"""Convention PDFs read back with pypdf: parties, articles, amounts, pages, metadata, fonts;
+stored versions, the cache of unchanged texts, the frozen text, the command."""
+
+import io
+import re
+from unittest import mock
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from pypdf import PdfReader
+
+from conventions import documents, services
+from conventions.demo import load_demo
+from conventions.models import (
+    Convention,
+    ConventionKind,
+    ConventionStatus,
+    DocumentDownload,
+    DocumentKind,
+)
+from financing.services import plan_save
+from tests.factories import (
+    ConventionFactory,
+    ConventionPartyFactory,
+    PartyFactory,
+    PostFactory,
+    RepresentativeFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+A13_PLAN = {
+    "rounding": "down",
+    "years": [{"year": 2023, "annual_cost": "42000"}],
+    "shares": [
+        {"party": "etat_62", "rule": "fixed", "amount": "14000"},
+        {"party": "departement_62", "rule": "fixed", "amount": "14000"},
+        {"party": "epci_cc_osartis_marquion", "rule": "remainder"},
+    ],
+}
+
+
+def pdf_text(content: bytes) -> tuple[PdfReader, list[str]]:
+    """The reader and each page's text, spaces normalised (no-break and narrow ones too)."""
+    reader = PdfReader(io.BytesIO(content))
+    pages = [re.sub(r"[\s\u00a0\u202f]+", " ", page.extract_text()) for page in reader.pages]
+    return reader, pages
+
+
+def stored_bytes(document) -> bytes:
+    with document.file.open("rb") as stored:
+        return stored.read()
+
+
+@pytest.fixture
+def a13():
+    load_demo()
+    convention = Convention.objects.get(reference="PDC2023-A13")
+    if not convention.share_lines.exists():  # the demo plans may not be there yet
+        plan_save(convention=convention, post=convention.posts.get(), data=A13_PLAN)
+    return convention
+
+
+def test_a13_reads_like_its_source(a13):
+    document = services.convention_document(convention=a13)
+    reader, pages = pdf_text(stored_bytes(document))
+    text = " ".join(pages)
+
+    assert "CC Osartis Marquion" in text
+    assert "14 000 €" in text  # full-year shares of the State and the Département
+    assert "4 666 €" in text  # prorated to September–December 2023
+    assert "Communauté de Communes Osartis Marquion" in text
+    # Parties, by their wording in the act
+    for party in (
+        "L'Etat, représenté par Monsieur Jacques BILLANT, Préfet du Pas-de-Calais",
+        "Le Département du Pas-de-Calais, représenté par son Président",
+        "Le Groupement de Gendarmerie Départementale du Pas-de-Calais",
+    ):
+        assert party in text
+    # Numbered articles, with the French colon
+    for number, title in [
+        (1, "OBJET DE LA CONVENTION"),
+        (6, "FINANCEMENT"),
+        (13, "DURÉE DE LA CONVENTION"),
+        (15, "LITIGE"),
+    ]:
+        assert f"Article {number} : {title}" in text
+    assert "1er septembre 2023 jusqu'au 31 décembre 2023" in text
+    assert "Tribunal administratif de Lille" in text
+    # A signature block for every signatory party
+    assert "Pour l'État, le Préfet du Pas-de-Calais, Jacques BILLANT" in text
+    assert "Pour le Département du Pas-de-Calais, le Président du Conseil départemental, " in text
+    assert "Pierre GEORGET" in text and "Frantz TAVART" in text
+    # Header and footer on every page
+    total = len(reader.pages)
+    assert total == document.pages >= 4
+    for number, page in enumerate(pages, start=1):
+        assert "PDC2023-A13" in page
+        assert f"Page {number} / {total}" in page
+    # Metadata
+    assert reader.metadata.title.startswith("CONVENTION DE PARTENARIAT RELATIVE AU FINANCEMENT")
+    assert reader.metadata.author == "Département du Pas-de-Calais"
+    assert reader.metadata.subject == "Convention de financement PDC2023-A13"
+
+
+def test_fonts_are_embedded_and_french_spaces_are_narrow(a13):
+    document = services.convention_document(convention=a13)
+    content = stored_bytes(document)
+    reader = PdfReader(io.BytesIO(content))
+    fonts = {}
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"]
+            fonts[font["/BaseFont"]] = "/FontFile2" in descriptor
+    assert fonts and all(fonts.values()), fonts
+    assert any("Doc-Serif" in name for name in fonts)
+    html = documents.render_html(a13).html
+    assert "Entre\u202f:" in html  # narrow no-break space before the colon
+    assert "«\u202fFIPD\u202f»" in html
+
+
+def test_an_unchanged_convention_is_served_from_its_stored_version(a13):
+    a13.status = ConventionStatus.DRAFT
+    a13.save()
+    first = services.convention_document(convention=a13)
+    with mock.patch.object(documents, "render_pdf", wraps=documents.render_pdf) as render:
+        again = services.convention_document(convention=a13)
+    assert again.pk == first.pk and again.number == 1
+    render.assert_not_called()
+    # A change in the text gives a new version
+    text = documents.effective_text(a13)
+    text["articles"][6]["body"] += "\n\nClause ajoutée."
+    services.convention_text_save(convention=a13, text=text)
+    changed = services.convention_document(convention=Convention.objects.get(pk=a13.pk))
+    assert changed.number == 2 and changed.sha256 != first.sha256
+    assert changed.template_version == a13.template_version
+    assert "Clause ajoutée." in " ".join(pdf_text(stored_bytes(changed))[1])
+
+
+def test_the_pdf_page_serves_the_stored_file_and_logs_the_download(client, a13):
+    user = UserFactory(gestionnaire=True, organisation=a13.organisation)
+    client.force_login(user)
+    url = reverse("conventions:pdf", args=[a13.reference])
+    first = client.get(url)
+    second = client.get(url)
+    assert first.status_code == second.status_code == 200
+    assert first["Content-Type"] == "application/pdf"
+    assert first.content == second.content
+    assert a13.documents.filter(kind=DocumentKind.GENERATED).count() == 1
+    downloads = DocumentDownload.objects.filter(document__convention=a13)
+    assert downloads.count() == 2
+    assert {d.user for d in downloads} == {user}
+
+
+def test_sending_to_signature_freezes_the_text(a13):
+    a13.status = ConventionStatus.DRAFT
+    a13.save()
+    user = UserFactory(gestionnaire=True, organisation=a13.organisation)
+    frozen = services.convention_send_to_signature(convention=a13, by=user)
+    a13.refresh_from_db()
+    assert a13.status == ConventionStatus.TO_SIGN
+    assert a13.text_frozen_at is not None and frozen.is_frozen
+    assert frozen.created_by == user
+    # Data it was drafted from changes: the document to sign does not.
+    representative = a13.memberships.get(party__slug="etat_62").representative
+    representative.name = "Autre PRÉFET"
+    representative.save()
+    again = services.convention_document(convention=a13)
+    assert again.pk == frozen.pk
+    assert "Jacques BILLANT" in " ".join(pdf_text(stored_bytes(again))[1])
+
+
+def test_the_financing_table_lists_every_year_and_party():
+    convention = ConventionFactory(status=ConventionStatus.DRAFT, kind=ConventionKind.FINANCEMENT)
+    etat = PartyFactory(organisation=convention.organisation, slug="etat", kind="etat")
+    epci = PartyFactory(organisation=convention.organisation, slug="cc", name="CC du Ternois")
+    ConventionPartyFactory(convention=convention, party=etat)
+    ConventionPartyFactory(convention=convention, party=epci, is_employer=True)
+    post = PostFactory(organisation=convention.organisation, employer=epci)
+    convention.posts.add(post)
+    plan_save(
+        convention=convention,
+        post=post,
+        months_by_hand=True,
+        data={
+            "years": [
+                {"year": 2023, "annual_cost": "46659"},
+                {"year": 2024, "annual_cost": "48000"},
+            ],
+            "shares": [
+                {"party": "etat", "rule": "fixed", "amount": "15553"},
+                {"party": "cc", "rule": "remainder"},
+            ],
+        },
+    )
+    html = documents.render_html(convention).html
+    table = html[html.index('<table class="financing">') :]
+    assert ">2023<" in table and ">2024<" in table
+    assert "15\u00a0553\u00a0€" in table and "31\u00a0106\u00a0€" in table
+    assert "32\u00a0447\u00a0€" in table  # 48 000 − 15 553
+    assert "reste à charge" in table
+
+
+def test_a_convention_without_template_still_renders_its_parties_and_signatures():
+    convention = ConventionFactory(signature_place="Arras", original_copies=3)
+    party = PartyFactory(organisation=convention.organisation, name="Communauté urbaine d'Arras")
+    representative = RepresentativeFactory(party=party, name="Frédéric LETURQUE")
+    ConventionPartyFactory(convention=convention, party=party, representative=representative)
+    rendered = documents.render_html(convention)
+    assert rendered.errors == []
+    assert "Fait à Arras" in rendered.html and "trois exemplaires" in rendered.html
+    assert "Pour la Communauté urbaine d'Arras," in rendered.html.replace("&#x27;", "'")
+    pdf, pages = documents.render_pdf(rendered.html)
+    assert pages == 1 and pdf.startswith(b"%PDF-")
+
+
+def test_an_avenant_lists_what_it_changes():
+    parent = ConventionFactory(reference="P-1")
+    party = PartyFactory(organisation=parent.organisation, name="CC du Ternois")
+    ConventionPartyFactory(convention=parent, party=party)
+    avenant = ConventionFactory(
+        organisation=parent.organisation,
+        reference="P-1-AV1",
+        kind=ConventionKind.AVENANT,
+        parent=parent,
+        status=ConventionStatus.DRAFT,
+        end_date=parent.end_date.replace(year=2024),
+    )
+    ConventionPartyFactory(convention=avenant, party=party)
+    newcomer = PartyFactory(organisation=parent.organisation, name="Commune de Frévent")
+    ConventionPartyFactory(convention=avenant, party=newcomer)
+    html = documents.render_html(avenant).html
+    assert "AVENANT À LA CONVENTION P-1" in html
+    assert "Date de fin\u202f: 31 décembre 2023 → 31 décembre 2024." in html
+    assert "Nouvelle partie\u202f: Commune de Frévent." in html
+
+
+def test_the_command_writes_the_pdf(a13, tmp_path):
+    output = tmp_path / "a13.pdf"
+    stdout = io.StringIO()
+    call_command("convention_pdf", "PDC2023-A13", "-o", str(output), stdout=stdout)
+    content = output.read_bytes()
+    assert content.startswith(b"%PDF-")
+    assert "4 666 €" in " ".join(pdf_text(content)[1])
+    assert "PDC2023-A13, version 1" in stdout.getvalue()
+
+
+def test_a_document_never_loads_anything_but_the_shipped_fonts():
+    html = (
+        '<html><body><img src="file:///etc/passwd"><img src="http://example.com/x.png">'
+        "<p>Texte</p></body></html>"
+    )
+    pdf, pages = documents.render_pdf(html)
+    assert pages == 1 and b"passwd" not in pdf
