@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from conventions.demo import load_demo
-from conventions.models import Convention
+from conventions.models import Convention, Party
 from iscg.demo_users import DEMO_PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -20,6 +20,10 @@ def demo():
     load_demo()
 
 
+def party_pk(slug: str) -> int:
+    return Party.objects.get(slug=slug, organisation__slug="pas-de-calais").pk
+
+
 def test_gestionnaire_drafts_a_convention_with_three_co_funders(
     page, live_server, login, screenshot, demo
 ):
@@ -28,8 +32,8 @@ def test_gestionnaire_drafts_a_convention_with_three_co_funders(
 
     # 1. Post and kind
     page.get_by_label("Nouvelle convention").check()
-    page.get_by_label("Poste", exact=True).select_option(label="Poste ISG Osartis Marquion")
-    page.get_by_label("Nature").select_option(label="Convention de financement")
+    page.locator("#id_post").select_option(label="Poste ISG Osartis Marquion")
+    page.locator("#id_kind").select_option(label="Convention de financement")
     page.get_by_label("Référence").fill("PDC2027-E2E")
     page.get_by_label("Intitulé").fill(
         "Convention de financement 2027 du poste ISG Osartis Marquion"
@@ -43,21 +47,20 @@ def test_gestionnaire_drafts_a_convention_with_three_co_funders(
     rows = page.locator("table.formset tbody tr")
     for index, (party, roles) in enumerate(
         [
-            ("L'Etat (Préfecture du Pas-de-Calais)", ["signataire", "financeur"]),
-            ("Département du Pas-de-Calais", ["signataire", "financeur"]),
+            ("etat_62", ["signataire", "financeur"]),
+            ("departement_62", ["signataire", "financeur"]),
         ]
     ):
         row = rows.nth(index)
-        row.locator("select[name$='-party']").select_option(label=party)
+        row.locator("select[name$='-party']").select_option(value=str(party_pk(party)))
         for role in roles:
             row.get_by_label(role.capitalize(), exact=True).check()
     page.get_by_role("button", name="Enregistrer et passer au financement").click()
-    # Two new rows were offered; add the employer on the next visit of the step.
-    page.get_by_role("link", name="2. Parties et rôles").click()
+    expect(page.locator("h1")).to_contain_text("Plan de financement — PDC2027-E2E")
+    # Two new rows were offered; come back to the step to add the employer: nothing was lost.
+    page.goto(f"{live_server.url}/conventions/PDC2027-E2E/brouillon/parties/")
     row = page.locator("table.formset tbody tr").nth(2)
-    row.locator("select[name$='-party']").select_option(
-        label="Communauté de Communes Osartis Marquion"
-    )
+    row.locator("select[name$='-party']").select_option(value=str(party_pk("epci_cc_osartis_marquion")))
     for role in ("Signataire", "Financeur", "Employeur"):
         row.get_by_label(role, exact=True).check()
     page.get_by_role("button", name="Enregistrer et passer au financement").click()
@@ -74,11 +77,11 @@ def test_gestionnaire_drafts_a_convention_with_three_co_funders(
             {"party": "epci_cc_osartis_marquion", "rule": "remainder"},
         ],
     }
+    page.get_by_label(re.compile("Mois financés saisis à la main")).check()
     page.locator("#id_plan").fill(json.dumps(plan, indent=2))
     preview = page.locator("#apercu")
     expect(preview).to_contain_text(f"4{NBSP}666{NBSP}€")
     expect(preview).to_contain_text(f"4{NBSP}668{NBSP}€")
-    page.get_by_label(re.compile("Mois financés saisis à la main")).check()
     page.get_by_role("button", name="Enregistrer et recalculer").click()
     expect(page.locator(".message-success")).to_contain_text("Plan enregistré")
     expect(page.locator("table").first).to_contain_text(f"4{NBSP}668{NBSP}€")

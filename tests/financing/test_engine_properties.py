@@ -6,8 +6,9 @@ and the parts of a split add up to the split share.
 """
 
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from financing.engine import (
@@ -208,6 +209,8 @@ def test_plans_round_trip(data):
     cents(0, 1_000_000),
     st.lists(keys, min_size=1, max_size=6).filter(lambda k: sum(k) > 0),
 )
+# Three exactly equal remainders: the tie goes to the first part.
+@example(Decimal("20971"), [Decimal("1"), Decimal("1"), Decimal("0.01")])
 def test_split_by_keys_largest_remainder(amount, split_keys):
     parts = split_by_keys(amount, split_keys)
     assert sum(parts) == amount
@@ -215,13 +218,14 @@ def test_split_by_keys_largest_remainder(amount, split_keys):
     euros = amount.to_integral_value(rounding=ROUND_FLOOR)
     whole = [parts[0] - (amount - euros), *parts[1:]]
     assert all(part == part.to_integral_value() for part in whole)
-    total = sum(split_keys)
-    quotas = [euros * key / total for key in split_keys]
+    total = sum(Fraction(key) for key in split_keys)
+    # Exact quotas (Fraction): 28-digit decimals would make equal thirds look unequal.
+    quotas = [Fraction(euros) * Fraction(key) / total for key in split_keys]
     # Each part is its quota rounded down, or up by the one euro it was given.
     for part, quota in zip(whole, quotas, strict=True):
-        assert 0 <= part - int(quota) <= 1
+        assert 0 <= Fraction(part) - int(quota) <= 1
     # The euros went to the largest fractions: no part left without one has a larger fraction.
-    given_euro = [part - int(q) == 1 for part, q in zip(whole, quotas, strict=True)]
+    given_euro = [Fraction(part) - int(q) == 1 for part, q in zip(whole, quotas, strict=True)]
     fractions = [q - int(q) for q in quotas]
     if any(given_euro):
         smallest_given = min(f for f, g in zip(fractions, given_euro, strict=True) if g)
