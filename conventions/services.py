@@ -255,12 +255,6 @@ def convention_sign(
         raise ValidationError("Indiquez le nom du signataire.")
     if signed_on > timezone.localdate():
         raise ValidationError("La date de signature ne peut pas être dans le futur.")
-    frozen = convention.text_frozen_at
-    if frozen and signed_on < timezone.localtime(frozen).date():
-        raise ValidationError(
-            "La date de signature précède l'envoi à la signature "
-            f"({signed_on_text(timezone.localtime(frozen).date())})."
-        )
     membership.signed_on = signed_on
     membership.signatory_name = signatory_name
     membership.signature_recorded_by = by
