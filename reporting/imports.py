@@ -89,9 +89,7 @@ class FrenchIntegerWidget(widgets.Widget):
 
 
 class FrenchPercentWidget(widgets.Widget):
-    """ "61,5", "61,5 %", 61.5 → Decimal("61.50"); "0,615" from a % cell of a spreadsheet is
-    read as a fraction only when the value came as a number below 1 with a % format (not here):
-    the import asks for percentages between 0 and 100."""
+    """A percentage between 0 and 100 as written: "61,5", "61,5 %", 61.5 → Decimal("61.50")."""
 
     def clean(self, value, row=None, **kwargs):
         text = SPACES.sub("", _text(value)).rstrip("%")

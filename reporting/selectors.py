@@ -467,7 +467,7 @@ def committee_pack(user, post: Post, year: int, share_lines) -> CommitteePack:
         .order_by("is_remainder", "party__name")
     )
     conventions = list(
-        post.conventions.exclude(status__in=["brouillon"])
+        post.conventions.not_drafts()
         .filter(
             Q(start_date__isnull=True) | Q(start_date__year__lte=year),
         )
