@@ -10,7 +10,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_check_deploy_passes_without_warning():
     env = {
-        **os.environ,
+        **{
+            k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"
+        },  # set for e2e tests
         "DJANGO_SETTINGS_MODULE": "iscg.settings.production",
         "SECRET_KEY": "k3y-Prod-9f8e7d6c5b4a3210-zyxwvutsrqponmlkjihgfedcba-QWERTY",
         "DATABASE_URL": "postgres://iscg@127.0.0.1:5432/iscg",
