@@ -6,7 +6,8 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from financing.selectors import annual_table
-from iscg.models import Organisation
+from iscg.models import Organisation, Role, User
+from reporting.selectors import Filters, dashboard
 
 
 def figures(organisation: Organisation, year: int) -> dict:
@@ -26,11 +27,15 @@ def figures(organisation: Organisation, year: int) -> dict:
         "proposed": str(table.budget.proposed),
         "balance": str(table.budget.balance),
     }
-    try:  # bilans, when the reporting app provides its dashboard totals
-        from reporting.selectors import dashboard_totals
-    except ImportError:
-        return result
-    result["bilans"] = {k: str(v) for k, v in dashboard_totals(organisation, year - 1).items()}
+    # The previous year's bilans, as a national coordinator's dashboard shows them.
+    reader = User(role=Role.COORDINATEUR, is_national=True)
+    totals = dashboard(reader, year - 1, Filters(organisation=organisation)).totals
+    result["bilans"] = {
+        "referrals": totals.referrals,
+        "women": totals.women,
+        "interviews": totals.interviews,
+        "vif_share": str(totals.vif_share),
+    }
     return result
 
 
