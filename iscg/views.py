@@ -31,10 +31,50 @@ def home(request):
         context["drafts"] = conventions.filter(status="brouillon").order_by("reference")
         context["posts_count"] = Post.objects.visible_to(user).count()
     if user.role == Role.PARTENAIRE:
+        from financing.models import ShareLine
+        from financing.selectors import party_summary
+
         context["party"] = user.party
+        receivable = ShareLine.objects.filter(convention__in=Convention.objects.visible_to(user))
+        context["party_years"] = party_summary(
+            user.party, ShareLine.objects.visible_to(user), receivable=receivable
+        )[:3]
     if user.role == Role.INTERVENANT:
+        from reporting.models import Bilan
+
         context["post"] = user.post
+        context["bilans"] = Bilan.objects.visible_to(user).order_by("-year")[:5]
+    if user.role == Role.COORDINATEUR:
+        from reporting.models import Bilan, BilanStatus
+
+        context["to_validate"] = (
+            Bilan.objects.visible_to(user)
+            .filter(status=BilanStatus.SUBMITTED)
+            .select_related("post")
+            .order_by("year", "post__name")
+        )
+    if user.role == Role.GESTIONNAIRE:
+        context["outstanding"] = _outstanding_recoveries(user)
     return render(request, "home.html", context)
+
+
+def _outstanding_recoveries(user):
+    """Co-funders' shares of past and current years not fully received (titres de recettes)."""
+    from django.db.models import DecimalField, F, Sum, Value
+    from django.db.models.functions import Coalesce
+
+    from financing.models import ShareLine
+
+    zero = Value(0, output_field=DecimalField(max_digits=12, decimal_places=2))
+    return (
+        ShareLine.objects.visible_to(user)
+        .filter(is_employer=False, year__lte=date.today().year, amount__gt=0)
+        .annotate(received=Coalesce(Sum("payments__amount_received"), zero))
+        .annotate(outstanding=F("amount") - F("received"))
+        .filter(outstanding__gt=0)
+        .select_related("party", "post", "convention")
+        .order_by("-year", "-outstanding")[:10]
+    )
 
 
 def invitation_create(request):

@@ -1,0 +1,64 @@
+"""Each role's home page shows what that role works on (demo data)."""
+
+import html
+import re
+
+import pytest
+from django.urls import reverse
+
+from conventions.demo import load_demo
+from iscg.models import User
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    """Loaded once for the module, rolled back at its end."""
+    from django.db import transaction
+
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        load_demo()
+        yield
+        transaction.set_rollback(True)
+        atomic.__exit__(None, None, None)
+
+
+def text_of(client, email: str) -> str:
+    client.force_login(User.objects.get(email=email))
+    response = client.get(reverse("home"))
+    assert response.status_code == 200
+    # Collapse ASCII whitespace only: amounts keep their no-break spaces.
+    return re.sub(r"[ \t\r\n]+", " ", html.unescape(re.sub(r"<[^>]+>", " ", response.text)))
+
+
+def test_partner_sees_what_its_party_bears_and_is_owed(client, demo):
+    text = text_of(client, "partenaire.pas-de-calais.epci-cc-ternois@demo.iscg.fr")
+    assert "2023 : supporte 14\u00a0334\u00a0€ comme employeur" in text
+    assert "les co-financeurs lui doivent 28\u00a0666\u00a0€" in text
+    assert "PDC2023-A09" not in text
+
+
+def test_partner_funder_sees_what_it_owes(client, demo):
+    text = text_of(client, "partenaire.pas-de-calais.epci-ca-bethune-bruay@demo.iscg.fr")
+    # It funds the Béthune commissariat post and employs the gendarmerie one (A09).
+    assert "2023 : doit 17\u00a0500\u00a0€ (versé 0\u00a0€, reste 17\u00a0500\u00a0€)" in text
+    assert "supporte 14\u00a0801\u00a0€ comme employeur" in text
+
+
+def test_gestionnaire_sees_drafts_to_sign_and_recoveries(client, demo):
+    text = text_of(client, "gestionnaire@demo.iscg.fr")
+    assert "À signer PDC2023-A13" in text
+    assert "Recettes à percevoir 2023 — État : 22\u00a0409\u00a0€ (Poste ISC Boulonnais)" in text
+
+
+def test_coordinator_sees_bilans_to_validate(client, demo):
+    assert "Bilans à valider" in text_of(client, "coordinateur@demo.iscg.fr")
+
+
+def test_intervenant_sees_its_post_and_bilans(client, demo):
+    text = text_of(client, "intervenant@demo.iscg.fr")
+    assert "Votre poste : Poste ISG Ternois" in text
+    assert "2022 — Validé" in text
