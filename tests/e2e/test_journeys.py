@@ -60,7 +60,9 @@ def test_gestionnaire_drafts_a_convention_with_three_co_funders(
     # Two new rows were offered; come back to the step to add the employer: nothing was lost.
     page.goto(f"{live_server.url}/conventions/PDC2027-E2E/brouillon/parties/")
     row = page.locator("table.formset tbody tr").nth(2)
-    row.locator("select[name$='-party']").select_option(value=str(party_pk("epci_cc_osartis_marquion")))
+    row.locator("select[name$='-party']").select_option(
+        value=str(party_pk("epci_cc_osartis_marquion"))
+    )
     for role in ("Signataire", "Financeur", "Employeur"):
         row.get_by_label(role, exact=True).check()
     page.get_by_role("button", name="Enregistrer et passer au financement").click()
