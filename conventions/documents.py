@@ -64,12 +64,18 @@ FEMININE_WORDS = {
     "commune",
     "communauté",
     "compagnie",
+    "circulaire",
+    "convention",
     "cour",
+    "décision",
+    "délibération",
     "direction",
     "gendarmerie",
+    "loi",
     "maison",
     "mairie",
     "métropole",
+    "ordonnance",
     "police",
     "préfecture",
     "région",
@@ -106,7 +112,7 @@ def with_article(name: str, kind: str | None = None) -> str:
     """ "Communauté de Communes Osartis Marquion" → "la Communauté de Communes Osartis Marquion"."""
     if kind == PartyKind.ETAT:
         return "l'État"
-    name = _PARENTHESIS.sub("", name).strip()
+    name = re.sub(r"\s*\([^)]*\)$", "", name).strip()  # "L'Etat (Préfecture …)" → "L'Etat"
     if _ARTICLE.match(name):
         return name[0].lower() + name[1:]
     first = name.split(" ")[0].lower()
@@ -156,7 +162,9 @@ class PartyView:
         rep = self.membership.representative
         if rep is None:
             return None
-        parts = [rep.delegation, title_with_article(rep.title), rep.name]
+        # After "représenté par": the person first, then the delegation it acts under.
+        delegation = rep.delegation[:1].lower() + rep.delegation[1:]
+        parts = [title_with_article(rep.title), rep.name, delegation]
         return ", ".join(p for p in parts if p)
 
     @property
@@ -164,11 +172,9 @@ class PartyView:
         if self.membership.wording:
             return self.membership.wording
         text = capitalise(self.with_article)
-        line = self.representative_line
-        if line:
-            feminine = self.with_article.startswith("la ")
-            text += f", représenté{'e' if feminine else ''} par {line}"
-        return text
+        feminine = self.with_article.startswith("la ")
+        line = self.representative_line or templating.BLANK  # visible: to complete
+        return text + f", représenté{'e' if feminine else ''} par {line}"
 
     def values(self, key: str) -> dict[str, str | None]:
         rep = self.membership.representative
@@ -290,6 +296,7 @@ def convention_context(convention: Convention) -> dict[str, templating.Value]:
             "convention.date_debut": _date(convention.start_date),
             "convention.date_fin": _date(end),
             "convention.annee": str(start.year) if start else None,
+            "convention.annee_suivante": str(start.year + 1) if start else None,
             "convention.duree": duration_words(months) if months else convention.duration_text,
             "convention.duree_mois": str(months) if months else None,
             "convention.preavis": duration_words(notice) if notice else None,
@@ -357,7 +364,7 @@ def convention_context(convention: Convention) -> dict[str, templating.Value]:
     if convention.legal_basis.strip():
         lines = [line for line in convention.legal_basis.splitlines() if line.strip()]
         context["bloc.visas"] = Block(
-            "".join(f'<p class="visa">{_inline(line)}</p>' for line in lines)
+            "".join(f'<p class="visa">{_inline(_visa(line))}</p>' for line in lines)
         )
 
     # Post
@@ -379,6 +386,14 @@ def convention_context(convention: Convention) -> dict[str, templating.Value]:
         context.update(_financing_values(financing, first, views))
         context["bloc.financement"] = Block(_financing_table(financing, views))
     return context
+
+
+def _visa(line: str) -> str:
+    """ "la circulaire du 1er août 2006" → "Vu la circulaire du 1er août 2006," as acts write."""
+    line = line.strip().rstrip(",;.")
+    if not re.match(r"(?i)^vu\b", line):
+        line = f"Vu {with_article(line)}"
+    return line + ","
 
 
 def _date(value: date | None) -> str | None:

@@ -63,6 +63,7 @@ FIXED_NAMES: dict[str, str] = {
     "convention.date_debut": "date de début (« 1er septembre 2023 »)",
     "convention.date_fin": "date de fin, écrite ou calculée",
     "convention.annee": "année de début",
+    "convention.annee_suivante": "année suivant celle du début (bilan dû avant le 31 janvier)",
     "convention.duree": "durée telle qu'écrite (« un an »), sinon calculée (« 36 mois »)",
     "convention.duree_mois": "durée en mois",
     "convention.preavis": "préavis (« trois mois »)",
