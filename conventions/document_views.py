@@ -6,6 +6,8 @@ scope; partners never see drafts); writes also need ``editable_by`` (403 otherwi
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
@@ -28,6 +30,7 @@ from conventions.forms import (
 from conventions.models import (
     Convention,
     ConventionStatus,
+    Deliberation,
     DocumentKind,
     DocumentTemplate,
     DocumentVersion,
@@ -474,3 +477,102 @@ def template_copy(request, pk: int):
         messages.success(request, f"Modèle copié dans {request.user.organisation} : adaptez-le.")
         return redirect("conventions:template_edit", pk=copy.pk)
     return render(request, "conventions/documents/template_copy.html", {"template": template})
+
+
+# --------------------------------------------------------------------------- bulk ZIP
+
+
+def _deliberation(request, pk: int):
+    """A deliberation of the staff user's scope, and its conventions the user sees."""
+    _require_staff(request.user)
+    parties = Party.objects.visible_to(request.user)
+    deliberation = get_object_or_404(
+        Deliberation.objects.select_related("party").filter(party__in=parties), pk=pk
+    )
+    conventions = list(
+        Convention.objects.visible_to(request.user)
+        .filter(deliberations=deliberation)
+        .distinct()
+        .order_by("reference")
+    )
+    return deliberation, conventions
+
+
+def _bundle_document(convention: Convention, user, *, produce: bool):
+    """The document a bundle holds for a convention: its signed copy, else its PDF (produced
+    when ``produce``, else only when already stored)."""
+    copy = convention.signed_copy
+    if copy is not None:
+        return copy
+    if produce:
+        return services.convention_document(convention=convention, by=user)
+    return services.stored_document(convention=convention)
+
+
+def deliberation_zip(request, pk: int):
+    """The page that builds the ZIP of a deliberation's conventions, with its progress."""
+    deliberation, conventions = _deliberation(request, pk)
+    return render(
+        request,
+        "conventions/documents/deliberation_zip.html",
+        {
+            "deliberation": deliberation,
+            "progress": _zip_progress(request, deliberation, conventions, produce=False),
+        },
+    )
+
+
+def _zip_progress(request, deliberation, conventions, *, produce: bool) -> dict:
+    """Produce the next missing PDF (when ``produce``) and tell how far the bundle is."""
+    rows, produced, errors = [], False, []
+    for convention in conventions:
+        document = _bundle_document(convention, request.user, produce=False)
+        if document is None and produce and not produced:
+            try:
+                document = _bundle_document(convention, request.user, produce=True)
+            except ValidationError as error:
+                errors.append(f"{convention.reference} : {' '.join(error.messages)}")
+            produced = True
+        rows.append({"convention": convention, "document": document})
+    ready = sum(1 for row in rows if row["document"] is not None)
+    return {
+        "deliberation": deliberation,
+        "rows": rows,
+        "ready": ready,
+        "total": len(rows),
+        "done": ready == len(rows) and not errors,
+        "errors": errors,
+        "percent": round(100 * ready / len(rows)) if rows else 100,
+    }
+
+
+def deliberation_zip_progress(request, pk: int):
+    """One step (htmx): the next convention's PDF is produced; the fragment polls again."""
+    deliberation, conventions = _deliberation(request, pk)
+    return render(
+        request,
+        "conventions/documents/_zip_progress.html",
+        {"progress": _zip_progress(request, deliberation, conventions, produce=True)},
+    )
+
+
+def deliberation_zip_download(request, pk: int):
+    """The ZIP: every convention's reference document (signed copy, else the PDF)."""
+    import io
+    import zipfile
+
+    deliberation, conventions = _deliberation(request, pk)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for convention in conventions:
+            try:
+                document = _bundle_document(convention, request.user, produce=True)
+            except ValidationError:
+                continue
+            with document.file.open("rb") as stored:
+                archive.writestr(document.filename, stored.read())
+            services.document_download_log(document=document, user=request.user)
+    number = re.sub(r"[^A-Za-z0-9-]+", "-", deliberation.number or str(deliberation.pk))
+    response = HttpResponse(buffer.getvalue(), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="conventions-{number}.zip"'
+    return response

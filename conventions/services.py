@@ -157,6 +157,20 @@ def _frozen_document(convention: Convention) -> DocumentVersion | None:
     )
 
 
+def stored_document(*, convention: Convention) -> DocumentVersion | None:
+    """The stored PDF that ``convention_document`` would return, without rendering a PDF."""
+    if not convention.is_text_editable:
+        frozen = _frozen_document(convention)
+        if frozen is not None:
+            return frozen
+    rendered = documents.render_html(convention)
+    return (
+        convention.documents.filter(kind=DocumentKind.GENERATED, input_hash=rendered.input_hash)
+        .order_by("-number")
+        .first()
+    )
+
+
 @transaction.atomic
 def convention_document(*, convention: Convention, by=None) -> DocumentVersion:
     """The convention's PDF as a stored version: rendered only when its text changed.

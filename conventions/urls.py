@@ -17,6 +17,17 @@ urlpatterns = [
     path("modeles/<int:pk>/modifier/", docs.template_edit, name="template_edit"),
     path("modeles/<int:pk>/apercu/", docs.template_preview, name="template_preview"),
     path("modeles/<int:pk>/copier/", docs.template_copy, name="template_copy"),
+    path("deliberations/<int:pk>/zip/", docs.deliberation_zip, name="deliberation_zip"),
+    path(
+        "deliberations/<int:pk>/zip/progression/",
+        docs.deliberation_zip_progress,
+        name="deliberation_zip_progress",
+    ),
+    path(
+        "deliberations/<int:pk>/zip/telecharger/",
+        docs.deliberation_zip_download,
+        name="deliberation_zip_download",
+    ),
     path("<str:reference>/", views.convention_detail, name="detail"),
     path("<str:reference>/pdf/", docs.convention_pdf, name="pdf"),
     path("<str:reference>/documents/<int:number>/", docs.document_download, name="document"),

@@ -132,3 +132,17 @@ def document_template(organisation=None):
         closing="Fait à {{ convention.lieu_signature }}.",
     )
     return template
+
+
+def deliberation_of(world) -> int:
+    """A deliberation of organisation A authorising C1 and C2 (bulk ZIP); return its pk."""
+    from datetime import date
+
+    from conventions.models import Deliberation
+
+    deliberation = Deliberation.objects.create(
+        party=world.party, body="Commission permanente", date=date(2023, 7, 3), number="2023-332"
+    )
+    for convention in (world.c1, world.c2, world.c3):
+        convention.deliberations.add(deliberation)
+    return deliberation.pk

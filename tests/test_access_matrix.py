@@ -4,7 +4,13 @@ when anonymous. A URL added to the URL conf without an entry here makes this tes
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.access import ROLES, build_world, document_template, with_signed_copy
+from tests.access import (
+    ROLES,
+    build_world,
+    deliberation_of,
+    document_template,
+    with_signed_copy,
+)
 from tests.factories import BilanFactory
 
 pytestmark = pytest.mark.django_db
@@ -357,6 +363,20 @@ MATRIX = {
             ),
         ]
         for name in ("conventions:template_edit", "conventions:template_preview")
+    },
+    **{
+        name: [
+            (
+                "conventions d'une délibération",
+                lambda w: {"pk": deliberation_of(w)},
+                expect(partner=DENIED, interv=DENIED),
+            )
+        ]
+        for name in (
+            "conventions:deliberation_zip",
+            "conventions:deliberation_zip_progress",
+            "conventions:deliberation_zip_download",
+        )
     },
     "conventions:template_copy": [
         (

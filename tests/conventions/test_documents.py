@@ -255,3 +255,27 @@ def test_a_document_never_loads_anything_but_the_shipped_fonts():
     )
     pdf, pages = documents.render_pdf(html)
     assert pages == 1 and b"passwd" not in pdf
+
+
+def test_a_deliberations_conventions_come_in_one_zip(client):
+    import zipfile
+
+    from tests.access import build_world, deliberation_of, with_signed_copy
+
+    world = build_world()
+    pk = deliberation_of(world)
+    with_signed_copy(world.c2)
+    user = world.users["gestionnaire"]
+    client.force_login(user)
+    page = client.get(reverse("conventions:deliberation_zip", args=[pk])).content.decode()
+    assert "1 / 3 document(s) prêt(s)" in page  # C2's signed copy; C1 and C3 to produce
+    step = reverse("conventions:deliberation_zip_progress", args=[pk])
+    assert "2 / 3" in client.get(step).content.decode()
+    last = client.get(step).content.decode()
+    assert "3 / 3" in last and "Télécharger l'archive ZIP" in last
+    response = client.get(reverse("conventions:deliberation_zip_download", args=[pk]))
+    assert response["Content-Type"] == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    assert sorted(archive.namelist()) == ["A-C1-v1.pdf", "A-C2-signee.pdf", "A-C3-v1.pdf"]
+    assert all(archive.read(name).startswith(b"%PDF-") for name in archive.namelist())
+    assert DocumentDownload.objects.filter(user=user).count() == 3
