@@ -11,12 +11,15 @@ from conventions.models import (
     Convention,
     ConventionParty,
     Deliberation,
+    DocumentTemplate,
+    DocumentVersion,
     HostUnit,
     Party,
     Post,
     PostAbsence,
     PostHolder,
     Representative,
+    TemplateVersion,
 )
 from conventions.resources import PartyResource, PostResource
 from iscg.formatting import format_date_long
@@ -30,6 +33,40 @@ class RepresentativeInline(admin.TabularInline):
 class DeliberationInline(admin.TabularInline):
     model = Deliberation
     extra = 0
+
+
+class DocumentVersionInline(admin.TabularInline):
+    """Stored PDFs (generated or signed copies): a record, never edited here."""
+
+    model = DocumentVersion
+    extra = 0
+    can_delete = False
+    fields = ["number", "kind", "is_frozen", "pages", "sha256", "created_by", "created_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class TemplateVersionInline(admin.TabularInline):
+    """Versions are added by editing the template in the application, never rewritten."""
+
+    model = TemplateVersion
+    extra = 0
+    can_delete = False
+    fields = ["number", "note", "created_by", "created_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DocumentTemplate)
+class DocumentTemplateAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "organisation", "source"]
+    list_filter = ["organisation", "kind"]
+    search_fields = ["name", "slug", "source"]
+    inlines = [TemplateVersionInline]
 
 
 @admin.register(Party)
@@ -126,7 +163,7 @@ class ConventionAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ["posts", "parent", "renews"]
     filter_horizontal = ["deliberations"]
     readonly_fields = ["end_display", "notice_display", "created_at", "updated_at"]
-    inlines = [ConventionPartyInline]
+    inlines = [ConventionPartyInline, DocumentVersionInline]
     fieldsets = [
         (
             None,
