@@ -1,0 +1,159 @@
+"""How cost grows with the data: pages, engine and import at 1, 10 and 100 organisations of 15 posts
+over 10 years (issue 8). Each size gets a fresh SQLite database (or DATABASE_URL's PostgreSQL,
+emptied first). Prints median and p95 server time (Django test client) and SQL query counts.
+
+Run: ``.venv/bin/python benchmarks/bench_scale.py [sizes…]`` (default: 1 10 100).
+"""
+
+import io
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+tmp = tempfile.mkdtemp(prefix="iscg-bench-scale-")
+os.environ["DJANGO_SETTINGS_MODULE"] = "iscg.settings"
+os.environ["DEBUG"] = "false"
+os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production-0123456789abcdef")
+os.environ.setdefault("MEDIA_ROOT", f"{tmp}/media")
+os.environ.setdefault("DATABASE_URL", f"sqlite:///{tmp}/scale.sqlite3")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
+
+REPEAT = 20
+POSTS, YEARS = 15, 10
+
+
+def timed(client: Client, url: str) -> tuple[float, float, int]:
+    client.get(url)
+    times = []
+    for _ in range(REPEAT):
+        start = time.perf_counter()
+        response = client.get(url)
+        times.append((time.perf_counter() - start) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+    with CaptureQueriesContext(connection) as ctx:
+        client.get(url)
+    times.sort()
+    return (
+        statistics.median(times),
+        times[max(0, int(len(times) * 0.95) - 1)],
+        len(ctx.captured_queries),
+    )
+
+
+def reset_database() -> None:
+    call_command("flush", interactive=False, verbosity=0)
+
+
+def bench_size(organisations: int) -> None:
+    from conventions.models import Convention
+    from financing import engine
+    from financing.models import FinancingPlan
+    from iscg.dataset import generate_dataset
+    from iscg.models import Organisation, Role, User
+
+    reset_database()
+    start = time.perf_counter()
+    counts = generate_dataset(organisations, POSTS, YEARS, last_year=2026)
+    built = time.perf_counter() - start
+    print(
+        f"\n## {organisations} organisation(s) : {counts['posts']} postes, {counts['conventions']} conventions, "
+        f"{counts['share_lines']} parts, {counts['bilans']} bilans (construits en {built:.1f} s)"
+    )
+    org = Organisation.objects.get(slug="banc-000")
+    gestionnaire = User.objects.create_user(
+        f"g{organisations}@bench.fr", role=Role.GESTIONNAIRE, organisation=org
+    )
+    coordinator = User.objects.filter(email="bench.local@example.fr").first()
+    client = Client()
+    client.force_login(gestionnaire)
+    reference = (
+        Convention.objects.filter(organisation=org)
+        .order_by("reference")
+        .values_list("reference", flat=True)[0]
+    )
+    pages = [
+        ("liste des conventions", "/conventions/"),
+        ("page d'une convention", f"/conventions/{reference}/"),
+        ("tableau de financement 2026", "/financement/2026/"),
+    ]
+    for label, url in pages:
+        median, p95, queries = timed(client, url)
+        print(f"{label:<34} médiane {median:7.1f} ms  p95 {p95:7.1f} ms  {queries:3d} requêtes")
+    client.force_login(coordinator)
+    median, p95, queries = timed(client, "/bilans/2025/")
+    print(
+        f"{'tableau de bord des bilans 2025':<34} médiane {median:7.1f} ms  p95 {p95:7.1f} ms  {queries:3d} requêtes"
+    )
+    plans = [
+        engine.parse_plan(data) for data in FinancingPlan.objects.values_list("data", flat=True)
+    ]
+    start = time.perf_counter()
+    for plan in plans:
+        engine.compute_plan(plan)
+    print(
+        f"{'moteur de financement':<34} {len(plans)} plans en {(time.perf_counter() - start) * 1000:.0f} ms"
+    )
+
+
+def bench_import(rows: int = 10_000) -> None:
+    from conventions.models import Party, Post
+    from iscg.models import Organisation, Role, User
+    from reporting.imports import COLUMNS, import_file
+
+    reset_database()
+    org = Organisation.objects.create(name="Import", slug="import")
+    employer = Party.objects.create(organisation=org, slug="emp", kind="epci", name="EPCI")
+    posts = Post.objects.bulk_create(
+        Post(organisation=org, slug=f"poste-{i}", name=f"Poste {i}", kind="ISC", employer=employer)
+        for i in range(rows // YEARS)
+    )
+    user = User.objects.create_user("import@bench.fr", role=Role.GESTIONNAIRE, organisation=org)
+    header = [
+        "poste",
+        "annee",
+        "saisines_femmes",
+        "saisines_hommes",
+        "saisines_enfants",
+        "saisines_total",
+    ]
+    assert all(column in COLUMNS for column in header)
+    out = io.StringIO()
+    out.write(";".join(header) + "\r\n")
+    for post in posts:
+        for year in range(2017, 2017 + YEARS):
+            out.write(f"{post.slug};{year};10;5;2;17\r\n")
+    content = out.getvalue().encode("utf-8")
+    start = time.perf_counter()
+    report = import_file(content, "bilans.csv", user=user, organisation=org)
+    elapsed = time.perf_counter() - start
+    status = "ok" if report.ok else f"{len(report.errors)} erreurs, ex. {report.errors[0]}"
+    print(
+        f"\n## import de {rows} lignes de bilans (CSV) : {elapsed:.1f} s — {report.created} créées, {status}"
+    )
+
+
+def main() -> None:
+    setup_test_environment()
+    call_command("migrate", verbosity=0)
+    sizes = [int(a) for a in sys.argv[1:]] or [1, 10, 100]
+    print(f"Base : {connection.vendor}")
+    for size in sizes:
+        bench_size(size)
+    bench_import()
+
+
+if __name__ == "__main__":
+    main()
