@@ -10,3 +10,8 @@ def _media_root(settings, tmp_path):
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser journeys last: Playwright keeps an event loop in the main thread afterwards."""
+    items.sort(key=lambda item: "/e2e/" in str(item.path))
