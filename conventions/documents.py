@@ -170,7 +170,7 @@ class PartyView:
     @property
     def designation(self) -> str:
         if self.membership.wording:
-            return self.membership.wording
+            return capitalise(self.membership.wording.strip())
         text = capitalise(self.with_article)
         feminine = self.with_article.startswith("la ")
         line = self.representative_line or templating.BLANK  # visible: to complete
