@@ -1,9 +1,13 @@
 """Read pages for conventions, posts and parties; every lookup goes through ``visible_to``."""
 
+from urllib.parse import urlencode
+
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, render
 
+from conventions.deadlines import convention_deadlines
 from conventions.models import (
     Convention,
     ConventionKind,
@@ -16,35 +20,85 @@ from conventions.models import (
 from iscg import perms
 from iscg.history import history_rows
 
+SORTS = {
+    "reference": ("reference", "Référence"),
+    "debut": ("-start_date", "Début (récent d'abord)"),
+    "fin": ("end_date", "Fin (proche d'abord)"),
+    "statut": ("status", "Statut"),
+}
+PAGE_SIZE = 50
+
+
+def _int(value: str) -> int | None:
+    return int(value) if value.isdigit() else None
+
 
 def convention_list(request):
-    conventions = (
-        Convention.objects.visible_to(request.user)
-        .select_related("organisation")
-        .prefetch_related("posts")
-        .order_by("reference")
-    )
-    status = request.GET.get("statut", "")
-    kind = request.GET.get("nature", "")
-    query = request.GET.get("q", "").strip()
-    if status in ConventionStatus.values:
-        conventions = conventions.filter(status=status)
-    if kind in ConventionKind.values:
-        conventions = conventions.filter(kind=kind)
-    if query:
+    """Filters (status, kind, year, post, party, territory), search, sorting, pages of 50."""
+    visible = Convention.objects.visible_to(request.user)
+    conventions = visible.select_related("organisation").prefetch_related("posts")
+    get = request.GET
+    current = {
+        key: get.get(key, "").strip()
+        for key in ("statut", "nature", "q", "annee", "poste", "partie", "territoire", "tri")
+    }
+    if current["statut"] in ConventionStatus.values:
+        conventions = conventions.filter(status=current["statut"])
+    if current["nature"] in ConventionKind.values:
+        conventions = conventions.filter(kind=current["nature"])
+    year = _int(current["annee"])
+    if year:
+        # In force at some point of the year (a convention without dates is kept).
         conventions = conventions.filter(
+            Q(start_date__isnull=True) | Q(start_date__year__lte=year),
+            Q(end_date__isnull=True) | Q(end_date__year__gte=year),
+        )
+    filters = Q()
+    if _int(current["poste"]):
+        filters &= Q(posts=_int(current["poste"]))
+    if _int(current["partie"]):
+        filters &= Q(memberships__party=_int(current["partie"]))
+    if _int(current["territoire"]):
+        filters &= Q(posts__epcis=_int(current["territoire"]))
+    if current["q"]:
+        query = current["q"]
+        filters &= (
             Q(reference__icontains=query)
             | Q(title__icontains=query)
             | Q(posts__name__icontains=query)
-        ).distinct()
+        )
+    if filters:
+        conventions = conventions.filter(pk__in=visible.filter(filters).values("pk"))
+    order = SORTS.get(current["tri"], SORTS["reference"])[0]
+    conventions = conventions.order_by(order, "reference")
+    page = Paginator(conventions, PAGE_SIZE).get_page(get.get("page"))
+    posts = (
+        Post.objects.visible_to(request.user)
+        .filter(conventions__in=visible)
+        .distinct()
+        .order_by("name")
+    )
+    parties = Party.objects.visible_to(request.user).filter(conventions__in=visible).distinct()
+    territories = (
+        Party.objects.visible_to(request.user)
+        .filter(covered_by_posts__conventions__in=visible)
+        .distinct()
+    )
+    query_without_page = {k: v for k, v in current.items() if v}
     return render(
         request,
         "conventions/convention_list.html",
         {
-            "conventions": conventions,
+            "conventions": page.object_list,
+            "page": page,
             "statuses": ConventionStatus.choices,
             "kinds": ConventionKind.choices,
-            "current": {"statut": status, "nature": kind, "q": query},
+            "sorts": [(key, label) for key, (_, label) in SORTS.items()],
+            "posts": posts,
+            "parties": parties.order_by("kind", "name"),
+            "territories": territories.order_by("name"),
+            "current": current,
+            "querystring": urlencode(query_without_page),
         },
     )
 
@@ -59,11 +113,21 @@ def convention_detail(request, reference: str):
     documents = convention.documents.select_related("created_by", "template_version__template")
     if not staff:
         documents = documents.filter(Q(kind=DocumentKind.SIGNED_COPY) | Q(is_frozen=True))
+    from financing.models import ShareLine
+
+    share_lines = (
+        ShareLine.objects.visible_to(request.user)
+        .filter(convention=convention)
+        .select_related("party")
+        .order_by("year", "pk")
+    )
     return render(
         request,
         "conventions/convention_detail.html",
         {
             "convention": convention,
+            "share_lines": share_lines,
+            "deadlines": convention_deadlines(convention) if staff else [],
             "memberships": memberships,
             "posts": convention.posts.select_related("employer"),
             "history": history_rows(convention),

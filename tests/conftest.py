@@ -15,3 +15,21 @@ def _fast_password_hashing(settings):
 def pytest_collection_modifyitems(config, items):
     """Browser journeys last: Playwright keeps an event loop in the main thread afterwards."""
     items.sort(key=lambda item: "/e2e/" in str(item.path))
+
+
+@pytest.fixture(scope="module")
+def demo_data(django_db_setup, django_db_blocker):
+    """The demo (python manage.py load_demo) loaded once per module, rolled back at its end."""
+    from django.db import transaction
+
+    from conventions.demo import load_demo
+
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            load_demo()
+            yield
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)

@@ -1,0 +1,75 @@
+"""The conventions list (filters, sorting, pages) and the convention page (financing, deadlines)."""
+
+import pytest
+from django.urls import reverse
+
+from conventions.models import Party, Post
+from iscg.models import User
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def gestionnaire_client(client, demo_data):
+    client.force_login(User.objects.get(email="gestionnaire@demo.iscg.fr"))
+    return client
+
+
+def references(client, **params) -> list[str]:
+    response = client.get(reverse("conventions:list"), params)
+    assert response.status_code == 200
+    return [c.reference for c in response.context["conventions"]]
+
+
+def test_filter_by_party(gestionnaire_client):
+    ternois = Party.objects.get(slug="epci_cc_ternois")
+    assert references(gestionnaire_client, partie=ternois.pk) == ["PDC2023-A08"]
+
+
+def test_filter_by_post(gestionnaire_client):
+    post = Post.objects.get(slug="isc_boulonnais")
+    assert references(gestionnaire_client, poste=post.pk) == ["PDC2023-A04", "PDC2023-A06"]
+
+
+def test_filter_by_territory(gestionnaire_client):
+    lumbres = Party.objects.get(slug="epci_cc_pays_lumbres")
+    assert "PDC2023-A16" in references(gestionnaire_client, territoire=lumbres.pk)
+
+
+def test_filter_by_status_and_year(gestionnaire_client):
+    assert references(gestionnaire_client, statut="a_signer") == ["PDC2023-A13"]
+    assert references(gestionnaire_client, annee=2021) == []
+    assert len(references(gestionnaire_client, annee=2023)) == 15
+
+
+def test_search_and_sort(gestionnaire_client):
+    assert references(gestionnaire_client, q="Osartis") == ["PDC2023-A13"]
+    by_start = references(gestionnaire_client, tri="debut")
+    assert by_start[0] == "PDC2023-A13"  # starts 1 September 2023, the latest
+
+
+def test_a_partner_filter_on_another_party_shows_nothing_more(client, demo_data):
+    client.force_login(
+        User.objects.get(email="partenaire.pas-de-calais.epci-cc-ternois@demo.iscg.fr")
+    )
+    other = Party.objects.get(slug="epci_ca_bethune_bruay")
+    assert references(client, partie=other.pk) == []
+
+
+def test_convention_page_shows_financing_by_year_and_deadlines(gestionnaire_client):
+    response = gestionnaire_client.get(reverse("conventions:detail", args=["PDC2023-A03"]))
+    text = response.text
+    assert "Financement par année" in text
+    assert "17\u00a0510\u00a0€" in text and "14\u00a0900\u00a0€" in text
+    assert "Dernier jour pour dénoncer PDC2023-A03" in text
+    assert "Renouveler" in text
+
+
+def test_partner_sees_only_its_own_financing_line(client, demo_data):
+    client.force_login(
+        User.objects.get(email="partenaire.pas-de-calais.epci-cc-ternois@demo.iscg.fr")
+    )
+    response = client.get(reverse("conventions:detail", args=["PDC2023-A08"]))
+    lines = list(response.context["share_lines"])
+    assert {line.party.slug for line in lines} == {"epci_cc_ternois"}
+    assert response.context["deadlines"] == []
