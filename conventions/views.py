@@ -130,7 +130,8 @@ def convention_detail(request, reference: str):
             "deadlines": convention_deadlines(convention) if staff else [],
             "memberships": memberships,
             "posts": convention.posts.select_related("employer"),
-            "history": history_rows(convention),
+            # Who changed what is staff information; partners see the acts, not the back-office.
+            "history": history_rows(convention) if staff else None,
             "can_edit": perms.can_edit_in(request.user, convention.organisation_id),
             "is_staff": staff,
             "documents": documents.order_by("-number"),
@@ -175,7 +176,9 @@ def post_detail(request, pk: int):
             "conventions": Convention.objects.visible_to(request.user)
             .filter(posts=post)
             .distinct(),
-            "history": history_rows(post),
+            "history": history_rows(post)
+            if perms.can_see_organisation_data(request.user)
+            else None,
         },
     )
 
@@ -199,6 +202,8 @@ def party_detail(request, pk: int):
             "representatives": party.representatives.all(),
             "deliberations": party.deliberations.all(),
             "conventions": conventions,
-            "history": history_rows(party),
+            "history": history_rows(party)
+            if perms.can_see_organisation_data(request.user)
+            else None,
         },
     )

@@ -12,6 +12,19 @@ class HistoryRow:
     changes: list[str] = field(default_factory=list)
 
 
+MAX_VALUE = 80
+
+
+def _short(value) -> str:
+    """A changed value as people read it: structures are named, long texts cut, never dumped."""
+    if value in (None, ""):
+        return "—"
+    if isinstance(value, dict | list):
+        return "(texte modifié)"
+    text = str(value)
+    return text if len(text) <= MAX_VALUE else text[:MAX_VALUE].rstrip() + "…"
+
+
 def history_rows(instance, limit: int = 30) -> list[HistoryRow]:
     """The latest changes of ``instance``, newest first, each with its changed fields."""
     records = list(
@@ -25,7 +38,7 @@ def history_rows(instance, limit: int = 30) -> list[HistoryRow]:
             delta = record.diff_against(previous)
             for change in delta.changes:
                 label = instance._meta.get_field(change.field).verbose_name
-                changes.append(f"{label} : « {change.old or '—'} » → « {change.new or '—'} »")
+                changes.append(f"{label} : « {_short(change.old)} » → « {_short(change.new)} »")
         rows.append(
             HistoryRow(
                 date=record.history_date,

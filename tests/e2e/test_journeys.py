@@ -2,13 +2,19 @@
 
 import json
 import re
+from datetime import date
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
+from pypdf import PdfReader
 
 from conventions.demo import load_demo
-from conventions.models import Convention, Party
+from conventions.models import Convention, DocumentDownload, Party
 from iscg.demo_users import DEMO_PASSWORD
+from iscg.models import User
+from reporting import services
+from tests.e2e.conftest import ARTIFACTS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -18,6 +24,17 @@ NBSP = "\u00a0"
 @pytest.fixture
 def demo():
     load_demo()
+
+
+def download(page, live_server, link, name: str) -> Path:
+    """Follow a download link with the browser's session (PDFs open inline in Chromium)."""
+    response = page.request.get(live_server.url + link.get_attribute("href"))
+    assert response.status == 200
+    assert response.headers["content-type"] == "application/pdf"
+    path = ARTIFACTS.parent / "downloads" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(response.body())
+    return path
 
 
 def party_pk(slug: str) -> int:
@@ -96,3 +113,80 @@ def test_gestionnaire_drafts_a_convention_with_three_co_funders(
         "departement_62": "4666.00",
         "epci_cc_osartis_marquion": "4668.00",
     }
+
+    # 4. Preview and PDF: generate and download it
+    page.goto(f"{live_server.url}/conventions/PDC2027-E2E/")
+    pdf_path = download(
+        page, live_server, page.get_by_role("link", name="PDF du projet"), "projet.pdf"
+    )
+    text = "".join(p.extract_text() for p in PdfReader(pdf_path).pages)
+    assert "CC Osartis Marquion" in text.replace("\n", " ") or "Osartis Marquion" in text
+    assert "4 666" in text.replace(NBSP, " ").replace("\u202f", " ")
+
+    # Send to signature, record each party's signature
+    page.get_by_role("link", name="Envoyer à la signature").click()
+    page.get_by_role("button", name="Envoyer à la signature").click()
+    expect(page.locator("h1")).to_contain_text("À signer")
+    record = page.get_by_role("button", name="Enregistrer", exact=True)
+    for _ in range(4):  # État, Département, CC Osartis Marquion (bounded: never loop forever)
+        if not record.count():
+            break
+        form = page.locator("form").filter(has=record).first
+        form.get_by_label("Signée le").fill(date.today().isoformat())
+        form.get_by_label("Nom du signataire").fill("Signataire de démonstration")
+        with page.expect_navigation():
+            form.get_by_role("button", name="Enregistrer", exact=True).click()
+    expect(page.locator("h1")).to_contain_text("Signée")
+
+    # Upload the scanned signed copy
+    page.goto(f"{live_server.url}/conventions/PDC2027-E2E/")
+    page.get_by_role("link", name="Déposer la copie signée").click()
+    page.get_by_label("Scan de la convention signée (PDF)").set_input_files(pdf_path)
+    page.get_by_role("button", name="Déposer").click()
+    expect(page.get_by_role("link", name="Copie signée (PDF)")).to_be_visible()
+    screenshot("gestionnaire-signee")
+
+    # The partner (the employer, CC Osartis Marquion) downloads that signed copy, and nothing else
+    page.get_by_role("button", name="Se déconnecter").click()
+    login("partenaire.pas-de-calais.epci-cc-osartis-marquion@demo.iscg.fr", DEMO_PASSWORD)
+    page.get_by_role("link", name="Conventions", exact=True).click()
+    expect(page.locator("table")).to_contain_text("PDC2027-E2E")
+    expect(page.locator("table")).not_to_contain_text("PDC2023-A13")  # its draft stays hidden
+    page.get_by_role("link", name="PDC2027-E2E").click()
+    copy = download(
+        page, live_server, page.get_by_role("link", name="Copie signée (PDF)"), "copie.pdf"
+    )
+    assert copy.read_bytes().startswith(b"%PDF-")
+    for forbidden in ("/conventions/PDC2023-A08/copie-signee/", "/conventions/PDC2023-A13/pdf/"):
+        response = page.request.get(f"{live_server.url}{forbidden}")
+        assert response.status == 404, forbidden
+    screenshot("partenaire-convention")
+    assert DocumentDownload.objects.filter(user__email__startswith="partenaire.").exists()
+
+
+def test_coordinator_validates_a_submitted_bilan(page, live_server, login, screenshot, demo):
+    intervenant = User.objects.get(email="intervenant@demo.iscg.fr")
+    bilan = services.bilan_create(
+        user=intervenant,
+        post=intervenant.post,
+        year=2023,
+        data={
+            "referrals_women": 120,
+            "referrals_men": 60,
+            "referrals_children": 20,
+            "referrals_total": 200,
+            "interviews_in_person": 150,
+            "interviews_phone": 90,
+            "interviews_total": 240,
+        },
+    )
+    services.bilan_submit(user=intervenant, bilan=bilan)
+    login("coordinateur@demo.iscg.fr", DEMO_PASSWORD)
+    page.get_by_role("link", name=re.compile("Poste ISG Ternois — 2023")).click()
+    page.get_by_role("link", name="Valider ou renvoyer").click()
+    page.get_by_role("button", name="Valider").click()
+    expect(page.locator("body")).to_contain_text("Validé")
+    bilan.refresh_from_db()
+    assert bilan.status == "valide"
+    assert bilan.reviewed_by.email == "coordinateur@demo.iscg.fr"
+    screenshot("coordinateur-bilan-valide")

@@ -81,3 +81,14 @@ def test_load_demo_twice_keeps_one_user_per_email(demo):
     before = User.objects.count()
     load_demo()
     assert User.objects.count() == before
+
+
+def test_partner_does_not_see_the_back_office_history(client, demo):
+    ternois = Party.objects.get(slug="epci_cc_ternois")
+    client.force_login(User.objects.get(email=partner_email(ternois)))
+    response = client.get(reverse("conventions:detail", args=["PDC2023-A08"]))
+    assert response.status_code == 200
+    assert "Historique des modifications" not in response.text
+    client.force_login(User.objects.get(email="gestionnaire@demo.iscg.fr"))
+    response = client.get(reverse("conventions:detail", args=["PDC2023-A08"]))
+    assert "Historique des modifications" in response.text
