@@ -25,6 +25,28 @@ def _short(value) -> str:
     return text if len(text) <= MAX_VALUE else text[:MAX_VALUE].rstrip() + "…"
 
 
+def _readable(field, value):
+    """Labels for choices, names for related objects, French dates: what a user recognises."""
+    from datetime import date, datetime
+
+    from django.utils import timezone
+
+    if value in (None, ""):
+        return value
+    if getattr(field, "choices", None):
+        return dict(field.flatchoices).get(value, value)
+    if field.is_relation and field.related_model is not None:
+        related = field.related_model._default_manager.filter(pk=value).first()
+        return str(related) if related is not None else value
+    if isinstance(value, datetime):
+        return timezone.localtime(value).strftime("%d/%m/%Y %H:%M")
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    return value
+
+
 def history_rows(instance, limit: int = 30) -> list[HistoryRow]:
     """The latest changes of ``instance``, newest first, each with its changed fields."""
     records = list(
@@ -37,8 +59,9 @@ def history_rows(instance, limit: int = 30) -> list[HistoryRow]:
         if previous is not None and record.history_type == "~":
             delta = record.diff_against(previous)
             for change in delta.changes:
-                label = instance._meta.get_field(change.field).verbose_name
-                changes.append(f"{label} : « {_short(change.old)} » → « {_short(change.new)} »")
+                field = instance._meta.get_field(change.field)
+                old, new = _readable(field, change.old), _readable(field, change.new)
+                changes.append(f"{field.verbose_name} : « {_short(old)} » → « {_short(new)} »")
         rows.append(
             HistoryRow(
                 date=record.history_date,
