@@ -165,11 +165,19 @@ def post_detail(request, pk: int):
     post = get_object_or_404(
         Post.objects.visible_to(request.user).select_related("employer", "organisation"), pk=pk
     )
+    from financing.models import ShareLine
+    from reporting.models import Bilan
+
     return render(
         request,
         "conventions/post_detail.html",
         {
             "post": post,
+            "share_lines": ShareLine.objects.visible_to(request.user)
+            .filter(post=post)
+            .select_related("party", "convention")
+            .order_by("-year", "convention__reference", "pk"),
+            "bilans": Bilan.objects.visible_to(request.user).filter(post=post).order_by("-year"),
             "units": post.units.all(),
             "holders": post.holders.all(),
             "absences": post.absences.all(),

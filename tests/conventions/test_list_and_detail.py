@@ -73,3 +73,18 @@ def test_partner_sees_only_its_own_financing_line(client, demo_data):
     lines = list(response.context["share_lines"])
     assert {line.party.slug for line in lines} == {"epci_cc_ternois"}
     assert response.context["deadlines"] == []
+
+
+def test_post_page_shows_its_financing_and_bilans(gestionnaire_client):
+    post = Post.objects.get(slug="isg_ternois")
+    response = gestionnaire_client.get(reverse("conventions:post_detail", args=[post.pk]))
+    assert "14\u00a0334\u00a0€" in response.text
+    assert "245 saisines" in response.text
+
+
+def test_intervenant_sees_its_post_bilans_but_no_financing(client, demo_data):
+    client.force_login(User.objects.get(email="intervenant@demo.iscg.fr"))
+    post = Post.objects.get(slug="isg_ternois")
+    response = client.get(reverse("conventions:post_detail", args=[post.pk]))
+    assert list(response.context["share_lines"]) == []
+    assert [b.year for b in response.context["bilans"]] == [2022]
