@@ -28,6 +28,18 @@ class OrganisationQuerySet(models.QuerySet):
             return self.filter(organisation_id=user.organisation_id)
         return None
 
+    def _visible(self, user, *, role: str, own_id: int | None):
+        """Staff scope, else the one object a partner (its party) or an intervenant (its post)
+        is attached to, else nothing."""
+        if not user.is_authenticated:
+            return self.none()
+        scoped = self._staff_scope(user)
+        if scoped is not None:
+            return scoped
+        if user.role == role and own_id:
+            return self.filter(pk=own_id)
+        return self.none()
+
 
 # --------------------------------------------------------------------------- parties
 
@@ -50,14 +62,7 @@ class PartyQuerySet(OrganisationQuerySet):
         """Staff see their organisation's parties; a partner sees its own party only."""
         from iscg.models import Role
 
-        if not user.is_authenticated:
-            return self.none()
-        scoped = self._staff_scope(user)
-        if scoped is not None:
-            return scoped
-        if user.role == Role.PARTENAIRE and user.party_id:
-            return self.filter(pk=user.party_id)
-        return self.none()
+        return self._visible(user, role=Role.PARTENAIRE, own_id=getattr(user, "party_id", None))
 
 
 class Party(models.Model):
@@ -195,14 +200,7 @@ class PostQuerySet(OrganisationQuerySet):
         """Staff see their organisation's posts; an intervenant sees its own post only."""
         from iscg.models import Role
 
-        if not user.is_authenticated:
-            return self.none()
-        scoped = self._staff_scope(user)
-        if scoped is not None:
-            return scoped
-        if user.role == Role.INTERVENANT and user.post_id:
-            return self.filter(pk=user.post_id)
-        return self.none()
+        return self._visible(user, role=Role.INTERVENANT, own_id=getattr(user, "post_id", None))
 
 
 class Post(models.Model):
