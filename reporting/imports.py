@@ -1,7 +1,9 @@
 """Spreadsheet import of bilans (django-import-export), XLSX or CSV as French spreadsheets write it.
 
-All or nothing: every row is checked first (a dry run in a transaction that is rolled back); when
-one row is wrong nothing is written and the report names each faulty row, column and reason.
+All or nothing, in one pass: every row is checked in memory first (the organisation's posts and
+bilans are read once, no query per row); only when no row is wrong are the bilans and their
+history written, in bulk and in one transaction (rolled back if the database refuses them).
+Otherwise nothing is written and the report names each faulty row, column and reason.
 CSV: semicolon or comma separator, decimal comma, UTF-8 with or without BOM, or Windows-1252.
 Only drafts (or bilans sent back) are created or updated; posts are named by their identifier
 (slug) within the importer's organisation.
@@ -15,7 +17,9 @@ from decimal import Decimal, InvalidOperation
 
 import tablib
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils import timezone
 from import_export import fields, resources, widgets
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from conventions.models import Post
 from reporting import rules
@@ -132,8 +136,25 @@ class PostWidget(widgets.Widget):
 
 # --------------------------------------------------------------------------- resource
 
+#: Rows written per INSERT / UPDATE statement (bilans and their history rows).
+BATCH_SIZE = 500
+#: The model fields a file may set, checked on each row (with the rules of ``Bilan.clean``).
+#: The others (post, workflow, dates) are not taken from the file: no per-row check, no query.
+IMPORTED_FIELDS = frozenset(
+    [attribute for attribute, _ in COLUMNS.values() if attribute != "post"]
+    + ["problems", "orientations"]
+)
+NOT_IMPORTED_FIELDS = frozenset(f.name for f in Bilan._meta.concrete_fields) - IMPORTED_FIELDS
+NO_FIGURES_WITHOUT_REPORT = next(
+    c for c in Bilan._meta.constraints if c.name == "bilan_no_figures_without_report"
+)
+
 
 class BilanResource(resources.ModelResource):
+    """One pass over the rows, in bulk: the organisation's posts and bilans are read once, each
+    row is checked in memory (widgets, field validators, ``reporting/rules.py``, the table's
+    constraints), and the bilans are written with their history only when no row is wrong."""
+
     def __init__(self, organisation, user):
         super().__init__()
         self.user = user
@@ -144,11 +165,21 @@ class BilanResource(resources.ModelResource):
             "bool": FrenchBooleanWidget,
             "text": widgets.CharWidget,
         }
+        post_widget = PostWidget(organisation)
         for column, (attribute, kind) in COLUMNS.items():
-            widget = PostWidget(organisation) if kind == "post" else kinds[kind]()
+            widget = post_widget if kind == "post" else kinds[kind]()
             self.fields[attribute] = fields.Field(
                 attribute=attribute, column_name=column, widget=widget
             )
+        posts_by_id = {post.pk: post for post in post_widget.posts.values()}
+        #: (post id, year) → the organisation's bilan, read once (its post set without a query).
+        self.existing: dict[tuple[int, int], Bilan] = {}
+        for bilan in Bilan.objects.filter(post__organisation=organisation).order_by():
+            bilan.post = posts_by_id[bilan.post_id]
+            self.existing[(bilan.post_id, bilan.year)] = bilan
+        #: (post id, year) → line of the file that carries it, to refuse a second one.
+        self.seen: dict[tuple[int, int], int] = {}
+        self.updated_columns: set[str] = set()
 
     class Meta:
         model = Bilan
@@ -156,17 +187,40 @@ class BilanResource(resources.ModelResource):
         skip_diff = True
         clean_model_instances = True
         use_transactions = True
+        use_bulk = True
+        #: No intermediate flush: every row is checked before the first one is written.
+        batch_size = None
 
     def get_import_id_fields(self):
         return ["post", "year"]
 
-    def get_instance(self, instance_loader, row):
+    def _key(self, row) -> tuple[int, int] | None:
         try:
             post = self.fields["post"].clean(row)
             year = self.fields["year"].clean(row)
         except ValueError:
             return None
-        return Bilan.objects.filter(post=post, year=year).first()
+        return None if year is None else (post.pk, year)
+
+    def get_instance(self, instance_loader, row):
+        key = self._key(row)
+        if key is None or key in self.seen:  # a repeated line is refused in import_instance
+            return None
+        return self.existing.get(key)
+
+    def before_import(self, dataset, **kwargs):
+        self.updated_columns = {
+            attribute
+            for column, (attribute, _) in COLUMNS.items()
+            if column in (dataset.headers or []) and attribute not in ("post", "year")
+        }
+        headers = dataset.headers or []
+        for attribute, prefix in (
+            ("problems", PROBLEM_COLUMN),
+            ("orientations", ORIENTATION_COLUMN),
+        ):
+            if any(column.startswith(prefix) for column in headers):
+                self.updated_columns.add(attribute)
 
     def import_instance(self, instance, row, **kwargs):
         errors = {}
@@ -174,6 +228,15 @@ class BilanResource(resources.ModelResource):
             super().import_instance(instance, row, **kwargs)
         except ValidationError as error:
             errors = error.update_error_dict(errors)
+        if "post" not in errors and "year" not in errors and instance.year is not None:
+            line = kwargs["row_number"] + 1  # the header is line 1
+            key = (instance.post_id, instance.year)
+            first = self.seen.setdefault(key, line)
+            if first != line:
+                errors.setdefault("post", []).append(
+                    f"Le poste « {instance.post.slug} » a déjà une ligne pour {instance.year} "
+                    f"(ligne {first})."
+                )
         for attribute, prefix in (
             ("problems", PROBLEM_COLUMN),
             ("orientations", ORIENTATION_COLUMN),
@@ -195,6 +258,9 @@ class BilanResource(resources.ModelResource):
             raise ValidationError(errors)
 
     def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        """The checks of ``full_clean`` without a query per row: the imported fields' own
+        validators and the rules (``Bilan.clean``); the one post/year is ensured by the lookup in
+        ``existing`` and the refusal of repeated lines, the check constraints here in memory."""
         errors = dict(import_validation_errors or {})
         if instance.pk and instance.status not in EDITABLE_STATUSES:
             errors.setdefault(NON_FIELD_ERRORS, []).append(
@@ -204,14 +270,58 @@ class BilanResource(resources.ModelResource):
         if not instance.pk and instance.post_id is not None and not instance.communes_count:
             instance.communes_count = instance.post.communes_count
         try:
-            instance.full_clean(exclude=list(errors), validate_unique=False)
+            instance.full_clean(
+                exclude=NOT_IMPORTED_FIELDS | set(errors),
+                validate_unique=False,
+                validate_constraints=False,
+            )
         except ValidationError as error:
             errors = error.update_error_dict(errors)
+        if (
+            not {"no_report_reason", "referrals_total"} & set(errors)
+            and instance.no_report_reason != ""
+            and instance.referrals_total is not None
+        ):
+            message = NO_FIGURES_WITHOUT_REPORT.violation_error_message
+            errors.setdefault(NON_FIELD_ERRORS, []).append(message)
         if errors:
             raise ValidationError(errors)
 
     def before_save_instance(self, instance, row, **kwargs):
         instance._history_user = self.user
+
+    def _writes(self, dry_run, result) -> bool:
+        """Write only for real, and only while no row is wrong (the import is then undone)."""
+        return not dry_run and not (result.has_errors() or result.has_validation_errors())
+
+    def bulk_create(self, using_transactions, dry_run, raise_errors, batch_size=None, result=None):
+        try:
+            if self.create_instances and self._writes(dry_run, result):
+                bulk_create_with_history(
+                    self.create_instances, Bilan, batch_size=BATCH_SIZE, default_user=self.user
+                )
+        except Exception as exc:  # reported as a file error; the transaction is rolled back
+            self.handle_import_error(result, exc, raise_errors)
+        finally:
+            self.create_instances.clear()
+
+    def bulk_update(self, using_transactions, dry_run, raise_errors, batch_size=None, result=None):
+        try:
+            if self.update_instances and self._writes(dry_run, result):
+                now = timezone.now()
+                for bilan in self.update_instances:
+                    bilan.updated_at = now
+                bulk_update_with_history(
+                    self.update_instances,
+                    Bilan,
+                    sorted(self.updated_columns | {"updated_at"}),
+                    batch_size=BATCH_SIZE,
+                    default_user=self.user,
+                )
+        except Exception as exc:
+            self.handle_import_error(result, exc, raise_errors)
+        finally:
+            self.update_instances.clear()
 
 
 # --------------------------------------------------------------------------- reading files
@@ -316,26 +426,6 @@ def _file_errors(dataset: tablib.Dataset) -> list[RowError]:
     return errors
 
 
-def _duplicate_errors(dataset: tablib.Dataset) -> list[RowError]:
-    seen: dict[tuple[str, str], int] = {}
-    errors = []
-    for index, row in enumerate(dataset.dict, start=2):
-        key = (_text(row.get("poste")), _text(row.get("annee")))
-        if not all(key):
-            continue
-        if key in seen:
-            errors.append(
-                RowError(
-                    index,
-                    "poste",
-                    f"Le poste « {key[0]} » a déjà une ligne pour {key[1]} (ligne {seen[key]}).",
-                )
-            )
-        else:
-            seen[key] = index
-    return errors
-
-
 def _row_errors(result) -> list[RowError]:
     errors = []
     for invalid in result.invalid_rows:
@@ -347,6 +437,8 @@ def _row_errors(result) -> list[RowError]:
     for number, row_errors in result.row_errors():
         for error in row_errors:
             errors.append(RowError(number + 1, "—", f"Erreur inattendue : {error.error}"))
+    for error in result.base_errors:  # e.g. the bulk write refused by the database
+        errors.append(RowError(None, "—", f"Erreur inattendue : {error.error}"))
     return sorted(errors, key=lambda e: (e.line or 0, e.column))
 
 
@@ -367,14 +459,6 @@ def import_file(content: bytes, filename: str, *, user, organisation) -> ImportR
     dataset = to_dataset(header, rows)
     report.rows = len(dataset)
     report.errors = _file_errors(dataset)
-    if report.errors:
-        return report
-    report.errors = _duplicate_errors(dataset)
-    resource = BilanResource(organisation, user)
-    check = resource.import_data(dataset, dry_run=True, use_transactions=True)
-    report.errors = sorted(
-        report.errors + _row_errors(check), key=lambda e: (e.line or 0, e.column)
-    )
     if report.errors:
         return report
     result = BilanResource(organisation, user).import_data(

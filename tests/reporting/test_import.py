@@ -190,3 +190,112 @@ def test_template_is_importable_once_filled(client, org, user):
     report = import_file(content, "modele.csv", user=user, organisation=org)
     assert report.ok, report.errors
     assert Bilan.objects.get().vif_pct == 38.5
+
+
+# --------------------------------------------------------------------------- one pass, in bulk
+
+
+def many_rows(posts, years, *, total=17):
+    return [f"{post.slug};{year};10;5;2;{total}" for post in posts for year in years]
+
+
+@pytest.fixture
+def many_posts(org):
+    return [PostFactory(organisation=org, slug=f"poste-{i}") for i in range(30)]
+
+
+def test_duplicated_post_and_year_at_the_end_writes_nothing(org, user, many_posts):
+    draft = BilanFactory(post=many_posts[0], year=2017)
+    history_before = Bilan.history.count()
+    lines = many_rows(many_posts, range(2017, 2027))  # 300 valid rows, one of them an update
+    lines.append("poste-7;2019;1;1;1;3")  # the same post and year as line 2 + 7 × 10 + 2 = 74
+    header = "poste;annee;saisines_femmes;saisines_hommes;saisines_enfants;saisines_total"
+    report = import_file(csv_bytes([header, *lines]), "b.csv", user=user, organisation=org)
+    assert [(e.line, e.column, e.message) for e in report.errors] == [
+        (302, "poste", "Le poste « poste-7 » a déjà une ligne pour 2019 (ligne 74).")
+    ]
+    assert (report.created, report.updated) == (0, 0)
+    assert Bilan.objects.count() == 1
+    assert Bilan.history.count() == history_before
+    draft.refresh_from_db()
+    assert draft.referrals_total == 100
+
+
+def test_one_bad_row_among_many_writes_nothing(org, user, many_posts):
+    lines = many_rows(many_posts, range(2017, 2027))
+    lines[149] = "poste-14;2026;10;5;2;18"  # line 151: the parts add up to 17
+    header = "poste;annee;saisines_femmes;saisines_hommes;saisines_enfants;saisines_total"
+    report = import_file(csv_bytes([header, *lines]), "b.csv", user=user, organisation=org)
+    assert [(e.line, e.column) for e in report.errors] == [(151, "saisines_total")]
+    assert not Bilan.objects.exists()
+    assert not Bilan.history.exists()
+
+
+def test_duplicate_written_differently_in_xlsx_is_refused(org, user, posts):
+    content = xlsx_bytes(
+        [
+            ["poste", "annee", "saisines_total"],
+            ["isc_a", 2022, 10],
+            [" isc_a ", "2022", 11],
+        ]
+    )
+    report = import_file(content, "bilans.xlsx", user=user, organisation=org)
+    assert [(e.line, e.column) for e in report.errors] == [(3, "poste")]
+    assert not Bilan.objects.exists()
+
+
+def test_bulk_import_keeps_history_of_creations_and_updates(org, user, many_posts):
+    draft = BilanFactory(post=many_posts[0], year=2017)
+    returned = BilanFactory(post=many_posts[1], year=2017, status=BilanStatus.RETURNED)
+    header = "poste;annee;saisines_femmes;saisines_hommes;saisines_enfants;saisines_total"
+    lines = many_rows(many_posts, range(2017, 2020), total=17)
+    report = import_file(csv_bytes([header, *lines]), "b.csv", user=user, organisation=org)
+    assert report.ok, report.errors
+    assert (report.created, report.updated) == (88, 2)
+    assert Bilan.objects.filter(referrals_total=17).count() == 90
+    for bilan in (draft, returned):
+        bilan.refresh_from_db()
+        assert bilan.referrals_total == 17
+        assert bilan.interviews_total == 150  # a column absent from the file is kept
+        latest = bilan.history.first()
+        assert (latest.history_type, latest.history_user) == ("~", user)
+        assert latest.referrals_total == 17
+    assert returned.status == BilanStatus.RETURNED
+    created = Bilan.objects.get(post=many_posts[2], year=2018)
+    assert created.communes_count == many_posts[2].communes_count
+    assert [(h.history_type, h.history_user) for h in created.history.all()] == [("+", user)]
+
+
+def test_import_query_count_does_not_grow_with_rows(
+    org, user, many_posts, django_assert_max_num_queries
+):
+    header = "poste;annee;saisines_femmes;saisines_hommes;saisines_enfants;saisines_total"
+    few = csv_bytes([header, *many_rows(many_posts[:2], [2020])])
+    with django_assert_max_num_queries(12):
+        assert import_file(few, "b.csv", user=user, organisation=org).ok
+    lots = csv_bytes([header, *many_rows(many_posts, range(2010, 2020))])
+    with django_assert_max_num_queries(12):
+        report = import_file(lots, "b.csv", user=user, organisation=org)
+    assert report.ok, report.errors
+    assert Bilan.objects.count() == 302
+
+
+def test_table_constraints_are_checked_in_memory(org, user, posts):
+    """The check constraint of the table (a reason, even blank, and figures) is reported on its
+    row instead of failing the bulk insert."""
+    header = "poste;annee;saisines_total;motif_absence_bilan"
+    report = import_file(
+        csv_bytes([header, "isc_a;2022;5;", "isg_b;2022;5;  ", "iscg_c;2022;5;Poste vacant"]),
+        "bilans.csv",
+        user=user,
+        organisation=org,
+    )
+    assert [(e.line, e.column, e.message) for e in report.errors] == [
+        (3, "—", "Une année sans bilan ne porte aucun chiffre."),
+        (
+            4,
+            "motif_absence_bilan",
+            "Une année sans bilan ne porte aucun chiffre : videz les chiffres ou le motif.",
+        ),
+    ]
+    assert not Bilan.objects.exists()
