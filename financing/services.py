@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from conventions.models import Convention, Party
 from financing import engine
-from financing.models import FinancingPlan, PlanYear, ShareLine
+from financing.models import FinancingPlan, Payment, PlanYear, ShareLine
 from financing.months import funded_months
 
 
@@ -312,3 +312,18 @@ def actual_cost_set(*, plan_year: PlanYear, actual_cost: Decimal) -> dict[str, D
     _actual_shares(plan, plan_year.year, actual_cost)  # validate before writing anything
     _save_if_changed(plan_year, {"actual_cost": actual_cost})
     return _store_actual(plan, plan_year)
+
+
+@transaction.atomic
+def payment_record(*, share_line: ShareLine, by, **fields) -> Payment:
+    """Record a titre de recettes (or a subsidy payment) on a co-funder's share, and what was
+    received; refused on the employer's own share (nobody owes it to itself)."""
+    if share_line.is_employer:
+        raise ValidationError(
+            "Le reste à charge de l'employeur ne donne lieu à aucun titre de recettes."
+        )
+    payment = Payment(share_line=share_line, **fields)
+    payment.full_clean()
+    payment._history_user = by
+    payment.save()
+    return payment

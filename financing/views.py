@@ -95,7 +95,12 @@ def party_summary(request, pk: int):
     years = selectors.party_summary(
         party, ShareLine.objects.visible_to(request.user), receivable=receivable
     )
-    return render(request, "financing/party_summary.html", {"party": party, "years": years})
+    can_record = perms.can_edit_in(request.user, party.organisation_id)
+    return render(
+        request,
+        "financing/party_summary.html",
+        {"party": party, "years": years, "can_record": can_record},
+    )
 
 
 def my_financing(request):
@@ -152,6 +157,8 @@ def plan(request, reference: str):
             "plan_text": text,
             "error": error,
             "can_edit": can_edit,
+            # Actual costs are entered after the year closes, whatever the convention's status.
+            "can_record": perms.can_edit_in(request.user, convention.organisation_id),
             "lines": lines,
             "years": years,
         },
@@ -221,3 +228,78 @@ def _blank_plan(convention) -> dict:
         "years": [{"year": year, "annual_cost": "0", "months": 12}],
         "shares": shares,
     }
+
+
+def _gestionnaire_line(request, pk: int) -> ShareLine:
+    line = get_object_or_404(
+        ShareLine.objects.visible_to(request.user).select_related("party", "post", "convention"),
+        pk=pk,
+    )
+    if not perms.can_edit_in(request.user, line.organisation_id):
+        raise PermissionDenied
+    return line
+
+
+def payment_add(request, pk: int):
+    """Record a titre de recettes or a subsidy payment on one co-funder's share."""
+    from django.contrib import messages
+
+    from financing.forms import PaymentForm
+
+    line = _gestionnaire_line(request, pk)
+    form = PaymentForm(request.POST or None, initial={"amount_issued": line.amount})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.payment_record(share_line=line, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            for field, errors in (
+                exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]
+            ):
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, "Titre enregistré.")
+            return redirect("financing:party_summary", pk=line.party_id)
+    return render(request, "financing/payment_form.html", {"line": line, "form": form})
+
+
+def actual_cost(request, pk: int):
+    """After the year closes: enter the actual cost; shares are recomputed on it and the
+    difference per party (what a subsidy is reduced by, or reclaimed) is shown."""
+    from django.contrib import messages
+
+    from financing.forms import ActualCostForm
+    from financing.models import PlanYear
+    from iscg.formatting import format_euros
+
+    plan_year = get_object_or_404(
+        PlanYear.objects.select_related("plan__convention"),
+        pk=pk,
+        plan__convention__in=Convention.objects.visible_to(request.user),
+    )
+    convention = plan_year.plan.convention
+    if not perms.can_edit_in(request.user, convention.organisation_id) or request.method != "POST":
+        raise PermissionDenied
+    form = ActualCostForm(request.POST)
+    if form.is_valid():
+        try:
+            differences = services.actual_cost_set(
+                plan_year=plan_year, actual_cost=form.cleaned_data["actual_cost"]
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            names = {
+                p.slug: str(p)
+                for p in Party.objects.filter(organisation_id=convention.organisation_id)
+            }
+            detail = " ; ".join(
+                f"{names.get(slug, slug)} : {format_euros(diff)}"
+                for slug, diff in differences.items()
+            )
+            messages.success(
+                request,
+                f"Coût réel {plan_year.year} enregistré. Écart prévu − réel par partie : {detail}.",
+            )
+    else:
+        messages.error(request, "Indiquez un coût réel positif, en euros.")
+    return redirect("conventions:plan", reference=convention.reference)

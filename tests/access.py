@@ -146,3 +146,28 @@ def deliberation_of(world) -> int:
     for convention in (world.c1, world.c2, world.c3):
         convention.deliberations.add(deliberation)
     return deliberation.pk
+
+
+def _share_line(world: World):
+    """A stored financing line of C1 for the partner's party (created on first use)."""
+    from financing.models import FinancingPlan, PlanYear, ShareLine
+
+    plan, _ = FinancingPlan.objects.get_or_create(
+        convention=world.c1, defaults={"post": world.post}
+    )
+    PlanYear.objects.get_or_create(plan=plan, year=2023, defaults={"months": 12, "cost": 1000})
+    line, _ = ShareLine.objects.get_or_create(
+        plan=plan,
+        year=2023,
+        party=world.party,
+        defaults={
+            "convention": world.c1,
+            "post": world.post,
+            "organisation": world.org,
+            "amount": 500,
+        },
+    )
+    return line
+
+
+World.share_line = _share_line

@@ -206,6 +206,20 @@ MATRIX = {
             ),
         )
     ],
+    "financing:payment_add": [
+        (
+            "titre sur une part du partenaire",
+            lambda w: {"pk": w.share_line().pk},
+            expect(coord=DENIED, partner=DENIED, interv=NOT_FOUND, admin=DENIED),
+        )
+    ],
+    "financing:actual_cost": [
+        (
+            "coût réel (formulaire en POST seulement)",
+            lambda w: {"pk": w.share_line().plan.years.first().pk},
+            expect(gest=DENIED, coord=DENIED, partner=DENIED, interv=DENIED, admin=DENIED),
+        )
+    ],
     "financing:my_financing": [
         (
             "mes financements",
