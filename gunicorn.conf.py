@@ -8,6 +8,8 @@ workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2
 threads = int(os.environ.get("GUNICORN_THREADS", 2))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 60))  # PDF rendering can take a few seconds
 graceful_timeout = 30
+# Longer than clients' think time, so an idle keep-alive connection is not closed under them.
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", 10))
 max_requests = 2000
 max_requests_jitter = 200
 accesslog = "-"
