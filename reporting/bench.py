@@ -2,12 +2,17 @@
 
 ``bench_dashboard()`` needs a configured Django with a migrated database: it generates
 ``organisations × posts_per_org`` posts with ``years`` bilans each (bulk inserts), times the
-dashboard (selectors alone, then the full page and its CSV export through the test client, for a
-national coordinator and for one organisation's coordinator), and rolls everything back.
+dashboard for a national coordinator (its first view: one row per organisation) and for one
+organisation's coordinator (the table of its posts): the selectors alone, the full page through the
+test client (median and p95), the page's SQL replayed alone (the same statements and parameters
+on a bare cursor, the floor the page cannot go under) and the ratio of the two, and the CSV export
+(every post); then rolls everything back.
 
-Stand-alone: ``.venv/bin/python -m reporting.bench`` (temporary SQLite database).
+Stand-alone: ``.venv/bin/python -m reporting.bench [organisations posts years repeat]``
+(temporary SQLite database).
 """
 
+import math
 import os
 import statistics
 import sys
@@ -15,14 +20,53 @@ import time
 from decimal import Decimal
 
 
-def _timed(function, repeat: int) -> tuple[float, object]:
-    """Median duration in milliseconds of ``repeat`` calls, and the last result."""
+def _timings(function, repeat: int) -> tuple[list[float], object]:
+    """Durations in milliseconds of ``repeat`` calls, and the last result."""
     times, result = [], None
     for _ in range(repeat):
         start = time.perf_counter()
         result = function()
         times.append((time.perf_counter() - start) * 1000)
+    return times, result
+
+
+def _timed(function, repeat: int) -> tuple[float, object]:
+    """Median duration in milliseconds of ``repeat`` calls, and the last result."""
+    times, result = _timings(function, repeat)
     return statistics.median(times), result
+
+
+def percentile(times: list[float], rank: int) -> float:
+    """Nearest-rank percentile (p95 of 20 runs is the 19th fastest)."""
+    ordered = sorted(times)
+    return ordered[max(0, math.ceil(len(ordered) * rank / 100) - 1)]
+
+
+def page_statements(client, url: str) -> list[tuple[str, object]]:
+    """The SELECT statements (SQL and parameters) the database runs for one request of ``url``."""
+    from django.db import connection
+
+    statements = []
+
+    def record(execute, sql, params, many, context):
+        if sql.lstrip().upper().startswith("SELECT"):
+            statements.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        response = client.get(url)
+    assert response.status_code == 200, response.status_code
+    return statements
+
+
+def replay(statements) -> None:
+    """Run the statements on a bare cursor and fetch every row: the SQL alone, no ORM."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for sql, params in statements:
+            cursor.execute(sql, params)
+            cursor.fetchall()
 
 
 def generate(organisations: int, posts_per_org: int, years: int, last_year: int) -> dict:
@@ -106,9 +150,10 @@ def generate(organisations: int, posts_per_org: int, years: int, last_year: int)
 
 
 def bench_dashboard(
-    organisations: int = 100, posts_per_org: int = 15, years: int = 10, repeat: int = 3
+    organisations: int = 100, posts_per_org: int = 15, years: int = 10, repeat: int = 20
 ) -> dict:
-    """Generate the dataset, time the dashboard, roll back. Returns timings in milliseconds."""
+    """Generate the dataset, time the dashboard, roll back. Returns timings in milliseconds and
+    query counts (the page's SELECT statements, as replayed for the SQL alone)."""
     from django.db import connection, transaction
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -127,23 +172,39 @@ def bench_dashboard(
         )
         for label, user in (("national", data["national"]), ("organisation", data["local"])):
             elapsed, _ = _timed(
-                lambda user=user: selectors.dashboard(user, last_year, selectors.Filters()),
+                lambda user=user, label=label: selectors.dashboard(
+                    user,
+                    last_year,
+                    selectors.Filters(),
+                    by_organisation=label == "national",
+                ),
                 repeat,
             )
             results[f"{label}_selectors_ms"] = round(elapsed, 1)
             client = Client()
             client.force_login(user)
-            for page, url in (
-                ("page", f"/bilans/{last_year}/"),
-                ("csv", f"/bilans/{last_year}/tableau.csv"),
-            ):
-                client.get(url)  # warm-up
-                elapsed, response = _timed(lambda url=url, c=client: c.get(url), repeat)
-                assert response.status_code == 200, response.status_code
-                with CaptureQueriesContext(connection) as queries:
-                    client.get(url)
-                results[f"{label}_{page}_ms"] = round(elapsed, 1)
-                results[f"{label}_{page}_queries"] = len(queries.captured_queries)
+            url = f"/bilans/{last_year}/"
+            client.get(url)  # warm-up
+            times, response = _timings(lambda url=url, c=client: c.get(url), repeat)
+            assert response.status_code == 200, response.status_code
+            statements = page_statements(client, url)
+            replay(statements)  # warm-up
+            sql_times, _ = _timings(lambda s=statements: replay(s), repeat)
+            page_ms, sql_ms = statistics.median(times), statistics.median(sql_times)
+            results[f"{label}_page_ms"] = round(page_ms, 1)
+            results[f"{label}_page_p95_ms"] = round(percentile(times, 95), 1)
+            results[f"{label}_page_queries"] = len(statements)
+            results[f"{label}_sql_ms"] = round(sql_ms, 1)
+            results[f"{label}_sql_p95_ms"] = round(percentile(sql_times, 95), 1)
+            results[f"{label}_ratio"] = round(page_ms / sql_ms, 1) if sql_ms else None
+            csv_url = f"/bilans/{last_year}/tableau.csv"
+            client.get(csv_url)  # warm-up
+            elapsed, response = _timed(lambda c=client, u=csv_url: c.get(u), repeat)
+            assert response.status_code == 200, response.status_code
+            with CaptureQueriesContext(connection) as queries:
+                client.get(csv_url)
+            results[f"{label}_csv_ms"] = round(elapsed, 1)
+            results[f"{label}_csv_queries"] = len(queries.captured_queries)
         transaction.set_rollback(True)
     return results
 
@@ -165,20 +226,24 @@ def main() -> None:  # pragma: no cover - command line entry point
 
     setup_test_environment()
     call_command("migrate", verbosity=0)
-    args = [int(a) for a in sys.argv[1:4]]
+    args = [int(a) for a in sys.argv[1:5]]
     results = bench_dashboard(*args)
     print(
         f"bilans : {results['posts']} postes, {results['bilans']} bilans "
         f"(génération {results['generate_ms']} ms)"
     )
     for label, name in (
-        ("national", "coordination nationale"),
-        ("organisation", "une organisation"),
+        ("national", "coordination nationale (par organisation)"),
+        ("organisation", "une organisation (par poste)"),
     ):
         print(
-            f"tableau de bord {name} : sélecteurs {results[f'{label}_selectors_ms']} ms, "
-            f"page {results[f'{label}_page_ms']} ms ({results[f'{label}_page_queries']} requêtes), "
-            f"CSV {results[f'{label}_csv_ms']} ms ({results[f'{label}_csv_queries']} requêtes)"
+            f"tableau de bord {name} : page médiane {results[f'{label}_page_ms']} ms, "
+            f"p95 {results[f'{label}_page_p95_ms']} ms ({results[f'{label}_page_queries']} "
+            f"requêtes) ; SQL seul médiane {results[f'{label}_sql_ms']} ms, "
+            f"p95 {results[f'{label}_sql_p95_ms']} ms ; rapport page / SQL "
+            f"{results[f'{label}_ratio']} ; sélecteurs {results[f'{label}_selectors_ms']} ms ; "
+            f"CSV (tous les postes) {results[f'{label}_csv_ms']} ms "
+            f"({results[f'{label}_csv_queries']} requêtes)"
         )
 
 

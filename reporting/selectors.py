@@ -143,10 +143,11 @@ def scoped_posts(user, filters: Filters):
 
 def posts_of_year(posts, year: int):
     """Posts expected to report for ``year``: in service that year, or with a bilan for it."""
+    with_bilan = Bilan.objects.filter(year=year).values("post_id")
     return posts.filter(
         (Q(first_year__isnull=True) | Q(first_year__lte=year))
         & (Q(start_date__isnull=True) | Q(start_date__year__lte=year))
-        | Q(bilans__year=year)
+        | Q(pk__in=with_bilan)
     ).distinct()
 
 
@@ -252,6 +253,51 @@ class YearRow:
 
 
 @dataclass
+class OrganisationRow:
+    """One organisation in the national view: its posts' states and its counted figures."""
+
+    pk: int
+    name: str
+    slug: str
+    totals: Totals = field(default_factory=Totals)
+    expected: int = 0
+    received: int = 0
+    with_reason: int = 0
+    not_received: int = 0
+    late: int = 0
+
+
+@dataclass
+class OrganisationSummary:
+    """The national view's first table: one row per organisation (drill down for its posts)."""
+
+    rows: list[OrganisationRow]
+
+    def _sum(self, name: str) -> int:
+        return sum(getattr(row, name) for row in self.rows)
+
+    @property
+    def expected(self) -> int:
+        return self._sum("expected")
+
+    @property
+    def received(self) -> int:
+        return self._sum("received")
+
+    @property
+    def with_reason(self) -> int:
+        return self._sum("with_reason")
+
+    @property
+    def not_received(self) -> int:
+        return self._sum("not_received")
+
+    @property
+    def late(self) -> int:
+        return self._sum("late")
+
+
+@dataclass
 class Dashboard:
     year: int
     filters: Filters
@@ -266,6 +312,8 @@ class Dashboard:
     employer_options: list
     kind_options: list
     today: date
+    #: National view without a chosen organisation: per-organisation rows, no per-post ``groups``.
+    organisations: OrganisationSummary | None = None
 
     @property
     def rows(self) -> list[PostRow]:
@@ -301,19 +349,12 @@ def _totals(values: dict) -> Totals:
     return Totals(**{name: values[name] for name in Totals.__dataclass_fields__})
 
 
-def dashboard(user, year: int, filters: Filters, today: date | None = None) -> Dashboard:
-    """The year's dashboard over the posts the user may see, filtered. Fixed number of queries."""
-    today = today or date.today()
-    base_posts = scoped_posts(user, Filters(organisation=filters.organisation))
-    posts_qs = scoped_posts(user, filters)
-    year_posts = posts_of_year(posts_qs, year)
-    bilans = Bilan.objects.visible_to(user).filter(post__in=posts_qs.values("pk"))
-    counted = bilans.filter(status__in=TRANSMITTED_STATUSES).with_activity()
-
+def _post_groups(year_posts, of_year, posts_qs, year: int, today: date) -> list[Group]:
+    """The Annexe 1 table: every post expected for the year with its bilan, grouped by the kind
+    of its employer (4 queries)."""
     posts = list(
         year_posts.select_related("employer", "organisation").only(*POST_COLUMNS).order_by("name")
     )
-    of_year = bilans.filter(year=year)
     year_bilans = {bilan.post_id: bilan for bilan in of_year.defer(*BILAN_TEXTS).order_by()}
     unit_parts: dict[int, list[BilanPart]] = defaultdict(list)
     for part in BilanPart.objects.filter(bilan__in=of_year.values("pk"), kind=PartKind.UNIT):
@@ -342,8 +383,92 @@ def dashboard(user, year: int, filters: Filters, today: date | None = None) -> D
             plural = "s" if len(rows) > 1 else ""
             label = f"{len(rows)} poste{plural} porté{plural} par : {kinds.get(kind, kind)}"
             groups.append(Group(label, rows))
+    return groups
 
-    totals = _totals(counted.filter(year=year).aggregate(**_sums()))
+
+def _organisation_summary(
+    year_posts, of_year, counted_of_year, posts_qs, year: int, today: date
+) -> OrganisationSummary:
+    """One row per organisation (4 queries as well, plain tuples rather than model instances): how
+    many posts are expected, received, without bilan, not received and late, and the counted
+    figures summed by the database."""
+    posts = year_posts.order_by().values_list(
+        "pk", "organisation_id", "organisation__name", "organisation__slug"
+    )
+    states = {
+        post_id: (status, reason)
+        for post_id, status, reason in of_year.order_by().values_list(
+            "post_id", "status", "no_report_reason"
+        )
+    }
+    sums = {
+        values.pop("post__organisation"): values
+        for values in counted_of_year.order_by().values("post__organisation").annotate(**_sums())
+    }
+    dates = due_dates(posts_qs.values("pk"), [year])
+    default_due = rules.due_date(year)
+    rows: dict[int, OrganisationRow] = {}
+    for post_id, organisation_id, name, slug in posts:
+        row = rows.get(organisation_id)
+        if row is None:
+            row = rows[organisation_id] = OrganisationRow(organisation_id, name, slug)
+        row.expected += 1
+        status, reason = states.get(post_id, (None, ""))
+        transmitted = status in TRANSMITTED_STATUSES
+        if reason.strip():
+            row.with_reason += 1
+        elif transmitted:
+            row.received += 1
+        else:
+            row.not_received += 1
+        due = dates.get((post_id, year), default_due)
+        if rules.is_late(due, today, transmitted=transmitted):
+            row.late += 1
+    for organisation_id, row in rows.items():
+        if organisation_id in sums:
+            row.totals = _totals(sums[organisation_id])
+    return OrganisationSummary(sorted(rows.values(), key=lambda row: (row.name, row.pk)))
+
+
+def dashboard(
+    user,
+    year: int,
+    filters: Filters,
+    today: date | None = None,
+    *,
+    by_organisation: bool = False,
+) -> Dashboard:
+    """The year's dashboard over the posts the user may see, filtered. Fixed number of queries.
+
+    ``by_organisation`` (the national view before an organisation is chosen): one row per
+    organisation instead of the table of every post."""
+    today = today or date.today()
+    base_posts = scoped_posts(user, Filters(organisation=filters.organisation))
+    posts_qs = scoped_posts(user, filters)
+    year_posts = posts_of_year(posts_qs, year)
+    bilans = Bilan.objects.visible_to(user).filter(post__in=posts_qs.values("pk"))
+    counted = bilans.filter(status__in=TRANSMITTED_STATUSES).with_activity()
+    of_year = bilans.filter(year=year)
+
+    if by_organisation:
+        groups = []
+        organisations = _organisation_summary(
+            year_posts, of_year, counted.filter(year=year), posts_qs, year, today
+        )
+    else:
+        groups = _post_groups(year_posts, of_year, posts_qs, year, today)
+        organisations = None
+    kinds = dict(PartyKind.choices)
+
+    # The comparison with the previous years carries the year's own totals (one query for both).
+    history = (
+        counted.filter(year__lte=year, year__gt=year - COMPARISON_YEARS)
+        .values("year")
+        .annotate(**_sums())
+        .order_by("year")
+    )
+    by_year = [YearRow(r["year"], _totals(r)) for r in history]
+    totals = next((row.totals for row in by_year if row.year == year), Totals())
 
     by_kind = (
         counted.filter(year=year)
@@ -392,22 +517,18 @@ def dashboard(user, year: int, filters: Filters, today: date | None = None) -> D
             ("Non ventilé", totals.sex_not_split),
         ],
     )
-    history = (
-        counted.filter(year__lte=year, year__gt=year - COMPARISON_YEARS)
-        .values("year")
-        .annotate(**_sums())
-        .order_by("year")
-    )
-    by_year = [YearRow(r["year"], _totals(r)) for r in history]
-
     scope_ids = base_posts.values("pk")
     epci_options = list(
         Party.objects.filter(kind=PartyKind.EPCI, covered_by_posts__in=scope_ids)
+        .values("pk", "name")
         .distinct()
         .order_by("name")
     )
     employer_options = list(
-        Party.objects.filter(employed_posts__in=scope_ids).distinct().order_by("name")
+        Party.objects.filter(employed_posts__in=scope_ids)
+        .values("pk", "name")
+        .distinct()
+        .order_by("name")
     )
     return Dashboard(
         year=year,
@@ -423,6 +544,7 @@ def dashboard(user, year: int, filters: Filters, today: date | None = None) -> D
         employer_options=employer_options,
         kind_options=PostKind.choices,
         today=today,
+        organisations=organisations,
     )
 
 

@@ -35,7 +35,7 @@ def _require_staff(user) -> None:
 def _filters(request) -> selectors.Filters:
     user = request.user
     filters = selectors.Filters()
-    if user.is_superuser or user.is_national:
+    if _sees_every_organisation(user):
         slug = request.GET.get("organisation")
         if slug:
             filters.organisation = get_object_or_404(Organisation, slug=slug)
@@ -65,26 +65,42 @@ def current_year(request):
     return redirect("reporting:dashboard", year=year)
 
 
-def _dashboard(request, year: int) -> selectors.Dashboard:
+def _sees_every_organisation(user) -> bool:
+    return user.is_superuser or user.is_national
+
+
+def _dashboard(request, year: int, *, per_organisation: bool = False) -> selectors.Dashboard:
+    """``per_organisation``: a national view with no organisation chosen gets one row per
+    organisation instead of the table of every post."""
     _check_year(year)
     _require_staff(request.user)
-    return selectors.dashboard(request.user, year, _filters(request))
+    filters = _filters(request)
+    by_organisation = (
+        per_organisation and _sees_every_organisation(request.user) and filters.organisation is None
+    )
+    return selectors.dashboard(request.user, year, filters, by_organisation=by_organisation)
 
 
 def dashboard(request, year: int):
-    board = _dashboard(request, year)
+    """The year's dashboard. A national view first shows one row per organisation, each linking
+    to that organisation's table of posts (the exports keep every post)."""
+    board = _dashboard(request, year, per_organisation=True)
     user = request.user
     organisations = (
-        Organisation.objects.order_by("name") if user.is_superuser or user.is_national else None
+        Organisation.objects.order_by("name") if _sees_every_organisation(user) else None
     )
     query = urlencode(board.filters.query())
+    template = "reporting/dashboard.html"
+    if board.organisations is not None:
+        template = "reporting/dashboard_organisations.html"
     return render(
         request,
-        "reporting/dashboard.html",
+        template,
         {
             "board": board,
             "organisations": organisations,
             "query": f"?{query}" if query else "",
+            "params": query,
             "years": [year - 1, year + 1],
         },
     )

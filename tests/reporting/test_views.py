@@ -320,3 +320,70 @@ def test_list_shows_late_drafts(client, org):
     html = client.get("/bilans/liste/").content.decode()
     assert "en retard" in html
     assert "31 janvier 2023" in html
+
+
+# --------------------------------------------------------------------------- national view
+
+
+@pytest.fixture
+def national(org):
+    return UserFactory(coordinateur=True, organisation=org, is_national=True)
+
+
+def test_national_view_is_per_organisation_with_drill_down(client, org, national):
+    from iscg.models import Organisation
+
+    other = OrganisationFactory(slug="dept-autre", name="Autre département")
+    build(org, 4, 2)
+    PostFactory(organisation=other, name="Poste sans bilan", first_year=2020)
+    reason = PostFactory(organisation=other, name="Poste vacant", first_year=2020)
+    BilanFactory(post=reason, year=2022, no_report=True, validated=True)
+    client.force_login(national)
+    response = client.get("/bilans/2022/?type=ISC")
+    board = response.context["board"]
+    assert board.groups == []
+    (row,) = [row for row in board.organisations.rows if row.slug == "dept-test"]
+    assert (row.expected, row.received, row.totals.referrals) == (2, 2, 200)
+    html = response.content.decode()
+    assert 'href="/bilans/2022/?organisation=dept-test&amp;type=ISC"' in html
+
+    board = client.get("/bilans/2022/").context["board"]
+    rows = {row.slug: row for row in board.organisations.rows}
+    assert [row.slug for row in board.organisations.rows] == ["dept-autre", "dept-test"]
+    assert (rows["dept-test"].expected, rows["dept-test"].received) == (4, 4)
+    assert (rows["dept-test"].totals.referrals, rows["dept-test"].totals.bilans) == (400, 4)
+    autre = rows["dept-autre"]
+    assert (autre.expected, autre.received, autre.with_reason, autre.not_received) == (2, 0, 1, 1)
+    assert autre.late == 1 and autre.totals.referrals == 0
+    assert board.totals.referrals == 400
+    html = client.get("/bilans/2022/").content.decode()
+    assert "Poste sans bilan" not in html  # the posts are one click away
+    assert "Bilans par organisation" in html
+
+    # Each organisation's row says what its own table of posts says.
+    for organisation in Organisation.objects.all():
+        response = client.get(f"/bilans/2022/?organisation={organisation.slug}")
+        detail = response.context["board"]
+        assert detail.organisations is None
+        row = rows[organisation.slug]
+        assert row.expected == len(detail.rows)
+        assert row.with_reason == len(detail.with_reason)
+        assert row.not_received == len(detail.not_received)
+        assert row.late == len(detail.late)
+        assert row.totals == detail.totals
+    assert (
+        "Poste sans bilan" in client.get("/bilans/2022/?organisation=dept-autre").content.decode()
+    )
+    # The exports keep every post.
+    assert "Poste sans bilan" in client.get("/bilans/2022/tableau.csv").content.decode("utf-8-sig")
+
+
+def test_national_view_query_count_does_not_grow_with_organisations(client, org, national):
+    client.force_login(national)
+    build(org, 2, 1)
+    small = count_queries(client, "/bilans/2022/")
+    for index in range(5):
+        build(OrganisationFactory(slug=f"dept-grand-{index}"), 6, 3)
+    assert count_queries(client, "/bilans/2022/") == small
+    chosen = count_queries(client, "/bilans/2022/?organisation=dept-grand-0")
+    assert chosen == small + 1  # the chosen organisation is looked up
