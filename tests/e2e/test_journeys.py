@@ -14,6 +14,7 @@ from conventions.models import Convention, DocumentDownload, Party
 from iscg.demo_users import DEMO_PASSWORD
 from iscg.models import User
 from reporting import services
+from reporting.models import Bilan
 from tests.e2e.conftest import ARTIFACTS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -190,3 +191,28 @@ def test_coordinator_validates_a_submitted_bilan(page, live_server, login, scree
     assert bilan.status == "valide"
     assert bilan.reviewed_by.email == "coordinateur@demo.iscg.fr"
     screenshot("coordinateur-bilan-valide")
+
+
+def test_gestionnaire_imports_bilans_atomically(
+    page, live_server, login, screenshot, demo, tmp_path
+):
+    login("gestionnaire@demo.iscg.fr", DEMO_PASSWORD)
+    page.goto(f"{live_server.url}/bilans/import/")
+    bad = tmp_path / "bilans.csv"
+    bad.write_text(
+        "poste;annee;saisines_femmes;saisines_hommes;saisines_enfants;saisines_total\n"
+        "isg_ternois;2024;10;5;2;17\n"
+        "isg_ternois;2025;10;5;2;99\n",
+        encoding="utf-8",
+    )
+    page.get_by_label("Fichier (XLSX ou CSV)").set_input_files(bad)
+    page.get_by_role("button", name="Vérifier et importer").click()
+    expect(page.locator("main")).to_contain_text("Aucun bilan n'a été enregistré")
+    expect(page.locator("main table")).to_contain_text("3")  # the faulty line, named
+    assert not Bilan.objects.filter(post__slug="isg_ternois", year=2024).exists()
+    good = tmp_path / "bons.csv"
+    good.write_text(bad.read_text(encoding="utf-8").replace(";99", ";17"), encoding="utf-8")
+    page.get_by_label("Fichier (XLSX ou CSV)").set_input_files(good)
+    page.get_by_role("button", name="Vérifier et importer").click()
+    expect(page.locator(".message-success")).to_contain_text("2 bilan(s) créé(s)")
+    screenshot("gestionnaire-import")
