@@ -18,6 +18,10 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # ORM calls beside P
 def pytest_collection_modifyitems(config, items):
     if shutil.which(CHROMIUM) or Path(CHROMIUM).exists():
         return
+    if os.environ.get("E2E_REQUIRED"):
+        raise pytest.UsageError(
+            f"Chromium introuvable ({CHROMIUM}) alors que E2E_REQUIRED est posé."
+        )
     skip = pytest.mark.skip(reason=f"Chromium absent ({CHROMIUM}) : apt-get install chromium")
     for item in items:
         if "e2e" in item.keywords:
