@@ -19,17 +19,16 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="module")
 def demo_data(django_db_setup, django_db_blocker):
-    """The demo (python manage.py load_demo) loaded once per module, rolled back at its end."""
+    """The demo (python manage.py load_demo) loaded once per module, rolled back at its end.
+
+    A ``with`` block, so a failure while loading can never leave the transaction open."""
     from django.db import transaction
+    from django.test import override_settings
 
     from conventions.demo import load_demo
 
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            load_demo()
-            yield
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+    fast = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
+    with django_db_blocker.unblock(), fast, transaction.atomic():
+        load_demo()
+        yield
+        transaction.set_rollback(True)

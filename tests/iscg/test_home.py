@@ -6,24 +6,14 @@ import re
 import pytest
 from django.urls import reverse
 
-from conventions.demo import load_demo
 from iscg.models import User
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    """Loaded once for the module, rolled back at its end."""
-    from django.db import transaction
-
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        load_demo()
-        yield
-        transaction.set_rollback(True)
-        atomic.__exit__(None, None, None)
+@pytest.fixture
+def demo(demo_data):
+    """The shared module-scoped demo (tests/conftest.py), rolled back at the module's end."""
 
 
 def text_of(client, email: str) -> str:
