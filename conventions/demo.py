@@ -52,6 +52,7 @@ from conventions.models import (
     Representative,
     UnitKind,
 )
+from iscg.formatting import MONTHS
 from iscg.models import Organisation
 
 DEMO_DATA_DIR = Path(iscg.__file__).resolve().parent / "demo_data"
@@ -87,26 +88,7 @@ ROLE_FIELDS = {
     "destinataire_bilan": "receives_report",
 }
 
-FRENCH_MONTHS = {
-    month: number
-    for number, month in enumerate(
-        [
-            "janvier",
-            "février",
-            "mars",
-            "avril",
-            "mai",
-            "juin",
-            "juillet",
-            "août",
-            "septembre",
-            "octobre",
-            "novembre",
-            "décembre",
-        ],
-        start=1,
-    )
-}
+FRENCH_MONTHS = {month: number for number, month in enumerate(MONTHS, start=1)}
 
 
 # --------------------------------------------------------------------------- entry point

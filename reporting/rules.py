@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from iscg.formatting import format_number
+from iscg.formatting import MONTHS, format_number
 
 HUNDRED = Decimal(100)
 #: Rounding allowed between a year's VIF share and the weighted share of its parts (points).
@@ -351,20 +351,7 @@ PART_FIELDS = (
     ("interviews_total", "entretiens"),
 )
 PART_KINDS = {"mois": 12, "trimestre": 4, "unite": None}
-MONTH_NAMES = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
+MONTH_NAMES = tuple(MONTHS)
 
 
 def part_label(kind: str, number: int | None, label: str = "") -> str:
