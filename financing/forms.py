@@ -1,5 +1,7 @@
 from django import forms
+from django.core.exceptions import ValidationError
 
+from financing import engine
 from financing.models import Payment
 
 
@@ -25,3 +27,259 @@ class ActualCostForm(forms.Form):
     actual_cost = forms.DecimalField(
         label="Coût réel constaté de l'année (€)", min_value=0, max_digits=12, decimal_places=2
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Guided plan editor: the plan's JSON form (docs/financing.md) as three plain forms, so that a
+# gestionnaire never has to type JSON for the usual plans (fixed amounts, percentages, one
+# remainder). Plans using the rarer rules (splits, amounts or percentages varying by year) keep
+# the JSON editor; ``guided_blockers`` says why.
+
+RULE_LABELS = [
+    ("", "— règle —"),
+    (engine.FIXED, "Montant annuel fixe"),
+    (engine.PERCENT_OF_COST, "Pourcentage du coût"),
+    (engine.PERCENT_OF_REMAINDER, "Pourcentage du reste"),
+    (engine.REMAINDER, "Reste à charge (le solde)"),
+]
+ROUNDING_LABELS = [
+    (engine.ROUND_DOWN_TO_EURO, "À l'euro inférieur (le reste à charge absorbe les centimes)"),
+    (engine.ROUND_HALF_UP_TO_EURO, "À l'euro le plus proche"),
+]
+_ADVANCED = {
+    "split": "une part répartie entre plusieurs parties",
+    "amount_by_year": "un montant qui change selon l'année",
+    "percent_by_rank": "un pourcentage selon l'année de service du poste",
+    "percent_by_year": "un pourcentage qui change selon l'année",
+}
+
+
+def guided_blockers(data: dict | None) -> list[str]:
+    """What in a plan the guided editor cannot show (empty: it can)."""
+    found: list[str] = []
+    for share in (data or {}).get("shares") or []:
+        for key, label in _ADVANCED.items():
+            if isinstance(share, dict) and key in share and label not in found:
+                found.append(label)
+    return found
+
+
+def _plain(value) -> str:
+    """A Decimal as the plan writes it: 17500 or 17500.5, never 1.75E+4."""
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+_MONEY = forms.NumberInput(attrs={"class": "money"})
+
+
+class PlanSettingsForm(forms.Form):
+    rounding = forms.ChoiceField(label="Arrondi des parts", choices=ROUNDING_LABELS)
+    months_by_hand = forms.BooleanField(
+        label="Mois financés saisis à la main (sinon : dates et absences du poste)", required=False
+    )
+
+
+class PlanYearForm(forms.Form):
+    year = forms.IntegerField(label="Année", min_value=2000, max_value=2100)
+    annual_cost = forms.DecimalField(
+        label="Coût annuel du poste (€)",
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+        widget=_MONEY,
+    )
+    months = forms.IntegerField(label="Mois financés", min_value=1, max_value=12, initial=12)
+
+
+class PlanShareForm(forms.Form):
+    party = forms.ChoiceField(label="Partie")
+    rule = forms.ChoiceField(label="Règle", choices=RULE_LABELS)
+    amount = forms.DecimalField(
+        label="Montant annuel (€)",
+        required=False,
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+        widget=_MONEY,
+    )
+    percent = forms.DecimalField(
+        label="Pourcentage (%)", required=False, min_value=0, max_value=100, decimal_places=2
+    )
+    cap = forms.DecimalField(
+        label="Plafond annuel (€)",
+        required=False,
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+        widget=_MONEY,
+    )
+
+    def __init__(self, *args, parties: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["party"].choices = [("", "— partie —"), *parties]
+
+    def clean(self):
+        data = super().clean()
+        rule, amount, percent = data.get("rule"), data.get("amount"), data.get("percent")
+        if rule == engine.FIXED:
+            if amount is None:
+                self.add_error("amount", "Indiquez le montant annuel de cette part.")
+            if percent is not None:
+                self.add_error("percent", "Un montant fixe n'a pas de pourcentage : videz-le.")
+        elif rule in (engine.PERCENT_OF_COST, engine.PERCENT_OF_REMAINDER):
+            if percent is None:
+                self.add_error("percent", "Indiquez le pourcentage de cette part.")
+            if amount is not None:
+                self.add_error("amount", "Une part en pourcentage n'a pas de montant : videz-le.")
+        elif rule == engine.REMAINDER and (amount is not None or percent is not None):
+            self.add_error(
+                None, "Le reste à charge se calcule : laissez montant et pourcentage vides."
+            )
+        if data.get("cap") is not None and rule != engine.PERCENT_OF_COST:
+            self.add_error("cap", "Un plafond ne s'applique qu'à un pourcentage du coût.")
+        return data
+
+
+class _RowsFormSet(forms.BaseFormSet):
+    def kept_forms(self) -> list[forms.Form]:
+        """Filled rows not marked for deletion (blank extra rows are ignored)."""
+        return [
+            form
+            for form in self.forms
+            if not self._should_delete_form(form)
+            and (form in self.initial_forms or form.has_changed())
+        ]
+
+
+class _YearFormSet(_RowsFormSet):
+    def clean(self):
+        if any(self.errors):
+            return
+        years = [form.cleaned_data["year"] for form in self.kept_forms()]
+        if not years:
+            raise ValidationError("Ajoutez au moins une année.")
+        doubles = sorted({year for year in years if years.count(year) > 1})
+        if doubles:
+            raise ValidationError(f"Année {doubles[0]} saisie deux fois.")
+
+
+class _ShareFormSet(_RowsFormSet):
+    def clean(self):
+        if any(self.errors):
+            return
+        remainders = [f for f in self.kept_forms() if f.cleaned_data["rule"] == engine.REMAINDER]
+        if len(remainders) != 1:
+            raise ValidationError(
+                "Il faut exactement une part « Reste à charge (le solde) », celle de la partie "
+                "qui paie ce que les autres ne paient pas (en général l'employeur) ; il y en a "
+                f"{len(remainders)}."
+            )
+
+
+YearFormSet = forms.formset_factory(PlanYearForm, formset=_YearFormSet, extra=1, can_delete=True)
+ShareFormSet = forms.formset_factory(PlanShareForm, formset=_ShareFormSet, extra=2, can_delete=True)
+
+
+class GuidedPlan:
+    """The three forms of the guided editor, built from a plan's JSON form and back."""
+
+    def __init__(
+        self,
+        *,
+        parties: list[tuple[str, str]],
+        previous: dict | None,
+        months_by_hand: bool = False,
+        months: dict[int, int] | None = None,
+        data=None,
+    ):
+        """``months``: the months the saved plan funds each year (from the post's dates unless
+        typed by hand), shown where the plan's JSON form has none."""
+        self.previous = previous or {}
+        months = months or {}
+        years = [
+            {
+                "year": y.get("year"),
+                "annual_cost": y.get("annual_cost"),
+                "months": y.get("months", months.get(y.get("year"), 12)),
+            }
+            for y in self.previous.get("years") or []
+            if isinstance(y, dict)
+        ]
+        shares = []
+        for share in self.previous.get("shares") or []:
+            if isinstance(share, dict) and "party" in share:
+                shares.append(
+                    {k: share.get(k) for k in ("party", "rule", "amount", "percent", "cap")}
+                )
+        self.settings = PlanSettingsForm(
+            data,
+            prefix="plan",
+            initial={
+                "rounding": self.previous.get("rounding", engine.ROUND_DOWN_TO_EURO),
+                "months_by_hand": months_by_hand,
+            },
+        )
+        self.years = YearFormSet(data, prefix="annee", initial=years)
+        self.shares = ShareFormSet(
+            data, prefix="part", initial=shares, form_kwargs={"parties": parties}
+        )
+
+    def is_valid(self) -> bool:
+        # Every form validated, so that every error shows at once.
+        return all([self.settings.is_valid(), self.years.is_valid(), self.shares.is_valid()])
+
+    @property
+    def months_by_hand(self) -> bool:
+        return bool(self.settings.cleaned_data.get("months_by_hand"))
+
+    def errors(self) -> list[str]:
+        """Every message, for the live preview (field errors name their row)."""
+        messages = list(self.settings.non_field_errors())
+        for title, formset in (("Année", self.years), ("Part", self.shares)):
+            messages += formset.non_form_errors()
+            for number, form in enumerate(formset.forms, start=1):
+                for field, errors in form.errors.items():
+                    label = form.fields[field].label if field in form.fields else ""
+                    where = f"{title} n° {number}" + (f", {label.lower()}" if label else "")
+                    messages += [f"{where} : {error}" for error in errors]
+        return messages
+
+    def plan_data(self) -> dict:
+        """The plan's JSON form; what a source wrote (``as_written``) and the post's first year are
+        kept from the previous plan, for the years and parties still in it. Months are written
+        only when typed by hand."""
+        shares = []
+        for form in self.shares.kept_forms():
+            row = form.cleaned_data
+            share = {"party": row["party"], "rule": row["rule"]}
+            for key in ("amount", "percent", "cap"):
+                if row.get(key) is not None:
+                    share[key] = _plain(row[key])
+            shares.append(share)
+        parties = {share["party"] for share in shares}
+        written = {
+            y.get("year"): y.get("as_written") or {}
+            for y in self.previous.get("years") or []
+            if isinstance(y, dict)
+        }
+        years = []
+        for form in self.years.kept_forms():
+            row = form.cleaned_data
+            year = {"year": row["year"], "annual_cost": _plain(row["annual_cost"])}
+            if self.months_by_hand:
+                # Otherwise the post's dates and absences give the months, as when saving.
+                year["months"] = row["months"]
+            kept = {p: a for p, a in written.get(row["year"], {}).items() if p in parties}
+            if kept:
+                year["as_written"] = kept
+            years.append(year)
+        years.sort(key=lambda y: y["year"])
+        data = {
+            "rounding": self.settings.cleaned_data["rounding"],
+            "years": years,
+            "shares": shares,
+        }
+        if self.previous.get("first_year") is not None:
+            data["first_year"] = self.previous["first_year"]
+        return data

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from conventions.models import Convention, Party
 from financing import exports, selectors, services
+from financing.forms import GuidedPlan, guided_blockers
 from financing.models import FinancingPlan, ShareLine
 from iscg import perms
 from iscg.models import Organisation, Role
@@ -109,8 +110,47 @@ def my_financing(request):
     return party_summary(request, request.user.party_id)
 
 
+def _party_choices(convention, data: dict | None) -> list[tuple[str, str]]:
+    """The convention's parties (slug, name) for the guided editor, plus any party the plan
+    already names, so that an existing plan always shows as it is."""
+    slugs = [m.party.slug for m in convention.memberships.select_related("party").order_by("pk")]
+    slugs += sorted(services.plan_parties(data) - set(slugs))
+    names = {
+        p.slug: str(p)
+        for p in Party.objects.filter(organisation_id=convention.organisation_id, slug__in=slugs)
+    }
+    return [(slug, names.get(slug, slug)) for slug in dict.fromkeys(slugs)]
+
+
+def _plan_from_post(request, convention, plan) -> tuple[dict, bool, GuidedPlan | None]:
+    """The plan posted by either editor, and its months_by_hand. Raise ValidationError with the
+    French messages when it cannot be read; the guided editor's forms carry their own errors."""
+    previous = plan.data if plan else _blank_plan(convention)
+    if request.POST.get("mode") == "guided":
+        guided = GuidedPlan(
+            parties=_party_choices(convention, previous), previous=previous, data=request.POST
+        )
+        if not guided.is_valid():
+            raise _GuidedInvalid(guided)
+        return guided.plan_data(), guided.months_by_hand, guided
+    try:
+        data = json.loads(request.POST.get("plan", ""))
+    except json.JSONDecodeError as exc:
+        raise ValidationError(
+            f"Le plan n'est pas un JSON valide (ligne {exc.lineno}, colonne {exc.colno})."
+        ) from exc
+    return data, bool(request.POST.get("months_by_hand")), None
+
+
+class _GuidedInvalid(Exception):
+    def __init__(self, guided: GuidedPlan):
+        super().__init__("guided plan invalid")
+        self.guided = guided
+
+
 def plan(request, reference: str):
-    """View a convention's plan, and edit it while the convention is a draft (gestionnaire)."""
+    """View a convention's plan, and edit it while the convention is a draft (gestionnaire):
+    with the guided editor (years and shares as forms) or, for the rarer rules, as JSON."""
     convention = get_object_or_404(Convention.objects.visible_to(request.user), reference=reference)
     if request.user.role in (Role.PARTENAIRE, Role.INTERVENANT):
         raise PermissionDenied
@@ -118,25 +158,27 @@ def plan(request, reference: str):
     can_edit = perms.can_edit_in(request.user, convention.organisation_id) and (
         plan is None or not plan.is_locked
     )
-    error = None
-    text = json.dumps(plan.data if plan else _blank_plan(convention), ensure_ascii=False, indent=2)
+    error = guided = None
+    # The JSON editor posts "plan" (and mode=json); the guided editor posts mode=guided.
+    mode = "json" if request.method == "POST" and request.POST.get("mode") != "guided" else "guided"
+    current = plan.data if plan else _blank_plan(convention)
+    text = json.dumps(current, ensure_ascii=False, indent=2)
     if request.method == "POST":
         if not can_edit:
             raise PermissionDenied
-        text = request.POST.get("plan", "")
+        if mode != "guided":
+            text = request.POST.get("plan", "")
         try:
-            data = json.loads(text)
+            data, months_by_hand, guided = _plan_from_post(request, convention, plan)
             post = plan.post if plan else convention.posts.order_by("pk").first()
             if post is None:
                 raise ValidationError("La convention ne couvre aucun poste.")
             plan = services.plan_save(
-                convention=convention,
-                post=post,
-                data=data,
-                months_by_hand=bool(request.POST.get("months_by_hand")),
+                convention=convention, post=post, data=data, months_by_hand=months_by_hand
             )
-        except json.JSONDecodeError as exc:
-            error = f"Le plan n'est pas un JSON valide (ligne {exc.lineno}, colonne {exc.colno})."
+        except _GuidedInvalid as exc:
+            guided = exc.guided
+            error = "Le plan contient des erreurs, signalées ci-dessous."
         except ValidationError as exc:
             error = " ".join(exc.messages)
         else:
@@ -144,6 +186,14 @@ def plan(request, reference: str):
 
             messages.success(request, "Plan enregistré ; les montants ont été recalculés.")
             return redirect("conventions:plan", reference=convention.reference)
+    blockers = guided_blockers(current)
+    if can_edit and guided is None and not blockers:
+        guided = GuidedPlan(
+            parties=_party_choices(convention, current),
+            previous=current,
+            months_by_hand=bool(plan and plan.months_by_hand),
+            months={y.year: y.months for y in plan.years.all()} if plan else None,
+        )
     lines = (
         plan.lines.select_related("party").order_by("year", "is_remainder", "pk") if plan else []
     )
@@ -156,6 +206,9 @@ def plan(request, reference: str):
             "plan": plan,
             "plan_text": text,
             "error": error,
+            "mode": mode,
+            "guided": guided,
+            "blockers": blockers,
             "can_edit": can_edit,
             # Actual costs are entered after the year closes, whatever the convention's status.
             "can_record": perms.can_edit_in(request.user, convention.organisation_id),
@@ -167,27 +220,27 @@ def plan(request, reference: str):
 
 
 def plan_preview(request, reference: str):
-    """htmx: the computed table for the plan being typed (months from the post, as saving
-    would compute them), nothing saved."""
+    """htmx: the computed table for the plan being edited, from either editor (months from the
+    post, as saving would compute them), nothing saved."""
     convention = get_object_or_404(Convention.objects.visible_to(request.user), reference=reference)
     if not perms.can_edit_in(request.user, convention.organisation_id):
         raise PermissionDenied
     plan = FinancingPlan.objects.filter(convention=convention).select_related("post").first()
-    result = error = None
+    result = None
+    errors: list[str] = []
     months_notes = []
-    months_by_hand = bool(request.POST.get("months_by_hand"))
     try:
-        data = json.loads(request.POST.get("plan", ""))
+        data, months_by_hand, _ = _plan_from_post(request, convention, plan)
         result = services.plan_preview(
             convention=convention,
             data=data,
             post=plan.post if plan else None,
             months_by_hand=months_by_hand,
         )
-    except json.JSONDecodeError as exc:
-        error = f"JSON non valide (ligne {exc.lineno}, colonne {exc.colno})."
+    except _GuidedInvalid as exc:
+        errors = exc.guided.errors()
     except ValidationError as exc:
-        error = " ".join(exc.messages)
+        errors = [" ".join(exc.messages)]
     else:
         if not months_by_hand:
             months_notes = _months_overridden(data, result)
@@ -195,7 +248,7 @@ def plan_preview(request, reference: str):
     return render(
         request,
         "financing/includes/preview.html",
-        {"result": result, "error": error, "names": names, "months_notes": months_notes},
+        {"result": result, "errors": errors, "names": names, "months_notes": months_notes},
     )
 
 

@@ -1,6 +1,5 @@
 """The journeys users make, in a real browser (headless Chromium)."""
 
-import json
 import re
 from datetime import date
 from pathlib import Path
@@ -86,19 +85,14 @@ def test_gestionnaire_drafts_a_convention_with_three_co_funders(
     page.get_by_role("button", name="Enregistrer et passer au financement").click()
     expect(page.locator("h1")).to_contain_text("Plan de financement — PDC2027-E2E")
 
-    # 3. Financing: the split is recomputed as the plan is typed
-    plan = {
-        "rounding": "down",
-        "first_year": 2027,
-        "years": [{"year": 2027, "annual_cost": "42000", "months": 4}],
-        "shares": [
-            {"party": "etat_62", "rule": "fixed", "amount": "14000"},
-            {"party": "departement_62", "rule": "fixed", "amount": "14000"},
-            {"party": "epci_cc_osartis_marquion", "rule": "remainder"},
-        ],
-    }
-    page.get_by_label(re.compile("Mois financés saisis à la main")).check()
-    page.locator("#id_plan").fill(json.dumps(plan, indent=2))
+    # 3. Financing, in the guided editor (no JSON): the split is recomputed as amounts are typed
+    expect(page.locator("#id_part-2-party")).to_have_value("epci_cc_osartis_marquion")
+    expect(page.locator("#id_part-2-rule")).to_have_value("remainder")
+    page.locator("#id_plan-months_by_hand").check()
+    page.locator("#id_annee-0-annual_cost").fill("42000")
+    page.locator("#id_annee-0-months").fill("4")
+    page.locator("#id_part-0-amount").fill("14000")
+    page.locator("#id_part-1-amount").fill("14000")
     preview = page.locator("#apercu")
     expect(preview).to_contain_text(f"4{NBSP}666{NBSP}€")
     expect(preview).to_contain_text(f"4{NBSP}668{NBSP}€")

@@ -243,3 +243,130 @@ def test_preview_says_when_typed_months_give_way_to_the_post(gestionnaire):
     html = by_hand.content.decode()
     assert "tirés des dates" not in html
     assert f"coût 21{NBSP}000{NBSP}€ (6 mois)" in html
+
+
+# --------------------------------------------------------------------------- guided plan editor
+
+
+def guided_post(client, reference: str, **changes) -> dict:
+    """The guided editor's fields as the page shows them, with some changed."""
+    from tests.financing.test_guided_plan import post_data
+
+    shown = client.get(reverse("conventions:plan", args=[reference])).context["guided"]
+    return post_data(shown, **changes)
+
+
+def test_a_draft_plan_opens_in_the_guided_editor_with_the_json_one_folded(gestionnaire):
+    response = gestionnaire.get(reverse("conventions:plan", args=["PDC2023-A13"]))
+    html = response.content.decode()
+    guided = response.context["guided"]
+    assert [f.initial["party"] for f in guided.shares.initial_forms] == [
+        "etat_62",
+        "departement_62",
+        "epci_cc_osartis_marquion",
+    ]
+    # Months as the saved plan funds them (from the post's dates), not the JSON default.
+    assert guided.years.initial_forms[0].initial == {
+        "year": 2023,
+        "annual_cost": "42000",
+        "months": 4,
+    }
+    assert '<option value="epci_cc_osartis_marquion" selected>CC Osartis Marquion</option>' in html
+    assert "<details>\n<summary>Mode avancé : le plan en JSON</summary>" in html
+
+
+def test_saving_the_guided_editor_recomputes_and_keeps_history(gestionnaire):
+    plan = FinancingPlan.objects.get(convention__reference="PDC2023-A13")
+    versions = plan.history.count()
+    data = guided_post(gestionnaire, "PDC2023-A13", **{"part-0-amount": "15000"})
+    response = gestionnaire.post(reverse("conventions:plan", args=["PDC2023-A13"]), data)
+    assert response.status_code == 302
+    plan.refresh_from_db()
+    amounts = dict(plan.lines.filter(year=2023).values_list("party__slug", "amount"))
+    # 4 months of 15 000 € = 5 000 €; the CC's remainder takes the rest of 14 000 €.
+    assert amounts == {"etat_62": 5000, "departement_62": 4666, "epci_cc_osartis_marquion": 4334}
+    assert plan.data["shares"][0] == {"party": "etat_62", "rule": "fixed", "amount": "15000"}
+    # What the act wrote is kept, so the new gap shows.
+    assert plan.data["years"][0]["as_written"]["etat_62"] == "4666"
+    assert plan.history.count() > versions
+    assert plan.history.first().history_user.email == GESTIONNAIRE_EMAIL
+
+
+def test_an_invalid_guided_plan_returns_400_with_the_errors_and_writes_nothing(gestionnaire):
+    before = snapshot("PDC2023-A13")
+    data = guided_post(
+        gestionnaire, "PDC2023-A13", **{"part-0-amount": None, "part-1-rule": "remainder"}
+    )
+    response = gestionnaire.post(reverse("conventions:plan", args=["PDC2023-A13"]), data)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Le plan contient des erreurs, signalées ci-dessous." in html
+    assert "Indiquez le montant annuel de cette part." in html
+    assert "Rien n'a été enregistré." in html
+    assert snapshot("PDC2023-A13") == before
+
+
+def test_a_guided_plan_the_engine_refuses_writes_nothing(gestionnaire):
+    before = snapshot("PDC2023-A13")
+    data = guided_post(gestionnaire, "PDC2023-A13", **{"part-0-amount": "60000"})
+    response = gestionnaire.post(reverse("conventions:plan", args=["PDC2023-A13"]), data)
+    assert response.status_code == 400
+    assert "le reste à charge serait négatif" in response.content.decode()
+    assert snapshot("PDC2023-A13") == before
+
+
+def test_guided_preview_computes_without_saving(gestionnaire):
+    before = snapshot("PDC2023-A13")
+    url = reverse("conventions:plan_preview", args=["PDC2023-A13"])
+    data = guided_post(gestionnaire, "PDC2023-A13", **{"part-0-amount": "15000"})
+    html = gestionnaire.post(url, data).content.decode()
+    assert f"coût 14{NBSP}000{NBSP}€ (4 mois)" in html
+    assert f"5{NBSP}000{NBSP}€" in html
+    assert f"4{NBSP}334{NBSP}€" in html
+    bad = guided_post(gestionnaire, "PDC2023-A13", **{"part-0-amount": None})
+    html = gestionnaire.post(url, bad).content.decode()
+    assert "Part n° 1, montant annuel (€) : Indiquez le montant annuel de cette part." in html
+    assert snapshot("PDC2023-A13") == before
+
+
+def test_guided_posts_are_refused_outside_the_gestionnaire_s_drafts(client):
+    client.force_login(User.objects.get(email=GESTIONNAIRE_EMAIL))
+    data = guided_post(client, "PDC2023-A13", **{"part-0-amount": "15000"})
+    before, signed = snapshot("PDC2023-A13"), snapshot("PDC2023-A04")
+    # A signed convention's plan is locked.
+    assert client.post(reverse("conventions:plan", args=["PDC2023-A04"]), data).status_code == 403
+    # The coordinator sees the plan but may not change it.
+    client.force_login(User.objects.get(email="coordinateur@demo.iscg.fr"))
+    url = reverse("conventions:plan", args=["PDC2023-A13"])
+    assert client.post(url, data).status_code == 403
+    preview = reverse("conventions:plan_preview", args=["PDC2023-A13"])
+    assert client.post(preview, data).status_code == 403
+    # A partner of the convention does not even see it before signature.
+    login_partner(client, "epci_cc_osartis_marquion")
+    assert client.post(url, data).status_code == 404
+    assert snapshot("PDC2023-A13") == before
+    assert snapshot("PDC2023-A04") == signed
+
+
+def test_a_plan_with_rare_rules_opens_in_the_json_editor(gestionnaire):
+    plan = FinancingPlan.objects.get(convention__reference="PDC2023-A13")
+    data = {
+        **plan.data,
+        "shares": [
+            {
+                "split": [
+                    {"party": "etat_62", "key": "1"},
+                    {"party": "departement_62", "key": "1"},
+                ],
+                "rule": "fixed",
+                "amount": "28000",
+            },
+            {"party": "epci_cc_osartis_marquion", "rule": "remainder"},
+        ],
+    }
+    FinancingPlan.objects.filter(pk=plan.pk).update(data=data)
+    response = gestionnaire.get(reverse("conventions:plan", args=["PDC2023-A13"]))
+    html = response.content.decode()
+    assert response.context["guided"] is None
+    assert "Ce plan utilise une part répartie entre plusieurs parties" in html
+    assert "<details open>" in html

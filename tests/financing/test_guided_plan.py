@@ -1,0 +1,195 @@
+"""The guided plan editor: forms ⇄ the plan's JSON form, without the database."""
+
+from financing.forms import GuidedPlan, guided_blockers
+
+PARTIES = [
+    ("etat_62", "État"),
+    ("departement_62", "Département"),
+    ("epci_cc_osartis_marquion", "CC Osartis Marquion"),
+]
+OSARTIS = {
+    "rounding": "down",
+    "first_year": 2023,
+    "years": [
+        {
+            "year": 2023,
+            "annual_cost": "42000",
+            "months": 4,
+            "as_written": {"etat_62": "4666", "epci_cc_osartis_marquion": "4668"},
+        }
+    ],
+    "shares": [
+        {"party": "etat_62", "rule": "fixed", "amount": "14000"},
+        {"party": "departement_62", "rule": "percent_of_cost", "percent": "30", "cap": "12000"},
+        {"party": "epci_cc_osartis_marquion", "rule": "remainder"},
+    ],
+}
+
+
+def post_data(guided: GuidedPlan, **changes) -> dict:
+    """What a browser posts for the forms as shown, with some fields changed."""
+    data = {"mode": "guided"}
+    for form in (guided.settings, guided.years.management_form, guided.shares.management_form):
+        for name, field in form.fields.items():
+            value = form.get_initial_for_field(field, name)
+            if value not in (None, False, ""):
+                data[form.add_prefix(name)] = value
+    for formset in (guided.years, guided.shares):
+        for form in formset.forms:
+            for name, field in form.fields.items():
+                value = form.get_initial_for_field(field, name)
+                if value not in (None, False, ""):
+                    data[form.add_prefix(name)] = str(value)
+    data.update(changes)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def submitted(previous=OSARTIS, months_by_hand=True, **changes) -> GuidedPlan:
+    shown = GuidedPlan(parties=PARTIES, previous=previous, months_by_hand=months_by_hand)
+    return GuidedPlan(parties=PARTIES, previous=previous, data=post_data(shown, **changes))
+
+
+def test_a_plan_posted_back_unchanged_is_the_same_plan():
+    guided = submitted()
+    assert guided.is_valid(), guided.errors()
+    assert guided.plan_data() == OSARTIS
+    assert guided.months_by_hand is True
+
+
+def test_months_are_written_only_when_typed_by_hand():
+    """Otherwise saving takes them from the post's dates: the form shows those."""
+    previous = {**OSARTIS, "years": [{"year": 2023, "annual_cost": "42000"}]}
+    shown = GuidedPlan(parties=PARTIES, previous=previous, months={2023: 4})
+    assert shown.years.forms[0].initial["months"] == 4
+    guided = submitted(previous, months_by_hand=False)
+    assert guided.is_valid(), guided.errors()
+    assert guided.months_by_hand is False
+    assert guided.plan_data()["years"] == [{"year": 2023, "annual_cost": "42000"}]
+
+
+def test_the_forms_show_one_row_per_year_and_share_plus_blank_rows():
+    guided = GuidedPlan(parties=PARTIES, previous=OSARTIS)
+    assert guided.years.initial_form_count() == 1
+    assert len(guided.years.forms) == 2
+    assert guided.shares.initial_form_count() == 3
+    assert len(guided.shares.forms) == 5
+    assert guided.shares.forms[1].initial["percent"] == "30"
+
+
+def test_changing_an_amount_and_adding_a_year_and_a_share():
+    guided = submitted(
+        **{
+            "part-0-amount": "15000",
+            "annee-1-year": "2024",
+            "annee-1-annual_cost": "43000.50",
+            "annee-1-months": "12",
+            "part-3-party": "etat_62",
+            "part-3-rule": "percent_of_remainder",
+            "part-3-percent": "12.5",
+        }
+    )
+    assert guided.is_valid(), guided.errors()
+    data = guided.plan_data()
+    assert data["years"][1] == {"year": 2024, "annual_cost": "43000.5", "months": 12}
+    assert data["years"][0]["months"] == 4
+    assert data["shares"][0] == {"party": "etat_62", "rule": "fixed", "amount": "15000"}
+    assert data["shares"][3] == {
+        "party": "etat_62",
+        "rule": "percent_of_remainder",
+        "percent": "12.5",
+    }
+    # What the signed act wrote for 2023 is kept.
+    assert data["years"][0]["as_written"] == OSARTIS["years"][0]["as_written"]
+
+
+def test_a_deleted_share_disappears_with_what_was_written_for_it():
+    guided = submitted(
+        **{
+            "part-2-DELETE": "on",
+            "part-1-rule": "remainder",
+            "part-1-percent": None,
+            "part-1-cap": None,
+        }
+    )
+    assert guided.is_valid(), guided.errors()
+    data = guided.plan_data()
+    assert [s["party"] for s in data["shares"]] == ["etat_62", "departement_62"]
+    assert data["shares"][1] == {"party": "departement_62", "rule": "remainder"}
+    assert data["years"][0]["as_written"] == {"etat_62": "4666"}
+
+
+def test_a_fixed_share_without_amount_is_refused_in_french():
+    guided = submitted(**{"part-0-amount": None})
+    assert not guided.is_valid()
+    assert "Part n° 1, montant annuel (€) : Indiquez le montant annuel de cette part." in (
+        guided.errors()
+    )
+
+
+def test_mixed_amount_and_percent_are_refused():
+    guided = submitted(**{"part-0-percent": "10", "part-1-amount": "100"})
+    assert not guided.is_valid()
+    errors = guided.errors()
+    assert "Part n° 1, pourcentage (%) : Un montant fixe n'a pas de pourcentage : videz-le." in (
+        errors
+    )
+    assert (
+        "Part n° 2, montant annuel (€) : Une part en pourcentage n'a pas de montant : videz-le."
+        in errors
+    )
+
+
+def test_a_cap_only_goes_with_a_percentage_of_the_cost():
+    guided = submitted(**{"part-0-cap": "1000"})
+    assert not guided.is_valid()
+    assert (
+        "Part n° 1, plafond annuel (€) : Un plafond ne s'applique qu'à un pourcentage du coût."
+        in guided.errors()
+    )
+
+
+def test_exactly_one_remainder_is_required():
+    guided = submitted(**{"part-0-rule": "remainder", "part-0-amount": None})
+    assert not guided.is_valid()
+    assert guided.shares.non_form_errors() == [
+        "Il faut exactement une part « Reste à charge (le solde) », celle de la partie qui paie "
+        "ce que les autres ne paient pas (en général l'employeur) ; il y en a 2."
+    ]
+
+
+def test_a_year_entered_twice_and_out_of_range_months_are_refused():
+    guided = submitted(
+        **{"annee-1-year": "2023", "annee-1-annual_cost": "1000", "annee-1-months": "12"}
+    )
+    assert not guided.is_valid()
+    assert guided.years.non_form_errors() == ["Année 2023 saisie deux fois."]
+    guided = submitted(**{"annee-0-months": "13"})
+    assert not guided.is_valid()
+    assert any(e.startswith("Année n° 1, mois financés : ") for e in guided.errors())
+
+
+def test_deleting_every_year_is_refused():
+    guided = submitted(**{"annee-0-DELETE": "on"})
+    assert not guided.is_valid()
+    assert guided.years.non_form_errors() == ["Ajoutez au moins une année."]
+
+
+def test_an_unknown_party_is_refused():
+    guided = submitted(**{"part-0-party": "inconnue"})
+    assert not guided.is_valid()
+    assert any(e.startswith("Part n° 1, partie : ") for e in guided.errors())
+
+
+def test_rare_rules_send_the_user_to_the_json_editor():
+    assert guided_blockers(OSARTIS) == []
+    quimper = {
+        "shares": [
+            {"party": "etat_29", "rule": "percent_of_cost", "percent_by_rank": ["80", "50"]},
+            {"split": [{"party": "a", "key": "1"}], "rule": "fixed", "amount": "10"},
+            {"party": "b", "rule": "remainder"},
+        ]
+    }
+    assert guided_blockers(quimper) == [
+        "un pourcentage selon l'année de service du poste",
+        "une part répartie entre plusieurs parties",
+    ]
