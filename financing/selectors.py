@@ -2,10 +2,13 @@
 
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 
 from conventions.models import ConventionKind, PartyKind
 from financing.models import BudgetLine, PlanYear, ShareLine
+from iscg.formatting import format_euros
+from iscg.history import HistoryRow
 
 ZERO = Decimal(0)
 
@@ -279,3 +282,113 @@ def party_summary(party, lines, receivable=None) -> list[PartyYear]:
             entry = years.setdefault(line.year, PartyYear(line.year, [], ZERO, ZERO, ZERO))
             entry.receivable.append(line)
     return [years[y] for y in sorted(years, reverse=True)]
+
+
+# ---------------------------------------------------------------------------------------------
+# A plan's history, as the gestionnaire reads it
+
+#: Records of one user this close together come from one save of the plan.
+SAME_SAVE = timedelta(seconds=2)
+
+
+def _money(value) -> str:
+    return "—" if value is None else format_euros(Decimal(value))
+
+
+def _share_change(record, before, parties) -> list[str]:
+    where = f"{record.year} — {parties.get(record.party_id, '?')}"
+    if record.history_type == "+":
+        return [f"{where} : {_money(record.amount)} (nouvelle part)"]
+    if record.history_type == "-":
+        return [f"{where} : part retirée ({_money(record.amount)})"]
+    if before is None:
+        return []
+    changes = []
+    for name, label in (
+        ("amount", ""),
+        ("as_written", ", montant écrit dans l'acte"),
+        ("actual_amount", ", sur coût réel"),
+    ):
+        old, new = getattr(before, name), getattr(record, name)
+        if old != new:
+            changes.append(f"{where}{label} : {_money(old)} → {_money(new)}")
+    return changes
+
+
+def _year_change(record, before) -> list[str]:
+    if record.history_type == "+":
+        return [f"{record.year} : coût {_money(record.cost)} sur {record.months} mois"]
+    if record.history_type == "-":
+        return [f"{record.year} : année retirée du plan"]
+    if before is None:
+        return []
+    changes = []
+    if before.cost != record.cost or before.months != record.months:
+        changes.append(
+            f"{record.year} : coût {_money(before.cost)} sur {before.months} mois → "
+            f"{_money(record.cost)} sur {record.months} mois"
+        )
+    if before.actual_cost != record.actual_cost:
+        changes.append(
+            f"{record.year} : coût réel {_money(before.actual_cost)} → {_money(record.actual_cost)}"
+        )
+    return changes
+
+
+def _plan_change(record, before) -> list[str]:
+    if record.history_type == "+":
+        return ["plan créé"]
+    if before is None:
+        return []
+    changes = []
+    if before.data != record.data:
+        changes.append("règles du plan modifiées (parts, coûts ou arrondi)")
+    if before.months_by_hand != record.months_by_hand:
+        changes.append(
+            "mois saisis à la main" if record.months_by_hand else "mois tirés des dates du poste"
+        )
+    if before.notes != record.notes:
+        changes.append("remarques modifiées")
+    return changes
+
+
+def plan_history(plan, limit: int = 30) -> list[HistoryRow]:
+    """Who changed a plan, its yearly costs and its shares, when, and how, in euros: one row per
+    save (one user's records within two seconds), newest first. Five queries."""
+    from conventions.models import Party
+
+    sources = (
+        (plan.history.all(), _plan_change),
+        (PlanYear.history.filter(plan_id=plan.pk), _year_change),
+        (ShareLine.history.filter(plan_id=plan.pk), None),
+    )
+    events = []
+    share_records = []
+    for queryset, describe in sources:
+        previous: dict[int, object] = {}
+        for record in queryset.select_related("history_user").order_by("history_date", "pk"):
+            if describe is None:
+                share_records.append((record, previous.get(record.id)))
+            else:
+                events.append((record, describe(record, previous.get(record.id))))
+            previous[record.id] = record
+    parties = {
+        p.pk: str(p) for p in Party.objects.filter(pk__in={r.party_id for r, _ in share_records})
+    }
+    events += [(r, _share_change(r, before, parties)) for r, before in share_records]
+    events.sort(key=lambda event: event[0].history_date)
+    rows: list[HistoryRow] = []
+    for record, changes in events:
+        if not changes:
+            continue
+        user = str(record.history_user) if record.history_user else "système"
+        last = rows[-1] if rows else None
+        if last and last.user == user and record.history_date - last.date <= SAME_SAVE:
+            last.changes += changes
+            last.date = record.history_date
+        else:
+            rows.append(HistoryRow(record.history_date, user, "Modification", list(changes)))
+    for row in rows:
+        if "plan créé" in row.changes:
+            row.operation = "Création"
+    return rows[::-1][:limit]

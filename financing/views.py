@@ -214,6 +214,7 @@ def plan(request, reference: str):
             "can_record": perms.can_edit_in(request.user, convention.organisation_id),
             "lines": lines,
             "years": years,
+            "history": selectors.plan_history(plan) if plan else None,
         },
         status=400 if error else 200,
     )

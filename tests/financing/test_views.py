@@ -290,6 +290,18 @@ def test_saving_the_guided_editor_recomputes_and_keeps_history(gestionnaire):
     assert plan.data["years"][0]["as_written"]["etat_62"] == "4666"
     assert plan.history.count() > versions
     assert plan.history.first().history_user.email == GESTIONNAIRE_EMAIL
+    # The plan page says who changed which amount, in euros, newest first.
+    page = gestionnaire.get(reverse("conventions:plan", args=["PDC2023-A13"]))
+    latest, *older = page.context["history"]
+    assert latest.user.startswith("Gaëlle Gestion")
+    assert latest.changes == [
+        "règles du plan modifiées (parts, coûts ou arrondi)",
+        f"2023 — État : 4{NBSP}666{NBSP}€ → 5{NBSP}000{NBSP}€",
+        f"2023 — CC Osartis Marquion : 4{NBSP}668{NBSP}€ → 4{NBSP}334{NBSP}€",
+    ]
+    assert older[-1].operation == "Création"
+    assert f"2023 — Département : 4{NBSP}666{NBSP}€ (nouvelle part)" in older[-1].changes
+    assert "Historique des modifications" in page.content.decode()
 
 
 def test_an_invalid_guided_plan_returns_400_with_the_errors_and_writes_nothing(gestionnaire):
