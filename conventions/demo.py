@@ -52,7 +52,7 @@ from conventions.models import (
     Representative,
     UnitKind,
 )
-from iscg.formatting import MONTHS
+from iscg.formatting import MONTHS, format_date_long
 from iscg.models import Organisation
 
 DEMO_DATA_DIR = Path(iscg.__file__).resolve().parent / "demo_data"
@@ -560,7 +560,7 @@ def _pdc_post_notes(row: dict[str, Any]) -> str:
         sentence("Répartition du temps", row.get("time_split_as_written")),
         sentence("Rémunération", (row.get("salary_estimate") or {}).get("as_written")),
         sentence("Contrat", dates.get("worker_contract")),
-        f"Renouvellement de l'intervenant au {renewal:%d/%m/%Y}." if renewal else "",
+        f"Renouvellement de l'intervenant au {format_date_long(renewal)}." if renewal else "",
     ]
     history = row.get("holders_history") or []
     if history:
@@ -643,12 +643,12 @@ def _pdc_convention_notes(
     created = parse_date(row.get("post_created_from"))
     notes = [
         f"Annexe {row['annex']} de la délibération n° {decision['number']} de la Commission "
-        f"permanente du {meeting:%d/%m/%Y}.",
+        f"permanente du {format_date_long(meeting)}.",
         "Texte marqué « PROJET »." if row.get("marked") == "PROJET" else "",
         "Vaut aussi convention de financement." if row.get("also_financing") else "",
         sentence("Action", row.get("action")),
         sentence("Priorité FIPD", row.get("fipd_priority")),
-        f"Poste créé le {created:%d/%m/%Y}." if created else "",
+        f"Poste créé le {format_date_long(created)}." if created else "",
         sentence("Temps de travail", row.get("working_time")),
         sentence("Recrutement", row.get("recruitment")),
         sentence("Évaluation", _pdc_same_as(row, "evaluation", by_annex)),
@@ -898,7 +898,7 @@ def load_quimper() -> Organisation:
             [
                 "Le texte de la convention ne figure pas dans la source : seule la délibération "
                 f"n° {deliberation['number']} du conseil municipal de Quimper du "
-                f"{parse_date(deliberation['meeting_date']):%d/%m/%Y} qui autorise sa signature "
+                f"{format_date_long(parse_date(deliberation['meeting_date']))} qui autorise sa signature "
                 f"({deliberation['vote']}).",
                 "Durée, dates et préavis non précisés (préavis de 3 mois par défaut).",
                 "Financement : État 80 % la 1re année, 50 % la 2e, 30 % la 3e, puis 33 % ; "

@@ -12,6 +12,7 @@ from simple_history.models import HistoricalRecords
 
 from conventions import rules
 from conventions.validators import validate_siret
+from iscg.formatting import format_date_long
 
 
 class OrganisationQuerySet(models.QuerySet):
@@ -183,7 +184,7 @@ class Deliberation(models.Model):
 
     def __str__(self) -> str:
         number = f" n° {self.number}" if self.number else ""
-        return f"{self.body}{number} du {self.date:%d/%m/%Y}"
+        return f"{self.body}{number} du {format_date_long(self.date)}"
 
 
 # --------------------------------------------------------------------------- posts
@@ -397,7 +398,7 @@ class PostAbsence(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.reason} (depuis le {self.start:%d/%m/%Y})"
+        return f"{self.reason} (depuis le {format_date_long(self.start)})"
 
     def clean(self) -> None:
         if self.end and self.end < self.start:
@@ -586,8 +587,9 @@ class Convention(models.Model):
             )
             if self.effective_start_date and expected != self.end_date:
                 errors["duration_months"] = (
-                    f"La durée de {self.duration_months} mois mène au {expected:%d/%m/%Y}, "
-                    f"pas au {self.end_date:%d/%m/%Y} : indiquez l'une ou l'autre."
+                    f"La durée de {self.duration_months} mois mène au "
+                    f"{format_date_long(expected)}, pas au {format_date_long(self.end_date)} : "
+                    "indiquez l'une ou l'autre."
                 )
         if errors:
             raise ValidationError(errors)

@@ -6,6 +6,7 @@ from datetime import date
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 
 from conventions.models import Convention, Party
 from financing import exports, selectors, services
@@ -33,8 +34,25 @@ def _organisation_for(request) -> Organisation:
 def current_year(request):
     if request.user.role == Role.PARTENAIRE:
         return redirect("financing:my_financing")
-    _organisation_for(request)
-    return redirect("financing:annual", year=date.today().year)
+    organisation = _organisation_for(request)
+    # The current year, or the latest one with figures when it has none yet.
+    years = _years_with_figures(request, organisation)
+    this_year = date.today().year
+    year = max((y for y in years if y <= this_year), default=this_year)
+    url = reverse("financing:annual", args=[year])
+    if request.user.is_superuser or request.user.is_national:
+        url += f"?organisation={organisation.slug}"
+    return redirect(url)
+
+
+def _years_with_figures(request, organisation) -> list[int]:
+    return sorted(
+        ShareLine.objects.visible_to(request.user)
+        .filter(organisation=organisation)
+        .values_list("year", flat=True)
+        .distinct()
+        .order_by()
+    )
 
 
 def _table(request, year: int):
@@ -53,7 +71,12 @@ def annual(request, year: int):
     return render(
         request,
         "financing/annual.html",
-        {"table": table, "organisations": organisations, "years": [year - 1, year + 1]},
+        {
+            "table": table,
+            "organisations": organisations,
+            "years": [year - 1, year + 1],
+            "years_with_figures": _years_with_figures(request, table.organisation),
+        },
     )
 
 

@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm
 
 from conventions.models import Party, Post
 from iscg.models import Role
@@ -58,3 +59,17 @@ class AcceptInvitationForm(forms.Form):
             except forms.ValidationError as exc:
                 self.add_error("password1", exc)
         return data
+
+
+class LoginForm(AuthenticationForm):
+    """Django's login form with a French message that reads well for an e-mail login (the
+    stock one builds « un adresse e-mail » from the field's name)."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": (
+            "Adresse e-mail ou mot de passe incorrect. Attention : le mot de passe distingue "
+            "majuscules et minuscules."
+        ),
+        "inactive": "Ce compte est désactivé ; adressez-vous au gestionnaire de votre département.",
+    }

@@ -1,7 +1,9 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from iscg import views
+from iscg.forms import LoginForm
 
 admin.site.site_header = "ISCG — administration"
 admin.site.site_title = "ISCG"
@@ -9,6 +11,12 @@ admin.site.index_title = "Back-office"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    # Before Django's own "login/", for the French message of a wrong password.
+    path(
+        "comptes/login/",
+        auth_views.LoginView.as_view(authentication_form=LoginForm),
+        name="login",
+    ),
     path("comptes/", include("django.contrib.auth.urls")),
     path("comptes/invitations/", views.invitation_create, name="invitation_create"),
     path("comptes/invitation/<str:token>/", views.invitation_accept, name="invitation_accept"),

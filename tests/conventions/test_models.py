@@ -118,7 +118,7 @@ def test_duration_that_contradicts_the_end_date_is_refused():
     )
     with pytest.raises(ValidationError) as exc:
         convention.full_clean(exclude=["organisation"])
-    assert "30/06/2023" in exc.value.message_dict["duration_months"][0]
+    assert "30 juin 2023" in exc.value.message_dict["duration_months"][0]
 
 
 def test_reference_is_unique():

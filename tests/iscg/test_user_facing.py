@@ -1,0 +1,111 @@
+"""What a new user meets on the demo data: French error pages and login message, the financing
+menu opening on a year with figures, written dates, signatures as the status says."""
+
+import re
+from datetime import date
+
+import pytest
+from django.test import RequestFactory
+from django.urls import reverse
+from django.views.defaults import server_error
+
+from conventions.models import Deliberation, Party
+from financing.models import ShareLine
+from iscg.demo_users import GESTIONNAIRE_EMAIL, partner_email
+from iscg.models import User
+from tests.financing.test_demo_financing import demo  # noqa: F401 - module-scoped demo data
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo")]
+
+NBSP = "\u00a0"
+
+
+def login_partner(client, slug: str) -> User:
+    party = Party.objects.get(organisation__slug="pas-de-calais", slug=slug)
+    user = User.objects.get(email=partner_email(party))
+    client.force_login(user)
+    return user
+
+
+def test_a_forbidden_page_says_so_in_french(client):
+    login_partner(client, "epci_cc_ternois")
+    response = client.get("/financement/2023/")
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "<h1>Accès refusé</h1>" in html
+    assert "Votre rôle ne permet pas d'ouvrir cette page" in html.replace("&#x27;", "'")
+
+
+def test_a_convention_out_of_reach_is_a_french_404_that_reveals_nothing(client):
+    login_partner(client, "epci_cc_ternois")
+    hidden = client.get(reverse("conventions:detail", args=["PDC2023-A09"]))
+    missing = client.get(reverse("conventions:detail", args=["N-EXISTE-PAS"]))
+    assert hidden.status_code == missing.status_code == 404
+    assert "<h1>Page introuvable</h1>" in hidden.content.decode()
+    # The same page either way (but for the per-response CSRF tokens).
+    token = re.compile(rb'("X-CSRFToken": "|name="csrfmiddlewaretoken" value=")[^"]+"')
+    assert token.sub(b"", hidden.content) == token.sub(b"", missing.content)
+
+
+def test_the_server_error_page_is_french_and_needs_no_database():
+    response = server_error(RequestFactory().get("/"))
+    assert response.status_code == 500
+    assert "<h1>Erreur du serveur</h1>" in response.content.decode()
+
+
+def test_a_wrong_password_gets_a_readable_french_message(client):
+    response = client.post(
+        reverse("login"), {"username": GESTIONNAIRE_EMAIL, "password": "mauvais"}
+    )
+    assert response.status_code == 200
+    html = response.content.decode().replace("&#x27;", "'")
+    assert "Adresse e-mail ou mot de passe incorrect." in html
+    assert "un adresse" not in html
+
+
+def test_the_financing_menu_opens_on_the_latest_year_with_figures(client):
+    client.force_login(User.objects.get(email=GESTIONNAIRE_EMAIL))
+    years = set(
+        ShareLine.objects.filter(organisation__slug="pas-de-calais").values_list("year", flat=True)
+    )
+    expected = max(y for y in years if y <= date.today().year)
+    assert expected == 2023 < date.today().year  # the demo has no figures for this year
+    response = client.get(reverse("financing:current_year"))
+    assert response.status_code == 302
+    assert response.url == reverse("financing:annual", args=[2023])
+    page = client.get(response.url).content.decode()
+    assert (
+        'Exercices : <a href="/financement/2022/">2022</a> · <strong aria-current="page">2023'
+        in (page)
+    )
+
+
+def test_deliberations_and_duration_errors_use_written_dates(client):
+    deliberation = Deliberation.objects.get(number="2023-332")
+    assert str(deliberation).endswith("n° 2023-332 du 3 juillet 2023")
+    client.force_login(User.objects.get(email=GESTIONNAIRE_EMAIL))
+    html = client.get(reverse("conventions:detail", args=["PDC2023-A08"])).content.decode()
+    assert "du 3 juillet 2023" in html
+    assert "03/07/2023" not in html
+
+
+def test_a_signed_act_without_recorded_signatures_is_not_pending(client):
+    client.force_login(User.objects.get(email=GESTIONNAIRE_EMAIL))
+    html = client.get(reverse("conventions:signatures", args=["PDC2023-A08"])).content.decode()
+    assert "En attente" not in html
+    assert "date et signataire non enregistrés" in html
+    detail = client.get(reverse("conventions:detail", args=["PDC2023-A08"])).content.decode()
+    assert "signée (date et signataire non enregistrés)" in detail
+
+
+def test_partners_do_not_see_who_on_staff_generated_a_version(client):
+    staff = User.objects.get(email=GESTIONNAIRE_EMAIL)
+    client.force_login(staff)
+    assert client.get(reverse("conventions:pdf", args=["PDC2023-A08"])).status_code == 200
+    staff_page = client.get(reverse("conventions:detail", args=["PDC2023-A08"])).content.decode()
+    assert '<th scope="col">Par</th>' in staff_page
+    login_partner(client, "epci_cc_ternois")
+    page = client.get(reverse("conventions:detail", args=["PDC2023-A08"])).content.decode()
+    assert "Versions enregistrées" in page
+    assert '<th scope="col">Par</th>' not in page
+    assert GESTIONNAIRE_EMAIL not in page
