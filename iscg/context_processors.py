@@ -10,7 +10,8 @@ NAV = [
     ("financing:current_year", "Financement", ("gestionnaire", "coordinateur")),
     ("financing:my_financing", "Mes financements", ("partenaire",)),
     ("reporting:current_year", "Bilans", ("gestionnaire", "coordinateur", "intervenant")),
-    ("deadlines", "Échéances", ("gestionnaire",)),
+    ("conventions:template_list", "Modèles", ("gestionnaire", "coordinateur")),
+    ("deadlines", "Échéances", ("gestionnaire", "coordinateur")),
 ]
 
 
@@ -26,5 +27,10 @@ def navigation(request):
             url = reverse(name)
         except NoReverseMatch:
             continue
-        items.append({"url": url, "label": label, "current": request.path.startswith(url)})
+        items.append({"url": url, "label": label, "current": False})
+    # Only the most specific entry is current: /conventions/parties/8/ is under « Parties »,
+    # not also under « Conventions ».
+    matching = [item for item in items if request.path.startswith(item["url"])]
+    if matching:
+        max(matching, key=lambda item: len(item["url"]))["current"] = True
     return {"nav_items": items}

@@ -106,6 +106,11 @@ def test_pdf_export_is_a_pdf_with_posts_and_amounts(gestionnaire):
     assert "17 510 €" in text
     assert "123 687 €" in text
     assert "26 113 €" in text
+    # The grand total is printed once, after the last post, not under each page's part.
+    pages = [re.sub(r"[\u00a0\u202f ]+", " ", page.extract_text()) for page in reader.pages]
+    assert len(pages) > 1
+    totals = [n for n, page in enumerate(pages) if re.search(r"^Total 548 850 €", page, re.M)]
+    assert len(totals) == 1, totals
 
 
 def test_scdl_csv_has_the_14_columns_and_exports_no_row_without_siret(gestionnaire):

@@ -109,3 +109,34 @@ def test_partners_do_not_see_who_on_staff_generated_a_version(client):
     assert "Versions enregistrées" in page
     assert '<th scope="col">Par</th>' not in page
     assert GESTIONNAIRE_EMAIL not in page
+
+
+def test_one_menu_entry_is_current_and_staff_reach_templates_and_deadlines(client):
+    client.force_login(User.objects.get(email="coordinateur@demo.iscg.fr"))
+    party = Party.objects.get(organisation__slug="pas-de-calais", slug="epci_cc_ternois")
+    response = client.get(reverse("conventions:party_detail", args=[party.pk]))
+    items = response.context["nav_items"]
+    assert [item["label"] for item in items if item["current"]] == ["Parties"]
+    labels = [item["label"] for item in items]
+    assert "Modèles" in labels
+    assert "Échéances" in labels
+    login_partner(client, "epci_cc_ternois")
+    partner_labels = [i["label"] for i in client.get("/").context["nav_items"]]
+    assert partner_labels == ["Conventions", "Mes financements"]
+
+
+def test_the_intervenant_is_not_told_there_is_no_financing(client):
+    """Financing is hidden from the intervenant: no empty « Aucun financement » section."""
+    intervenant = User.objects.get(email="intervenant@demo.iscg.fr")
+    client.force_login(intervenant)
+    convention = intervenant.post.conventions.order_by("reference").first()
+    html = client.get(reverse("conventions:detail", args=[convention.reference])).content.decode()
+    assert "Financement par année" not in html
+    assert "Aucun financement" not in html
+    post = client.get(reverse("conventions:post_detail", args=[intervenant.post_id]))
+    assert post.status_code == 200
+    assert "Financement par année" not in post.content.decode()
+    # Staff still see the section, with the amounts.
+    client.force_login(User.objects.get(email=GESTIONNAIRE_EMAIL))
+    html = client.get(reverse("conventions:detail", args=[convention.reference])).content.decode()
+    assert "Financement par année" in html
