@@ -52,6 +52,26 @@ PROBLEM_PREFIX = "probleme_"
 ORIENTATION_PREFIX = "orientation_"
 
 
+def _reads() -> dict[str, set[str]]:
+    """For each field a rule's message is attached to, the fields that rule reads."""
+    reads: dict[str, set[str]] = {}
+    for breakdown in rules.BREAKDOWNS:
+        read = {breakdown.total, breakdown.flag, *breakdown.parts_fields}
+        for field in (breakdown.total, breakdown.flag):
+            reads[field] = reads.get(field, set()) | read
+    reads["interviews_with_partners"] = {"interviews_with_partners", "interviews_total"}
+    reads["known_to_social_services"] = {"known_to_social_services", "referrals_total"}
+    reads["problems"] = {"referrals_total", *(PROBLEM_PREFIX + key for key in rules.PROBLEMS)}
+    reads["orientations"] = {
+        "referrals_total",
+        *(ORIENTATION_PREFIX + key for key in rules.ORIENTATIONS),
+    }
+    return reads
+
+
+_READS = _reads()
+
+
 class BilanForm(forms.Form):
     """The year's figures; problématiques and orientations as one count field each."""
 
@@ -95,6 +115,19 @@ class BilanForm(forms.Form):
             ),
         )
         return result
+
+    def clean(self):
+        data = super().clean()
+        # The year's rules run here too, so that every mistake shows on the first submit; the
+        # service checks them again before saving. Rules reading a field already in error are
+        # left out: that field's own message says what to fix.
+        in_error = set(self.errors)
+        if in_error:
+            for issue in rules.bilan_issues(self.figures()):
+                target = issue.field if issue.field in self.fields else None
+                if target not in in_error and not in_error & _READS.get(issue.field, set()):
+                    self.add_error(target, issue.message)
+        return data
 
     def figures(self) -> dict:
         """The cleaned data as the model's values."""

@@ -56,6 +56,17 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "commentaire": ("comment", "text"),
     "motif_absence_bilan": ("no_report_reason", "text"),
 }
+
+
+def column_labels() -> list[tuple[str, str]]:
+    """Each optional column and what it holds, in the words of the bilan form."""
+    return [
+        (column, str(Bilan._meta.get_field(attribute).verbose_name))
+        for column, (attribute, _) in COLUMNS.items()
+        if column not in REQUIRED
+    ]
+
+
 PROBLEM_COLUMN = "probleme_"
 ORIENTATION_COLUMN = "orientation_"
 REQUIRED = ("poste", "annee")

@@ -15,12 +15,13 @@ from simple_history.models import HistoricalRecords
 
 from reporting import rules
 
+# The 0–100 range is checked by reporting.rules (one French message naming the figure, run by
+# clean()) and by a database constraint; field validators would say it a second time.
 PERCENT = {
     "max_digits": 5,
     "decimal_places": 2,
     "null": True,
     "blank": True,
-    "validators": [MinValueValidator(0), MaxValueValidator(100)],
 }
 COMMENT_HELP = (
     "Constats qualitatifs de l'année. Aucune donnée nominative : ni nom, ni adresse, ni date de "

@@ -194,7 +194,8 @@ def percentage_issue(value, field: str = "vif_pct", label: str = "La part de VIF
     if value is None:
         return None
     if Decimal(value) < 0 or Decimal(value) > HUNDRED:
-        return Issue(field, f"{label} doit être comprise entre 0 et 100 % (saisi : {value}).")
+        typed = format_number(Decimal(value), 2).removesuffix(",00")
+        return Issue(field, f"{label} doit être comprise entre 0 et 100 % (saisi : {typed} %).")
     return None
 
 

@@ -379,7 +379,14 @@ def import_bilans(request):
     return render(
         request,
         "reporting/import.html",
-        {"form": form, "report": report, "columns": imports.COLUMNS},
+        {
+            "form": form,
+            "report": report,
+            "columns": imports.column_labels(),
+            "posts": Post.objects.visible_to(request.user)
+            .select_related("employer")
+            .order_by("name"),
+        },
         status=400 if report and not report.ok else 200,
     )
 

@@ -303,3 +303,23 @@ def test_table_constraints_are_checked_in_memory(org, user, posts):
         ),
     ]
     assert not Bilan.objects.exists()
+
+
+def test_an_out_of_range_percentage_is_one_french_error(org, user, posts):
+    content = csv_bytes([HEADER, "isc_a;2022;1;1;1;3;150,5;;"])
+    report = import_file(content, "bilans.csv", user=user, organisation=org)
+    assert not report.ok
+    assert [(e.line, e.column, e.message) for e in report.errors] == [
+        (2, "pct_vif", "La part de VIF doit être comprise entre 0 et 100 % (saisi : 150,50 %).")
+    ]
+    assert Bilan.objects.count() == 0
+
+
+def test_import_page_shows_the_post_codes_and_what_each_column_holds(client, org, user, posts):
+    client.force_login(user)
+    html = client.get("/bilans/import/").content.decode()
+    for post in posts:
+        assert f"<td><code>{post.slug}</code></td>" in html
+    assert "<td><code>pct_vif</code></td><td>Part des violences intrafamiliales (%)</td>" in html
+    other = PostFactory(organisation=OrganisationFactory(), slug="poste_d_ailleurs")
+    assert other.slug not in html

@@ -387,3 +387,24 @@ def test_national_view_query_count_does_not_grow_with_organisations(client, org,
     assert count_queries(client, "/bilans/2022/") == small
     chosen = count_queries(client, "/bilans/2022/?organisation=dept-grand-0")
     assert chosen == small + 1  # the chosen organisation is looked up
+
+
+def test_every_error_of_the_bilan_form_is_summed_up_at_once(client, org):
+    """A negative count, a 150 % VIF and a subset above its total: all listed on the first
+    submit, once each; the sum involving the negative count waits for it to be fixed."""
+    post = PostFactory(organisation=org)
+    client.force_login(UserFactory(intervenant=True, post=post, organisation=org))
+    response = client.post(
+        f"/bilans/poste/{post.pk}/2023/saisir/",
+        post_data(referrals_men="-1", vif_pct="150", known_to_social_services="500"),
+    )
+    assert response.status_code == 400
+    html = response.content.decode().replace("&#x27;", "'").replace("\u00a0", " ")
+    assert "Le bilan n'a pas été enregistré : à corriger (3 rubriques)" in html
+    # Each message twice: in the summary at the top and next to its field.
+    assert html.count("supérieure ou égale à 0") == 2
+    assert html.count("doit être comprise entre 0 et 100 % (saisi : 150 %)") == 2
+    assert html.count("déjà connues d'un service social 500, plus que le total des saisines") == 2
+    assert "inférieure ou égale à 100" not in html
+    assert "différent du total" not in html
+    assert not Bilan.objects.exists()
