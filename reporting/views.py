@@ -159,7 +159,7 @@ def bilan_list(request):
     to_enter = []
     if user.role == Role.INTERVENANT and user.post_id:
         have = set(Bilan.objects.filter(post_id=user.post_id).values_list("year", flat=True))
-        to_enter = [y for y in (today.year - 1, today.year) if y not in have]
+        to_enter = [y for y in _years_to_report(user.post_id, today) if y not in have]
     return render(
         request,
         "reporting/bilan_list.html",
@@ -359,6 +359,24 @@ def committee_pack(request, post_pk: int, year: int):
 def _require_importer(user) -> None:
     if not perms.is_gestionnaire(user):
         raise PermissionDenied
+
+
+def _years_to_report(post_id: int, today: date) -> list[int]:
+    """Last year and this one, and every past year a non-draft convention of the post covers
+    (a bilan is due for each year of a convention)."""
+    from conventions.models import DRAFT_STATUSES, Convention
+
+    years = {today.year - 1, today.year}
+    spans = (
+        Convention.objects.filter(posts=post_id)
+        .exclude(status__in=DRAFT_STATUSES)
+        .values_list("start_date", "end_date")
+    )
+    for start, end in spans:
+        if start is not None:
+            last = min((end or today).year, today.year)
+            years.update(range(start.year, last + 1))
+    return sorted(years)
 
 
 def import_bilans(request):

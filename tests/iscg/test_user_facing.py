@@ -140,3 +140,25 @@ def test_the_intervenant_is_not_told_there_is_no_financing(client):
     client.force_login(User.objects.get(email=GESTIONNAIRE_EMAIL))
     html = client.get(reverse("conventions:detail", args=[convention.reference])).content.decode()
     assert "Financement par année" in html
+
+
+def test_the_intervenant_is_offered_the_years_of_its_conventions(client):
+    intervenant = User.objects.get(email="intervenant@demo.iscg.fr")
+    client.force_login(intervenant)
+    response = client.get(reverse("reporting:bilan_list"))
+    to_enter = response.context["to_enter"]
+    this_year = date.today().year
+    assert 2023 in to_enter  # the post's 2023 convention: its bilan is due
+    assert to_enter[-2:] == [this_year - 1, this_year]
+    assert 2022 not in to_enter  # already in the demo
+    assert "Saisir le bilan 2023" in response.content.decode()
+
+
+def test_a_validated_demo_bilan_says_validated(client):
+    from reporting.models import Bilan, BilanStatus
+
+    bilan = Bilan.objects.filter(status=BilanStatus.VALIDATED, reviewed_at__isnull=True).first()
+    client.force_login(User.objects.get(email="coordinateur@demo.iscg.fr"))
+    html = client.get(reverse("reporting:bilan_detail", args=[bilan.pk])).content.decode()
+    assert "<dt>Validé</dt><dd>date non enregistrée (bilan repris d'un document)" in html
+    assert "Validé ou renvoyé" not in html
