@@ -60,6 +60,10 @@ def history_rows(instance, limit: int = 30) -> list[HistoryRow]:
             delta = record.diff_against(previous)
             for change in delta.changes:
                 field = instance._meta.get_field(change.field)
+                if isinstance(change.old, dict | list) or isinstance(change.new, dict | list):
+                    # A structure (articles, a plan): say it changed, never dump it.
+                    changes.append(f"{field.verbose_name} : modifié")
+                    continue
                 old, new = _readable(field, change.old), _readable(field, change.new)
                 changes.append(f"{field.verbose_name} : « {_short(old)} » → « {_short(new)} »")
         rows.append(

@@ -33,3 +33,13 @@ def test_history_names_related_objects_and_who_changed():
         for change in newest.changes
     )
     assert newest.user.startswith("Gaëlle Gestion")
+
+
+def test_a_changed_structure_is_named_not_dumped():
+    convention = ConventionFactory(status="brouillon")
+    convention.text = {"articles": [{"title": "Objet", "body": "Premier texte"}]}
+    convention.save()
+    convention.text = {"articles": [{"title": "Objet", "body": "Second texte"}]}
+    convention.save()
+    newest = history_rows(convention)[0]
+    assert newest.changes == [f"{convention._meta.get_field('text').verbose_name} : modifié"]
