@@ -88,6 +88,17 @@ DATABASES = {
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The demo server (make run) on SQLite: several people logging in at once must wait for
+    # the write lock, not fail with "database is locked". Transactions take the lock at BEGIN
+    # (a deferred one cannot wait when it upgrades), WAL lets reads go on meanwhile.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "iscg.User"
