@@ -204,6 +204,13 @@ def signatures(request, reference: str):
                         )
                     messages.success(request, message)
                     return redirect("conventions:signatures", reference=convention.reference)
+            elif action == "retirer":
+                party = get_object_or_404(Party, pk=request.POST.get("party"))
+                services.convention_unsign(convention=convention, party=party, by=request.user)
+                messages.success(
+                    request, f"Signature de {party} retirée ; elle reste dans l'historique."
+                )
+                return redirect("conventions:signatures", reference=convention.reference)
             else:
                 raise ValidationError("Action inconnue.")
         except ValidationError as error:

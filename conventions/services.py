@@ -288,6 +288,29 @@ def convention_sign(
     return membership
 
 
+@transaction.atomic
+def convention_unsign(*, convention: Convention, party, by) -> ConventionParty:
+    """Withdraw a signature recorded by mistake while others are still awaited (once every
+    party has signed, the act stands). The history keeps what was recorded, by whom."""
+    convention = Convention.objects.select_for_update().get(pk=convention.pk)
+    if convention.status != ConventionStatus.TO_SIGN:
+        raise ValidationError(
+            f"La convention {convention.reference} n'est plus à la signature (statut « "
+            f"{convention.get_status_display()} ») : ses signatures ne peuvent plus être "
+            "retirées."
+        )
+    membership = convention.memberships.filter(party=party, is_signatory=True).first()
+    if membership is None or membership.signed_on is None:
+        raise ValidationError(f"Aucune signature de {party} n'est enregistrée.")
+    membership.signed_on = None
+    membership.signatory_name = ""
+    membership.signature_recorded_by = None
+    membership.signature_recorded_at = None
+    membership._history_user = by
+    membership.save()
+    return membership
+
+
 def signed_on_text(value: date) -> str:
     from iscg.formatting import format_date_long
 

@@ -163,6 +163,41 @@ def test_a_coordinator_cannot_record_a_signature(client, draft, manager):
     assert not draft.memberships.filter(signed_on__isnull=False).exists()
 
 
+def test_a_signature_recorded_by_mistake_is_withdrawn_and_kept_in_history(client, draft, manager):
+    services.convention_send_to_signature(convention=draft, by=manager)
+    party = draft.memberships.first().party
+    services.convention_sign(
+        convention=draft, party=party, signed_on=date(2022, 1, 1), signatory_name="X", by=manager
+    )
+    client.force_login(manager)
+    url = reverse("conventions:signatures", args=[draft.reference])
+    assert "Retirer cette signature" in client.get(url).content.decode()
+    response = client.post(url, {"action": "retirer", "party": party.pk})
+    assert response.status_code == 302
+    membership = draft.memberships.get(party=party)
+    assert (membership.signed_on, membership.signatory_name) == (None, "")
+    latest, previous = membership.history.order_by("-history_date")[:2]
+    assert latest.history_user == manager and latest.signed_on is None
+    assert previous.signed_on == date(2022, 1, 1)
+    draft.refresh_from_db()
+    assert draft.status == ConventionStatus.TO_SIGN
+
+
+def test_signatures_can_no_longer_be_withdrawn_once_all_have_signed(client, draft, manager):
+    services.convention_send_to_signature(convention=draft, by=manager)
+    sign_all(draft, manager)
+    party = draft.memberships.first().party
+    with pytest.raises(ValidationError, match="ne peuvent plus être retirées"):
+        services.convention_unsign(convention=draft, party=party, by=manager)
+    client.force_login(UserFactory(coordinateur=True, organisation=draft.organisation))
+    response = client.post(
+        reverse("conventions:signatures", args=[draft.reference]),
+        {"action": "retirer", "party": party.pk},
+    )
+    assert response.status_code == 403
+    assert draft.memberships.get(party=party).signed_on == TODAY
+
+
 # --------------------------------------------------------------------------- signed copies
 
 
