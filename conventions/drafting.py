@@ -103,6 +103,15 @@ def _copy_plan(source: Convention, target: Convention) -> None:
     shift = target.start_date.year - source.effective_start_date.year
     data = dict(plan.data)
     data["years"] = [{**year, "year": int(year["year"]) + shift} for year in data.get("years", [])]
+    # Amounts and percentages given year by year move with the years.
+    shares = []
+    for share in data.get("shares", []):
+        share = dict(share)
+        for key in ("amount_by_year", "percent_by_year"):
+            if isinstance(share.get(key), dict):
+                share[key] = {str(int(y) + shift): v for y, v in share[key].items()}
+        shares.append(share)
+    data["shares"] = shares
     # The post's rank (degressive schedules) keeps counting from its own first_year.
     with contextlib.suppress(ValidationError):  # an invalid copy is fixed at the financing step
         plan_save(convention=target, post=plan.post, data=data, months_by_hand=plan.months_by_hand)

@@ -162,3 +162,23 @@ def test_a_validated_demo_bilan_says_validated(client):
     html = client.get(reverse("reporting:bilan_detail", args=[bilan.pk])).content.decode()
     assert "<dt>Validé</dt><dd>date non enregistrée (bilan repris d'un document)" in html
     assert "Validé ou renvoyé" not in html
+
+
+def test_a_renewal_keeps_a_plan_whose_amounts_change_by_year():
+    """PDC2023-A03 gives the State's amount per year: the renewal moves those years too
+    (they stayed behind, the copied plan was invalid and silently dropped)."""
+    from conventions import drafting
+    from conventions.models import Convention
+    from financing.models import FinancingPlan
+
+    source = Convention.objects.get(reference="PDC2023-A03")
+    renewal = drafting.convention_draft_start(
+        organisation=source.organisation, mode="renouvellement", source=source, reference="R-A03"
+    )
+    shift = renewal.start_date.year - source.effective_start_date.year
+    assert shift > 0
+    plan = FinancingPlan.objects.get(convention=renewal)
+    etat = next(s for s in plan.data["shares"] if s.get("party") == "etat_62")
+    assert etat["amount_by_year"] == {str(2022 + shift): "14900", str(2023 + shift): "17500"}
+    assert sorted(y["year"] for y in plan.data["years"]) == [2022 + shift, 2023 + shift]
+    assert plan.lines.filter(year=2023 + shift, party__slug="etat_62").get().amount == 17500
