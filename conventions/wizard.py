@@ -186,7 +186,48 @@ def parties(request, reference: str):
     )
 
 
+class InfoForm(forms.ModelForm):
+    """Step 1 again, for a draft that exists: what can still change (not its post or nature,
+    which the parties, plan and text were drafted from)."""
+
+    class Meta:
+        model = Convention
+        fields = [
+            "title",
+            "start_date",
+            "end_date",
+            "duration_months",
+            "notice_months",
+            "signature_place",
+        ]
+        widgets = {
+            "start_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "end_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+
+
+def info(request, reference: str):
+    convention = _gestionnaire_convention(request, reference)
+    try:
+        drafting.ensure_draft(convention)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+        return redirect(convention.get_absolute_url())
+    form = InfoForm(request.POST or None, instance=convention)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Informations du brouillon enregistrées.")
+        return redirect("wizard_parties", reference=convention.reference)
+    return render(
+        request,
+        "conventions/wizard/info.html",
+        {"convention": convention, "form": form, "step": 1},
+        status=400 if form.errors else 200,
+    )
+
+
 urlpatterns = [
     path("nouvelle/", start, name="wizard_start"),
+    path("<str:reference>/brouillon/informations/", info, name="wizard_info"),
     path("<str:reference>/brouillon/parties/", parties, name="wizard_parties"),
 ]

@@ -146,6 +146,13 @@ MATRIX = {
             expect(coord=DENIED, partner=NOT_FOUND, interv=NOT_FOUND, admin=DENIED),
         ),
     ],
+    "wizard_info": [
+        (
+            "informations d'un brouillon",
+            lambda w: {"reference": w.c3.reference},
+            expect(coord=DENIED, partner=NOT_FOUND, interv=NOT_FOUND, admin=DENIED),
+        ),
+    ],
     "deadlines": [("échéances", lambda w: {}, expect(other=OK, partner=DENIED, interv=DENIED))],
     "deadlines_ics": [("iCalendar", lambda w: {}, expect(other=OK, partner=DENIED, interv=DENIED))],
     "conventions:detail": [

@@ -150,3 +150,83 @@ def test_next_reference_skips_used_numbers(gestionnaire):
     first = drafting.next_reference(organisation, 2027)
     ConventionFactory(organisation=organisation, reference=first)
     assert drafting.next_reference(organisation, 2027) != first
+
+
+def draft_for(gestionnaire, **fields):
+    post = PostFactory(organisation=gestionnaire.organisation)
+    convention = ConventionFactory(
+        organisation=gestionnaire.organisation,
+        status="brouillon",
+        title="Convention 2027",
+        start_date=date(2027, 1, 1),
+        end_date=date(2027, 12, 31),
+        duration_months=None,
+        **fields,
+    )
+    convention.posts.add(post)
+    return convention
+
+
+def test_step_one_reopens_to_correct_a_draft(client, gestionnaire):
+    convention = draft_for(gestionnaire)
+    client.force_login(gestionnaire)
+    url = reverse("wizard_info", args=[convention.reference])
+    page = client.get(url).content.decode()
+    assert 'value="2027-01-01"' in page
+    assert (
+        f'href="{url}"'
+        in client.get(reverse("wizard_parties", args=[convention.reference])).content.decode()
+    )
+    response = client.post(
+        url,
+        {
+            "title": "Convention de financement 2027 du poste",
+            "start_date": "2027-02-01",
+            "end_date": "2027-12-31",
+            "notice_months": "2",
+            "signature_place": "Arras",
+        },
+    )
+    assert response.status_code == 302
+    convention.refresh_from_db()
+    assert convention.title == "Convention de financement 2027 du poste"
+    assert (convention.start_date, convention.notice_months) == (date(2027, 2, 1), 2)
+    assert convention.history.first().history_user == gestionnaire
+
+
+def test_step_one_refuses_bad_dates_in_french_and_changes_nothing(client, gestionnaire):
+    convention = draft_for(gestionnaire)
+    client.force_login(gestionnaire)
+    response = client.post(
+        reverse("wizard_info", args=[convention.reference]),
+        {
+            "title": "Autre intitulé",
+            "start_date": "2027-12-31",
+            "end_date": "2027-01-01",
+            "notice_months": "3",
+        },
+    )
+    assert response.status_code == 400
+    assert "La date de fin précède la date de début." in response.content.decode()
+    convention.refresh_from_db()
+    assert (convention.title, convention.start_date) == ("Convention 2027", date(2027, 1, 1))
+
+
+def test_step_one_is_closed_once_sent_to_signature(client, gestionnaire):
+    convention = draft_for(gestionnaire)
+    convention.status = "a_signer"
+    convention.save()
+    client.force_login(gestionnaire)
+    response = client.post(
+        reverse("wizard_info", args=[convention.reference]),
+        {
+            "title": "Changé",
+            "start_date": "2027-01-01",
+            "end_date": "2027-12-31",
+            "notice_months": "3",
+        },
+    )
+    assert response.status_code == 302
+    assert response.url == convention.get_absolute_url()
+    convention.refresh_from_db()
+    assert convention.title == "Convention 2027"
