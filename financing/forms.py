@@ -1,3 +1,6 @@
+import re
+from decimal import Decimal, InvalidOperation
+
 from django import forms
 from django.core.exceptions import ValidationError
 
@@ -48,10 +51,40 @@ ROUNDING_LABELS = [
 ]
 _ADVANCED = {
     "split": "une part répartie entre plusieurs parties",
-    "amount_by_year": "un montant qui change selon l'année",
     "percent_by_rank": "un pourcentage selon l'année de service du poste",
-    "percent_by_year": "un pourcentage qui change selon l'année",
 }
+_BY_YEAR = re.compile(r"^\s*(\d{4})\s*[:=]\s*(.+?)\s*$")
+
+
+def parse_by_year(text: str) -> dict[str, str]:
+    """« 2022 : 14 900 ; 2023 : 17 500 » → {"2022": "14900", "2023": "17500"} (French numbers:
+    spaces, decimal comma, € or % allowed). Raise ValidationError naming the faulty piece."""
+    values: dict[str, str] = {}
+    for piece in re.split(r"[;\n]", text or ""):
+        if not piece.strip():
+            continue
+        match = _BY_YEAR.match(piece)
+        if match is None:
+            raise ValidationError(
+                f"« {piece.strip()} » : écrivez l'année puis la valeur, ex. « 2023 : 17 500 »."
+            )
+        year, raw = match.groups()
+        number = re.sub(r"[\s\u00a0\u202f€%]", "", raw).replace(",", ".")
+        try:
+            value = Decimal(number)
+        except InvalidOperation:
+            raise ValidationError(f"« {piece.strip()} » : « {raw} » n'est pas un nombre.") from None
+        if not value.is_finite() or value < 0:
+            raise ValidationError(f"« {piece.strip()} » : la valeur doit être positive.")
+        if year in values:
+            raise ValidationError(f"L'année {year} est donnée deux fois.")
+        values[year] = _plain(value)
+    return values
+
+
+def format_by_year(values: dict) -> str:
+    """The inverse of parse_by_year, for the form's initial value."""
+    return " ; ".join(f"{year} : {value}" for year, value in sorted(values.items()))
 
 
 def guided_blockers(data: dict | None) -> list[str]:
@@ -114,25 +147,47 @@ class PlanShareForm(forms.Form):
         decimal_places=2,
         widget=_MONEY,
     )
+    by_year = forms.CharField(
+        label="Ou par année",
+        required=False,
+        max_length=500,
+        widget=forms.TextInput(attrs={"placeholder": "ex. 2024 : 18 000"}),
+    )
 
     def __init__(self, *args, parties: list[tuple[str, str]], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["party"].choices = [("", "— partie —"), *parties]
 
+    def clean_by_year(self) -> dict[str, str]:
+        return parse_by_year(self.cleaned_data.get("by_year", ""))
+
     def clean(self):
         data = super().clean()
         rule, amount, percent = data.get("rule"), data.get("amount"), data.get("percent")
+        by_year = data.get("by_year")
+        by_year_broken = "by_year" in self.errors
         if rule == engine.FIXED:
-            if amount is None:
+            if amount is None and not by_year and not by_year_broken:
                 self.add_error("amount", "Indiquez le montant annuel de cette part.")
+            if amount is not None and by_year:
+                self.add_error(
+                    "by_year", "Un montant pour toutes les années, ou par année : pas les deux."
+                )
             if percent is not None:
                 self.add_error("percent", "Un montant fixe n'a pas de pourcentage : videz-le.")
         elif rule in (engine.PERCENT_OF_COST, engine.PERCENT_OF_REMAINDER):
-            if percent is None:
+            yearly = rule == engine.PERCENT_OF_COST
+            if percent is None and not (yearly and by_year) and not by_year_broken:
                 self.add_error("percent", "Indiquez le pourcentage de cette part.")
+            if percent is not None and by_year:
+                self.add_error(
+                    "by_year", "Un pourcentage pour toutes les années, ou par année : pas les deux."
+                )
+            if by_year and not yearly:
+                self.add_error("by_year", "Le pourcentage du reste ne change pas selon l'année.")
             if amount is not None:
                 self.add_error("amount", "Une part en pourcentage n'a pas de montant : videz-le.")
-        elif rule == engine.REMAINDER and (amount is not None or percent is not None):
+        elif rule == engine.REMAINDER and (amount is not None or percent is not None or by_year):
             self.add_error(
                 None, "Le reste à charge se calcule : laissez montant et pourcentage vides."
             )
@@ -209,9 +264,11 @@ class GuidedPlan:
         shares = []
         for share in self.previous.get("shares") or []:
             if isinstance(share, dict) and "party" in share:
-                shares.append(
-                    {k: share.get(k) for k in ("party", "rule", "amount", "percent", "cap")}
-                )
+                row = {k: share.get(k) for k in ("party", "rule", "amount", "percent", "cap")}
+                by_year = share.get("amount_by_year") or share.get("percent_by_year")
+                if isinstance(by_year, dict):
+                    row["by_year"] = format_by_year(by_year)
+                shares.append(row)
         self.settings = PlanSettingsForm(
             data,
             prefix="plan",
@@ -256,6 +313,9 @@ class GuidedPlan:
             for key in ("amount", "percent", "cap"):
                 if row.get(key) is not None:
                     share[key] = _plain(row[key])
+            if row.get("by_year"):
+                key = "amount_by_year" if row["rule"] == engine.FIXED else "percent_by_year"
+                share[key] = row["by_year"]
             shares.append(share)
         parties = {share["party"] for share in shares}
         written = {

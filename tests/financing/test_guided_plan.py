@@ -193,3 +193,64 @@ def test_rare_rules_send_the_user_to_the_json_editor():
         "un pourcentage selon l'année de service du poste",
         "une part répartie entre plusieurs parties",
     ]
+
+
+BETHUNE = {
+    "rounding": "down",
+    "years": [
+        {"year": 2022, "annual_cost": "44700"},
+        {"year": 2023, "annual_cost": "52510"},
+    ],
+    "shares": [
+        {"party": "etat_62", "rule": "fixed", "amount_by_year": {"2022": "14900", "2023": "17500"}},
+        {"party": "departement_62", "rule": "percent_of_cost", "percent_by_year": {"2022": "30"}},
+        {"party": "epci_cc_osartis_marquion", "rule": "remainder"},
+    ],
+}
+
+
+def test_amounts_and_percentages_by_year_round_trip():
+    assert guided_blockers(BETHUNE) == []
+    shown = GuidedPlan(parties=PARTIES, previous=BETHUNE)
+    assert shown.shares.forms[0].initial["by_year"] == "2022 : 14900 ; 2023 : 17500"
+    guided = submitted(BETHUNE, months_by_hand=False)
+    assert guided.is_valid(), guided.errors()
+    assert guided.plan_data()["shares"] == BETHUNE["shares"]
+
+
+def test_by_year_is_read_the_french_way():
+    guided = submitted(
+        BETHUNE,
+        months_by_hand=False,
+        **{"part-0-by_year": "2022 : 14 900 € ; 2023 = 17 500,50\n2024: 18000"},
+    )
+    assert guided.is_valid(), guided.errors()
+    assert guided.plan_data()["shares"][0]["amount_by_year"] == {
+        "2022": "14900",
+        "2023": "17500.5",
+        "2024": "18000",
+    }
+
+
+def test_by_year_mistakes_are_named():
+    cases = {
+        "2022 14900": "« 2022 14900 » : écrivez l'année puis la valeur, ex. « 2023 : 17 500 ».",
+        "2022 : beaucoup": "« 2022 : beaucoup » : « beaucoup » n'est pas un nombre.",
+        "2022 : 1 ; 2022 : 2": "L'année 2022 est donnée deux fois.",
+    }
+    for text, message in cases.items():
+        guided = submitted(BETHUNE, months_by_hand=False, **{"part-0-by_year": text})
+        assert not guided.is_valid()
+        assert guided.errors() == [f"Part n° 1, ou par année : {message}"], text
+    both = submitted(BETHUNE, months_by_hand=False, **{"part-0-amount": "100"})
+    assert both.errors() == [
+        "Part n° 1, ou par année : Un montant pour toutes les années, ou par année : pas les deux."
+    ]
+    remainder = submitted(
+        BETHUNE,
+        months_by_hand=False,
+        **{"part-1-rule": "percent_of_remainder", "part-1-by_year": "2022 : 30"},
+    )
+    assert "Part n° 2, ou par année : Le pourcentage du reste ne change pas selon l'année." in (
+        remainder.errors()
+    )
