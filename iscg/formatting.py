@@ -4,6 +4,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 NBSP = "\u00a0"  # no-break space: thousands separator and before "€"
+MINUS = "\u2212"  # the typographic minus of French print ("−334 €"); display only, never exports
 MONTHS = [
     "janvier",
     "février",
@@ -24,7 +25,7 @@ def format_number(value: Decimal | int, places: int = 0) -> str:
     """12345.5 → "12 345,50" (places=2) with no-break spaces between thousands."""
     quantum = Decimal(1).scaleb(-places)
     amount = Decimal(value).quantize(quantum, rounding=ROUND_HALF_UP)
-    sign = "-" if amount < 0 else ""
+    sign = MINUS if amount < 0 else ""
     integer, _, fraction = f"{abs(amount):f}".partition(".")
     groups = []
     while integer:

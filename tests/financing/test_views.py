@@ -61,7 +61,7 @@ def test_annual_page_2023_shows_the_budget_check_in_french(gestionnaire):
     assert f"17{NBSP}510{NBSP}€" in html
     assert "reste à charge" in html
     assert f"écrit dans l'acte : 23{NBSP}324{NBSP}€ (écart 915{NBSP}€)" in html
-    assert f"-12{NBSP}965{NBSP}€" in html
+    assert f"\u221212{NBSP}965{NBSP}€" in html  # typographic minus
     assert "Incohérence des sources" in html
     table = response.context["table"]
     assert table.budget.balance == 26113
