@@ -19,9 +19,12 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
+    # An administrator without a role gets a coordinator's entries (the pages let it choose the
+    # organisation); its back-office link is in the template.
+    role = user.role or ("coordinateur" if user.is_superuser else "")
     items = []
     for name, label, roles in NAV:
-        if roles is not None and user.role not in roles:
+        if roles is not None and role not in roles:
             continue
         try:
             url = reverse(name)

@@ -182,3 +182,24 @@ def test_a_renewal_keeps_a_plan_whose_amounts_change_by_year():
     assert etat["amount_by_year"] == {str(2022 + shift): "14900", str(2023 + shift): "17500"}
     assert sorted(y["year"] for y in plan.data["years"]) == [2022 + shift, 2023 + shift]
     assert plan.lines.filter(year=2023 + shift, party__slug="etat_62").get().amount == 17500
+
+
+def test_every_menu_entry_opens_for_every_demo_role(client):
+    """No menu entry leads to a refusal, the administrator's included."""
+    emails = [
+        GESTIONNAIRE_EMAIL,
+        "coordinateur@demo.iscg.fr",
+        "intervenant@demo.iscg.fr",
+        "admin@demo.iscg.fr",
+        partner_email(Party.objects.get(organisation__slug="pas-de-calais", slug="etat_62")),
+    ]
+    for email in emails:
+        client.force_login(User.objects.get(email=email))
+        items = client.get("/").context["nav_items"]
+        assert len(items) >= 2, email
+        for item in items:
+            response = client.get(item["url"], follow=True)
+            assert response.status_code == 200, (email, item["url"], response.status_code)
+    client.force_login(User.objects.get(email="admin@demo.iscg.fr"))
+    admin_labels = [i["label"] for i in client.get("/").context["nav_items"]]
+    assert {"Financement", "Bilans", "Échéances"} <= set(admin_labels)
