@@ -6,18 +6,14 @@ Prints, per page, the median and p95 of repeated requests and the number of SQL 
 import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-tmp = tempfile.mkdtemp(prefix="iscg-bench-")
-os.environ.setdefault("DATABASE_URL", f"sqlite:///{tmp}/bench.sqlite3")
-os.environ.setdefault("MEDIA_ROOT", f"{tmp}/media")
-os.environ["DJANGO_SETTINGS_MODULE"] = "iscg.settings"
-os.environ["DEBUG"] = "false"
-os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production-0123456789abcdef")
+from iscg.benchenv import configure  # noqa: E402
+
+configure("iscg-bench-")
 
 import django  # noqa: E402
 

@@ -20,18 +20,14 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-tmp = tempfile.mkdtemp(prefix="iscg-bench-pdf-")
-os.environ.setdefault("DATABASE_URL", f"sqlite:///{tmp}/bench.sqlite3")
-os.environ.setdefault("MEDIA_ROOT", f"{tmp}/media")
-os.environ["DJANGO_SETTINGS_MODULE"] = "iscg.settings"
-os.environ["DEBUG"] = "false"
-os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production-0123456789abcdef")
+from iscg.benchenv import configure  # noqa: E402
+
+tmp = configure("iscg-bench-pdf-")
 
 COLD_RUNS = 10
 WARM_RUNS = 20

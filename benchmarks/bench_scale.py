@@ -6,21 +6,16 @@ Run: ``.venv/bin/python benchmarks/bench_scale.py [sizes…]`` (default: 1 10 10
 """
 
 import io
-import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-tmp = tempfile.mkdtemp(prefix="iscg-bench-scale-")
-os.environ["DJANGO_SETTINGS_MODULE"] = "iscg.settings"
-os.environ["DEBUG"] = "false"
-os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production-0123456789abcdef")
-os.environ.setdefault("MEDIA_ROOT", f"{tmp}/media")
-os.environ.setdefault("DATABASE_URL", f"sqlite:///{tmp}/scale.sqlite3")
+from iscg.benchenv import configure  # noqa: E402
+
+configure("iscg-bench-scale-", database="scale.sqlite3")
 
 import django  # noqa: E402
 

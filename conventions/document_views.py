@@ -327,13 +327,8 @@ def convention_text_preview(request, reference: str):
 # --------------------------------------------------------------------------- templates
 
 
-def _require_staff(user) -> None:
-    if not perms.can_see_organisation_data(user):
-        raise PermissionDenied
-
-
 def template_list(request):
-    _require_staff(request.user)
+    perms.require_staff(request.user)
     templates = (
         DocumentTemplate.objects.visible_to(request.user)
         .select_related("organisation")
@@ -349,7 +344,7 @@ def template_list(request):
 
 
 def _visible_template(request, pk: int) -> DocumentTemplate:
-    _require_staff(request.user)
+    perms.require_staff(request.user)
     return get_object_or_404(DocumentTemplate.objects.visible_to(request.user), pk=pk)
 
 
@@ -491,7 +486,7 @@ def template_copy(request, pk: int):
 
 def _deliberation(request, pk: int):
     """A deliberation of the staff user's scope, and its conventions the user sees."""
-    _require_staff(request.user)
+    perms.require_staff(request.user)
     parties = Party.objects.visible_to(request.user)
     deliberation = get_object_or_404(
         Deliberation.objects.select_related("party").filter(party__in=parties), pk=pk

@@ -2,7 +2,6 @@
 
 from urllib.parse import urlencode
 
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, render
@@ -146,13 +145,8 @@ def convention_detail(request, reference: str):
     )
 
 
-def _require_staff(user) -> None:
-    if not perms.can_see_organisation_data(user):
-        raise PermissionDenied
-
-
 def post_list(request):
-    _require_staff(request.user)
+    perms.require_staff(request.user)
     posts = (
         Post.objects.visible_to(request.user)
         .select_related("employer", "organisation")
@@ -192,7 +186,7 @@ def post_detail(request, pk: int):
 
 
 def party_list(request):
-    _require_staff(request.user)
+    perms.require_staff(request.user)
     parties = Party.objects.visible_to(request.user).select_related("organisation")
     return render(request, "conventions/party_list.html", {"parties": parties})
 

@@ -93,6 +93,16 @@ def _gestionnaire_convention(request, reference: str) -> Convention:
     return convention
 
 
+def _not_a_draft(request, convention: Convention):
+    """Back to the convention page, saying why, once it has left the draft stage."""
+    try:
+        drafting.ensure_draft(convention)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+        return redirect(convention.get_absolute_url())
+    return None
+
+
 def start(request):
     if not perms.is_gestionnaire(request.user):
         raise PermissionDenied
@@ -166,11 +176,8 @@ def _membership_formset(convention, data=None):
 
 def parties(request, reference: str):
     convention = _gestionnaire_convention(request, reference)
-    try:
-        drafting.ensure_draft(convention)
-    except ValidationError as exc:
-        messages.error(request, exc.messages[0])
-        return redirect(convention.get_absolute_url())
+    if refused := _not_a_draft(request, convention):
+        return refused
     formset = _membership_formset(convention, request.POST or None)
     if request.method == "POST" and formset.is_valid():
         formset.save()
@@ -208,11 +215,8 @@ class InfoForm(forms.ModelForm):
 
 def info(request, reference: str):
     convention = _gestionnaire_convention(request, reference)
-    try:
-        drafting.ensure_draft(convention)
-    except ValidationError as exc:
-        messages.error(request, exc.messages[0])
-        return redirect(convention.get_absolute_url())
+    if refused := _not_a_draft(request, convention):
+        return refused
     form = InfoForm(request.POST or None, instance=convention)
     if request.method == "POST" and form.is_valid():
         form.save()

@@ -145,10 +145,11 @@ def _party_choices(convention, data: dict | None) -> list[tuple[str, str]]:
     return [(slug, names.get(slug, slug)) for slug in dict.fromkeys(slugs)]
 
 
-def _plan_from_post(request, convention, plan) -> tuple[dict, bool, GuidedPlan | None]:
-    """The plan posted by either editor, and its months_by_hand. Raise ValidationError with the
-    French messages when it cannot be read; the guided editor's forms carry their own errors."""
-    previous = plan.data if plan else _blank_plan(convention)
+def _plan_from_post(request, convention, previous: dict) -> tuple[dict, bool, GuidedPlan | None]:
+    """The plan posted by either editor, its months_by_hand and the bound guided forms (shown
+    again, as typed, when saving fails). Raise ValidationError with the French messages when it
+    cannot be read, _GuidedInvalid when the guided editor's rows are wrong. ``previous``: the
+    plan as saved, or the blank one."""
     if request.POST.get("mode") == "guided":
         guided = GuidedPlan(
             parties=_party_choices(convention, previous), previous=previous, data=request.POST
@@ -177,7 +178,11 @@ def plan(request, reference: str):
     convention = get_object_or_404(Convention.objects.visible_to(request.user), reference=reference)
     if request.user.role in (Role.PARTENAIRE, Role.INTERVENANT):
         raise PermissionDenied
-    plan = FinancingPlan.objects.filter(convention=convention).select_related("post").first()
+    plan = (
+        FinancingPlan.objects.filter(convention=convention).select_related("post__employer").first()
+    )
+    if plan is not None:
+        plan.convention = convention  # is_locked reads it: no second query
     can_edit = perms.can_edit_in(request.user, convention.organisation_id) and (
         plan is None or not plan.is_locked
     )
@@ -192,7 +197,7 @@ def plan(request, reference: str):
         if mode != "guided":
             text = request.POST.get("plan", "")
         try:
-            data, months_by_hand, guided = _plan_from_post(request, convention, plan)
+            data, months_by_hand, guided = _plan_from_post(request, convention, current)
             post = plan.post if plan else convention.posts.order_by("pk").first()
             if post is None:
                 raise ValidationError("La convention ne couvre aucun poste.")
@@ -209,18 +214,18 @@ def plan(request, reference: str):
 
             messages.success(request, "Plan enregistré ; les montants ont été recalculés.")
             return redirect("conventions:plan", reference=convention.reference)
+    years = list(plan.years.all()) if plan else []
     blockers = guided_blockers(current)
     if can_edit and guided is None and not blockers:
         guided = GuidedPlan(
             parties=_party_choices(convention, current),
             previous=current,
             months_by_hand=bool(plan and plan.months_by_hand),
-            months={y.year: y.months for y in plan.years.all()} if plan else None,
+            months={y.year: y.months for y in years},
         )
     lines = (
         plan.lines.select_related("party").order_by("year", "is_remainder", "pk") if plan else []
     )
-    years = plan.years.all() if plan else []
     return render(
         request,
         "financing/plan.html",
@@ -254,7 +259,8 @@ def plan_preview(request, reference: str):
     errors: list[str] = []
     months_notes = []
     try:
-        data, months_by_hand, _ = _plan_from_post(request, convention, plan)
+        previous = plan.data if plan else _blank_plan(convention)
+        data, months_by_hand, _ = _plan_from_post(request, convention, previous)
         result = services.plan_preview(
             convention=convention,
             data=data,

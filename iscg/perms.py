@@ -1,5 +1,7 @@
 """Small, pure permission checks; visibility itself lives in the models' ``visible_to``."""
 
+from django.core.exceptions import PermissionDenied
+
 from iscg.models import Role
 
 
@@ -25,3 +27,9 @@ def can_see_organisation_data(user) -> bool:
     return user.is_authenticated and (
         user.is_superuser or user.role in (Role.GESTIONNAIRE, Role.COORDINATEUR)
     )
+
+
+def require_staff(user) -> None:
+    """For pages of an organisation's staff (gestionnaires, coordinateurs, administrators)."""
+    if not can_see_organisation_data(user):
+        raise PermissionDenied

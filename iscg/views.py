@@ -117,14 +117,9 @@ def invitation_accept(request, token: str):
     return render(request, "iscg/invitation_accept.html", {"form": form, "invitation": invitation})
 
 
-def _require_deadline_viewer(user) -> None:
-    if not perms.can_see_organisation_data(user):
-        raise PermissionDenied
-
-
 def deadlines(request):
     """Calendar page: the deadlines of the coming year (and of the past month), by month."""
-    _require_deadline_viewer(request.user)
+    perms.require_staff(request.user)
     today = date.today()
     kind = request.GET.get("type", "")
     items = upcoming(deadlines_for(request.user), today=today, days=365, overdue_days=31)
@@ -156,7 +151,7 @@ def _ics_response(user, request) -> HttpResponse:
 
 
 def deadlines_ics(request):
-    _require_deadline_viewer(request.user)
+    perms.require_staff(request.user)
     return _ics_response(request.user, request)
 
 

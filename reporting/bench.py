@@ -13,7 +13,6 @@ Stand-alone: ``.venv/bin/python -m reporting.bench [organisations posts years re
 """
 
 import math
-import os
 import statistics
 import sys
 import time
@@ -210,14 +209,9 @@ def bench_dashboard(
 
 
 def main() -> None:  # pragma: no cover - command line entry point
-    import tempfile
+    from iscg.benchenv import configure
 
-    tmp = tempfile.mkdtemp(prefix="iscg-bench-bilans-")
-    os.environ.setdefault("DATABASE_URL", f"sqlite:///{tmp}/bench.sqlite3")
-    os.environ.setdefault("MEDIA_ROOT", f"{tmp}/media")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "iscg.settings"
-    os.environ["DEBUG"] = "false"
-    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production-0123456789abcdef")
+    configure("iscg-bench-bilans-")
     import django
 
     django.setup()

@@ -27,11 +27,6 @@ def _check_year(year: int) -> None:
         raise Http404
 
 
-def _require_staff(user) -> None:
-    if not perms.can_see_organisation_data(user):
-        raise PermissionDenied
-
-
 def _filters(request) -> selectors.Filters:
     user = request.user
     filters = selectors.Filters()
@@ -60,7 +55,7 @@ def current_year(request):
     user = request.user
     if user.role == Role.INTERVENANT:
         return redirect("reporting:bilan_list")
-    _require_staff(user)
+    perms.require_staff(user)
     year = selectors.latest_year(user) or date.today().year
     return redirect("reporting:dashboard", year=year)
 
@@ -73,7 +68,7 @@ def _dashboard(request, year: int, *, per_organisation: bool = False) -> selecto
     """``per_organisation``: a national view with no organisation chosen gets one row per
     organisation instead of the table of every post."""
     _check_year(year)
-    _require_staff(request.user)
+    perms.require_staff(request.user)
     filters = _filters(request)
     by_organisation = (
         per_organisation and _sees_every_organisation(request.user) and filters.organisation is None
@@ -340,7 +335,7 @@ def bilan_review(request, pk: int):
 def committee_pack(request, post_pk: int, year: int):
     """One PDF for the comité de suivi: bilan, the year's financing and payments, key dates."""
     _check_year(year)
-    _require_staff(request.user)
+    perms.require_staff(request.user)
     post = get_object_or_404(
         Post.objects.visible_to(request.user).select_related("employer", "organisation"),
         pk=post_pk,

@@ -14,17 +14,9 @@ from financing.models import ShareLine
 from iscg.demo_users import GESTIONNAIRE_EMAIL, partner_email
 from iscg.models import User
 from tests.financing.test_demo_financing import demo  # noqa: F401 - module-scoped demo data
+from tests.financing.test_views import login_partner
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo")]
-
-NBSP = "\u00a0"
-
-
-def login_partner(client, slug: str) -> User:
-    party = Party.objects.get(organisation__slug="pas-de-calais", slug=slug)
-    user = User.objects.get(email=partner_email(party))
-    client.force_login(user)
-    return user
 
 
 def test_a_forbidden_page_says_so_in_french(client):
