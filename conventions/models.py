@@ -425,9 +425,25 @@ class ConventionStatus(models.TextChoices):
     EXPIRED = "expiree", "Expirée"
     TERMINATED = "resiliee", "Résiliée"
     RENEWED = "renouvelee", "Renouvelée"
+    ABANDONED = "abandonnee", "Abandonnée"
 
 
 DRAFT_STATUSES = (ConventionStatus.DRAFT, ConventionStatus.TO_SIGN)
+#: Acts whose plan counts in what is due (financing/effective.py): signed, whatever came after.
+SIGNED_STATUSES = (
+    ConventionStatus.SIGNED,
+    ConventionStatus.IN_FORCE,
+    ConventionStatus.EXPIRED,
+    ConventionStatus.TERMINATED,
+    ConventionStatus.RENEWED,
+)
+#: Acts still being drafted or signed: shown as "prévisionnel", never in the totals due.
+FORECAST_STATUSES = DRAFT_STATUSES
+
+
+class TerminationKind(models.TextChoices):
+    DENONCIATION = "denonciation", "Dénonciation"
+    RESILIATION = "resiliation", "Résiliation"
 
 
 class ConventionQuerySet(OrganisationQuerySet):
@@ -525,6 +541,17 @@ class Convention(models.Model):
         "statut", max_length=20, choices=ConventionStatus.choices, default=ConventionStatus.DRAFT
     )
     notes = models.TextField("remarques", blank=True)
+    amendment_number = models.PositiveSmallIntegerField(
+        "avenant n°", null=True, blank=True, help_text="Numéro de l'avenant pour sa convention."
+    )
+    abandoned_at = models.DateTimeField("abandonnée le", null=True, blank=True)
+    abandon_reason = models.TextField("motif de l'abandon", blank=True)
+    termination_kind = models.CharField(
+        "fin anticipée", max_length=20, choices=TerminationKind.choices, blank=True
+    )
+    termination_notice_date = models.DateField("notifiée le", null=True, blank=True)
+    termination_effective_date = models.DateField("date d'effet de la fin", null=True, blank=True)
+    termination_reason = models.TextField("motif de la fin", blank=True)
     template_version = models.ForeignKey(
         "TemplateVersion",
         verbose_name="rédigée d'après le modèle",
@@ -911,6 +938,7 @@ class DocumentVersion(models.Model):
         help_text="Le texte de la convention tel qu'il a été envoyé à la signature.",
     )
     original_name = models.CharField("nom du fichier déposé", max_length=255, blank=True)
+    warning = models.CharField("avertissement", max_length=500, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="par",
