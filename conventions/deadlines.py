@@ -17,7 +17,7 @@ from datetime import date
 
 from conventions import rules
 
-CLOSED_STATUSES = {"expiree", "resiliee", "renouvelee"}
+CLOSED_STATUSES = {"expiree", "resiliee", "renouvelee", "abandonnee"}
 RENEWAL_LEAD_MONTHS = 6
 
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from conventions import rules
 from conventions.models import Convention, ConventionKind, ConventionParty, ConventionStatus
@@ -123,3 +124,27 @@ def ensure_draft(convention: Convention) -> None:
             f"La convention {convention.reference} n'est plus un brouillon : ses parties ne changent plus "
             "(rédigez un avenant)."
         )
+
+
+@transaction.atomic
+def convention_abandon(*, convention: Convention, reason: str, by) -> Convention:
+    """Give up a draft (new, avenant or renewal) or an act awaiting signature. It stays, with
+    its reason, in the history and the lists (status "Abandonnée"), and leaves every figure
+    (financing/effective.py ignores it) and every list of work to do."""
+    convention = Convention.objects.select_for_update().get(pk=convention.pk)
+    reason = (reason or "").strip()
+    if convention.status not in (ConventionStatus.DRAFT, ConventionStatus.TO_SIGN):
+        raise ValidationError(
+            f"Seul un brouillon ou un acte en attente de signature s'abandonne (la convention "
+            f"{convention.reference} est « {convention.get_status_display()} »). Une convention "
+            "signée se dénonce ou se résilie."
+        )
+    if not reason:
+        raise ValidationError({"reason": "Indiquez le motif de l'abandon."})
+    convention.status = ConventionStatus.ABANDONED
+    convention.abandoned_at = timezone.now()
+    convention.abandon_reason = reason
+    convention._history_user = by
+    convention._change_reason = f"Abandon : {reason}"
+    convention.save(update_fields=["status", "abandoned_at", "abandon_reason", "updated_at"])
+    return convention

@@ -448,7 +448,9 @@ class TerminationKind(models.TextChoices):
 
 class ConventionQuerySet(OrganisationQuerySet):
     def not_drafts(self):
-        return self.exclude(status__in=DRAFT_STATUSES)
+        """Signed acts (whatever came after): never a draft, an act awaiting signature or an
+        abandoned draft."""
+        return self.filter(status__in=SIGNED_STATUSES)
 
     def visible_to(self, user):
         """The one place that says which conventions a user may see (lists, pages, downloads).

@@ -34,6 +34,7 @@ urlpatterns = [
     path("<str:reference>/texte/", docs.convention_text, name="text"),
     path("<str:reference>/texte/apercu/", docs.convention_text_preview, name="text_preview"),
     path("<str:reference>/signatures/", docs.signatures, name="signatures"),
+    path("<str:reference>/abandonner/", views.convention_abandon, name="abandon"),
     path("<str:reference>/copie-signee/", docs.signed_copy, name="signed_copy"),
     path(
         "<str:reference>/copie-signee/deposer/",

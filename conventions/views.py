@@ -112,12 +112,13 @@ def convention_detail(request, reference: str):
     documents = convention.documents.select_related("created_by", "template_version__template")
     if not staff:
         documents = documents.filter(Q(kind=DocumentKind.SIGNED_COPY) | Q(is_frozen=True))
+    from financing.effective import line_standings
     from financing.models import ShareLine
 
-    share_lines = (
+    share_lines = line_standings(
         ShareLine.objects.visible_to(request.user)
         .filter(convention=convention)
-        .select_related("party")
+        .select_related("party", "convention")
         .order_by("year", "pk")
     )
     return render(
@@ -159,6 +160,7 @@ def post_detail(request, pk: int):
     post = get_object_or_404(
         Post.objects.visible_to(request.user).select_related("employer", "organisation"), pk=pk
     )
+    from financing.effective import line_standings
     from financing.models import ShareLine
     from reporting.models import Bilan
 
@@ -167,10 +169,12 @@ def post_detail(request, pk: int):
         "conventions/post_detail.html",
         {
             "post": post,
-            "share_lines": ShareLine.objects.visible_to(request.user)
-            .filter(post=post)
-            .select_related("party", "convention")
-            .order_by("-year", "convention__reference", "pk"),
+            "share_lines": line_standings(
+                ShareLine.objects.visible_to(request.user)
+                .filter(post=post)
+                .select_related("party", "convention")
+                .order_by("-year", "convention__reference", "pk")
+            ),
             "bilans": Bilan.objects.visible_to(request.user).filter(post=post).order_by("-year"),
             "units": post.units.all(),
             "holders": post.holders.all(),
@@ -208,4 +212,54 @@ def party_detail(request, pk: int):
             if perms.can_see_organisation_data(request.user)
             else None,
         },
+    )
+
+
+def convention_abandon(request, reference: str):
+    """Confirm, then abandon a draft or an act awaiting signature, with a reason."""
+    from django import forms
+    from django.contrib import messages
+    from django.core.exceptions import PermissionDenied, ValidationError
+    from django.shortcuts import redirect
+
+    from conventions import drafting
+
+    convention = get_object_or_404(Convention.objects.visible_to(request.user), reference=reference)
+    if not Convention.objects.editable_by(request.user).filter(pk=convention.pk).exists():
+        raise PermissionDenied
+    if convention.status not in (ConventionStatus.DRAFT, ConventionStatus.TO_SIGN):
+        messages.error(
+            request,
+            f"{convention.reference} est « {convention.get_status_display()} » : seul un "
+            "brouillon ou un acte en attente de signature s'abandonne.",
+        )
+        return redirect(convention.get_absolute_url())
+
+    class AbandonForm(forms.Form):
+        reason = forms.CharField(
+            label="Motif de l'abandon",
+            widget=forms.Textarea(attrs={"rows": 3}),
+            max_length=2000,
+            error_messages={"required": "Indiquez le motif de l'abandon."},
+        )
+
+    form = AbandonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            drafting.convention_abandon(
+                convention=convention, reason=form.cleaned_data["reason"], by=request.user
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+        else:
+            messages.success(
+                request,
+                f"{convention.reference} est abandonnée : elle ne compte plus dans aucun montant.",
+            )
+            return redirect(convention.get_absolute_url())
+    return render(
+        request,
+        "conventions/abandon.html",
+        {"convention": convention, "form": form},
+        status=400 if form.errors else 200,
     )

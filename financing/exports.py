@@ -70,13 +70,35 @@ def annual_xlsx(table: AnnualTable) -> bytes:
         for label, value in [
             ("Crédits de paiement", line.credits),
             ("Disponible", line.available),
-            ("Proposition", table.budget.proposed),
-            ("Solde", table.budget.balance),
+            ("Dû à d'autres employeurs (actes signés)", table.budget.proposed),
+            ("Solde après les actes signés", table.budget.balance),
+            ("Prévisionnel (à signer ou en brouillon)", table.budget.forecast),
+            ("Proposition (signés et prévisionnel)", table.budget.proposed_with_forecast),
+            ("Solde après signature du prévisionnel", table.budget.balance_with_forecast),
         ]:
             sheet.append(["", "", "", label, value])
     else:
         sheet.append([])
-        sheet.append(["", "", "", "Proposition", table.budget.proposed])
+        sheet.append(["", "", "", "Dû (actes signés)", table.budget.proposed])
+        sheet.append(["", "", "", "Prévisionnel", table.budget.forecast])
+    if table.forecast:
+        sheet.append([])
+        sheet.append(
+            ["Prévisionnel : brouillons et actes en attente de signature (non ajoutés aux totaux)"]
+        )
+        for row in table.forecast:
+            for cell in row.cells:
+                sheet.append(
+                    [
+                        row.post.name,
+                        str(row.employer),
+                        row.convention.reference,
+                        cell.party.name,
+                        cell.amount,
+                        f"prévisionnel — {row.convention.get_status_display().lower()}",
+                        row.cost,
+                    ]
+                )
     if table.subsidies:
         sheet.append([])
         sheet.append(["Subventions par convention d'objectifs (non ajoutées aux totaux)"])

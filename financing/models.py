@@ -114,6 +114,20 @@ class ShareLineQuerySet(models.QuerySet):
     def total(self):
         return self.aggregate(total=Sum("amount"))["total"] or 0
 
+    def effective(self, *, years=None):
+        """Only the lines that count in what is due: for each post and year, those of the latest
+        signed act (financing/effective.py states the rule). ``years`` narrows the lookup."""
+        from financing.effective import effective_pairs, pairs_filter
+
+        post_ids = self.order_by().values("post_id")
+        return self.filter(pairs_filter(effective_pairs(post_ids=post_ids, years=years)))
+
+    def forecast(self):
+        """The lines of drafts and acts awaiting signature: "prévisionnel", never due."""
+        from conventions.models import FORECAST_STATUSES
+
+        return self.filter(convention__status__in=FORECAST_STATUSES)
+
 
 class ShareLine(models.Model):
     """What one party pays for one post in one year, as computed by the engine (stored)."""

@@ -89,13 +89,28 @@ class SubsidyRow:
 
 @dataclass
 class BudgetCheck:
+    """The year's budget line against what the organisation pays other employers: ``proposed``
+    from signed acts (due), ``forecast`` from drafts and acts awaiting signature (a
+    deliberation usually approves both: its proposition is their sum)."""
+
     line: BudgetLine | None
     proposed: Decimal
     own_posts: Decimal
+    forecast: Decimal = ZERO
 
     @property
     def balance(self) -> Decimal | None:
+        """What is left once every signed act is paid."""
         return None if self.line is None else self.line.available - self.proposed
+
+    @property
+    def proposed_with_forecast(self) -> Decimal:
+        return self.proposed + self.forecast
+
+    @property
+    def balance_with_forecast(self) -> Decimal | None:
+        """What would be left once the acts awaiting signature are signed too."""
+        return None if self.line is None else self.line.available - self.proposed_with_forecast
 
 
 @dataclass
@@ -107,6 +122,8 @@ class AnnualTable:
     by_kind: list[tuple[str, Decimal]]
     budget: BudgetCheck
     subsidies: list[SubsidyRow] = field(default_factory=list)
+    #: Drafts and acts awaiting signature ("prévisionnel"): shown apart, never in the totals.
+    forecast: list[Row] = field(default_factory=list)
 
     @property
     def total(self) -> Decimal:
@@ -122,6 +139,33 @@ class AnnualTable:
         return [row for row in rows if row.notes]
 
 
+def _row_as_dict(row: Row) -> dict:
+    shares: dict[str, str] = {}
+    for cell in row.cells:
+        shares[cell.party.slug] = str(Decimal(shares.get(cell.party.slug, 0)) + cell.amount)
+    return {
+        "post": row.post.slug,
+        "convention": row.convention.reference,
+        "status": row.convention.status,
+        "cost": str(row.cost),
+        "shares": shares,
+    }
+
+
+def table_as_dict(table: "AnnualTable") -> dict:
+    """The annual table as plain data (``manage.py financing table YEAR --json``): ``rows`` are
+    what is due (each post once), ``forecast`` drafts and acts awaiting signature, ``subsidies``
+    conventions d'objectifs shown beside their post; ``total`` sums every share of ``rows``."""
+    return {
+        "year": table.year,
+        "organisation": table.organisation.slug,
+        "rows": [_row_as_dict(row) for row in table.rows],
+        "forecast": [_row_as_dict(row) for row in table.forecast],
+        "subsidies": [_row_as_dict(subsidy.row) for subsidy in table.subsidies],
+        "total": str(table.total),
+    }
+
+
 def _row_order(own_party_id):
     def key(row: Row):
         employer = row.employer
@@ -131,21 +175,7 @@ def _row_order(own_party_id):
     return key
 
 
-def annual_table(organisation, year: int, lines=None) -> AnnualTable:
-    """One row per post (employer, each co-funder and its amount, reste à charge), totals per
-    co-funder and per kind of party, and the budget-line check. Three queries in all."""
-    if lines is None:
-        lines = ShareLine.objects.filter(organisation=organisation)
-    lines = (
-        lines.filter(year=year)
-        .select_related("post", "post__employer", "party", "convention", "plan")
-        .defer("plan__data")
-        .order_by("plan_id", "is_remainder", "pk")
-    )
-    costs = {
-        py.plan_id: py
-        for py in PlanYear.objects.filter(plan__convention__organisation=organisation, year=year)
-    }
+def _build_rows(lines, costs: dict) -> list[Row]:
     built: OrderedDict[int, Row] = OrderedDict()
     for line in lines:
         row = built.get(line.plan_id)
@@ -169,8 +199,32 @@ def annual_table(organisation, year: int, lines=None) -> AnnualTable:
                 line.gap,
             )
         )
+    return list(built.values())
+
+
+def annual_table(organisation, year: int, lines=None) -> AnnualTable:
+    """One row per post from its effective plan (financing/effective.py: the latest signed act),
+    with its employer, each co-funder and its amount, reste à charge; totals per co-funder and per
+    kind of party, and the budget-line check. Drafts and acts awaiting signature are listed apart
+    as ``forecast`` and never added to a total. Five queries in all."""
+    if lines is None:
+        lines = ShareLine.objects.filter(organisation=organisation)
+    lines = (
+        lines.filter(year=year)
+        .select_related("post", "post__employer", "party", "convention", "plan")
+        .defer("plan__data")
+        .order_by("plan_id", "is_remainder", "pk")
+    )
+    costs = {
+        py.plan_id: py
+        for py in PlanYear.objects.filter(plan__convention__organisation=organisation, year=year)
+    }
+    effective = _build_rows(lines.effective(years=[year]), costs)
+    forecast = sorted(
+        _build_rows(lines.forecast(), costs), key=lambda row: row.convention.reference
+    )
     own_party_id = organisation.party_id
-    all_rows = sorted(built.values(), key=_row_order(own_party_id))
+    all_rows = sorted(effective, key=_row_order(own_party_id))
     main_by_post = {
         row.post.pk: row for row in all_rows if row.convention.kind != ConventionKind.OBJECTIFS
     }
@@ -195,11 +249,22 @@ def annual_table(organisation, year: int, lines=None) -> AnnualTable:
                     own_posts += cell.amount
                 else:
                     proposed += cell.amount
+    forecast_proposed = sum(
+        (
+            cell.amount
+            for row in forecast
+            if row.convention.kind != ConventionKind.OBJECTIFS
+            for cell in row.cells
+            if own_party_id and cell.party.pk == own_party_id and not cell.is_employer
+        ),
+        ZERO,
+    )
     labels = dict(PartyKind.choices)
     budget = BudgetCheck(
         line=BudgetLine.objects.filter(organisation=organisation, year=year).first(),
         proposed=proposed,
         own_posts=own_posts,
+        forecast=forecast_proposed,
     )
     return AnnualTable(
         organisation=organisation,
@@ -211,6 +276,7 @@ def annual_table(organisation, year: int, lines=None) -> AnnualTable:
         ),
         budget=budget,
         subsidies=subsidies,
+        forecast=forecast,
     )
 
 
@@ -246,6 +312,7 @@ def party_summary(party, lines, receivable=None) -> list[PartyYear]:
 
     lines = list(
         lines.filter(party=party)
+        .effective()
         .select_related("convention", "post", "post__employer")
         .prefetch_related(Prefetch("payments", queryset=Payment.objects.order_by("issued_on")))
         .order_by("-year", "post__name", "convention__reference")
@@ -275,6 +342,7 @@ def party_summary(party, lines, receivable=None) -> list[PartyYear]:
             receivable.filter(post__employer=party)
             .exclude(party=party)
             .exclude(convention__kind=ConventionKind.OBJECTIFS)
+            .effective()
             .select_related("convention", "post", "party")
             .order_by("-year", "post__name", "pk")
         )
@@ -282,6 +350,17 @@ def party_summary(party, lines, receivable=None) -> list[PartyYear]:
             entry = years.setdefault(line.year, PartyYear(line.year, [], ZERO, ZERO, ZERO))
             entry.receivable.append(line)
     return [years[y] for y in sorted(years, reverse=True)]
+
+
+def party_forecast(party, lines) -> list:
+    """The party's lines in drafts and acts awaiting signature ("prévisionnel"): what it would
+    owe or bear once they are signed, never added to what it owes."""
+    return list(
+        lines.filter(party=party)
+        .forecast()
+        .select_related("convention", "post")
+        .order_by("-year", "post__name", "convention__reference")
+    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -120,10 +120,15 @@ def party_summary(request, pk: int):
         party, ShareLine.objects.visible_to(request.user), receivable=receivable
     )
     can_record = perms.can_edit_in(request.user, party.organisation_id)
+    forecast = (
+        selectors.party_forecast(party, ShareLine.objects.visible_to(request.user))
+        if perms.can_see_organisation_data(request.user)
+        else []
+    )
     return render(
         request,
         "financing/party_summary.html",
-        {"party": party, "years": years, "can_record": can_record},
+        {"party": party, "years": years, "can_record": can_record, "forecast": forecast},
     )
 
 

@@ -69,6 +69,7 @@ def _outstanding_recoveries(user):
     return (
         ShareLine.objects.visible_to(user)
         .filter(is_employer=False, year__lte=date.today().year, amount__gt=0)
+        .effective()
         .annotate(received=Coalesce(Sum("payments__amount_received"), zero))
         .annotate(outstanding=F("amount") - F("received"))
         .filter(outstanding__gt=0)

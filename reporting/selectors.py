@@ -584,6 +584,7 @@ def committee_pack(user, post: Post, year: int, share_lines) -> CommitteePack:
     )
     lines = list(
         share_lines.filter(post=post, year=year)
+        .effective(years=[year])
         .select_related("party", "convention")
         .annotate(paid=Coalesce(Sum("payments__amount_received"), Decimal(0)))
         .order_by("is_remainder", "party__name")

@@ -319,6 +319,18 @@ MATRIX = {
             expect(coord=DENIED, admin=DENIED),
         ),
     ],
+    "conventions:abandon": [
+        (
+            "abandon d'un brouillon",
+            lambda w: {"reference": w.c3.reference},
+            expect(coord=DENIED, admin=DENIED),
+        ),
+        (
+            "abandon d'une convention signée (refusé, renvoie à la convention)",
+            lambda w: {"reference": w.c1.reference},
+            expect(gest=REDIRECT, coord=DENIED, partner=DENIED, interv=DENIED, admin=DENIED),
+        ),
+    ],
     "conventions:signatures": [
         (
             "signatures de la convention du partenaire",

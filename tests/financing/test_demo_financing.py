@@ -59,7 +59,9 @@ def table_2023(pas_de_calais):
 
 
 def rows_by_post(table) -> dict:
-    return {row.post.slug: row for row in table.rows}
+    """Annexe 2 lists what the deliberation approves: the signed acts (rows, due) and the one it
+    authorises to sign (A13, awaiting signature in the demo: prévisionnel)."""
+    return {row.post.slug: row for row in table.rows + table.forecast}
 
 
 def cells_by_party(row) -> dict:
@@ -145,8 +147,13 @@ def test_budget_line_check_2023(table_2023):
     assert line.operation_code == "C02-421K01 EPF"
     assert line.credits == decided["in_rapport"]["cp"] == 172500
     assert line.available == decided["in_rapport"]["disponible"] == 149800
-    assert budget.proposed == decided["in_rapport"]["proposition"] == 123687
-    assert budget.balance == decided["in_rapport"]["solde"] == 26113
+    # The deliberation proposes what is signed and what it authorises to sign (A13, awaiting
+    # signature: 4 666 €): only the signed part is due, the rest is prévisionnel.
+    assert budget.proposed == 123687 - 4666
+    assert budget.forecast == 4666
+    assert budget.proposed_with_forecast == decided["in_rapport"]["proposition"] == 123687
+    assert budget.balance_with_forecast == decided["in_rapport"]["solde"] == 26113
+    assert budget.balance == 26113 + 4666
 
 
 def test_every_annexe2_amount_row_by_row(table_2023):
@@ -155,7 +162,8 @@ def test_every_annexe2_amount_row_by_row(table_2023):
     employer's remainder then shows the gap)."""
     rows = rows_by_post(table_2023)
     assert set(rows) == set(ANNEXE2_ROWS)
-    assert len(table_2023.rows) == 13
+    assert len(table_2023.rows) == 12
+    assert [row.convention.reference for row in table_2023.forecast] == ["PDC2023-A13"]
     for post, source in ANNEXE2_ROWS.items():
         row = rows[post]
         assert row.employer.slug == source["employer"]
@@ -195,9 +203,10 @@ def test_the_gaps_are_those_of_the_sources(table_2023):
 def test_annexe2_totals(table_2023):
     totals = ANNEXE2["totals_computed"]
     by_party = {party.slug: amount for party, amount in table_2023.by_party}
-    assert by_party["etat_62"] == totals["etat_fipd"] == 182944
+    # Due: the signed acts only; A13 (awaiting signature) is prévisionnel.
+    assert by_party["etat_62"] == totals["etat_fipd"] - 4666 == 182944 - 4666
     written = {}
-    for row in table_2023.rows:
+    for row in table_2023.rows + table_2023.forecast:
         for cell in row.cells:
             amount = cell.as_written if cell.as_written is not None else cell.amount
             written[cell.party.slug] = written.get(cell.party.slug, 0) + amount

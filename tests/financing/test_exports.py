@@ -77,8 +77,12 @@ def test_xlsx_opens_and_holds_the_totals(gestionnaire):
     labelled = {row[3]: row[4] for row in rows if len(row) > 4 and isinstance(row[3], str)}
     assert labelled["Crédits de paiement"] == 172500
     assert labelled["Disponible"] == 149800
-    assert labelled["Proposition"] == 123687
-    assert labelled["Solde"] == 26113
+    # A13 awaits signature: prévisionnel, beside what is due.
+    assert labelled["Dû à d'autres employeurs (actes signés)"] == 123687 - 4666
+    assert labelled["Prévisionnel (à signer ou en brouillon)"] == 4666
+    assert labelled["Proposition (signés et prévisionnel)"] == 123687
+    assert labelled["Solde après signature du prévisionnel"] == 26113
+    assert any(row[2] == "PDC2023-A13" and "prévisionnel" in str(row[5]) for row in rows)
     totals = {row[0]: row for row in rows if row[0] == "Total"}
     table = selectors.annual_table(Organisation.objects.get(slug="pas-de-calais"), 2023)
     assert Decimal(str(totals["Total"][4])) == table.total
@@ -104,12 +108,13 @@ def test_pdf_export_is_a_pdf_with_posts_and_amounts(gestionnaire):
     text = re.sub(r"[\u00a0\u202f\s]+", " ", text)
     assert "Poste ISC Artois" in text
     assert "17 510 €" in text
-    assert "123 687 €" in text
+    assert "123 687 €" in text  # proposition: signed + prévisionnel
     assert "26 113 €" in text
+    assert "Prévisionnel 2023" in text
     # The grand total is printed once, after the last post, not under each page's part.
     pages = [re.sub(r"[\u00a0\u202f ]+", " ", page.extract_text()) for page in reader.pages]
     assert len(pages) > 1
-    totals = [n for n, page in enumerate(pages) if re.search(r"^Total 548 850 €", page, re.M)]
+    totals = [n for n, page in enumerate(pages) if re.search(r"^Total 534 850 €", page, re.M)]
     assert len(totals) == 1, totals
 
 
@@ -126,7 +131,9 @@ def test_scdl_check_page_lists_the_rows_lacking_a_siret(gestionnaire):
     response = gestionnaire.get("/financement/2023/subventions.csv?verifier=1")
     assert response.status_code == 200
     missing = response.context["missing"]
-    assert len(missing) == 10  # the Département's 10 participations to other employers
+    # The Département's participations to other employers in signed acts (A13, awaiting
+    # signature, is not published before it is signed).
+    assert len(missing) == 9
     html = response.content.decode()
     assert "PDC2023-A08 (Poste ISG Ternois, 14\u00a0333\u00a0€)" in html
     assert "SIRET de l&#x27;attribuant Département du Pas-de-Calais manquant" in html
@@ -165,7 +172,7 @@ def test_scdl_row_when_both_parties_have_a_siret(gestionnaire):
     assert 0 < len(row["objet"]) <= 256
 
     check = gestionnaire.get("/financement/2023/subventions.csv?verifier=1")
-    assert len(check.context["missing"]) == 9  # the other beneficiaries still lack one
+    assert len(check.context["missing"]) == 8  # the other beneficiaries still lack one
 
 
 def test_scdl_rows_follow_the_schema_rules():
@@ -176,7 +183,20 @@ def test_scdl_rows_follow_the_schema_rules():
     table = selectors.annual_table(Organisation.objects.get(slug="pas-de-calais"), 2023)
     rows, missing = exports.scdl_rows(table)
     assert missing == []
-    assert len(rows) == 10
+    assert len(rows) == 9
+    assert sum(Decimal(row["montant"]) for row in rows) == 123687 - 4666
+    assert not any("Osartis" in row["nomBeneficiaire"] for row in rows)  # A13: à signer
+
+
+def test_scdl_publishes_osartis_once_signed():
+    from conventions.models import Convention
+
+    Convention.objects.filter(reference="PDC2023-A13").update(status="signee")
+    for party in Party.objects.filter(organisation__slug="pas-de-calais"):
+        party.siret = luhn_siret(f"{2000000000000 + party.pk:013d}")
+        party.save()
+    table = selectors.annual_table(Organisation.objects.get(slug="pas-de-calais"), 2023)
+    rows, missing = exports.scdl_rows(table)
     assert sum(Decimal(row["montant"]) for row in rows) == 123687
     for row in rows:
         assert list(row) == SCDL_COLUMNS

@@ -40,6 +40,8 @@ def plan():
         ],
     }
     plan = services.plan_save(convention=convention, post=post, data=data)
+    # Titres are issued for what is due: the shares of a signed act.
+    type(convention).objects.filter(pk=convention.pk).update(status="signee")
     plan.gestionnaire = gestionnaire
     return plan
 

@@ -56,7 +56,7 @@ def test_annual_page_2023_shows_the_budget_check_in_french(gestionnaire):
     assert f"172{NBSP}500{NBSP}€" in html
     # Annexe 2's groups, a row, the reste à charge, a gap and the CAB subsidies apart.
     assert "Postes portés par : Département (3)" in html
-    assert "Postes portés par : EPCI (6)" in html
+    assert "Postes portés par : EPCI (5)" in html  # A13 (6th) awaits signature
     assert "Postes portés par : Association (4)" in html
     assert f"17{NBSP}510{NBSP}€" in html
     assert "reste à charge" in html
@@ -64,7 +64,8 @@ def test_annual_page_2023_shows_the_budget_check_in_french(gestionnaire):
     assert f"\u221212{NBSP}965{NBSP}€" in html  # typographic minus
     assert "Incohérence des sources" in html
     table = response.context["table"]
-    assert table.budget.balance == 26113
+    assert table.budget.balance_with_forecast == 26113
+    assert "Prévisionnel 2023" in html and "PDC2023-A13" in html
 
 
 def test_annual_page_of_a_year_without_financing(gestionnaire):

@@ -1,7 +1,10 @@
 """``manage.py financing compute PLAN.json``: compute a financing plan outside the app.
+``manage.py financing table YEAR [--organisation CODE] --json``: the annual table as stored.
 
-Reads the plan's JSON form, prints the yearly shares as JSON on stdout; an invalid plan, an
-unreadable file or invalid JSON ends with the French message on stderr and a non-zero status.
+``compute`` reads the plan's JSON form, prints the yearly shares as JSON on stdout; an invalid
+plan, an unreadable file or invalid JSON ends with the French message on stderr and a non-zero
+status. ``table`` prints what is due that year (each post once, from its effective plan: the
+latest signed act) and, apart, the forecast (drafts and acts awaiting signature).
 """
 
 import json
@@ -15,7 +18,7 @@ from financing.engine import PlanError, compute_plan, parse_plan, result_to_dict
 
 class Command(BaseCommand):
     help = "Calcule un plan de financement (JSON) : parts de chaque financeur, année par année."
-    # Pure computation: no database, so no system checks needed.
+    # ``compute`` is pure computation and ``table`` only reads: no system checks needed.
     requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -25,10 +28,44 @@ class Command(BaseCommand):
             help="Calcule le plan et affiche les montants par année et par partie (JSON).",
         )
         compute.add_argument("plan", help="Fichier JSON du plan de financement.")
+        table = actions.add_parser(
+            "table",
+            help="Tableau annuel : ce qui est dû (plans effectifs) et le prévisionnel (JSON).",
+        )
+        table.add_argument("year", type=int, help="Exercice, ex. 2023.")
+        table.add_argument(
+            "--organisation", help="Identifiant de l'organisation (par défaut : la seule)."
+        )
+        table.add_argument(
+            "--json", action="store_true", help="Sortie JSON (le seul format proposé)."
+        )
 
-    def handle(self, *args: str, **options: str) -> None:
+    def handle(self, *args: str, **options) -> None:
         if options["action"] == "compute":
             self.compute(Path(options["plan"]))
+        elif options["action"] == "table":
+            self.table(options["year"], options.get("organisation"))
+
+    def table(self, year: int, code: str | None) -> None:
+        from financing.selectors import annual_table, table_as_dict
+        from iscg.models import Organisation
+
+        organisations = Organisation.objects.order_by("slug")
+        if code:
+            organisation = organisations.filter(slug=code).first()
+            if organisation is None:
+                known = ", ".join(organisations.values_list("slug", flat=True)) or "aucune"
+                raise CommandError(f"Organisation « {code} » inconnue (connues : {known}).")
+        else:
+            found = list(organisations[:2])
+            if len(found) != 1:
+                raise CommandError(
+                    "Indiquez l'organisation avec --organisation CODE "
+                    f"({len(organisations)} organisations dans la base)."
+                )
+            organisation = found[0]
+        result = table_as_dict(annual_table(organisation, year))
+        self.stdout.write(json.dumps(result, indent=2, ensure_ascii=False))
 
     def compute(self, path: Path) -> None:
         try:
