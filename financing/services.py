@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from conventions.models import Convention, Party
+from conventions.models import SIGNED_STATUSES, Convention, Party
 from financing import engine
 from financing.models import FinancingPlan, Payment, PlanYear, ShareLine
 from financing.months import funded_months
@@ -321,6 +321,17 @@ def payment_record(*, share_line: ShareLine, by, **fields) -> Payment:
     if share_line.is_employer:
         raise ValidationError(
             "Le reste à charge de l'employeur ne donne lieu à aucun titre de recettes."
+        )
+    if not ShareLine.objects.filter(pk=share_line.pk).effective(years=[share_line.year]).exists():
+        convention = share_line.convention
+        why = (
+            "l'acte n'est pas signé"
+            if convention.status not in SIGNED_STATUSES
+            else "un acte signé plus récent fixe les montants de cette année"
+        )
+        raise ValidationError(
+            f"Cette part de {convention.reference} ({share_line.year}) n'est pas due : {why}. "
+            "Émettez le titre sur la part de l'acte en vigueur."
         )
     payment = Payment(share_line=share_line, **fields)
     payment.full_clean()

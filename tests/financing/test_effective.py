@@ -257,3 +257,21 @@ def test_financing_table_command_prints_each_post_once(world, signed):
     assert [row["convention"] for row in data["rows"]] == [draft.reference]
     assert data["rows"][0]["shares"]["commune"] == "12000.00"
     assert data["total"] == "56100.00" and data["forecast"] == []
+
+
+@pytest.mark.django_db
+def test_a_titre_is_refused_on_a_share_that_is_not_due(world, signed):
+    from financing.services import payment_record
+
+    draft = avenant(world, signed, AMENDED)
+    line = draft.share_lines.get(party=world.commune, year=YEAR)
+    with pytest.raises(ValidationError, match="n'est pas due : l'acte n'est pas signé"):
+        payment_record(share_line=line, by=world.manager, amount_issued=D(12000))
+    send_and_sign(draft, world.manager)
+    old = signed.share_lines.get(party=world.commune, year=YEAR)
+    with pytest.raises(ValidationError, match="un acte signé plus récent"):
+        payment_record(share_line=old, by=world.manager, amount_issued=D(10000))
+    line.refresh_from_db()
+    payment = payment_record(share_line=line, by=world.manager, amount_issued=D(12000))
+    assert payment.share_line == line and line.payments.count() == 1
+    assert old.payments.count() == 0
