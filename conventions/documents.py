@@ -394,7 +394,8 @@ def convention_context(convention: Convention) -> dict[str, templating.Value]:
 
     # What the source act does not give is said in words, not left as a blank.
     for name in unknown:
-        if templating.is_known(name) and context.get(name) is None:
+        value = context.get(name)
+        if templating.is_known(name) and (value is None or str(value).strip() == ""):
             context[name] = templating.UNKNOWN
     return context
 

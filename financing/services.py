@@ -251,7 +251,9 @@ def plan_save(
     plan = FinancingPlan.objects.select_for_update().filter(convention=convention).first()
     status = Convention.objects.filter(pk=convention.pk).values_list("status", flat=True).first()
     if status == ConventionStatus.TO_SIGN:
-        raise PlanLocked(plan_locked_message(Convention(reference=convention.reference, status=status)))
+        raise PlanLocked(
+            plan_locked_message(Convention(reference=convention.reference, status=status))
+        )
     if plan is not None and plan.is_locked:
         raise PlanLocked(plan_locked_message(plan.convention))
     return _write_plan(
