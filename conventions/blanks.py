@@ -202,12 +202,16 @@ def convention_blanks(convention, text: dict | None = None) -> list[Blank]:
     """Every value missing from the convention's text (as it renders now), with its places."""
     from conventions import documents
 
-    rendered = documents.render_html(convention, text=text)
+    return blanks_from_problems(convention, documents.render_html(convention, text=text).missing)
+
+
+def blanks_from_problems(convention, problems) -> list[Blank]:
+    """The rendering's missing values (``templating.Problem``) with where to fill each one."""
     by_key = party_ids_by_key(convention)
     post = convention.posts.order_by("pk").first()
     parent = convention.parent.reference if convention.parent_id else None
     blanks, seen = [], set()
-    for problem in rendered.missing:
+    for problem in problems:
         key = (problem.where, problem.name, problem.party_id, problem.message)
         if key in seen:
             continue

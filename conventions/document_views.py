@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from conventions import documents, services, templating
-from conventions.blanks import convention_blanks
+from conventions.blanks import blanks_from_problems, convention_blanks
 from conventions.forms import (
     ArticleFormSet,
     DraftFromTemplateForm,
@@ -89,7 +89,7 @@ def _preview(convention: Convention | None, text: dict) -> dict:
     body = rendered.html.split("<body>", 1)[-1].rsplit("</body>", 1)[0]
     return {
         "errors": errors,
-        "missing": rendered.missing,
+        "missing": blanks_from_problems(convention, rendered.missing),
         "html": "" if errors else body,
         "convention": convention,
     }
