@@ -701,6 +701,7 @@ def _pdc_convention_notes(
         f"Lieu de signature laissé en blanc (« {row['signature_place_as_written']} »)."
         if row.get("signature_place_as_written")
         else "",
+        _pdc_placeholder_note(row, meeting),
     ]
     for key in (
         "title_note",
@@ -713,6 +714,21 @@ def _pdc_convention_notes(
     ):
         notes.append(extraction_note(row.get(key)))
     return join_lines(notes)
+
+
+def _pdc_placeholder_note(row: dict[str, Any], meeting: date | None) -> str:
+    """Say so when the Département's deliberation date, left as dots in the draft annex, is
+    printed as the date of the Commission permanente (see ``_pdc_wording``)."""
+    for member in row["parties"]:
+        written = text(member.get("as_written"))
+        found = _DATE_PLACEHOLDER.search(written) if member["party"] == "departement_62" else None
+        if found:
+            return (
+                f"Date de la délibération du Département laissée en blanc dans l'annexe "
+                f"(« {found[0]} ») : le texte porte celle de la Commission permanente du "
+                f"{format_date_long(meeting)} qui approuve la convention."
+            )
+    return ""
 
 
 def _pdc_same_as(row: dict[str, Any], key: str, by_annex: dict[int, dict[str, Any]]) -> Any:
