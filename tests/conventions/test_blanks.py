@@ -410,3 +410,18 @@ def test_the_demo_s_convention_to_sign_has_its_plan_frozen(db, client):
     page = client.get(reverse("conventions:plan", args=["PDC2023-A13"])).content.decode()
     assert "Retirer la demande de signature" in page
     assert Party.objects.filter(slug="epci_cc_osartis_marquion").exists()
+
+
+@pytest.mark.parametrize("dots", [".././....", "../../....", "XX/XX/XXXX"])
+def test_the_departement_s_deliberation_date_left_as_dots_is_the_commission_s(dots):
+    from conventions.demo import _pdc_wording
+
+    decision = {"meeting_date": "2023-07-03"}
+    written = f"… dûment autorisé par délibération de la Commission Permanente en date du {dots}"
+    assert _pdc_wording(written, "departement_62", decision) == (
+        "Le Département du Pas-de-Calais représenté par son Président, M. Jean-Claude LEROY, "
+        "dûment autorisé par délibération de la Commission Permanente en date du 3 juillet 2023"
+    )
+    # Another party's wording is kept as written.
+    other = "La CC, représentée par son Président, dûment autorisé par délibération n°....."
+    assert _pdc_wording(other, "epci_cc_osartis_marquion", decision) == other
