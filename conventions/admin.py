@@ -207,6 +207,7 @@ class ConventionAdmin(SimpleHistoryAdmin):
                     "competent_court",
                     "legal_basis",
                     "deliberations",
+                    "unknown_values",
                 ]
             },
         ),

@@ -71,6 +71,45 @@ PDC_REFERENCE = "PDC2023-A{annex:02d}"
 #: The one Pas-de-Calais convention left "à signer" (see the module docstring).
 PDC_TO_SIGN = frozenset({"PDC2023-A13"})
 
+#: Values the signed acts do not give (``Convention.unknown_values``): their documents say
+#: "(non précisé dans l'acte)" instead of a blank. The deliberation's annexes carry no signature
+#: date at all (observations of the extraction), those of France Victimes 62 leave the place
+#: blank ("Fait à....., le"); the other names are those the texts drafted from the Pas-de-Calais
+#: models use and that the annex does not give (no court named, no renewal clause, no notice
+#: in annexe 9, no address of the EPCI, no start date or weekly hours of the post…).
+PDC_UNKNOWN_VALUES: dict[int, list[str]] = {
+    5: ["poste.territoire"],
+    8: ["employeur.adresse", "convention.renouvellement", "convention.juridiction"],
+    9: [
+        "poste.date_creation",
+        "poste.heures_hebdomadaires",
+        "convention.preavis",
+        "convention.preavis_mois",
+        "convention.juridiction",
+    ],
+    10: [
+        "poste.date_creation",
+        "poste.brigades",
+        "poste.territoire",
+        "convention.renouvellement",
+        "convention.juridiction",
+    ],
+    11: ["employeur.adresse", "convention.renouvellement", "convention.juridiction"],
+    12: ["convention.renouvellement", "convention.juridiction"],
+    14: ["convention.lieu_signature"],
+    15: ["convention.lieu_signature"],
+    16: ["convention.lieu_signature"],
+    17: ["convention.lieu_signature"],
+}
+#: The Département's deliberation date left as a draft placeholder in annexes 8, 12, 14–17
+#: (".././....", "../../....", "XX/XX/XXXX"): it is the Commission permanente that approves them.
+_DATE_PLACEHOLDER = re.compile(r"(?:\.{1,2}/){2}\.{2,4}|XX/XX/XXXX")
+#: Annexes 15 to 17 as extracted start the Département's designation with "…"; the seed text
+#: (the deliberation) writes it in full.
+PDC_DEPARTEMENT_DESIGNATION = (
+    "Le Département du Pas-de-Calais représenté par son Président, M. Jean-Claude LEROY,"
+)
+
 CONVENTION_KINDS = {
     "mise_a_disposition": ConventionKind.MISE_A_DISPOSITION,
     "subvention_bipartite": ConventionKind.OBJECTIFS,
@@ -357,6 +396,7 @@ def replace_absences(post: Post, absences: list[tuple[date, str]]) -> None:
 def upsert_convention(organisation: Organisation, reference: str, **values: Any) -> Convention:
     values.setdefault("parent", None)
     values.setdefault("renews", None)
+    values.setdefault("unknown_values", [])
     return upsert(Convention, {"reference": reference}, {"organisation": organisation, **values})
 
 
@@ -661,6 +701,7 @@ def _pdc_convention_notes(
         f"Lieu de signature laissé en blanc (« {row['signature_place_as_written']} »)."
         if row.get("signature_place_as_written")
         else "",
+        _pdc_placeholder_note(row, meeting),
     ]
     for key in (
         "title_note",
@@ -673,6 +714,21 @@ def _pdc_convention_notes(
     ):
         notes.append(extraction_note(row.get(key)))
     return join_lines(notes)
+
+
+def _pdc_placeholder_note(row: dict[str, Any], meeting: date | None) -> str:
+    """Say so when the Département's deliberation date, left as dots in the draft annex, is
+    printed as the date of the Commission permanente (see ``_pdc_wording``)."""
+    for member in row["parties"]:
+        written = text(member.get("as_written"))
+        found = _DATE_PLACEHOLDER.search(written) if member["party"] == "departement_62" else None
+        if found:
+            return (
+                f"Date de la délibération du Département laissée en blanc dans l'annexe "
+                f"(« {found[0]} ») : le texte porte celle de la Commission permanente du "
+                f"{format_date_long(meeting)} qui approuve la convention."
+            )
+    return ""
 
 
 def _pdc_same_as(row: dict[str, Any], key: str, by_annex: dict[int, dict[str, Any]]) -> Any:
@@ -729,6 +785,9 @@ def _pdc_conventions(
                 ConventionStatus.TO_SIGN if reference in PDC_TO_SIGN else ConventionStatus.SIGNED
             ),
             notes=_pdc_convention_notes(row, decision, by_annex),
+            unknown_values=[]
+            if reference in PDC_TO_SIGN
+            else ["convention.date_signature", *PDC_UNKNOWN_VALUES.get(row["annex"], [])],
         )
         convention.posts.set([posts[row["post"]]])
 
@@ -741,7 +800,7 @@ def _pdc_conventions(
                 {
                     "party": parties[slug],
                     "roles": member["roles"],
-                    "wording": member.get("as_written"),
+                    "wording": _pdc_wording(member.get("as_written"), slug, decision),
                     "representative": match_representative(
                         representatives.get(slug, []), signatory.get("name")
                     ),
@@ -755,6 +814,18 @@ def _pdc_conventions(
             deliberations += authorisations.get(party.slug, [])
         deliberations += _pdc_legal_basis_deliberations(member_parties, legal_basis)
         convention.deliberations.set(deliberations)
+
+
+def _pdc_wording(value: str | None, slug: str, decision: dict[str, Any]) -> str:
+    """A party's designation as the annex writes it, with the Département's deliberation date
+    that the draft left as dots (the Commission permanente that approves the convention)."""
+    wording = text(value)
+    if slug != "departement_62" or not wording:
+        return wording
+    if wording.startswith("…"):
+        wording = f"{PDC_DEPARTEMENT_DESIGNATION} {wording.lstrip('… ')}"
+    meeting = format_date_long(parse_date(decision["meeting_date"]))
+    return _DATE_PLACEHOLDER.sub(meeting, wording)
 
 
 def _competent_court(value: str | None) -> str:
@@ -1074,6 +1145,15 @@ def load_dijon() -> Organisation:
 # --------------------------------------------------------------------------- Aubervilliers
 
 
+def _aubervilliers_roles(source: dict[str, Any], slug: str) -> list[str]:
+    """The roles of the extraction; the employer is also the hierarchical authority ("l'employeur
+    est le Maire … le développement de carrière revenant à l'employeur")."""
+    roles = list(next(r["roles"] for r in source["parties"] if r["id"] == slug))
+    if "employeur" in roles and "autorite_hierarchique" not in roles:
+        roles.append("autorite_hierarchique")
+    return roles
+
+
 def load_aubervilliers() -> Organisation:
     """Conseil municipal of 21 November 2013: renewal of the 2009 partnership convention."""
     source = read_source("aubervilliers_2013.json")
@@ -1164,6 +1244,15 @@ def load_aubervilliers() -> Organisation:
         competent_court="",
         legal_basis="",
         status=ConventionStatus.SIGNED,
+        # Only the deliberation authorising the signature is known: not the text's dates, its
+        # number of copies, nor the names of the Maire and of the commissaire who sign.
+        unknown_values=[
+            "convention.date_fin",
+            "convention.date_signature",
+            "convention.exemplaires_lettres",
+            "representant:commune_aubervilliers",
+            "representant:police_commissariat_aubervilliers",
+        ],
         notes=join_lines(
             [
                 "Renouvelle la convention de partenariat de 2009 entre la Ville et le "
@@ -1183,7 +1272,7 @@ def load_aubervilliers() -> Organisation:
         [
             {
                 "party": parties[slug],
-                "roles": next(r["roles"] for r in source["parties"] if r["id"] == slug),
+                "roles": _aubervilliers_roles(source, slug),
                 "representative": representatives.get(slug),
             }
             for slug in data["parties"]

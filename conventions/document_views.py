@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from conventions import documents, services, templating
+from conventions.blanks import blanks_from_problems, convention_blanks
 from conventions.forms import (
     ArticleFormSet,
     DraftFromTemplateForm,
@@ -88,7 +89,7 @@ def _preview(convention: Convention | None, text: dict) -> dict:
     body = rendered.html.split("<body>", 1)[-1].rsplit("</body>", 1)[0]
     return {
         "errors": errors,
-        "missing": rendered.missing,
+        "missing": blanks_from_problems(convention, rendered.missing),
         "html": "" if errors else body,
         "convention": convention,
     }
@@ -176,13 +177,29 @@ def signatures(request, reference: str):
         action = request.POST.get("action")
         try:
             if action == "envoyer":
-                services.convention_send_to_signature(convention=convention, by=request.user)
+                services.convention_send_to_signature(
+                    convention=convention,
+                    by=request.user,
+                    send_with_blanks=request.POST.get("send_with_blanks") == "on",
+                    reason=request.POST.get("reason", ""),
+                )
                 messages.success(
                     request,
-                    "La convention est partie à la signature : son texte est figé et le "
-                    "document à signer est enregistré.",
+                    "La convention est partie à la signature : son texte et son plan de "
+                    "financement sont figés et le document à signer est enregistré.",
                 )
                 return redirect("conventions:signatures", reference=convention.reference)
+            if action == "retirer_demande":
+                services.convention_signature_withdraw(
+                    convention=convention, by=request.user, reason=request.POST.get("reason", "")
+                )
+                messages.success(
+                    request,
+                    "Demande de signature retirée : la convention est de nouveau un brouillon, "
+                    "son texte et son plan se modifient ; le document envoyé reste dans la "
+                    "liste des versions.",
+                )
+                return redirect(convention)
             if action == "signer":
                 party = get_object_or_404(Party, pk=request.POST.get("party"))
                 form = SignatureForm(request.POST, prefix=f"p{party.pk}")
@@ -224,6 +241,13 @@ def signatures(request, reference: str):
             initial={"signatory_name": rep.name if rep else ""},
         )
         rows.append({"membership": membership, "form": form})
+    convention.refresh_from_db()
+    staff = perms.can_see_organisation_data(request.user)
+    blanks = (
+        convention_blanks(convention)
+        if staff and convention.status in (ConventionStatus.DRAFT, ConventionStatus.TO_SIGN)
+        else []
+    )
     return render(
         request,
         "conventions/documents/signatures.html",
@@ -233,6 +257,10 @@ def signatures(request, reference: str):
             "can_edit": can_edit,
             "can_send": can_edit and convention.status == ConventionStatus.DRAFT,
             "can_sign": can_edit and convention.status == ConventionStatus.TO_SIGN,
+            "blanks": blanks,
+            "blocking_blanks": [blank for blank in blanks if blank.blocking],
+            "send_with_blanks": request.POST.get("send_with_blanks") == "on",
+            "reason": request.POST.get("reason", "") if request.method == "POST" else "",
         },
         status=400 if request.method == "POST" else 200,
     )

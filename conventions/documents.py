@@ -148,6 +148,8 @@ def capitalise(text: str) -> str:
 class PartyView:
     membership: ConventionParty
     deliberation: str | None = None
+    #: The source act names no representative for this party (``Convention.unknown_values``).
+    representative_unknown: bool = False
 
     @property
     def party(self):
@@ -173,7 +175,9 @@ class PartyView:
             return capitalise(self.membership.wording.strip())
         text = capitalise(self.with_article)
         feminine = self.with_article.startswith("la ")
-        line = self.representative_line or templating.BLANK  # visible: to complete
+        line = self.representative_line or (
+            templating.UNKNOWN if self.representative_unknown else templating.BLANK
+        )  # visible: to complete, or said unknown in words
         return text + f", représenté{'e' if feminine else ''} par {line}"
 
     def values(self, key: str) -> dict[str, str | None]:
@@ -270,10 +274,12 @@ def convention_context(convention: Convention) -> dict[str, templating.Value]:
     by_party: dict[int, list] = {}
     for deliberation in deliberations:
         by_party.setdefault(deliberation.party_id, []).append(deliberation)
+    unknown = unknown_values(convention)
     views = [
         PartyView(
             m,
             _deliberation_text(by_party[m.party_id][-1]) if m.party_id in by_party else None,
+            representative_unknown=representative_key(m.party) in unknown,
         )
         for m in memberships
     ]
@@ -385,7 +391,24 @@ def convention_context(convention: Convention) -> dict[str, templating.Value]:
         first = financing.years[0]
         context.update(_financing_values(financing, first, views))
         context["bloc.financement"] = Block(_financing_table(financing, views))
+
+    # What the source act does not give is said in words, not left as a blank.
+    for name in unknown:
+        value = context.get(name)
+        if templating.is_known(name) and (value is None or str(value).strip() == ""):
+            context[name] = templating.UNKNOWN
     return context
+
+
+def unknown_values(convention: Convention) -> frozenset[str]:
+    """The values the convention's source act does not give (see ``Convention.unknown_values``)."""
+    values = convention.unknown_values if isinstance(convention.unknown_values, list) else []
+    return frozenset(str(value) for value in values)
+
+
+def representative_key(party) -> str:
+    """The ``unknown_values`` entry saying that the act names no representative for a party."""
+    return f"representant:{party.slug}"
 
 
 def _visa(line: str) -> str:
@@ -654,23 +677,33 @@ class Signature:
     title: str
     name: str
     missing: bool
+    party_id: int | None = None
+    #: A representative known by title only: the name line is blank.
+    title_only: bool = False
 
 
 def signature_blocks(convention: Convention) -> list[Signature]:
     """One block per signatory party: "Pour l'État, / le Préfet du Pas-de-Calais, / Jacques BILLANT"."""
     blocks = []
+    unknown = unknown_values(convention)
     memberships = convention.memberships.filter(is_signatory=True).select_related(
         "party", "representative"
     )
     for membership in memberships.order_by("order", "pk"):
         rep = membership.representative
+        name = rep.name if rep else ""
+        said_unknown = representative_key(membership.party) in unknown
+        if not name and said_unknown:
+            name = templating.UNKNOWN
         blocks.append(
             Signature(
                 party=with_article(membership.party.name, membership.party.kind),
                 delegation=rep.delegation if rep else "",
                 title=title_with_article(rep.title) if rep else "",
-                name=rep.name if rep else "",
-                missing=rep is None,
+                name=name,
+                missing=rep is None and not said_unknown,
+                party_id=membership.party_id,
+                title_only=rep is not None and not name,
             )
         )
     return blocks
@@ -713,8 +746,25 @@ def render_html(convention: Convention, text: dict | None = None) -> RenderedDoc
     for signature in signatures:
         if signature.missing:
             missing.append(
-                Problem("Signatures", f"aucun représentant signataire pour {signature.party}.")
+                Problem(
+                    "Signatures",
+                    f"aucun représentant signataire pour {signature.party}.",
+                    "representant",
+                    signature.party_id,
+                )
             )
+        elif signature.title_only:
+            missing.append(
+                Problem(
+                    "Signatures",
+                    f"le nom du représentant de {signature.party} ({signature.title}) n'est "
+                    "pas renseigné.",
+                    "representant_nom",
+                    signature.party_id,
+                )
+            )
+    if not errors:
+        missing.extend(_designation_blanks(convention, text))
     html = render_to_string(
         "conventions/pdf/document.html",
         {
@@ -740,6 +790,33 @@ def render_html(convention: Convention, text: dict | None = None) -> RenderedDoc
     digest = hashlib.sha256(_static_fingerprint().encode())
     digest.update(html.encode())
     return RenderedDocument(html, digest.hexdigest(), missing, errors)
+
+
+def _designation_blanks(convention: Convention, text: dict) -> list[Problem]:
+    """Parties that are not signatories (those are reported with the signatures) and whose
+    designation in the parties block prints a blank: no wording, no representative."""
+    names = set()
+    for _, part in templating.text_parts(text):
+        names.update(templating.names_in(str(part or "")))
+    if "bloc.parties" not in names:
+        return []
+    unknown = unknown_values(convention)
+    problems = []
+    memberships = convention.memberships.filter(is_signatory=False).select_related("party")
+    for membership in memberships.order_by("order", "pk"):
+        if membership.wording.strip() or membership.representative_id:
+            continue
+        if representative_key(membership.party) in unknown:
+            continue
+        problems.append(
+            Problem(
+                "Bloc des parties",
+                f"aucun représentant pour {with_article(membership.party.name)}.",
+                "representant",
+                membership.party_id,
+            )
+        )
+    return problems
 
 
 # --------------------------------------------------------------------------- PDF

@@ -569,6 +569,16 @@ class Convention(models.Model):
         help_text="Intitulé, parties, préambule, articles et formule finale, copiés du modèle.",
     )
     text_frozen_at = models.DateTimeField("texte figé le", null=True, blank=True)
+    unknown_values = models.JSONField(
+        "valeurs que l'acte ne précise pas",
+        default=list,
+        blank=True,
+        help_text=(
+            "Noms de variables (« convention.date_signature ») ou « representant:<partie> » "
+            "dont l'acte source ne donne pas la valeur : le document écrit « (non précisé "
+            "dans l'acte) » au lieu d'un blanc."
+        ),
+    )
     created_at = models.DateTimeField("créée le", auto_now_add=True)
     updated_at = models.DateTimeField("modifiée le", auto_now=True)
     history = HistoricalRecords()

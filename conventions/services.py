@@ -182,6 +182,12 @@ def convention_document(*, convention: Convention, by=None) -> DocumentVersion:
         frozen = _frozen_document(convention)
         if frozen is not None:
             return frozen
+    return _store_document(convention=convention, by=by)
+
+
+def _store_document(*, convention: Convention, by) -> DocumentVersion:
+    """Render the text now and store it (frozen when the convention has gone to signature),
+    unless a stored version already has this very text."""
     rendered = documents.render_html(convention)
     if rendered.errors:
         raise _problems_error(rendered.errors)
@@ -192,6 +198,15 @@ def convention_document(*, convention: Convention, by=None) -> DocumentVersion:
         .order_by("-number")
         .first()
     )
+    if (
+        existing is not None
+        and freeze
+        and existing.is_frozen
+        and existing.pk != getattr(_frozen_document(convention), "pk", None)
+    ):
+        # Sent again after a withdrawal, back to an older text: a new version becomes the one
+        # sent, so that the latest frozen version is always the one awaiting signature.
+        existing = None
     if existing is not None and existing.file.storage.exists(existing.file.name):
         if freeze and not existing.is_frozen:
             existing.is_frozen = True
@@ -221,9 +236,34 @@ def document_download_log(*, document: DocumentVersion, user) -> DocumentDownloa
     )
 
 
+class BlanksInText(ValidationError):
+    """Sending refused: the text prints blanks. ``blanks`` lists them with where to fill them."""
+
+    def __init__(self, blanks: list):
+        self.blanks = blanks
+        count = len(blanks)
+        super().__init__(
+            f"Envoi refusé : le texte a {count} valeur{'s' if count > 1 else ''} absente"
+            f"{'s' if count > 1 else ''} (imprimée{'s' if count > 1 else ''} « ………… »). "
+            "Complétez-les, ou confirmez l'envoi malgré les valeurs absentes en donnant le motif."
+        )
+
+
 @transaction.atomic
-def convention_send_to_signature(*, convention: Convention, by) -> DocumentVersion:
-    """Freeze the text, store the document to sign, and open one signature per signatory."""
+def convention_send_to_signature(
+    *, convention: Convention, by, send_with_blanks: bool = False, reason: str = ""
+) -> DocumentVersion:
+    """Freeze the text and the financing plan, store the document to sign, and open one
+    signature per signatory.
+
+    Refused (``BlanksInText``, nothing changed) while the text has a missing value, except the
+    signature date that signatories write by hand; a gestionnaire may send anyway only with
+    ``send_with_blanks`` and a ``reason``, recorded in the convention's history with the list of
+    the values left blank.
+    """
+    from conventions.blanks import blanks_summary, convention_blanks
+
+    convention = Convention.objects.select_for_update().get(pk=convention.pk)
     if convention.status != ConventionStatus.DRAFT:
         raise ValidationError(
             f"Seul un brouillon part à la signature (la convention est « "
@@ -234,15 +274,69 @@ def convention_send_to_signature(*, convention: Convention, by) -> DocumentVersi
     problems = templating.validate_text(documents.effective_text(convention))
     if problems:
         raise _problems_error(problems)
+    blanks = [blank for blank in convention_blanks(convention) if blank.blocking]
+    reason = (reason or "").strip()
+    change_reason = "Envoi à la signature."
+    if blanks:
+        if not send_with_blanks:
+            raise BlanksInText(blanks)
+        if not reason:
+            raise ValidationError(
+                "Indiquez pourquoi la convention part à la signature malgré les valeurs "
+                "absentes : le motif est gardé dans l'historique."
+            )
+        change_reason = (
+            f"Envoi à la signature malgré {len(blanks)} valeur(s) absente(s). Motif : {reason}\n"
+            + blanks_summary(blanks)
+        )
     if not convention.text:
         convention.text = documents.effective_text(convention)
     convention.status = ConventionStatus.TO_SIGN
     convention.text_frozen_at = timezone.now()
+    convention._history_user = by
+    convention._change_reason = change_reason
     convention.save(update_fields=["status", "text", "text_frozen_at", "updated_at"])
     convention.memberships.filter(is_signatory=True).update(
         signed_on=None, signatory_name="", signature_recorded_by=None, signature_recorded_at=None
     )
-    return convention_document(convention=convention, by=by)
+    return _store_document(convention=convention, by=by)
+
+
+@transaction.atomic
+def convention_signature_withdraw(*, convention: Convention, by, reason: str) -> Convention:
+    """Withdraw the signature request: the one way to change the text or the plan of a
+    convention "à signer" (once signed, an avenant).
+
+    The convention goes back to "Brouillon" with its text and plan editable again; signatures
+    already recorded are cleared (their history keeps them); the document that was sent stays in
+    the list of versions. Recorded in the history with its reason.
+    """
+    convention = Convention.objects.select_for_update().get(pk=convention.pk)
+    if convention.status != ConventionStatus.TO_SIGN:
+        raise ValidationError(
+            f"La convention {convention.reference} n'est pas à la signature (statut « "
+            f"{convention.get_status_display()} ») : il n'y a pas de demande à retirer."
+        )
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(
+            "Indiquez pourquoi la demande de signature est retirée : le motif est gardé dans "
+            "l'historique."
+        )
+    for membership in convention.memberships.filter(is_signatory=True, signed_on__isnull=False):
+        membership.signed_on = None
+        membership.signatory_name = ""
+        membership.signature_recorded_by = None
+        membership.signature_recorded_at = None
+        membership._history_user = by
+        membership._change_reason = f"Demande de signature retirée. Motif : {reason}"
+        membership.save()
+    convention.status = ConventionStatus.DRAFT
+    convention.text_frozen_at = None
+    convention._history_user = by
+    convention._change_reason = f"Demande de signature retirée. Motif : {reason}"
+    convention.save(update_fields=["status", "text_frozen_at", "updated_at"])
+    return convention
 
 
 # --------------------------------------------------------------------------- signatures

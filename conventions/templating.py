@@ -191,6 +191,8 @@ class Problem:
     where: str
     message: str
     name: str = ""
+    #: The party a blank belongs to (a representative, an address), when there is one.
+    party_id: int | None = None
 
     def __str__(self) -> str:
         return f"{self.where} : {self.message}"
@@ -306,6 +308,9 @@ def validate_text(text: Mapping) -> list[Problem]:
 # --------------------------------------------------------------------------- rendering
 
 BLANK = "…………"
+#: What a document prints, in words, for a value its source act does not give (the demo's
+#: signed acts, an import of past conventions): listed in ``Convention.unknown_values``.
+UNKNOWN = "(non précisé dans l'acte)"
 NNBSP = "\u202f"
 NBSP = "\u00a0"
 

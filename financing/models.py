@@ -46,8 +46,12 @@ class FinancingPlan(models.Model):
 
     @property
     def is_locked(self) -> bool:
-        """Once the convention is signed, its plan changes only through an avenant."""
-        return not self.convention.is_draft
+        """Frozen with the text when the convention is sent to signature: from "À signer" on,
+        the plan changes only by withdrawing the signature request, and once signed, through an
+        avenant (what is owed is always the plan whose text was signed)."""
+        from conventions.models import ConventionStatus
+
+        return self.convention.status != ConventionStatus.DRAFT
 
 
 class PlanYear(models.Model):

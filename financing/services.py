@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from conventions.models import SIGNED_STATUSES, Convention, Party
+from conventions.models import SIGNED_STATUSES, Convention, ConventionStatus, Party
 from financing import engine
 from financing.models import FinancingPlan, Payment, PlanYear, ShareLine
 from financing.months import funded_months
@@ -21,6 +21,23 @@ from financing.months import funded_months
 
 class PlanLocked(ValidationError):
     pass
+
+
+def plan_locked_message(convention: Convention) -> str:
+    """Why a plan cannot change, in French, by the convention's status."""
+    if convention.status == ConventionStatus.TO_SIGN:
+        return (
+            f"La convention {convention.reference} est à la signature : son plan de financement "
+            "est figé avec le texte envoyé. Retirez la demande de signature pour le modifier."
+        )
+    if convention.status == ConventionStatus.DRAFT:
+        return ""
+    if convention.status == ConventionStatus.ABANDONED:
+        return f"La convention {convention.reference} est abandonnée : son plan ne change plus."
+    return (
+        f"La convention {convention.reference} est signée : son plan de financement ne peut "
+        "plus changer. Rédigez un avenant."
+    )
 
 
 def plan_parties(data) -> set[str]:
@@ -228,14 +245,17 @@ def plan_save(
     months_by_hand: bool = False,
     notes: str | None = None,
 ) -> FinancingPlan:
-    """Create or replace a convention's plan; refused once the convention is signed and its
-    plan recorded (the first plan of a signed act may still be entered, as it was signed)."""
+    """Create or replace a convention's plan; refused from the sending to signature on (the
+    plan is frozen with the text), and once the convention is signed and its plan recorded (the
+    first plan of a signed act may still be entered, as it was signed)."""
     plan = FinancingPlan.objects.select_for_update().filter(convention=convention).first()
-    if plan is not None and plan.is_locked:
+    status = Convention.objects.filter(pk=convention.pk).values_list("status", flat=True).first()
+    if status == ConventionStatus.TO_SIGN:
         raise PlanLocked(
-            f"La convention {convention.reference} est signée : son plan de financement ne peut "
-            "plus changer. Rédigez un avenant."
+            plan_locked_message(Convention(reference=convention.reference, status=status))
         )
+    if plan is not None and plan.is_locked:
+        raise PlanLocked(plan_locked_message(plan.convention))
     return _write_plan(
         plan=plan,
         convention=convention,

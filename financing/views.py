@@ -8,7 +8,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
-from conventions.models import Convention, Party
+from conventions.models import Convention, ConventionStatus, Party
 from financing import exports, selectors, services
 from financing.forms import GuidedPlan, guided_blockers
 from financing.models import FinancingPlan, ShareLine
@@ -188,8 +188,9 @@ def plan(request, reference: str):
     )
     if plan is not None:
         plan.convention = convention  # is_locked reads it: no second query
+    # From "à signer" on the plan is frozen with the text (withdraw the request to change it).
     can_edit = perms.can_edit_in(request.user, convention.organisation_id) and (
-        plan is None or not plan.is_locked
+        (plan is None or not plan.is_locked) and convention.status != ConventionStatus.TO_SIGN
     )
     error = guided = None
     # The JSON editor posts "plan" (and mode=json); the guided editor posts mode=guided.
@@ -248,6 +249,9 @@ def plan(request, reference: str):
             "lines": lines,
             "years": years,
             "history": selectors.plan_history(plan) if plan else None,
+            "locked_message": services.plan_locked_message(convention),
+            "can_withdraw": perms.can_edit_in(request.user, convention.organisation_id)
+            and convention.status == ConventionStatus.TO_SIGN,
         },
         status=400 if error else 200,
     )

@@ -10,6 +10,8 @@ class HistoryRow:
     user: str
     operation: str
     changes: list[str] = field(default_factory=list)
+    #: Why, when the change says it (a text sent with blanks, a signature request withdrawn).
+    reason: str = ""
 
 
 MAX_VALUE = 80
@@ -72,6 +74,7 @@ def history_rows(instance, limit: int = 30) -> list[HistoryRow]:
                 user=str(record.history_user) if record.history_user else "système",
                 operation=record.get_history_type_display(),
                 changes=changes,
+                reason=getattr(record, "history_change_reason", None) or "",
             )
         )
     return rows

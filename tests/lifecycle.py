@@ -104,6 +104,7 @@ def new_convention(world: Territory, post, years: dict[int, tuple[str, str, str]
         start_date=start,
         end_date=date(max(years), 12, 31),
         signature_place="Arras",
+        original_copies=3,  # no blank in the text: sending to signature is refused otherwise
         posts=[post],
     )
     _members(convention, world)

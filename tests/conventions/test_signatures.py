@@ -39,6 +39,7 @@ def draft():
         start_date=TODAY - timedelta(days=30),
         end_date=TODAY + timedelta(days=300),
         signature_place="Arras",
+        original_copies=3,
     )
     for name in ("État", "Département du Pas-de-Calais", "CC du Ternois"):
         party = PartyFactory(organisation=convention.organisation, name=name)

@@ -121,6 +121,12 @@ def test_gestionnaire_drafts_a_convention_with_three_co_funders(
     # Send to signature, record each party's signature
     page.get_by_role("link", name="Envoyer à la signature").click()
     page.get_by_role("button", name="Envoyer à la signature").click()
+    # Refused: no place of signature nor number of copies; each blank links to its place.
+    expect(page.locator(".message-error")).to_contain_text("Envoi refusé")
+    expect(page.locator("#valeurs-absentes")).to_contain_text("convention.lieu_signature")
+    page.get_by_label("J'envoie malgré les valeurs absentes").check()
+    page.get_by_label("Motif").fill("Lieu et exemplaires fixés le jour de la signature")
+    page.get_by_role("button", name="Envoyer à la signature").click()
     expect(page.locator("h1")).to_contain_text("À signer")
     record = page.get_by_role("button", name="Enregistrer", exact=True)
     for _ in range(4):  # État, Département, CC Osartis Marquion (bounded: never loop forever)

@@ -102,7 +102,8 @@ def test_signed_conventions_keep_their_status_and_their_plan_is_locked():
     plan = FinancingPlan.objects.get(convention__reference="PDC2023-A08")
     assert plan.convention.status == "signee"
     assert plan.is_locked
-    assert not FinancingPlan.objects.get(convention__reference="PDC2023-A13").is_locked
+    # "À signer": the plan is frozen with the text sent to signature.
+    assert FinancingPlan.objects.get(convention__reference="PDC2023-A13").is_locked
 
 
 def test_loading_again_changes_nothing():
@@ -298,7 +299,7 @@ def test_split_shares_of_the_france_victimes_posts():
 def test_quimper_state_degressive_by_rank_and_remainder_keys():
     plan = FinancingPlan.objects.get(convention__reference="QUIMPER2023")
     assert plan.data["first_year"] == 2024
-    assert not plan.is_locked
+    assert plan.is_locked  # "à signer": frozen with its text
     cost = D(45000)
     for year, state_pct in zip(range(2024, 2028), (80, 50, 30, 33), strict=True):
         state = cost * state_pct / 100

@@ -6,7 +6,7 @@ import json
 import pytest
 from django.urls import reverse
 
-from conventions.models import Party
+from conventions.models import Convention, ConventionStatus, Party
 from financing.models import FinancingPlan, ShareLine
 from iscg.demo_users import GESTIONNAIRE_EMAIL, partner_email
 from iscg.models import User
@@ -25,6 +25,15 @@ def pdc_party(slug: str) -> Party:
 def gestionnaire(client):
     client.force_login(User.objects.get(email=GESTIONNAIRE_EMAIL))
     return client
+
+
+@pytest.fixture(autouse=True)
+def _a13_back_to_draft():
+    """PDC2023-A13 is "à signer" in the demo, its plan frozen with its text: these tests edit
+    its plan as a draft's (as after a withdrawal of the signature request)."""
+    Convention.objects.filter(reference="PDC2023-A13").update(
+        status=ConventionStatus.DRAFT, text_frozen_at=None
+    )
 
 
 def login_partner(client, slug: str) -> Party:
