@@ -18,7 +18,7 @@ from datetime import date
 from conventions import rules
 
 CLOSED_STATUSES = {"expiree", "resiliee", "renouvelee", "abandonnee"}
-RENEWAL_LEAD_MONTHS = 6
+RENEWAL_LEAD_MONTHS = rules.RENEWAL_LEAD_MONTHS
 
 
 @dataclass(frozen=True, order=True)
@@ -50,7 +50,8 @@ def convention_deadlines(convention, *, state_funds: bool | None = None) -> list
     ``state_funds`` says whether the State (kind "etat") funds it; computed from the
     memberships when not given (pass it to avoid a query per convention).
     """
-    if convention.status in CLOSED_STATUSES:
+    # The status read today (never the stale stored one): closed conventions have no deadline.
+    if convention.current_status in CLOSED_STATUSES:
         return []
     reference = convention.reference
     url = convention.get_absolute_url()
@@ -60,12 +61,17 @@ def convention_deadlines(convention, *, state_funds: bool | None = None) -> list
         if day is not None:
             found.append(Deadline(day, kind, label, reference, url))
 
-    end = convention.computed_end_date
     start = convention.effective_start_date
+    # Denounced or résiliée: it ends at its date of effect, with nothing left to denounce or renew.
+    terminated = bool(getattr(convention, "termination_kind", ""))
+    end = rules.last_day_in_force(
+        convention.computed_end_date, getattr(convention, "termination_effective_date", None)
+    )
     if end:
-        add(convention.notice_deadline, "preavis", f"Dernier jour pour dénoncer {reference}")
+        if not terminated:
+            add(convention.notice_deadline, "preavis", f"Dernier jour pour dénoncer {reference}")
         add(end, "fin", f"Fin de la convention {reference}")
-        if convention.renewal_rule:
+        if convention.renewal_rule and not terminated:
             add(
                 rules.add_months(end, -RENEWAL_LEAD_MONTHS),
                 "concertation",

@@ -8,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from conventions import rules
@@ -446,11 +447,80 @@ class TerminationKind(models.TextChoices):
     RESILIATION = "resiliation", "Résiliation"
 
 
+#: What the list filter "statut" offers: every status a convention can read (rules.status_on).
+STATUS_FILTER_CHOICES = list(rules.STATUS_LABELS.items())
+#: A filter on "en vigueur" also returns those in force that are due for renewal.
+STATUS_FILTER_INCLUDES = {rules.IN_FORCE: {rules.IN_FORCE, rules.TO_RENEW}}
+
+
 class ConventionQuerySet(OrganisationQuerySet):
     def not_drafts(self):
         """Signed acts (whatever came after): never a draft, an act awaiting signature or an
         abandoned draft."""
         return self.filter(status__in=SIGNED_STATUSES)
+
+    def with_signed_renewal(self):
+        """Annotate ``has_signed_renewal``, which ``Convention.current_status`` reads (no query
+        per row in lists)."""
+        from django.db.models import Exists, OuterRef
+
+        signed_renewals = Convention.objects.filter(
+            renews=OuterRef("pk"), status__in=SIGNED_STATUSES
+        )
+        return self.annotate(has_signed_renewal=Exists(signed_renewals))
+
+    def _status_rows(self):
+        """One query: what ``rules.status_on`` and ``rules.in_force_during`` need, per row."""
+        return self.with_signed_renewal().values_list(
+            "pk",
+            "status",
+            "start_date",
+            "notification_date",
+            "end_date",
+            "duration_months",
+            "termination_effective_date",
+            "has_signed_renewal",
+        )
+
+    def having_status(self, statuses, *, today: date | None = None):
+        """The conventions that read one of ``statuses`` on ``today`` (default: today), as
+        ``current_status`` computes it — without the daily command having run.
+
+        The computed end (written, or start/notification plus a duration) is not expressible
+        in portable SQL, so the rows' dates are read in one query and filtered in Python; the
+        result is a queryset (``pk__in``), at a fixed number of queries."""
+        today = today or timezone.localdate()
+        wanted = set(statuses)
+        keep = []
+        for pk, stored, start, notified, end, months, effect, renewed in self._status_rows():
+            status = rules.status_on(
+                stored=stored,
+                today=today,
+                start=start or notified,
+                end=_computed_end(start or notified, end, months),
+                termination_effective=effect,
+                renewed=renewed,
+            )
+            if status in wanted:
+                keep.append(pk)
+        return self.filter(pk__in=keep)
+
+    def in_force_during(self, year: int):
+        """The conventions that apply on some day of ``year``, by the same computed end as the
+        convention's page (durations and notification dates included, a résiliation's date of
+        effect too); conventions without dates are kept. Fixed query count (see
+        ``having_status``)."""
+        keep = [
+            pk
+            for pk, _stored, start, notified, end, months, effect, _renewed in self._status_rows()
+            if rules.in_force_during(
+                year,
+                start=start or notified,
+                end=_computed_end(start or notified, end, months),
+                termination_effective=effect,
+            )
+        ]
+        return self.filter(pk__in=keep)
 
     def visible_to(self, user):
         """The one place that says which conventions a user may see (lists, pages, downloads).
@@ -478,6 +548,14 @@ class ConventionQuerySet(OrganisationQuerySet):
         if user.is_authenticated and user.role == Role.GESTIONNAIRE and user.organisation_id:
             return self.filter(organisation_id=user.organisation_id)
         return self.none()
+
+
+def _computed_end(start: date | None, end: date | None, months: int | None) -> date | None:
+    if end:
+        return end
+    if start and months:
+        return rules.end_from_duration(start, months)
+    return None
 
 
 class Convention(models.Model):
@@ -641,12 +719,49 @@ class Convention(models.Model):
     @property
     def computed_end_date(self) -> date | None:
         """The end date as written, else the start (or notification) plus the duration."""
-        if self.end_date:
-            return self.end_date
-        start = self.effective_start_date
-        if start and self.duration_months:
-            return rules.end_from_duration(start, self.duration_months)
-        return None
+        return _computed_end(self.effective_start_date, self.end_date, self.duration_months)
+
+    @property
+    def has_renewal_signed(self) -> bool:
+        """Whether a signed renewal exists (annotated by ``with_signed_renewal`` in lists)."""
+        annotated = getattr(self, "has_signed_renewal", None)
+        if annotated is not None:
+            return annotated
+        if not self.pk or self.status not in SIGNED_STATUSES:
+            return False
+        prefetched = getattr(self, "_prefetched_objects_cache", {}).get("renewals")
+        if prefetched is not None:
+            found = any(r.status in SIGNED_STATUSES for r in prefetched)
+        else:
+            found = Convention.objects.filter(renews=self, status__in=SIGNED_STATUSES).exists()
+        self.has_signed_renewal = found
+        return found
+
+    def status_on(self, today: date) -> str:
+        """The status this convention reads on ``today`` (``rules.status_on``)."""
+        return rules.status_on(
+            stored=self.status,
+            today=today,
+            start=self.effective_start_date,
+            end=self.computed_end_date,
+            termination_effective=self.termination_effective_date,
+            renewed=self.has_renewal_signed if self.status in SIGNED_STATUSES else False,
+        )
+
+    @property
+    def current_status(self) -> str:
+        """The status shown everywhere: derived from the stored state and today's date, so it
+        is never stale (``convention_statuses_update`` only persists it)."""
+        return self.status_on(timezone.localdate())
+
+    def get_status_display(self) -> str:
+        """The French label of ``current_status`` (lists, pages, exports, messages)."""
+        return rules.STATUS_LABELS.get(self.current_status, self.current_status)
+
+    @property
+    def is_terminated(self) -> bool:
+        """A dénonciation or a résiliation is recorded (its date of effect may be ahead)."""
+        return bool(self.termination_kind)
 
     @property
     def notice_deadline(self) -> date | None:

@@ -20,8 +20,9 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from conventions import documents, templating
+from conventions import documents, rules, templating
 from conventions.models import (
+    SIGNED_STATUSES,
     Convention,
     ConventionParty,
     ConventionStatus,
@@ -30,7 +31,9 @@ from conventions.models import (
     DocumentTemplate,
     DocumentVersion,
     TemplateVersion,
+    TerminationKind,
 )
+from iscg.formatting import format_date_long
 
 
 def _problems_error(problems: list[templating.Problem]) -> ValidationError:
@@ -421,10 +424,13 @@ class StatusChange:
 def convention_statuses_update(
     *, today: date | None = None, conventions=None, expire: bool = True
 ) -> list[StatusChange]:
-    """Signed conventions enter into force on their start date and expire after their end.
+    """Persist the status each signed convention reads today (``rules.status_on``).
 
-    "Signée" → "En vigueur" from the start (or notification) date; "Signée" or "En vigueur" →
-    "Expirée" the day after the end date. Other statuses are left alone.
+    Nothing depends on this having run: every page, list, filter, export and calendar derives
+    the status when it reads it (``Convention.current_status``). This only keeps the stored
+    column in step (admin, raw exports): "signée" → "en vigueur" from the start, → "expirée" the
+    day after the end, → "résiliée" from the date of effect of a dénonciation or résiliation,
+    → "renouvelée" once a renewal is signed ("à renouveler" is stored as "en vigueur").
     """
     today = today or timezone.localdate()
     queryset = (
@@ -433,20 +439,153 @@ def convention_statuses_update(
         else Convention.objects.all()
     )
     changes = []
-    candidates = queryset.filter(status__in=[ConventionStatus.SIGNED, ConventionStatus.IN_FORCE])
-    for convention in candidates:
-        start, end = convention.effective_start_date, convention.computed_end_date
-        new = convention.status
-        if end is not None and end < today:
-            if expire:
-                new = ConventionStatus.EXPIRED
-        elif convention.status == ConventionStatus.SIGNED and start is not None and start <= today:
+    for convention in queryset.filter(status__in=SIGNED_STATUSES).with_signed_renewal():
+        new = convention.status_on(today)
+        if new == rules.TO_RENEW:
             new = ConventionStatus.IN_FORCE
+        if new == ConventionStatus.EXPIRED and not expire:
+            new = convention.status
         if new != convention.status:
             changes.append(StatusChange(convention, convention.status, new))
             convention.status = new
             convention.save(update_fields=["status", "updated_at"])
     return changes
+
+
+# --------------------------------------------------------------------------- ending a convention
+
+
+@dataclass
+class Ending:
+    """A recorded dénonciation or résiliation, and the titres it leaves to cancel."""
+
+    convention: Convention
+    payments_to_cancel: list
+
+
+def _require_endable(convention: Convention, today: date) -> None:
+    if convention.status not in SIGNED_STATUSES:
+        raise ValidationError(
+            f"La convention {convention.reference} n'est pas signée (statut « "
+            f"{convention.get_status_display()} ») : seule une convention signée se dénonce ou "
+            "se résilie. Un brouillon s'abandonne."
+        )
+    if convention.termination_kind:
+        raise ValidationError(
+            f"La convention {convention.reference} fait déjà l'objet d'une "
+            f"{convention.get_termination_kind_display().lower()} (date d'effet : "
+            f"{format_date_long(convention.termination_effective_date)})."
+        )
+    status = convention.status_on(today)
+    if status in (rules.EXPIRED, rules.RENEWED, rules.TERMINATED):
+        raise ValidationError(
+            f"La convention {convention.reference} est {rules.STATUS_LABELS[status].lower()} : "
+            "elle ne peut plus être dénoncée ni résiliée."
+        )
+
+
+def _record_ending(
+    convention: Convention, *, kind: str, notice_date: date, effective: date, reason: str, by
+) -> Ending:
+    """Write the ending on the convention and its signed avenants (history kept), then stop
+    the money from the date of effect (``financing.services.plan_truncate``)."""
+    from financing.models import FinancingPlan
+    from financing.services import plan_truncate
+
+    acts = [convention, *convention.amendments.filter(status__in=SIGNED_STATUSES)]
+    payments = []
+    for act in acts:
+        act.termination_kind = kind
+        act.termination_notice_date = notice_date
+        act.termination_effective_date = effective
+        act.termination_reason = reason
+        act._history_user = by
+        act.save(
+            update_fields=[
+                "termination_kind",
+                "termination_notice_date",
+                "termination_effective_date",
+                "termination_reason",
+                "updated_at",
+            ]
+        )
+    for plan in FinancingPlan.objects.filter(convention__in=acts).order_by("pk"):
+        payments.extend(plan_truncate(plan=plan, on=effective, by=by))
+    return Ending(convention, payments)
+
+
+@transaction.atomic
+def convention_denounce(*, convention: Convention, notice_date: date, by, reason: str = "") -> Ending:
+    """Record the dénonciation of a convention, notified on ``notice_date``.
+
+    Refused (French message, nothing changed) after the deadline the convention sets (its end
+    minus its notice period, ``notice_deadline``); its date of effect is the convention's end.
+    """
+    convention = Convention.objects.select_for_update().get(pk=convention.pk)
+    today = timezone.localdate()
+    _require_endable(convention, today)
+    if notice_date is None:
+        raise ValidationError("Indiquez la date d'envoi de la lettre de dénonciation.")
+    if notice_date > today:
+        raise ValidationError("La date d'envoi de la dénonciation ne peut pas être dans le futur.")
+    if convention.signature_date and notice_date < convention.signature_date:
+        raise ValidationError(
+            f"La date d'envoi précède la signature de la convention "
+            f"({format_date_long(convention.signature_date)})."
+        )
+    try:
+        effective = rules.denunciation_effect(
+            end=convention.computed_end_date,
+            notice_months=convention.notice_months,
+            notice_date=notice_date,
+        )
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from exc
+    return _record_ending(
+        convention,
+        kind=TerminationKind.DENONCIATION,
+        notice_date=notice_date,
+        effective=effective,
+        reason=(reason or "").strip(),
+        by=by,
+    )
+
+
+@transaction.atomic
+def convention_terminate(
+    *, convention: Convention, effective_date: date, reason: str, by
+) -> Ending:
+    """Record the résiliation of a convention from ``effective_date``, for ``reason``.
+
+    From that date it reads "résiliée" and its plan (and its signed avenants') stops: the
+    months from the date of effect are no longer due (``plan_truncate``)."""
+    convention = Convention.objects.select_for_update().get(pk=convention.pk)
+    today = timezone.localdate()
+    _require_endable(convention, today)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("Indiquez le motif de la résiliation : il figure dans la lettre.")
+    if effective_date is None:
+        raise ValidationError("Indiquez la date d'effet de la résiliation.")
+    start, end = convention.effective_start_date, convention.computed_end_date
+    if start and effective_date < start:
+        raise ValidationError(
+            f"La date d'effet ({format_date_long(effective_date)}) précède le début de la "
+            f"convention ({format_date_long(start)})."
+        )
+    if end and effective_date > end:
+        raise ValidationError(
+            f"La date d'effet ({format_date_long(effective_date)}) suit la fin de la convention "
+            f"({format_date_long(end)}) : elle prendra fin d'elle-même."
+        )
+    return _record_ending(
+        convention,
+        kind=TerminationKind.RESILIATION,
+        notice_date=today,
+        effective=effective_date,
+        reason=reason,
+        by=by,
+    )
 
 
 # --------------------------------------------------------------------------- signed copies

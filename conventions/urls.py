@@ -1,6 +1,7 @@
 from django.urls import path
 
 from conventions import document_views as docs
+from conventions import ending_views as ending
 from conventions import views
 from financing import views as financing_views
 
@@ -41,6 +42,9 @@ urlpatterns = [
         docs.signed_copy_upload,
         name="signed_copy_upload",
     ),
+    path("<str:reference>/denoncer/", ending.convention_denounce, name="denounce"),
+    path("<str:reference>/resilier/", ending.convention_terminate, name="terminate"),
+    path("<str:reference>/fin/lettre/", ending.termination_letter, name="termination_letter"),
     path("<str:reference>/financement/", financing_views.plan, name="plan"),
     path("<str:reference>/financement/apercu/", financing_views.plan_preview, name="plan_preview"),
 ]

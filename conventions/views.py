@@ -6,11 +6,14 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, render
 
+from conventions import rules
 from conventions.deadlines import convention_deadlines
 from conventions.models import (
+    SIGNED_STATUSES,
+    STATUS_FILTER_CHOICES,
+    STATUS_FILTER_INCLUDES,
     Convention,
     ConventionKind,
-    ConventionStatus,
     DocumentDownload,
     DocumentKind,
     Party,
@@ -26,6 +29,8 @@ SORTS = {
     "statut": ("status", "Statut"),
 }
 PAGE_SIZE = 50
+#: Past these, a convention is no longer denounced nor résiliée.
+ENDED_STATUSES = {rules.EXPIRED, rules.RENEWED, rules.TERMINATED}
 
 
 def _int(value: str) -> int | None:
@@ -35,23 +40,25 @@ def _int(value: str) -> int | None:
 def convention_list(request):
     """Filters (status, kind, year, post, party, territory), search, sorting, pages of 50."""
     visible = Convention.objects.visible_to(request.user)
-    conventions = visible.select_related("organisation").prefetch_related("posts")
+    conventions = (
+        visible.select_related("organisation").prefetch_related("posts").with_signed_renewal()
+    )
     get = request.GET
     current = {
         key: get.get(key, "").strip()
         for key in ("statut", "nature", "q", "annee", "poste", "partie", "territoire", "tri")
     }
-    if current["statut"] in ConventionStatus.values:
-        conventions = conventions.filter(status=current["statut"])
+    if current["statut"] in rules.STATUS_LABELS:
+        # The status read today, from the dates (not the stored one, which may be stale).
+        wanted = STATUS_FILTER_INCLUDES.get(current["statut"], {current["statut"]})
+        conventions = conventions.filter(pk__in=visible.having_status(wanted).values("pk"))
     if current["nature"] in ConventionKind.values:
         conventions = conventions.filter(kind=current["nature"])
     year = _int(current["annee"])
     if year:
-        # In force at some point of the year (a convention without dates is kept).
-        conventions = conventions.filter(
-            Q(start_date__isnull=True) | Q(start_date__year__lte=year),
-            Q(end_date__isnull=True) | Q(end_date__year__gte=year),
-        )
+        # In force at some point of the year, by the computed end the page shows (durations,
+        # notification dates, a résiliation's date of effect); a convention without dates is kept.
+        conventions = conventions.filter(pk__in=visible.in_force_during(year).values("pk"))
     filters = Q()
     if _int(current["poste"]):
         filters &= Q(posts=_int(current["poste"]))
@@ -90,7 +97,7 @@ def convention_list(request):
         {
             "conventions": page.object_list,
             "page": page,
-            "statuses": ConventionStatus.choices,
+            "statuses": STATUS_FILTER_CHOICES,
             "kinds": ConventionKind.choices,
             "sorts": [(key, label) for key, (_, label) in SORTS.items()],
             "posts": posts,
@@ -113,6 +120,7 @@ def convention_detail(request, reference: str):
     if not staff:
         documents = documents.filter(Q(kind=DocumentKind.SIGNED_COPY) | Q(is_frozen=True))
     from financing.effective import line_standings
+    from financing.cancellations import titres_to_cancel
     from financing.models import ShareLine
 
     share_lines = line_standings(
@@ -127,6 +135,11 @@ def convention_detail(request, reference: str):
         {
             "convention": convention,
             "share_lines": share_lines,
+            "titres_to_cancel": titres_to_cancel(convention) if staff else [],
+            "can_end": perms.can_edit_in(request.user, convention.organisation_id)
+            and convention.status in SIGNED_STATUSES
+            and not convention.termination_kind
+            and convention.current_status not in ENDED_STATUSES,
             "deadlines": convention_deadlines(convention) if staff else [],
             "memberships": memberships,
             "posts": convention.posts.select_related("employer"),
@@ -181,7 +194,8 @@ def post_detail(request, pk: int):
             "absences": post.absences.all(),
             "conventions": Convention.objects.visible_to(request.user)
             .filter(posts=post)
-            .distinct(),
+            .distinct()
+            .with_signed_renewal(),
             "history": history_rows(post)
             if perms.can_see_organisation_data(request.user)
             else None,
@@ -198,7 +212,10 @@ def party_list(request):
 def party_detail(request, pk: int):
     party = get_object_or_404(Party.objects.visible_to(request.user), pk=pk)
     conventions = (
-        Convention.objects.visible_to(request.user).filter(memberships__party=party).distinct()
+        Convention.objects.visible_to(request.user)
+        .filter(memberships__party=party)
+        .distinct()
+        .with_signed_renewal()
     )
     return render(
         request,

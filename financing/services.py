@@ -7,6 +7,7 @@ data, an import of past conventions): it records the plan as the act states it, 
 convention's status. Recomputing writes only what changed, so history rows mean real changes.
 """
 
+from datetime import date
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -358,3 +359,78 @@ def payment_record(*, share_line: ShareLine, by, **fields) -> Payment:
     payment._history_user = by
     payment.save()
     return payment
+
+
+# --------------------------------------------------------------------------- ending a convention
+
+
+@transaction.atomic
+def plan_truncate(*, plan: FinancingPlan, on: date, by) -> list[Payment]:
+    """Stop a plan from ``on``, the date of effect of a convention's dénonciation or résiliation.
+
+    The stored plan changes so that the months from ``on`` are no longer due: the year of
+    effect keeps only the months before it (a started month counts fully:
+    ``conventions.rules.months_due``), later years are removed; the amounts the act wrote for
+    the year of effect no longer apply and are dropped. A share that already has titres or
+    payments is kept with 0 € instead of being deleted. Every change is in the plan's history,
+    made by ``by``. Returns the titres already issued beyond what is now due (to cancel).
+    """
+    from conventions import rules
+
+    plan = FinancingPlan.objects.select_for_update().select_related("post", "convention").get(
+        pk=plan.pk
+    )
+    plan._history_user = by
+    data = _with_post_months(plan, plan.data)  # months made explicit: they are now by hand
+    start = plan.convention.effective_start_date
+    post_start = plan.post.start_date
+    first = max((d for d in (start, post_start) if d is not None), default=None)
+    kept_years, months_by_year = [], {}
+    for year in data.get("years", []) if isinstance(data, dict) else []:
+        number = _year_number(year.get("year")) if isinstance(year, dict) else None
+        if number is None:
+            continue
+        funded = int(year.get("months", 12))
+        months = rules.months_due(number, on, funded=funded, start=first)
+        if months <= 0:
+            continue
+        if number == on.year and months != funded:
+            year = {k: v for k, v in year.items() if k != "as_written"} | {"months": months}
+        kept_years.append(year)
+        months_by_year[number] = months
+    new_data = {**data, "years": kept_years}
+    result = _engine_compute(new_data) if kept_years else None
+    if new_data != plan.data or not plan.months_by_hand:
+        plan.data = new_data
+        plan.months_by_hand = True
+        plan.save(update_fields=["data", "months_by_hand"])
+    written = _written_by_year(new_data)
+    for plan_year in plan.years.all():
+        plan_year._history_user = by
+        if plan_year.year not in months_by_year:
+            plan_year.delete()
+            continue
+        computed = result.year(plan_year.year)
+        _save_if_changed(plan_year, {"months": computed.months, "cost": computed.cost})
+    for line in plan.lines.select_related("party").prefetch_related("payments"):
+        line._history_user = by
+        if line.year in months_by_year:
+            amount = result.year(line.year).shares.get(line.party.slug, Decimal(0))
+            as_written = written.get(line.year, {}).get(line.party.slug)
+            values = {
+                "amount": amount,
+                "as_written": Decimal(str(as_written)) if as_written is not None else None,
+            }
+        elif line.payments.all():
+            values = {"amount": Decimal(0), "as_written": None, "actual_amount": None}
+        else:
+            line.delete()
+            continue
+        _save_if_changed(line, values)
+    for plan_year in plan.years.filter(actual_cost__isnull=False):
+        _store_actual(plan, plan_year)
+    plan.computed_at = timezone.now()
+    plan.save(update_fields=["computed_at"])
+    from financing.cancellations import payments_to_cancel
+
+    return payments_to_cancel(plan.lines.filter(year__gte=on.year))

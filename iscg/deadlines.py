@@ -10,7 +10,11 @@ def deadlines_for(user) -> list[Deadline]:
     state_funder = ConventionParty.objects.filter(
         convention=OuterRef("pk"), party__kind="etat", is_funder=True
     )
-    conventions = Convention.objects.visible_to(user).annotate(state_funds=Exists(state_funder))
+    conventions = (
+        Convention.objects.visible_to(user)
+        .with_signed_renewal()
+        .annotate(state_funds=Exists(state_funder))
+    )
     found: list[Deadline] = []
     for convention in conventions:
         found.extend(convention_deadlines(convention, state_funds=convention.state_funds))

@@ -21,7 +21,7 @@ def home(request):
     conventions = Convention.objects.visible_to(user)
     context = {
         "conventions_count": conventions.count(),
-        "recent_conventions": conventions.order_by("-updated_at")[:8],
+        "recent_conventions": conventions.with_signed_renewal().order_by("-updated_at")[:8],
     }
     if user.role == Role.GESTIONNAIRE:
         context["deadlines"] = upcoming(

@@ -121,6 +121,51 @@ REPORTING = {
     "reporting:import_template": [("modèle", lambda w: {}, _GESTIONNAIRE_ONLY)],
 }
 
+
+
+def _terminated(convention) -> dict:
+    """Record a résiliation on the convention (as the service would); its URL kwargs."""
+    from datetime import date
+
+    convention.termination_kind = "resiliation"
+    convention.termination_notice_date = date(2023, 5, 2)
+    convention.termination_effective_date = date(2023, 6, 1)
+    convention.termination_reason = "Poste supprimé"
+    convention.save()
+    return {"reference": convention.reference}
+
+
+# Ending a convention (dénonciation, résiliation) and its letter.
+ENDING = {
+    **{
+        name: [
+            (
+                "convention du partenaire",
+                lambda w: {"reference": w.c1.reference},
+                expect(coord=DENIED, partner=DENIED, interv=DENIED, admin=DENIED),
+            ),
+            (
+                "convention d'une autre partie",
+                lambda w: {"reference": w.c2.reference},
+                expect(coord=DENIED, admin=DENIED),
+            ),
+        ]
+        for name in ("conventions:denounce", "conventions:terminate")
+    },
+    "conventions:termination_letter": [
+        (
+            "lettre d'une résiliation",
+            lambda w: _terminated(w.c1),
+            expect(partner=DENIED, interv=DENIED),
+        ),
+        (
+            "aucune fin enregistrée",
+            lambda w: {"reference": w.c2.reference},
+            expect(gest=NOT_FOUND, coord=NOT_FOUND, admin=NOT_FOUND, partner=DENIED, interv=DENIED),
+        ),
+    ],
+}
+
 # name → list of (case label, kwargs builder, expected status per role)
 MATRIX = {
     "home": [("accueil", lambda w: {}, EVERYONE)],
@@ -418,6 +463,7 @@ MATRIX = {
             expect(other=OK, coord=DENIED, partner=DENIED, interv=DENIED, admin=DENIED),
         )
     ],
+    **ENDING,
     **REPORTING,
 }
 

@@ -1,0 +1,148 @@
+"""Ending a signed convention: dénonciation (a notice before the deadline it sets) and résiliation
+(a date of effect and a reason), each confirmed, recorded by a service, and its letter as a PDF.
+
+Only a gestionnaire of the convention's organisation ends it (403 otherwise; 404 outside the
+user's scope, through ``visible_to``); the letter is for the organisation's staff.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from conventions import letters, services
+from conventions.models import Convention
+from iscg import perms
+from iscg.formatting import format_date_long
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class DenounceForm(forms.Form):
+    notice_date = forms.DateField(
+        label="Date d'envoi de la lettre de dénonciation",
+        widget=DATE_WIDGET,
+        help_text="La lettre recommandée part au plus tard le dernier jour du préavis.",
+        error_messages={"required": "Indiquez la date d'envoi de la lettre."},
+    )
+    reason = forms.CharField(
+        label="Motif (facultatif)", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    confirm = forms.BooleanField(
+        label="Je confirme la dénonciation : la convention ne sera pas renouvelée.",
+        error_messages={"required": "Cochez la case pour confirmer la dénonciation."},
+    )
+
+
+class TerminateForm(forms.Form):
+    effective_date = forms.DateField(
+        label="Date d'effet de la résiliation",
+        widget=DATE_WIDGET,
+        help_text="À partir de cette date, plus aucun mois n'est dû.",
+        error_messages={"required": "Indiquez la date d'effet de la résiliation."},
+    )
+    reason = forms.CharField(
+        label="Motif de la résiliation",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "Indiquez le motif de la résiliation."},
+    )
+    confirm = forms.BooleanField(
+        label="Je confirme la résiliation : les financements cessent à la date d'effet.",
+        error_messages={"required": "Cochez la case pour confirmer la résiliation."},
+    )
+
+
+def _editable(request, reference: str) -> Convention:
+    convention = get_object_or_404(
+        Convention.objects.visible_to(request.user).select_related("organisation"),
+        reference=reference,
+    )
+    if not Convention.objects.editable_by(request.user).filter(pk=convention.pk).exists():
+        raise PermissionDenied
+    return convention
+
+
+def _done(request, ending, what: str):
+    convention = ending.convention
+    text = (
+        f"{what} de la convention {convention.reference} enregistrée : date d'effet le "
+        f"{format_date_long(convention.termination_effective_date)}."
+    )
+    if ending.payments_to_cancel:
+        text += f" {len(ending.payments_to_cancel)} titre(s) à annuler, listés ci-dessous."
+    messages.success(request, text)
+    return redirect(convention)
+
+
+def _page(request, convention, form, *, kind: str, status: int):
+    return render(
+        request,
+        "conventions/ending/form.html",
+        {"convention": convention, "form": form, "kind": kind, "today": timezone.localdate()},
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def convention_denounce(request, reference: str):
+    convention = _editable(request, reference)
+    form = DenounceForm(request.POST or None, initial={"notice_date": timezone.localdate()})
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                ending = services.convention_denounce(
+                    convention=convention,
+                    notice_date=form.cleaned_data["notice_date"],
+                    reason=form.cleaned_data["reason"],
+                    by=request.user,
+                )
+            except ValidationError as error:
+                for message in error.messages:
+                    form.add_error(None, message)
+            else:
+                return _done(request, ending, "Dénonciation")
+        return _page(request, convention, form, kind="denonciation", status=400)
+    return _page(request, convention, form, kind="denonciation", status=200)
+
+
+@require_http_methods(["GET", "POST"])
+def convention_terminate(request, reference: str):
+    convention = _editable(request, reference)
+    form = TerminateForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                ending = services.convention_terminate(
+                    convention=convention,
+                    effective_date=form.cleaned_data["effective_date"],
+                    reason=form.cleaned_data["reason"],
+                    by=request.user,
+                )
+            except ValidationError as error:
+                for message in error.messages:
+                    form.add_error(None, message)
+            else:
+                return _done(request, ending, "Résiliation")
+        return _page(request, convention, form, kind="resiliation", status=400)
+    return _page(request, convention, form, kind="resiliation", status=200)
+
+
+def termination_letter(request, reference: str):
+    """The letter of the recorded dénonciation or résiliation (staff of the organisation)."""
+    perms.require_staff(request.user)
+    convention = get_object_or_404(
+        Convention.objects.visible_to(request.user).select_related("organisation"),
+        reference=reference,
+    )
+    if not convention.termination_kind:
+        raise Http404("Aucune dénonciation ni résiliation n'est enregistrée.")
+    pdf = letters.termination_letter_pdf(convention)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    name = f"{convention.reference}-{convention.termination_kind}.pdf"
+    response["Content-Disposition"] = f'inline; filename="{name}"'
+    return response
