@@ -18,6 +18,9 @@ from datetime import date
 from conventions import rules
 
 CLOSED_STATUSES = {"expiree", "resiliee", "renouvelee", "abandonnee"}
+#: Read today from the dates: a convention past its end keeps its deadlines (the bilan of its
+#: last year is still due), one résiliée, renewed or abandoned has none.
+CLOSED_READ_STATUSES = {"resiliee", "renouvelee", "abandonnee"}
 RENEWAL_LEAD_MONTHS = rules.RENEWAL_LEAD_MONTHS
 
 
@@ -50,8 +53,8 @@ def convention_deadlines(convention, *, state_funds: bool | None = None) -> list
     ``state_funds`` says whether the State (kind "etat") funds it; computed from the
     memberships when not given (pass it to avoid a query per convention).
     """
-    # The status read today (never the stale stored one): closed conventions have no deadline.
-    if convention.current_status in CLOSED_STATUSES:
+    # Closed conventions have no deadline: as stored, or as read today from the dates.
+    if convention.status in CLOSED_STATUSES or convention.current_status in CLOSED_READ_STATUSES:
         return []
     reference = convention.reference
     url = convention.get_absolute_url()

@@ -95,8 +95,10 @@ def letter_text(
         if "{motif}" in paragraph and not values["motif"]:
             continue
         paragraphs.append(french_typography(paragraph.format_map(values)))
-    dated = f"{place}, le {format_date_long(letter_date)}" if place else (
-        f"Le {format_date_long(letter_date)}"
+    dated = (
+        f"{place}, le {format_date_long(letter_date)}"
+        if place
+        else (f"Le {format_date_long(letter_date)}")
     )
     return Letter(
         sender=organisation,

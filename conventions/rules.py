@@ -161,7 +161,11 @@ def last_day_in_force(end: date | None, termination_effective: date | None) -> d
     its résiliation (a dénonciation takes effect at the end itself)."""
     if termination_effective is None:
         return end
-    stop = termination_effective if termination_effective == end else termination_effective - timedelta(days=1)
+    stop = (
+        termination_effective
+        if termination_effective == end
+        else termination_effective - timedelta(days=1)
+    )
     return stop if end is None else min(end, stop)
 
 

@@ -515,7 +515,9 @@ def _record_ending(
 
 
 @transaction.atomic
-def convention_denounce(*, convention: Convention, notice_date: date, by, reason: str = "") -> Ending:
+def convention_denounce(
+    *, convention: Convention, notice_date: date, by, reason: str = ""
+) -> Ending:
     """Record the dénonciation of a convention, notified on ``notice_date``.
 
     Refused (French message, nothing changed) after the deadline the convention sets (its end

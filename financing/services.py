@@ -377,8 +377,10 @@ def plan_truncate(*, plan: FinancingPlan, on: date, by) -> list[Payment]:
     """
     from conventions import rules
 
-    plan = FinancingPlan.objects.select_for_update().select_related("post", "convention").get(
-        pk=plan.pk
+    plan = (
+        FinancingPlan.objects.select_for_update()
+        .select_related("post", "convention")
+        .get(pk=plan.pk)
     )
     plan._history_user = by
     data = _with_post_months(plan, plan.data)  # months made explicit: they are now by hand

@@ -122,7 +122,6 @@ REPORTING = {
 }
 
 
-
 def _terminated(convention) -> dict:
     """Record a résiliation on the convention (as the service would); its URL kwargs."""
     from datetime import date
