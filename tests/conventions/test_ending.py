@@ -387,3 +387,21 @@ def test_a_signed_renewal_makes_the_renewed_convention_renouvelee(world):
     annotated = Convention.objects.with_signed_renewal().get(pk=convention.pk)
     assert annotated.get_status_display() == "Renouvelée"
     assert list(Convention.objects.having_status({"renouvelee"})) == [convention]
+
+
+def test_deadlines_and_ical_follow_the_ending(client, world):
+    from iscg.deadlines import deadlines_for
+
+    convention, by = world["convention"], world["gestionnaire"]
+    kinds = {d.kind for d in deadlines_for(by) if d.reference == convention.reference}
+    assert "preavis" in kinds
+    services.convention_denounce(convention=convention, notice_date=date(2026, 11, 2), by=by)
+    kinds = {d.kind for d in deadlines_for(by) if d.reference == convention.reference}
+    assert "preavis" not in kinds and "fin" in kinds  # nothing left to denounce
+    Convention.objects.filter(pk=convention.pk).update(
+        termination_kind="resiliation", termination_effective_date=date(2026, 11, 1)
+    )
+    assert [d for d in deadlines_for(by) if d.reference == convention.reference] == []
+    client.force_login(by)
+    ics = client.get(reverse("deadlines_ics")).content.decode()
+    assert convention.reference not in ics

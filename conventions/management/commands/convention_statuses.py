@@ -1,4 +1,7 @@
-"""python manage.py convention_statuses: "signée" → "en vigueur" → "expirée" by date (daily)."""
+"""python manage.py convention_statuses: store the status each signed convention reads today.
+
+Optional: pages, lists, filters, exports and calendars derive the status from the dates when
+they read it (``Convention.current_status``); this keeps the stored column in step."""
 
 from datetime import date
 
@@ -9,8 +12,9 @@ from conventions.services import convention_statuses_update
 
 class Command(BaseCommand):
     help = (
-        "Met à jour les statuts par date : une convention signée entre en vigueur à sa date "
-        "de début et expire le lendemain de sa fin. À lancer chaque jour (cron)."
+        "Enregistre le statut que chaque convention signée lit aujourd'hui d'après ses dates "
+        "(en vigueur, expirée, résiliée, renouvelée). Facultatif : les pages le calculent "
+        "déjà à chaque lecture."
     )
 
     def add_arguments(self, parser):
