@@ -14,6 +14,7 @@ from conventions.models import (
     STATUS_FILTER_INCLUDES,
     Convention,
     ConventionKind,
+    ConventionStatus,
     DocumentDownload,
     DocumentKind,
     Party,
@@ -119,8 +120,8 @@ def convention_detail(request, reference: str):
     documents = convention.documents.select_related("created_by", "template_version__template")
     if not staff:
         documents = documents.filter(Q(kind=DocumentKind.SIGNED_COPY) | Q(is_frozen=True))
-    from financing.effective import line_standings
     from financing.cancellations import titres_to_cancel
+    from financing.effective import line_standings
     from financing.models import ShareLine
 
     share_lines = line_standings(
