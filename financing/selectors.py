@@ -146,7 +146,7 @@ def _row_as_dict(row: Row) -> dict:
     return {
         "post": row.post.slug,
         "convention": row.convention.reference,
-        "status": row.convention.status,
+        "status": row.convention.current_status,
         "cost": str(row.cost),
         "shares": shares,
     }

@@ -235,7 +235,7 @@ def test_financing_table_command_prints_each_post_once(world, signed):
         {
             "post": world.posts[0].slug,
             "convention": signed.reference,
-            "status": signed.status,
+            "status": signed.current_status,
             "cost": "56100.00",
             "shares": {"etat": "28050.00", "commune": "10000.00", "cc": "18050.00"},
         }
