@@ -25,6 +25,7 @@ from django.utils.safestring import mark_safe
 
 from conventions import templating
 from conventions.models import (
+    SIGNED_STATUSES,
     Convention,
     ConventionKind,
     ConventionParty,
@@ -36,7 +37,7 @@ from iscg import formatting
 from iscg.formatting import NBSP, format_date_long, format_euros
 
 #: Bump when the layout changes: a new layout must not be served from an older stored file.
-RENDERER_VERSION = "1"
+RENDERER_VERSION = "2"
 FONTS_DIR = Path(settings.BASE_DIR) / "static" / "fonts"
 CSS_PATH = Path(settings.BASE_DIR) / "templates" / "conventions" / "pdf" / "document.css"
 
@@ -760,8 +761,18 @@ def _typo(text: str) -> str:
     return templating.french_typography(text)
 
 
-def render_html(convention: Convention, text: dict | None = None) -> RenderedDocument:
-    """The whole document as HTML, and the hash that identifies its PDF."""
+def is_projet(convention: Convention) -> bool:
+    """A convention not yet signed by all (draft, awaiting signature, abandoned): its PDF
+    carries "PROJET" on every page."""
+    return convention.status not in SIGNED_STATUSES
+
+
+def render_html(
+    convention: Convention, text: dict | None = None, *, projet: bool | None = None
+) -> RenderedDocument:
+    """The whole document as HTML, and the hash that identifies its PDF. ``projet``: marked
+    "PROJET" on every page (by default when the convention is not signed)."""
+    projet = is_projet(convention) if projet is None else projet
     text = text if text is not None else effective_text(convention)
     errors = templating.validate_text(text)
     context = convention_context(convention)
@@ -814,11 +825,17 @@ def render_html(convention: Convention, text: dict | None = None) -> RenderedDoc
                 ["ISCG", convention.reference, convention.get_kind_display()]
             ),
             "is_amendment": convention.kind == ConventionKind.AVENANT,
+            "is_projet": projet,
         },
     )
+    return RenderedDocument(html, html_hash(html), missing, errors)
+
+
+def html_hash(html: str) -> str:
+    """What identifies a document's PDF: its HTML, the renderer, the stylesheet, the fonts."""
     digest = hashlib.sha256(_static_fingerprint().encode())
     digest.update(html.encode())
-    return RenderedDocument(html, digest.hexdigest(), missing, errors)
+    return digest.hexdigest()
 
 
 def _designation_blanks(convention: Convention, text: dict) -> list[Problem]:
