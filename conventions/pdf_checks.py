@@ -8,6 +8,7 @@ neither is most likely the unsigned document itself, printed to PDF again: it is
 
 from __future__ import annotations
 
+import contextlib
 import io
 import warnings
 from dataclasses import dataclass
@@ -117,17 +118,16 @@ def inspect_pdf(content: bytes) -> PdfTraits:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         reader = PdfReader(io.BytesIO(content))
-        signature = _has_signature(reader, content)
+        signature = False
+        with contextlib.suppress(Exception):  # a malformed form or annotation: none found
+            signature = _has_signature(reader, content)
         has_text, full_page = False, False
         for page in reader.pages:
-            try:
+            # An unreadable text layer counts as none; a malformed content stream, as no image.
+            with contextlib.suppress(Exception):
                 has_text = has_text or bool(page.extract_text().strip())
-            except Exception:  # noqa: BLE001 - an unreadable text layer counts as none
-                pass
-            try:
+            with contextlib.suppress(Exception):
                 full_page = full_page or _largest_image_share(page) >= FULL_PAGE_SHARE
-            except Exception:  # noqa: BLE001 - a malformed content stream: no image found
-                pass
     return PdfTraits(has_signature=signature, has_text=has_text, has_full_page_image=full_page)
 
 
