@@ -145,7 +145,7 @@ def test_gestionnaire_drafts_a_convention_with_three_co_funders(
     page.get_by_role("link", name="Déposer la copie signée").click()
     page.get_by_label("Scan de la convention signée (PDF)").set_input_files(pdf_path)
     page.get_by_role("button", name="Déposer").click()
-    expect(page.locator("form")).to_contain_text("document généré par l'application")
+    expect(page.locator("main")).to_contain_text("document généré par l'application")
     scan = pdf_path.with_name("scan.pdf")
     Image.new("RGB", (620, 877), "white").save(scan, format="PDF")
     page.get_by_label("Scan de la convention signée (PDF)").set_input_files(scan)
