@@ -148,6 +148,8 @@ def signed_copy_upload(request, reference: str):
                     f"Copie signée déposée ({document.pages} page(s)) : elle est désormais le "
                     "document de référence de la convention.",
                 )
+                if document.warning:
+                    messages.warning(request, document.warning)
                 return redirect(convention)
         status = 400
     return render(

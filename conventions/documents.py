@@ -25,6 +25,7 @@ from django.utils.safestring import mark_safe
 
 from conventions import templating
 from conventions.models import (
+    SIGNED_STATUSES,
     Convention,
     ConventionKind,
     ConventionParty,
@@ -32,44 +33,36 @@ from conventions.models import (
     UnitKind,
 )
 from conventions.templating import Block, Problem
+from iscg import formatting
 from iscg.formatting import NBSP, format_date_long, format_euros
 
 #: Bump when the layout changes: a new layout must not be served from an older stored file.
-RENDERER_VERSION = "1"
+RENDERER_VERSION = "2"
 FONTS_DIR = Path(settings.BASE_DIR) / "static" / "fonts"
 CSS_PATH = Path(settings.BASE_DIR) / "templates" / "conventions" / "pdf" / "document.css"
 
 # --------------------------------------------------------------------------- French wording
 
-NUMBER_WORDS = [
-    "zéro",
-    "un",
-    "deux",
-    "trois",
-    "quatre",
-    "cinq",
-    "six",
-    "sept",
-    "huit",
-    "neuf",
-    "dix",
-    "onze",
-    "douze",
-]
 FEMININE_WORDS = {
+    "agglomération",
     "association",
     "brigade",
+    "ca",  # communauté d'agglomération
     "caisse",
+    "cc",  # communauté de communes
     "circonscription",
+    "collectivité",
     "commune",
     "communauté",
     "compagnie",
     "circulaire",
     "convention",
     "cour",
+    "cu",  # communauté urbaine
     "décision",
     "délibération",
     "direction",
+    "fédération",
     "gendarmerie",
     "loi",
     "maison",
@@ -80,47 +73,71 @@ FEMININE_WORDS = {
     "préfecture",
     "région",
     "sous-préfecture",
+    "union",
     "ville",
 }
 FEMININE_TITLE_ENDINGS = ("ente", "rice", "ète", "ère", "ointe", "ée", "elle", "euse")
 _ARTICLE = re.compile(r"^(l['’]|le |la |les )", re.I)
 _VOWEL = re.compile(r"^[aeiouyhàâéèêëîïôöûüœæAEIOUYHÀÂÉÈÊËÎÏÔÖÛÜŒÆ]")
 _PARENTHESIS = re.compile(r"\s*\([^)]*\)")
+#: What a party of these kinds is called when its name does not say it ("Quimper" → "la
+#: commune de Quimper", "France Victimes 62" → "l'association France Victimes 62").
+KIND_NOUNS = {
+    PartyKind.COMMUNE: ("commune", ("commune", "ville", "mairie")),
+    PartyKind.ASSOCIATION: ("association", ("association", "fédération", "union")),
+}
 
 
 def number_words(value: int) -> str:
-    return NUMBER_WORDS[value] if 0 <= value < len(NUMBER_WORDS) else str(value)
+    """3 → "trois" (``iscg.formatting.number_words``)."""
+    return formatting.number_words(value)
 
 
 def duration_words(months: int) -> str:
-    """12 → "un an", 36 → "trois ans", 4 → "quatre mois"."""
-    if months and months % 12 == 0:
-        years = months // 12
-        return "un an" if years == 1 else f"{number_words(years)} ans"
-    return f"{number_words(months)} mois"
+    """12 → "un an", 36 → "trois ans", 4 → "quatre mois", 18 → "un an et six mois"."""
+    return formatting.months_words(months)
 
 
-def enumerate_fr(items: list[str]) -> str:
-    """["a", "b", "c"] → "a, b et c"."""
-    items = [item for item in items if item]
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " et " + items[-1]
+def _first_word(name: str) -> str:
+    return re.split(r"[\s'’-]", name.strip(), maxsplit=1)[0].lower()
 
 
 def with_article(name: str, kind: str | None = None) -> str:
-    """ "Communauté de Communes Osartis Marquion" → "la Communauté de Communes Osartis Marquion"."""
+    """ "Communauté de Communes Osartis Marquion" → "la Communauté de Communes Osartis Marquion";
+    by kind: "Quimper" (commune) → "la commune de Quimper", "Le Portel" → "la commune du Portel",
+    "France Victimes 62" (association) → "l'association France Victimes 62"."""
     if kind == PartyKind.ETAT:
         return "l'État"
     name = re.sub(r"\s*\([^)]*\)$", "", name).strip()  # "L'Etat (Préfecture …)" → "L'Etat"
+    noun, names_it = KIND_NOUNS.get(kind, (None, ()))
+    if noun and _first_word(_ARTICLE.sub("", name)) not in names_it:
+        phrase = with_article(noun)
+        return phrase + " " + (formatting.of(name) if noun == "commune" else name)
     if _ARTICLE.match(name):
         return name[0].lower() + name[1:]
-    first = name.split(" ")[0].lower()
     if _VOWEL.match(name):
         return f"l'{name}"
-    if first in FEMININE_WORDS:
+    if _first_word(name) in FEMININE_WORDS:
         return f"la {name}"
     return f"le {name}"
+
+
+def is_feminine(phrase: str) -> bool:
+    """Whether a noun phrase with its article is feminine: "la communauté …", "l'association …"
+    (not "le Département", "l'État")."""
+    phrase = phrase.strip()
+    lowered = phrase.lower()
+    if lowered.startswith("la "):
+        return True
+    if lowered.startswith(("le ", "les ")):
+        return False
+    rest = _ARTICLE.sub("", phrase)
+    return _first_word(rest) in FEMININE_WORDS
+
+
+def pronoun(phrase: str) -> str:
+    """ "il" or "elle" for a party named with its article ("dont elle est l'employeur")."""
+    return "elle" if is_feminine(phrase) else "il"
 
 
 def title_with_article(title: str) -> str:
@@ -135,6 +152,14 @@ def title_with_article(title: str) -> str:
     if first.endswith(FEMININE_TITLE_ENDINGS):
         return f"la {title}"
     return f"le {title}"
+
+
+def enumerate_fr(items: list[str]) -> str:
+    """["a", "b", "c"] → "a, b et c"."""
+    items = [item for item in items if item]
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " et " + items[-1]
 
 
 def capitalise(text: str) -> str:
@@ -174,7 +199,7 @@ class PartyView:
         if self.membership.wording:
             return capitalise(self.membership.wording.strip())
         text = capitalise(self.with_article)
-        feminine = self.with_article.startswith("la ")
+        feminine = is_feminine(self.with_article)
         line = self.representative_line or (
             templating.UNKNOWN if self.representative_unknown else templating.BLANK
         )  # visible: to complete, or said unknown in words
@@ -186,6 +211,7 @@ class PartyView:
             f"{key}.nom": self.party.name,
             f"{key}.nom_court": self.party.short_name or self.party.name,
             f"{key}.avec_article": self.with_article,
+            f"{key}.pronom": pronoun(self.with_article),
             f"{key}.designation": self.designation,
             f"{key}.representant": self.representative_line,
             f"{key}.representant_nom": rep.name if rep else None,
@@ -289,9 +315,10 @@ def convention_context(convention: Convention) -> dict[str, templating.Value]:
     end = convention.computed_end_date
     start = convention.effective_start_date
     months = convention.duration_months
-    if not months and convention.start_date and end:
-        span = (end.year - start.year) * 12 + end.month - start.month + 1
-        months = span if (end.day >= 28 and start.day == 1) else None
+    dated = convention.start_date is not None and end is not None and start <= end
+    span = formatting.duration_between(start, end) if dated else None
+    if not months and span is not None and span[2] == 0:
+        months = span[0] * 12 + span[1]
     notice = convention.notice_months
     context.update(
         {
@@ -303,7 +330,10 @@ def convention_context(convention: Convention) -> dict[str, templating.Value]:
             "convention.date_fin": _date(end),
             "convention.annee": str(start.year) if start else None,
             "convention.annee_suivante": str(start.year + 1) if start else None,
-            "convention.duree": duration_words(months) if months else convention.duration_text,
+            "convention.duree": duration_words(months)
+            if months
+            else (formatting.duration_words(*span) if span else convention.duration_text),
+            "convention.periode": formatting.period_words(start, end) if dated else None,
             "convention.duree_mois": str(months) if months else None,
             "convention.preavis": duration_words(notice) if notice else None,
             "convention.preavis_mois": str(notice) if notice else None,
@@ -731,8 +761,18 @@ def _typo(text: str) -> str:
     return templating.french_typography(text)
 
 
-def render_html(convention: Convention, text: dict | None = None) -> RenderedDocument:
-    """The whole document as HTML, and the hash that identifies its PDF."""
+def is_projet(convention: Convention) -> bool:
+    """A convention not yet signed by all (draft, awaiting signature, abandoned): its PDF
+    carries "PROJET" on every page."""
+    return convention.status not in SIGNED_STATUSES
+
+
+def render_html(
+    convention: Convention, text: dict | None = None, *, projet: bool | None = None
+) -> RenderedDocument:
+    """The whole document as HTML, and the hash that identifies its PDF. ``projet``: marked
+    "PROJET" on every page (by default when the convention is not signed)."""
+    projet = is_projet(convention) if projet is None else projet
     text = text if text is not None else effective_text(convention)
     errors = templating.validate_text(text)
     context = convention_context(convention)
@@ -785,11 +825,17 @@ def render_html(convention: Convention, text: dict | None = None) -> RenderedDoc
                 ["ISCG", convention.reference, convention.get_kind_display()]
             ),
             "is_amendment": convention.kind == ConventionKind.AVENANT,
+            "is_projet": projet,
         },
     )
+    return RenderedDocument(html, html_hash(html), missing, errors)
+
+
+def html_hash(html: str) -> str:
+    """What identifies a document's PDF: its HTML, the renderer, the stylesheet, the fonts."""
     digest = hashlib.sha256(_static_fingerprint().encode())
     digest.update(html.encode())
-    return RenderedDocument(html, digest.hexdigest(), missing, errors)
+    return digest.hexdigest()
 
 
 def _designation_blanks(convention: Convention, text: dict) -> list[Problem]:

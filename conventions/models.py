@@ -13,7 +13,7 @@ from simple_history.models import HistoricalRecords
 
 from conventions import rules
 from conventions.validators import validate_siret
-from iscg.formatting import format_date_long
+from iscg.formatting import format_date_long, format_datetime_long
 
 
 class OrganisationQuerySet(models.QuerySet):
@@ -1122,4 +1122,4 @@ class DocumentDownload(models.Model):
         ordering = ["-at"]
 
     def __str__(self) -> str:
-        return f"{self.user_label} — {self.document} — {self.at:%d/%m/%Y %H:%M}"
+        return f"{self.user_label} — {self.document} — {format_datetime_long(self.at)}"

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from conventions import documents, rules, templating
+from conventions import documents, pdf_checks, rules, templating
 from conventions.models import (
     SIGNED_STATUSES,
     Convention,
@@ -160,15 +160,46 @@ def _frozen_document(convention: Convention) -> DocumentVersion | None:
     )
 
 
+def _signed_html_name(document: DocumentVersion) -> str:
+    """Where a frozen version keeps the HTML of its text without "PROJET": the document the
+    parties signed is that one, rendered once they all have (``convention_document``)."""
+    return document.file.name.rsplit(".", 1)[0] + ".signed.html"
+
+
+def _keep_signed_html(document: DocumentVersion, html: str) -> None:
+    """Store, next to a frozen render, its text and data rendered without "PROJET"."""
+    storage, name = document.file.storage, _signed_html_name(document)
+    if not storage.exists(name):
+        storage.save(name, ContentFile(html.encode()))
+
+
+def _signed_html(convention: Convention, frozen: DocumentVersion | None) -> str:
+    """The HTML of a signed convention's document: its frozen text as sent to signature,
+    without "PROJET" (rendered again from its data when an older version kept no HTML)."""
+    if frozen is not None:
+        storage, name = frozen.file.storage, _signed_html_name(frozen)
+        if storage.exists(name):
+            with storage.open(name, "rb") as stored:
+                return stored.read().decode()
+    return documents.render_html(convention, projet=False).html
+
+
 def stored_document(*, convention: Convention) -> DocumentVersion | None:
     """The stored PDF that ``convention_document`` would return, without rendering a PDF."""
     if not convention.is_text_editable:
         frozen = _frozen_document(convention)
+        if convention.status in SIGNED_STATUSES:
+            digest = documents.html_hash(_signed_html(convention, frozen))
+            return _generated(convention, digest)
         if frozen is not None:
             return frozen
     rendered = documents.render_html(convention)
+    return _generated(convention, rendered.input_hash)
+
+
+def _generated(convention: Convention, input_hash: str) -> DocumentVersion | None:
     return (
-        convention.documents.filter(kind=DocumentKind.GENERATED, input_hash=rendered.input_hash)
+        convention.documents.filter(kind=DocumentKind.GENERATED, input_hash=input_hash)
         .order_by("-number")
         .first()
     )
@@ -178,11 +209,16 @@ def stored_document(*, convention: Convention) -> DocumentVersion | None:
 def convention_document(*, convention: Convention, by=None) -> DocumentVersion:
     """The convention's PDF as a stored version: rendered only when its text changed.
 
-    Once the convention has gone to signature the frozen version is returned, whatever has
-    changed since in the data it was drafted from.
+    Until every party has signed, it is marked "PROJET" on every page. Once the convention has
+    gone to signature the frozen version is returned, whatever has changed since in the data it
+    was drafted from; once signed, that same frozen text without "PROJET" (rendered once, then
+    stored and frozen in its turn).
     """
+    signed = convention.status in SIGNED_STATUSES
     if not convention.is_text_editable:
         frozen = _frozen_document(convention)
+        if signed and (frozen is not None or convention.text_frozen_at is not None):
+            return _signed_document(convention, frozen, by)
         if frozen is not None:
             return frozen
     return _store_document(convention=convention, by=by)
@@ -196,11 +232,25 @@ def _store_document(*, convention: Convention, by) -> DocumentVersion:
         raise _problems_error(rendered.errors)
     convention = Convention.objects.select_for_update().get(pk=convention.pk)
     freeze = not convention.is_text_editable
-    existing = (
-        convention.documents.filter(kind=DocumentKind.GENERATED, input_hash=rendered.input_hash)
-        .order_by("-number")
-        .first()
-    )
+    version = _store_render(convention, rendered.html, rendered.input_hash, freeze=freeze, by=by)
+    if freeze and convention.status not in SIGNED_STATUSES:
+        _keep_signed_html(version, documents.render_html(convention, projet=False).html)
+    return version
+
+
+def _signed_document(convention: Convention, frozen: DocumentVersion | None, by) -> DocumentVersion:
+    html = _signed_html(convention, frozen)
+    convention = Convention.objects.select_for_update().get(pk=convention.pk)
+    version = _store_render(convention, html, documents.html_hash(html), freeze=True, by=by)
+    _keep_signed_html(version, html)
+    return version
+
+
+def _store_render(
+    convention: Convention, html: str, input_hash: str, *, freeze: bool, by
+) -> DocumentVersion:
+    """The stored version of this HTML, else its PDF rendered and stored as a new version."""
+    existing = _generated(convention, input_hash)
     if (
         existing is not None
         and freeze
@@ -215,7 +265,7 @@ def _store_document(*, convention: Convention, by) -> DocumentVersion:
             existing.is_frozen = True
             existing.save(update_fields=["is_frozen"])
         return existing
-    pdf, pages = documents.render_pdf(rendered.html)
+    pdf, pages = documents.render_pdf(html)
     version = DocumentVersion(
         convention=convention,
         number=_next_number(convention),
@@ -223,7 +273,7 @@ def _store_document(*, convention: Convention, by) -> DocumentVersion:
         sha256=hashlib.sha256(pdf).hexdigest(),
         size=len(pdf),
         pages=pages,
-        input_hash=rendered.input_hash,
+        input_hash=input_hash,
         template_version=convention.template_version,
         is_frozen=freeze,
         created_by=by,
@@ -630,7 +680,9 @@ def signed_copy_upload(*, convention: Convention, upload, by) -> DocumentVersion
     """Store the scanned signed copy under a random name; it becomes the reference document.
 
     Checked by content (``%PDF-`` and a parse with pypdf) and by size; a refused file changes
-    nothing.
+    nothing. The very file the application generated (same SHA-256 as one of its versions) is
+    refused; a PDF neither signed electronically nor scanned is kept with a warning
+    (``DocumentVersion.warning``, shown on the convention page).
     """
     limit = settings.SIGNED_COPY_MAX_BYTES
     if convention.status == ConventionStatus.DRAFT:
@@ -652,15 +704,25 @@ def signed_copy_upload(*, convention: Convention, upload, by) -> DocumentVersion
         raise ValidationError("Le fichier est vide.")
     pages = check_pdf(content)
     convention = Convention.objects.select_for_update().get(pk=convention.pk)
+    digest = hashlib.sha256(content).hexdigest()
+    generated = convention.documents.filter(kind=DocumentKind.GENERATED, sha256=digest).first()
+    if generated is not None:
+        raise ValidationError(
+            f"Ce fichier est le document généré par l'application (version {generated.number}, "
+            "même empreinte SHA-256), pas la copie signée : déposez le scan de l'exemplaire "
+            "signé par les parties, ou le PDF qui porte leurs signatures électroniques."
+        )
+    warning = pdf_checks.signed_copy_warning(pdf_checks.inspect_pdf(content))
     version = DocumentVersion(
         convention=convention,
         number=_next_number(convention),
         kind=DocumentKind.SIGNED_COPY,
-        sha256=hashlib.sha256(content).hexdigest(),
+        sha256=digest,
         size=len(content),
         pages=pages,
         template_version=convention.template_version,
         original_name=(getattr(upload, "name", "") or "")[:255],
+        warning=warning,
         created_by=by,
     )
     version.file.save("copie.pdf", ContentFile(content), save=False)

@@ -26,6 +26,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from html import escape
 
+from iscg.formatting import contract
+
 # --------------------------------------------------------------------------- the names
 
 #: Keys of a party chosen by kind (the first such party of the convention) or by role.
@@ -47,6 +49,7 @@ PARTY_ATTRIBUTES: dict[str, str] = {
     "nom": "dénomination officielle (« Communauté de Communes Osartis Marquion »)",
     "nom_court": "nom court (« CC Osartis Marquion »)",
     "avec_article": "dénomination précédée de l'article (« la Communauté de Communes … »)",
+    "pronom": "« il » ou « elle » selon la partie (« dont elle est l'employeur »)",
     "designation": "désignation dans l'acte (« L'État, représenté par … »)",
     "representant": "représentant signataire (« le Préfet du Pas-de-Calais, Jacques BILLANT »)",
     "representant_nom": "nom du représentant (« Jacques BILLANT »)",
@@ -64,7 +67,8 @@ FIXED_NAMES: dict[str, str] = {
     "convention.date_fin": "date de fin, écrite ou calculée",
     "convention.annee": "année de début",
     "convention.annee_suivante": "année suivant celle du début (bilan dû avant le 31 janvier)",
-    "convention.duree": "durée telle qu'écrite (« un an »), sinon calculée (« 36 mois »)",
+    "convention.duree": "durée (« trois ans », « un an, deux mois et dix jours »)",
+    "convention.periode": "période (« du 15 mars 2010 au 14 mars 2013, soit trois ans »)",
     "convention.duree_mois": "durée en mois",
     "convention.preavis": "préavis (« trois mois »)",
     "convention.preavis_mois": "préavis en mois (« 3 »)",
@@ -378,6 +382,9 @@ def _resolve(where: str, text: str, context: Mapping[str, Value], missing: list[
             out.append(f"{_MISSING_OPEN}{name}{_MISSING_CLOSE}")
         else:
             value = str(value)
+            if out and isinstance(out[-1], str) and not out[-1].endswith(_MISSING_CLOSE):
+                # "de" + "le Groupement" → "du Groupement", "à les" → "aux", "de un" → "d'un"
+                out[-1], value = contract(out[-1], value)
             if _SENTENCE_START.search("".join(out)):
                 value = value[:1].upper() + value[1:]  # "la Communauté…" opening a sentence
             out.append(value.replace("*", _STAR))

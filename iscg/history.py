@@ -31,7 +31,7 @@ def _readable(field, value):
     """Labels for choices, names for related objects, French dates: what a user recognises."""
     from datetime import date, datetime
 
-    from django.utils import timezone
+    from iscg.formatting import format_date_long, format_datetime_long
 
     if value in (None, ""):
         return value
@@ -41,9 +41,9 @@ def _readable(field, value):
         related = field.related_model._default_manager.filter(pk=value).first()
         return str(related) if related is not None else value
     if isinstance(value, datetime):
-        return timezone.localtime(value).strftime("%d/%m/%Y %H:%M")
+        return format_datetime_long(value)
     if isinstance(value, date):
-        return value.strftime("%d/%m/%Y")
+        return format_date_long(value)
     if isinstance(value, bool):
         return "oui" if value else "non"
     return value

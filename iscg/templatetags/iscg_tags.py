@@ -18,6 +18,12 @@ def date_long(value):
 
 
 @register.filter
+def datetime_long(value):
+    """A moment as "1er juillet 2023 à 14:05" (local time)."""
+    return formatting.format_datetime_long(value)
+
+
+@register.filter
 def get_item(mapping, key):
     return mapping.get(key) if hasattr(mapping, "get") else None
 

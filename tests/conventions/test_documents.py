@@ -279,3 +279,224 @@ def test_a_deliberations_conventions_come_in_one_zip(client):
     assert sorted(archive.namelist()) == ["A-C1-v1.pdf", "A-C2-signee.pdf", "A-C3-v1.pdf"]
     assert all(archive.read(name).startswith(b"%PDF-") for name in archive.namelist())
     assert DocumentDownload.objects.filter(user=user).count() == 3
+
+
+# --------------------------------------------------------------------------- French wording
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "phrase", "pronoun"),
+    [
+        (
+            "Communauté de Communes du Ternois",
+            "epci",
+            "la Communauté de Communes du Ternois",
+            "elle",
+        ),
+        ("CC du Ternois", "epci", "la CC du Ternois", "elle"),
+        ("Département du Pas-de-Calais", "departement", "le Département du Pas-de-Calais", "il"),
+        (
+            "Le Conseil général de la Seine-Saint-Denis",
+            "departement",
+            "le Conseil général de la Seine-Saint-Denis",
+            "il",
+        ),
+        ("L'Etat (Préfecture du Pas-de-Calais)", "etat", "l'État", "il"),
+        ("Quimper", "commune", "la commune de Quimper", "elle"),
+        ("Le Portel", "commune", "la commune du Portel", "elle"),
+        ("Aubervilliers", "commune", "la commune d'Aubervilliers", "elle"),
+        ("Ville de Dijon", "commune", "la Ville de Dijon", "elle"),
+        ("France Victimes 62", "association", "l'association France Victimes 62", "elle"),
+        (
+            "Groupement de Gendarmerie du Nord",
+            "gendarmerie",
+            "le Groupement de Gendarmerie du Nord",
+            "il",
+        ),
+    ],
+)
+def test_a_party_gets_its_article_and_gender_from_its_kind(name, kind, phrase, pronoun):
+    assert documents.with_article(name, kind) == phrase
+    assert documents.pronoun(phrase) == pronoun
+
+
+WORDING_TEXT = {
+    "title": "Convention de test",
+    "parties_block": "Entre :\n\n{{ bloc.parties }}",
+    "preamble": "{{ employeur.avec_article }} impulse la création du poste, dont "
+    "{{ employeur.pronom }} est l'employeur.",
+    "articles": [
+        {
+            "title": "Autorités",
+            "body": "- Sous l'autorité fonctionnelle de {{ autorite_fonctionnelle.avec_article }}\n"
+            "- Sous l'autorité hiérarchique de {{ autorite_hierarchique.avec_article }}\n"
+            "- Avec le concours de {{ departement.avec_article }}",
+        },
+        {
+            "title": "Durée",
+            "body": "La convention court {{ convention.periode }}. Elle est conclue pour une "
+            "durée de {{ convention.duree }}.",
+        },
+    ],
+    "closing": "Fait à {{ convention.lieu_signature }}, le {{ convention.date_signature }}.",
+}
+
+
+def wording_convention(*, start, end, employer_name="Communauté de communes du Ternois"):
+    """A draft whose employer, authorities and Département exercise the article rules."""
+    convention = ConventionFactory(
+        status=ConventionStatus.DRAFT,
+        start_date=start,
+        end_date=end,
+        signature_place="Arras",
+    )
+    org = convention.organisation
+    parties = [
+        (
+            "Groupement de Gendarmerie Départementale du Pas-de-Calais",
+            "gendarmerie",
+            {"is_functional_authority": True},
+        ),
+        (employer_name, "epci", {"is_employer": True, "is_hierarchical_authority": True}),
+        ("Le Conseil général du Pas-de-Calais", "departement", {}),
+    ]
+    for name, kind, roles in parties:
+        party = PartyFactory(organisation=org, name=name, kind=kind)
+        representative = RepresentativeFactory(party=party, name=f"Signataire {kind}")
+        ConventionPartyFactory(
+            convention=convention, party=party, representative=representative, **roles
+        )
+    services.convention_text_save(convention=convention, text=WORDING_TEXT)
+    return Convention.objects.get(pk=convention.pk)
+
+
+def test_generated_sentences_read_right_in_the_pdf():
+    from datetime import date
+
+    convention = wording_convention(start=date(2010, 3, 15), end=date(2013, 3, 14))
+    document = services.convention_document(convention=convention)
+    _, pages = pdf_text(stored_bytes(document))
+    text = " ".join(pages)
+    assert "Sous l'autorité fonctionnelle du Groupement de Gendarmerie Départementale" in text
+    assert "Sous l'autorité hiérarchique de la Communauté de communes du Ternois" in text
+    assert "Avec le concours du Conseil général du Pas-de-Calais" in text
+    assert "de le " not in text and "à le " not in text
+    assert (
+        "La Communauté de communes du Ternois impulse la création du poste, dont elle est l'employeur."
+        in text
+    )
+    assert "La Communauté de communes du Ternois, représentée par" in text
+    assert "du 15 mars 2010 au 14 mars 2013, soit trois ans" in text
+    assert "pour une durée de trois ans." in text
+    assert "…………" not in text.split("Fait à")[0]  # only the signature date is still unknown
+
+
+def test_a_duration_that_is_not_whole_months_is_written_in_words():
+    from datetime import date
+
+    convention = wording_convention(
+        start=date(2010, 3, 15), end=date(2011, 5, 24), employer_name="Département du Nord"
+    )
+    _, pages = pdf_text(stored_bytes(services.convention_document(convention=convention)))
+    text = " ".join(pages)
+    assert "du 15 mars 2010 au 24 mai 2011, soit un an, deux mois et dix jours" in text
+    assert "pour une durée d'un an, deux mois et dix jours." in text
+    assert "Le Département du Nord impulse la création du poste, dont il est l'employeur." in text
+
+
+def test_the_national_model_reads_right_for_quimper():
+    load_demo()
+    convention = Convention.objects.get(reference="QUIMPER2023")
+    html = documents.render_html(convention).html.replace("&#x27;", "'")
+    assert "dont il est l'employeur" in html  # the Département employs the Quimper worker
+    assert "de le " not in html and "à le " not in html and "de les " not in html
+
+
+# --------------------------------------------------------------------------- PROJET and layout
+
+
+LONG_ARTICLE = (
+    "L'intervenant social accueille, écoute et oriente les personnes qui se présentent au "
+    "commissariat ou à la brigade, victimes ou mises en cause, et fait le lien avec les services "
+    "sociaux du territoire. "
+) * 6
+
+
+def long_draft(articles: int):
+    from datetime import date
+
+    convention = wording_convention(start=date(2024, 1, 1), end=date(2024, 12, 31))
+    text = {
+        **WORDING_TEXT,
+        "articles": [{"title": f"Article long {n}", "body": LONG_ARTICLE} for n in range(articles)],
+    }
+    services.convention_text_save(convention=convention, text=text)
+    return Convention.objects.get(pk=convention.pk)
+
+
+def test_a_draft_pdf_says_projet_on_every_page_and_the_signed_one_never():
+    convention = long_draft(articles=9)
+    manager = UserFactory(gestionnaire=True, organisation=convention.organisation)
+    draft = services.convention_document(convention=convention)
+    reader, pages = pdf_text(stored_bytes(draft))
+    assert len(pages) >= 3
+    assert all("PROJET" in page for page in pages)
+
+    sent = services.convention_send_to_signature(convention=convention, by=manager)
+    _, pages = pdf_text(stored_bytes(sent))
+    assert sent.is_frozen and all("PROJET" in page for page in pages)  # not signed yet
+    # A party's representative changes after sending: the signed document keeps the text sent.
+    rep = convention.memberships.get(is_employer=True).representative
+    rep.name = "Nouveau NOM"
+    rep.save()
+    for membership in convention.memberships.filter(is_signatory=True):
+        services.convention_sign(
+            convention=convention,
+            party=membership.party,
+            signed_on=date_today(),
+            signatory_name="X",
+            by=manager,
+        )
+    convention = Convention.objects.get(pk=convention.pk)
+    signed = services.convention_document(convention=convention)
+    assert signed.pk != sent.pk and signed.is_frozen and signed.input_hash != sent.input_hash
+    _, pages = pdf_text(stored_bytes(signed))
+    assert not any("PROJET" in page for page in pages)
+    assert "Signataire epci" in " ".join(pages) and "Nouveau NOM" not in " ".join(pages)
+    assert len(pages) == sent.pages
+    # Served again without a new render, and the same one the bundle or the page would find.
+    with mock.patch.object(documents, "render_pdf", side_effect=AssertionError):
+        assert services.convention_document(convention=convention) == signed
+    assert services.stored_document(convention=convention) == signed
+
+
+def test_a_signed_convention_never_prints_projet():
+    convention = ConventionFactory(status=ConventionStatus.SIGNED, signature_place="Arras")
+    ConventionPartyFactory(convention=convention)
+    _, pages = pdf_text(stored_bytes(services.convention_document(convention=convention)))
+    assert pages and not any("PROJET" in page for page in pages)
+    assert documents.is_projet(convention) is False
+    convention.status = ConventionStatus.ABANDONED
+    assert documents.is_projet(convention) is True
+
+
+def test_the_closing_formula_stays_on_the_page_of_the_signatures():
+    """A08, A10 and A12 end with a two-paragraph closing right at a page's foot: before the fix
+    "Fait à Arras" closed page 5 and the signatures opened page 6."""
+    load_demo()
+    for reference in ("PDC2023-A08", "PDC2023-A10", "PDC2023-A12"):
+        convention = Convention.objects.get(reference=reference)
+        document = services.convention_document(convention=convention)
+        _, pages = pdf_text(stored_bytes(document))
+        blocks = documents.signature_blocks(convention)
+        first, last = (f"Pour {b.party}," for b in (blocks[0], blocks[-1]))
+        closing = [n for n, page in enumerate(pages) if "Fait à" in page]
+        assert len(closing) == 1 and len(pages) > 1, reference
+        assert first in pages[closing[0]] and last in pages[closing[0]], (reference, closing)
+        assert closing[0] == len(pages) - 1
+
+
+def date_today():
+    from django.utils import timezone
+
+    return timezone.localdate()

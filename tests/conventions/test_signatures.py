@@ -311,3 +311,149 @@ def test_a_partner_does_not_get_the_generated_drafts_of_a_signed_convention(clie
     client.force_login(world.users["partenaire"])
     url = reverse("conventions:document", args=[world.c1.reference, draft_version.number])
     assert client.get(url).status_code == 404
+
+
+# --------------------------------------------------------------------------- what a copy looks like
+
+
+def text_pdf(text="Convention signée par les parties") -> bytes:
+    """A PDF with a text layer and no image: what "print to PDF" of a document gives."""
+    from conventions.documents import render_pdf
+
+    return render_pdf(f"<html><body><p>{text}</p></body></html>")[0]
+
+
+def scanned_pdf(pages: int = 2) -> bytes:
+    """Pages that are each one image, as a scanner makes them (Pillow)."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    images = []
+    for number in range(pages):
+        image = Image.new("RGB", (620, 877), "white")
+        ImageDraw.Draw(image).text((60, 60), f"Page {number + 1} signée", fill="black")
+        images.append(image)
+    buffer = io.BytesIO()
+    images[0].save(buffer, format="PDF", save_all=True, append_images=images[1:])
+    return buffer.getvalue()
+
+
+def signed_pdf() -> bytes:
+    """A text PDF carrying an electronic signature field (/FT /Sig, as a signing tool adds)."""
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import (
+        ArrayObject,
+        DictionaryObject,
+        FloatObject,
+        NameObject,
+        TextStringObject,
+    )
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(text_pdf())))
+    page = writer.pages[0]
+    field = DictionaryObject(
+        {
+            NameObject("/FT"): NameObject("/Sig"),
+            NameObject("/T"): TextStringObject("Signature du Préfet"),
+            NameObject("/Type"): NameObject("/Annot"),
+            NameObject("/Subtype"): NameObject("/Widget"),
+            NameObject("/Rect"): ArrayObject([FloatObject(0)] * 4),
+            NameObject("/P"): page.indirect_reference,
+        }
+    )
+    reference = writer._add_object(field)
+    page[NameObject("/Annots")] = ArrayObject([reference])
+    writer._root_object[NameObject("/AcroForm")] = DictionaryObject(
+        {NameObject("/Fields"): ArrayObject([reference])}
+    )
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def test_what_a_pdf_looks_like_is_read_from_its_content():
+    from conventions.pdf_checks import UNSIGNED_WARNING, inspect_pdf, signed_copy_warning
+
+    plain = inspect_pdf(text_pdf())
+    assert plain.has_text and not plain.has_signature and not plain.has_full_page_image
+    assert signed_copy_warning(plain) == UNSIGNED_WARNING
+
+    scan = inspect_pdf(scanned_pdf())
+    assert scan.has_full_page_image and not scan.has_signature and scan.looks_scanned
+    assert signed_copy_warning(scan) == ""
+
+    signed = inspect_pdf(signed_pdf())
+    assert signed.has_signature and signed.has_text
+    assert signed_copy_warning(signed) == ""
+
+    blank = inspect_pdf(minimal_pdf())  # no text layer at all: a scan that failed to show
+    assert blank.looks_scanned and signed_copy_warning(blank) == ""
+
+
+def test_the_generated_document_is_refused_as_the_signed_copy(client, signed, manager, settings):
+    generated = services.convention_document(convention=signed)
+    with generated.file.open("rb") as stored:
+        content = stored.read()
+    client.force_login(manager)
+    before = (list(DocumentVersion.objects.values_list("pk", flat=True)), media_files(settings))
+    response = upload(client, signed, "convention.pdf", content)
+    assert response.status_code == 400
+    page = html.unescape(response.content.decode())
+    assert f"document généré par l'application (version {generated.number}" in page
+    assert "même empreinte SHA-256" in page
+    after = (list(DocumentVersion.objects.values_list("pk", flat=True)), media_files(settings))
+    assert after == before and signed.signed_copy is None
+
+
+def test_an_older_generated_version_is_refused_too(signed, manager):
+    draft_render = signed.documents.filter(kind=DocumentKind.GENERATED).order_by("number").first()
+    with draft_render.file.open("rb") as stored:
+        content = stored.read()
+    with pytest.raises(ValidationError, match="document généré"):
+        services.signed_copy_upload(
+            convention=signed, upload=SimpleUploadedFile("v1.pdf", content), by=manager
+        )
+    assert signed.signed_copy is None
+
+
+UNSIGNED = (
+    "Ce fichier ne porte ni signature électronique ni l'aspect d'un scan : vérifiez qu'il "
+    "s'agit bien de l'exemplaire signé."
+)
+
+
+def test_a_pdf_neither_signed_nor_scanned_is_kept_with_a_warning(client, signed, manager):
+    client.force_login(manager)
+    response = upload(client, signed, "imprimé.pdf", text_pdf())
+    assert response.status_code == 302
+    copy = signed.signed_copy
+    assert copy is not None and copy.warning == UNSIGNED
+    page = html.unescape(client.get(signed.get_absolute_url()).content.decode())
+    assert UNSIGNED in page
+    assert f"Copie signée v{copy.number}" in page
+
+
+@pytest.mark.parametrize("make", [scanned_pdf, signed_pdf], ids=["scan", "signature"])
+def test_a_scan_or_a_signed_pdf_is_accepted_silently(client, signed, manager, make):
+    client.force_login(manager)
+    response = upload(client, signed, "copie.pdf", make())
+    assert response.status_code == 302
+    copy = signed.signed_copy
+    assert copy is not None and copy.warning == ""
+    page = html.unescape(client.get(signed.get_absolute_url(), follow=True).content.decode())
+    assert "Ce fichier ne porte ni signature" not in page
+
+
+def test_partners_never_see_the_warning(client, signed, manager):
+    services.signed_copy_upload(
+        convention=signed, upload=SimpleUploadedFile("x.pdf", text_pdf()), by=manager
+    )
+    party = signed.memberships.first().party
+    partner = UserFactory(partenaire=True, party=party)
+    client.force_login(partner)
+    response = client.get(signed.get_absolute_url())
+    assert response.status_code == 200
+    assert "Ce fichier ne porte ni signature" not in html.unescape(response.content.decode())

@@ -5,6 +5,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
@@ -139,10 +140,15 @@ def test_gestionnaire_drafts_a_convention_with_three_co_funders(
             form.get_by_role("button", name="Enregistrer", exact=True).click()
     expect(page.locator("h1")).to_contain_text("Signée")
 
-    # Upload the scanned signed copy
+    # The generated PDF itself is refused as the signed copy; the scan is accepted
     page.goto(f"{live_server.url}/conventions/PDC2027-E2E/")
     page.get_by_role("link", name="Déposer la copie signée").click()
     page.get_by_label("Scan de la convention signée (PDF)").set_input_files(pdf_path)
+    page.get_by_role("button", name="Déposer").click()
+    expect(page.locator("main")).to_contain_text("document généré par l'application")
+    scan = pdf_path.with_name("scan.pdf")
+    Image.new("RGB", (620, 877), "white").save(scan, format="PDF")
+    page.get_by_label("Scan de la convention signée (PDF)").set_input_files(scan)
     page.get_by_role("button", name="Déposer").click()
     expect(page.get_by_role("link", name="Copie signée (PDF)")).to_be_visible()
     screenshot("gestionnaire-signee")

@@ -43,3 +43,29 @@ def test_a_changed_structure_is_named_not_dumped():
     convention.save()
     newest = history_rows(convention)[0]
     assert newest.changes == [f"{convention._meta.get_field('text').verbose_name} : modifié"]
+
+
+def test_history_dates_take_1er_in_the_rows_and_on_the_page(client):
+    import datetime
+
+    from django.utils import timezone
+
+    convention = ConventionFactory(start_date=datetime.date(2023, 1, 15))
+    convention.start_date = datetime.date(2023, 3, 1)
+    convention.text_frozen_at = datetime.datetime(2023, 9, 1, 8, 30, tzinfo=datetime.UTC)
+    convention.save()
+    convention.history.filter(history_type="+").update(
+        history_date=datetime.datetime(2024, 1, 10, 9, 0, tzinfo=datetime.UTC)
+    )
+    convention.history.filter(history_type="~").update(
+        history_date=datetime.datetime(2024, 2, 1, 9, 0, tzinfo=datetime.UTC)
+    )
+    newest = history_rows(convention)[0]
+    assert "date de début : « 15 janvier 2023 » → « 1er mars 2023 »" in newest.changes
+    assert any("« 1er septembre 2023 à 10:30 »" in change for change in newest.changes)
+    manager = UserFactory(gestionnaire=True, organisation=convention.organisation)
+    client.force_login(manager)
+    page = client.get(convention.get_absolute_url()).content.decode()
+    assert "Texte figé le 1er septembre 2023 à 10:30." in page
+    assert "1er février 2024 à 10:00" in page  # the history row's own date, Paris time
+    assert timezone.is_aware(newest.date)
