@@ -62,6 +62,7 @@ EXTRA_STEPS: list[str] = [
     "financing.demo.load_financing",
     "reporting.demo.load_bilans",
     "conventions.demo_documents.load_document_templates",
+    "conventions.demo.load_amendment_and_renewal",
     "iscg.demo_users.create_demo_users",
 ]
 
@@ -1280,3 +1281,92 @@ def load_aubervilliers() -> Organisation:
     )
     convention.deliberations.set([authorisation])
     return organisation
+
+
+# --------------------------------------------------------------------------- avenant, renewal
+
+#: An illustrative signed avenant (the sources hold none) and a draft renewal, so that the demo
+#: shows both. The avenant changes one amount of one year that no source figure is checked
+#: against: the State's 2024 rate for the Dijon post, 30 % → 33 % of the salary charges (the
+#: rate Quimper's schedule gives after the third year), 12 484 € → 13 733 €, the CCAS
+#: (employer, remainder) taking the rest. Its plan states that year only (an avenant's plan
+#: replaces its parent's for the years it covers); avenants drafted in the wizard copy the
+#: whole plan and change it.
+DEMO_AMENDMENT = "DIJON2022-AV1"
+DEMO_AMENDMENT_PARENT = "DIJON2022"
+DEMO_AMENDMENT_SIGNED_ON = date(2024, 2, 15)
+DEMO_RENEWAL = "PDC2024-A10"
+DEMO_RENEWAL_SOURCE = "PDC2023-A10"
+
+
+def load_amendment_and_renewal() -> None:
+    """Idempotent: the avenant is upserted (brought back to its demo state); the renewal, a
+    draft someone may be working on, is created once and then left alone."""
+    from conventions import drafting
+    from financing.models import FinancingPlan
+    from financing.services import plan_set_as_signed
+
+    parent = Convention.objects.get(reference=DEMO_AMENDMENT_PARENT)
+    amendment = upsert_convention(
+        parent.organisation,
+        DEMO_AMENDMENT,
+        title=f"Avenant n° 1 à la convention {parent.reference} (exemple illustratif)",
+        kind=ConventionKind.AVENANT,
+        parent=parent,
+        amendment_number=1,
+        status=ConventionStatus.SIGNED,
+        signature_date=DEMO_AMENDMENT_SIGNED_ON,
+        notes="Exemple illustratif : les sources ne contiennent aucun avenant. Il porte le taux "
+        "de l'État pour 2024 de 30 % à 33 % des charges salariales.",
+        **{
+            name: getattr(parent, name)
+            for name in drafting.COPIED_FIELDS + drafting.DATE_FIELDS
+            if name not in ("title", "kind")
+        },
+    )
+    if set(amendment.posts.all()) != set(parent.posts.all()):
+        amendment.posts.set(parent.posts.all())
+    members = [
+        {
+            "party": membership.party,
+            "roles": [role.value for role in membership.roles],
+            "wording": membership.wording,
+            "representative": membership.representative,
+        }
+        for membership in parent.memberships.select_related("party", "representative")
+    ]
+    replace_memberships(amendment, members)
+    for membership in amendment.memberships.filter(is_signatory=True).select_related(
+        "representative"
+    ):
+        upsert(
+            ConventionParty,
+            {"pk": membership.pk},
+            {
+                "signed_on": DEMO_AMENDMENT_SIGNED_ON,
+                "signatory_name": membership.representative.name
+                if membership.representative
+                else "Signataire non nommé (exemple illustratif)",
+            },
+        )
+    plan = FinancingPlan.objects.get(convention=parent)
+    data = json.loads(json.dumps(plan.data))
+    data["years"] = [year for year in data["years"] if int(year["year"]) == 2024]
+    for share in data["shares"]:
+        if isinstance(share.get("percent_by_year"), dict):
+            share["percent_by_year"] = {"2024": "33"}
+    plan_set_as_signed(
+        convention=amendment,
+        post=plan.post,
+        data=data,
+        months_by_hand=plan.months_by_hand,
+        notes="Avenant illustratif : taux de l'État pour 2024 porté de 30 % à 33 %.",
+    )
+
+    if not Convention.objects.filter(reference=DEMO_RENEWAL).exists():
+        drafting.convention_draft_start(
+            organisation=Convention.objects.get(reference=DEMO_RENEWAL_SOURCE).organisation,
+            mode="renouvellement",
+            source=Convention.objects.get(reference=DEMO_RENEWAL_SOURCE),
+            reference=DEMO_RENEWAL,
+        )

@@ -582,61 +582,15 @@ def _financing_table(financing: Financing, views: list[PartyView]) -> str:
 
 
 def amendment_changes(amendment: Convention) -> list[str]:
-    """What an avenant changes in its parent: dates, notice, court, parties and their
-    representatives, posts, and each financing amount by year and party."""
-    parent = amendment.parent
-    changes = []
+    """What an avenant changes, compared with its parent as amended by the signed avenants
+    numbered before it: dates, notice, court, parties (added, withdrawn, representatives,
+    roles), posts, and each amount by year and party. Nothing that did not change is listed
+    (``conventions.amendments.changes_between``, a pure function)."""
+    from conventions import amendments
 
-    def compare(label: str, old, new, show=str) -> None:
-        if old != new:
-            changes.append(f"{label} : {show(old) if old else '—'} → {show(new) if new else '—'}.")
-
-    compare("Date de début", parent.start_date, amendment.start_date, format_date_long)
-    compare("Date de fin", parent.computed_end_date, amendment.computed_end_date, format_date_long)
-    compare("Préavis (mois)", parent.notice_months, amendment.notice_months)
-    compare("Juridiction compétente", parent.competent_court, amendment.competent_court)
-    compare("Renouvellement", parent.renewal_rule, amendment.renewal_rule)
-
-    def members(convention):
-        return {
-            m.party_id: m for m in convention.memberships.select_related("party", "representative")
-        }
-
-    before, after = members(parent), members(amendment)
-    for pk in after.keys() - before.keys():
-        changes.append(f"Nouvelle partie : {after[pk].party.name}.")
-    for pk in before.keys() - after.keys():
-        changes.append(f"Partie qui se retire : {before[pk].party.name}.")
-    for pk in before.keys() & after.keys():
-        old, new = before[pk], after[pk]
-        if old.representative_id != new.representative_id:
-            changes.append(
-                f"Représentant de {new.party.name} : {old.representative or '—'} → "
-                f"{new.representative or '—'}."
-            )
-        old_roles = {str(r.label) for r in old.roles}
-        new_roles = {str(r.label) for r in new.roles}
-        if old_roles != new_roles:
-            changes.append(
-                f"Rôles de {new.party.name} : {', '.join(sorted(old_roles)) or '—'} → "
-                f"{', '.join(sorted(new_roles)) or '—'}."
-            )
-    old_posts = {p.pk: p.name for p in parent.posts.all()}
-    new_posts = {p.pk: p.name for p in amendment.posts.all()}
-    for pk in new_posts.keys() - old_posts.keys():
-        changes.append(f"Poste ajouté : {new_posts[pk]}.")
-    for pk in old_posts.keys() - new_posts.keys():
-        changes.append(f"Poste retiré : {old_posts[pk]}.")
-    old_money, new_money = _financing(parent), _financing(amendment)
-    names = {**old_money.names, **new_money.names}
-    for key in sorted(old_money.amounts.keys() | new_money.amounts.keys()):
-        old, new = old_money.amounts.get(key), new_money.amounts.get(key)
-        if new is not None and old != new:
-            year, pk = key
-            changes.append(
-                f"Financement {year} de {names[pk]} : {_euros(old) or '—'} → {_euros(new)}."
-            )
-    return changes
+    before = amendments.amended_state(amendment.parent, before=amendment)
+    after = amendments.apply_amendment(before, amendments.snapshot(amendment))
+    return amendments.changes_between(before, after)
 
 
 # --------------------------------------------------------------------------- the text
@@ -645,16 +599,14 @@ def amendment_changes(amendment: Convention) -> list[str]:
 def amendment_text() -> dict:
     """The default text of an avenant: what it changes, computed from its parent."""
     return {
-        "title": "**AVENANT À LA CONVENTION {{ convention.parent.reference }}**\n\n"
-        "{{ convention.parent.titre }}",
+        "title": "**{{ convention.titre }}**\n\n{{ convention.parent.titre }}",
         "parties_block": "Entre :\n\n{{ bloc.parties }}\n\nIl est convenu ce qui suit :",
         "preamble": "",
         "articles": [
             {
                 "title": "Objet de l'avenant",
                 "body": "Le présent avenant modifie la convention {{ convention.parent.reference }}"
-                ", signée le {{ convention.parent.date_signature }}, sur les points suivants :"
-                "\n\n{{ bloc.modifications }}",
+                " sur les points suivants :\n\n{{ bloc.modifications }}",
             },
             {"title": "Financement", "body": "{{ bloc.financement }}"},
             {

@@ -1,15 +1,22 @@
 """Drafting services behind the new-convention wizard: start a draft (new, renewal, avenant)
 and set its parties. Each step saves, so a gestionnaire can leave and come back."""
 
-import contextlib
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
-from conventions import rules
-from conventions.models import Convention, ConventionKind, ConventionParty, ConventionStatus
+from conventions import amendments, rules
+from conventions.models import (
+    SIGNED_STATUSES,
+    Convention,
+    ConventionKind,
+    ConventionParty,
+    ConventionStatus,
+)
 
 COPIED_FIELDS = [
     "title",
@@ -24,7 +31,10 @@ COPIED_FIELDS = [
     "competent_court",
     "legal_basis",
 ]
+#: An avenant starts with the dates of the act it amends (then changes what it changes).
+DATE_FIELDS = ["start_date", "end_date", "duration_months", "notification_date"]
 ROLE_FIELDS = list(ConventionParty.ROLE_FIELDS.values())
+MODES = ("nouvelle", "renouvellement", "avenant")
 
 
 def next_reference(organisation, year: int) -> str:
@@ -34,6 +44,177 @@ def next_reference(organisation, year: int) -> str:
     while Convention.objects.filter(reference=f"{prefix}{year}-N{number:02d}").exists():
         number += 1
     return f"{prefix}{year}-N{number:02d}"
+
+
+# --------------------------------------------------------------------------- dates (pure)
+
+
+@dataclass(frozen=True)
+class Dates:
+    start: date | None = None
+    end: date | None = None
+    months: int | None = None
+
+
+def months_between(start: date | None, end: date | None) -> int | None:
+    """The whole number of months from ``start`` to ``end`` (1 Jan → 31 Dec: 12), or ``None``
+    when the period is not a whole number of months."""
+    if start is None or end is None or end < start:
+        return None
+    guess = (end.year - start.year) * 12 + end.month - start.month
+    for months in (guess, guess + 1):
+        if months >= 1 and rules.end_from_duration(start, months) == end:
+            return months
+    return None
+
+
+def renewal_dates(*, start: date | None, end: date | None, months: int | None) -> Dates:
+    """The dates proposed for renewing an act that runs from ``start`` to ``end`` (its computed
+    end) for ``months``: from the day after its end, for the same duration (12 months when it
+    cannot be told)."""
+    months = months or months_between(start, end) or 12
+    if end is None:
+        return Dates(None, None, months)
+    new_start = end + timedelta(days=1)
+    return Dates(new_start, rules.end_from_duration(new_start, months), months)
+
+
+def settle_dates(given: Dates, proposed: Dates | None = None) -> Dates:
+    """The dates to save from those typed over the proposed ones: the field changed wins.
+
+    With a start and a duration, an end left empty or left as proposed (while the start or the
+    duration changed) follows them: "start 1 January 2027, 12 months" over a proposal ending on
+    31 December 2024 gives 31 December 2027, never "… pas au 31 décembre 2024". An end changed
+    by hand while the duration stayed as proposed drops that duration. Anything else is kept as
+    typed (and checked by the model)."""
+    proposed = proposed or Dates()
+    start, end, months = given.start, given.end, given.months
+    if start and months:
+        computed = rules.end_from_duration(start, months)
+        if end is None or (end == proposed.end and end != computed):
+            end = computed
+        elif end != computed and end != proposed.end and months == proposed.months:
+            months = None
+    return Dates(start, end, months)
+
+
+# --------------------------------------------------------------------------- sources
+
+
+def amended_convention(convention: Convention) -> Convention:
+    """The convention an avenant or a renewal is about: an avenant's parent, else itself."""
+    if convention.kind == ConventionKind.AVENANT and convention.parent_id:
+        return convention.parent
+    return convention
+
+
+def next_amendment_number(parent: Convention) -> int:
+    """1 + the highest number among the parent's avenants, whatever their status: an
+    abandoned avenant keeps its number, so that numbers are never given twice."""
+    highest = parent.amendments.aggregate(n=Max("amendment_number"))["n"] or 0
+    return highest + 1
+
+
+def amendment_title(parent: Convention, number: int) -> str:
+    return f"Avenant n° {number} à la convention {parent.reference}"
+
+
+def proposed_dates(mode: str, source: Convention | None) -> Dates | None:
+    """The dates step 1 proposes: a renewal's (the day after the source ends, same duration),
+    an avenant's (those of the act it amends, as amended)."""
+    if source is None or mode not in ("renouvellement", "avenant"):
+        return None
+    source = amended_convention(source)
+    state = amendments.latest_signed_state(source)
+    if mode == "renouvellement":
+        return renewal_dates(
+            start=state.effective_start_date,
+            end=state.computed_end_date,
+            months=state.duration_months,
+        )
+    return Dates(state.start_date, state.end_date, state.duration_months)
+
+
+def proposal(mode: str, source: Convention | None) -> dict:
+    """What step 1 shows pre-filled for a renewal or an avenant of ``source``."""
+    if source is None or mode not in ("renouvellement", "avenant"):
+        return {}
+    parent = amended_convention(source)
+    state = amendments.latest_signed_state(parent)
+    dates = proposed_dates(mode, source)
+    values = {
+        "source": parent,
+        "start_date": dates.start,
+        "end_date": dates.end,
+        "duration_months": dates.months,
+        "notice_months": state.notice_months,
+        "signature_place": state.signature_place,
+    }
+    if mode == "avenant":
+        number = next_amendment_number(parent)
+        values["title"] = amendment_title(parent, number)
+        reference = f"{parent.reference}-AV{number}"
+        if len(reference) <= 40 and not Convention.objects.filter(reference=reference).exists():
+            values["reference"] = reference
+    else:
+        values["title"] = parent.title
+    return values
+
+
+def _check_source(mode: str, source: Convention | None, organisation) -> Convention:
+    if source is None:
+        raise ValidationError("Choisissez la convention à renouveler ou à modifier.")
+    if source.organisation_id != organisation.id:
+        raise ValidationError("Cette convention n'appartient pas à votre organisation.")
+    source = amended_convention(source)
+    if mode == "avenant" and source.status not in SIGNED_STATUSES:
+        raise ValidationError(
+            f"La convention {source.reference} n'est pas signée : un avenant ne modifie qu'un acte "
+            "signé (corrigez directement son brouillon)."
+        )
+    if mode == "renouvellement" and source.status in (
+        ConventionStatus.DRAFT,
+        ConventionStatus.ABANDONED,
+    ):
+        raise ValidationError(
+            f"La convention {source.reference} est un brouillon ou a été abandonnée : "
+            "elle ne se renouvelle pas."
+        )
+    return source
+
+
+# --------------------------------------------------------------------------- links
+
+
+@dataclass
+class RelatedActs:
+    """A convention's relatives shown on its page: its avenants and renewals, the convention an
+    avenant amends, the one a renewal renews (only those the user may see)."""
+
+    amendments: list
+    renewals: list
+    parent: Convention | None
+    renews: Convention | None
+    amendable: bool = False  # signed: an avenant may amend it
+    renewable: bool = False  # neither a draft nor abandoned
+
+
+def related_acts(convention: Convention, user) -> RelatedActs:
+    visible = Convention.objects.visible_to(user)
+    return RelatedActs(
+        amendments=list(
+            visible.filter(parent=convention).order_by("amendment_number", "reference")
+        ),
+        renewals=list(visible.filter(renews=convention).order_by("start_date", "reference")),
+        parent=visible.filter(pk=convention.parent_id).first() if convention.parent_id else None,
+        renews=visible.filter(pk=convention.renews_id).first() if convention.renews_id else None,
+        amendable=amended_convention(convention).status in SIGNED_STATUSES,
+        renewable=amended_convention(convention).status
+        not in (ConventionStatus.DRAFT, ConventionStatus.ABANDONED),
+    )
+
+
+# --------------------------------------------------------------------------- the service
 
 
 def _copy_memberships(source: Convention, target: Convention) -> None:
@@ -51,60 +232,132 @@ def _copy_memberships(source: Convention, target: Convention) -> None:
 
 @transaction.atomic
 def convention_draft_start(
-    *, organisation, mode: str, source: Convention | None = None, **fields
+    *, organisation, mode: str, source: Convention | None = None, by=None, **fields
 ) -> Convention:
-    """Create a draft convention. ``mode``: "nouvelle", "renouvellement" (copies the source and
-    starts the day after it ends) or "avenant" (modifies the source, which stays in force)."""
+    """Create a draft convention. ``mode``:
+
+    * "nouvelle": from the fields given;
+    * "renouvellement": a copy of ``source`` (nature, parties, text and template version, plan
+      with its years moved forward) starting the day after it ends, for the same duration;
+      ``renews`` links them;
+    * "avenant": a copy of ``source`` as amended by its signed avenants (dates, posts, parties
+      and representatives, plan unchanged), numbered after the parent's other avenants
+      (``next_amendment_number``), titled "Avenant n° 1 à la convention …"; its text lists
+      what it changes. ``source`` may be an avenant: the new one amends the same convention.
+
+    Fields given (non-empty) replace the copied ones. A plan that cannot be copied is refused
+    with a French message and nothing is created."""
     posts = fields.pop("posts", None)
+    copied_from = None
+    if mode not in MODES:
+        raise ValidationError(
+            "Choisissez ce que vous rédigez : nouvelle convention, renouvellement ou avenant."
+        )
     if mode in ("renouvellement", "avenant"):
-        if source is None:
-            raise ValidationError("Choisissez la convention à renouveler ou à modifier.")
-        if source.organisation_id != organisation.id:
-            raise ValidationError("Cette convention n'appartient pas à votre organisation.")
-        base = {name: getattr(source, name) for name in COPIED_FIELDS}
+        source = _check_source(mode, source, organisation)
+        # Numbering and copying read the parent's avenants: one drafting at a time per parent.
+        source = Convention.objects.select_for_update().get(pk=source.pk)
+        copied_from = amendments.latest_signed_state(source)
+        given = {k: v for k, v in fields.items() if v not in (None, "")}
+        proposed = proposed_dates(mode, source)
         if mode == "renouvellement":
-            end = source.computed_end_date
-            if end:
-                base["start_date"] = end + timedelta(days=1)
-                months = source.duration_months or 12
-                base["end_date"] = rules.end_from_duration(base["start_date"], months)
-            base["renews"] = source
-        else:
+            base = {name: getattr(source, name) for name in COPIED_FIELDS}
             base.update(
-                kind=ConventionKind.AVENANT,
-                parent=source,
-                title=f"Avenant à la convention {source.reference}",
+                renews=source,
+                template_version=source.template_version,
+                text=source.text,
+                notice_months=copied_from.notice_months,
+                signature_place=copied_from.signature_place,
             )
-        fields = {**base, **{k: v for k, v in fields.items() if v not in (None, "")}}
+        else:
+            number = next_amendment_number(source)
+            base = {name: getattr(copied_from, name) for name in COPIED_FIELDS + DATE_FIELDS}
+            base.update(title=amendment_title(source, number), amendment_number=number)
+        base.update(
+            start_date=proposed.start, end_date=proposed.end, duration_months=proposed.months
+        )
+        fields = {**base, **given}
         if mode == "avenant":
-            fields["kind"] = ConventionKind.AVENANT
-            fields["parent"] = source
+            fields.update(kind=ConventionKind.AVENANT, parent=source)
+        dates = settle_dates(
+            Dates(fields["start_date"], fields["end_date"], fields["duration_months"]), proposed
+        )
+        fields.update(start_date=dates.start, end_date=dates.end, duration_months=dates.months)
     convention = Convention(organisation=organisation, status=ConventionStatus.DRAFT, **fields)
     convention.full_clean()
+    if by is not None:
+        convention._history_user = by
     convention.save()
     if posts is not None:
         convention.posts.set(posts)
-    elif source is not None:
-        convention.posts.set(source.posts.all())
-    if source is not None:
-        _copy_memberships(source, convention)
+    elif copied_from is not None:
+        convention.posts.set(copied_from.posts.all())
+    if copied_from is not None:
+        _copy_memberships(copied_from, convention)
         if mode == "renouvellement":
-            _copy_plan(source, convention)
+            _copy_plan(copied_from, convention, shift_from=source)
+        else:
+            _copy_plan(copied_from, convention)
     return convention
 
 
-def _copy_plan(source: Convention, target: Convention) -> None:
-    """A renewal starts from the source's financing plan, its years moved to the new period."""
+def _plan_refused(source: Convention, target: Convention, exc: ValidationError):
+    return ValidationError(
+        f"Le plan de financement de {source.reference} ne peut pas être repris dans "
+        f"{target.reference} : {' '.join(exc.messages)} Corrigez d'abord ce plan, ou rédigez "
+        "une nouvelle convention."
+    )
+
+
+def _copy_plan(source: Convention, target: Convention, *, shift_from: Convention | None = None):
+    """Copy the source's financing plan into the target through ``plan_save``.
+
+    An avenant (``shift_from`` None) gets the plan unchanged. A renewal gets it with its years
+    moved to the new period (from the start year of ``shift_from``, the renewed convention, to
+    the renewal's), per-year amounts and percentages moving with them, and the years past the
+    renewal's end dropped. A plan that cannot be saved is reported (ValidationError), never
+    dropped."""
     from financing.models import FinancingPlan
     from financing.services import plan_save
 
     plan = FinancingPlan.objects.filter(convention=source).first()
-    if plan is None or not target.start_date or not source.effective_start_date:
+    if plan is None:
         return
-    shift = target.start_date.year - source.effective_start_date.year
     data = dict(plan.data)
-    data["years"] = [{**year, "year": int(year["year"]) + shift} for year in data.get("years", [])]
-    # Amounts and percentages given year by year move with the years.
+    if shift_from is not None:
+        if not target.start_date or not shift_from.effective_start_date:
+            return
+        data = shifted_plan_data(
+            data,
+            shift=target.start_date.year - shift_from.effective_start_date.year,
+            last_year=target.computed_end_date.year if target.computed_end_date else None,
+        )
+    try:
+        plan_save(
+            convention=target,
+            post=plan.post,
+            data=data,
+            months_by_hand=plan.months_by_hand,
+            notes=plan.notes,
+        )
+    except ValidationError as exc:
+        raise _plan_refused(source, target, exc) from exc
+
+
+def shifted_plan_data(data: dict, *, shift: int, last_year: int | None = None) -> dict:
+    """A plan's JSON with its years moved by ``shift`` (amounts and percentages given by year
+    move with them, the amounts written in the renewed act are not carried), keeping only the
+    years up to ``last_year`` (all of them if that would keep
+    none). The post's rank (degressive schedules) keeps counting from its own first year."""
+    data = dict(data)
+    # "as_written" holds the amounts the renewed act wrote: the renewal writes its own.
+    years = [
+        {**{k: v for k, v in year.items() if k != "as_written"}, "year": int(year["year"]) + shift}
+        for year in data.get("years", [])
+        if isinstance(year, dict) and "year" in year
+    ]
+    kept = [y for y in years if last_year is None or y["year"] <= last_year]
+    data["years"] = kept or years
     shares = []
     for share in data.get("shares", []):
         share = dict(share)
@@ -113,9 +366,7 @@ def _copy_plan(source: Convention, target: Convention) -> None:
                 share[key] = {str(int(y) + shift): v for y, v in share[key].items()}
         shares.append(share)
     data["shares"] = shares
-    # The post's rank (degressive schedules) keeps counting from its own first_year.
-    with contextlib.suppress(ValidationError):  # an invalid copy is fixed at the financing step
-        plan_save(convention=target, post=plan.post, data=data, months_by_hand=plan.months_by_hand)
+    return data
 
 
 def ensure_draft(convention: Convention) -> None:

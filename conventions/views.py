@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, render
 
 from conventions import rules
 from conventions.deadlines import convention_deadlines
+from conventions.drafting import related_acts
 from conventions.models import (
     SIGNED_STATUSES,
     STATUS_FILTER_CHOICES,
@@ -156,6 +157,7 @@ def convention_detail(request, reference: str):
             .order_by("-at")[:20]
             if staff
             else [],
+            "related": related_acts(convention, request.user),
         },
     )
 

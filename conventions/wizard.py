@@ -27,30 +27,74 @@ MODES = [
     ("renouvellement", "Renouveler une convention existante"),
     ("avenant", "Rédiger un avenant à une convention existante"),
 ]
+MODE_HELP = {
+    "nouvelle": "Un poste, une nature, des dates : les parties, le plan et le texte suivent.",
+    "renouvellement": "Reprend la nature, les parties, le texte et le plan d'une convention, "
+    "à partir du lendemain de sa fin et pour la même durée.",
+    "avenant": "Reprend une convention signée (dates, postes, parties, plan) : vous changez ce "
+    "qui doit changer, le texte de l'avenant liste exactement ces changements.",
+}
+#: The fields step 1 shows for each mode (the others do not apply).
+MODE_FIELDS = {
+    "nouvelle": [
+        "post",
+        "kind",
+        "reference",
+        "title",
+        "start_date",
+        "end_date",
+        "duration_months",
+        "notice_months",
+        "signature_place",
+    ],
+    "renouvellement": [
+        "source",
+        "reference",
+        "title",
+        "start_date",
+        "duration_months",
+        "end_date",
+        "notice_months",
+        "signature_place",
+    ],
+    "avenant": [
+        "source",
+        "reference",
+        "title",
+        "start_date",
+        "end_date",
+        "duration_months",
+        "notice_months",
+        "signature_place",
+    ],
+}
 
 
 class StartForm(forms.Form):
-    mode = forms.ChoiceField(
-        label="Que voulez-vous faire ?", choices=MODES, widget=forms.RadioSelect, initial="nouvelle"
-    )
+    mode = forms.ChoiceField(choices=MODES, widget=forms.HiddenInput)
     source = forms.ModelChoiceField(
         label="Convention à renouveler ou à modifier",
         queryset=Convention.objects.none(),
         required=False,
+        widget=forms.HiddenInput,
     )
     post = forms.ModelChoiceField(label="Poste", queryset=Post.objects.none(), required=False)
     kind = forms.ChoiceField(
         label="Nature",
-        choices=[c for c in ConventionKind.choices if c[0] != ConventionKind.AVENANT],
+        choices=[("", "—"), *[c for c in ConventionKind.choices if c[0] != ConventionKind.AVENANT]],
         required=False,
     )
     reference = forms.CharField(label="Référence", max_length=40)
     title = forms.CharField(label="Intitulé", max_length=500, required=False)
     start_date = forms.DateField(
-        label="Date de début", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label="Date de début",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     end_date = forms.DateField(
-        label="Date de fin", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label="Date de fin",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     duration_months = forms.IntegerField(
         label="ou durée (mois)", min_value=1, max_value=120, required=False
@@ -58,18 +102,35 @@ class StartForm(forms.Form):
     notice_months = forms.IntegerField(label="Préavis (mois)", min_value=0, max_value=24, initial=3)
     signature_place = forms.CharField(label="Lieu de signature", max_length=120, required=False)
 
-    def __init__(self, *args, organisation, **kwargs):
+    def __init__(self, *args, organisation, mode: str = "nouvelle", **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["source"].queryset = Convention.objects.filter(
-            organisation=organisation
-        ).order_by("reference")
-        self.fields["post"].queryset = Post.objects.filter(organisation=organisation).order_by(
-            "name"
-        )
+        self.mode = mode
+        for name in list(self.fields):
+            if name != "mode" and name not in MODE_FIELDS[mode]:
+                del self.fields[name]
+        if "source" in self.fields:
+            self.fields["source"].queryset = Convention.objects.filter(organisation=organisation)
+        if "post" in self.fields:
+            self.fields["post"].queryset = Post.objects.filter(organisation=organisation).order_by(
+                "name"
+            )
+        if mode == "renouvellement":
+            self.fields[
+                "start_date"
+            ].help_text = "Proposée : le lendemain de la fin de la convention renouvelée."
+            self.fields["duration_months"].label = "Durée (mois)"
+            self.fields["duration_months"].help_text = "Proposée : la même durée."
+            self.fields["end_date"].label = "ou date de fin"
+            self.fields[
+                "end_date"
+            ].help_text = "Calculée depuis le début et la durée si vous changez l'un ou l'autre."
+        elif mode == "avenant":
+            self.fields["start_date"].help_text = "Celles de la convention modifiée : changez-les "
+            "seulement si l'avenant les modifie."
 
     def clean(self):
         data = super().clean()
-        if data.get("mode") == "nouvelle":
+        if self.mode == "nouvelle":
             if not data.get("post"):
                 self.add_error("post", "Choisissez le poste couvert par la convention.")
             if not data.get("kind"):
@@ -77,13 +138,30 @@ class StartForm(forms.Form):
             if not data.get("title"):
                 self.add_error("title", "Donnez un intitulé à la convention.")
         elif not data.get("source"):
-            self.add_error("source", "Choisissez la convention à renouveler ou à modifier.")
+            self.add_error(None, "Choisissez la convention à renouveler ou à modifier.")
         if (
             data.get("reference")
             and Convention.objects.filter(reference=data["reference"]).exists()
         ):
             self.add_error("reference", "Cette référence est déjà utilisée.")
         return data
+
+
+def _source_choices(organisation, mode: str):
+    """The conventions a renewal or an avenant may start from (never an avenant itself: the
+    convention it amends is chosen instead)."""
+    from conventions.models import SIGNED_STATUSES, ConventionStatus
+
+    conventions = Convention.objects.filter(organisation=organisation).exclude(
+        kind=ConventionKind.AVENANT
+    )
+    if mode == "avenant":
+        conventions = conventions.filter(status__in=SIGNED_STATUSES)
+    else:
+        conventions = conventions.exclude(
+            status__in=(ConventionStatus.DRAFT, ConventionStatus.ABANDONED)
+        )
+    return conventions.order_by("reference")
 
 
 def _gestionnaire_convention(request, reference: str) -> Convention:
@@ -104,39 +182,65 @@ def _not_a_draft(request, convention: Convention):
 
 
 def start(request):
+    """Step 1. Without a mode: what is being drafted (three links). A renewal or an avenant
+    without its source: which convention (a GET form). Then only the fields that apply, with
+    the values proposed from the source."""
     if not perms.is_gestionnaire(request.user):
         raise PermissionDenied
     organisation = request.user.organisation
-    initial = {"reference": drafting.next_reference(organisation, date.today().year)}
+    mode = request.POST.get("mode") or request.GET.get("mode")
     source_ref = request.GET.get("depuis")
-    if source_ref:
-        initial.update(
-            source=Convention.objects.filter(
+    if mode not in drafting.MODES:
+        if source_ref:
+            mode = "renouvellement"
+        else:
+            return render(
+                request,
+                "conventions/wizard/start.html",
+                {"step": 1, "modes": [(k, v, MODE_HELP[k]) for k, v in MODES]},
+            )
+    source = None
+    if mode != "nouvelle":
+        choices = _source_choices(organisation, mode)
+        if request.method == "POST":
+            source = choices.filter(pk=request.POST.get("source") or 0).first()
+        elif source_ref:
+            source = Convention.objects.filter(
                 organisation=organisation, reference=source_ref
             ).first()
-        )
-        initial["mode"] = request.GET.get("mode", "renouvellement")
-    form = StartForm(request.POST or None, organisation=organisation, initial=initial)
+            if source is not None:
+                source = drafting.amended_convention(source)
+        if source is None and request.method != "POST":
+            return render(
+                request,
+                "conventions/wizard/start.html",
+                {
+                    "step": 1,
+                    "mode": mode,
+                    "mode_label": dict(MODES)[mode],
+                    "choices": choices,
+                    "unknown_source": bool(source_ref),
+                },
+            )
+    initial = {"mode": mode, "reference": drafting.next_reference(organisation, date.today().year)}
+    initial.update(drafting.proposal(mode, source))
+    form = StartForm(request.POST or None, organisation=organisation, mode=mode, initial=initial)
+    if "source" in form.fields:
+        form.fields["source"].queryset = _source_choices(organisation, mode)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        fields = {
-            key: data[key]
-            for key in (
-                "reference",
-                "title",
-                "start_date",
-                "end_date",
-                "duration_months",
-                "notice_months",
-                "signature_place",
-            )
-        }
-        if data["mode"] == "nouvelle":
-            fields["kind"] = data["kind"]
+        fields = {key: data[key] for key in MODE_FIELDS[mode] if key not in ("source", "post")}
+        if mode == "nouvelle":
             fields["posts"] = [data["post"]]
+        else:
+            fields.pop("kind", None)
         try:
             convention = drafting.convention_draft_start(
-                organisation=organisation, mode=data["mode"], source=data.get("source"), **fields
+                organisation=organisation,
+                mode=mode,
+                source=data.get("source"),
+                by=request.user,
+                **fields,
             )
         except ValidationError as exc:
             for field, errors in (
@@ -146,7 +250,20 @@ def start(request):
         else:
             messages.success(request, f"Brouillon {convention.reference} enregistré.")
             return redirect("wizard_parties", reference=convention.reference)
-    return render(request, "conventions/wizard/start.html", {"form": form, "step": 1})
+    return render(
+        request,
+        "conventions/wizard/start.html",
+        {
+            "form": form,
+            "step": 1,
+            "mode": mode,
+            "mode_label": dict(MODES)[mode],
+            "mode_help": MODE_HELP[mode],
+            "source": source,
+            "proposed": drafting.proposed_dates(mode, source) if source else None,
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 class MembershipForm(forms.ModelForm):

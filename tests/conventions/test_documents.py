@@ -228,12 +228,13 @@ def test_an_avenant_lists_what_it_changes():
         parent=parent,
         status=ConventionStatus.DRAFT,
         end_date=parent.end_date.replace(year=2024),
+        title="Avenant n° 1 à la convention P-1",
     )
     ConventionPartyFactory(convention=avenant, party=party)
     newcomer = PartyFactory(organisation=parent.organisation, name="Commune de Frévent")
     ConventionPartyFactory(convention=avenant, party=newcomer)
     html = documents.render_html(avenant).html
-    assert "AVENANT À LA CONVENTION P-1" in html
+    assert "Avenant n°\u00a01 à la convention P-1" in html
     assert "Date de fin\u202f: 31 décembre 2023 → 31 décembre 2024." in html
     assert "Nouvelle partie\u202f: Commune de Frévent." in html
 

@@ -24,6 +24,9 @@ from iscg.models import Organisation
 pytestmark = pytest.mark.django_db
 
 PDC_REFERENCES = [f"PDC2023-A{annex:02d}" for annex in range(3, 18)]
+#: Added to the sources so that the demo shows both: an illustrative avenant, a draft renewal.
+PDC_EXAMPLES = ["PDC2024-A10"]
+DIJON_EXAMPLES = ["DIJON2022-AV1"]
 MODELS = [
     Organisation,
     Party,
@@ -52,7 +55,7 @@ def test_pas_de_calais_counts_match_the_deliberation(demo):
     references = list(
         Convention.objects.filter(organisation=pdc).values_list("reference", flat=True)
     )
-    assert references == PDC_REFERENCES
+    assert references == sorted(PDC_REFERENCES + PDC_EXAMPLES)
 
 
 def test_the_other_three_cases_are_loaded(demo):
@@ -73,7 +76,7 @@ def test_the_other_three_cases_are_loaded(demo):
         "posts": 14 + 1 + 1 + 2,
         "units": demo["units"],
         "absences": 2,
-        "conventions": 15 + 3,
+        "conventions": 15 + 3 + len(PDC_EXAMPLES) + len(DIJON_EXAMPLES),
         "memberships": demo["memberships"],
     }
 
@@ -187,7 +190,7 @@ def test_extra_steps_run_after_the_cases(monkeypatch):
     SEEN_STEPS.clear()
     monkeypatch.setattr("conventions.demo.EXTRA_STEPS", [*EXTRA_STEPS, f"{__name__}.record_step"])
     load_demo()
-    assert SEEN_STEPS == [18]
+    assert [18 + len(PDC_EXAMPLES) + len(DIJON_EXAMPLES)] == SEEN_STEPS
 
 
 def test_command_prints_a_french_summary():
@@ -195,6 +198,33 @@ def test_command_prints_a_french_summary():
     call_command("load_demo", stdout=out)
     assert out.getvalue().splitlines()[0] == (
         "Données de démonstration chargées : 4 organisations, 39 parties, 18 postes, "
-        "18 conventions."
+        "20 conventions."
     )
     assert "gestionnaire@demo.iscg.fr / mot de passe : demo-iscg-2026" in out.getvalue()
+
+
+def test_the_demo_has_a_signed_illustrative_avenant_and_a_draft_renewal(demo):
+    from conventions import documents
+
+    avenant = Convention.objects.get(reference="DIJON2022-AV1")
+    parent = Convention.objects.get(reference="DIJON2022")
+    assert avenant.title == "Avenant n° 1 à la convention DIJON2022 (exemple illustratif)"
+    assert (avenant.kind, avenant.parent, avenant.amendment_number) == ("avenant", parent, 1)
+    assert avenant.status == ConventionStatus.SIGNED
+    signatories = avenant.memberships.filter(is_signatory=True)
+    assert signatories.count() == parent.memberships.filter(is_signatory=True).count() == 3
+    assert all(m.signed_on == date(2024, 2, 15) and m.signatory_name for m in signatories)
+    assert documents.amendment_changes(avenant) == [
+        "2024 — L'État : 12\u00a0484\u00a0€ → 13\u00a0733\u00a0€.",
+        "2024 — Le Centre Communal d'Action Sociale (CCAS) de la Ville de Dijon : "
+        "29\u00a0132\u00a0€ → 27\u00a0883\u00a0€.",
+    ]
+
+    renewal = Convention.objects.get(reference="PDC2024-A10")
+    source = Convention.objects.get(reference="PDC2023-A10")
+    assert (renewal.status, renewal.renews, renewal.kind) == ("brouillon", source, source.kind)
+    assert (renewal.start_date, renewal.end_date) == (date(2024, 1, 1), date(2024, 12, 31))
+    assert renewal.template_version == source.template_version
+    assert renewal.text == source.text and len(renewal.text["articles"]) == 15
+    amounts = dict(renewal.share_lines.filter(year=2024).values_list("party__slug", "amount"))
+    assert amounts == {"etat_62": 12000, "departement_62": 12000, "epci_cu_arras": 12000}

@@ -64,7 +64,7 @@ def test_step_one_refuses_end_before_start_in_french_and_writes_nothing(client, 
             "notice_months": 3,
         },
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "La date de fin précède la date de début." in response.text
     assert not Convention.objects.filter(reference="X-1").exists()
 
