@@ -3,10 +3,12 @@
 from datetime import date
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from conventions import drafting
-from conventions.models import Convention, ConventionParty
+from conventions import documents, drafting
+from conventions.models import Convention, ConventionParty, ConventionStatus
+from financing.services import plan_save, plan_set_as_signed
 from tests.factories import (
     ConventionFactory,
     ConventionPartyFactory,
@@ -135,16 +137,6 @@ def test_renewal_starts_the_day_after_the_source_ends_with_its_parties(gestionna
     assert list(renewal.posts.all()) == list(source.posts.all())
 
 
-def test_avenant_points_at_its_parent(gestionnaire):
-    source = ConventionFactory(organisation=gestionnaire.organisation)
-    avenant = drafting.convention_draft_start(
-        organisation=gestionnaire.organisation, mode="avenant", source=source, reference="AV-1"
-    )
-    assert avenant.kind == "avenant"
-    assert avenant.parent == source
-    assert avenant.title == f"Avenant à la convention {source.reference}"
-
-
 def test_next_reference_skips_used_numbers(gestionnaire):
     organisation = gestionnaire.organisation
     first = drafting.next_reference(organisation, 2027)
@@ -230,3 +222,386 @@ def test_step_one_is_closed_once_sent_to_signature(client, gestionnaire):
     assert response.url == convention.get_absolute_url()
     convention.refresh_from_db()
     assert convention.title == "Convention 2027"
+
+
+# --------------------------------------------------------------------------- avenants
+
+NBSP = "\u00a0"
+
+
+def plan_data(etat, commune, cc, *, cost="56100", commune_amount="10000", year=2028):
+    return {
+        "rounding": "down",
+        "years": [{"year": year, "annual_cost": cost, "months": 12}],
+        "shares": [
+            {"party": etat.slug, "rule": "fixed", "amount": "28050"},
+            {"party": commune.slug, "rule": "fixed", "amount": commune_amount},
+            {"party": cc.slug, "rule": "remainder"},
+        ],
+    }
+
+
+@pytest.fixture
+def world(gestionnaire):
+    """A signed 2028 convention: État 28 050 €, Commune de X 10 000 €, the CC (employer) the
+    rest of 56 100 €; each party with its representative."""
+    org = gestionnaire.organisation
+    etat = PartyFactory(organisation=org, name="État", kind="etat")
+    commune = PartyFactory(organisation=org, name="Commune de X", kind="commune")
+    cc = PartyFactory(organisation=org, name="CC du Ternois")
+    prefet = RepresentativeFactory(party=etat, name="Jacques BILLANT", title="Préfet")
+    maire = RepresentativeFactory(party=commune, name="Anne MAIRE", title="Maire")
+    post = PostFactory(organisation=org, name="Poste ISG Ternois", employer=cc)
+    parent = ConventionFactory(
+        organisation=org,
+        reference="PDC2028-N01",
+        kind="partenariat",
+        start_date=date(2028, 1, 1),
+        end_date=date(2028, 12, 31),
+        signature_place="Arras",
+        competent_court="Tribunal administratif de Lille",
+    )
+    parent.posts.add(post)
+    ConventionPartyFactory(convention=parent, party=etat, representative=prefet, order=1)
+    ConventionPartyFactory(convention=parent, party=commune, representative=maire, order=2)
+    ConventionPartyFactory(
+        convention=parent, party=cc, order=3, is_employer=True, is_hierarchical_authority=True
+    )
+    plan_set_as_signed(
+        convention=parent, post=post, data=plan_data(etat, commune, cc), months_by_hand=True
+    )
+    return {"parent": parent, "etat": etat, "commune": commune, "cc": cc, "post": post}
+
+
+def amounts(convention) -> dict[tuple[int, str], int]:
+    return {
+        (line.year, line.party.name): int(line.amount)
+        for line in convention.share_lines.select_related("party")
+    }
+
+
+def members(convention):
+    return sorted(
+        (m.party.name, m.representative_id, tuple(r.value for r in m.roles), m.order)
+        for m in convention.memberships.all()
+    )
+
+
+def start_avenant(gestionnaire, parent, reference="AV-1"):
+    return drafting.convention_draft_start(
+        organisation=gestionnaire.organisation,
+        mode="avenant",
+        source=parent,
+        reference=reference,
+        by=gestionnaire,
+    )
+
+
+def test_an_avenant_is_drafted_from_its_parent(gestionnaire, world):
+    parent = world["parent"]
+    avenant = start_avenant(gestionnaire, parent)
+    assert (avenant.kind, avenant.parent, avenant.amendment_number) == ("avenant", parent, 1)
+    assert avenant.title == "Avenant n° 1 à la convention PDC2028-N01"
+    assert avenant.status == "brouillon"
+    assert (avenant.start_date, avenant.end_date) == (date(2028, 1, 1), date(2028, 12, 31))
+    assert (avenant.signature_place, avenant.competent_court) == (
+        "Arras",
+        "Tribunal administratif de Lille",
+    )
+    assert list(avenant.posts.all()) == [world["post"]]
+    assert members(avenant) == members(parent)
+    assert (
+        amounts(avenant)
+        == amounts(parent)
+        == {
+            (2028, "État"): 28050,
+            (2028, "Commune de X"): 10000,
+            (2028, "CC du Ternois"): 18050,
+        }
+    )
+    assert avenant.financing_plan.data == parent.financing_plan.data
+    assert avenant.history.first().history_user == gestionnaire
+    # A copy changes nothing: the modifications block is empty, no "→ —" for copied dates.
+    assert documents.amendment_changes(avenant) == []
+
+
+def test_the_avenant_text_lists_exactly_what_changes(gestionnaire, world):
+    avenant = start_avenant(gestionnaire, world["parent"])
+    plan_save(
+        convention=avenant,
+        post=world["post"],
+        data=plan_data(
+            world["etat"], world["commune"], world["cc"], cost="58100", commune_amount="12000"
+        ),
+        months_by_hand=True,
+    )
+    expected = f"2028 — Commune de X : 10{NBSP}000{NBSP}€ → 12{NBSP}000{NBSP}€."
+    assert documents.amendment_changes(avenant) == [expected]
+    html = documents.render_html(avenant).html
+    assert f"Avenant n°{NBSP}1 à la convention PDC2028-N01" in html
+    assert "Objet de l" in html and "12" in html
+    assert "→ —" not in html
+    assert "Date de début" not in html and "Date de fin" not in html
+
+
+def test_avenants_are_numbered_per_parent_abandoned_ones_keep_their_number(gestionnaire, world):
+    first = start_avenant(gestionnaire, world["parent"], "AV-1")
+    first.status = ConventionStatus.ABANDONED
+    first.save()
+    second = start_avenant(gestionnaire, world["parent"], "AV-2")
+    assert second.amendment_number == 2
+    assert second.title == "Avenant n° 2 à la convention PDC2028-N01"
+    other = ConventionFactory(organisation=gestionnaire.organisation)
+    assert start_avenant(gestionnaire, other, "AV-OTHER").amendment_number == 1
+    # Drafting from an avenant amends the same convention.
+    third = drafting.convention_draft_start(
+        organisation=gestionnaire.organisation,
+        mode="avenant",
+        source=ConventionFactory(
+            organisation=gestionnaire.organisation,
+            kind="avenant",
+            parent=world["parent"],
+            amendment_number=3,
+        ),
+        reference="AV-4",
+    )
+    assert (third.parent, third.amendment_number) == (world["parent"], 4)
+
+
+def test_a_new_avenant_starts_from_the_parent_as_amended_by_signed_avenants(gestionnaire, world):
+    first = start_avenant(gestionnaire, world["parent"], "AV-1")
+    plan_save(
+        convention=first,
+        post=world["post"],
+        data=plan_data(
+            world["etat"], world["commune"], world["cc"], cost="58100", commune_amount="12000"
+        ),
+        months_by_hand=True,
+    )
+    first.status = ConventionStatus.SIGNED
+    first.save()
+    second = start_avenant(gestionnaire, world["parent"], "AV-2")
+    assert amounts(second)[(2028, "Commune de X")] == 12000
+    assert documents.amendment_changes(second) == []
+    plan_save(
+        convention=second,
+        post=world["post"],
+        data=plan_data(
+            world["etat"], world["commune"], world["cc"], cost="59100", commune_amount="13000"
+        ),
+        months_by_hand=True,
+    )
+    assert documents.amendment_changes(second) == [
+        f"2028 — Commune de X : 12{NBSP}000{NBSP}€ → 13{NBSP}000{NBSP}€."
+    ]
+    # The first avenant is still compared with the parent alone.
+    assert documents.amendment_changes(first) == [
+        f"2028 — Commune de X : 10{NBSP}000{NBSP}€ → 12{NBSP}000{NBSP}€."
+    ]
+
+
+def test_a_plan_that_cannot_be_copied_is_reported_and_nothing_is_created(gestionnaire, world):
+    world["commune"].slug = "commune-renommee"  # the parent's plan names a party that is gone
+    world["commune"].save()
+    for mode in ("avenant", "renouvellement"):
+        with pytest.raises(ValidationError) as exc:
+            drafting.convention_draft_start(
+                organisation=gestionnaire.organisation,
+                mode=mode,
+                source=world["parent"],
+                reference="COPY-1",
+            )
+        message = " ".join(exc.value.messages)
+        assert "Le plan de financement de PDC2028-N01 ne peut pas être repris" in message
+        assert "Partie inconnue" in message
+        assert not Convention.objects.filter(reference="COPY-1").exists()
+
+
+def test_an_avenant_amends_only_a_signed_convention(gestionnaire, world):
+    draft = ConventionFactory(organisation=gestionnaire.organisation, draft=True)
+    with pytest.raises(ValidationError, match="n'est pas signée"):
+        start_avenant(gestionnaire, draft)
+    foreign = ConventionFactory()
+    with pytest.raises(ValidationError, match="n'appartient pas à votre organisation"):
+        start_avenant(gestionnaire, foreign)
+
+
+# --------------------------------------------------------------------------- renewals
+
+
+@pytest.fixture
+def a08_like(gestionnaire, world):
+    """Like PDC2023-A08: a whole year, its end written and no duration, a text of its own."""
+    source = world["parent"]
+    source.start_date, source.end_date = date(2023, 1, 1), date(2023, 12, 31)
+    source.kind = "financement"
+    source.text = {
+        "title": "{{ convention.titre }}",
+        "parties_block": "Entre :\n\n{{ bloc.parties }}",
+        "preamble": "",
+        "articles": [{"title": f"Article {n}", "body": f"Texte {n}."} for n in range(1, 16)],
+        "closing": "Fait à {{ convention.lieu_signature }}.",
+    }
+    source.save()
+    plan = source.financing_plan
+    plan.data = plan_data(world["etat"], world["commune"], world["cc"], year=2023)
+    plan.save()
+    plan_set_as_signed(convention=source, post=world["post"], data=plan.data, months_by_hand=True)
+    return source
+
+
+def test_renewal_step_one_proposes_its_dates_and_the_issue_case_works(
+    client, gestionnaire, a08_like
+):
+    client.force_login(gestionnaire)
+    url = reverse("wizard_start") + f"?depuis={a08_like.reference}&mode=renouvellement"
+    page = client.get(url).content.decode()
+    assert 'value="2024-01-01"' in page and 'value="2024-12-31"' in page
+    assert 'name="duration_months" value="12"' in page
+    assert "du 1er janvier 2024 au 31 décembre 2024 (12 mois)" in page
+    assert 'id="id_kind"' not in page and 'id="id_post"' not in page  # nature kept, post copied
+    response = client.post(
+        url,
+        {
+            "mode": "renouvellement",
+            "source": a08_like.pk,
+            "reference": "PDC2027-R01",
+            "title": a08_like.title,
+            "start_date": "2027-01-01",
+            "end_date": "2024-12-31",  # left as proposed
+            "duration_months": "12",
+            "notice_months": "3",
+            "signature_place": "Arras",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()
+    renewal = Convention.objects.get(reference="PDC2027-R01")
+    assert (renewal.start_date, renewal.end_date, renewal.duration_months) == (
+        date(2027, 1, 1),
+        date(2027, 12, 31),
+        12,
+    )
+    assert renewal.renews == a08_like
+    assert renewal.kind == "financement"
+    assert renewal.text == a08_like.text and len(renewal.text["articles"]) == 15
+    assert renewal.template_version == a08_like.template_version
+    assert amounts(renewal) == {
+        (2027, "État"): 28050,
+        (2027, "Commune de X"): 10000,
+        (2027, "CC du Ternois"): 18050,
+    }
+    assert members(renewal) == members(a08_like)
+
+
+def test_a_renewal_whose_plan_cannot_be_copied_says_so_and_creates_nothing(
+    client, gestionnaire, a08_like, world
+):
+    world["cc"].slug = "cc-renommee"
+    world["cc"].save()
+    client.force_login(gestionnaire)
+    response = client.post(
+        reverse("wizard_start") + f"?depuis={a08_like.reference}&mode=renouvellement",
+        {
+            "mode": "renouvellement",
+            "source": a08_like.pk,
+            "reference": "PDC2027-R01",
+            "title": "Renouvellement",
+            "start_date": "2024-01-01",
+            "end_date": "2024-12-31",
+            "duration_months": "12",
+            "notice_months": "3",
+        },
+    )
+    assert response.status_code == 400
+    assert "ne peut pas être repris" in response.content.decode()
+    assert not Convention.objects.filter(reference="PDC2027-R01").exists()
+
+
+# --------------------------------------------------------------------------- step 1 by mode
+
+
+def test_step_one_asks_what_is_drafted_then_shows_only_its_fields(client, gestionnaire, world):
+    client.force_login(gestionnaire)
+    url = reverse("wizard_start")
+    page = client.get(url).content.decode()
+    for mode in ("nouvelle", "renouvellement", "avenant"):
+        assert f'href="?mode={mode}"' in page
+    assert "<form" not in page.split("<main", 1)[-1]
+
+    new = client.get(url + "?mode=nouvelle").content.decode()
+    assert 'id="id_post"' in new and 'id="id_kind"' in new
+
+    draft = ConventionFactory(organisation=gestionnaire.organisation, draft=True, reference="DR-1")
+    choose = client.get(url + "?mode=avenant").content.decode()
+    assert 'name="depuis"' in choose and "PDC2028-N01" in choose
+    assert draft.reference not in choose  # a draft is corrected, not amended
+    assert 'id="id_kind"' not in choose
+
+    avenant = client.get(url + "?mode=avenant&depuis=PDC2028-N01").content.decode()
+    assert 'id="id_post"' not in avenant and 'id="id_kind"' not in avenant
+    assert 'value="Avenant n° 1 à la convention PDC2028-N01"' in avenant
+    assert 'value="PDC2028-N01-AV1"' in avenant
+    assert 'value="2028-01-01"' in avenant and 'value="2028-12-31"' in avenant
+
+
+def test_step_one_drafts_an_avenant(client, gestionnaire, world):
+    client.force_login(gestionnaire)
+    response = client.post(
+        reverse("wizard_start") + "?mode=avenant&depuis=PDC2028-N01",
+        {
+            "mode": "avenant",
+            "source": world["parent"].pk,
+            "reference": "PDC2028-N01-AV1",
+            "title": "Avenant n° 1 à la convention PDC2028-N01",
+            "start_date": "2028-01-01",
+            "end_date": "2029-12-31",
+            "notice_months": "3",
+            "signature_place": "Arras",
+        },
+    )
+    assert response.status_code == 302
+    avenant = Convention.objects.get(reference="PDC2028-N01-AV1")
+    assert response["Location"] == reverse("wizard_parties", args=[avenant.reference])
+    assert (avenant.kind, avenant.amendment_number, avenant.end_date) == (
+        "avenant",
+        1,
+        date(2029, 12, 31),
+    )
+    assert documents.amendment_changes(avenant) == [
+        "Date de fin : 31 décembre 2028 → 31 décembre 2029."
+    ]
+
+
+# --------------------------------------------------------------------------- links both ways
+
+
+def test_parent_page_lists_avenants_and_renewals_with_links_both_ways(client, gestionnaire, world):
+    parent = world["parent"]
+    avenant = start_avenant(gestionnaire, parent, "PDC2028-N01-AV1")
+    renewal = drafting.convention_draft_start(
+        organisation=gestionnaire.organisation,
+        mode="renouvellement",
+        source=parent,
+        reference="PDC2029-R01",
+    )
+    client.force_login(gestionnaire)
+    page = client.get(parent.get_absolute_url()).content.decode()
+    assert "Avenants et renouvellements" in page
+    assert f'href="{avenant.get_absolute_url()}"' in page
+    assert "Avenant n° 1" in page and f'href="{renewal.get_absolute_url()}"' in page
+    assert "Brouillon" in page
+    assert f'href="{parent.get_absolute_url()}"' in client.get(avenant.get_absolute_url()).text
+    renewal_page = client.get(renewal.get_absolute_url()).text
+    assert "Renouvelle" in renewal_page and f'href="{parent.get_absolute_url()}"' in renewal_page
+
+
+def test_a_partner_does_not_see_draft_avenants_on_the_parent_page(client, gestionnaire, world):
+    parent = world["parent"]
+    avenant = start_avenant(gestionnaire, parent, "PDC2028-N01-AV1")
+    partner = UserFactory(partenaire=True, party=world["commune"])
+    client.force_login(partner)
+    page = client.get(parent.get_absolute_url())
+    assert page.status_code == 200
+    assert avenant.reference not in page.text
+    assert client.get(avenant.get_absolute_url()).status_code == 404
+    assert "Rédiger un avenant" not in page.text
