@@ -209,7 +209,7 @@ def start(request):
                 organisation=organisation, reference=source_ref
             ).first()
             if source is not None:
-                source = drafting.amended_convention(source)
+                source = choices.filter(pk=drafting.amended_convention(source).pk).first()
         if source is None and request.method != "POST":
             return render(
                 request,

@@ -605,3 +605,17 @@ def test_a_partner_does_not_see_draft_avenants_on_the_parent_page(client, gestio
     assert avenant.reference not in page.text
     assert client.get(avenant.get_absolute_url()).status_code == 404
     assert "Rédiger un avenant" not in page.text
+
+
+def test_a_draft_cannot_be_chosen_as_the_convention_an_avenant_amends(client, gestionnaire):
+    draft = ConventionFactory(organisation=gestionnaire.organisation, draft=True, reference="DR-2")
+    client.force_login(gestionnaire)
+    page = client.get(reverse("wizard_start") + "?mode=avenant&depuis=DR-2").content.decode()
+    assert "ne peut pas être modifiée par un avenant" in page
+    assert 'name="depuis"' in page and 'id="id_reference"' not in page
+    response = client.post(
+        reverse("wizard_start") + "?mode=avenant",
+        {"mode": "avenant", "source": draft.pk, "reference": "AV-DR", "notice_months": "3"},
+    )
+    assert response.status_code == 400
+    assert not Convention.objects.filter(reference="AV-DR").exists()

@@ -48,8 +48,8 @@ def test_gestionnaire_drafts_a_convention_with_three_co_funders(
     login("gestionnaire@demo.iscg.fr", DEMO_PASSWORD)
     page.get_by_role("link", name="Rédiger une nouvelle convention").click()
 
-    # 1. Post and kind
-    page.get_by_label("Nouvelle convention").check()
+    # 1. What is drafted, then post and kind
+    page.get_by_role("link", name="Nouvelle convention").click()
     page.locator("#id_post").select_option(label="Poste ISG Osartis Marquion")
     page.locator("#id_kind").select_option(label="Convention de financement")
     page.get_by_label("Référence").fill("PDC2027-E2E")
@@ -169,6 +169,115 @@ def test_gestionnaire_drafts_a_convention_with_three_co_funders(
         assert response.status == 404, forbidden
     screenshot("partenaire-convention")
     assert DocumentDownload.objects.filter(user__email__startswith="partenaire.").exists()
+
+
+def sign_everything(page):
+    """Send to signature, then record each party's signature (bounded: never loop forever)."""
+    page.get_by_role("link", name="Envoyer à la signature").click()
+    page.get_by_role("button", name="Envoyer à la signature").click()
+    expect(page.locator("h1")).to_contain_text("À signer")
+    record = page.get_by_role("button", name="Enregistrer", exact=True)
+    for _ in range(8):
+        if not record.count():
+            break
+        form = page.locator("form").filter(has=record).first
+        form.get_by_label("Signée le").fill(date.today().isoformat())
+        form.get_by_label("Nom du signataire").fill("Signataire de démonstration")
+        with page.expect_navigation():
+            form.get_by_role("button", name="Enregistrer", exact=True).click()
+    expect(page.locator("h1")).to_contain_text("Signée")
+
+
+def french(text: str) -> str:
+    return text.replace(NBSP, " ").replace("\u202f", " ")
+
+
+@pytest.mark.xfail(
+    strict=False,
+    reason="the annual table and the partner pages count each post once per year only with "
+    "the effective-plan selector (financing/effective.py), not yet on this branch",
+)
+def test_gestionnaire_amends_a_signed_convention_and_the_figures_count_once(
+    page, live_server, login, screenshot, demo
+):
+    """PDC2023-A10 (CU d'Arras, 2023: État 12 000 €, Département 12 000 €, the CU the rest of
+    36 000 €): an avenant raises the 2023 cost to 38 000 €, so the CU's share goes from
+    12 000 € to 14 000 €; once signed, the annual table and the CU's partner page show
+    14 000 € once, the post once."""
+    post = Convention.objects.get(reference="PDC2023-A10").posts.get().name
+    cu = Party.objects.get(slug="epci_cu_arras", organisation__slug="pas-de-calais").name
+    login("gestionnaire@demo.iscg.fr", DEMO_PASSWORD)
+    page.goto(f"{live_server.url}/conventions/PDC2023-A10/")
+    page.get_by_role("link", name="Rédiger un avenant").click()
+
+    # 1. Drafted from its parent: title, number, dates proposed
+    expect(page.locator("h1")).to_contain_text("Rédiger un avenant")
+    expect(page.get_by_label("Intitulé")).to_have_value("Avenant n° 1 à la convention PDC2023-A10")
+    expect(page.get_by_label("Référence")).to_have_value("PDC2023-A10-AV1")
+    expect(page.get_by_label("Date de début")).to_have_value("2023-01-01")
+    expect(page.get_by_label("Date de fin")).to_have_value("2023-12-31")
+    expect(page.locator("#id_kind")).to_have_count(0)
+    page.get_by_role("button", name="Enregistrer le brouillon et continuer").click()
+
+    # 2. Parties copied with their representatives
+    expect(page.locator("h1")).to_contain_text("PDC2023-A10-AV1 — parties et rôles")
+    expect(page.locator("table.formset select[name$='-party'] option:checked")).to_have_text(
+        [
+            re.compile("État|Etat"),
+            re.compile("Département"),
+            re.compile("Arras"),
+            "---------",
+            "---------",
+        ]
+    )
+    page.get_by_role("button", name="Enregistrer et passer au financement").click()
+
+    # 3. The parent's plan, copied: change one figure of 2023
+    expect(page.locator("h1")).to_contain_text("Plan de financement — PDC2023-A10-AV1")
+    page.locator("#id_annee-0-annual_cost").fill("38000")
+    page.get_by_role("button", name="Enregistrer et recalculer").click()
+    expect(page.locator(".message-success")).to_contain_text("Plan enregistré")
+    avenant = Convention.objects.get(reference="PDC2023-A10-AV1")
+    assert {line.party.slug: int(line.amount) for line in avenant.share_lines.all()} == {
+        "etat_62": 12000,
+        "departement_62": 12000,
+        "epci_cu_arras": 14000,
+    }
+
+    # 4. Its text lists exactly that change
+    page.goto(f"{live_server.url}/conventions/PDC2023-A10-AV1/")
+    expect(page.locator("main")).to_contain_text("PDC2023-A10")
+    pdf_path = download(
+        page, live_server, page.get_by_role("link", name="PDF du projet"), "avenant.pdf"
+    )
+    text = french(" ".join(p.extract_text() for p in PdfReader(pdf_path).pages))
+    text = re.sub(r"\s+", " ", text)
+    assert f"2023 — {cu} : 12 000 € → 14 000 €" in text
+    assert "→ —" not in text and "Date de début" not in text
+
+    # 5. Signed by everyone
+    sign_everything(page)
+
+    # The parent's page lists it
+    page.goto(f"{live_server.url}/conventions/PDC2023-A10/")
+    expect(page.locator("#avenants + table")).to_contain_text("PDC2023-A10-AV1")
+
+    # 6. The annual table: the post once, the amended figure once
+    page.goto(f"{live_server.url}/financement/2023/")
+    main_table = page.locator("table.annual").first
+    expect(main_table.get_by_role("link", name=post, exact=True)).to_have_count(1)
+    cu_cells = main_table.locator("tbody tr").filter(has_text=cu)
+    expect(cu_cells).to_have_count(1)
+    expect(cu_cells).to_contain_text(f"14{NBSP}000{NBSP}€")
+    screenshot("gestionnaire-avenant-tableau")
+
+    # 7. The CU's partner: 14 000 € borne in 2023, once
+    page.get_by_role("button", name="Se déconnecter").click()
+    login("partenaire.pas-de-calais.epci-cu-arras@demo.iscg.fr", DEMO_PASSWORD)
+    year_2023 = page.locator("li").filter(has_text=re.compile(r"^\s*2023\s*:"))
+    expect(year_2023).to_have_count(1)
+    expect(year_2023).to_contain_text(f"supporte 14{NBSP}000{NBSP}€ comme employeur")
+    screenshot("partenaire-avenant")
 
 
 def test_coordinator_validates_a_submitted_bilan(page, live_server, login, screenshot, demo):
