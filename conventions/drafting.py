@@ -217,10 +217,11 @@ def related_acts(convention: Convention, user) -> RelatedActs:
 # --------------------------------------------------------------------------- the service
 
 
-def _copy_memberships(source: Convention, target: Convention) -> None:
+def _copy_memberships(source: Convention, target: Convention, by=None) -> None:
+    """Each party with its roles, order, wording and representative (not its signature)."""
     for membership in source.memberships.all():
         fields = {name: getattr(membership, name) for name in ROLE_FIELDS}
-        ConventionParty.objects.create(
+        copy = ConventionParty(
             convention=target,
             party_id=membership.party_id,
             order=membership.order,
@@ -228,6 +229,9 @@ def _copy_memberships(source: Convention, target: Convention) -> None:
             wording=membership.wording,
             **fields,
         )
+        if by is not None:
+            copy._history_user = by
+        copy.save()
 
 
 @transaction.atomic
@@ -245,8 +249,9 @@ def convention_draft_start(
       (``next_amendment_number``), titled "Avenant n° 1 à la convention …"; its text lists
       what it changes. ``source`` may be an avenant: the new one amends the same convention.
 
-    Fields given (non-empty) replace the copied ones. A plan that cannot be copied is refused
-    with a French message and nothing is created."""
+    Fields given (non-empty; dates even empty) replace the copied ones; dates not given are the
+    proposed ones (``proposed_dates``), settled by ``settle_dates``. A plan that cannot be
+    copied is refused with a French message and nothing is created."""
     posts = fields.pop("posts", None)
     copied_from = None
     if mode not in MODES:
@@ -258,7 +263,12 @@ def convention_draft_start(
         # Numbering and copying read the parent's avenants: one drafting at a time per parent.
         source = Convention.objects.select_for_update().get(pk=source.pk)
         copied_from = amendments.latest_signed_state(source)
-        given = {k: v for k, v in fields.items() if v not in (None, "")}
+        # Dates passed (even empty) are the caller's; other empty fields keep the copied value.
+        given = {
+            k: v
+            for k, v in fields.items()
+            if v not in (None, "") or k in ("start_date", "end_date", "duration_months")
+        }
         proposed = proposed_dates(mode, source)
         if mode == "renouvellement":
             base = {name: getattr(source, name) for name in COPIED_FIELDS}
@@ -293,7 +303,7 @@ def convention_draft_start(
     elif copied_from is not None:
         convention.posts.set(copied_from.posts.all())
     if copied_from is not None:
-        _copy_memberships(copied_from, convention)
+        _copy_memberships(copied_from, convention, by)
         if mode == "renouvellement":
             _copy_plan(copied_from, convention, shift_from=source)
         else:

@@ -35,8 +35,14 @@ def current_year(request):
     if request.user.role == Role.PARTENAIRE:
         return redirect("financing:my_financing")
     organisation = _organisation_for(request)
-    # The current year, or the latest one with figures when it has none yet.
-    years = _years_with_figures(request, organisation)
+    # The current year, or the latest one with figures due when it has none yet (a year with
+    # only prévisionnel figures, such as a draft renewal's, is not opened first).
+    years = set(
+        ShareLine.objects.visible_to(request.user)
+        .filter(organisation=organisation)
+        .effective()
+        .values_list("year", flat=True)
+    ) or set(_years_with_figures(request, organisation))
     this_year = date.today().year
     year = max((y for y in years if y <= this_year), default=this_year)
     url = reverse("financing:annual", args=[year])
