@@ -60,7 +60,8 @@ def test_demo_gestionnaire_sees_the_15_pas_de_calais_conventions_only(client, de
     references = [
         c.reference for c in client.get(reverse("conventions:list")).context["conventions"]
     ]
-    assert references == [f"PDC2023-A{n:02d}" for n in range(3, 18)]
+    # The deliberation's 15, and the demo's draft renewal of PDC2023-A10 (conventions/demo.py).
+    assert references == [f"PDC2023-A{n:02d}" for n in range(3, 18)] + ["PDC2024-A10"]
 
 
 def test_demo_intervenant_sees_its_post_conventions(client, demo):
