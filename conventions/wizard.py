@@ -125,7 +125,9 @@ class StartForm(forms.Form):
                 "end_date"
             ].help_text = "Calculée depuis le début et la durée si vous changez l'un ou l'autre."
         elif mode == "avenant":
-            self.fields["start_date"].help_text = (
+            self.fields[
+                "start_date"
+            ].help_text = (
                 "Celles de la convention modifiée : changez-les seulement si l'avenant les modifie."
             )
 
