@@ -293,6 +293,12 @@ def convention_draft_start(
             Dates(fields["start_date"], fields["end_date"], fields["duration_months"]), proposed
         )
         fields.update(start_date=dates.start, end_date=dates.end, duration_months=dates.months)
+        # The act's own wording of its period ("à compter du 1er janvier 2023 jusqu'au …") does
+        # not describe other dates: a renewal, or an avenant that changes them, drops it.
+        if "duration_text" not in given and (
+            mode == "renouvellement" or dates != proposed_dates(mode, source)
+        ):
+            fields["duration_text"] = ""
     convention = Convention(organisation=organisation, status=ConventionStatus.DRAFT, **fields)
     convention.full_clean()
     if by is not None:

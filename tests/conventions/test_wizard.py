@@ -435,6 +435,7 @@ def a08_like(gestionnaire, world):
     source = world["parent"]
     source.start_date, source.end_date = date(2023, 1, 1), date(2023, 12, 31)
     source.kind = "financement"
+    source.duration_text = "à compter du 1er janvier 2023 jusqu'au 31 décembre 2023"
     source.text = {
         "title": "{{ convention.titre }}",
         "parties_block": "Entre :\n\n{{ bloc.parties }}",
@@ -483,6 +484,7 @@ def test_renewal_step_one_proposes_its_dates_and_the_issue_case_works(
     )
     assert renewal.renews == a08_like
     assert renewal.kind == "financement"
+    assert renewal.duration_text == ""  # "du 1er janvier 2023 au …" belongs to the source
     assert renewal.text == a08_like.text and len(renewal.text["articles"]) == 15
     assert renewal.template_version == a08_like.template_version
     assert amounts(renewal) == {
@@ -570,6 +572,7 @@ def test_step_one_drafts_an_avenant(client, gestionnaire, world):
     assert documents.amendment_changes(avenant) == [
         "Date de fin : 31 décembre 2028 → 31 décembre 2029."
     ]
+    assert avenant.duration_text == ""
 
 
 # --------------------------------------------------------------------------- links both ways
