@@ -1294,7 +1294,7 @@ def load_aubervilliers() -> Organisation:
 #: whole plan and change it.
 DEMO_AMENDMENT = "DIJON2022-AV1"
 DEMO_AMENDMENT_PARENT = "DIJON2022"
-DEMO_AMENDMENT_SIGNED_ON = date(2024, 2, 15)
+DEMO_AMENDMENT_SIGNED_ON = date(2022, 11, 15)  # in force with its parent from then on
 DEMO_RENEWAL = "PDC2024-A10"
 DEMO_RENEWAL_SOURCE = "PDC2023-A10"
 

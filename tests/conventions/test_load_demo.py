@@ -213,7 +213,7 @@ def test_the_demo_has_a_signed_illustrative_avenant_and_a_draft_renewal(demo):
     assert avenant.status == ConventionStatus.SIGNED
     signatories = avenant.memberships.filter(is_signatory=True)
     assert signatories.count() == parent.memberships.filter(is_signatory=True).count() == 3
-    assert all(m.signed_on == date(2024, 2, 15) and m.signatory_name for m in signatories)
+    assert all(m.signed_on == date(2022, 11, 15) and m.signatory_name for m in signatories)
     assert documents.amendment_changes(avenant) == [
         "2024 — L'État : 12\u00a0484\u00a0€ → 13\u00a0733\u00a0€.",
         "2024 — Le Centre Communal d'Action Sociale (CCAS) de la Ville de Dijon : "

@@ -82,18 +82,20 @@ def test_the_expired_filter_returns_them_and_in_force_returns_only_those_in_forc
 
 
 SIGNED_PDC = {f"PDC2023-A{n:02d}" for n in range(3, 18)} - {"PDC2023-A13"}  # A13: à signer
+#: Dijon and the demo's illustrative avenant to it (signed 15 November 2022, same period).
+DIJON = {"DIJON2022", "DIJON2022-AV1"}
 
 
 def test_in_force_then_due_for_renewal_in_2023(admin_client_demo, monkeypatch):
     from django.utils import timezone
 
     monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: date(2023, 3, 1))
-    assert set(references(admin_client_demo, statut="en_vigueur")) == SIGNED_PDC | {"DIJON2022"}
+    assert set(references(admin_client_demo, statut="en_vigueur")) == SIGNED_PDC | DIJON
     assert references(admin_client_demo, statut="a_renouveler") == []
     # From 30 June the six-month renewal window of the conventions ending 31 December is open.
     monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: date(2023, 9, 1))
     assert set(references(admin_client_demo, statut="a_renouveler")) == SIGNED_PDC
-    assert set(references(admin_client_demo, statut="en_vigueur")) == SIGNED_PDC | {"DIJON2022"}
+    assert set(references(admin_client_demo, statut="en_vigueur")) == SIGNED_PDC | DIJON
     assert references(admin_client_demo, statut="expiree") == []
     assert Convention.objects.get(reference="DIJON2022").get_status_display() == "En vigueur"
 
