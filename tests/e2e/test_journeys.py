@@ -228,9 +228,13 @@ def test_gestionnaire_amends_a_signed_convention_and_the_figures_count_once(
     # 3. The parent's plan, copied: change one figure of 2023
     expect(page.locator("h1")).to_contain_text("Plan de financement — PDC2023-A10-AV1")
     page.locator("#id_annee-0-annual_cost").fill("38000")
-    # Let the live preview answer first (SQLite's shared in-memory test database refuses two
-    # writers at once: "database table is locked").
+    # Leave the field (its "change" would otherwise fire a preview during the save) and let the
+    # live preview answer first: SQLite's shared in-memory test database does not take two
+    # requests at once ("database table is locked").
+    page.locator("#id_annee-0-annual_cost").press("Tab")
     expect(page.locator("#apercu")).to_contain_text(f"14{NBSP}000{NBSP}€")
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(500)
     page.wait_for_load_state("networkidle")
     page.get_by_role("button", name="Enregistrer et recalculer").click()
     expect(page.locator(".message-success")).to_contain_text("Plan enregistré")
