@@ -94,20 +94,21 @@ def changes_between(before: ActSnapshot, after: ActSnapshot) -> list[str]:
         before.parties.keys() & after.parties.keys(), key=lambda k: after.parties[k].name
     ):
         old, new = before.parties[pk], after.parties[pk]
+        # "<party> — …" as for the amounts: no "de" before a name that has its own article.
         if old.representative != new.representative:
             if old.representative is None:
-                changes.append(f"Représentant de {new.name} : {new.representative}.")
+                changes.append(f"{new.name} — représentant : {new.representative}.")
             elif new.representative is None:
                 changes.append(
-                    f"Représentant de {new.name} : {old.representative} n'est plus désigné."
+                    f"{new.name} — représentant : {old.representative} n'est plus désigné."
                 )
             else:
                 changes.append(
-                    f"Représentant de {new.name} : {old.representative} → {new.representative}."
+                    f"{new.name} — représentant : {old.representative} → {new.representative}."
                 )
         if old.roles != new.roles:
             changes.append(
-                f"Rôles de {new.name} : {', '.join(sorted(old.roles)) or 'aucun'} → "
+                f"{new.name} — rôles : {', '.join(sorted(old.roles)) or 'aucun'} → "
                 f"{', '.join(sorted(new.roles)) or 'aucun'}."
             )
 

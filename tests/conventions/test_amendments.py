@@ -68,7 +68,7 @@ def test_parties_added_removed_and_representatives():
     assert changes_between(PARENT, amended(parties=parties)) == [
         "Nouvelle partie : Commune de Frévent.",
         "Partie qui se retire : CC du Ternois.",
-        "Représentant de État : Jacques BILLANT, Préfet → Sophie PRÉFÈTE, Préfète.",
+        "État — représentant : Jacques BILLANT, Préfet → Sophie PRÉFÈTE, Préfète.",
     ]
 
 
@@ -141,3 +141,15 @@ def test_shifted_plan_moves_years_and_per_year_values_and_drops_written_amounts(
     assert "as_written" not in shifted["years"][0]
     assert shifted["shares"][0]["percent_by_year"] == {"2025": "80"}
     assert data["years"][0]["year"] == 2022  # the source's plan is left alone
+
+
+def test_roles_and_posts_changed():
+    parties = dict(PARENT.parties)
+    parties[COMMUNE] = PartySnapshot(
+        "Commune de X", "Anne MAIRE, Maire", frozenset({"Financeur", "Signataire"})
+    )
+    after = amended(parties=parties, posts={10: "Poste ISG Ternois", 11: "Poste ISC Arras"})
+    assert changes_between(PARENT, after) == [
+        "Commune de X — rôles : Financeur → Financeur, Signataire.",
+        "Poste ajouté : Poste ISC Arras.",
+    ]
