@@ -410,10 +410,12 @@ def convention_context(convention: Convention) -> dict[str, templating.Value]:
 
     if convention.parent_id:
         changes = amendment_changes(convention)
-        if changes:
-            context["bloc.modifications"] = Block(
-                "<ul>" + "".join(f"<li>{_inline(change)}</li>" for change in changes) + "</ul>"
-            )
+        # An avenant that changes only the wording of articles: said in words, not a blank.
+        context["bloc.modifications"] = Block(
+            "<ul>" + "".join(f"<li>{_inline(change)}</li>" for change in changes) + "</ul>"
+            if changes
+            else f"<p>{NO_CHANGE}</p>"
+        )
 
     # Financing
     financing = _financing(convention)
@@ -579,6 +581,10 @@ def _financing_table(financing: Financing, views: list[PartyView]) -> str:
 
 
 # --------------------------------------------------------------------------- amendments
+
+
+#: The modifications block of an avenant that changes no date, party, post or amount.
+NO_CHANGE = "Les dates, les parties, les postes et les montants de la convention restent inchangés."
 
 
 def amendment_changes(amendment: Convention) -> list[str]:

@@ -321,8 +321,12 @@ def test_an_avenant_is_drafted_from_its_parent(gestionnaire, world):
     )
     assert avenant.financing_plan.data == parent.financing_plan.data
     assert avenant.history.first().history_user == gestionnaire
-    # A copy changes nothing: the modifications block is empty, no "→ —" for copied dates.
+    # A copy changes nothing: no modification listed, no "→ —" for copied dates, no blank.
     assert documents.amendment_changes(avenant) == []
+    rendered = documents.render_html(avenant)
+    assert documents.NO_CHANGE in rendered.html
+    assert "→ —" not in rendered.html
+    assert "bloc.modifications" not in {p.name for p in rendered.missing}
 
 
 def test_the_avenant_text_lists_exactly_what_changes(gestionnaire, world):
