@@ -71,6 +71,10 @@ class ConventionLives(RuleBasedStateMachine):
     def _figures(self, years: list[int], pair) -> dict:
         return dict.fromkeys(years, (COST, *pair))
 
+    # A few conventions per run, so that the steps go to their avenants and renewals.
+    @precondition(
+        lambda self: sum(a.family is None and not a.convention.renews_id for a in self.acts) < 3
+    )
     @rule(
         post_index=st.integers(0, 1),
         start=st.sampled_from(list(YEARS)[:4]),
@@ -102,6 +106,7 @@ class ConventionLives(RuleBasedStateMachine):
         convention.amendment_number = tracked.rank
         convention.save(update_fields=["amendment_number"])
         root.avenants.append(tracked)
+        SIGNED["drafted avenant"] += 1
         self.acts.append(tracked)
 
     @precondition(lambda self: self._signed_roots())
@@ -200,7 +205,11 @@ def test_random_lives_of_conventions():
         ConventionLives,
         settings=settings(
             max_examples=25,
-            stateful_step_count=8,
+            # The same sequences every run: the coverage check below never depends on luck,
+            # and a failure found once is found again.
+            derandomize=True,
+            database=None,
+            stateful_step_count=10,
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
         ),
