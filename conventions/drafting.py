@@ -3,6 +3,7 @@ and set its parties. Each step saves, so a gestionnaire can leave and come back.
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -340,6 +341,8 @@ def _copy_plan(source: Convention, target: Convention, *, shift_from: Convention
     if plan is None:
         return
     data = dict(plan.data)
+    if shift_from is None:
+        data = _written_gaps_only(data, plan)
     if shift_from is not None:
         if not target.start_date or not shift_from.effective_start_date:
             return
@@ -358,6 +361,30 @@ def _copy_plan(source: Convention, target: Convention, *, shift_from: Convention
         )
     except ValidationError as exc:
         raise _plan_refused(source, target, exc) from exc
+
+
+def _written_gaps_only(data: dict, plan) -> dict:
+    """An avenant writes its own amounts: of the amounts its parent's act wrote, it keeps only
+    those that differ from the computed ones (a gap the source left, still worth showing), so
+    that an amount the avenant changes is never flagged against the parent's figure."""
+    computed = {
+        (line.year, line.party.slug): line.amount for line in plan.lines.select_related("party")
+    }
+    years = []
+    for year in data.get("years", []):
+        written = year.get("as_written") if isinstance(year, dict) else None
+        if isinstance(written, dict):
+            number = int(year["year"])
+            gaps = {
+                slug: amount
+                for slug, amount in written.items()
+                if computed.get((number, slug)) != Decimal(str(amount))
+            }
+            year = {k: v for k, v in year.items() if k != "as_written"}
+            if gaps:
+                year["as_written"] = gaps
+        years.append(year)
+    return {**data, "years": years}
 
 
 def shifted_plan_data(data: dict, *, shift: int, last_year: int | None = None) -> dict:

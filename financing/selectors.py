@@ -90,8 +90,9 @@ class SubsidyRow:
 @dataclass
 class BudgetCheck:
     """The year's budget line against what the organisation pays other employers: ``proposed``
-    from signed acts (due), ``forecast`` from drafts and acts awaiting signature (a
-    deliberation usually approves both: its proposition is their sum)."""
+    from signed acts (due), ``forecast`` the change that drafts and acts awaiting signature
+    would bring once signed (a deliberation usually approves both: its proposition is their
+    sum)."""
 
     line: BudgetLine | None
     proposed: Decimal
@@ -202,6 +203,39 @@ def _build_rows(lines, costs: dict) -> list[Row]:
     return list(built.values())
 
 
+def _own_participation(row: Row | None, own_party_id) -> Decimal:
+    """What the organisation's own party pays another employer in a row (0 as the employer)."""
+    if row is None or not own_party_id:
+        return ZERO
+    return sum(
+        (c.amount for c in row.cells if c.party.pk == own_party_id and not c.is_employer), ZERO
+    )
+
+
+def _forecast_change(rows: list[Row], forecast: list[Row], own_party_id) -> Decimal:
+    """How much more (or less) the organisation would pay other employers once the acts awaiting
+    signature are signed: for each post, its latest forecast act replaces what its effective act
+    says (an avenant that leaves the organisation's share alone changes nothing)."""
+    due_by_post = {
+        row.post.pk: row for row in rows if row.convention.kind != ConventionKind.OBJECTIFS
+    }
+    latest: dict[int, Row] = {}
+    for row in forecast:
+        if row.convention.kind == ConventionKind.OBJECTIFS:
+            continue
+        current = latest.get(row.post.pk)
+        if current is None or row.convention.pk > current.convention.pk:
+            latest[row.post.pk] = row
+    return sum(
+        (
+            _own_participation(row, own_party_id)
+            - _own_participation(due_by_post.get(post), own_party_id)
+            for post, row in latest.items()
+        ),
+        ZERO,
+    )
+
+
 def annual_table(organisation, year: int, lines=None) -> AnnualTable:
     """One row per post from its effective plan (financing/effective.py: the latest signed act),
     with its employer, each co-funder and its amount, reste à charge; totals per co-funder and per
@@ -249,16 +283,7 @@ def annual_table(organisation, year: int, lines=None) -> AnnualTable:
                     own_posts += cell.amount
                 else:
                     proposed += cell.amount
-    forecast_proposed = sum(
-        (
-            cell.amount
-            for row in forecast
-            if row.convention.kind != ConventionKind.OBJECTIFS
-            for cell in row.cells
-            if own_party_id and cell.party.pk == own_party_id and not cell.is_employer
-        ),
-        ZERO,
-    )
+    forecast_proposed = _forecast_change(rows, forecast, own_party_id)
     labels = dict(PartyKind.choices)
     budget = BudgetCheck(
         line=BudgetLine.objects.filter(organisation=organisation, year=year).first(),

@@ -275,3 +275,62 @@ def test_a_titre_is_refused_on_a_share_that_is_not_due(world, signed):
     payment = payment_record(share_line=line, by=world.manager, amount_issued=D(12000))
     assert payment.share_line == line and line.payments.count() == 1
     assert old.payments.count() == 0
+
+
+@pytest.mark.django_db
+def test_the_budget_forecast_counts_what_a_draft_changes_not_its_whole_share():
+    """A draft avenant that leaves the Département's share alone changes nothing in the budget
+    check; one that raises it adds only the difference."""
+    world = territory()
+    world.organisation.party = world.commune  # the commune is the managing organisation here
+    world.organisation.save()
+    convention = send_and_sign(new_convention(world, world.posts[0], FIRST), world.manager)
+    unchanged = avenant(world, convention, {YEAR: ("56100", "30000", "10000")})
+    check = table(world).budget
+    assert (check.proposed, check.forecast, check.proposed_with_forecast) == (
+        D(10000),
+        D(0),
+        D(10000),
+    )
+    drafting.convention_abandon(convention=unchanged, reason="remplacé", by=world.manager)
+    avenant(world, convention, AMENDED)
+    check = table(world).budget
+    assert (check.proposed, check.forecast, check.proposed_with_forecast) == (
+        D(10000),
+        D(2000),
+        D(12000),
+    )
+
+
+@pytest.mark.django_db
+def test_an_avenant_keeps_only_the_written_amounts_that_show_a_gap(world, signed):
+    """The parent's act wrote État 28 050 € (no gap) and the commune 9 000 € (computed
+    10 000 €: a gap). The avenant that changes the État share is not flagged against 28 050 €;
+    the commune's gap, unchanged, stays shown."""
+    from financing.services import plan_save
+
+    plan = signed.financing_plan
+    data = dict(plan.data)
+    data["years"] = [{**data["years"][0], "as_written": {"etat": "28050", "commune": "9000"}}]
+    type(plan).objects.filter(pk=plan.pk).update(data=data)
+    from financing.services import plan_recompute
+
+    plan.refresh_from_db()
+    plan_recompute(plan)
+    draft = drafting.convention_draft_start(
+        organisation=world.organisation,
+        mode="avenant",
+        source=signed,
+        reference=drafting.next_reference(world.organisation, YEAR),
+        by=world.manager,
+    )
+    copied = draft.financing_plan.data["years"][0]["as_written"]
+    assert copied == {"commune": "9000"}
+    changed = dict(draft.financing_plan.data)
+    changed["shares"] = [
+        {**share, "amount_by_year": {str(YEAR): "30000"}} if share["party"] == "etat" else share
+        for share in changed["shares"]
+    ]
+    plan_save(convention=draft, post=world.posts[0], data=changed)
+    gaps = {line.party.slug: line.gap for line in draft.share_lines.select_related("party")}
+    assert gaps["etat"] is None and gaps["commune"] == D(-1000)
