@@ -336,3 +336,28 @@ def test_gestionnaire_imports_bilans_atomically(
     page.get_by_role("button", name="Vérifier et importer").click()
     expect(page.locator(".message-success")).to_contain_text("2 bilan(s) créé(s)")
     screenshot("gestionnaire-import")
+
+
+PHONE_PAGES = [
+    "/",
+    "/financement/2023/",
+    "/conventions/",
+    "/conventions/PDC2023-A10/",
+    "/conventions/PDC2023-A10/financement/",
+    "/conventions/PDC2023-A10/signatures/",
+    "/echeances/",
+    "/bilans/2022/",
+]
+
+
+def test_pages_fit_a_phone_screen(page, live_server, login, screenshot, demo):
+    """At 390 px the page never scrolls sideways: wide tables scroll in their own box, charts
+    shrink."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    login("gestionnaire@demo.iscg.fr", DEMO_PASSWORD)
+    widths = {}
+    for url in PHONE_PAGES:
+        page.goto(f"{live_server.url}{url}")
+        widths[url] = page.evaluate("document.documentElement.scrollWidth")
+    screenshot("telephone-financement")
+    assert widths == dict.fromkeys(PHONE_PAGES, 390)
