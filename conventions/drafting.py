@@ -442,3 +442,23 @@ def convention_abandon(*, convention: Convention, reason: str, by) -> Convention
     convention._change_reason = f"Abandon : {reason}"
     convention.save(update_fields=["status", "abandoned_at", "abandon_reason", "updated_at"])
     return convention
+
+
+def employer_warnings(convention: Convention) -> list[str]:
+    """Posts whose employer (who pays the salary and recovers the shares) is not the party
+    marked "employeur" in the convention: its reste à charge and the budget check would then
+    be read for the wrong party."""
+    marked = {
+        m.party_id: m.party for m in convention.memberships.select_related("party") if m.is_employer
+    }
+    warnings = []
+    for post in convention.posts.select_related("employer"):
+        if post.employer_id in marked:
+            continue
+        others = ", ".join(str(p) for p in marked.values()) or "aucune partie"
+        warnings.append(
+            f"Le poste « {post.name} » a pour employeur {post.employer}, qui n'est pas marqué "
+            f"employeur dans cette convention (employeur marqué : {others}). Cochez « employeur » "
+            "pour la bonne partie, ou corrigez l'employeur du poste."
+        )
+    return warnings

@@ -305,6 +305,8 @@ def parties(request, reference: str):
             messages.warning(request, "Aucune partie signataire : ajoutez au moins un signataire.")
         else:
             messages.success(request, "Parties enregistrées.")
+            for warning in drafting.employer_warnings(convention):
+                messages.warning(request, warning)
             return redirect("conventions:plan", reference=convention.reference)
     return render(
         request,

@@ -334,3 +334,14 @@ def test_an_avenant_keeps_only_the_written_amounts_that_show_a_gap(world, signed
     plan_save(convention=draft, post=world.posts[0], data=changed)
     gaps = {line.party.slug: line.gap for line in draft.share_lines.select_related("party")}
     assert gaps["etat"] is None and gaps["commune"] == D(-1000)
+
+
+@pytest.mark.django_db
+def test_a_convention_that_marks_the_wrong_employer_is_flagged(world):
+    convention = new_convention(world, world.posts[0], FIRST)
+    assert drafting.employer_warnings(convention) == []
+    convention.memberships.filter(party=world.employer).update(is_employer=False)
+    convention.memberships.filter(party=world.commune).update(is_employer=True)
+    (warning,) = drafting.employer_warnings(convention)
+    assert "a pour employeur Communauté de communes du Val" in warning
+    assert "employeur marqué : Commune de Ville" in warning
