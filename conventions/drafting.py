@@ -196,8 +196,10 @@ class RelatedActs:
     renewals: list
     parent: Convention | None
     renews: Convention | None
-    amendable: bool = False  # signed: an avenant may amend it
-    renewable: bool = False  # neither a draft nor abandoned
+    #: Signed, and not itself an avenant (an avenant's page points to its parent instead).
+    amendable: bool = False
+    #: Signed (not a draft, not "à signer", not abandoned), and not itself an avenant.
+    renewable: bool = False
 
 
 def related_acts(convention: Convention, user) -> RelatedActs:
@@ -209,9 +211,8 @@ def related_acts(convention: Convention, user) -> RelatedActs:
         renewals=list(visible.filter(renews=convention).order_by("start_date", "reference")),
         parent=visible.filter(pk=convention.parent_id).first() if convention.parent_id else None,
         renews=visible.filter(pk=convention.renews_id).first() if convention.renews_id else None,
-        amendable=amended_convention(convention).status in SIGNED_STATUSES,
-        renewable=amended_convention(convention).status
-        not in (ConventionStatus.DRAFT, ConventionStatus.ABANDONED),
+        amendable=not convention.parent_id and convention.status in SIGNED_STATUSES,
+        renewable=not convention.parent_id and convention.status in SIGNED_STATUSES,
     )
 
 

@@ -294,12 +294,9 @@ class BlanksInText(ValidationError):
 
     def __init__(self, blanks: list):
         self.blanks = blanks
-        count = len(blanks)
-        super().__init__(
-            f"Envoi refusé : le texte a {count} valeur{'s' if count > 1 else ''} absente"
-            f"{'s' if count > 1 else ''} (imprimée{'s' if count > 1 else ''} « ………… »). "
-            "Complétez-les, ou confirmez l'envoi malgré les valeurs absentes en donnant le motif."
-        )
+        from conventions.blanks import refused_for_blanks_message
+
+        super().__init__(refused_for_blanks_message(len(blanks)))
 
 
 @transaction.atomic
@@ -314,7 +311,7 @@ def convention_send_to_signature(
     ``send_with_blanks`` and a ``reason``, recorded in the convention's history with the list of
     the values left blank.
     """
-    from conventions.blanks import blanks_summary, convention_blanks
+    from conventions.blanks import absent_values, blanks_summary, convention_blanks
 
     convention = Convention.objects.select_for_update().get(pk=convention.pk)
     if convention.status != ConventionStatus.DRAFT:
@@ -339,7 +336,7 @@ def convention_send_to_signature(
                 "absentes : le motif est gardé dans l'historique."
             )
         change_reason = (
-            f"Envoi à la signature malgré {len(blanks)} valeur(s) absente(s). Motif : {reason}\n"
+            f"Envoi à la signature malgré {absent_values(len(blanks))}. Motif : {reason}\n"
             + blanks_summary(blanks)
         )
     if not convention.text:

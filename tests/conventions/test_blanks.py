@@ -185,13 +185,13 @@ def test_sending_anyway_needs_the_confirmation_and_a_reason_kept_in_the_history(
     record = convention.history.order_by("-history_date").first()
     assert record.status == ConventionStatus.TO_SIGN
     assert record.history_user == manager
-    assert "malgré 3 valeur(s) absente(s)" in record.history_change_reason
+    assert "malgré 3 valeurs absentes" in record.history_change_reason
     assert "Le préfet signera sur place" in record.history_change_reason
     assert "convention.lieu_signature" in record.history_change_reason
     assert "aucun représentant signataire pour l'État" in record.history_change_reason
     client.force_login(manager)
     page = client.get(convention.get_absolute_url()).content.decode()
-    assert "Envoi à la signature malgré 3 valeur(s) absente(s)" in page
+    assert "Envoi à la signature malgré 3 valeurs absentes" in page
     assert "convention.lieu_signature" in page
 
 
@@ -425,3 +425,15 @@ def test_the_departement_s_deliberation_date_left_as_dots_is_the_commission_s(do
     # Another party's wording is kept as written.
     other = "La CC, représentée par son Président, dûment autorisé par délibération n°....."
     assert _pdc_wording(other, "epci_cc_osartis_marquion", decision) == other
+
+
+def test_the_refusal_and_the_history_agree_with_the_number_of_blanks():
+    assert blanks.absent_values(1) == "1 valeur absente"
+    assert blanks.absent_values(2) == "2 valeurs absentes"
+    one = blanks.refused_for_blanks_message(1)
+    assert one.startswith("Envoi refusé : le texte a 1 valeur absente (imprimée « ………… »).")
+    assert "Complétez-la, ou confirmez l'envoi malgré la valeur absente" in one
+    assert "Complétez-les" not in one
+    three = blanks.refused_for_blanks_message(3)
+    assert "le texte a 3 valeurs absentes (imprimées « ………… »)" in three
+    assert "Complétez-les, ou confirmez l'envoi malgré les valeurs absentes" in three
