@@ -60,6 +60,9 @@ class Letter:
     subject: str
     paragraphs: list[str]
     signature: str
+    #: Under "Pour le Département …,": the delegation, the title, the name of who signs
+    #: (only the lines known; none when the sender has no representative on record).
+    signatory: tuple[str, ...] = ()
 
 
 def letter_text(
@@ -76,11 +79,21 @@ def letter_text(
     signature_date: date | None = None,
     reason: str = "",
     place: str = "",
+    organisation_kind: str | None = None,
+    signatory: tuple[str, ...] = (),
 ) -> Letter:
-    """The letter of a dénonciation (``kind="denonciation"``) or a résiliation, in French."""
+    """The letter of a dénonciation (``kind="denonciation"``) or a résiliation, in French.
+
+    ``organisation`` is the sender's name ("Département du Pas-de-Calais"): the letter names
+    it with its article ("Par la présente, le Département du Pas-de-Calais vous notifie …",
+    "Pour le Département du Pas-de-Calais,"); ``organisation_kind`` is its party kind when
+    known ("la commune de Quimper")."""
+    from conventions.documents import capitalise, with_article
+
     model = LETTER_TEMPLATES[kind]
+    sender = with_article(organisation, organisation_kind)
     values = {
-        "organisation": organisation,
+        "organisation": sender,
         "reference": reference,
         "title": title,
         "signed": f", signée le {format_date_long(signature_date)}" if signature_date else "",
@@ -106,7 +119,20 @@ def letter_text(
         recipients=recipients,
         subject=french_typography(model["subject"].format_map(values)),
         paragraphs=paragraphs,
-        signature=f"Pour {organisation}",
+        signature=f"Pour {sender}",
+        signatory=tuple(capitalise(line.strip()) for line in signatory if line and line.strip()),
+    )
+
+
+def signatory_lines(representative) -> tuple[str, ...]:
+    """ "Par délégation, le Vice-Président", "Jean DUPONT": who signs for the sender."""
+    from conventions.documents import title_with_article
+
+    if representative is None:
+        return ()
+    title = title_with_article(representative.title) if representative.title else ""
+    return tuple(
+        line for line in (representative.delegation, title, representative.name) if line.strip()
     )
 
 
@@ -114,19 +140,30 @@ def convention_letter(convention) -> Letter:
     """The letter of the dénonciation or résiliation recorded on ``convention``."""
     if not convention.termination_kind:
         raise ValidationError("Aucune dénonciation ni résiliation n'est enregistrée.")
-    recipients = [
-        m.party.name
-        for m in convention.memberships.filter(is_signatory=True)
-        .select_related("party")
+    sender = convention.organisation.party  # the party that represents the organisation
+    memberships = list(
+        convention.memberships.filter(is_signatory=True)
+        .select_related("party", "representative")
         .order_by("order", "pk")
-    ]
+    )
+    # Addressed to the other parties, never to the sender itself.
+    recipients = [m.party.name for m in memberships if sender is None or m.party_id != sender.pk]
+    letter_date = convention.termination_notice_date or convention.termination_effective_date
+    representative = None
+    if sender is not None:
+        own = next((m for m in memberships if m.party_id == sender.pk), None)
+        representative = (own.representative if own else None) or sender.current_representative(
+            letter_date
+        )
     return letter_text(
         kind=convention.termination_kind,
-        organisation=convention.organisation.name,
+        organisation=sender.name if sender is not None else convention.organisation.name,
+        organisation_kind=sender.kind if sender is not None else None,
+        signatory=signatory_lines(representative),
         reference=convention.reference,
         title=convention.title,
         recipients=recipients,
-        letter_date=convention.termination_notice_date or convention.termination_effective_date,
+        letter_date=letter_date,
         effective_date=convention.termination_effective_date,
         notice_months=convention.notice_months,
         deadline=convention.notice_deadline,

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from pypdf import PdfReader
 
-from conventions import services
+from conventions import letters, services
 from conventions.models import Convention, ConventionKind, ConventionStatus
 from financing import services as financing
 from financing.models import Payment, ShareLine
@@ -20,6 +20,7 @@ from tests.factories import (
     OrganisationFactory,
     PartyFactory,
     PostFactory,
+    RepresentativeFactory,
     UserFactory,
 )
 
@@ -76,6 +77,7 @@ def world(today):
         "organisation": organisation,
         "etat": etat,
         "epci": epci,
+        "departement": departement,
         "post": post,
         "convention": convention,
         "plan": plan,
@@ -290,6 +292,55 @@ def test_the_letter_of_a_denunciation_reads_back_from_its_pdf(client, world):
     assert "le 1er septembre 2026" in text
     assert "le 31 décembre 2028" in text
     assert "CC du Ternois" in text
+
+
+def test_the_letter_names_its_sender_with_its_article_and_signs_with_its_representative(
+    client, world
+):
+    convention, departement = world["convention"], world["departement"]
+    departement.name = "Département du Pas-de-Calais"
+    departement.save()
+    organisation = world["organisation"]
+    organisation.party = departement
+    organisation.save()
+    RepresentativeFactory(
+        party=departement,
+        name="Jean-Claude LEROY",
+        title="Président du Conseil départemental",
+        delegation="",
+    )
+    services.convention_denounce(
+        convention=convention, notice_date=date(2026, 9, 1), by=world["gestionnaire"]
+    )
+    client.force_login(world["gestionnaire"])
+    response = client.get(reverse("conventions:termination_letter", args=[convention.reference]))
+    text = pdf_text(response.content)
+    assert "Par la présente, le Département du Pas-de-Calais vous notifie la dénonciation" in text
+    assert (
+        "Pour le Département du Pas-de-Calais, "
+        "Le Président du Conseil départemental, Jean-Claude LEROY"
+    ) in text
+    # Addressed to the other parties only, as lines: no stray list markers.
+    assert "À l'attention de : État CC du Ternois Objet" in text
+    assert "•" not in text
+
+
+def test_a_letter_from_a_town_names_it_with_its_article():
+    letter = letters.letter_text(
+        kind="resiliation",
+        organisation="Ville d'Aubervilliers",
+        organisation_kind="commune",
+        reference="AUB-1",
+        title="Convention",
+        recipients=["État"],
+        letter_date=date(2026, 12, 1),
+        effective_date=date(2027, 3, 1),
+        notice_months=3,
+        signatory=("par délégation, le Maire adjoint", "Anne MARTIN", " "),
+    )
+    assert "Par la présente, la Ville d'Aubervilliers vous notifie" in letter.paragraphs[1]
+    assert letter.signature == "Pour la Ville d'Aubervilliers"
+    assert letter.signatory == ("Par délégation, le Maire adjoint", "Anne MARTIN")
 
 
 # --------------------------------------------------------------------------- pages
