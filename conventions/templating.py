@@ -436,7 +436,8 @@ def _paragraph_html(resolved: str) -> str:
     lines = resolved.split("\n")
     if all(_BULLET.match(line) or not line.strip() for line in lines):
         items = [_inline_html(_BULLET.sub("", line)) for line in lines if line.strip()]
-        return "<ul>" + "".join(f"<li>{item}</li>" for item in items) + "</ul>"
+        items = [item for item in items if item.strip()]  # a lone "-": no empty bullet
+        return "<ul>" + "".join(f"<li>{item}</li>" for item in items) + "</ul>" if items else ""
     if all(_NUMBERED.match(line) for line in lines):
         start = int(_NUMBERED.match(lines[0])[1])
         items = [_inline_html(_NUMBERED.sub("", line)) for line in lines]
@@ -447,6 +448,9 @@ def _paragraph_html(resolved: str) -> str:
     if first_bullet and all(_BULLET.match(line) for line in lines[first_bullet:]):
         head = _inline_html("\n".join(lines[:first_bullet]))
         items = [_inline_html(_BULLET.sub("", line)) for line in lines[first_bullet:]]
+        items = [item for item in items if item.strip()]
+        if not items:
+            return f"<p>{head}</p>"
         return f"<p>{head}</p><ul>" + "".join(f"<li>{item}</li>" for item in items) + "</ul>"
     return f"<p>{_inline_html(resolved)}</p>"
 

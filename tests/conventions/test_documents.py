@@ -237,6 +237,12 @@ def test_an_avenant_lists_what_it_changes():
     assert "Avenant n°\u00a01 à la convention P-1" in html
     assert "Date de fin\u202f: 31 décembre 2023 → 31 décembre 2024." in html
     assert "Nouvelle partie\u202f: Commune de Frévent." in html
+    # Each change read back from the PDF with its bullet, none left stray at the page's end.
+    pdf, pages = documents.render_pdf(html)
+    first_page = " ".join(pdf_text(pdf)[1][0].split())
+    assert "• Nouvelle partie : Commune de Frévent." in first_page
+    assert first_page.count("•") == 2
+    assert not first_page.split("Pour la Commune de Frévent,")[1].count("•")
 
 
 def test_the_command_writes_the_pdf(a13, tmp_path):

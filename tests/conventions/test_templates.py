@@ -93,6 +93,7 @@ def test_markup_lists_bold_italic_and_blocks():
     assert "<p>Les missions\u202f:</p><ul><li>une</li><li>deux</li></ul>" in rendered.html
     assert "<ol><li>premier</li><li>second</li></ol>" in rendered.html
     assert "<strong>Gras</strong> et <em>italique</em>" in rendered.html
+    assert "<li></li>" not in rendered.html
     assert "<table></table>" in rendered.html
     assert "<p>La CC paie.</p>" in rendered.html  # capitalised at the start of a sentence
 
@@ -225,3 +226,9 @@ def test_a_template_of_another_organisation_cannot_be_used(template):
         services.convention_draft_from_template(
             convention=convention, version=template.current_version
         )
+
+
+def test_a_bullet_left_empty_prints_no_empty_item():
+    rendered = templating.render_text("A", "Les missions :\n- une\n- \n- deux\n\n- \n- ", {})
+    assert "<p>Les missions\u202f:</p><ul><li>une</li><li>deux</li></ul>" in rendered.html
+    assert "<li></li>" not in rendered.html and "<ul></ul>" not in rendered.html
