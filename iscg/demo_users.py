@@ -96,5 +96,7 @@ def demo_logins_text() -> str:
         f"  autres comptes (même mot de passe) : {COORDINATEUR_EMAIL}, {INTERVENANT_EMAIL}, "
         f"{ADMIN_EMAIL} (back-office),\n"
         f"  et un partenaire par partie, ex. partenaire.pas-de-calais.epci-cc-ternois@{DEMO_DOMAIN}\n"
-        "  (liste complète : python manage.py list_demo_users)"
+        "  (liste complète : python manage.py list_demo_users)\n"
+        "  À voir : le renouvellement en brouillon PDC2024-A10 (gestionnaire ci-dessus) et l'avenant\n"
+        f"  signé d'exemple DIJON2022-AV1 (compte gestionnaire.dijon@{DEMO_DOMAIN})"
     )
