@@ -49,7 +49,7 @@ def _visible(request, reference: str) -> Convention:
     )
 
 
-def _editable(request, reference: str) -> Convention:
+def editable_convention(request, reference: str) -> Convention:
     convention = _visible(request, reference)
     if not Convention.objects.editable_by(request.user).filter(pk=convention.pk).exists():
         raise PermissionDenied
@@ -130,7 +130,7 @@ def signed_copy(request, reference: str):
 
 @require_http_methods(["GET", "POST"])
 def signed_copy_upload(request, reference: str):
-    convention = _editable(request, reference)
+    convention = editable_convention(request, reference)
     form = SignedCopyForm(request.POST or None, request.FILES or None)
     status = 200
     if request.method == "POST":
@@ -282,7 +282,7 @@ def _templates_for(convention: Convention, user):
 @require_http_methods(["GET", "POST"])
 def convention_text(request, reference: str):
     """Edit the convention's own text (copied from a template), with a live preview."""
-    convention = _editable(request, reference)
+    convention = editable_convention(request, reference)
     if not convention.is_text_editable:
         messages.error(
             request,
@@ -341,7 +341,7 @@ def convention_text(request, reference: str):
 @require_http_methods(["GET", "POST"])
 def convention_text_preview(request, reference: str):
     """The live preview (htmx): the posted text rendered for this convention, nothing saved."""
-    convention = _editable(request, reference)
+    convention = editable_convention(request, reference)
     text = documents.effective_text(convention)
     if request.method == "POST":
         text_form, formset = _text_forms(request.POST, text)

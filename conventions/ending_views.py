@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from conventions import letters, services
+from conventions.document_views import editable_convention
 from conventions.models import Convention
 from iscg import perms
 from iscg.formatting import format_date_long
@@ -57,16 +58,6 @@ class TerminateForm(forms.Form):
     )
 
 
-def _editable(request, reference: str) -> Convention:
-    convention = get_object_or_404(
-        Convention.objects.visible_to(request.user).select_related("organisation"),
-        reference=reference,
-    )
-    if not Convention.objects.editable_by(request.user).filter(pk=convention.pk).exists():
-        raise PermissionDenied
-    return convention
-
-
 def _done(request, ending, what: str):
     convention = ending.convention
     text = (
@@ -88,48 +79,53 @@ def _page(request, convention, form, *, kind: str, status: int):
     )
 
 
+def _ending(request, reference: str, *, kind: str, what: str, form_class, end, initial=None):
+    """The confirmation form of an ending, then the service ``end(convention, data, by)``."""
+    convention = editable_convention(request, reference)
+    form = form_class(request.POST or None, initial=initial)
+    if request.method != "POST":
+        return _page(request, convention, form, kind=kind, status=200)
+    if form.is_valid():
+        try:
+            ending = end(convention, form.cleaned_data, request.user)
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+        else:
+            return _done(request, ending, what)
+    return _page(request, convention, form, kind=kind, status=400)
+
+
 @require_http_methods(["GET", "POST"])
 def convention_denounce(request, reference: str):
-    convention = _editable(request, reference)
-    form = DenounceForm(request.POST or None, initial={"notice_date": timezone.localdate()})
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                ending = services.convention_denounce(
-                    convention=convention,
-                    notice_date=form.cleaned_data["notice_date"],
-                    reason=form.cleaned_data["reason"],
-                    by=request.user,
-                )
-            except ValidationError as error:
-                for message in error.messages:
-                    form.add_error(None, message)
-            else:
-                return _done(request, ending, "Dénonciation")
-        return _page(request, convention, form, kind="denonciation", status=400)
-    return _page(request, convention, form, kind="denonciation", status=200)
+    return _ending(
+        request,
+        reference,
+        kind="denonciation",
+        what="Dénonciation",
+        form_class=DenounceForm,
+        initial={"notice_date": timezone.localdate()},
+        end=lambda convention, data, by: services.convention_denounce(
+            convention=convention, notice_date=data["notice_date"], reason=data["reason"], by=by
+        ),
+    )
 
 
 @require_http_methods(["GET", "POST"])
 def convention_terminate(request, reference: str):
-    convention = _editable(request, reference)
-    form = TerminateForm(request.POST or None)
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                ending = services.convention_terminate(
-                    convention=convention,
-                    effective_date=form.cleaned_data["effective_date"],
-                    reason=form.cleaned_data["reason"],
-                    by=request.user,
-                )
-            except ValidationError as error:
-                for message in error.messages:
-                    form.add_error(None, message)
-            else:
-                return _done(request, ending, "Résiliation")
-        return _page(request, convention, form, kind="resiliation", status=400)
-    return _page(request, convention, form, kind="resiliation", status=200)
+    return _ending(
+        request,
+        reference,
+        kind="resiliation",
+        what="Résiliation",
+        form_class=TerminateForm,
+        end=lambda convention, data, by: services.convention_terminate(
+            convention=convention,
+            effective_date=data["effective_date"],
+            reason=data["reason"],
+            by=by,
+        ),
+    )
 
 
 def termination_letter(request, reference: str):

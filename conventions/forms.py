@@ -1,4 +1,5 @@
-"""Forms of the document pages: texts and templates, signatures, signed copies."""
+"""Forms of the document pages: texts and templates, signatures, signed copies; abandoning a
+draft."""
 
 from django import forms
 from django.conf import settings
@@ -115,4 +116,13 @@ class SignedCopyForm(forms.Form):
         label="Scan de la convention signée (PDF)",
         help_text=f"PDF uniquement, {settings.SIGNED_COPY_MAX_BYTES // (1024 * 1024)} Mo au plus.",
         widget=forms.ClearableFileInput(attrs={"accept": "application/pdf"}),
+    )
+
+
+class AbandonForm(forms.Form):
+    reason = forms.CharField(
+        label="Motif de l'abandon",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        error_messages={"required": "Indiquez le motif de l'abandon."},
     )

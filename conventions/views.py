@@ -2,13 +2,17 @@
 
 from urllib.parse import urlencode
 
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 
-from conventions import rules
+from conventions import drafting, rules
 from conventions.deadlines import convention_deadlines
+from conventions.document_views import editable_convention
 from conventions.drafting import related_acts
+from conventions.forms import AbandonForm
 from conventions.models import (
     SIGNED_STATUSES,
     STATUS_FILTER_CHOICES,
@@ -237,16 +241,7 @@ def party_detail(request, pk: int):
 
 def convention_abandon(request, reference: str):
     """Confirm, then abandon a draft or an act awaiting signature, with a reason."""
-    from django import forms
-    from django.contrib import messages
-    from django.core.exceptions import PermissionDenied, ValidationError
-    from django.shortcuts import redirect
-
-    from conventions import drafting
-
-    convention = get_object_or_404(Convention.objects.visible_to(request.user), reference=reference)
-    if not Convention.objects.editable_by(request.user).filter(pk=convention.pk).exists():
-        raise PermissionDenied
+    convention = editable_convention(request, reference)
     if convention.status not in (ConventionStatus.DRAFT, ConventionStatus.TO_SIGN):
         messages.error(
             request,
@@ -254,15 +249,6 @@ def convention_abandon(request, reference: str):
             "brouillon ou un acte en attente de signature s'abandonne.",
         )
         return redirect(convention.get_absolute_url())
-
-    class AbandonForm(forms.Form):
-        reason = forms.CharField(
-            label="Motif de l'abandon",
-            widget=forms.Textarea(attrs={"rows": 3}),
-            max_length=2000,
-            error_messages={"required": "Indiquez le motif de l'abandon."},
-        )
-
     form = AbandonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -78,7 +78,6 @@ def pick_effective(acts: Iterable[Act]) -> dict[Key, int]:
 
 def effective_year_plans(acts: Iterable[Act]) -> set[tuple[int, int]]:
     """The (plan, year) pairs that count."""
-    acts = list(acts)
     by_plan = pick_effective(acts)
     return {(plan_id, year) for (_post, year, _sub), plan_id in by_plan.items()}
 
@@ -86,12 +85,7 @@ def effective_year_plans(acts: Iterable[Act]) -> set[tuple[int, int]]:
 def _acts(*, post_ids=None, years=None) -> list[Act]:
     """The acts of the given posts (every act, whoever asks: a partner's view of a post is
     intersected with the rule afterwards, never used to compute it). One query."""
-    from conventions.models import (
-        FORECAST_STATUSES,
-        SIGNED_STATUSES,
-        ConventionKind,
-        ConventionStatus,
-    )
+    from conventions.models import SIGNED_STATUSES, ConventionKind, ConventionStatus
     from financing.models import ShareLine
 
     # A plan covers the years it has stored lines for (a year cut by a résiliation keeps its
@@ -152,13 +146,11 @@ def _acts(*, post_ids=None, years=None) -> list[Act]:
                 else (start or notification),
                 "rank": (number or 1) if is_avenant else 0,
                 "signed": status in SIGNED_STATUSES,
-                "forecast": status in FORECAST_STATUSES,
                 "subsidy": family_kind == ConventionKind.OBJECTIFS,
             }
         entry["years"].add(year)
     acts = []
     for entry in grouped.values():
-        entry.pop("forecast")
         entry["years"] = frozenset(entry["years"])
         acts.append(Act(**entry))
     return acts

@@ -216,9 +216,7 @@ def test_a_partner_removed_by_an_avenant_no_longer_owes_the_year(world, signed):
     assert sum(line.amount for line in lines) == 0
 
 
-@pytest.mark.django_db
-def test_financing_table_command_prints_each_post_once(world, signed):
-    draft = avenant(world, signed, AMENDED)
+def table_json(world) -> dict:
     out = StringIO()
     call_command(
         "financing",
@@ -229,7 +227,13 @@ def test_financing_table_command_prints_each_post_once(world, signed):
         "--json",
         stdout=out,
     )
-    data = json.loads(out.getvalue())
+    return json.loads(out.getvalue())
+
+
+@pytest.mark.django_db
+def test_financing_table_command_prints_each_post_once(world, signed):
+    draft = avenant(world, signed, AMENDED)
+    data = table_json(world)
     assert data["year"] == YEAR
     assert data["rows"] == [
         {
@@ -243,17 +247,7 @@ def test_financing_table_command_prints_each_post_once(world, signed):
     assert [row["convention"] for row in data["forecast"]] == [draft.reference]
     assert data["total"] == "56100.00"
     send_and_sign(draft, world.manager)
-    out = StringIO()
-    call_command(
-        "financing",
-        "table",
-        str(YEAR),
-        "--organisation",
-        world.organisation.slug,
-        "--json",
-        stdout=out,
-    )
-    data = json.loads(out.getvalue())
+    data = table_json(world)
     assert [row["convention"] for row in data["rows"]] == [draft.reference]
     assert data["rows"][0]["shares"]["commune"] == "12000.00"
     assert data["total"] == "56100.00" and data["forecast"] == []
@@ -345,3 +339,24 @@ def test_a_convention_that_marks_the_wrong_employer_is_flagged(world):
     (warning,) = drafting.employer_warnings(convention)
     assert "a pour employeur Communauté de communes du Val" in warning
     assert "employeur marqué : Commune de Ville" in warning
+
+
+@pytest.mark.django_db
+def test_the_annual_page_costs_the_same_queries_for_one_post_or_four(client):
+    """The effective-plan lookup is one query, whatever the number of posts and drafts."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def page_queries(posts: int) -> int:
+        world = territory(posts=posts)
+        for post in world.posts:
+            signed = send_and_sign(new_convention(world, post, FIRST), world.manager)
+            avenant(world, signed, AMENDED)
+        client.force_login(world.manager)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(reverse("financing:annual", args=[YEAR]))
+        assert response.status_code == 200
+        assert len(response.context["table"].rows) == len(response.context["table"].forecast)
+        return len(queries)
+
+    assert page_queries(4) == page_queries(1)
