@@ -196,9 +196,13 @@ class PartyView:
 
     @property
     def designation(self) -> str:
-        if self.membership.wording:
-            return capitalise(self.membership.wording.strip())
+        wording = self.membership.wording.strip()
         text = capitalise(self.with_article)
+        if wording.lower().startswith("représenté"):
+            # Only the representation clause was written ("représenté par son Président…").
+            return f"{text}, {wording}"
+        if wording:
+            return capitalise(wording)
         feminine = is_feminine(self.with_article)
         line = self.representative_line or (
             templating.UNKNOWN if self.representative_unknown else templating.BLANK

@@ -507,3 +507,17 @@ def date_today():
     from django.utils import timezone
 
     return timezone.localdate()
+
+
+def test_a_written_representation_clause_follows_the_party_name():
+    """A membership whose wording is only "représenté par …" (the CCAS de Dijon) is named first:
+    an avenant's parties block never starts with "Représenté par"."""
+    from conventions.documents import PartyView
+    from conventions.models import ConventionParty, Party
+
+    party = Party(name="Le Centre Communal d'Action Sociale de Dijon", kind="ccas_cias")
+    clause = "représenté par son Président en exercice, et par délégation par M. HOAREAU"
+    view = PartyView(ConventionParty(party=party, wording=clause))
+    assert view.designation == f"Le Centre Communal d'Action Sociale de Dijon, {clause}"
+    view = PartyView(ConventionParty(party=party, wording="la ville, représentée par X"))
+    assert view.designation == "La ville, représentée par X"
