@@ -25,7 +25,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from iscg.benchenv import configure  # noqa: E402
+from demo.benchenv import configure  # noqa: E402
 
 tmp = configure("iscg-bench-pdf-")
 

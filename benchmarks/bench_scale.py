@@ -13,7 +13,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from iscg.benchenv import configure  # noqa: E402
+from demo.benchenv import configure  # noqa: E402
 
 configure("iscg-bench-scale-", database="scale.sqlite3")
 
@@ -54,9 +54,9 @@ def reset_database() -> None:
 
 def bench_size(organisations: int) -> None:
     from conventions.models import Convention
+    from demo.dataset import generate_dataset
     from financing import engine
     from financing.models import FinancingPlan
-    from iscg.dataset import generate_dataset
     from iscg.models import Organisation, Role, User
 
     reset_database()

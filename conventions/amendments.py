@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
+from conventions.models import SIGNED_STATUSES
 from iscg.formatting import format_date_long, format_euros
 
 
@@ -166,8 +167,6 @@ def snapshot(convention) -> ActSnapshot:
 def signed_amendments(parent, *, before=None):
     """The parent's signed avenants in their order; with ``before``, only those numbered
     before it (all the others when it has no number yet)."""
-    from conventions.models import SIGNED_STATUSES
-
     amendments = parent.amendments.filter(status__in=SIGNED_STATUSES)
     if before is not None:
         if before.pk:

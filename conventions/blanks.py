@@ -16,6 +16,9 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
+from conventions import documents
+from conventions.documents import KIND_KEYS, ROLE_KEYS
+
 #: Left blank on purpose in the document to sign: written by hand when signing.
 HAND_FILLED = frozenset({"convention.date_signature"})
 
@@ -185,8 +188,6 @@ def _post_url(post_id: int) -> str:
 def party_ids_by_key(convention) -> dict[str, int]:
     """The party each party key of the templates reads (``etat``, ``employeur``…), as
     ``documents.convention_context`` chooses it: the first of its kind, the first with the role."""
-    from conventions.documents import KIND_KEYS, ROLE_KEYS
-
     found: dict[str, int] = {}
     for membership in convention.memberships.select_related("party").order_by("order", "pk"):
         key = KIND_KEYS.get(membership.party.kind)
@@ -200,8 +201,6 @@ def party_ids_by_key(convention) -> dict[str, int]:
 
 def convention_blanks(convention, text: dict | None = None) -> list[Blank]:
     """Every value missing from the convention's text (as it renders now), with its places."""
-    from conventions import documents
-
     return blanks_from_problems(convention, documents.render_html(convention, text=text).missing)
 
 

@@ -13,7 +13,7 @@ Rules, from the sources (DOMAIN.md, "Deadlines the sources impose"):
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from conventions import rules
 
@@ -99,7 +99,5 @@ def upcoming(
     deadlines: Iterable[Deadline], *, today: date, days: int, overdue_days: int = 0
 ) -> list[Deadline]:
     """Deadlines from ``today - overdue_days`` to ``today + days`` included, by date."""
-    from datetime import timedelta
-
     low, high = today - timedelta(days=overdue_days), today + timedelta(days=days)
     return sorted(d for d in deadlines if low <= d.date <= high)

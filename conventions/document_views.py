@@ -6,7 +6,9 @@ scope; partners never see drafts); writes also need ``editable_by`` (403 otherwi
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -590,9 +592,6 @@ def deliberation_zip_progress(request, pk: int):
 
 def deliberation_zip_download(request, pk: int):
     """The ZIP: every convention's reference document (signed copy, else the PDF)."""
-    import io
-    import zipfile
-
     deliberation, conventions = _deliberation(request, pk)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:

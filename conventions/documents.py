@@ -23,7 +23,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
-from conventions import templating
+from conventions import amendments, templating
 from conventions.models import (
     SIGNED_STATUSES,
     Convention,
@@ -33,6 +33,7 @@ from conventions.models import (
     UnitKind,
 )
 from conventions.templating import Block, Problem
+from financing import engine
 from iscg import formatting
 from iscg.formatting import NBSP, format_date_long, format_euros
 
@@ -284,8 +285,6 @@ def _financing(convention: Convention) -> Financing:
 
 def _full_year_amounts(data: dict, first_year: dict, lines) -> dict[int, Decimal]:
     """Each party's share over twelve months of the first year ("14 000 €" before proration)."""
-    from financing import engine
-
     try:
         plan = engine.parse_plan({**data, "years": [{**first_year, "months": 12}]})
         shares = engine.compute_plan(plan).years[0].shares
@@ -596,8 +595,6 @@ def amendment_changes(amendment: Convention) -> list[str]:
     numbered before it: dates, notice, court, parties (added, withdrawn, representatives,
     roles), posts, and each amount by year and party. Nothing that did not change is listed
     (``conventions.amendments.changes_between``, a pure function)."""
-    from conventions import amendments
-
     before = amendments.amended_state(amendment.parent, before=amendment)
     after = amendments.apply_amendment(before, amendments.snapshot(amendment))
     return amendments.changes_between(before, after)

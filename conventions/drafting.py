@@ -18,6 +18,8 @@ from conventions.models import (
     ConventionParty,
     ConventionStatus,
 )
+from financing.models import FinancingPlan
+from financing.services import plan_save
 
 COPIED_FIELDS = [
     "title",
@@ -335,9 +337,6 @@ def _copy_plan(source: Convention, target: Convention, *, shift_from: Convention
     the renewal's), per-year amounts and percentages moving with them, and the years past the
     renewal's end dropped. A plan that cannot be saved is reported (ValidationError), never
     dropped."""
-    from financing.models import FinancingPlan
-    from financing.services import plan_save
-
     plan = FinancingPlan.objects.filter(convention=source).first()
     if plan is None:
         return

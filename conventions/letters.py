@@ -13,6 +13,7 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.template.loader import render_to_string
 
+from conventions.documents import capitalise, render_pdf, title_with_article, with_article
 from conventions.templating import french_typography
 from iscg.formatting import format_date_long
 
@@ -88,8 +89,6 @@ def letter_text(
     it with its article ("Par la présente, le Département du Pas-de-Calais vous notifie …",
     "Pour le Département du Pas-de-Calais,"); ``organisation_kind`` is its party kind when
     known ("la commune de Quimper")."""
-    from conventions.documents import capitalise, with_article
-
     model = LETTER_TEMPLATES[kind]
     sender = with_article(organisation, organisation_kind)
     values = {
@@ -126,8 +125,6 @@ def letter_text(
 
 def signatory_lines(representative) -> tuple[str, ...]:
     """ "Par délégation, le Vice-Président", "Jean DUPONT": who signs for the sender."""
-    from conventions.documents import title_with_article
-
     if representative is None:
         return ()
     title = title_with_article(representative.title) if representative.title else ""
@@ -182,7 +179,5 @@ def termination_letter_html(convention) -> str:
 
 def termination_letter_pdf(convention) -> bytes:
     """The letter as a PDF (rendered on demand from the recorded ending: always in step)."""
-    from conventions.documents import render_pdf
-
     pdf, _pages = render_pdf(termination_letter_html(convention))
     return pdf

@@ -1,12 +1,13 @@
 """Parties, posts and conventions: who signs, what is funded, for how long."""
 
+import uuid
 from datetime import date
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -14,6 +15,7 @@ from simple_history.models import HistoricalRecords
 from conventions import rules
 from conventions.validators import validate_siret
 from iscg.formatting import format_date_long, format_datetime_long
+from iscg.models import Role
 
 
 class OrganisationQuerySet(models.QuerySet):
@@ -22,8 +24,6 @@ class OrganisationQuerySet(models.QuerySet):
 
     def _staff_scope(self, user):
         """Gestionnaires and coordinateurs see their organisation; national ones see all."""
-        from iscg.models import Role
-
         if user.is_superuser or (user.role == Role.COORDINATEUR and user.is_national):
             return self.all()
         if user.role in (Role.GESTIONNAIRE, Role.COORDINATEUR) and user.organisation_id:
@@ -62,8 +62,6 @@ class PartyKind(models.TextChoices):
 class PartyQuerySet(OrganisationQuerySet):
     def visible_to(self, user):
         """Staff see their organisation's parties; a partner sees its own party only."""
-        from iscg.models import Role
-
         return self._visible(user, role=Role.PARTENAIRE, own_id=getattr(user, "party_id", None))
 
 
@@ -200,8 +198,6 @@ class PostKind(models.TextChoices):
 class PostQuerySet(OrganisationQuerySet):
     def visible_to(self, user):
         """Staff see their organisation's posts; an intervenant sees its own post only."""
-        from iscg.models import Role
-
         return self._visible(user, role=Role.INTERVENANT, own_id=getattr(user, "post_id", None))
 
 
@@ -462,8 +458,6 @@ class ConventionQuerySet(OrganisationQuerySet):
     def with_signed_renewal(self):
         """Annotate ``has_signed_renewal``, which ``Convention.current_status`` reads (no query
         per row in lists)."""
-        from django.db.models import Exists, OuterRef
-
         signed_renewals = Convention.objects.filter(
             renews=OuterRef("pk"), status__in=SIGNED_STATUSES
         )
@@ -528,8 +522,6 @@ class ConventionQuerySet(OrganisationQuerySet):
         Gestionnaire/coordinateur: their organisation's (all for a national coordinator);
         partenaire: those its party is a party to, never drafts; intervenant: its post's.
         """
-        from iscg.models import Role
-
         if not user.is_authenticated:
             return self.none()
         scoped = self._staff_scope(user)
@@ -543,8 +535,6 @@ class ConventionQuerySet(OrganisationQuerySet):
 
     def editable_by(self, user):
         """Only a gestionnaire edits, and only its own organisation's conventions."""
-        from iscg.models import Role
-
         if user.is_authenticated and user.role == Role.GESTIONNAIRE and user.organisation_id:
             return self.filter(organisation_id=user.organisation_id)
         return self.none()
@@ -891,16 +881,12 @@ class ConventionParty(models.Model):
 
 def document_upload_to(instance, filename: str) -> str:
     """Every stored document gets a random name: nothing of the uploaded name reaches the disk."""
-    import uuid
-
     return f"conventions/documents/{uuid.uuid4().hex}.pdf"
 
 
 class DocumentTemplateQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Staff see the shared templates and their organisation's (all for national staff)."""
-        from iscg.models import Role
-
         if not user.is_authenticated:
             return self.none()
         if user.is_superuser or (user.role == Role.COORDINATEUR and user.is_national):
@@ -913,8 +899,6 @@ class DocumentTemplateQuerySet(models.QuerySet):
 
     def editable_by(self, user):
         """A gestionnaire edits its own organisation's templates (shared ones are copied first)."""
-        from iscg.models import Role
-
         if user.is_authenticated and user.role == Role.GESTIONNAIRE and user.organisation_id:
             return self.filter(organisation_id=user.organisation_id)
         return self.none()

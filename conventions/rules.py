@@ -8,6 +8,8 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from decimal import Decimal
 
+from iscg.formatting import format_date_long
+
 HUNDRED = Decimal("100")
 
 
@@ -186,8 +188,6 @@ def denunciation_effect(*, end: date | None, notice_months: int, notice_date: da
     Raises ``ValueError`` with a French message when there is no end to denounce or the
     deadline has passed (the convention then has to be résiliée, with a date and a reason).
     """
-    from iscg.formatting import format_date_long
-
     if end is None:
         raise ValueError(
             "La convention n'a pas de date de fin : elle ne se dénonce pas à son terme. "

@@ -21,6 +21,12 @@ from django.db.models import Max
 from django.utils import timezone
 
 from conventions import documents, pdf_checks, rules, templating
+from conventions.blanks import (
+    absent_values,
+    blanks_summary,
+    convention_blanks,
+    refused_for_blanks_message,
+)
 from conventions.models import (
     SIGNED_STATUSES,
     Convention,
@@ -33,6 +39,8 @@ from conventions.models import (
     TemplateVersion,
     TerminationKind,
 )
+from financing.models import FinancingPlan
+from financing.services import plan_truncate
 from iscg.formatting import format_date_long
 
 
@@ -294,7 +302,6 @@ class BlanksInText(ValidationError):
 
     def __init__(self, blanks: list):
         self.blanks = blanks
-        from conventions.blanks import refused_for_blanks_message
 
         super().__init__(refused_for_blanks_message(len(blanks)))
 
@@ -311,8 +318,6 @@ def convention_send_to_signature(
     ``send_with_blanks`` and a ``reason``, recorded in the convention's history with the list of
     the values left blank.
     """
-    from conventions.blanks import absent_values, blanks_summary, convention_blanks
-
     convention = Convention.objects.select_for_update().get(pk=convention.pk)
     if convention.status != ConventionStatus.DRAFT:
         raise ValidationError(
@@ -456,8 +461,6 @@ def convention_unsign(*, convention: Convention, party, by) -> ConventionParty:
 
 
 def signed_on_text(value: date) -> str:
-    from iscg.formatting import format_date_long
-
     return format_date_long(value)
 
 
@@ -536,9 +539,6 @@ def _record_ending(
 ) -> Ending:
     """Write the ending on the convention and its signed avenants (history kept), then stop
     the money from the date of effect (``financing.services.plan_truncate``)."""
-    from financing.models import FinancingPlan
-    from financing.services import plan_truncate
-
     acts = [convention, *convention.amendments.filter(status__in=SIGNED_STATUSES)]
     payments = []
     for act in acts:

@@ -1,9 +1,8 @@
-from django.urls import path
+from django.urls import include, path
 
 from conventions import document_views as docs
 from conventions import ending_views as ending
 from conventions import views
-from financing import views as financing_views
 
 app_name = "conventions"
 
@@ -45,6 +44,6 @@ urlpatterns = [
     path("<str:reference>/denoncer/", ending.convention_denounce, name="denounce"),
     path("<str:reference>/resilier/", ending.convention_terminate, name="terminate"),
     path("<str:reference>/fin/lettre/", ending.termination_letter, name="termination_letter"),
-    path("<str:reference>/financement/", financing_views.plan, name="plan"),
-    path("<str:reference>/financement/apercu/", financing_views.plan_preview, name="plan_preview"),
+    # A convention's financing plan: its views and URLs belong to financing.
+    path("<str:reference>/financement/", include("financing.plan_urls")),
 ]

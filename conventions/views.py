@@ -25,8 +25,12 @@ from conventions.models import (
     Party,
     Post,
 )
+from financing.cancellations import titres_to_cancel
+from financing.effective import line_standings
+from financing.models import ShareLine
 from iscg import perms
 from iscg.history import history_rows
+from reporting.models import Bilan
 
 SORTS = {
     "reference": ("reference", "Référence"),
@@ -125,9 +129,6 @@ def convention_detail(request, reference: str):
     documents = convention.documents.select_related("created_by", "template_version__template")
     if not staff:
         documents = documents.filter(Q(kind=DocumentKind.SIGNED_COPY) | Q(is_frozen=True))
-    from financing.cancellations import titres_to_cancel
-    from financing.effective import line_standings
-    from financing.models import ShareLine
 
     share_lines = line_standings(
         ShareLine.objects.visible_to(request.user)
@@ -180,9 +181,6 @@ def post_detail(request, pk: int):
     post = get_object_or_404(
         Post.objects.visible_to(request.user).select_related("employer", "organisation"), pk=pk
     )
-    from financing.effective import line_standings
-    from financing.models import ShareLine
-    from reporting.models import Bilan
 
     return render(
         request,

@@ -13,9 +13,11 @@ from django.urls import path
 
 from conventions import drafting
 from conventions.models import (
+    SIGNED_STATUSES,
     Convention,
     ConventionKind,
     ConventionParty,
+    ConventionStatus,
     Party,
     Post,
     Representative,
@@ -153,8 +155,6 @@ class StartForm(forms.Form):
 def _source_choices(organisation, mode: str):
     """The conventions a renewal or an avenant may start from (never an avenant itself: the
     convention it amends is chosen instead)."""
-    from conventions.models import SIGNED_STATUSES, ConventionStatus
-
     conventions = Convention.objects.filter(organisation=organisation).exclude(
         kind=ConventionKind.AVENANT
     )

@@ -31,7 +31,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from django.apps import apps
 from django.db.models import Q
+
+from conventions.models import (
+    FORECAST_STATUSES,
+    SIGNED_STATUSES,
+    ConventionKind,
+    ConventionStatus,
+)
 
 
 @dataclass(frozen=True)
@@ -85,8 +93,8 @@ def effective_year_plans(acts: Iterable[Act]) -> set[tuple[int, int]]:
 def _acts(*, post_ids=None, years=None) -> list[Act]:
     """The acts of the given posts (every act, whoever asks: a partner's view of a post is
     intersected with the rule afterwards, never used to compute it). One query."""
-    from conventions.models import SIGNED_STATUSES, ConventionKind, ConventionStatus
-    from financing.models import ShareLine
+    # Looked up, not imported: financing.models imports this module for its queryset methods.
+    ShareLine = apps.get_model("financing", "ShareLine")  # noqa: N806 - a model class
 
     # A plan covers the years it has stored lines for (a year cut by a résiliation keeps its
     # lines that carry titres, at 0 €: the year stays covered, nothing falls back to an older act).
@@ -183,8 +191,6 @@ def line_standings(lines) -> list:
     """The lines, each with ``standing``: due (it counts), prévisionnel (a draft or an act
     awaiting signature), remplacée (a later signed act covers that year) or non comptée
     (abandoned). One query more than the lines'."""
-    from conventions.models import FORECAST_STATUSES, ConventionStatus
-
     lines = list(lines)
     pairs = effective_pairs(post_ids={line.post_id for line in lines})
     for line in lines:

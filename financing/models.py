@@ -9,6 +9,10 @@ from django.db import models
 from django.db.models import Q, Sum
 from simple_history.models import HistoricalRecords
 
+from conventions.models import FORECAST_STATUSES, Convention, ConventionStatus
+from financing.effective import effective_pairs, pairs_filter
+from iscg.models import Role
+
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
 
@@ -49,8 +53,6 @@ class FinancingPlan(models.Model):
         """Frozen with the text when the convention is sent to signature: from "À signer" on,
         the plan changes only by withdrawing the signature request, and once signed, through an
         avenant (what is owed is always the plan whose text was signed)."""
-        from conventions.models import ConventionStatus
-
         return self.convention.status != ConventionStatus.DRAFT
 
 
@@ -101,9 +103,6 @@ class ShareLineQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Staff see their organisation's lines; a partner sees its own party's lines of
         non-draft conventions; an intervenant sees none (financing is not theirs)."""
-        from conventions.models import Convention
-        from iscg.models import Role
-
         if not user.is_authenticated:
             return self.none()
         if user.role == Role.PARTENAIRE and user.party_id:
@@ -121,15 +120,11 @@ class ShareLineQuerySet(models.QuerySet):
     def effective(self, *, years=None):
         """Only the lines that count in what is due: for each post and year, those of the latest
         signed act (financing/effective.py states the rule). ``years`` narrows the lookup."""
-        from financing.effective import effective_pairs, pairs_filter
-
         post_ids = self.order_by().values("post_id")
         return self.filter(pairs_filter(effective_pairs(post_ids=post_ids, years=years)))
 
     def forecast(self):
         """The lines of drafts and acts awaiting signature: "prévisionnel", never due."""
-        from conventions.models import FORECAST_STATUSES
-
         return self.filter(convention__status__in=FORECAST_STATUSES)
 
 

@@ -5,8 +5,10 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
-from conventions.models import ConventionKind, PartyKind
-from financing.models import BudgetLine, PlanYear, ShareLine
+from django.db.models import Prefetch
+
+from conventions.models import ConventionKind, Party, PartyKind
+from financing.models import BudgetLine, Payment, PlanYear, ShareLine
 from iscg.formatting import format_euros
 from iscg.history import HistoryRow
 
@@ -331,10 +333,6 @@ def party_summary(party, lines, receivable=None) -> list[PartyYear]:
     A subsidy of a convention d'objectifs for a post whose own convention already carries the
     party's share of the same year is listed with that share (``line.counted_in``) but not
     added twice to what the party owes."""
-    from django.db.models import Prefetch
-
-    from financing.models import Payment
-
     lines = list(
         lines.filter(party=party)
         .effective()
@@ -459,8 +457,6 @@ def _plan_change(record, before) -> list[str]:
 def plan_history(plan, limit: int = 30) -> list[HistoryRow]:
     """Who changed a plan, its yearly costs and its shares, when, and how, in euros: one row per
     save (one user's records within two seconds), newest first. Five queries."""
-    from conventions.models import Party
-
     sources = (
         (plan.history.all(), _plan_change),
         (PlanYear.history.filter(plan_id=plan.pk), _year_change),

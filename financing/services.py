@@ -14,8 +14,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from conventions import rules
 from conventions.models import SIGNED_STATUSES, Convention, ConventionStatus, Party
 from financing import engine
+from financing.cancellations import payments_to_cancel
 from financing.models import FinancingPlan, Payment, PlanYear, ShareLine
 from financing.months import funded_months
 
@@ -279,7 +281,7 @@ def plan_set_as_signed(
     """Record the plan of an act as it was signed, even when the convention is already signed.
 
     Not for users (they call ``plan_save``, which refuses a signed convention): this is for
-    loading what signed acts state — the demo data (``financing.demo_plans``), an import of
+    loading what signed acts state — the demo data (``demo.plans``), an import of
     past conventions. Idempotent: an unchanged plan writes nothing."""
     plan = FinancingPlan.objects.select_for_update().filter(convention=convention).first()
     return _write_plan(
@@ -375,8 +377,6 @@ def plan_truncate(*, plan: FinancingPlan, on: date, by) -> list[Payment]:
     payments is kept with 0 € instead of being deleted. Every change is in the plan's history,
     made by ``by``. Returns the titres already issued beyond what is now due (to cancel).
     """
-    from conventions import rules
-
     plan = (
         FinancingPlan.objects.select_for_update()
         .select_related("post", "convention")
@@ -433,6 +433,5 @@ def plan_truncate(*, plan: FinancingPlan, on: date, by) -> list[Payment]:
         _store_actual(plan, plan_year)
     plan.computed_at = timezone.now()
     plan.save(update_fields=["computed_at"])
-    from financing.cancellations import payments_to_cancel
 
     return payments_to_cancel(plan.lines.filter(year__gte=on.year))

@@ -3,6 +3,7 @@
 import json
 from datetime import date
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -10,9 +11,10 @@ from django.urls import reverse
 
 from conventions.models import Convention, ConventionStatus, Party
 from financing import exports, selectors, services
-from financing.forms import GuidedPlan, guided_blockers
-from financing.models import FinancingPlan, ShareLine
+from financing.forms import ActualCostForm, GuidedPlan, PaymentForm, guided_blockers
+from financing.models import FinancingPlan, PlanYear, ShareLine
 from iscg import perms
+from iscg.formatting import format_euros
 from iscg.models import Organisation, Role
 
 
@@ -222,8 +224,6 @@ def plan(request, reference: str):
         except ValidationError as exc:
             error = " ".join(exc.messages)
         else:
-            from django.contrib import messages
-
             messages.success(request, "Plan enregistré ; les montants ont été recalculés.")
             return redirect("conventions:plan", reference=convention.reference)
     years = list(plan.years.all()) if plan else []
@@ -340,10 +340,6 @@ def _gestionnaire_line(request, pk: int) -> ShareLine:
 
 def payment_add(request, pk: int):
     """Record a titre de recettes or a subsidy payment on one co-funder's share."""
-    from django.contrib import messages
-
-    from financing.forms import PaymentForm
-
     line = _gestionnaire_line(request, pk)
     form = PaymentForm(request.POST or None, initial={"amount_issued": line.amount})
     if request.method == "POST" and form.is_valid():
@@ -363,12 +359,6 @@ def payment_add(request, pk: int):
 def actual_cost(request, pk: int):
     """After the year closes: enter the actual cost; shares are recomputed on it and the
     difference per party (what a subsidy is reduced by, or reclaimed) is shown."""
-    from django.contrib import messages
-
-    from financing.forms import ActualCostForm
-    from financing.models import PlanYear
-    from iscg.formatting import format_euros
-
     plan_year = get_object_or_404(
         PlanYear.objects.select_related("plan__convention"),
         pk=pk,

@@ -4,6 +4,8 @@ import re
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.utils import timezone
+
 NBSP = "\u00a0"  # no-break space: thousands separator and before "€"
 MINUS = "\u2212"  # the typographic minus of French print ("−334 €"); display only, never exports
 MONTHS = [
@@ -59,8 +61,6 @@ def _local_date(value: date | datetime) -> date:
     """A datetime's day where the users are (Europe/Paris); a date as it is."""
     if isinstance(value, datetime):
         if value.tzinfo is not None:
-            from django.utils import timezone
-
             value = timezone.localtime(value)
         return value.date()
     return value
@@ -73,8 +73,6 @@ def format_datetime_long(value: datetime | None) -> str:
     if not isinstance(value, datetime):
         return format_date_long(value)
     if value.tzinfo is not None:
-        from django.utils import timezone
-
         value = timezone.localtime(value)
     return f"{format_date_long(value.date())} à {value:%H:%M}"
 

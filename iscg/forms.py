@@ -2,8 +2,7 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 
-from conventions.models import Party, Post
-from iscg.models import Role
+from iscg.models import Role, User
 
 
 class InvitationForm(forms.Form):
@@ -16,16 +15,24 @@ class InvitationForm(forms.Form):
         ],
     )
     party = forms.ModelChoiceField(
-        label="Partie (pour un partenaire)", queryset=Party.objects.none(), required=False
+        label="Partie (pour un partenaire)",
+        queryset=User._meta.get_field("party").related_model.objects.none(),
+        required=False,
     )
     post = forms.ModelChoiceField(
-        label="Poste (pour un intervenant)", queryset=Post.objects.none(), required=False
+        label="Poste (pour un intervenant)",
+        queryset=User._meta.get_field("post").related_model.objects.none(),
+        required=False,
     )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["party"].queryset = Party.objects.filter(organisation_id=user.organisation_id)
-        self.fields["post"].queryset = Post.objects.filter(organisation_id=user.organisation_id)
+        # The models come through the user's relations: iscg imports no domain app.
+        for name in ("party", "post"):
+            field = self.fields[name]
+            field.queryset = field.queryset.model.objects.filter(
+                organisation_id=user.organisation_id
+            )
 
     def clean(self):
         data = super().clean()

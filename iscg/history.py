@@ -1,7 +1,9 @@
 """Readable change history (who, when, what) from django-simple-history records."""
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+
+from iscg.formatting import format_date_long, format_datetime_long
 
 
 @dataclass
@@ -29,10 +31,6 @@ def _short(value) -> str:
 
 def _readable(field, value):
     """Labels for choices, names for related objects, French dates: what a user recognises."""
-    from datetime import date, datetime
-
-    from iscg.formatting import format_date_long, format_datetime_long
-
     if value in (None, ""):
         return value
     if getattr(field, "choices", None):

@@ -7,6 +7,7 @@ a user belongs to one organisation and has one role that decides what it may see
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 
 
 class Organisation(models.Model):
@@ -133,8 +134,6 @@ class User(AbstractUser):
 
 class InvitationQuerySet(models.QuerySet):
     def pending(self):
-        from django.utils import timezone
-
         return self.filter(used_at__isnull=True, expires_at__gt=timezone.now())
 
 

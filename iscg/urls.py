@@ -10,7 +10,7 @@ admin.site.site_title = "ISCG"
 admin.site.index_title = "Back-office"
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", include("home.urls")),
     # Before Django's own "login/", for the French message of a wrong password.
     path(
         "comptes/login/",
@@ -20,9 +20,7 @@ urlpatterns = [
     path("comptes/", include("django.contrib.auth.urls")),
     path("comptes/invitations/", views.invitation_create, name="invitation_create"),
     path("comptes/invitation/<str:token>/", views.invitation_accept, name="invitation_accept"),
-    path("echeances/", views.deadlines, name="deadlines"),
-    path("echeances/calendrier.ics", views.deadlines_ics, name="deadlines_ics"),
-    path("echeances/flux/<str:token>.ics", views.deadlines_feed, name="deadlines_feed"),
+    path("echeances/", include("conventions.deadline_urls")),
     # Before conventions.urls, whose "<reference>/" would otherwise catch "nouvelle/".
     path("conventions/", include("conventions.wizard")),
     path("conventions/", include("conventions.urls")),

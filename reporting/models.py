@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from iscg.models import Role
 from reporting import rules
 
 # The 0–100 range is checked by reporting.rules (one French message naming the figure, run by
@@ -53,8 +54,6 @@ class BilanQuerySet(models.QuerySet):
         Gestionnaire/coordinateur: their organisation's posts (all for a national coordinator or
         an administrator); intervenant: its own post's; partenaire: none.
         """
-        from iscg.models import Role
-
         if not user.is_authenticated:
             return self.none()
         if user.is_superuser or (user.role == Role.COORDINATEUR and user.is_national):

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from conventions.models import Party, PartyKind, Post, PostKind
+from conventions.models import DRAFT_STATUSES, Convention, Party, PartyKind, Post, PostKind
 from financing.models import ShareLine
 from iscg import perms
 from iscg.history import history_rows
@@ -359,8 +359,6 @@ def _require_importer(user) -> None:
 def _years_to_report(post_id: int, today: date) -> list[int]:
     """Last year and this one, and every past year a non-draft convention of the post covers
     (a bilan is due for each year of a convention)."""
-    from conventions.models import DRAFT_STATUSES, Convention
-
     years = {today.year - 1, today.year}
     spans = (
         Convention.objects.filter(posts=post_id)

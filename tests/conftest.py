@@ -25,7 +25,7 @@ def demo_data(django_db_setup, django_db_blocker):
     from django.db import transaction
     from django.test import override_settings
 
-    from conventions.demo import load_demo
+    from demo.load import load_demo
 
     fast = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
     with django_db_blocker.unblock(), fast, transaction.atomic():

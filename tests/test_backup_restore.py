@@ -10,7 +10,7 @@ import psycopg
 import pytest
 from django.db import connection
 
-from conventions.demo import load_demo
+from demo.load import load_demo
 
 ROOT = Path(__file__).resolve().parents[1]
 

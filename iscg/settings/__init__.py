@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "conventions",
     "financing",
     "reporting",
+    "home",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -403,7 +403,7 @@ def test_the_signed_pdf_of_a14_says_what_the_act_does_not_give(db):
 
 @pytest.mark.usefixtures("demo_data")
 def test_the_demo_s_convention_to_sign_has_its_plan_frozen(db, client):
-    from iscg.demo_users import GESTIONNAIRE_EMAIL
+    from demo.users import GESTIONNAIRE_EMAIL
     from iscg.models import User
 
     client.force_login(User.objects.get(email=GESTIONNAIRE_EMAIL))
@@ -414,7 +414,7 @@ def test_the_demo_s_convention_to_sign_has_its_plan_frozen(db, client):
 
 @pytest.mark.parametrize("dots", [".././....", "../../....", "XX/XX/XXXX"])
 def test_the_departement_s_deliberation_date_left_as_dots_is_the_commission_s(dots):
-    from conventions.demo import _pdc_wording
+    from demo.load import _pdc_wording
 
     decision = {"meeting_date": "2023-07-03"}
     written = f"… dûment autorisé par délibération de la Commission Permanente en date du {dots}"

@@ -8,9 +8,9 @@ from django.core.management import call_command
 from django.urls import reverse
 from icalendar import Calendar
 
+from conventions import calendar
 from conventions.deadlines import convention_deadlines, upcoming
 from conventions.models import Convention
-from iscg import calendar
 from tests.factories import ConventionFactory, ConventionPartyFactory, PartyFactory, UserFactory
 
 

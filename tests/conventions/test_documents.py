@@ -11,7 +11,6 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from conventions import documents, services
-from conventions.demo import load_demo
 from conventions.models import (
     Convention,
     ConventionKind,
@@ -19,6 +18,7 @@ from conventions.models import (
     DocumentDownload,
     DocumentKind,
 )
+from demo.load import load_demo
 from financing.services import plan_save
 from tests.factories import (
     ConventionFactory,

@@ -441,7 +441,7 @@ def test_a_signed_renewal_makes_the_renewed_convention_renouvelee(world):
 
 
 def test_deadlines_and_ical_follow_the_ending(client, world):
-    from iscg.deadlines import deadlines_for
+    from conventions.selectors import deadlines_for
 
     convention, by = world["convention"], world["gestionnaire"]
     kinds = {d.kind for d in deadlines_for(by) if d.reference == convention.reference}

@@ -7,7 +7,6 @@ import pytest
 from django.core.management import call_command
 
 from conventions import rules
-from conventions.demo import EXTRA_STEPS, load_demo
 from conventions.models import (
     Convention,
     ConventionParty,
@@ -19,6 +18,7 @@ from conventions.models import (
     PostAbsence,
     Representative,
 )
+from demo.load import EXTRA_STEPS, load_demo
 from iscg.models import Organisation
 
 pytestmark = pytest.mark.django_db
@@ -188,7 +188,7 @@ def record_step() -> None:
 
 def test_extra_steps_run_after_the_cases(monkeypatch):
     SEEN_STEPS.clear()
-    monkeypatch.setattr("conventions.demo.EXTRA_STEPS", [*EXTRA_STEPS, f"{__name__}.record_step"])
+    monkeypatch.setattr("demo.load.EXTRA_STEPS", [*EXTRA_STEPS, f"{__name__}.record_step"])
     load_demo()
     assert [18 + len(PDC_EXAMPLES) + len(DIJON_EXAMPLES)] == SEEN_STEPS
 

@@ -9,9 +9,9 @@ from PIL import Image
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from conventions.demo import load_demo
 from conventions.models import Convention, DocumentDownload, Party
-from iscg.demo_users import DEMO_PASSWORD
+from demo.load import load_demo
+from demo.users import DEMO_PASSWORD
 from iscg.models import User
 from reporting import services
 from reporting.models import Bilan

@@ -17,11 +17,12 @@ from django.db import transaction
 from django.test import override_settings
 
 from conventions.models import Convention
-from financing import demo_plans, selectors
+from demo import plans as demo_plans
+from financing import selectors
 from financing.models import BudgetLine, FinancingPlan, PlanYear, ShareLine
 from iscg.models import Organisation
 
-DEMO_DATA = Path(__file__).resolve().parents[2] / "iscg" / "demo_data"
+DEMO_DATA = Path(__file__).resolve().parents[2] / "demo" / "data"
 PAS_DE_CALAIS = json.loads((DEMO_DATA / "pas_de_calais_2023.json").read_text(encoding="utf-8"))
 ANNEXE2 = PAS_DE_CALAIS["financing_2023"]
 ANNEXE2_ROWS = {row["post"]: row for group in ANNEXE2["groups"] for row in group["rows"]}

@@ -1,6 +1,6 @@
 """The financing engine reproduces every financing figure of the sources (no database).
 
-Figures are read from ``iscg/demo_data/*.json`` (the reference extractions) wherever a source
+Figures are read from ``demo/data/*.json`` (the reference extractions) wherever a source
 gives them; where a source gives no cost (Quimper, Dijon, Aubervilliers, Ternois, CUA), the test
 says which plausible cost it assumes.
 """
@@ -24,7 +24,7 @@ from financing.engine import (
     split_by_keys,
 )
 
-DEMO_DATA = Path(__file__).resolve().parents[2] / "iscg" / "demo_data"
+DEMO_DATA = Path(__file__).resolve().parents[2] / "demo" / "data"
 
 
 def load(name: str) -> dict:

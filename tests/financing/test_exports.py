@@ -12,8 +12,8 @@ from pypdf import PdfReader
 
 from conventions.models import Party
 from conventions.rules import siret_is_valid
+from demo.users import GESTIONNAIRE_EMAIL
 from financing import exports, selectors
-from iscg.demo_users import GESTIONNAIRE_EMAIL
 from iscg.models import Organisation, User
 from tests.financing.test_demo_financing import demo  # noqa: F401 - module-scoped demo data
 

@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 
 from conventions.models import Convention, ConventionStatus, Party
+from demo.users import GESTIONNAIRE_EMAIL, partner_email
 from financing.models import FinancingPlan, ShareLine
-from iscg.demo_users import GESTIONNAIRE_EMAIL, partner_email
 from iscg.models import User
 from tests.financing.test_demo_financing import demo  # noqa: F401 - module-scoped demo data
 

@@ -4,9 +4,9 @@ organisation's gestionnaire sees nothing of the Pas-de-Calais."""
 import pytest
 from django.urls import reverse
 
-from conventions.demo import load_demo
 from conventions.models import Convention, Party, Post
-from iscg.demo_users import DEMO_PASSWORD, partner_email
+from demo.load import load_demo
+from demo.users import DEMO_PASSWORD, partner_email
 from iscg.models import User
 from tests.factories import OrganisationFactory, UserFactory
 

@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.views.defaults import server_error
 
 from conventions.models import Deliberation, Party
+from demo.users import GESTIONNAIRE_EMAIL, partner_email
 from financing.models import ShareLine
-from iscg.demo_users import GESTIONNAIRE_EMAIL, partner_email
 from iscg.models import User
 from tests.financing.test_demo_financing import demo  # noqa: F401 - module-scoped demo data
 from tests.financing.test_views import login_partner

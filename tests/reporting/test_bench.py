@@ -2,7 +2,7 @@
 
 import pytest
 
-from reporting.bench import bench_dashboard
+from demo.bench import bench_dashboard
 from reporting.models import Bilan
 
 pytestmark = pytest.mark.django_db

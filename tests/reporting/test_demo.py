@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from conventions.demo import load_demo
+from demo.load import load_demo
 from reporting import selectors
 from reporting.models import Bilan, BilanPart
 from reporting.rules import bilan_issues

@@ -14,6 +14,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from financing.engine import PlanError, compute_plan, parse_plan, result_to_dict
+from financing.selectors import annual_table, table_as_dict
+from iscg.models import Organisation
 
 
 class Command(BaseCommand):
@@ -47,9 +49,6 @@ class Command(BaseCommand):
             self.table(options["year"], options.get("organisation"))
 
     def table(self, year: int, code: str | None) -> None:
-        from financing.selectors import annual_table, table_as_dict
-        from iscg.models import Organisation
-
         organisations = Organisation.objects.order_by("slug")
         if code:
             organisation = organisations.filter(slug=code).first()

@@ -1,6 +1,6 @@
 """A realistic synthetic dataset at national size, for benchmarks and load tests.
 
-Parties, posts and bilans come from ``reporting.bench.generate``; this adds, per post, one
+Parties, posts and bilans come from ``demo.bench.generate``; this adds, per post, one
 triennial convention per 3-year period with its parties, a financing plan computed by the real
 engine (Quimper's shape: State degressive by rank, Département 30 % and the EPCIs 40 % of the
 remainder split by population, the employer the rest), the stored share lines, and payments for the closed years. Bulk inserts throughout.
@@ -51,10 +51,10 @@ def generate_dataset(
         PartyKind,
         Post,
     )
+    from demo.bench import generate
     from financing import engine
     from financing.models import FinancingPlan, Payment, PlanYear, ShareLine
     from iscg.models import Organisation
-    from reporting.bench import generate
 
     last_year = last_year or date.today().year
     first_year = last_year - years + 1

@@ -1,4 +1,4 @@
-"""The environment every benchmark runs in (make bench, reporting.bench): a throw-away SQLite
+"""The environment every benchmark runs in (make bench, demo.bench): a throw-away SQLite
 database and media folder, production-like DEBUG off. Call before ``django.setup()``."""
 
 import os

@@ -7,7 +7,7 @@ from icalendar import Calendar, Event
 
 from conventions.deadlines import Deadline
 
-FEED_SALT = "iscg.deadlines.feed"
+FEED_SALT = "iscg.deadlines.feed"  # kept from before the move: issued feeds stay valid
 
 
 def feed_token(user) -> str:

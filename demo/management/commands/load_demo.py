@@ -3,14 +3,14 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from conventions.demo import load_demo
-from iscg.demo_users import demo_logins_text
+from demo.load import load_demo
+from demo.users import demo_logins_text
 
 
 class Command(BaseCommand):
     help = (
         "Charge les données de démonstration (Pas-de-Calais, Finistère, Dijon, Aubervilliers) "
-        "depuis iscg/demo_data/. Relancer la commande ne crée aucun doublon."
+        "depuis demo/data/. Relancer la commande ne crée aucun doublon."
     )
 
     def handle(self, *args, **options):

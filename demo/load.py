@@ -1,4 +1,4 @@
-"""Demo data: four real cases loaded from the JSON extractions shipped in ``iscg/demo_data/``.
+"""Demo data: four real cases loaded from the JSON extractions shipped in ``demo/data/``.
 
 ``load_demo()`` is idempotent and atomic. Every object is looked up by its natural key
 (organisation slug, party slug, post slug, convention reference, …), validated with
@@ -37,7 +37,6 @@ from typing import Any
 from django.db import models, transaction
 from django.utils.module_loading import import_string
 
-import iscg
 from conventions.models import (
     Convention,
     ConventionKind,
@@ -55,15 +54,15 @@ from conventions.models import (
 from iscg.formatting import MONTHS, format_date_long
 from iscg.models import Organisation
 
-DEMO_DATA_DIR = Path(iscg.__file__).resolve().parent / "demo_data"
+DEMO_DATA_DIR = Path(__file__).resolve().parent / "data"
 
 #: Later loading steps, as dotted paths imported when they run (financing plans, bilans, users).
 EXTRA_STEPS: list[str] = [
-    "financing.demo.load_financing",
-    "reporting.demo.load_bilans",
-    "conventions.demo_documents.load_document_templates",
-    "conventions.demo.load_amendment_and_renewal",
-    "iscg.demo_users.create_demo_users",
+    "demo.plans.load_plans",
+    "demo.bilans.load_bilans",
+    "demo.documents.load_document_templates",
+    "demo.load.load_amendment_and_renewal",
+    "demo.users.create_demo_users",
 ]
 
 DEMO_ORGANISATION_SLUGS = ("pas-de-calais", "finistere", "dijon", "aubervilliers")
@@ -170,7 +169,7 @@ def demo_counts() -> dict[str, int]:
 
 @cache
 def read_source(filename: str) -> dict[str, Any]:
-    """One JSON extraction of ``iscg/demo_data/`` (read once per process)."""
+    """One JSON extraction of ``demo/data/`` (read once per process)."""
     return json.loads((DEMO_DATA_DIR / filename).read_text(encoding="utf-8"))
 
 

@@ -8,7 +8,7 @@ test client (median and p95), the page's SQL replayed alone (the same statements
 on a bare cursor, the floor the page cannot go under) and the ratio of the two, and the CSV export
 (every post); then rolls everything back.
 
-Stand-alone: ``.venv/bin/python -m reporting.bench [organisations posts years repeat]``
+Stand-alone: ``.venv/bin/python -m demo.bench [organisations posts years repeat]``
 (temporary SQLite database).
 """
 
@@ -209,7 +209,7 @@ def bench_dashboard(
 
 
 def main() -> None:  # pragma: no cover - command line entry point
-    from iscg.benchenv import configure
+    from demo.benchenv import configure
 
     configure("iscg-bench-bilans-")
     import django

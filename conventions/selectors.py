@@ -1,4 +1,4 @@
-"""Deadlines of the conventions a user may see: one query, then the pure rules."""
+"""Reads of conventions for a user: one query each, then the pure rules."""
 
 from django.db.models import Exists, OuterRef
 
@@ -7,6 +7,7 @@ from conventions.models import Convention, ConventionParty
 
 
 def deadlines_for(user) -> list[Deadline]:
+    """Deadlines of the conventions ``user`` may see, in date order."""
     state_funder = ConventionParty.objects.filter(
         convention=OuterRef("pk"), party__kind="etat", is_funder=True
     )

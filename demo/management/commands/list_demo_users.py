@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from iscg.demo_users import DEMO_DOMAIN, DEMO_PASSWORD
+from demo.users import DEMO_DOMAIN, DEMO_PASSWORD
 from iscg.models import User
 
 

@@ -1,5 +1,5 @@
 """Demo financing: the plan of every demo convention that carries financing, and the 2023 budget
-line of the Pas-de-Calais (called by ``conventions.demo.load_demo`` through
+line of the Pas-de-Calais (called by ``demo.load.load_demo`` through
 ``financing.demo.load_financing``).
 
 Rules followed (README, « Incohérences des sources conservées », lists each disagreement):
@@ -33,8 +33,8 @@ from typing import Any
 
 from django.db import transaction
 
-from conventions.demo import read_source
 from conventions.models import Convention, Post
+from demo.load import read_source
 from financing import services
 from financing.models import BudgetLine
 from iscg.models import Organisation

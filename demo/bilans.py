@@ -7,8 +7,8 @@ the source differs, so a second run changes nothing and adds no history.
 
 from decimal import Decimal
 
-from conventions.demo import delete_others, read_source, upsert
 from conventions.models import Post
+from demo.load import delete_others, read_source, upsert
 from reporting.models import Bilan, BilanPart, BilanStatus, PartKind
 from reporting.rules import weighted_share
 

@@ -1,14 +1,14 @@
 """`python manage.py send_reminders`: e-mail each gestionnaire the deadlines of the coming
 30 days (meant for a daily cron). Prints how many messages were sent."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.core.management.base import BaseCommand
 
 from conventions.deadlines import upcoming
-from iscg.deadlines import deadlines_for
+from conventions.selectors import deadlines_for
 from iscg.formatting import format_date_long
 from iscg.models import Role, User
 
@@ -63,6 +63,4 @@ def _parse_date(text: str) -> date:
 
 
 def upcoming_end(today: date, days: int) -> date:
-    from datetime import timedelta
-
     return today + timedelta(days=days)

@@ -4,7 +4,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from iscg.dataset import generate_dataset
+from demo.dataset import generate_dataset
 
 
 class Command(BaseCommand):

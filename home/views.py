@@ -1,0 +1,66 @@
+"""The home page: each role lands on what it works on. It reads every domain app, so it lives
+in its own app above them (``iscg`` stays the ground floor)."""
+
+from datetime import date
+
+from django.db.models import DecimalField, F, Sum, Value
+from django.db.models.functions import Coalesce
+from django.shortcuts import render
+
+from conventions.deadlines import upcoming
+from conventions.models import Convention, Post
+from conventions.selectors import deadlines_for
+from financing.models import ShareLine
+from financing.selectors import party_summary
+from iscg.models import Role
+from reporting.models import Bilan, BilanStatus
+
+
+def home(request):
+    """Each role lands on what it works on."""
+    user = request.user
+    conventions = Convention.objects.visible_to(user)
+    context = {
+        "conventions_count": conventions.count(),
+        "recent_conventions": conventions.with_signed_renewal().order_by("-updated_at")[:8],
+    }
+    if user.role == Role.GESTIONNAIRE:
+        context["deadlines"] = upcoming(
+            deadlines_for(user), today=date.today(), days=90, overdue_days=15
+        )
+        context["to_sign"] = conventions.filter(status="a_signer").order_by("reference")
+        context["drafts"] = conventions.filter(status="brouillon").order_by("reference")
+        context["posts_count"] = Post.objects.visible_to(user).count()
+        context["outstanding"] = _outstanding_recoveries(user)
+    if user.role == Role.PARTENAIRE:
+        context["party"] = user.party
+        receivable = ShareLine.objects.filter(convention__in=Convention.objects.visible_to(user))
+        context["party_years"] = party_summary(
+            user.party, ShareLine.objects.visible_to(user), receivable=receivable
+        )[:3]
+    if user.role == Role.INTERVENANT:
+        context["post"] = user.post
+        context["bilans"] = Bilan.objects.visible_to(user).order_by("-year")[:5]
+    if user.role == Role.COORDINATEUR:
+        context["to_validate"] = (
+            Bilan.objects.visible_to(user)
+            .filter(status=BilanStatus.SUBMITTED)
+            .select_related("post")
+            .order_by("year", "post__name")
+        )
+    return render(request, "home/home.html", context)
+
+
+def _outstanding_recoveries(user):
+    """Co-funders' shares of past and current years not fully received (titres de recettes)."""
+    zero = Value(0, output_field=DecimalField(max_digits=12, decimal_places=2))
+    return (
+        ShareLine.objects.visible_to(user)
+        .filter(is_employer=False, year__lte=date.today().year, amount__gt=0)
+        .effective()
+        .annotate(received=Coalesce(Sum("payments__amount_received"), zero))
+        .annotate(outstanding=F("amount") - F("received"))
+        .filter(outstanding__gt=0)
+        .select_related("party", "post", "convention")
+        .order_by("-year", "-outstanding")[:10]
+    )
