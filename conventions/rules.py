@@ -1,4 +1,4 @@
-"""Pure rules of the conventions domain: dates, notice deadlines, time shares, SIRET.
+"""Pure rules of the conventions domain: dates, notice deadlines, time shares.
 
 No database here, so each rule is tested by itself (tests/conventions/test_rules.py).
 """
@@ -59,23 +59,6 @@ def time_shares_error(shares: Iterable[Decimal | None]) -> str | None:
 def format_percent(value: Decimal) -> str:
     text = f"{value.normalize():f}".replace(".", ",")
     return f"{text}\u00a0%"
-
-
-def siret_is_valid(siret: str) -> bool:
-    """14 digits with a valid Luhn checksum (La Poste's SIRET, which breaks the Luhn rule, too)."""
-    if len(siret) != 14 or not siret.isdigit():
-        return False
-    if siret.startswith("356000000"):  # La Poste: digits sum to a multiple of 5.
-        return sum(int(c) for c in siret) % 5 == 0
-    total = 0
-    for index, char in enumerate(reversed(siret)):
-        digit = int(char)
-        if index % 2 == 1:
-            digit *= 2
-            if digit > 9:
-                digit -= 9
-        total += digit
-    return total % 10 == 0
 
 
 # --------------------------------------------------------------------------- status from the dates

@@ -2,13 +2,13 @@
 
 import csv
 import io
-import re
 from datetime import date
 from decimal import Decimal
 
 from django.template.loader import render_to_string
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from stdnum.fr import siret
 
 from financing.selectors import AnnualTable
 from iscg.formatting import format_euros
@@ -160,7 +160,6 @@ SCDL_COLUMNS = [
     "notificationUE",
     "pourcentageSubvention",
 ]
-SIRET_RE = re.compile(r"^\d{14}$")
 OBJET_MAX = 256
 
 
@@ -177,6 +176,15 @@ def _payment_period(table: AnnualTable, convention) -> str:
     return f"{first.isoformat()}/{last.isoformat()}"
 
 
+def _siret_problem(role: str, party) -> str | None:
+    """Why the party's SIRET cannot be published (the schema asks for a valid one), or None."""
+    if not party.siret:
+        return f"SIRET {role} {party.name} manquant"
+    if not siret.is_valid(party.siret):
+        return f"SIRET {role} {party.name} invalide"
+    return None
+
+
 def scdl_rows(table: AnnualTable) -> tuple[list[dict], list[str]]:
     """The organisation's participations paid to other employers, in the SCDL "Subventions"
     schema; rows that would break its rules (no SIRET, no date) are returned as reasons, not
@@ -191,11 +199,14 @@ def scdl_rows(table: AnnualTable) -> tuple[list[dict], list[str]]:
                 continue
             convention = row.convention
             signed_on = convention.signature_date or convention.effective_start_date
-            problems = []
-            if not SIRET_RE.match(own.siret or ""):
-                problems.append(f"SIRET de l'attribuant {own.name} manquant")
-            if not SIRET_RE.match(row.employer.siret or ""):
-                problems.append(f"SIRET du bénéficiaire {row.employer.name} manquant")
+            problems = [
+                problem
+                for problem in (
+                    _siret_problem("de l'attribuant", own),
+                    _siret_problem("du bénéficiaire", row.employer),
+                )
+                if problem
+            ]
             if signed_on is None:
                 problems.append("date de la convention inconnue")
             if problems:

@@ -1,4 +1,4 @@
-"""Pure rules: dates, notice deadlines, time shares, SIRET (no database)."""
+"""Pure rules: dates, notice deadlines, time shares (no database)."""
 
 from datetime import date
 from decimal import Decimal
@@ -59,17 +59,3 @@ def test_a_partial_set_of_time_shares_is_refused():
 
 def test_a_negative_time_share_is_refused():
     assert "entre 0 et 100" in rules.time_shares_error([Decimal("120"), Decimal("-20")])
-
-
-@pytest.mark.parametrize(
-    ("siret", "valid"),
-    [
-        ("73282932000074", True),  # a published SIRET (Luhn-valid)
-        ("73282932000075", False),
-        ("35600000049837", True),  # La Poste, exception to the Luhn rule
-        ("1234567890123", False),
-        ("1234567890123a", False),
-    ],
-)
-def test_siret_checksum(siret, valid):
-    assert rules.siret_is_valid(siret) is valid

@@ -9,9 +9,10 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
+from stdnum import luhn
+from stdnum.fr import siret
 
 from conventions.models import Party
-from conventions.rules import siret_is_valid
 from demo.users import GESTIONNAIRE_EMAIL
 from financing import exports, selectors
 from iscg.models import Organisation, User
@@ -40,9 +41,11 @@ PERIOD_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(/[0-9]{4}-[0-9]{2}-[0-9]{2}
 
 
 def luhn_siret(prefix: str) -> str:
-    """A 14-digit number with a valid Luhn checksum: the 13 digits given plus a check digit."""
+    """A valid SIRET from 13 digits: the SIREN's 9th digit and the 14th made Luhn check digits."""
     assert len(prefix) == 13
-    return next(prefix + d for d in "0123456789" if siret_is_valid(prefix + d))
+    siren = prefix[:8] + luhn.calc_check_digit(prefix[:8])
+    body = siren + prefix[9:]
+    return body + luhn.calc_check_digit(body)
 
 
 @pytest.fixture
@@ -60,9 +63,9 @@ def read_csv(content: bytes) -> list[list[str]]:
 
 
 def test_luhn_siret_helper():
-    siret = luhn_siret("2262000010001")
-    assert len(siret) == 14 and siret_is_valid(siret)
-    assert not siret_is_valid(siret[:-1] + str((int(siret[-1]) + 1) % 10))
+    number = luhn_siret("2262000010001")
+    assert len(number) == 14 and siret.is_valid(number)
+    assert not siret.is_valid(number[:-1] + str((int(number[-1]) + 1) % 10))
 
 
 def test_xlsx_opens_and_holds_the_totals(gestionnaire):
@@ -208,3 +211,13 @@ def test_scdl_publishes_osartis_once_signed():
     osartis = next(row for row in rows if "Osartis" in row["nomBeneficiaire"])
     assert osartis["montant"] == "4666.00"
     assert osartis["datesPeriodeVersement"] == "2023-09-01/2023-12-31"
+
+
+def test_scdl_check_names_an_invalid_siret_stored_before_the_check():
+    """A SIRET stored around the validator (an old import) is reported, not published."""
+    Party.objects.filter(pk=pdc_party("departement_62").pk).update(siret="22620000100019")
+    assert not siret.is_valid("22620000100019")
+    table = selectors.annual_table(Organisation.objects.get(slug="pas-de-calais"), 2023)
+    rows, missing = exports.scdl_rows(table)
+    assert rows == []
+    assert "SIRET de l'attribuant Département du Pas-de-Calais invalide" in missing[0]
