@@ -12,11 +12,11 @@ from conventions import drafting, rules
 from conventions.deadlines import convention_deadlines
 from conventions.document_views import editable_convention
 from conventions.drafting import related_acts
+from conventions.filters import SORTS, ConventionFilter
 from conventions.forms import AbandonForm
 from conventions.models import (
     SIGNED_STATUSES,
     STATUS_FILTER_CHOICES,
-    STATUS_FILTER_INCLUDES,
     Convention,
     ConventionKind,
     ConventionStatus,
@@ -32,74 +32,22 @@ from iscg import perms
 from iscg.history import history_rows
 from reporting.models import Bilan
 
-SORTS = {
-    "reference": ("reference", "Référence"),
-    "debut": ("-start_date", "Début (récent d'abord)"),
-    "fin": ("end_date", "Fin (proche d'abord)"),
-    "statut": ("status", "Statut"),
-}
 PAGE_SIZE = 50
 #: Past these, a convention is no longer denounced nor résiliée.
 ENDED_STATUSES = {rules.EXPIRED, rules.RENEWED, rules.TERMINATED}
 
 
-def _int(value: str) -> int | None:
-    return int(value) if value.isdigit() else None
-
-
 def convention_list(request):
-    """Filters (status, kind, year, post, party, territory), search, sorting, pages of 50."""
-    visible = Convention.objects.visible_to(request.user)
+    """Filters (status, kind, year, post, party, territory), search, sorting, pages of 50; the
+    GET parameters are parsed by ``ConventionFilter`` (bad values: a French message, no rows)."""
+    found = ConventionFilter(
+        request.GET, queryset=Convention.objects.visible_to(request.user), user=request.user
+    )
     conventions = (
-        visible.select_related("organisation").prefetch_related("posts").with_signed_renewal()
+        found.results.select_related("organisation").prefetch_related("posts").with_signed_renewal()
     )
-    get = request.GET
-    current = {
-        key: get.get(key, "").strip()
-        for key in ("statut", "nature", "q", "annee", "poste", "partie", "territoire", "tri")
-    }
-    if current["statut"] in rules.STATUS_LABELS:
-        # The status read today, from the dates (not the stored one, which may be stale).
-        wanted = STATUS_FILTER_INCLUDES.get(current["statut"], {current["statut"]})
-        conventions = conventions.filter(pk__in=visible.having_status(wanted).values("pk"))
-    if current["nature"] in ConventionKind.values:
-        conventions = conventions.filter(kind=current["nature"])
-    year = _int(current["annee"])
-    if year:
-        # In force at some point of the year, by the computed end the page shows (durations,
-        # notification dates, a résiliation's date of effect); a convention without dates is kept.
-        conventions = conventions.filter(pk__in=visible.in_force_during(year).values("pk"))
-    filters = Q()
-    if _int(current["poste"]):
-        filters &= Q(posts=_int(current["poste"]))
-    if _int(current["partie"]):
-        filters &= Q(memberships__party=_int(current["partie"]))
-    if _int(current["territoire"]):
-        filters &= Q(posts__epcis=_int(current["territoire"]))
-    if current["q"]:
-        query = current["q"]
-        filters &= (
-            Q(reference__icontains=query)
-            | Q(title__icontains=query)
-            | Q(posts__name__icontains=query)
-        )
-    if filters:
-        conventions = conventions.filter(pk__in=visible.filter(filters).values("pk"))
-    order = SORTS.get(current["tri"], SORTS["reference"])[0]
-    conventions = conventions.order_by(order, "reference")
-    page = Paginator(conventions, PAGE_SIZE).get_page(get.get("page"))
-    posts = (
-        Post.objects.visible_to(request.user)
-        .filter(conventions__in=visible)
-        .distinct()
-        .order_by("name")
-    )
-    parties = Party.objects.visible_to(request.user).filter(conventions__in=visible).distinct()
-    territories = (
-        Party.objects.visible_to(request.user)
-        .filter(covered_by_posts__conventions__in=visible)
-        .distinct()
-    )
+    current = {name: request.GET.get(name, "").strip() for name in found.filters}
+    page = Paginator(conventions, PAGE_SIZE).get_page(request.GET.get("page"))
     query_without_page = {k: v for k, v in current.items() if v}
     return render(
         request,
@@ -110,10 +58,11 @@ def convention_list(request):
             "statuses": STATUS_FILTER_CHOICES,
             "kinds": ConventionKind.choices,
             "sorts": [(key, label) for key, (_, label) in SORTS.items()],
-            "posts": posts,
-            "parties": parties.order_by("kind", "name"),
-            "territories": territories.order_by("name"),
+            "posts": found.filters["poste"].queryset,
+            "parties": found.filters["partie"].queryset,
+            "territories": found.filters["territoire"].queryset,
             "current": current,
+            "filter_errors": found.error_messages,
             "querystring": urlencode(query_without_page),
         },
     )

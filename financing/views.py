@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from conventions.models import Convention, ConventionStatus, Party
 from financing import exports, selectors, services
+from financing.filters import OrganisationFilter
 from financing.forms import ActualCostForm, GuidedPlan, PaymentForm, guided_blockers
 from financing.models import FinancingPlan, PlanYear, ShareLine
 from iscg import perms
@@ -24,9 +25,7 @@ def _organisation_for(request) -> Organisation:
     if not perms.can_see_organisation_data(user):
         raise PermissionDenied
     if user.is_superuser or user.is_national:
-        slug = request.GET.get("organisation")
-        queryset = Organisation.objects.order_by("name")
-        organisation = queryset.filter(slug=slug).first() if slug else queryset.first()
+        organisation = OrganisationFilter(request.GET).chosen()
         if organisation is None:
             raise Http404
         return organisation

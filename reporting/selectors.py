@@ -129,7 +129,12 @@ class Filters:
 
 
 def scoped_posts(user, filters: Filters):
-    posts = Post.objects.visible_to(user)
+    """The posts ``user`` may see, narrowed by ``filters``."""
+    return filter_posts(Post.objects.visible_to(user), filters)
+
+
+def filter_posts(posts, filters: Filters):
+    """The one place the dashboard's filters narrow a queryset of posts (reporting.filters too)."""
     if filters.organisation:
         posts = posts.filter(organisation=filters.organisation)
     if filters.epci:

@@ -10,12 +10,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from conventions.models import DRAFT_STATUSES, Convention, Party, PartyKind, Post, PostKind
+from conventions.models import DRAFT_STATUSES, Convention, Post
 from financing.models import ShareLine
 from iscg import perms
 from iscg.history import history_rows
 from iscg.models import Organisation, Role
 from reporting import exports, imports, selectors, services
+from reporting.filters import BilanFilter, DashboardFilter
 from reporting.forms import BilanForm, ImportForm, PartFormSet, ReviewForm, blank_parts
 from reporting.models import Bilan, BilanStatus, PartKind
 
@@ -27,24 +28,13 @@ def _check_year(year: int) -> None:
         raise Http404
 
 
-def _filters(request) -> selectors.Filters:
-    user = request.user
-    filters = selectors.Filters()
-    if _sees_every_organisation(user):
-        slug = request.GET.get("organisation")
-        if slug:
-            filters.organisation = get_object_or_404(Organisation, slug=slug)
-    parties = Party.objects.visible_to(user)
-    epci = request.GET.get("territoire", "")
-    if epci.isdigit():
-        filters.epci = parties.filter(pk=epci, kind=PartyKind.EPCI).first()
-    employer = request.GET.get("employeur", "")
-    if employer.isdigit():
-        filters.employer = parties.filter(pk=employer).first()
-    kind = request.GET.get("type", "")
-    if kind in PostKind.values:
-        filters.kind = kind
-    return filters
+def _filters(request) -> DashboardFilter:
+    """The dashboard's GET filters, validated; refused values are ignored, with a message."""
+    return DashboardFilter(
+        request.GET,
+        user=request.user,
+        sees_every_organisation=_sees_every_organisation(request.user),
+    )
 
 
 # --------------------------------------------------------------------------- dashboard
@@ -64,12 +54,15 @@ def _sees_every_organisation(user) -> bool:
     return user.is_superuser or user.is_national
 
 
-def _dashboard(request, year: int, *, per_organisation: bool = False) -> selectors.Dashboard:
+def _dashboard(
+    request, year: int, *, per_organisation: bool = False, found: DashboardFilter | None = None
+) -> selectors.Dashboard:
     """``per_organisation``: a national view with no organisation chosen gets one row per
-    organisation instead of the table of every post."""
+    organisation instead of the table of every post. ``found``: the filters, when the caller
+    has them already."""
     _check_year(year)
     perms.require_staff(request.user)
-    filters = _filters(request)
+    filters = (found if found is not None else _filters(request)).to_filters()
     by_organisation = (
         per_organisation and _sees_every_organisation(request.user) and filters.organisation is None
     )
@@ -79,7 +72,8 @@ def _dashboard(request, year: int, *, per_organisation: bool = False) -> selecto
 def dashboard(request, year: int):
     """The year's dashboard. A national view first shows one row per organisation, each linking
     to that organisation's table of posts (the exports keep every post)."""
-    board = _dashboard(request, year, per_organisation=True)
+    found = _filters(request)
+    board = _dashboard(request, year, per_organisation=True, found=found)
     user = request.user
     organisations = (
         Organisation.objects.order_by("name") if _sees_every_organisation(user) else None
@@ -97,6 +91,7 @@ def dashboard(request, year: int):
             "query": f"?{query}" if query else "",
             "params": query,
             "years": [year - 1, year + 1],
+            "filter_errors": found.error_messages,
         },
     )
 
@@ -129,17 +124,12 @@ def bilan_list(request):
     user = request.user
     if user.role == Role.PARTENAIRE:
         raise PermissionDenied
-    bilans = (
-        Bilan.objects.visible_to(user)
-        .select_related("post", "post__organisation")
-        .order_by("-year", "post__name")
+    found = BilanFilter(request.GET, queryset=Bilan.objects.visible_to(user))
+    bilans = found.results.select_related("post", "post__organisation").order_by(
+        "-year", "post__name"
     )
-    year = request.GET.get("annee", "")
-    status = request.GET.get("etat", "")
-    if year.isdigit():
-        bilans = bilans.filter(year=int(year))
-    if status in BilanStatus.values:
-        bilans = bilans.filter(status=status)
+    year = request.GET.get("annee", "").strip()
+    status = request.GET.get("etat", "").strip()
     bilans = list(bilans[:500])
     dates = selectors.due_dates(
         Post.objects.filter(pk__in={b.post_id for b in bilans}).values("pk"),
@@ -162,6 +152,7 @@ def bilan_list(request):
             "rows": rows,
             "statuses": BilanStatus.choices,
             "current": {"annee": year, "etat": status},
+            "filter_errors": found.error_messages,
             "to_enter": to_enter,
             "post": user.post if user.role == Role.INTERVENANT else None,
         },

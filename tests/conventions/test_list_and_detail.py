@@ -57,6 +57,66 @@ def test_a_partner_filter_on_another_party_shows_nothing_more(client, demo_data)
     assert references(client, partie=other.pk) == []
 
 
+def test_a_partner_asking_for_another_party_is_told_in_french(client, demo_data):
+    client.force_login(
+        User.objects.get(email="partenaire.pas-de-calais.epci-cc-ternois@demo.iscg.fr")
+    )
+    other = Party.objects.get(slug="epci_ca_bethune_bruay")
+    response = client.get(reverse("conventions:list"), {"partie": other.pk})
+    assert list(response.context["conventions"]) == []
+    assert response.context["filter_errors"] == [
+        "Partie : Sélectionnez un choix valide. Ce choix ne fait pas partie de ceux disponibles."
+    ]
+    assert "Filtre non appliqué" in response.text
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"annee": "deux-mille"}, "Année : Saisissez un nombre entier."),
+        ({"annee": "2023.5"}, "Année : Saisissez un nombre entier."),
+        (
+            {"annee": "99999"},
+            "Année : Assurez-vous que cette valeur est inférieure ou égale à 2100.",
+        ),
+        ({"poste": "abc"}, "Poste : Sélectionnez un choix valide."),
+        ({"territoire": "999999"}, "Territoire (EPCI) : Sélectionnez un choix valide."),
+        (
+            {"statut": "perdue"},
+            "Statut : Sélectionnez un choix valide. perdue n’en fait pas partie.",
+        ),
+        ({"nature": "x", "annee": "2023"}, "Nature : Sélectionnez un choix valide."),
+        ({"q": "Osartis\x00"}, "Rechercher : Le caractère nul n’est pas autorisé."),
+    ],
+)
+def test_a_bad_filter_value_gives_a_french_message_and_no_rows(
+    gestionnaire_client, params, message
+):
+    response = gestionnaire_client.get(reverse("conventions:list"), params)
+    assert response.status_code == 200
+    assert list(response.context["conventions"]) == []
+    (error,) = response.context["filter_errors"]
+    assert error.startswith(message)
+
+
+def test_an_unknown_sort_falls_back_to_the_reference(gestionnaire_client):
+    assert references(gestionnaire_client, tri="couleur") == references(gestionnaire_client)
+    assert references(gestionnaire_client)[:2] == ["PDC2023-A03", "PDC2023-A04"]
+
+
+def test_post_and_territory_filters_combine(gestionnaire_client):
+    """Both must hold: the post, and a post covering the territory."""
+    post = Post.objects.get(slug="isc_boulonnais")
+    covered = post.epcis.first()
+    elsewhere = Party.objects.get(slug="epci_cc_pays_lumbres")
+    assert not post.epcis.filter(pk=elsewhere.pk).exists()
+    assert references(gestionnaire_client, poste=post.pk, territoire=covered.pk) == [
+        "PDC2023-A04",
+        "PDC2023-A06",
+    ]
+    assert references(gestionnaire_client, poste=post.pk, territoire=elsewhere.pk) == []
+
+
 def test_convention_page_shows_financing_by_year_and_deadlines(gestionnaire_client):
     response = gestionnaire_client.get(reverse("conventions:detail", args=["PDC2023-A03"]))
     text = response.text

@@ -1,0 +1,150 @@
+"""FilterSets of the conventions' lists: django-filter parses and validates the GET parameters
+(French messages for bad values) instead of hand-written parsing in the views.
+
+Each FilterSet starts from a queryset already scoped with ``visible_to(user)``, and its choices
+(posts, parties, territories) are scoped the same way: a filter can only narrow what the user may
+see, never widen it.
+"""
+
+import django_filters
+from django import forms
+from django.db.models import Q
+
+from conventions.models import (
+    STATUS_FILTER_CHOICES,
+    STATUS_FILTER_INCLUDES,
+    ConventionKind,
+    Party,
+    Post,
+)
+
+#: The years a filter may ask for (the pages' inputs say the same).
+MIN_YEAR, MAX_YEAR = 2000, 2100
+
+#: ``?tri=`` value → (ordering, French label); the first one is the default.
+SORTS = {
+    "reference": ("reference", "Référence"),
+    "debut": ("-start_date", "Début (récent d'abord)"),
+    "fin": ("end_date", "Fin (proche d'abord)"),
+    "statut": ("status", "Statut"),
+}
+
+
+class StrictFilterSet(django_filters.FilterSet):
+    """A FilterSet whose bad values show nothing (not everything) and say why in French.
+
+    An id outside the user's scope is a bad value too: a partner asking for another party's
+    conventions gets an empty list and a message, never more than it may see."""
+
+    @property
+    def results(self):
+        return self.qs if self.is_valid() else self.queryset.none()
+
+    @property
+    def error_messages(self) -> list[str]:
+        """ "Label : message" for each refused value (for the page's alert)."""
+        return [
+            f"{self.form.fields[name].label} : {message}"
+            for name, messages in self.errors.items()
+            for message in messages
+        ]
+
+
+class YearFilter(django_filters.Filter):
+    """A whole year between MIN_YEAR and MAX_YEAR (``NumberFilter`` would accept 2023.5)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", MIN_YEAR)
+        kwargs.setdefault("max_value", MAX_YEAR)
+        super().__init__(*args, **kwargs)
+
+
+class SortFilter(django_filters.Filter):
+    """Orders by one of ``SORTS``; an empty or unknown value falls back to the first (an old
+    bookmark keeps working rather than showing an error)."""
+
+    field_class = forms.CharField
+
+    def filter(self, qs, value):
+        default = next(iter(SORTS.values()))
+        return qs.order_by(SORTS.get(value, default)[0], "reference")
+
+
+class ConventionFilter(StrictFilterSet):
+    """The conventions list: status (as read today), kind, year in force, post, party,
+    territory, text search and sort. GET names are the page's since the first version."""
+
+    q = django_filters.CharFilter(method="_joint", label="Rechercher")
+    statut = django_filters.ChoiceFilter(
+        choices=STATUS_FILTER_CHOICES, method="_status", label="Statut"
+    )
+    nature = django_filters.ChoiceFilter(
+        field_name="kind", choices=ConventionKind.choices, label="Nature"
+    )
+    annee = YearFilter(method="_year", label="Année")
+    poste = django_filters.ModelChoiceFilter(
+        queryset=Post.objects.none(), method="_joint", label="Poste"
+    )
+    partie = django_filters.ModelChoiceFilter(
+        queryset=Party.objects.none(), method="_joint", label="Partie"
+    )
+    territoire = django_filters.ModelChoiceFilter(
+        queryset=Party.objects.none(), method="_joint", label="Territoire (EPCI)"
+    )
+    tri = SortFilter(label="Trier par")
+
+    def __init__(self, data=None, queryset=None, *, user, **kwargs):
+        """``queryset``: the conventions ``user`` may see; the choices are scoped to them."""
+        super().__init__(data, queryset, **kwargs)
+        visible = self.queryset
+        self.filters["poste"].queryset = (
+            Post.objects.visible_to(user)
+            .filter(conventions__in=visible)
+            .distinct()
+            .order_by("name")
+        )
+        parties = Party.objects.visible_to(user)
+        self.filters["partie"].queryset = (
+            parties.filter(conventions__in=visible).distinct().order_by("kind", "name")
+        )
+        self.filters["territoire"].queryset = (
+            parties.filter(covered_by_posts__conventions__in=visible).distinct().order_by("name")
+        )
+
+    def _status(self, queryset, name, value):
+        # The status read today, from the dates (not the stored one, which may be stale).
+        wanted = STATUS_FILTER_INCLUDES.get(value, {value})
+        return queryset.filter(pk__in=self.queryset.having_status(wanted).values("pk"))
+
+    def _year(self, queryset, name, value):
+        # In force at some point of the year, by the computed end the page shows (durations,
+        # notification dates, a résiliation's date of effect); a convention without dates is kept.
+        return queryset.filter(pk__in=self.queryset.in_force_during(value).values("pk"))
+
+    def _joint(self, queryset, name, value):
+        """Applied together in ``filter_queryset``."""
+        return queryset
+
+    def filter_queryset(self, queryset):
+        """Post, party, territory and text in one condition, so that "poste" and "territoire"
+        (and the search on post names) speak of the same post, as the list always did."""
+        data = self.form.cleaned_data
+        condition = Q()
+        if data.get("poste"):
+            condition &= Q(posts=data["poste"])
+        if data.get("partie"):
+            condition &= Q(memberships__party=data["partie"])
+        if data.get("territoire"):
+            condition &= Q(posts__epcis=data["territoire"])
+        if data.get("q"):
+            query = data["q"]
+            condition &= (
+                Q(reference__icontains=query)
+                | Q(title__icontains=query)
+                | Q(posts__name__icontains=query)
+            )
+        if condition:
+            queryset = queryset.filter(pk__in=self.queryset.filter(condition).values("pk"))
+        return super().filter_queryset(queryset)
