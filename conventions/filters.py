@@ -15,7 +15,9 @@ from conventions.models import (
     STATUS_FILTER_INCLUDES,
     ConventionKind,
     Party,
+    PartyKind,
     Post,
+    PostKind,
 )
 
 #: The years a filter may ask for (the pages' inputs say the same).
@@ -148,3 +150,37 @@ class ConventionFilter(StrictFilterSet):
         if condition:
             queryset = queryset.filter(pk__in=self.queryset.filter(condition).values("pk"))
         return super().filter_queryset(queryset)
+
+
+class PostFilter(StrictFilterSet):
+    """The posts list: kind, employer (among those of the posts the user may see), name."""
+
+    q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label="Rechercher")
+    type = django_filters.ChoiceFilter(
+        field_name="kind", choices=PostKind.choices, label="Type de poste"
+    )
+    employeur = django_filters.ModelChoiceFilter(
+        field_name="employer", queryset=Party.objects.none(), label="Employeur"
+    )
+
+    def __init__(self, data=None, queryset=None, *, user, **kwargs):
+        """``queryset``: the posts ``user`` may see; the employers offered are theirs."""
+        super().__init__(data, queryset, **kwargs)
+        self.filters["employeur"].queryset = (
+            Party.objects.visible_to(user)
+            .filter(employed_posts__in=self.queryset)
+            .distinct()
+            .order_by("name")
+        )
+
+
+class PartyFilter(StrictFilterSet):
+    """The parties list: kind and name (official or short)."""
+
+    q = django_filters.CharFilter(method="_name", label="Rechercher")
+    nature = django_filters.ChoiceFilter(
+        field_name="kind", choices=PartyKind.choices, label="Nature"
+    )
+
+    def _name(self, queryset, name, value):
+        return queryset.filter(Q(name__icontains=value) | Q(short_name__icontains=value))

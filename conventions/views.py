@@ -12,7 +12,7 @@ from conventions import drafting, rules
 from conventions.deadlines import convention_deadlines
 from conventions.document_views import editable_convention
 from conventions.drafting import related_acts
-from conventions.filters import SORTS, ConventionFilter
+from conventions.filters import SORTS, ConventionFilter, PartyFilter, PostFilter
 from conventions.forms import AbandonForm
 from conventions.models import (
     SIGNED_STATUSES,
@@ -23,7 +23,9 @@ from conventions.models import (
     DocumentDownload,
     DocumentKind,
     Party,
+    PartyKind,
     Post,
+    PostKind,
 )
 from financing.cancellations import titres_to_cancel
 from financing.effective import line_standings
@@ -118,12 +120,23 @@ def convention_detail(request, reference: str):
 
 def post_list(request):
     perms.require_staff(request.user)
-    posts = (
-        Post.objects.visible_to(request.user)
-        .select_related("employer", "organisation")
-        .order_by("organisation__name", "name")
+    found = PostFilter(
+        request.GET, queryset=Post.objects.visible_to(request.user), user=request.user
     )
-    return render(request, "conventions/post_list.html", {"posts": posts})
+    posts = found.results.select_related("employer", "organisation").order_by(
+        "organisation__name", "name"
+    )
+    return render(
+        request,
+        "conventions/post_list.html",
+        {
+            "posts": posts,
+            "kinds": PostKind.choices,
+            "employers": found.filters["employeur"].queryset,
+            "current": {name: request.GET.get(name, "").strip() for name in found.filters},
+            "filter_errors": found.error_messages,
+        },
+    )
 
 
 def post_detail(request, pk: int):
@@ -159,8 +172,18 @@ def post_detail(request, pk: int):
 
 def party_list(request):
     perms.require_staff(request.user)
-    parties = Party.objects.visible_to(request.user).select_related("organisation")
-    return render(request, "conventions/party_list.html", {"parties": parties})
+    found = PartyFilter(request.GET, queryset=Party.objects.visible_to(request.user))
+    parties = found.results.select_related("organisation")
+    return render(
+        request,
+        "conventions/party_list.html",
+        {
+            "parties": parties,
+            "kinds": PartyKind.choices,
+            "current": {name: request.GET.get(name, "").strip() for name in found.filters},
+            "filter_errors": found.error_messages,
+        },
+    )
 
 
 def party_detail(request, pk: int):
