@@ -270,28 +270,25 @@ def _financing(convention: Convention) -> Financing:
         result.names[line.party_id] = line.party.name
         if line.is_remainder:
             result.remainder[line.year] = line.party_id
-    plan = getattr(convention, "financing_plan", None) if lines else None
-    if plan is None:
+    financing_plan = getattr(convention, "financing_plan", None) if lines else None
+    if financing_plan is None:
         return result
-    for plan_year in plan.years.all():
+    for plan_year in financing_plan.years.all():
         result.costs[plan_year.year] = (plan_year.cost, plan_year.months)
-    data = plan.data if isinstance(plan.data, dict) else {}
-    years = [y for y in data.get("years", []) if isinstance(y, dict)]
-    if years and years[0].get("annual_cost") is not None:
-        result.annual_cost = Decimal(str(years[0]["annual_cost"]))
-        result.full_year = _full_year_amounts(data, years[0], lines)
-    return result
-
-
-def _full_year_amounts(data: dict, first_year: dict, lines) -> dict[int, Decimal]:
-    """Each party's share over twelve months of the first year ("14 000 €" before proration)."""
     try:
-        plan = engine.parse_plan({**data, "years": [{**first_year, "months": 12}]})
-        shares = engine.compute_plan(plan).years[0].shares
-    except (engine.PlanError, KeyError, IndexError, TypeError, ValueError):
-        return {}
-    by_slug = {line.party.slug: line.party_id for line in lines}
-    return {by_slug[slug]: amount for slug, amount in shares.items() if slug in by_slug}
+        plan = financing_plan.get_plan()
+    except engine.PlanError:  # a plan saved before its rules changed: no full-year figures
+        return result
+    if plan.years:
+        first = plan.years[0]
+        result.annual_cost = first.annual_cost
+        by_slug = {line.party.slug: line.party_id for line in lines}
+        try:
+            shares = engine.full_year(plan, first.year).shares
+        except engine.PlanError:
+            shares = {}
+        result.full_year = {by_slug[s]: amount for s, amount in shares.items() if s in by_slug}
+    return result
 
 
 def convention_context(convention: Convention) -> dict[str, templating.Value]:
@@ -545,42 +542,67 @@ def _year_total(financing: Financing, year: int) -> Decimal:
     return sum((a for (y, _), a in financing.amounts.items() if y == year), Decimal(0))
 
 
-def _financing_table(financing: Financing, views: list[PartyView]) -> str:
+@dataclass(frozen=True)
+class TableCell:
+    amount: Decimal | None
+    is_remainder: bool = False
+    months: int | None = None
+
+
+@dataclass(frozen=True)
+class TableRow:
+    name: str
+    cells: tuple[TableCell, ...]
+
+
+@dataclass(frozen=True)
+class FinancingTable:
+    """The financing table of the document, as ``financing/includes/plan_table.html`` shows
+    it: a row per party (in the order of the parties), a column per year, the totals and the
+    post's cost (with its months, when not twelve)."""
+
+    years: tuple[int, ...]
+    rows: tuple[TableRow, ...]
+    totals: tuple[Decimal, ...]
+    costs: tuple[TableCell, ...] = ()
+
+
+def financing_table(financing: Financing, views: list[PartyView]) -> FinancingTable:
+    """The table's figures: the plan's computed amounts as stored, party by party."""
     years = financing.years
     order = {view.party.pk: index for index, view in enumerate(views)}
     names = {**financing.names, **{view.party.pk: view.party.name for view in views}}
     party_ids = sorted(
         {pk for (_, pk) in financing.amounts}, key=lambda pk: (order.get(pk, 999), pk)
     )
-    head = "".join(f'<th class="num" scope="col">{year}</th>' for year in years)
-    rows = []
-    for pk in party_ids:
-        cells = []
-        for year in years:
-            amount = financing.amounts.get((year, pk))
-            text = format_euros(amount) if amount is not None else "—"
-            if financing.remainder.get(year) == pk:
-                text += '<br><span class="note">reste à charge</span>'
-            cells.append(f'<td class="num">{text}</td>')
-        rows.append(f'<tr><th scope="row">{_inline(names[pk])}</th>{"".join(cells)}</tr>')
-    totals = "".join(
-        f'<td class="num">{format_euros(_year_total(financing, year))}</td>' for year in years
+    rows = tuple(
+        TableRow(
+            name=templating.french_typography(names[pk]),
+            cells=tuple(
+                TableCell(financing.amounts.get((year, pk)), financing.remainder.get(year) == pk)
+                for year in years
+            ),
+        )
+        for pk in party_ids
     )
-    foot = [f'<tr class="total"><th scope="row">Total</th>{totals}</tr>']
+    costs: tuple[TableCell, ...] = ()
     if financing.costs:
-        cells = []
-        for year in years:
-            cost, months = financing.costs.get(year, (None, None))
-            label = f"{format_euros(cost)}" if cost is not None else "—"
-            if months and months != 12:
-                label += f'<br><span class="note">{months}{NBSP}mois</span>'
-            cells.append(f'<td class="num">{label}</td>')
-        foot.append(f'<tr><th scope="row">Coût du poste sur la période</th>{"".join(cells)}</tr>')
-    return (
-        '<table class="financing"><thead><tr><th scope="col">Financeur</th>'
-        f"{head}</tr></thead><tbody>{''.join(rows)}</tbody>"
-        f"<tfoot>{''.join(foot)}</tfoot></table>"
+        costs = tuple(
+            TableCell(cost, months=months)
+            for cost, months in (financing.costs.get(year, (None, None)) for year in years)
+        )
+    return FinancingTable(
+        years=tuple(years),
+        rows=rows,
+        totals=tuple(_year_total(financing, year) for year in years),
+        costs=costs,
     )
+
+
+def _financing_table(financing: Financing, views: list[PartyView]) -> str:
+    return render_to_string(
+        "financing/includes/plan_table.html", {"table": financing_table(financing, views)}
+    ).strip()
 
 
 # --------------------------------------------------------------------------- amendments

@@ -3,7 +3,6 @@ and set its parties. Each step saves, so a gestionnaire can leave and come back.
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -18,8 +17,9 @@ from conventions.models import (
     ConventionParty,
     ConventionStatus,
 )
+from financing import engine
 from financing.models import FinancingPlan
-from financing.services import plan_save
+from financing.services import compute, plan_save, stored_plan
 
 COPIED_FIELDS = [
     "title",
@@ -238,10 +238,19 @@ def _copy_memberships(source: Convention, target: Convention, by=None) -> None:
         copy.save()
 
 
+@dataclass(frozen=True)
+class DraftStarted:
+    """A draft just created, and why the plan of the act it copies was not copied, if it was
+    not (in French, for the draft's page): never a plan dropped silently."""
+
+    convention: Convention
+    plan_not_copied: str = ""
+
+
 @transaction.atomic
 def convention_draft_start(
     *, organisation, mode: str, source: Convention | None = None, by=None, **fields
-) -> Convention:
+) -> DraftStarted:
     """Create a draft convention. ``mode``:
 
     * "nouvelle": from the fields given;
@@ -312,13 +321,14 @@ def convention_draft_start(
         convention.posts.set(posts)
     elif copied_from is not None:
         convention.posts.set(copied_from.posts.all())
+    not_copied = ""
     if copied_from is not None:
         _copy_memberships(copied_from, convention, by)
         if mode == "renouvellement":
-            _copy_plan(copied_from, convention, shift_from=source)
+            not_copied = _copy_plan(copied_from, convention, shift_from=source)
         else:
-            _copy_plan(copied_from, convention)
-    return convention
+            not_copied = _copy_plan(copied_from, convention)
+    return DraftStarted(convention, not_copied)
 
 
 def _plan_refused(source: Convention, target: Convention, exc: ValidationError):
@@ -329,87 +339,54 @@ def _plan_refused(source: Convention, target: Convention, exc: ValidationError):
     )
 
 
-def _copy_plan(source: Convention, target: Convention, *, shift_from: Convention | None = None):
-    """Copy the source's financing plan into the target through ``plan_save``.
+def _copy_plan(
+    source: Convention, target: Convention, *, shift_from: Convention | None = None
+) -> str:
+    """Copy the source's financing plan into the target through ``plan_save``; return why it
+    was not copied ("" when it was, or when there is none).
 
     An avenant (``shift_from`` None) gets the plan unchanged. A renewal gets it with its years
     moved to the new period (from the start year of ``shift_from``, the renewed convention, to
     the renewal's), per-year amounts and percentages moving with them, and the years past the
-    renewal's end dropped. A plan that cannot be saved is reported (ValidationError), never
-    dropped."""
-    plan = FinancingPlan.objects.filter(convention=source).first()
-    if plan is None:
-        return
-    data = dict(plan.data)
-    if shift_from is None:
-        data = _written_gaps_only(data, plan)
+    renewal's end dropped; without dates to move them by, the plan is not copied and the
+    message says so. A plan that cannot be saved is refused (ValidationError): the draft is
+    not created."""
+    financing_plan = FinancingPlan.objects.filter(convention=source).first()
+    if financing_plan is None:
+        return ""
+    try:
+        plan = stored_plan(financing_plan)
+        if shift_from is None:
+            plan = engine.written_gaps_only(plan, compute(financing_plan))
+    except ValidationError as exc:
+        raise _plan_refused(source, target, exc) from exc
     if shift_from is not None:
         if not target.start_date or not shift_from.effective_start_date:
-            return
-        data = shifted_plan_data(
-            data,
+            return (
+                f"Le plan de financement de {source.reference} n'a pas été repris : "
+                + (
+                    "le renouvellement n'a pas de date de début"
+                    if not target.start_date
+                    else f"{shift_from.reference} n'a pas de date de début"
+                )
+                + ", ses années ne peuvent pas être décalées. Saisissez le plan de ce brouillon."
+            )
+        plan = engine.shifted(
+            plan,
             shift=target.start_date.year - shift_from.effective_start_date.year,
             last_year=target.computed_end_date.year if target.computed_end_date else None,
         )
     try:
         plan_save(
             convention=target,
-            post=plan.post,
-            data=data,
-            months_by_hand=plan.months_by_hand,
-            notes=plan.notes,
+            post=financing_plan.post,
+            plan=plan,
+            months_by_hand=financing_plan.months_by_hand,
+            notes=financing_plan.notes,
         )
     except ValidationError as exc:
         raise _plan_refused(source, target, exc) from exc
-
-
-def _written_gaps_only(data: dict, plan) -> dict:
-    """An avenant writes its own amounts: of the amounts its parent's act wrote, it keeps only
-    those that differ from the computed ones (a gap the source left, still worth showing), so
-    that an amount the avenant changes is never flagged against the parent's figure."""
-    computed = {
-        (line.year, line.party.slug): line.amount for line in plan.lines.select_related("party")
-    }
-    years = []
-    for year in data.get("years", []):
-        written = year.get("as_written") if isinstance(year, dict) else None
-        if isinstance(written, dict):
-            number = int(year["year"])
-            gaps = {
-                slug: amount
-                for slug, amount in written.items()
-                if computed.get((number, slug)) != Decimal(str(amount))
-            }
-            year = {k: v for k, v in year.items() if k != "as_written"}
-            if gaps:
-                year["as_written"] = gaps
-        years.append(year)
-    return {**data, "years": years}
-
-
-def shifted_plan_data(data: dict, *, shift: int, last_year: int | None = None) -> dict:
-    """A plan's JSON with its years moved by ``shift`` (amounts and percentages given by year
-    move with them, the amounts written in the renewed act are not carried), keeping only the
-    years up to ``last_year`` (all of them if that would keep
-    none). The post's rank (degressive schedules) keeps counting from its own first year."""
-    data = dict(data)
-    # "as_written" holds the amounts the renewed act wrote: the renewal writes its own.
-    years = [
-        {**{k: v for k, v in year.items() if k != "as_written"}, "year": int(year["year"]) + shift}
-        for year in data.get("years", [])
-        if isinstance(year, dict) and "year" in year
-    ]
-    kept = [y for y in years if last_year is None or y["year"] <= last_year]
-    data["years"] = kept or years
-    shares = []
-    for share in data.get("shares", []):
-        share = dict(share)
-        for key in ("amount_by_year", "percent_by_year"):
-            if isinstance(share.get(key), dict):
-                share[key] = {str(int(y) + shift): v for y, v in share[key].items()}
-        shares.append(share)
-    data["shares"] = shares
-    return data
+    return ""
 
 
 def ensure_draft(convention: Convention) -> None:

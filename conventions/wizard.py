@@ -238,7 +238,7 @@ def start(request):
         else:
             fields.pop("kind", None)
         try:
-            convention = drafting.convention_draft_start(
+            started = drafting.convention_draft_start(
                 organisation=organisation,
                 mode=mode,
                 source=data.get("source"),
@@ -251,7 +251,10 @@ def start(request):
             ):
                 form.add_error(field if field in form.fields else None, errors)
         else:
+            convention = started.convention
             messages.success(request, f"Brouillon {convention.reference} enregistré.")
+            if started.plan_not_copied:
+                messages.warning(request, started.plan_not_copied)
             return redirect("wizard_parties", reference=convention.reference)
     return render(
         request,

@@ -25,6 +25,7 @@ Later issues add their own steps (financing plans, users, bilans) by appending a
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Iterable
@@ -51,6 +52,7 @@ from conventions.models import (
     Representative,
     UnitKind,
 )
+from financing import engine
 from iscg.formatting import MONTHS, format_date_long
 from iscg.models import Organisation
 
@@ -1349,23 +1351,30 @@ def load_amendment_and_renewal() -> None:
             },
         )
     plan = FinancingPlan.objects.get(convention=parent)
-    data = json.loads(json.dumps(plan.data))
-    data["years"] = [year for year in data["years"] if int(year["year"]) == 2024]
-    for share in data["shares"]:
-        if isinstance(share.get("percent_by_year"), dict):
-            share["percent_by_year"] = {"2024": "33"}
+    year_2024 = engine.only_years(plan.get_plan(), {2024})
+    amended = dataclasses.replace(
+        year_2024,
+        shares=tuple(
+            dataclasses.replace(share, percent_by_year={2024: Decimal(33)})
+            if share.percent_by_year
+            else share
+            for share in year_2024.shares
+        ),
+    )
     plan_set_as_signed(
         convention=amendment,
         post=plan.post,
-        data=data,
+        plan=amended,
         months_by_hand=plan.months_by_hand,
         notes="Avenant illustratif : taux de l'État pour 2024 porté de 30 % à 33 %.",
     )
 
     if not Convention.objects.filter(reference=DEMO_RENEWAL).exists():
-        drafting.convention_draft_start(
+        started = drafting.convention_draft_start(
             organisation=Convention.objects.get(reference=DEMO_RENEWAL_SOURCE).organisation,
             mode="renouvellement",
             source=Convention.objects.get(reference=DEMO_RENEWAL_SOURCE),
             reference=DEMO_RENEWAL,
         )
+        if started.plan_not_copied:
+            raise ValueError(started.plan_not_copied)  # the demo's source has its dates

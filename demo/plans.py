@@ -35,7 +35,7 @@ from django.db import transaction
 
 from conventions.models import Convention, Post
 from demo.load import read_source
-from financing import services
+from financing import engine, services
 from financing.models import BudgetLine
 from iscg.models import Organisation
 
@@ -569,7 +569,7 @@ def load_plans() -> int:
         services.plan_set_as_signed(
             convention=convention,
             post=post,
-            data=demo_plan.data,
+            plan=engine.read_plan(demo_plan.data),
             months_by_hand=demo_plan.months_by_hand,
             notes=demo_plan.notes,
         )

@@ -17,8 +17,8 @@ employer, the remainder itself). ``YearResult.shares`` then holds the sum of its
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, localcontext
 from typing import Any, NoReturn
 
@@ -37,10 +37,21 @@ __all__ = [
     "YearInput",
     "YearResult",
     "compute_plan",
+    "full_year",
+    "months_by_year",
+    "only_years",
     "parse_plan",
+    "plan_parties",
     "plan_to_dict",
+    "read_plan",
     "result_to_dict",
+    "shifted",
     "split_by_keys",
+    "stated_months",
+    "truncated",
+    "with_actual_cost",
+    "with_months",
+    "written_gaps_only",
 ]
 
 FIXED = "fixed"
@@ -85,7 +96,24 @@ _COMMON_FIELDS = {"rule", "party", "split", "split_by"}
 
 
 class PlanError(ValueError):
-    """An invalid plan; the message is in French and names the figures at fault."""
+    """An invalid plan; the message is in French and names the figures at fault.
+
+    ``year`` (a budget year) and ``share`` (the index of the share in ``Plan.shares``, from 0)
+    say what the message is about, when it is about one of them, so that an editor can show it
+    on that row; both are ``None`` for a rule of the whole plan (one remainder, no year...)."""
+
+    def __init__(self, message: str, *, year: int | None = None, share: int | None = None):
+        super().__init__(message)
+        self.year = year
+        self.share = share
+
+    def about(self, *, year: int | None = None, share: int | None = None) -> PlanError:
+        """Record the year or share the error is about, unless already known; return self."""
+        if self.year is None:
+            self.year = year
+        if self.share is None:
+            self.share = share
+        return self
 
 
 # ---------------------------------------------------------------------------------------------
@@ -143,8 +171,14 @@ class YearInput:
 
     year: int
     annual_cost: Decimal
-    months: int = 12
+    #: ``None``: not stated, 12 unless the post's dates say otherwise (``with_months``).
+    months: int | None = None
     as_written: Mapping[str, Decimal] = field(default_factory=dict)
+
+    @property
+    def funded_months(self) -> int:
+        """The months the year funds: those stated, else 12."""
+        return self.months if self.months is not None else 12
 
 
 @dataclass(frozen=True)
@@ -431,12 +465,21 @@ def _parse_year_input(number: int, raw: Any, parties: set[str]) -> YearInput:
         raise PlanError(f"{where} : année (« year ») manquante.")
     year = _parse_year(raw["year"], where)
     where = f"Année {year}"
+    try:
+        return _parse_year_values(raw, year, where, parties)
+    except PlanError as exc:
+        raise exc.about(year=year) from None
+
+
+def _parse_year_values(
+    raw: Mapping[str, Any], year: int, where: str, parties: set[str]
+) -> YearInput:
     if "annual_cost" not in raw:
         raise PlanError(f"{where} : coût annuel (« annual_cost ») manquant.")
     # Any number of decimals: the annual cost is only an input of the proration (an actual cost
     # brought back to a year has more than two), the year's cost is rounded to the cent.
     annual_cost = _parse_number(raw["annual_cost"], f"{where}, coût annuel")
-    months = _parse_months(raw.get("months", 12), year)
+    months = _parse_months(raw["months"], year) if "months" in raw else None
     as_written: dict[str, Decimal] = {}
     if "as_written" in raw:
         written = raw["as_written"]
@@ -460,11 +503,13 @@ def _check_plan(plan: Plan) -> None:
     seen: set[int] = set()
     for year in plan.years:
         if year.year in seen:
-            raise PlanError(f"Année {year.year} en double dans le plan.")
+            raise PlanError(f"Année {year.year} en double dans le plan.", year=year.year)
         seen.add(year.year)
     for number, share in enumerate(plan.shares, start=1):
         if share.rule not in RULES or not share.parties:
-            raise PlanError(f"Part n° {number} : il faut une règle connue et une partie.")
+            raise PlanError(
+                f"Part n° {number} : il faut une règle connue et une partie.", share=number - 1
+            )
     remainders = [share for share in plan.shares if share.rule == REMAINDER]
     if not remainders:
         raise PlanError(
@@ -493,7 +538,17 @@ def parse_plan(data: Any) -> Plan:
 
     The plan is also computed once, so that a plan that parses always computes (year-dependent
     errors such as a missing ``amount_by_year`` entry or shares exceeding the cost surface here).
+    A caller that computes the plan next anyway (a save, with the post's months) calls
+    ``read_plan`` instead, and computes once.
     """
+    plan = read_plan(data)
+    compute_plan(plan)
+    return plan
+
+
+def read_plan(data: Any) -> Plan:
+    """Validate a plan's JSON form and the rules of the whole plan (years, one remainder) and
+    build it, without computing it; raise PlanError."""
     if not isinstance(data, Mapping):
         raise PlanError('Le plan doit être un objet JSON ({"years": …, "shares": …}).')
     _check_fields(data, {"rounding", "first_year", "years", "shares"}, "Le plan")
@@ -511,7 +566,12 @@ def parse_plan(data: Any) -> Plan:
     raw_shares = data.get("shares")
     if not isinstance(raw_shares, list):
         raise PlanError("Le plan doit avoir une liste de parts (« shares »).")
-    shares = tuple(_parse_share(number, raw) for number, raw in enumerate(raw_shares, start=1))
+    shares = []
+    for number, raw in enumerate(raw_shares, start=1):
+        try:
+            shares.append(_parse_share(number, raw))
+        except PlanError as exc:
+            raise exc.about(share=number - 1) from None
     raw_years = data.get("years")
     if not isinstance(raw_years, list):
         raise PlanError("Le plan doit avoir une liste d'années (« years »).")
@@ -519,8 +579,8 @@ def parse_plan(data: Any) -> Plan:
     years = tuple(
         _parse_year_input(number, raw, parties) for number, raw in enumerate(raw_years, start=1)
     )
-    plan = Plan(years=years, shares=shares, rounding=rounding, first_year=first_year)
-    compute_plan(plan)
+    plan = Plan(years=years, shares=tuple(shares), rounding=rounding, first_year=first_year)
+    _check_plan(plan)
     return plan
 
 
@@ -562,7 +622,7 @@ def split_by_keys(amount: Decimal, keys: Sequence[Decimal]) -> list[Decimal]:
         return [part.quantize(CENT) for part in floors]
 
 
-def _year_percent(share: ShareRule, year: int, first_year: int) -> Decimal:
+def _year_percent(share: ShareRule, year: int, first_year: int, index: int) -> Decimal:
     if share.percent is not None:
         return share.percent
     if share.percent_by_rank is not None:
@@ -570,29 +630,35 @@ def _year_percent(share: ShareRule, year: int, first_year: int) -> Decimal:
         if rank < 1:
             raise PlanError(
                 f"Année {year} : antérieure à la première année du poste ({first_year}), "
-                f"la part de {share.label} n'a pas de rang de service."
+                f"la part de {share.label} n'a pas de rang de service.",
+                share=index,
             )
         return share.percent_by_rank[min(rank, len(share.percent_by_rank)) - 1]
     if share.percent_by_year is not None:
         if year not in share.percent_by_year:
-            raise PlanError(f"Année {year} : pas de pourcentage pour {share.label} cette année-là.")
+            raise PlanError(
+                f"Année {year} : pas de pourcentage pour {share.label} cette année-là.",
+                share=index,
+            )
         return share.percent_by_year[year]
-    raise PlanError(f"La part de {share.label} n'a pas de pourcentage.")
+    raise PlanError(f"La part de {share.label} n'a pas de pourcentage.", share=index)
 
 
-def _year_amount(share: ShareRule, year: int) -> Decimal:
+def _year_amount(share: ShareRule, year: int, index: int) -> Decimal:
     if share.amount is not None:
         return share.amount
     if share.amount_by_year is not None:
         if year not in share.amount_by_year:
-            raise PlanError(f"Année {year} : pas de montant pour {share.label} cette année-là.")
+            raise PlanError(
+                f"Année {year} : pas de montant pour {share.label} cette année-là.", share=index
+            )
         return share.amount_by_year[year]
-    raise PlanError(f"La part de {share.label} n'a pas de montant.")
+    raise PlanError(f"La part de {share.label} n'a pas de montant.", share=index)
 
 
 def _compute_year(plan: Plan, year: YearInput, first_year: int) -> YearResult:
     mode = _ROUNDING_MODES[plan.rounding]
-    months = Decimal(year.months)
+    months = Decimal(year.funded_months)
     cost = (year.annual_cost * months / TWELVE).quantize(CENT, rounding=ROUND_HALF_UP)
     count = len(plan.shares)
     exacts: list[Decimal] = [ZERO] * count
@@ -607,9 +673,9 @@ def _compute_year(plan: Plan, year: YearInput, first_year: int) -> YearResult:
     taken = ZERO
     for index, share in enumerate(plan.shares):
         if share.rule == FIXED:
-            taken += settle(index, _year_amount(share, year.year) * months / TWELVE)
+            taken += settle(index, _year_amount(share, year.year, index) * months / TWELVE)
         elif share.rule == PERCENT_OF_COST:
-            exact = cost * _year_percent(share, year.year, first_year) / HUNDRED
+            exact = cost * _year_percent(share, year.year, first_year, index) / HUNDRED
             if share.cap is not None:
                 exact = min(exact, share.cap * months / TWELVE)
             taken += settle(index, exact)
@@ -618,7 +684,9 @@ def _compute_year(plan: Plan, year: YearInput, first_year: int) -> YearResult:
         _raise_exceeds(year.year, cost, taken)
     for index, share in enumerate(plan.shares):
         if share.rule == PERCENT_OF_REMAINDER:
-            taken += settle(index, left * _year_percent(share, year.year, first_year) / HUNDRED)
+            taken += settle(
+                index, left * _year_percent(share, year.year, first_year, index) / HUNDRED
+            )
     remainder = cost - taken
     if remainder < 0:
         _raise_exceeds(year.year, cost, taken)
@@ -646,7 +714,7 @@ def _compute_year(plan: Plan, year: YearInput, first_year: int) -> YearResult:
     gaps = {party: written - totals.get(party, ZERO) for party, written in year.as_written.items()}
     return YearResult(
         year=year.year,
-        months=year.months,
+        months=year.funded_months,
         cost=cost,
         shares=totals,
         details=tuple(details),
@@ -658,7 +726,8 @@ def _raise_exceeds(year: int, cost: Decimal, taken: Decimal) -> NoReturn:
     raise PlanError(
         f"Année {year} : les parts autres que le reste à charge totalisent {_fr_money(taken)}, "
         f"plus que le coût de l'année ({_fr_money(cost)}) ; le reste à charge serait négatif "
-        f"({_fr_money(cost - taken)})."
+        f"({_fr_money(cost - taken)}).",
+        year=year,
     )
 
 
@@ -668,9 +737,127 @@ def compute_plan(plan: Plan) -> PlanResult:
     _check_plan(plan)
     first_year = plan.first_year if plan.first_year is not None else min(y.year for y in plan.years)
     with localcontext(prec=PRECISION):
-        results = [_compute_year(plan, year, first_year) for year in plan.years]
+        results = []
+        for year in plan.years:
+            try:
+                results.append(_compute_year(plan, year, first_year))
+            except PlanError as exc:
+                raise exc.about(year=year.year) from None
     results.sort(key=lambda result: result.year)
     return PlanResult(years=tuple(results))
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading and changing a plan (pure: each returns a new Plan, the one given is left alone)
+
+
+def plan_parties(plan: Plan) -> tuple[str, ...]:
+    """Every party the plan names (shares and splits), once each, in the order of the shares."""
+    return tuple(dict.fromkeys(party for share in plan.shares for party in share.parties))
+
+
+def months_by_year(plan: Plan) -> dict[int, int]:
+    """The months each year funds (12 where the plan states none)."""
+    return {year.year: year.funded_months for year in plan.years}
+
+
+def stated_months(plan: Plan) -> dict[int, int]:
+    """The months the plan states, by year (years stating none are left out)."""
+    return {year.year: year.months for year in plan.years if year.months is not None}
+
+
+def with_months(plan: Plan, months: Mapping[int, int]) -> Plan:
+    """The plan with the months of the years in ``months`` replaced (from the post's dates and
+    absences, say); the other years keep theirs."""
+    years = tuple(
+        replace(year, months=months[year.year]) if year.year in months else year
+        for year in plan.years
+    )
+    return replace(plan, years=years)
+
+
+def only_years(plan: Plan, years: Collection[int]) -> Plan:
+    """The plan reduced to the years in ``years`` (the others dropped)."""
+    return replace(plan, years=tuple(year for year in plan.years if year.year in years))
+
+
+def _find_year(plan: Plan, year: int) -> YearInput:
+    for item in plan.years:
+        if item.year == year:
+            return item
+    raise PlanError(f"L'année {year} ne figure pas dans le plan.", year=year)
+
+
+def with_actual_cost(plan: Plan, year: int, actual_cost: Decimal) -> Plan:
+    """The plan whose ``year`` costs ``actual_cost``, the cost of its months worked: its annual
+    cost becomes actual × 12 / months (to 4 decimals), so that the year's cost, prorated back,
+    is the actual cost. PlanError when the plan has no such year."""
+    found = _find_year(plan, year)
+    annual = (actual_cost * TWELVE / found.funded_months).quantize(Decimal("0.0001"))
+    years = tuple(
+        replace(item, annual_cost=annual) if item.year == year else item for item in plan.years
+    )
+    return replace(plan, years=years)
+
+
+def full_year(plan: Plan, year: int) -> YearResult:
+    """``year`` computed over twelve months: each party's share before proration ("14 000 €"
+    a year, where a post starting in September receives 4 666 €). The post's rank (degressive
+    schedules) still counts from the plan's first year."""
+    found = _find_year(plan, year)
+    first = plan.first_year if plan.first_year is not None else min(y.year for y in plan.years)
+    one = replace(plan, years=(replace(found, months=12),), first_year=first)
+    return compute_plan(one).years[0]
+
+
+def shifted(plan: Plan, *, shift: int, last_year: int | None = None) -> Plan:
+    """The plan moved by ``shift`` years (a renewal): amounts and percentages given by year move
+    with their years, the amounts the renewed act wrote (``as_written``) are not carried, and
+    only the years up to ``last_year`` are kept (all of them if that would keep none). The
+    post's rank keeps counting from ``first_year`` when the plan states it."""
+    years = tuple(replace(y, year=y.year + shift, as_written={}) for y in plan.years)
+    kept = tuple(y for y in years if last_year is None or y.year <= last_year)
+
+    def moved(values: Mapping[int, Decimal] | None) -> Mapping[int, Decimal] | None:
+        return {y + shift: v for y, v in values.items()} if values is not None else None
+
+    shares = tuple(
+        replace(
+            share,
+            amount_by_year=moved(share.amount_by_year),
+            percent_by_year=moved(share.percent_by_year),
+        )
+        for share in plan.shares
+    )
+    return replace(plan, years=kept or years, shares=shares)
+
+
+def written_gaps_only(plan: Plan, result: PlanResult) -> Plan:
+    """The plan keeping, of the amounts its act wrote, only those that differ from ``result``
+    (the plan as computed): the gaps a source left, still worth showing. An avenant starts from
+    its parent's plan this way, so that an amount it changes is never flagged against the
+    parent's figure."""
+    years = []
+    for year in plan.years:
+        gaps = result.year(year.year).gaps if year.as_written else {}
+        written = {party: amount for party, amount in year.as_written.items() if gaps.get(party)}
+        years.append(replace(year, as_written=written))
+    return replace(plan, years=tuple(years))
+
+
+def truncated(plan: Plan, months_due: Mapping[int, int]) -> Plan:
+    """The plan of a convention that ends early: only the years with months still due
+    (``months_due``: year → months, a year absent or at 0 is dropped); a year whose months drop
+    states its new months and loses the amounts its act wrote (they no longer apply)."""
+    years = []
+    for year in plan.years:
+        months = months_due.get(year.year, 0)
+        if months <= 0:
+            continue
+        if months != year.funded_months:
+            year = replace(year, months=months, as_written={})
+        years.append(year)
+    return replace(plan, years=tuple(years))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -708,11 +895,9 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         out["first_year"] = plan.first_year
     years = []
     for year in plan.years:
-        item: dict[str, Any] = {
-            "year": year.year,
-            "annual_cost": _plain(year.annual_cost),
-            "months": year.months,
-        }
+        item: dict[str, Any] = {"year": year.year, "annual_cost": _plain(year.annual_cost)}
+        if year.months is not None:
+            item["months"] = year.months
         if year.as_written:
             item["as_written"] = {party: _plain(v) for party, v in year.as_written.items()}
         years.append(item)

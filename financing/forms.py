@@ -82,17 +82,17 @@ def parse_by_year(text: str) -> dict[str, str]:
     return values
 
 
-def format_by_year(values: dict) -> str:
+def format_by_year(values) -> str:
     """The inverse of parse_by_year, for the form's initial value."""
-    return " ; ".join(f"{year} : {value}" for year, value in sorted(values.items()))
+    return " ; ".join(f"{year} : {_plain(value)}" for year, value in sorted(values.items()))
 
 
-def guided_blockers(data: dict | None) -> list[str]:
+def guided_blockers(plan: engine.Plan | None) -> list[str]:
     """What in a plan the guided editor cannot show (empty: it can)."""
     found: list[str] = []
-    for share in (data or {}).get("shares") or []:
+    for share in plan.shares if plan is not None else ():
         for key, label in _ADVANCED.items():
-            if isinstance(share, dict) and key in share and label not in found:
+            if getattr(share, key) and label not in found:
                 found.append(label)
     return found
 
@@ -208,28 +208,11 @@ class _RowsFormSet(forms.BaseFormSet):
 
 
 class _YearFormSet(_RowsFormSet):
-    def clean(self):
-        if any(self.errors):
-            return
-        years = [form.cleaned_data["year"] for form in self.kept_forms()]
-        if not years:
-            raise ValidationError("Ajoutez au moins une année.")
-        doubles = sorted({year for year in years if years.count(year) > 1})
-        if doubles:
-            raise ValidationError(f"Année {doubles[0]} saisie deux fois.")
+    """Years; the whole plan's rules (at least one year, none twice) are the engine's."""
 
 
 class _ShareFormSet(_RowsFormSet):
-    def clean(self):
-        if any(self.errors):
-            return
-        remainders = [f for f in self.kept_forms() if f.cleaned_data["rule"] == engine.REMAINDER]
-        if len(remainders) != 1:
-            raise ValidationError(
-                "Il faut exactement une part « Reste à charge (le solde) », celle de la partie "
-                "qui paie ce que les autres ne paient pas (en général l'employeur) ; il y en a "
-                f"{len(remainders)}."
-            )
+    """Shares; the whole plan's rules (exactly one remainder...) are the engine's."""
 
 
 YearFormSet = forms.formset_factory(PlanYearForm, formset=_YearFormSet, extra=1, can_delete=True)
@@ -237,43 +220,51 @@ ShareFormSet = forms.formset_factory(PlanShareForm, formset=_ShareFormSet, extra
 
 
 class GuidedPlan:
-    """The three forms of the guided editor, built from a plan's JSON form and back."""
+    """The three forms of the guided editor, built from an engine ``Plan`` and back."""
 
     def __init__(
         self,
         *,
         parties: list[tuple[str, str]],
-        previous: dict | None,
+        previous: engine.Plan | None,
         months_by_hand: bool = False,
         months: dict[int, int] | None = None,
         data=None,
     ):
         """``months``: the months the saved plan funds each year (from the post's dates unless
-        typed by hand), shown where the plan's JSON form has none."""
-        self.previous = previous or {}
+        typed by hand), shown where the plan states none."""
+        self.previous = previous
+        self._plan: engine.Plan | None = None
         months = months or {}
-        years = [
-            {
-                "year": y.get("year"),
-                "annual_cost": y.get("annual_cost"),
-                "months": y.get("months", months.get(y.get("year"), 12)),
-            }
-            for y in self.previous.get("years") or []
-            if isinstance(y, dict)
-        ]
+        years = (
+            [
+                {
+                    "year": y.year,
+                    "annual_cost": _plain(y.annual_cost),
+                    "months": y.months if y.months is not None else months.get(y.year, 12),
+                }
+                for y in previous.years
+            ]
+            if previous
+            else []
+        )
         shares = []
-        for share in self.previous.get("shares") or []:
-            if isinstance(share, dict) and "party" in share:
-                row = {k: share.get(k) for k in ("party", "rule", "amount", "percent", "cap")}
-                by_year = share.get("amount_by_year") or share.get("percent_by_year")
-                if isinstance(by_year, dict):
-                    row["by_year"] = format_by_year(by_year)
-                shares.append(row)
+        for share in previous.shares if previous else ():
+            if share.party is None:
+                continue
+            row = {"party": share.party, "rule": share.rule}
+            for key in ("amount", "percent", "cap"):
+                value = getattr(share, key)
+                row[key] = _plain(value) if value is not None else None
+            by_year = share.amount_by_year or share.percent_by_year
+            if by_year:
+                row["by_year"] = format_by_year(by_year)
+            shares.append(row)
         self.settings = PlanSettingsForm(
             data,
             prefix="plan",
             initial={
-                "rounding": self.previous.get("rounding", engine.ROUND_DOWN_TO_EURO),
+                "rounding": previous.rounding if previous else engine.ROUND_DOWN_TO_EURO,
                 "months_by_hand": months_by_hand,
             },
         )
@@ -283,8 +274,37 @@ class GuidedPlan:
         )
 
     def is_valid(self) -> bool:
-        # Every form validated, so that every error shows at once.
-        return all([self.settings.is_valid(), self.years.is_valid(), self.shares.is_valid()])
+        """Every form validated (so that every error shows at once), then the plan they make
+        read by the engine, whose message goes to the row it is about."""
+        if not all([self.settings.is_valid(), self.years.is_valid(), self.shares.is_valid()]):
+            return False
+        try:
+            self._plan = engine.read_plan(self._plan_json())
+        except engine.PlanError as exc:
+            self.add_plan_error(exc)
+            return False
+        return True
+
+    def plan(self) -> engine.Plan:
+        """The plan the forms make (call ``is_valid`` first)."""
+        if self._plan is None:
+            raise ValueError("GuidedPlan.plan() before is_valid()")
+        return self._plan
+
+    def add_plan_error(self, error: engine.PlanError) -> None:
+        """Show the engine's message on the row it is about: the share's, else the year's,
+        else above the shares (or the years, when none is left)."""
+        message = str(error)
+        shares = self.shares.kept_forms()
+        if error.share is not None and error.share < len(shares):
+            shares[error.share].add_error(None, message)
+            return
+        rows = [f for f in self.years.kept_forms() if f.cleaned_data.get("year") == error.year]
+        if error.year is not None and rows:
+            rows[-1].add_error(None, message)
+            return
+        formset = self.shares if self.years.kept_forms() else self.years
+        formset.non_form_errors().append(message)
 
     @property
     def months_by_hand(self) -> bool:
@@ -302,10 +322,10 @@ class GuidedPlan:
                     messages += [f"{where} : {error}" for error in errors]
         return messages
 
-    def plan_data(self) -> dict:
-        """The plan's JSON form; what a source wrote (``as_written``) and the post's first year are
-        kept from the previous plan, for the years and parties still in it. Months are written
-        only when typed by hand."""
+    def _plan_json(self) -> dict:
+        """The plan's JSON form, for the engine to read; what a source wrote (``as_written``)
+        and the post's first year are kept from the previous plan, for the years and parties
+        still in it. Months are written only when typed by hand."""
         shares = []
         for form in self.shares.kept_forms():
             row = form.cleaned_data
@@ -318,11 +338,7 @@ class GuidedPlan:
                 share[key] = row["by_year"]
             shares.append(share)
         parties = {share["party"] for share in shares}
-        written = {
-            y.get("year"): y.get("as_written") or {}
-            for y in self.previous.get("years") or []
-            if isinstance(y, dict)
-        }
+        written = {y.year: y.as_written for y in self.previous.years} if self.previous else {}
         years = []
         for form in self.years.kept_forms():
             row = form.cleaned_data
@@ -330,7 +346,7 @@ class GuidedPlan:
             if self.months_by_hand:
                 # Otherwise the post's dates and absences give the months, as when saving.
                 year["months"] = row["months"]
-            kept = {p: a for p, a in written.get(row["year"], {}).items() if p in parties}
+            kept = {p: _plain(a) for p, a in written.get(row["year"], {}).items() if p in parties}
             if kept:
                 year["as_written"] = kept
             years.append(year)
@@ -340,6 +356,6 @@ class GuidedPlan:
             "years": years,
             "shares": shares,
         }
-        if self.previous.get("first_year") is not None:
-            data["first_year"] = self.previous["first_year"]
+        if self.previous is not None and self.previous.first_year is not None:
+            data["first_year"] = self.previous.first_year
         return data

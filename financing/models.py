@@ -10,6 +10,7 @@ from django.db.models import Q, Sum
 from simple_history.models import HistoricalRecords
 
 from conventions.models import FORECAST_STATUSES, Convention, ConventionStatus
+from financing import engine
 from financing.effective import effective_pairs, pairs_filter
 from iscg.models import Role
 
@@ -47,6 +48,15 @@ class FinancingPlan(models.Model):
 
     def __str__(self) -> str:
         return f"Plan de financement — {self.convention.reference}"
+
+    def get_plan(self) -> engine.Plan:
+        """The plan as the engine reads it: the only place its JSON is read (PlanError when the
+        stored JSON is invalid; ``services`` validated it when saving)."""
+        return engine.read_plan(self.data)
+
+    def set_plan(self, plan: engine.Plan) -> None:
+        """Store ``plan`` in its JSON form: the only place that JSON is written."""
+        self.data = engine.plan_to_dict(plan)
 
     @property
     def is_locked(self) -> bool:

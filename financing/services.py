@@ -43,84 +43,65 @@ def plan_locked_message(convention: Convention) -> str:
     )
 
 
-def plan_parties(data) -> set[str]:
-    """Every party slug a plan names, in shares and splits."""
-    slugs = set()
-    if not isinstance(data, dict):
-        return slugs
-    for share in data.get("shares") or []:
-        if isinstance(share, dict):
-            if isinstance(share.get("party"), str) and share["party"]:
-                slugs.add(share["party"])
-            for part in share.get("split") or []:
-                if isinstance(part, dict) and isinstance(part.get("party"), str) and part["party"]:
-                    slugs.add(part["party"])
-    return slugs
-
-
-def _year_number(value) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
-    return None
-
-
-def _with_post_months(plan: FinancingPlan, data):
+def _with_post_months(financing_plan: FinancingPlan, plan: engine.Plan) -> engine.Plan:
     """Fill each year's months from the post's start date and absences (unless entered by hand).
 
     A year in which the post is never staffed (0 month) keeps the months the plan writes: the
     sources budget such a year as planned (a recruitment or a return is expected)."""
-    if plan.months_by_hand or not isinstance(data, dict) or not isinstance(data.get("years"), list):
-        return data
-    post = plan.post
+    if financing_plan.months_by_hand:
+        return plan
+    post = financing_plan.post
     absences = [(a.start, a.end) for a in post.absences.all()] if post.pk else []
-    years = []
-    for year in data["years"]:
-        number = _year_number(year.get("year")) if isinstance(year, dict) else None
-        if number is not None:
-            months = funded_months(number, start=post.start_date, absences=absences)
-            if months:
-                year = {**year, "months": months}
-        years.append(year)
-    return {**data, "years": years}
+    months = {}
+    for year in engine.months_by_year(plan):
+        funded = funded_months(year, start=post.start_date, absences=absences)
+        if funded:
+            months[year] = funded
+    return engine.with_months(plan, months)
 
 
-def _engine_compute(data) -> engine.PlanResult:
+def _engine_compute(plan: engine.Plan) -> engine.PlanResult:
+    """Compute; raise ValidationError with the engine's French message (the PlanError, with the
+    year and share it is about, is its ``__cause__``)."""
     try:
-        return engine.compute_plan(engine.parse_plan(data))
+        return engine.compute_plan(plan)
     except engine.PlanError as exc:
         raise ValidationError(str(exc)) from exc
 
 
-def compute(plan: FinancingPlan) -> engine.PlanResult:
-    """Parse and compute; raise ValidationError with the engine's French message."""
-    return _engine_compute(_with_post_months(plan, plan.data))
+def stored_plan(financing_plan: FinancingPlan) -> engine.Plan:
+    """The stored plan, typed; ValidationError with the engine's message when its JSON is bad."""
+    try:
+        return financing_plan.get_plan()
+    except engine.PlanError as exc:
+        raise ValidationError(str(exc)) from exc
+
+
+def compute(financing_plan: FinancingPlan) -> engine.PlanResult:
+    """The stored plan computed with the post's months; ValidationError with the engine's
+    French message."""
+    return _engine_compute(_with_post_months(financing_plan, stored_plan(financing_plan)))
 
 
 def plan_preview(
-    *, convention: Convention, data, post=None, months_by_hand: bool = False
+    *, convention: Convention, plan: engine.Plan, post=None, months_by_hand: bool = False
 ) -> engine.PlanResult:
     """Compute a plan being typed exactly as saving it would (months from the post), saving
     nothing. Raise ValidationError with the French message when it is invalid."""
     post = post or convention.posts.order_by("pk").first()
     if post is None:
         months_by_hand = True
-    plan = FinancingPlan(convention=convention, post=post, data=data, months_by_hand=months_by_hand)
-    result = _engine_compute(_with_post_months(plan, data))
-    _parties_by_slug(plan)
+    financing_plan = FinancingPlan(convention=convention, post=post, months_by_hand=months_by_hand)
+    result = _engine_compute(_with_post_months(financing_plan, plan))
+    _parties_by_slug(convention, engine.plan_parties(plan))
     return result
 
 
-def _parties_by_slug(plan: FinancingPlan) -> dict[str, Party]:
-    slugs = plan_parties(plan.data)
+def _parties_by_slug(convention: Convention, slugs) -> dict[str, Party]:
+    slugs = set(slugs)
     parties = {
         p.slug: p
-        for p in Party.objects.filter(
-            organisation_id=plan.convention.organisation_id, slug__in=slugs
-        )
+        for p in Party.objects.filter(organisation_id=convention.organisation_id, slug__in=slugs)
     }
     unknown = sorted(slugs - set(parties))
     if unknown:
@@ -128,15 +109,6 @@ def _parties_by_slug(plan: FinancingPlan) -> dict[str, Party]:
             "Partie inconnue dans l'organisation : " + ", ".join(f"« {s} »" for s in unknown) + "."
         )
     return parties
-
-
-def _written_by_year(data: dict) -> dict[int, dict]:
-    written = {}
-    for year in data.get("years", []):
-        number = _year_number(year.get("year")) if isinstance(year, dict) else None
-        if number is not None and isinstance(year.get("as_written"), dict):
-            written[number] = year["as_written"]
-    return written
 
 
 def _save_if_changed(instance, values: dict) -> bool:
@@ -150,24 +122,31 @@ def _save_if_changed(instance, values: dict) -> bool:
 
 
 @transaction.atomic
-def plan_recompute(plan: FinancingPlan) -> engine.PlanResult:
+def plan_recompute(financing_plan: FinancingPlan) -> engine.PlanResult:
     """Store the computed amounts of every year (one row per party), replacing older ones.
 
     Only the rows whose values change are written; a year whose actual cost is known has its
     amounts on the actual cost recomputed too."""
-    result = compute(plan)
-    parties = _parties_by_slug(plan)
-    employer_id = plan.post.employer_id
-    written = _written_by_year(plan.data)
+    plan = _with_post_months(financing_plan, stored_plan(financing_plan))
+    return _store_result(financing_plan, plan, _engine_compute(plan))
+
+
+def _store_result(
+    financing_plan: FinancingPlan, plan: engine.Plan, result: engine.PlanResult
+) -> engine.PlanResult:
+    """Write ``result`` (``plan`` computed, months from the post) as the plan's rows."""
+    parties = _parties_by_slug(financing_plan.convention, engine.plan_parties(plan))
+    employer_id = financing_plan.post.employer_id
+    written = {year.year: year.as_written for year in plan.years}
     changed = False
-    existing_years = {py.year: py for py in plan.years.all()}
-    existing_lines = {(line.year, line.party_id): line for line in plan.lines.all()}
+    existing_years = {py.year: py for py in financing_plan.years.all()}
+    existing_lines = {(line.year, line.party_id): line for line in financing_plan.lines.all()}
     keep_years, keep_lines = set(), set()
     for year in result.years:
         plan_year = existing_years.get(year.year)
         if plan_year is None:
             plan_year = PlanYear.objects.create(
-                plan=plan, year=year.year, months=year.months, cost=year.cost
+                plan=financing_plan, year=year.year, months=year.months, cost=year.cost
             )
             changed = True
         else:
@@ -176,37 +155,38 @@ def plan_recompute(plan: FinancingPlan) -> engine.PlanResult:
         remainder_parties = {slug for slug, _ in year.remainder.parts}
         for slug, amount in year.shares.items():
             party = parties[slug]
-            as_written = written.get(year.year, {}).get(slug)
             values = {
-                "convention_id": plan.convention_id,
-                "post_id": plan.post_id,
-                "organisation_id": plan.convention.organisation_id,
+                "convention_id": financing_plan.convention_id,
+                "post_id": financing_plan.post_id,
+                "organisation_id": financing_plan.convention.organisation_id,
                 "amount": amount,
                 "is_remainder": slug in remainder_parties,
                 "is_employer": party.pk == employer_id,
-                "as_written": Decimal(str(as_written)) if as_written is not None else None,
+                "as_written": written.get(year.year, {}).get(slug),
             }
             line = existing_lines.get((year.year, party.pk))
             if line is None:
-                line = ShareLine.objects.create(plan=plan, year=year.year, party=party, **values)
+                line = ShareLine.objects.create(
+                    plan=financing_plan, year=year.year, party=party, **values
+                )
                 changed = True
             else:
                 changed |= _save_if_changed(line, values)
             keep_lines.add(line.pk)
-    stale = plan.lines.exclude(pk__in=keep_lines)
+    stale = financing_plan.lines.exclude(pk__in=keep_lines)
     if stale.filter(payments__isnull=False).exists():
         raise ValidationError(
             "Des titres ou versements sont déjà enregistrés sur une part que ce plan supprime."
         )
-    if stale.exists() or plan.years.exclude(pk__in=keep_years).exists():
+    if stale.exists() or financing_plan.years.exclude(pk__in=keep_years).exists():
         changed = True
         stale.delete()
-        plan.years.exclude(pk__in=keep_years).delete()
-    for plan_year in plan.years.filter(actual_cost__isnull=False):
-        _store_actual(plan, plan_year)
-    if changed or plan.computed_at is None:
-        plan.computed_at = timezone.now()
-        plan.save(update_fields=["computed_at"])
+        financing_plan.years.exclude(pk__in=keep_years).delete()
+    for plan_year in financing_plan.years.filter(actual_cost__isnull=False):
+        _store_actual(financing_plan, plan, plan_year)
+    if changed or financing_plan.computed_at is None:
+        financing_plan.computed_at = timezone.now()
+        financing_plan.save(update_fields=["computed_at"])
     return result
 
 
@@ -222,21 +202,31 @@ def _check_post(convention: Convention, post) -> None:
 
 
 def _write_plan(
-    *, plan: FinancingPlan | None, convention, post, data, months_by_hand, notes
+    *,
+    financing_plan: FinancingPlan | None,
+    convention,
+    post,
+    plan: engine.Plan,
+    months_by_hand,
+    notes,
 ) -> FinancingPlan:
-    if not isinstance(data, dict):
-        raise ValidationError('Le plan doit être un objet JSON ({"years": …, "shares": …}).')
+    """Check, compute once (months from the post) and store the plan and its rows."""
     _check_post(convention, post)
-    values = {"post": post, "data": data, "months_by_hand": months_by_hand}
+    staged = FinancingPlan(convention=convention, post=post, months_by_hand=months_by_hand)
+    staged.set_plan(plan)
+    with_months = _with_post_months(staged, plan)
+    result = _engine_compute(with_months)
+    _parties_by_slug(convention, engine.plan_parties(plan))
+    values = {"post": post, "data": staged.data, "months_by_hand": months_by_hand}
     if notes is not None:
         values["notes"] = notes
-    if plan is None:
-        plan = FinancingPlan(convention=convention, **values)
-        plan.save()
+    if financing_plan is None:
+        financing_plan = FinancingPlan(convention=convention, **values)
+        financing_plan.save()
     else:
-        _save_if_changed(plan, values)
-    plan_recompute(plan)
-    return plan
+        _save_if_changed(financing_plan, values)
+    _store_result(financing_plan, with_months, result)
+    return financing_plan
 
 
 @transaction.atomic
@@ -244,26 +234,27 @@ def plan_save(
     *,
     convention: Convention,
     post,
-    data: dict,
+    plan: engine.Plan,
     months_by_hand: bool = False,
     notes: str | None = None,
 ) -> FinancingPlan:
     """Create or replace a convention's plan; refused from the sending to signature on (the
     plan is frozen with the text), and once the convention is signed and its plan recorded (the
-    first plan of a signed act may still be entered, as it was signed)."""
-    plan = FinancingPlan.objects.select_for_update().filter(convention=convention).first()
+    first plan of a signed act may still be entered, as it was signed). The plan is computed
+    once, with the months from the post (unless ``months_by_hand``)."""
+    financing_plan = FinancingPlan.objects.select_for_update().filter(convention=convention).first()
     status = Convention.objects.filter(pk=convention.pk).values_list("status", flat=True).first()
     if status == ConventionStatus.TO_SIGN:
         raise PlanLocked(
             plan_locked_message(Convention(reference=convention.reference, status=status))
         )
-    if plan is not None and plan.is_locked:
-        raise PlanLocked(plan_locked_message(plan.convention))
+    if financing_plan is not None and financing_plan.is_locked:
+        raise PlanLocked(plan_locked_message(financing_plan.convention))
     return _write_plan(
-        plan=plan,
+        financing_plan=financing_plan,
         convention=convention,
         post=post,
-        data=data,
+        plan=plan,
         months_by_hand=months_by_hand,
         notes=notes,
     )
@@ -274,7 +265,7 @@ def plan_set_as_signed(
     *,
     convention: Convention,
     post,
-    data: dict,
+    plan: engine.Plan,
     months_by_hand: bool = False,
     notes: str | None = None,
 ) -> FinancingPlan:
@@ -283,41 +274,33 @@ def plan_set_as_signed(
     Not for users (they call ``plan_save``, which refuses a signed convention): this is for
     loading what signed acts state — the demo data (``demo.plans``), an import of
     past conventions. Idempotent: an unchanged plan writes nothing."""
-    plan = FinancingPlan.objects.select_for_update().filter(convention=convention).first()
+    financing_plan = FinancingPlan.objects.select_for_update().filter(convention=convention).first()
     return _write_plan(
-        plan=plan,
+        financing_plan=financing_plan,
         convention=convention,
         post=post,
-        data=data,
+        plan=plan,
         months_by_hand=months_by_hand,
         notes=notes,
     )
 
 
-def _actual_shares(plan: FinancingPlan, year_number: int, actual_cost: Decimal):
-    """The year's shares recomputed on the actual cost (the cost of the months worked)."""
-    data = _with_post_months(plan, plan.data)
-    years = []
-    found = False
-    for year in data.get("years", []):
-        if isinstance(year, dict) and _year_number(year.get("year")) == year_number:
-            found = True
-            # The actual cost is the cost of the months worked: annual cost = actual × 12 / months.
-            months = int(year.get("months", 12))
-            year = {
-                **year,
-                "annual_cost": str((actual_cost * 12 / months).quantize(Decimal("0.0001"))),
-            }
-        years.append(year)
-    if not found:
-        raise ValidationError(f"L'année {year_number} ne figure pas dans le plan.")
-    return _engine_compute({**data, "years": years}).year(year_number)
+def _actual_shares(plan: engine.Plan, year: int, actual_cost: Decimal) -> engine.YearResult:
+    """The year's shares recomputed on the actual cost (the cost of the months worked);
+    ``plan`` has its months from the post already."""
+    try:
+        actual = engine.with_actual_cost(plan, year, actual_cost)
+    except engine.PlanError as exc:
+        raise ValidationError(str(exc)) from exc
+    return _engine_compute(actual).year(year)
 
 
-def _store_actual(plan: FinancingPlan, plan_year: PlanYear) -> dict[str, Decimal]:
+def _store_actual(
+    financing_plan: FinancingPlan, plan: engine.Plan, plan_year: PlanYear
+) -> dict[str, Decimal]:
     result = _actual_shares(plan, plan_year.year, plan_year.actual_cost)
     differences = {}
-    for line in plan.lines.filter(year=plan_year.year).select_related("party"):
+    for line in financing_plan.lines.filter(year=plan_year.year).select_related("party"):
         actual = result.shares.get(line.party.slug, Decimal(0))
         _save_if_changed(line, {"actual_amount": actual})
         differences[line.party.slug] = line.amount - actual
@@ -331,10 +314,11 @@ def actual_cost_set(*, plan_year: PlanYear, actual_cost: Decimal) -> dict[str, D
     actual_cost = Decimal(actual_cost)
     if actual_cost < 0:
         raise ValidationError("Le coût réel ne peut pas être négatif.")
-    plan = plan_year.plan
+    financing_plan = plan_year.plan
+    plan = _with_post_months(financing_plan, stored_plan(financing_plan))
     _actual_shares(plan, plan_year.year, actual_cost)  # validate before writing anything
     _save_if_changed(plan_year, {"actual_cost": actual_cost})
-    return _store_actual(plan, plan_year)
+    return _store_actual(financing_plan, plan, plan_year)
 
 
 @transaction.atomic
@@ -377,51 +361,42 @@ def plan_truncate(*, plan: FinancingPlan, on: date, by) -> list[Payment]:
     payments is kept with 0 € instead of being deleted. Every change is in the plan's history,
     made by ``by``. Returns the titres already issued beyond what is now due (to cancel).
     """
-    plan = (
+    financing_plan = (
         FinancingPlan.objects.select_for_update()
         .select_related("post", "convention")
         .get(pk=plan.pk)
     )
-    plan._history_user = by
-    data = _with_post_months(plan, plan.data)  # months made explicit: they are now by hand
-    start = plan.convention.effective_start_date
-    post_start = plan.post.start_date
+    financing_plan._history_user = by
+    # Months made explicit: they are now by hand.
+    typed = _with_post_months(financing_plan, stored_plan(financing_plan))
+    start = financing_plan.convention.effective_start_date
+    post_start = financing_plan.post.start_date
     first = max((d for d in (start, post_start) if d is not None), default=None)
-    kept_years, months_by_year = [], {}
-    for year in data.get("years", []) if isinstance(data, dict) else []:
-        number = _year_number(year.get("year")) if isinstance(year, dict) else None
-        if number is None:
-            continue
-        funded = int(year.get("months", 12))
-        months = rules.months_due(number, on, funded=funded, start=first)
-        if months <= 0:
-            continue
-        if number == on.year and months != funded:
-            year = {k: v for k, v in year.items() if k != "as_written"} | {"months": months}
-        kept_years.append(year)
-        months_by_year[number] = months
-    new_data = {**data, "years": kept_years}
-    result = _engine_compute(new_data) if kept_years else None
-    if new_data != plan.data or not plan.months_by_hand:
-        plan.data = new_data
-        plan.months_by_hand = True
-        plan.save(update_fields=["data", "months_by_hand"])
-    written = _written_by_year(new_data)
-    for plan_year in plan.years.all():
+    months_due = {
+        year: rules.months_due(year, on, funded=funded, start=first)
+        for year, funded in engine.months_by_year(typed).items()
+    }
+    kept = engine.truncated(typed, months_due)
+    result = _engine_compute(kept) if kept.years else None
+    new_data = engine.plan_to_dict(kept)
+    if new_data != financing_plan.data or not financing_plan.months_by_hand:
+        financing_plan.data = new_data
+        financing_plan.months_by_hand = True
+        financing_plan.save(update_fields=["data", "months_by_hand"])
+    written = {year.year: year.as_written for year in kept.years}
+    for plan_year in financing_plan.years.all():
         plan_year._history_user = by
-        if plan_year.year not in months_by_year:
+        if plan_year.year not in written:
             plan_year.delete()
             continue
         computed = result.year(plan_year.year)
         _save_if_changed(plan_year, {"months": computed.months, "cost": computed.cost})
-    for line in plan.lines.select_related("party").prefetch_related("payments"):
+    for line in financing_plan.lines.select_related("party").prefetch_related("payments"):
         line._history_user = by
-        if line.year in months_by_year:
-            amount = result.year(line.year).shares.get(line.party.slug, Decimal(0))
-            as_written = written.get(line.year, {}).get(line.party.slug)
+        if line.year in written:
             values = {
-                "amount": amount,
-                "as_written": Decimal(str(as_written)) if as_written is not None else None,
+                "amount": result.year(line.year).shares.get(line.party.slug, Decimal(0)),
+                "as_written": written[line.year].get(line.party.slug),
             }
         elif line.payments.all():
             values = {"amount": Decimal(0), "as_written": None, "actual_amount": None}
@@ -429,9 +404,9 @@ def plan_truncate(*, plan: FinancingPlan, on: date, by) -> list[Payment]:
             line.delete()
             continue
         _save_if_changed(line, values)
-    for plan_year in plan.years.filter(actual_cost__isnull=False):
-        _store_actual(plan, plan_year)
-    plan.computed_at = timezone.now()
-    plan.save(update_fields=["computed_at"])
+    for plan_year in financing_plan.years.filter(actual_cost__isnull=False):
+        _store_actual(financing_plan, kept, plan_year)
+    financing_plan.computed_at = timezone.now()
+    financing_plan.save(update_fields=["computed_at"])
 
-    return payments_to_cancel(plan.lines.filter(year__gte=on.year))
+    return payments_to_cancel(financing_plan.lines.filter(year__gte=on.year))

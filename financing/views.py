@@ -2,6 +2,7 @@
 
 import json
 from datetime import date
+from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from conventions.models import Convention, ConventionStatus, Party
-from financing import exports, selectors, services
+from financing import engine, exports, selectors, services
 from financing.filters import OrganisationFilter
 from financing.forms import ActualCostForm, GuidedPlan, PaymentForm, guided_blockers
 from financing.models import FinancingPlan, PlanYear, ShareLine
@@ -145,11 +146,12 @@ def my_financing(request):
     return party_summary(request, request.user.party_id)
 
 
-def _party_choices(convention, data: dict | None) -> list[tuple[str, str]]:
+def _party_choices(convention, plan: engine.Plan | None) -> list[tuple[str, str]]:
     """The convention's parties (slug, name) for the guided editor, plus any party the plan
     already names, so that an existing plan always shows as it is."""
     slugs = [m.party.slug for m in convention.memberships.select_related("party").order_by("pk")]
-    slugs += sorted(services.plan_parties(data) - set(slugs))
+    named = engine.plan_parties(plan) if plan is not None else ()
+    slugs += sorted(set(named) - set(slugs))
     names = {
         p.slug: str(p)
         for p in Party.objects.filter(organisation_id=convention.organisation_id, slug__in=slugs)
@@ -157,7 +159,9 @@ def _party_choices(convention, data: dict | None) -> list[tuple[str, str]]:
     return [(slug, names.get(slug, slug)) for slug in dict.fromkeys(slugs)]
 
 
-def _plan_from_post(request, convention, previous: dict) -> tuple[dict, bool, GuidedPlan | None]:
+def _plan_from_post(
+    request, convention, previous: engine.Plan | None
+) -> tuple[engine.Plan, bool, GuidedPlan | None]:
     """The plan posted by either editor, its months_by_hand and the bound guided forms (shown
     again, as typed, when saving fails). Raise ValidationError with the French messages when it
     cannot be read, _GuidedInvalid when the guided editor's rows are wrong. ``previous``: the
@@ -168,20 +172,34 @@ def _plan_from_post(request, convention, previous: dict) -> tuple[dict, bool, Gu
         )
         if not guided.is_valid():
             raise _GuidedInvalid(guided)
-        return guided.plan_data(), guided.months_by_hand, guided
+        return guided.plan(), guided.months_by_hand, guided
     try:
         data = json.loads(request.POST.get("plan", ""))
     except json.JSONDecodeError as exc:
         raise ValidationError(
             f"Le plan n'est pas un JSON valide (ligne {exc.lineno}, colonne {exc.colno})."
         ) from exc
-    return data, bool(request.POST.get("months_by_hand")), None
+    try:
+        plan = engine.read_plan(data)
+    except engine.PlanError as exc:
+        raise ValidationError(str(exc)) from exc
+    return plan, bool(request.POST.get("months_by_hand")), None
 
 
 class _GuidedInvalid(Exception):
     def __init__(self, guided: GuidedPlan):
         super().__init__("guided plan invalid")
         self.guided = guided
+
+
+def _current_plan(financing_plan: FinancingPlan | None, convention) -> engine.Plan | None:
+    """The plan as saved (None when its stored JSON cannot be read), or the blank one."""
+    if financing_plan is None:
+        return _blank_plan(convention)
+    try:
+        return financing_plan.get_plan()
+    except engine.PlanError:
+        return None
 
 
 def plan(request, reference: str):
@@ -202,32 +220,38 @@ def plan(request, reference: str):
     error = guided = None
     # The JSON editor posts "plan" (and mode=json); the guided editor posts mode=guided.
     mode = "json" if request.method == "POST" and request.POST.get("mode") != "guided" else "guided"
-    current = plan.data if plan else _blank_plan(convention)
-    text = json.dumps(current, ensure_ascii=False, indent=2)
+    current = _current_plan(plan, convention)
+    shown = engine.plan_to_dict(current) if current is not None else plan.data
+    text = json.dumps(shown, ensure_ascii=False, indent=2)
     if request.method == "POST":
         if not can_edit:
             raise PermissionDenied
         if mode != "guided":
             text = request.POST.get("plan", "")
         try:
-            data, months_by_hand, guided = _plan_from_post(request, convention, current)
+            typed, months_by_hand, guided = _plan_from_post(request, convention, current)
             post = plan.post if plan else convention.posts.order_by("pk").first()
             if post is None:
                 raise ValidationError("La convention ne couvre aucun poste.")
             plan = services.plan_save(
-                convention=convention, post=post, data=data, months_by_hand=months_by_hand
+                convention=convention, post=post, plan=typed, months_by_hand=months_by_hand
             )
         except _GuidedInvalid as exc:
             guided = exc.guided
             error = "Le plan contient des erreurs, signalées ci-dessous."
         except ValidationError as exc:
-            error = " ".join(exc.messages)
+            if guided is not None and isinstance(exc.__cause__, engine.PlanError):
+                # Computed with the post's months: the engine's message, on its row.
+                guided.add_plan_error(exc.__cause__)
+                error = "Le plan contient des erreurs, signalées ci-dessous."
+            else:
+                error = " ".join(exc.messages)
         else:
             messages.success(request, "Plan enregistré ; les montants ont été recalculés.")
             return redirect("conventions:plan", reference=convention.reference)
     years = list(plan.years.all()) if plan else []
-    blockers = guided_blockers(current)
-    if can_edit and guided is None and not blockers:
+    blockers = guided_blockers(current) if current is not None else []
+    if can_edit and guided is None and not blockers and current is not None:
         guided = GuidedPlan(
             parties=_party_choices(convention, current),
             previous=current,
@@ -272,22 +296,28 @@ def plan_preview(request, reference: str):
     result = None
     errors: list[str] = []
     months_notes = []
+    guided = None
     try:
-        previous = plan.data if plan else _blank_plan(convention)
-        data, months_by_hand, _ = _plan_from_post(request, convention, previous)
+        typed, months_by_hand, guided = _plan_from_post(
+            request, convention, _current_plan(plan, convention)
+        )
         result = services.plan_preview(
             convention=convention,
-            data=data,
+            plan=typed,
             post=plan.post if plan else None,
             months_by_hand=months_by_hand,
         )
     except _GuidedInvalid as exc:
         errors = exc.guided.errors()
     except ValidationError as exc:
-        errors = [" ".join(exc.messages)]
+        if guided is not None and isinstance(exc.__cause__, engine.PlanError):
+            guided.add_plan_error(exc.__cause__)
+            errors = guided.errors()
+        else:
+            errors = [" ".join(exc.messages)]
     else:
         if not months_by_hand:
-            months_notes = _months_overridden(data, result)
+            months_notes = _months_overridden(typed, result)
     names = {p.slug: p for p in Party.objects.filter(organisation_id=convention.organisation_id)}
     return render(
         request,
@@ -296,35 +326,35 @@ def plan_preview(request, reference: str):
     )
 
 
-def _months_overridden(data: dict, result) -> list[str]:
+def _months_overridden(plan: engine.Plan, result: engine.PlanResult) -> list[str]:
     """Years whose typed months give way to the post's dates and absences (as saving would)."""
-    typed = {}
-    for year in data.get("years", []):
-        if isinstance(year, dict) and "months" in year:
-            typed[str(year.get("year"))] = str(year["months"])
+    typed = engine.stated_months(plan)
     return [
         f"{year.year} : {year.months} mois tirés des dates et absences du poste (le plan en "
-        f"indique {typed[str(year.year)]}) ; cochez « Mois financés saisis à la main » pour "
+        f"indique {typed[year.year]}) ; cochez « Mois financés saisis à la main » pour "
         "garder les vôtres."
         for year in result.years
-        if str(year.year) in typed and typed[str(year.year)] != str(year.months)
+        if year.year in typed and typed[year.year] != year.months
     ]
 
 
-def _blank_plan(convention) -> dict:
+def _blank_plan(convention) -> engine.Plan:
+    """A first plan to fill in: the convention's funders at 0 €, its employer as remainder."""
     year = (convention.start_date or date.today()).year
     shares = []
     for membership in convention.memberships.select_related("party"):
         if membership.is_employer:
-            shares.append({"party": membership.party.slug, "rule": "remainder"})
+            shares.append(engine.ShareRule(rule=engine.REMAINDER, party=membership.party.slug))
         elif membership.is_funder:
-            shares.append({"party": membership.party.slug, "rule": "fixed", "amount": "0"})
-    return {
-        "rounding": "down",
-        "first_year": year,
-        "years": [{"year": year, "annual_cost": "0", "months": 12}],
-        "shares": shares,
-    }
+            shares.append(
+                engine.ShareRule(rule=engine.FIXED, party=membership.party.slug, amount=Decimal(0))
+            )
+    return engine.Plan(
+        years=(engine.YearInput(year=year, annual_cost=Decimal(0), months=12),),
+        shares=tuple(shares),
+        rounding=engine.ROUND_DOWN_TO_EURO,
+        first_year=year,
+    )
 
 
 def _gestionnaire_line(request, pk: int) -> ShareLine:

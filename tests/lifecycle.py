@@ -11,6 +11,7 @@ from conventions import drafting
 from conventions import services as convention_services
 from conventions.models import Convention, ConventionKind, ConventionParty, PartyKind
 from financing import services as financing_services
+from financing.engine import read_plan
 from tests.factories import (
     OrganisationFactory,
     PartyFactory,
@@ -106,9 +107,9 @@ def new_convention(world: Territory, post, years: dict[int, tuple[str, str, str]
         signature_place="Arras",
         original_copies=3,  # no blank in the text: sending to signature is refused otherwise
         posts=[post],
-    )
+    ).convention
     _members(convention, world)
-    financing_services.plan_save(convention=convention, post=post, data=plan_data(years))
+    financing_services.plan_save(convention=convention, post=post, plan=read_plan(plan_data(years)))
     return convention
 
 
@@ -118,11 +119,11 @@ def avenant(world: Territory, parent: Convention, years: dict) -> Convention:
         mode="avenant",
         source=parent,
         reference=drafting.next_reference(world.organisation, parent.start_date.year),
-    )
+    ).convention
     _members(draft, world)
     draft.refresh_from_db()
     financing_services.plan_save(
-        convention=draft, post=parent.financing_plan.post, data=plan_data(years)
+        convention=draft, post=parent.financing_plan.post, plan=read_plan(plan_data(years))
     )
     return draft
 
@@ -136,11 +137,11 @@ def renewal(world: Territory, source: Convention, years: dict) -> Convention:
         start_date=date(min(years), 1, 1),
         end_date=date(max(years), 12, 31),
         duration_months=None,
-    )
+    ).convention
     _members(draft, world)
     draft.refresh_from_db()
     financing_services.plan_save(
-        convention=draft, post=source.financing_plan.post, data=plan_data(years)
+        convention=draft, post=source.financing_plan.post, plan=read_plan(plan_data(years))
     )
     return draft
 

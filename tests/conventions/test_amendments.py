@@ -9,7 +9,6 @@ from conventions.drafting import (
     months_between,
     renewal_dates,
     settle_dates,
-    shifted_plan_data,
 )
 
 NBSP = "\u00a0"
@@ -122,25 +121,6 @@ def test_changed_start_and_duration_move_the_proposed_end():
     assert settle_dates(Dates(date(2027, 1, 1), date(2027, 6, 30), 24), proposed) == Dates(
         date(2027, 1, 1), date(2027, 6, 30), 24
     )
-
-
-def test_shifted_plan_moves_years_and_per_year_values_and_drops_written_amounts():
-    data = {
-        "years": [
-            {"year": 2022, "annual_cost": "40000", "as_written": {"etat": "1"}},
-            {"year": 2023, "annual_cost": "40800"},
-            {"year": 2024, "annual_cost": "41616"},
-        ],
-        "shares": [
-            {"party": "etat", "rule": "percent_of_cost", "percent_by_year": {"2022": "80"}},
-            {"party": "ccas", "rule": "remainder"},
-        ],
-    }
-    shifted = shifted_plan_data(data, shift=3, last_year=2026)
-    assert [y["year"] for y in shifted["years"]] == [2025, 2026]
-    assert "as_written" not in shifted["years"][0]
-    assert shifted["shares"][0]["percent_by_year"] == {"2025": "80"}
-    assert data["years"][0]["year"] == 2022  # the source's plan is left alone
 
 
 def test_roles_and_posts_changed():

@@ -15,6 +15,7 @@ from pypdf import PdfReader
 from conventions import blanks, services
 from conventions.models import Convention, ConventionStatus, DocumentKind, Party, PartyKind
 from financing import services as financing_services
+from financing.engine import read_plan
 from financing.models import FinancingPlan
 from tests.factories import (
     ConventionFactory,
@@ -119,7 +120,7 @@ def world(db):
         is_employer=True,
     )
     manager = UserFactory(gestionnaire=True, organisation=organisation)
-    financing_services.plan_save(convention=convention, post=post, data=_plan())
+    financing_services.plan_save(convention=convention, post=post, plan=read_plan(_plan()))
     return {"convention": convention, "post": post, "etat": etat, "cc": cc, "manager": manager}
 
 
@@ -244,7 +245,7 @@ def test_the_plan_is_frozen_from_a_signer_etat_15000_to_5000_is_refused(world, c
         financing_services.plan_save(
             convention=Convention.objects.get(pk=convention.pk),
             post=post,
-            data=_plan(etat="5000"),
+            plan=read_plan(_plan(etat="5000")),
         )
     assert "Retirez la demande de signature" in error.value.messages[0]
     amounts = dict(plan.lines.values_list("party__slug", "amount"))
@@ -268,7 +269,9 @@ def test_a_plan_cannot_be_added_once_sent(world):
     _complete(world)
     services.convention_send_to_signature(convention=convention, by=world["manager"])
     with pytest.raises(financing_services.PlanLocked):
-        financing_services.plan_save(convention=convention, post=world["post"], data=_plan())
+        financing_services.plan_save(
+            convention=convention, post=world["post"], plan=read_plan(_plan())
+        )
     assert not FinancingPlan.objects.filter(convention=convention).exists()
 
 
@@ -306,7 +309,9 @@ def test_withdrawing_the_request_makes_text_and_plan_editable_and_is_recorded(wo
     assert "Demande de signature retirée. Motif" in page
     assert f"v{sent.number}" in page  # the document sent stays among the versions
     # The plan and the text change again; sending again freezes a new document.
-    financing_services.plan_save(convention=convention, post=post, data=_plan(etat="5000"))
+    financing_services.plan_save(
+        convention=convention, post=post, plan=read_plan(_plan(etat="5000"))
+    )
     services.convention_text_save(
         convention=convention, text={**TEXT, "preamble": "Au sein de : {{ poste.unites }}."}
     )

@@ -19,6 +19,7 @@ from conventions.models import (
     DocumentKind,
 )
 from demo.load import load_demo
+from financing.engine import read_plan
 from financing.services import plan_save
 from tests.factories import (
     ConventionFactory,
@@ -59,7 +60,7 @@ def a13():
     load_demo()
     convention = Convention.objects.get(reference="PDC2023-A13")
     if not convention.share_lines.exists():  # the demo plans may not be there yet
-        plan_save(convention=convention, post=convention.posts.get(), data=A13_PLAN)
+        plan_save(convention=convention, post=convention.posts.get(), plan=read_plan(A13_PLAN))
     return convention
 
 
@@ -185,16 +186,18 @@ def test_the_financing_table_lists_every_year_and_party():
         convention=convention,
         post=post,
         months_by_hand=True,
-        data={
-            "years": [
-                {"year": 2023, "annual_cost": "46659"},
-                {"year": 2024, "annual_cost": "48000"},
-            ],
-            "shares": [
-                {"party": "etat", "rule": "fixed", "amount": "15553"},
-                {"party": "cc", "rule": "remainder"},
-            ],
-        },
+        plan=read_plan(
+            {
+                "years": [
+                    {"year": 2023, "annual_cost": "46659"},
+                    {"year": 2024, "annual_cost": "48000"},
+                ],
+                "shares": [
+                    {"party": "etat", "rule": "fixed", "amount": "15553"},
+                    {"party": "cc", "rule": "remainder"},
+                ],
+            }
+        ),
     )
     html = documents.render_html(convention).html
     table = html[html.index('<table class="financing">') :]

@@ -13,6 +13,7 @@ from pypdf import PdfReader
 from conventions import letters, services
 from conventions.models import Convention, ConventionKind, ConventionStatus
 from financing import services as financing
+from financing.engine import read_plan
 from financing.models import Payment, ShareLine
 from tests.factories import (
     ConventionFactory,
@@ -71,7 +72,9 @@ def world(today):
     convention.posts.set([post])
     for order, party in enumerate((etat, departement, epci)):
         ConventionPartyFactory(convention=convention, party=party, order=order)
-    plan = financing.plan_set_as_signed(convention=convention, post=post, data=plan_data())
+    plan = financing.plan_set_as_signed(
+        convention=convention, post=post, plan=read_plan(plan_data())
+    )
     gestionnaire = UserFactory(gestionnaire=True, organisation=organisation)
     return {
         "organisation": organisation,
@@ -179,9 +182,9 @@ def test_resiliation_truncates_the_signed_avenants_too(world):
     )
     draft.posts.set([post])
     avenant_plan = financing.plan_set_as_signed(
-        convention=avenant, post=post, data=plan_data(years=(2027, 2028), etat="15000")
+        convention=avenant, post=post, plan=read_plan(plan_data(years=(2027, 2028), etat="15000"))
     )
-    draft_plan = financing.plan_save(convention=draft, post=post, data=plan_data())
+    draft_plan = financing.plan_save(convention=draft, post=post, plan=read_plan(plan_data()))
 
     services.convention_terminate(
         convention=convention,

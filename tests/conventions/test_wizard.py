@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from conventions import documents, drafting
 from conventions.models import Convention, ConventionParty, ConventionStatus
+from financing.engine import read_plan
 from financing.services import plan_save, plan_set_as_signed
 from tests.factories import (
     ConventionFactory,
@@ -130,7 +131,7 @@ def test_renewal_starts_the_day_after_the_source_ends_with_its_parties(gestionna
         mode="renouvellement",
         source=source,
         reference="R-2024",
-    )
+    ).convention
     assert (renewal.start_date, renewal.end_date) == (date(2024, 1, 1), date(2024, 12, 31))
     assert renewal.renews == source
     assert renewal.memberships.count() == 1
@@ -268,7 +269,10 @@ def world(gestionnaire):
         convention=parent, party=cc, order=3, is_employer=True, is_hierarchical_authority=True
     )
     plan_set_as_signed(
-        convention=parent, post=post, data=plan_data(etat, commune, cc), months_by_hand=True
+        convention=parent,
+        post=post,
+        plan=read_plan(plan_data(etat, commune, cc)),
+        months_by_hand=True,
     )
     return {"parent": parent, "etat": etat, "commune": commune, "cc": cc, "post": post}
 
@@ -294,7 +298,7 @@ def start_avenant(gestionnaire, parent, reference="AV-1"):
         source=parent,
         reference=reference,
         by=gestionnaire,
-    )
+    ).convention
 
 
 def test_an_avenant_is_drafted_from_its_parent(gestionnaire, world):
@@ -334,8 +338,10 @@ def test_the_avenant_text_lists_exactly_what_changes(gestionnaire, world):
     plan_save(
         convention=avenant,
         post=world["post"],
-        data=plan_data(
-            world["etat"], world["commune"], world["cc"], cost="58100", commune_amount="12000"
+        plan=read_plan(
+            plan_data(
+                world["etat"], world["commune"], world["cc"], cost="58100", commune_amount="12000"
+            )
         ),
         months_by_hand=True,
     )
@@ -368,7 +374,7 @@ def test_avenants_are_numbered_per_parent_abandoned_ones_keep_their_number(gesti
             amendment_number=3,
         ),
         reference="AV-4",
-    )
+    ).convention
     assert (third.parent, third.amendment_number) == (world["parent"], 4)
 
 
@@ -377,8 +383,10 @@ def test_a_new_avenant_starts_from_the_parent_as_amended_by_signed_avenants(gest
     plan_save(
         convention=first,
         post=world["post"],
-        data=plan_data(
-            world["etat"], world["commune"], world["cc"], cost="58100", commune_amount="12000"
+        plan=read_plan(
+            plan_data(
+                world["etat"], world["commune"], world["cc"], cost="58100", commune_amount="12000"
+            )
         ),
         months_by_hand=True,
     )
@@ -390,8 +398,10 @@ def test_a_new_avenant_starts_from_the_parent_as_amended_by_signed_avenants(gest
     plan_save(
         convention=second,
         post=world["post"],
-        data=plan_data(
-            world["etat"], world["commune"], world["cc"], cost="59100", commune_amount="13000"
+        plan=read_plan(
+            plan_data(
+                world["etat"], world["commune"], world["cc"], cost="59100", commune_amount="13000"
+            )
         ),
         months_by_hand=True,
     )
@@ -451,7 +461,9 @@ def a08_like(gestionnaire, world):
     plan = source.financing_plan
     plan.data = plan_data(world["etat"], world["commune"], world["cc"], year=2023)
     plan.save()
-    plan_set_as_signed(convention=source, post=world["post"], data=plan.data, months_by_hand=True)
+    plan_set_as_signed(
+        convention=source, post=world["post"], plan=read_plan(plan.data), months_by_hand=True
+    )
     return source
 
 
@@ -590,7 +602,7 @@ def test_parent_page_lists_avenants_and_renewals_with_links_both_ways(client, ge
         mode="renouvellement",
         source=parent,
         reference="PDC2029-R01",
-    )
+    ).convention
     client.force_login(gestionnaire)
     page = client.get(parent.get_absolute_url()).content.decode()
     assert "Avenants et renouvellements" in page

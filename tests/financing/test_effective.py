@@ -13,6 +13,7 @@ from conventions import drafting
 from conventions.models import Convention, ConventionStatus
 from financing import selectors
 from financing.effective import Act, pick_effective
+from financing.engine import read_plan
 from financing.models import ShareLine
 from tests.factories import UserFactory
 from tests.lifecycle import D, avenant, new_convention, renewal, send_and_sign, territory
@@ -317,7 +318,7 @@ def test_an_avenant_keeps_only_the_written_amounts_that_show_a_gap(world, signed
         source=signed,
         reference=drafting.next_reference(world.organisation, YEAR),
         by=world.manager,
-    )
+    ).convention
     copied = draft.financing_plan.data["years"][0]["as_written"]
     assert copied == {"commune": "9000"}
     changed = dict(draft.financing_plan.data)
@@ -325,7 +326,7 @@ def test_an_avenant_keeps_only_the_written_amounts_that_show_a_gap(world, signed
         {**share, "amount_by_year": {str(YEAR): "30000"}} if share["party"] == "etat" else share
         for share in changed["shares"]
     ]
-    plan_save(convention=draft, post=world.posts[0], data=changed)
+    plan_save(convention=draft, post=world.posts[0], plan=read_plan(changed))
     gaps = {line.party.slug: line.gap for line in draft.share_lines.select_related("party")}
     assert gaps["etat"] is None and gaps["commune"] == D(-1000)
 

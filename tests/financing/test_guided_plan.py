@@ -1,5 +1,6 @@
-"""The guided plan editor: forms ⇄ the plan's JSON form, without the database."""
+"""The guided plan editor: forms ⇄ the engine's Plan, without the database."""
 
+from financing.engine import plan_to_dict, read_plan
 from financing.forms import GuidedPlan, guided_blockers
 
 PARTIES = [
@@ -45,30 +46,36 @@ def post_data(guided: GuidedPlan, **changes) -> dict:
 
 
 def submitted(previous=OSARTIS, months_by_hand=True, **changes) -> GuidedPlan:
+    previous = read_plan(previous)
     shown = GuidedPlan(parties=PARTIES, previous=previous, months_by_hand=months_by_hand)
     return GuidedPlan(parties=PARTIES, previous=previous, data=post_data(shown, **changes))
+
+
+def plan_data(guided: GuidedPlan) -> dict:
+    """The plan the forms make, in its JSON form."""
+    return plan_to_dict(guided.plan())
 
 
 def test_a_plan_posted_back_unchanged_is_the_same_plan():
     guided = submitted()
     assert guided.is_valid(), guided.errors()
-    assert guided.plan_data() == OSARTIS
+    assert plan_data(guided) == OSARTIS
     assert guided.months_by_hand is True
 
 
 def test_months_are_written_only_when_typed_by_hand():
     """Otherwise saving takes them from the post's dates: the form shows those."""
     previous = {**OSARTIS, "years": [{"year": 2023, "annual_cost": "42000"}]}
-    shown = GuidedPlan(parties=PARTIES, previous=previous, months={2023: 4})
+    shown = GuidedPlan(parties=PARTIES, previous=read_plan(previous), months={2023: 4})
     assert shown.years.forms[0].initial["months"] == 4
     guided = submitted(previous, months_by_hand=False)
     assert guided.is_valid(), guided.errors()
     assert guided.months_by_hand is False
-    assert guided.plan_data()["years"] == [{"year": 2023, "annual_cost": "42000"}]
+    assert plan_data(guided)["years"] == [{"year": 2023, "annual_cost": "42000"}]
 
 
 def test_the_forms_show_one_row_per_year_and_share_plus_blank_rows():
-    guided = GuidedPlan(parties=PARTIES, previous=OSARTIS)
+    guided = GuidedPlan(parties=PARTIES, previous=read_plan(OSARTIS))
     assert guided.years.initial_form_count() == 1
     assert len(guided.years.forms) == 2
     assert guided.shares.initial_form_count() == 3
@@ -89,7 +96,7 @@ def test_changing_an_amount_and_adding_a_year_and_a_share():
         }
     )
     assert guided.is_valid(), guided.errors()
-    data = guided.plan_data()
+    data = plan_data(guided)
     assert data["years"][1] == {"year": 2024, "annual_cost": "43000.5", "months": 12}
     assert data["years"][0]["months"] == 4
     assert data["shares"][0] == {"party": "etat_62", "rule": "fixed", "amount": "15000"}
@@ -112,7 +119,7 @@ def test_a_deleted_share_disappears_with_what_was_written_for_it():
         }
     )
     assert guided.is_valid(), guided.errors()
-    data = guided.plan_data()
+    data = plan_data(guided)
     assert [s["party"] for s in data["shares"]] == ["etat_62", "departement_62"]
     assert data["shares"][1] == {"party": "departement_62", "rule": "remainder"}
     assert data["years"][0]["as_written"] == {"etat_62": "4666"}
@@ -151,9 +158,10 @@ def test_a_cap_only_goes_with_a_percentage_of_the_cost():
 def test_exactly_one_remainder_is_required():
     guided = submitted(**{"part-0-rule": "remainder", "part-0-amount": None})
     assert not guided.is_valid()
+    # The engine's rule and message, above the shares.
     assert guided.shares.non_form_errors() == [
-        "Il faut exactement une part « Reste à charge (le solde) », celle de la partie qui paie "
-        "ce que les autres ne paient pas (en général l'employeur) ; il y en a 2."
+        "Le plan a 2 parts « remainder » (reste à charge) : etat_62 ; epci_cc_osartis_marquion ; "
+        "il en faut exactement une."
     ]
 
 
@@ -162,7 +170,9 @@ def test_a_year_entered_twice_and_out_of_range_months_are_refused():
         **{"annee-1-year": "2023", "annee-1-annual_cost": "1000", "annee-1-months": "12"}
     )
     assert not guided.is_valid()
-    assert guided.years.non_form_errors() == ["Année 2023 saisie deux fois."]
+    # The engine's message, on the row that repeats the year.
+    assert guided.years.forms[1].non_field_errors() == ["Année 2023 en double dans le plan."]
+    assert "Année n° 2 : Année 2023 en double dans le plan." in guided.errors()
     guided = submitted(**{"annee-0-months": "13"})
     assert not guided.is_valid()
     assert any(e.startswith("Année n° 1, mois financés : ") for e in guided.errors())
@@ -171,7 +181,7 @@ def test_a_year_entered_twice_and_out_of_range_months_are_refused():
 def test_deleting_every_year_is_refused():
     guided = submitted(**{"annee-0-DELETE": "on"})
     assert not guided.is_valid()
-    assert guided.years.non_form_errors() == ["Ajoutez au moins une année."]
+    assert guided.years.non_form_errors() == ["Le plan ne compte aucune année."]
 
 
 def test_an_unknown_party_is_refused():
@@ -181,15 +191,16 @@ def test_an_unknown_party_is_refused():
 
 
 def test_rare_rules_send_the_user_to_the_json_editor():
-    assert guided_blockers(OSARTIS) == []
+    assert guided_blockers(read_plan(OSARTIS)) == []
     quimper = {
+        "years": [{"year": 2024, "annual_cost": "45000"}],
         "shares": [
             {"party": "etat_29", "rule": "percent_of_cost", "percent_by_rank": ["80", "50"]},
             {"split": [{"party": "a", "key": "1"}], "rule": "fixed", "amount": "10"},
             {"party": "b", "rule": "remainder"},
-        ]
+        ],
     }
-    assert guided_blockers(quimper) == [
+    assert guided_blockers(read_plan(quimper)) == [
         "un pourcentage selon l'année de service du poste",
         "une part répartie entre plusieurs parties",
     ]
@@ -210,12 +221,12 @@ BETHUNE = {
 
 
 def test_amounts_and_percentages_by_year_round_trip():
-    assert guided_blockers(BETHUNE) == []
-    shown = GuidedPlan(parties=PARTIES, previous=BETHUNE)
+    assert guided_blockers(read_plan(BETHUNE)) == []
+    shown = GuidedPlan(parties=PARTIES, previous=read_plan(BETHUNE))
     assert shown.shares.forms[0].initial["by_year"] == "2022 : 14900 ; 2023 : 17500"
     guided = submitted(BETHUNE, months_by_hand=False)
     assert guided.is_valid(), guided.errors()
-    assert guided.plan_data()["shares"] == BETHUNE["shares"]
+    assert plan_data(guided)["shares"] == BETHUNE["shares"]
 
 
 def test_by_year_is_read_the_french_way():
@@ -225,7 +236,7 @@ def test_by_year_is_read_the_french_way():
         **{"part-0-by_year": "2022 : 14 900 € ; 2023 = 17 500,50\n2024: 18000"},
     )
     assert guided.is_valid(), guided.errors()
-    assert guided.plan_data()["shares"][0]["amount_by_year"] == {
+    assert plan_data(guided)["shares"][0]["amount_by_year"] == {
         "2022": "14900",
         "2023": "17500.5",
         "2024": "18000",

@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from financing import services
+from financing.engine import read_plan
 from financing.models import FinancingPlan, Payment
 from tests.factories import (
     ConventionFactory,
@@ -39,7 +40,7 @@ def plan():
             {"party": "cc", "rule": "remainder"},
         ],
     }
-    plan = services.plan_save(convention=convention, post=post, data=data)
+    plan = services.plan_save(convention=convention, post=post, plan=read_plan(data))
     # Titres are issued for what is due: the shares of a signed act.
     type(convention).objects.filter(pk=convention.pk).update(status="signee")
     plan.gestionnaire = gestionnaire

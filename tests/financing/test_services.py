@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 
 from conventions.models import ConventionStatus, PostAbsence
 from financing import services
+from financing.engine import read_plan
 from financing.models import FinancingPlan, Payment, PlanYear, ShareLine
 from tests.factories import ConventionFactory, OrganisationFactory, PartyFactory, PostFactory
 
@@ -69,7 +70,9 @@ def snapshot(plan: FinancingPlan) -> tuple:
 
 
 def test_plan_save_on_a_draft_stores_the_computed_lines(world):
-    plan = services.plan_save(convention=world["draft"], post=world["post"], data=plan_data())
+    plan = services.plan_save(
+        convention=world["draft"], post=world["post"], plan=read_plan(plan_data())
+    )
     assert amounts(plan) == {"etat": 14333, "departement": 14333, "epci": 14334}
     line = plan.lines.get(party__slug="epci")
     assert line.is_remainder and line.is_employer
@@ -79,13 +82,17 @@ def test_plan_save_on_a_draft_stores_the_computed_lines(world):
 
 
 def test_saving_a_draft_again_recomputes_and_history_records_the_change(world):
-    plan = services.plan_save(convention=world["draft"], post=world["post"], data=plan_data())
+    plan = services.plan_save(
+        convention=world["draft"], post=world["post"], plan=read_plan(plan_data())
+    )
     plan_history = plan.history.count()
     etat_line = plan.lines.get(party__slug="etat")
     line_history = etat_line.history.count()
 
     services.plan_save(
-        convention=world["draft"], post=world["post"], data=plan_data(cost="45000", etat="15000")
+        convention=world["draft"],
+        post=world["post"],
+        plan=read_plan(plan_data(cost="45000", etat="15000")),
     )
 
     plan.refresh_from_db()
@@ -101,20 +108,22 @@ def test_saving_a_draft_again_recomputes_and_history_records_the_change(world):
 
 
 def test_saving_an_unchanged_plan_writes_nothing(world):
-    plan = services.plan_save(convention=world["draft"], post=world["post"], data=plan_data())
+    plan = services.plan_save(
+        convention=world["draft"], post=world["post"], plan=read_plan(plan_data())
+    )
     before = snapshot(plan)
-    services.plan_save(convention=world["draft"], post=world["post"], data=plan_data())
+    services.plan_save(convention=world["draft"], post=world["post"], plan=read_plan(plan_data()))
     assert snapshot(plan) == before
 
 
 def test_plan_save_on_a_signed_convention_is_refused_and_changes_nothing(world):
     plan = services.plan_set_as_signed(
-        convention=world["signed"], post=world["post"], data=plan_data()
+        convention=world["signed"], post=world["post"], plan=read_plan(plan_data())
     )
     before = snapshot(plan)
     with pytest.raises(services.PlanLocked) as error:
         services.plan_save(
-            convention=world["signed"], post=world["post"], data=plan_data(etat="20000")
+            convention=world["signed"], post=world["post"], plan=read_plan(plan_data(etat="20000"))
         )
     assert error.value.messages == [
         f"La convention {world['signed'].reference} est signée : son plan de financement ne "
@@ -125,27 +134,35 @@ def test_plan_save_on_a_signed_convention_is_refused_and_changes_nothing(world):
 
 def test_plan_set_as_signed_records_a_signed_act_and_is_idempotent(world):
     plan = services.plan_set_as_signed(
-        convention=world["signed"], post=world["post"], data=plan_data(), notes="Remarque."
+        convention=world["signed"],
+        post=world["post"],
+        plan=read_plan(plan_data()),
+        notes="Remarque.",
     )
     assert plan.is_locked
     assert plan.notes == "Remarque."
     before = snapshot(plan)
     services.plan_set_as_signed(
-        convention=world["signed"], post=world["post"], data=plan_data(), notes="Remarque."
+        convention=world["signed"],
+        post=world["post"],
+        plan=read_plan(plan_data()),
+        notes="Remarque.",
     )
     assert snapshot(plan) == before
     services.plan_set_as_signed(
-        convention=world["signed"], post=world["post"], data=plan_data(etat="15000")
+        convention=world["signed"], post=world["post"], plan=read_plan(plan_data(etat="15000"))
     )
     assert amounts(plan)["etat"] == 15000
 
 
 def test_an_invalid_plan_is_refused_with_the_engine_message_and_writes_nothing(world):
-    plan = services.plan_save(convention=world["draft"], post=world["post"], data=plan_data())
+    plan = services.plan_save(
+        convention=world["draft"], post=world["post"], plan=read_plan(plan_data())
+    )
     before = snapshot(plan)
     with pytest.raises(ValidationError) as error:
         services.plan_save(
-            convention=world["draft"], post=world["post"], data=plan_data(etat="40000")
+            convention=world["draft"], post=world["post"], plan=read_plan(plan_data(etat="40000"))
         )
     assert "le reste à charge serait négatif" in error.value.messages[0]
     assert snapshot(plan) == before
@@ -160,7 +177,7 @@ def test_an_invalid_plan_is_refused_with_the_engine_message_and_writes_nothing(w
 )
 def test_malformed_plans_are_refused_in_french(world, data, message):
     with pytest.raises(ValidationError) as error:
-        services.plan_save(convention=world["draft"], post=world["post"], data=data)
+        services.plan_save(convention=world["draft"], post=world["post"], plan=read_plan(data))
     assert message in " ".join(error.value.messages)
     assert not FinancingPlan.objects.exists()
     assert not ShareLine.objects.exists()
@@ -169,7 +186,7 @@ def test_malformed_plans_are_refused_in_french(world, data, message):
 def test_a_post_outside_the_convention_is_refused(world):
     other = PostFactory(organisation=world["organisation"], employer=world["epci"])
     with pytest.raises(ValidationError, match="n'est pas couvert par la convention"):
-        services.plan_save(convention=world["draft"], post=other, data=plan_data())
+        services.plan_save(convention=world["draft"], post=other, plan=read_plan(plan_data()))
 
 
 def test_months_come_from_the_post_start_and_absences(world):
@@ -179,7 +196,7 @@ def test_months_come_from_the_post_start_and_absences(world):
     plan = services.plan_save(
         convention=world["draft"],
         post=post,
-        data=plan_data(cost="42000", etat="14000", departement="14000"),
+        plan=read_plan(plan_data(cost="42000", etat="14000", departement="14000")),
     )
     assert plan.years.get().months == 4
     assert amounts(plan) == {"etat": 4666, "departement": 4666, "epci": 4668}
@@ -198,7 +215,10 @@ def test_months_by_hand_keep_the_plan_months(world):
     post.start_date = date(2023, 9, 1)
     post.save()
     plan = services.plan_save(
-        convention=world["draft"], post=post, data=plan_data(months=6), months_by_hand=True
+        convention=world["draft"],
+        post=post,
+        plan=read_plan(plan_data(months=6)),
+        months_by_hand=True,
     )
     assert plan.years.get().months == 6
 
@@ -207,14 +227,16 @@ def test_actual_cost_set_recomputes_and_returns_each_difference(world):
     plan = services.plan_save(
         convention=world["draft"],
         post=world["post"],
-        data={
-            "years": [{"year": 2023, "annual_cost": "40000"}],
-            "shares": [
-                {"party": "etat", "rule": "percent_of_cost", "percent": "50"},
-                {"party": "departement", "rule": "fixed", "amount": "10000"},
-                {"party": "epci", "rule": "remainder"},
-            ],
-        },
+        plan=read_plan(
+            {
+                "years": [{"year": 2023, "annual_cost": "40000"}],
+                "shares": [
+                    {"party": "etat", "rule": "percent_of_cost", "percent": "50"},
+                    {"party": "departement", "rule": "fixed", "amount": "10000"},
+                    {"party": "epci", "rule": "remainder"},
+                ],
+            }
+        ),
     )
     plan_year = plan.years.get(year=2023)
     differences = services.actual_cost_set(plan_year=plan_year, actual_cost=Decimal("36000"))
@@ -228,7 +250,9 @@ def test_actual_cost_set_recomputes_and_returns_each_difference(world):
 
 
 def test_actual_cost_below_the_fixed_shares_is_refused(world):
-    plan = services.plan_save(convention=world["draft"], post=world["post"], data=plan_data())
+    plan = services.plan_save(
+        convention=world["draft"], post=world["post"], plan=read_plan(plan_data())
+    )
     plan_year = plan.years.get()
     with pytest.raises(ValidationError, match="reste à charge serait négatif"):
         services.actual_cost_set(plan_year=plan_year, actual_cost=Decimal("20000"))
@@ -240,31 +264,37 @@ def test_actual_cost_below_the_fixed_shares_is_refused(world):
 
 
 def test_actual_amounts_follow_a_later_change_of_the_plan(world):
-    plan = services.plan_save(convention=world["draft"], post=world["post"], data=plan_data())
+    plan = services.plan_save(
+        convention=world["draft"], post=world["post"], plan=read_plan(plan_data())
+    )
     services.actual_cost_set(plan_year=plan.years.get(), actual_cost=Decimal("40000"))
-    services.plan_save(convention=world["draft"], post=world["post"], data=plan_data(etat="10000"))
+    services.plan_save(
+        convention=world["draft"], post=world["post"], plan=read_plan(plan_data(etat="10000"))
+    )
     actual = dict(plan.lines.values_list("party__slug", "actual_amount"))
     assert actual == {"etat": 10000, "departement": 14333, "epci": 15667}
 
 
 def test_a_line_with_payments_cannot_be_dropped(world):
-    plan = services.plan_save(convention=world["draft"], post=world["post"], data=plan_data())
+    plan = services.plan_save(
+        convention=world["draft"], post=world["post"], plan=read_plan(plan_data())
+    )
     Payment.objects.create(
         share_line=plan.lines.get(party__slug="departement"), amount_issued=Decimal("14333")
     )
     data = plan_data()
     data["shares"] = [data["shares"][0], data["shares"][2]]
     with pytest.raises(ValidationError, match="titres ou versements"):
-        services.plan_save(convention=world["draft"], post=world["post"], data=data)
+        services.plan_save(convention=world["draft"], post=world["post"], plan=read_plan(data))
     assert plan.lines.filter(party__slug="departement").exists()
 
 
 def test_dropping_a_year_deletes_its_rows(world):
     data = plan_data()
     data["years"].append({"year": 2024, "annual_cost": "43000"})
-    plan = services.plan_save(convention=world["draft"], post=world["post"], data=data)
+    plan = services.plan_save(convention=world["draft"], post=world["post"], plan=read_plan(data))
     assert sorted(plan.years.values_list("year", flat=True)) == [2023, 2024]
-    services.plan_save(convention=world["draft"], post=world["post"], data=plan_data())
+    services.plan_save(convention=world["draft"], post=world["post"], plan=read_plan(plan_data()))
     assert list(plan.years.values_list("year", flat=True)) == [2023]
     assert set(plan.lines.values_list("year", flat=True)) == {2023}
     assert PlanYear.objects.count() == 1
@@ -274,7 +304,7 @@ def test_as_written_is_stored_with_its_gap(world):
     plan = services.plan_save(
         convention=world["draft"],
         post=world["post"],
-        data=plan_data(as_written={"epci": "14333", "etat": "14333"}),
+        plan=read_plan(plan_data(as_written={"epci": "14333", "etat": "14333"})),
     )
     line = plan.lines.get(party__slug="epci")
     assert line.as_written == 14333
@@ -290,7 +320,7 @@ def test_preview_computes_with_the_post_months_and_saves_nothing(world):
     result = services.plan_preview(
         convention=world["draft"],
         post=post,
-        data=plan_data(cost="42000", etat="14000", departement="14000"),
+        plan=read_plan(plan_data(cost="42000", etat="14000", departement="14000")),
     )
     assert dict(result.year(2023).shares) == {"etat": 4666, "departement": 4666, "epci": 4668}
     assert not FinancingPlan.objects.exists()

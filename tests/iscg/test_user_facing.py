@@ -169,7 +169,7 @@ def test_a_renewal_keeps_a_plan_whose_amounts_change_by_year():
     source = Convention.objects.get(reference="PDC2023-A03")
     renewal = drafting.convention_draft_start(
         organisation=source.organisation, mode="renouvellement", source=source, reference="R-A03"
-    )
+    ).convention
     shift = renewal.start_date.year - source.effective_start_date.year
     assert shift > 0
     plan = FinancingPlan.objects.get(convention=renewal)
