@@ -91,7 +91,7 @@ def plan_preview(
     post = post or convention.posts.order_by("pk").first()
     if post is None:
         months_by_hand = True
-    financing_plan = FinancingPlan(convention=convention, post=post, months_by_hand=months_by_hand)
+    financing_plan = FinancingPlan(post=post, months_by_hand=months_by_hand)
     result = _engine_compute(_with_post_months(financing_plan, plan))
     _parties_by_slug(convention, engine.plan_parties(plan))
     return result
@@ -212,7 +212,8 @@ def _write_plan(
 ) -> FinancingPlan:
     """Check, compute once (months from the post) and store the plan and its rows."""
     _check_post(convention, post)
-    staged = FinancingPlan(convention=convention, post=post, months_by_hand=months_by_hand)
+    # Not tied to the convention: that would cache an unsaved plan as its financing_plan.
+    staged = FinancingPlan(post=post, months_by_hand=months_by_hand)
     staged.set_plan(plan)
     with_months = _with_post_months(staged, plan)
     result = _engine_compute(with_months)

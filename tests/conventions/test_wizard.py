@@ -9,6 +9,7 @@ from django.urls import reverse
 from conventions import documents, drafting
 from conventions.models import Convention, ConventionParty, ConventionStatus
 from financing.engine import read_plan
+from financing.models import FinancingPlan
 from financing.services import plan_save, plan_set_as_signed
 from tests.factories import (
     ConventionFactory,
@@ -638,3 +639,36 @@ def test_a_draft_cannot_be_chosen_as_the_convention_an_avenant_amends(client, ge
     )
     assert response.status_code == 400
     assert not Convention.objects.filter(reference="AV-DR").exists()
+
+
+def test_a_renewal_whose_plan_cannot_be_moved_says_so_on_the_new_draft(
+    client, gestionnaire, a08_like
+):
+    """Its source has no start date to move the years from: the draft is created without a
+    plan, and its page says why (never a plan dropped silently)."""
+    Convention.objects.filter(pk=a08_like.pk).update(
+        start_date=None, end_date=None, duration_months=12, notification_date=None
+    )
+    client.force_login(gestionnaire)
+    response = client.post(
+        reverse("wizard_start") + f"?depuis={a08_like.reference}&mode=renouvellement",
+        {
+            "mode": "renouvellement",
+            "source": a08_like.pk,
+            "reference": "PDC2027-R09",
+            "title": "Renouvellement",
+            "start_date": "2027-01-01",
+            "end_date": "2027-12-31",
+            "duration_months": "12",
+            "notice_months": "3",
+        },
+        follow=True,
+    )
+    assert response.status_code == 200, response.content.decode()
+    renewal = Convention.objects.get(reference="PDC2027-R09")
+    assert not FinancingPlan.objects.filter(convention=renewal).exists()
+    page = response.content.decode().replace("&#x27;", "'")
+    assert (
+        f"Le plan de financement de {a08_like.reference} n'a pas été repris : "
+        f"{a08_like.reference} n'a pas de date de début, ses années ne peuvent pas être décalées."
+    ) in page
