@@ -120,6 +120,7 @@ def _acts(*, post_ids=None, years=None) -> list[Act]:
         "plan__convention__notification_date",
     )
     grouped: dict[int, dict] = {}
+    years_of: dict[int, set[int]] = {}
     for row in rows.values_list(*fields).order_by().distinct():
         (
             plan_id,
@@ -146,7 +147,6 @@ def _acts(*, post_ids=None, years=None) -> list[Act]:
             entry = grouped[plan_id] = {
                 "plan_id": plan_id,
                 "post_id": post_id,
-                "years": set(),
                 "convention_id": convention_id,
                 "family_id": family_id,
                 "family_start": (parent_start or parent_notification)
@@ -156,12 +156,8 @@ def _acts(*, post_ids=None, years=None) -> list[Act]:
                 "signed": status in SIGNED_STATUSES,
                 "subsidy": family_kind == ConventionKind.OBJECTIFS,
             }
-        entry["years"].add(year)
-    acts = []
-    for entry in grouped.values():
-        entry["years"] = frozenset(entry["years"])
-        acts.append(Act(**entry))
-    return acts
+        years_of.setdefault(plan_id, set()).add(year)
+    return [Act(**entry, years=frozenset(years_of[plan_id])) for plan_id, entry in grouped.items()]
 
 
 def effective_pairs(*, post_ids=None, years=None) -> set[tuple[int, int]]:

@@ -5,6 +5,10 @@ plan of a signed convention (a change then goes through an avenant). ``plan_set_
 the one deliberate exception, for loading the plan of an act that is already signed (the demo
 data, an import of past conventions): it records the plan as the act states it, whatever the
 convention's status. Recomputing writes only what changed, so history rows mean real changes.
+
+A plan arrives as the engine's typed ``Plan`` (the editors build it); it is computed once per
+save, with the months from the post's dates and absences, and stored through
+``FinancingPlan.set_plan``.
 """
 
 from datetime import date

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from conventions.models import Convention, ConventionStatus, Party
 from demo.users import GESTIONNAIRE_EMAIL, partner_email
+from financing import engine
 from financing.models import FinancingPlan, ShareLine
 from iscg.models import User
 from tests.financing.test_demo_financing import demo  # noqa: F401 - module-scoped demo data
@@ -400,3 +401,32 @@ def test_a_plan_with_rare_rules_opens_in_the_json_editor(gestionnaire):
     assert response.context["guided"] is None
     assert "Ce plan utilise une part répartie entre plusieurs parties" in html
     assert "<details open>" in html
+
+
+def test_a_guided_save_reads_and_computes_the_plan_once(gestionnaire, monkeypatch):
+    calls = []
+    for name in ("read_plan", "compute_plan"):
+        real = getattr(engine, name)
+        monkeypatch.setattr(
+            engine, name, lambda value, real=real, name=name: calls.append(name) or real(value)
+        )
+    data = guided_post(gestionnaire, "PDC2023-A13", **{"part-0-amount": "15000"})
+    calls.clear()
+    response = gestionnaire.post(reverse("conventions:plan", args=["PDC2023-A13"]), data)
+    assert response.status_code == 302
+    # The saved plan read (what the act wrote is kept from it), the posted one read, and the
+    # posted one computed once, with the post's months (before: two to four parses and computes).
+    assert calls == ["read_plan", "read_plan", "compute_plan"]
+
+
+def test_the_engine_message_goes_on_the_row_it_is_about(gestionnaire):
+    """Shares above the cost, found when computing with the post's months: on the year's row."""
+    before = snapshot("PDC2023-A13")
+    data = guided_post(gestionnaire, "PDC2023-A13", **{"part-0-amount": "100000"})
+    response = gestionnaire.post(reverse("conventions:plan", args=["PDC2023-A13"]), data)
+    assert response.status_code == 400
+    guided = response.context["guided"]
+    (message,) = guided.years.forms[0].non_field_errors()
+    assert message.startswith("Année 2023 : les parts autres que le reste à charge totalisent")
+    assert "Le plan contient des erreurs, signalées ci-dessous." in response.content.decode()
+    assert snapshot("PDC2023-A13") == before
