@@ -301,9 +301,14 @@ def _actual_shares(plan: engine.Plan, year: int, actual_cost: Decimal) -> engine
 
 
 def _store_actual(
-    financing_plan: FinancingPlan, plan: engine.Plan, plan_year: PlanYear
+    financing_plan: FinancingPlan,
+    plan: engine.Plan,
+    plan_year: PlanYear,
+    result: engine.YearResult | None = None,
 ) -> dict[str, Decimal]:
-    result = _actual_shares(plan, plan_year.year, plan_year.actual_cost)
+    """Store the year's amounts on its actual cost (``result``, when already computed)."""
+    if result is None:
+        result = _actual_shares(plan, plan_year.year, plan_year.actual_cost)
     differences = {}
     for line in financing_plan.lines.filter(year=plan_year.year).select_related("party"):
         actual = result.shares.get(line.party.slug, Decimal(0))
@@ -321,9 +326,9 @@ def actual_cost_set(*, plan_year: PlanYear, actual_cost: Decimal) -> dict[str, D
         raise ValidationError("Le coût réel ne peut pas être négatif.")
     financing_plan = plan_year.plan
     plan = _with_post_months(financing_plan, stored_plan(financing_plan))
-    _actual_shares(plan, plan_year.year, actual_cost)  # validate before writing anything
+    result = _actual_shares(plan, plan_year.year, actual_cost)  # before writing anything
     _save_if_changed(plan_year, {"actual_cost": actual_cost})
-    return _store_actual(financing_plan, plan, plan_year)
+    return _store_actual(financing_plan, plan, plan_year, result)
 
 
 @transaction.atomic

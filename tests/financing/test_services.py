@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from conventions.models import ConventionStatus, PostAbsence
-from financing import services
+from financing import engine, services
 from financing.engine import read_plan
 from financing.models import FinancingPlan, Payment, PlanYear, ShareLine
 from tests.factories import ConventionFactory, OrganisationFactory, PartyFactory, PostFactory
@@ -318,3 +318,21 @@ def test_preview_computes_with_the_post_months_and_saves_nothing(world):
     )
     assert dict(result.year(2023).shares) == {"etat": 4666, "departement": 4666, "epci": 4668}
     assert not FinancingPlan.objects.exists()
+
+
+def test_the_plan_is_stored_in_its_json_form_and_read_back_typed(world):
+    typed = read_plan(plan_data(months=4))
+    plan = services.plan_save(
+        convention=world["draft"], post=world["post"], plan=typed, months_by_hand=True
+    )
+    plan.refresh_from_db()
+    assert plan.data["years"] == [{"year": 2023, "annual_cost": "43000", "months": 4}]
+    assert plan.get_plan() == typed
+
+
+def test_a_save_computes_the_plan_once(world, monkeypatch):
+    calls = []
+    real = engine.compute_plan
+    monkeypatch.setattr(engine, "compute_plan", lambda plan: calls.append(plan) or real(plan))
+    services.plan_save(convention=world["draft"], post=world["post"], plan=read_plan(plan_data()))
+    assert len(calls) == 1
