@@ -264,7 +264,9 @@ def convention_draft_start(
 
     Fields given (non-empty; dates even empty) replace the copied ones; dates not given are the
     proposed ones (``proposed_dates``), settled by ``settle_dates``. A plan that cannot be
-    copied is refused with a French message and nothing is created."""
+    saved in the copy is refused with a French message and nothing is created; a renewal's plan
+    whose years cannot be moved (no start date) is left out, and ``DraftStarted.plan_not_copied``
+    says why, for the draft's page."""
     posts = fields.pop("posts", None)
     copied_from = None
     if mode not in MODES:
