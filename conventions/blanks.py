@@ -237,20 +237,3 @@ def blanks_from_problems(convention, problems) -> list[Blank]:
 def blanks_summary(blanks: list[Blank]) -> str:
     """One line per blank, for the history: « Formule finale : « convention.lieu_signature » … »."""
     return "\n".join(f"- {blank}" for blank in blanks)
-
-
-def absent_values(count: int) -> str:
-    """ "1 valeur absente", "2 valeurs absentes" (French plural agreement)."""
-    return f"{count} valeur absente" if count == 1 else f"{count} valeurs absentes"
-
-
-def refused_for_blanks_message(count: int) -> str:
-    """Why sending to signature is refused, agreed with the number of blanks: "Complétez-la"
-    for one value, "Complétez-les" for several."""
-    plural = count > 1
-    return (
-        f"Envoi refusé : le texte a {absent_values(count)} "
-        f"(imprimée{'s' if plural else ''} « ………… »). "
-        f"Complétez-{'les' if plural else 'la'}, ou confirmez l'envoi malgré "
-        f"{'les valeurs absentes' if plural else 'la valeur absente'} en donnant le motif."
-    )

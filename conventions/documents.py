@@ -33,6 +33,17 @@ from conventions.models import (
     UnitKind,
 )
 from conventions.templating import Block, Problem
+from conventions.wording import (
+    duration_words,
+    enumerate_fr,
+    number_words,
+    party_designation,
+    pronoun,
+    representative_line,
+    title_with_article,
+    visa,
+    with_article,
+)
 from financing import engine
 from iscg import formatting
 from iscg.formatting import NBSP, format_date_long, format_euros
@@ -42,129 +53,7 @@ RENDERER_VERSION = "2"
 FONTS_DIR = Path(settings.BASE_DIR) / "static" / "fonts"
 CSS_PATH = Path(settings.BASE_DIR) / "templates" / "conventions" / "pdf" / "document.css"
 
-# --------------------------------------------------------------------------- French wording
-
-FEMININE_WORDS = {
-    "agglomération",
-    "association",
-    "brigade",
-    "ca",  # communauté d'agglomération
-    "caisse",
-    "cc",  # communauté de communes
-    "circonscription",
-    "collectivité",
-    "commune",
-    "communauté",
-    "compagnie",
-    "circulaire",
-    "convention",
-    "cour",
-    "cu",  # communauté urbaine
-    "décision",
-    "délibération",
-    "direction",
-    "fédération",
-    "gendarmerie",
-    "loi",
-    "maison",
-    "mairie",
-    "métropole",
-    "ordonnance",
-    "police",
-    "préfecture",
-    "région",
-    "sous-préfecture",
-    "union",
-    "ville",
-}
-FEMININE_TITLE_ENDINGS = ("ente", "rice", "ète", "ère", "ointe", "ée", "elle", "euse")
-_ARTICLE = re.compile(r"^(l['’]|le |la |les )", re.I)
-_VOWEL = re.compile(r"^[aeiouyhàâéèêëîïôöûüœæAEIOUYHÀÂÉÈÊËÎÏÔÖÛÜŒÆ]")
 _PARENTHESIS = re.compile(r"\s*\([^)]*\)")
-#: What a party of these kinds is called when its name does not say it ("Quimper" → "la
-#: commune de Quimper", "France Victimes 62" → "l'association France Victimes 62").
-KIND_NOUNS = {
-    PartyKind.COMMUNE: ("commune", ("commune", "ville", "mairie")),
-    PartyKind.ASSOCIATION: ("association", ("association", "fédération", "union")),
-}
-
-
-def number_words(value: int) -> str:
-    """3 → "trois" (``iscg.formatting.number_words``)."""
-    return formatting.number_words(value)
-
-
-def duration_words(months: int) -> str:
-    """12 → "un an", 36 → "trois ans", 4 → "quatre mois", 18 → "un an et six mois"."""
-    return formatting.months_words(months)
-
-
-def _first_word(name: str) -> str:
-    return re.split(r"[\s'’-]", name.strip(), maxsplit=1)[0].lower()
-
-
-def with_article(name: str, kind: str | None = None) -> str:
-    """ "Communauté de Communes Osartis Marquion" → "la Communauté de Communes Osartis Marquion";
-    by kind: "Quimper" (commune) → "la commune de Quimper", "Le Portel" → "la commune du Portel",
-    "France Victimes 62" (association) → "l'association France Victimes 62"."""
-    if kind == PartyKind.ETAT:
-        return "l'État"
-    name = re.sub(r"\s*\([^)]*\)$", "", name).strip()  # "L'Etat (Préfecture …)" → "L'Etat"
-    noun, names_it = KIND_NOUNS.get(kind, (None, ()))
-    if noun and _first_word(_ARTICLE.sub("", name)) not in names_it:
-        phrase = with_article(noun)
-        return phrase + " " + (formatting.of(name) if noun == "commune" else name)
-    if _ARTICLE.match(name):
-        return name[0].lower() + name[1:]
-    if _VOWEL.match(name):
-        return f"l'{name}"
-    if _first_word(name) in FEMININE_WORDS:
-        return f"la {name}"
-    return f"le {name}"
-
-
-def is_feminine(phrase: str) -> bool:
-    """Whether a noun phrase with its article is feminine: "la communauté …", "l'association …"
-    (not "le Département", "l'État")."""
-    phrase = phrase.strip()
-    lowered = phrase.lower()
-    if lowered.startswith("la "):
-        return True
-    if lowered.startswith(("le ", "les ")):
-        return False
-    rest = _ARTICLE.sub("", phrase)
-    return _first_word(rest) in FEMININE_WORDS
-
-
-def pronoun(phrase: str) -> str:
-    """ "il" or "elle" for a party named with its article ("dont elle est l'employeur")."""
-    return "elle" if is_feminine(phrase) else "il"
-
-
-def title_with_article(title: str) -> str:
-    """ "Préfet du Pas-de-Calais" → "le Préfet du Pas-de-Calais"; "Vice-Présidente" → "la …"."""
-    title = title.strip()
-    if not title or _ARTICLE.match(title):
-        return title[:1].lower() + title[1:]
-    words = [w for w in re.split(r"[ ,]", title) if w and not re.match(r"^\d+(e|ème|er)$", w)]
-    first = (words[0] if words else title).lower()
-    if _VOWEL.match(title):
-        return f"l'{title}"
-    if first.endswith(FEMININE_TITLE_ENDINGS):
-        return f"la {title}"
-    return f"le {title}"
-
-
-def enumerate_fr(items: list[str]) -> str:
-    """["a", "b", "c"] → "a, b et c"."""
-    items = [item for item in items if item]
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " et " + items[-1]
-
-
-def capitalise(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 # --------------------------------------------------------------------------- the context
@@ -190,25 +79,16 @@ class PartyView:
         rep = self.membership.representative
         if rep is None:
             return None
-        # After "représenté par": the person first, then the delegation it acts under.
-        delegation = rep.delegation[:1].lower() + rep.delegation[1:]
-        parts = [title_with_article(rep.title), rep.name, delegation]
-        return ", ".join(p for p in parts if p)
+        return representative_line(title=rep.title, name=rep.name, delegation=rep.delegation)
 
     @property
     def designation(self) -> str:
-        wording = self.membership.wording.strip()
-        text = capitalise(self.with_article)
-        if wording.lower().startswith("représenté"):
-            # Only the representation clause was written ("représenté par son Président…").
-            return f"{text}, {wording}"
-        if wording:
-            return capitalise(wording)
-        feminine = is_feminine(self.with_article)
         line = self.representative_line or (
             templating.UNKNOWN if self.representative_unknown else templating.BLANK
         )  # visible: to complete, or said unknown in words
-        return text + f", représenté{'e' if feminine else ''} par {line}"
+        return party_designation(
+            party=self.with_article, wording=self.membership.wording, representative=line
+        )
 
     def values(self, key: str) -> dict[str, str | None]:
         rep = self.membership.representative
@@ -291,8 +171,18 @@ def _financing(convention: Convention) -> Financing:
     return result
 
 
-def convention_context(convention: Convention) -> dict[str, templating.Value]:
-    """Every value a template may use for this convention; ``None`` where there is none."""
+@dataclass
+class Sources:
+    """What every section of the context reads, fetched once per document."""
+
+    convention: Convention
+    views: list[PartyView]
+    deliberations: list
+    by_party: dict[int, list]
+    unknown: frozenset[str]
+
+
+def _sources(convention: Convention) -> Sources:
     memberships = list(
         convention.memberships.select_related("party", "representative").order_by("order", "pk")
     )
@@ -309,9 +199,26 @@ def convention_context(convention: Convention) -> dict[str, templating.Value]:
         )
         for m in memberships
     ]
-    context: dict[str, templating.Value] = dict.fromkeys(templating.SCHEMA)
+    return Sources(convention, views, deliberations, by_party, unknown)
 
-    # Convention
+
+def convention_context(convention: Convention) -> dict[str, templating.Value]:
+    """Every value a template may use for this convention; ``None`` where there is none.
+
+    Built section by section of a convention (one function each, in the order of the act):
+    the act itself and its dates, its parent for an avenant, the parties, the deliberation, the
+    visas, the post, the modifications of an avenant, the financing; then what the source act
+    does not give is said in words."""
+    sources = _sources(convention)
+    context: dict[str, templating.Value] = dict.fromkeys(templating.SCHEMA)
+    for section in SECTIONS:
+        context.update(section(sources))
+    return _said_unknown(context, sources.unknown)
+
+
+def _act_section(sources: Sources) -> dict[str, templating.Value]:
+    """The act: reference, title, kind, dates, duration, notice, renewal, court, signature."""
+    convention = sources.convention
     end = convention.computed_end_date
     start = convention.effective_start_date
     months = convention.duration_months
@@ -320,56 +227,62 @@ def convention_context(convention: Convention) -> dict[str, templating.Value]:
     if not months and span is not None and span[2] == 0:
         months = span[0] * 12 + span[1]
     notice = convention.notice_months
-    context.update(
-        {
-            "convention.reference": convention.reference,
-            "convention.titre": convention.title,
-            "convention.nature": convention.get_kind_display(),
-            "convention.organisation": convention.organisation.name,
-            "convention.date_debut": _date(convention.start_date),
-            "convention.date_fin": _date(end),
-            "convention.annee": str(start.year) if start else None,
-            "convention.annee_suivante": str(start.year + 1) if start else None,
-            "convention.duree": duration_words(months)
-            if months
-            else (formatting.duration_words(*span) if span else convention.duration_text),
-            "convention.periode": formatting.period_words(start, end) if dated else None,
-            "convention.duree_mois": str(months) if months else None,
-            "convention.preavis": duration_words(notice) if notice else None,
-            "convention.preavis_mois": str(notice) if notice else None,
-            "convention.date_limite_denonciation": _date(convention.notice_deadline),
-            "convention.renouvellement": convention.renewal_rule,
-            "convention.denonciation": convention.notice_text,
-            # The extraction's remark "(après tentative de solution amiable)" is not the court.
-            "convention.juridiction": _PARENTHESIS.sub("", convention.competent_court).strip(),
-            "convention.lieu_signature": convention.signature_place,
-            "convention.date_signature": _date(convention.signature_date),
-            "convention.exemplaires": str(convention.original_copies or "") or None,
-            "convention.exemplaires_lettres": number_words(convention.original_copies)
-            if convention.original_copies
-            else None,
-            "convention.date_notification": _date(convention.notification_date),
-        }
-    )
-    if convention.parent_id:
-        parent = convention.parent
-        context.update(
-            {
-                "convention.parent.reference": parent.reference,
-                "convention.parent.titre": parent.title,
-                "convention.parent.date_signature": _date(parent.signature_date),
-            }
-        )
+    return {
+        "convention.reference": convention.reference,
+        "convention.titre": convention.title,
+        "convention.nature": convention.get_kind_display(),
+        "convention.organisation": convention.organisation.name,
+        "convention.date_debut": _date(convention.start_date),
+        "convention.date_fin": _date(end),
+        "convention.annee": str(start.year) if start else None,
+        "convention.annee_suivante": str(start.year + 1) if start else None,
+        "convention.duree": duration_words(months)
+        if months
+        else (formatting.duration_words(*span) if span else convention.duration_text),
+        "convention.periode": formatting.period_words(start, end) if dated else None,
+        "convention.duree_mois": str(months) if months else None,
+        "convention.preavis": duration_words(notice) if notice else None,
+        "convention.preavis_mois": str(notice) if notice else None,
+        "convention.date_limite_denonciation": _date(convention.notice_deadline),
+        "convention.renouvellement": convention.renewal_rule,
+        "convention.denonciation": convention.notice_text,
+        # The extraction's remark "(après tentative de solution amiable)" is not the court.
+        "convention.juridiction": _PARENTHESIS.sub("", convention.competent_court).strip(),
+        "convention.lieu_signature": convention.signature_place,
+        "convention.date_signature": _date(convention.signature_date),
+        "convention.exemplaires": str(convention.original_copies or "") or None,
+        "convention.exemplaires_lettres": number_words(convention.original_copies)
+        if convention.original_copies
+        else None,
+        "convention.date_notification": _date(convention.notification_date),
+    }
 
-    # Parties, by kind (first of each) and by role
+
+def _parent_section(sources: Sources) -> dict[str, templating.Value]:
+    """An avenant's parent convention: its reference, title and signature date."""
+    convention = sources.convention
+    if not convention.parent_id:
+        return {}
+    parent = convention.parent
+    return {
+        "convention.parent.reference": parent.reference,
+        "convention.parent.titre": parent.title,
+        "convention.parent.date_signature": _date(parent.signature_date),
+    }
+
+
+def _parties_section(sources: Sources) -> dict[str, templating.Value]:
+    """Each party by kind (the first of each) and by role, the lists of parties, their block."""
+    views = sources.views
+    values: dict[str, templating.Value] = {}
     for view in views:
         key = KIND_KEYS.get(view.party.kind)
-        if key and context.get(f"{key}.nom") is None:
-            context.update(view.values(key))
+        if key and values.get(f"{key}.nom") is None:
+            values.update(view.values(key))
         for role_key, flag in ROLE_KEYS.items():
-            if getattr(view.membership, flag) and context.get(f"{role_key}.nom") is None:
-                context.update(view.values(role_key))
-    context.update(
+            if getattr(view.membership, flag) and values.get(f"{role_key}.nom") is None:
+                values.update(view.values(role_key))
+    values.update(
         {
             "parties.liste": enumerate_fr([v.with_article for v in views]),
             "parties.signataires": enumerate_fr(
@@ -385,46 +298,80 @@ def convention_context(convention: Convention) -> dict[str, templating.Value]:
             "bloc.parties": _parties_block(views),
         }
     )
+    return values
 
-    # Deliberation of the managing organisation
-    own = convention.organisation.party_id
-    deliberation = (by_party.get(own) or deliberations or [None])[-1]
-    if deliberation is not None:
-        context.update(
-            {
-                "deliberation.instance": deliberation.body,
-                "deliberation.date": _date(deliberation.date),
-                "deliberation.numero": deliberation.number or None,
-            }
-        )
-    if convention.legal_basis.strip():
-        lines = [line for line in convention.legal_basis.splitlines() if line.strip()]
-        context["bloc.visas"] = Block(
-            "".join(f'<p class="visa">{_inline(_visa(line))}</p>' for line in lines)
-        )
 
-    # Post
-    post = convention.posts.order_by("pk").first()
-    if post is not None:
-        context.update(_post_values(post))
+def _deliberation_section(sources: Sources) -> dict[str, templating.Value]:
+    """The managing organisation's deliberation (else the latest one on record)."""
+    own = sources.convention.organisation.party_id
+    deliberation = (sources.by_party.get(own) or sources.deliberations or [None])[-1]
+    if deliberation is None:
+        return {}
+    return {
+        "deliberation.instance": deliberation.body,
+        "deliberation.date": _date(deliberation.date),
+        "deliberation.numero": deliberation.number or None,
+    }
 
-    if convention.parent_id:
-        changes = amendment_changes(convention)
-        # An avenant that changes only the wording of articles: said in words, not a blank.
-        context["bloc.modifications"] = Block(
+
+def _visas_section(sources: Sources) -> dict[str, templating.Value]:
+    """The legal basis, one "Vu …," line each."""
+    legal_basis = sources.convention.legal_basis
+    if not legal_basis.strip():
+        return {}
+    lines = [line for line in legal_basis.splitlines() if line.strip()]
+    return {
+        "bloc.visas": Block("".join(f'<p class="visa">{_inline(visa(line))}</p>' for line in lines))
+    }
+
+
+def _post_section(sources: Sources) -> dict[str, templating.Value]:
+    """The convention's (first) post: units, working time, territory, authorities."""
+    post = sources.convention.posts.order_by("pk").first()
+    return _post_values(post) if post is not None else {}
+
+
+def _modifications_section(sources: Sources) -> dict[str, templating.Value]:
+    """What an avenant changes; one that changes only the wording says so, not a blank."""
+    convention = sources.convention
+    if not convention.parent_id:
+        return {}
+    changes = amendment_changes(convention)
+    return {
+        "bloc.modifications": Block(
             "<ul>" + "".join(f"<li>{_inline(change)}</li>" for change in changes) + "</ul>"
             if changes
             else f"<p>{NO_CHANGE}</p>"
         )
+    }
 
-    # Financing
-    financing = _financing(convention)
-    if financing.years:
-        first = financing.years[0]
-        context.update(_financing_values(financing, first, views))
-        context["bloc.financement"] = Block(_financing_table(financing, views))
 
-    # What the source act does not give is said in words, not left as a blank.
+def _financing_section(sources: Sources) -> dict[str, templating.Value]:
+    """The amounts by year and party, and the financing table."""
+    financing = _financing(sources.convention)
+    if not financing.years:
+        return {}
+    first = financing.years[0]
+    values: dict[str, templating.Value] = dict(_financing_values(financing, first, sources.views))
+    values["bloc.financement"] = Block(_financing_table(financing, sources.views))
+    return values
+
+
+#: The sections of the context, in the order of a convention.
+SECTIONS = (
+    _act_section,
+    _parent_section,
+    _parties_section,
+    _deliberation_section,
+    _visas_section,
+    _post_section,
+    _modifications_section,
+    _financing_section,
+)
+
+
+def _said_unknown(context: dict, unknown: frozenset[str]) -> dict[str, templating.Value]:
+    """What the source act does not give is said in words, not left as a blank."""
     for name in unknown:
         value = context.get(name)
         if templating.is_known(name) and (value is None or str(value).strip() == ""):
@@ -441,14 +388,6 @@ def unknown_values(convention: Convention) -> frozenset[str]:
 def representative_key(party) -> str:
     """The ``unknown_values`` entry saying that the act names no representative for a party."""
     return f"representant:{party.slug}"
-
-
-def _visa(line: str) -> str:
-    """ "la circulaire du 1er août 2006" → "Vu la circulaire du 1er août 2006," as acts write."""
-    line = line.strip().rstrip(",;.")
-    if not re.match(r"(?i)^vu\b", line):
-        line = f"Vu {with_article(line)}"
-    return line + ","
 
 
 def _date(value: date | None) -> str | None:

@@ -13,8 +13,9 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.template.loader import render_to_string
 
-from conventions.documents import capitalise, render_pdf, title_with_article, with_article
+from conventions.documents import render_pdf
 from conventions.templating import french_typography
+from conventions.wording import capitalise, title_with_article, with_article
 from iscg.formatting import format_date_long
 
 #: The model texts: subject, then paragraphs (blank-line separated). ``{motif}`` paragraphs

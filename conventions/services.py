@@ -21,12 +21,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from conventions import documents, pdf_checks, rules, templating
-from conventions.blanks import (
-    absent_values,
-    blanks_summary,
-    convention_blanks,
-    refused_for_blanks_message,
-)
+from conventions.blanks import blanks_summary, convention_blanks
 from conventions.models import (
     SIGNED_STATUSES,
     Convention,
@@ -39,6 +34,7 @@ from conventions.models import (
     TemplateVersion,
     TerminationKind,
 )
+from conventions.wording import absent_values, refused_for_blanks_message
 from financing.models import FinancingPlan
 from financing.services import plan_truncate
 from iscg.formatting import format_date_long

@@ -430,15 +430,3 @@ def test_the_departement_s_deliberation_date_left_as_dots_is_the_commission_s(do
     # Another party's wording is kept as written.
     other = "La CC, représentée par son Président, dûment autorisé par délibération n°....."
     assert _pdc_wording(other, "epci_cc_osartis_marquion", decision) == other
-
-
-def test_the_refusal_and_the_history_agree_with_the_number_of_blanks():
-    assert blanks.absent_values(1) == "1 valeur absente"
-    assert blanks.absent_values(2) == "2 valeurs absentes"
-    one = blanks.refused_for_blanks_message(1)
-    assert one.startswith("Envoi refusé : le texte a 1 valeur absente (imprimée « ………… »).")
-    assert "Complétez-la, ou confirmez l'envoi malgré la valeur absente" in one
-    assert "Complétez-les" not in one
-    three = blanks.refused_for_blanks_message(3)
-    assert "le texte a 3 valeurs absentes (imprimées « ………… »)" in three
-    assert "Complétez-les, ou confirmez l'envoi malgré les valeurs absentes" in three

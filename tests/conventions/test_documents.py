@@ -291,45 +291,6 @@ def test_a_deliberations_conventions_come_in_one_zip(client):
     assert DocumentDownload.objects.filter(user=user).count() == 3
 
 
-# --------------------------------------------------------------------------- French wording
-
-
-@pytest.mark.parametrize(
-    ("name", "kind", "phrase", "pronoun"),
-    [
-        (
-            "Communauté de Communes du Ternois",
-            "epci",
-            "la Communauté de Communes du Ternois",
-            "elle",
-        ),
-        ("CC du Ternois", "epci", "la CC du Ternois", "elle"),
-        ("Département du Pas-de-Calais", "departement", "le Département du Pas-de-Calais", "il"),
-        (
-            "Le Conseil général de la Seine-Saint-Denis",
-            "departement",
-            "le Conseil général de la Seine-Saint-Denis",
-            "il",
-        ),
-        ("L'Etat (Préfecture du Pas-de-Calais)", "etat", "l'État", "il"),
-        ("Quimper", "commune", "la commune de Quimper", "elle"),
-        ("Le Portel", "commune", "la commune du Portel", "elle"),
-        ("Aubervilliers", "commune", "la commune d'Aubervilliers", "elle"),
-        ("Ville de Dijon", "commune", "la Ville de Dijon", "elle"),
-        ("France Victimes 62", "association", "l'association France Victimes 62", "elle"),
-        (
-            "Groupement de Gendarmerie du Nord",
-            "gendarmerie",
-            "le Groupement de Gendarmerie du Nord",
-            "il",
-        ),
-    ],
-)
-def test_a_party_gets_its_article_and_gender_from_its_kind(name, kind, phrase, pronoun):
-    assert documents.with_article(name, kind) == phrase
-    assert documents.pronoun(phrase) == pronoun
-
-
 WORDING_TEXT = {
     "title": "Convention de test",
     "parties_block": "Entre :\n\n{{ bloc.parties }}",
