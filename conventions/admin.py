@@ -162,7 +162,17 @@ class ConventionAdmin(SimpleHistoryAdmin):
     search_fields = ["reference", "title", "posts__name", "parties__name"]
     autocomplete_fields = ["posts", "parent", "renews"]
     filter_horizontal = ["deliberations"]
-    readonly_fields = ["end_display", "notice_display", "created_at", "updated_at"]
+    #: Owned by the services (sending to signature, signing, withdrawal, the daily statuses):
+    #: shown, never set here.
+    readonly_fields = [
+        "status",
+        "text_frozen_at",
+        "text_display",
+        "end_display",
+        "notice_display",
+        "created_at",
+        "updated_at",
+    ]
     inlines = [ConventionPartyInline, DocumentVersionInline]
     fieldsets = [
         (
@@ -211,8 +221,16 @@ class ConventionAdmin(SimpleHistoryAdmin):
                 ]
             },
         ),
+        ("Texte", {"fields": ["text_frozen_at", "text_display"]}),
         ("Suivi", {"fields": ["notes", "created_at", "updated_at"]}),
     ]
+
+    @admin.display(description="texte")
+    def text_display(self, obj):
+        """The text is written in the application (editor, templates), frozen by the services."""
+        if not obj.pk or not obj.text:
+            return "—"
+        return f"{len(obj.text.get('articles', []))} article(s) ; modifiable dans l'application"
 
     @admin.display(description="fin (calculée)")
     def end_display(self, obj):

@@ -6,10 +6,17 @@ from financing.models import BudgetLine, FinancingPlan, Payment, PlanYear, Share
 
 
 class PlanYearInline(admin.TabularInline):
+    """Years and their costs are the plan's (financing services), the actual cost is recorded
+    on the plan's page (``actual_cost_set``): all shown, none set here."""
+
     model = PlanYear
     extra = 0
-    readonly_fields = ["year", "months", "cost"]
+    can_delete = False
     fields = ["year", "months", "cost", "actual_cost"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(FinancingPlan)
@@ -17,7 +24,8 @@ class FinancingPlanAdmin(SimpleHistoryAdmin):
     list_display = ["convention", "post", "months_by_hand", "computed_at"]
     search_fields = ["convention__reference", "post__name"]
     autocomplete_fields = ["convention", "post"]
-    readonly_fields = ["computed_at"]
+    #: The plan is saved through ``financing.services`` (its share lines follow from it).
+    readonly_fields = ["convention", "post", "data", "months_by_hand", "computed_at"]
     inlines = [PlanYearInline]
 
 
@@ -36,7 +44,12 @@ class ShareLineAdmin(ExportMixin, SimpleHistoryAdmin):
         "amount",
         "is_remainder",
         "is_employer",
+        "as_written",
     ]
+
+    def has_add_permission(self, request):
+        """Share lines follow from their plan (``financing.services``), never typed in."""
+        return False
 
 
 @admin.register(Payment)

@@ -17,7 +17,17 @@ class BilanAdmin(SimpleHistoryAdmin):
     list_filter = ["year", "status", "post__organisation", "post__kind"]
     search_fields = ["post__name", "post__slug"]
     autocomplete_fields = ["post"]
-    readonly_fields = ["created_at", "updated_at"]
+    #: The workflow is the services' (submit, validate, return): shown, never set here.
+    readonly_fields = [
+        "status",
+        "submitted_at",
+        "submitted_by",
+        "reviewed_at",
+        "reviewed_by",
+        "review_comment",
+        "created_at",
+        "updated_at",
+    ]
     inlines = [BilanPartInline]
 
 
