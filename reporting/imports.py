@@ -6,7 +6,8 @@ history written, in bulk and in one transaction (rolled back if the database ref
 Otherwise nothing is written and the report names each faulty row, column and reason.
 CSV: semicolon or comma separator, decimal comma, UTF-8 with or without BOM, or Windows-1252.
 Only drafts (or bilans sent back) are created or updated; posts are named by their identifier
-(slug) within the importer's organisation.
+(slug) within the importer's organisation. The way in is the service
+``reporting.services.bilans_import`` (who may import, a new bilan's defaults as ``bilan_create``).
 """
 
 import csv
@@ -133,7 +134,8 @@ class PostWidget(widgets.Widget):
     def __init__(self, organisation):
         super().__init__()
         self.organisation = organisation
-        self.posts = {p.slug: p for p in Post.objects.filter(organisation=organisation)}
+        posts = Post.objects.filter(organisation=organisation).prefetch_related("epcis")
+        self.posts = {p.slug: p for p in posts}
 
     def clean(self, value, row=None, **kwargs):
         slug = _text(value)
@@ -156,9 +158,6 @@ IMPORTED_FIELDS = frozenset(
     + ["problems", "orientations"]
 )
 NOT_IMPORTED_FIELDS = frozenset(f.name for f in Bilan._meta.concrete_fields) - IMPORTED_FIELDS
-NO_FIGURES_WITHOUT_REPORT = next(
-    c for c in Bilan._meta.constraints if c.name == "bilan_no_figures_without_report"
-)
 
 
 class BilanResource(resources.ModelResource):
@@ -166,9 +165,11 @@ class BilanResource(resources.ModelResource):
     row is checked in memory (widgets, field validators, ``reporting/rules.py``, the table's
     constraints), and the bilans are written with their history only when no row is wrong."""
 
-    def __init__(self, organisation, user):
+    def __init__(self, organisation, user, defaults=None):
         super().__init__()
         self.user = user
+        #: post → the values a new bilan starts with (``services.new_bilan_defaults``).
+        self.defaults = defaults or (lambda post: {})
         self.fields = {}
         kinds = {
             "int": FrenchIntegerWidget,
@@ -271,15 +272,18 @@ class BilanResource(resources.ModelResource):
     def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
         """The checks of ``full_clean`` without a query per row: the imported fields' own
         validators and the rules (``Bilan.clean``); the one post/year is ensured by the lookup in
-        ``existing`` and the refusal of repeated lines, the check constraints here in memory."""
+        ``existing`` and the refusal of repeated lines; the table's check constraints are
+        refused by those rules first (``rules.no_report_issues``), never re-checked here."""
         errors = dict(import_validation_errors or {})
         if instance.pk and instance.status not in EDITABLE_STATUSES:
             errors.setdefault(NON_FIELD_ERRORS, []).append(
                 f"Le bilan {instance.year} de ce poste est "
                 f"{instance.get_status_display().lower()} : il ne se modifie plus."
             )
-        if not instance.pk and instance.post_id is not None and not instance.communes_count:
-            instance.communes_count = instance.post.communes_count
+        if not instance.pk and instance.post_id is not None:
+            for name, value in self.defaults(instance.post).items():
+                if getattr(instance, name) is None:  # a value in the file wins
+                    setattr(instance, name, value)
         try:
             instance.full_clean(
                 exclude=NOT_IMPORTED_FIELDS | set(errors),
@@ -288,13 +292,6 @@ class BilanResource(resources.ModelResource):
             )
         except ValidationError as error:
             errors = error.update_error_dict(errors)
-        if (
-            not {"no_report_reason", "referrals_total"} & set(errors)
-            and instance.no_report_reason != ""
-            and instance.referrals_total is not None
-        ):
-            message = NO_FIGURES_WITHOUT_REPORT.violation_error_message
-            errors.setdefault(NON_FIELD_ERRORS, []).append(message)
         if errors:
             raise ValidationError(errors)
 
@@ -453,8 +450,11 @@ def _row_errors(result) -> list[RowError]:
     return sorted(errors, key=lambda e: (e.line or 0, e.column))
 
 
-def import_file(content: bytes, filename: str, *, user, organisation) -> ImportReport:
-    """Check every row; write them all only when none is wrong."""
+def import_file(
+    content: bytes, filename: str, *, user, organisation, defaults=None
+) -> ImportReport:
+    """Check every row; write them all only when none is wrong. Called by the service
+    ``reporting.services.bilans_import``, which gives the ``defaults`` of a new bilan."""
     report = ImportReport()
     try:
         if filename.lower().endswith(".xlsx"):
@@ -472,7 +472,7 @@ def import_file(content: bytes, filename: str, *, user, organisation) -> ImportR
     report.errors = _file_errors(dataset)
     if report.errors:
         return report
-    result = BilanResource(organisation, user).import_data(
+    result = BilanResource(organisation, user, defaults).import_data(
         dataset, dry_run=False, use_transactions=True, rollback_on_validation_errors=True
     )
     report.errors = _row_errors(result)

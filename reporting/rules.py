@@ -252,8 +252,9 @@ def category_counts_issues(
 
 
 def no_report_issues(values: Mapping) -> list[Issue]:
-    """A year without bilan has its reason and no figures."""
-    if not (values.get("no_report_reason") or "").strip():
+    """A year without bilan has its reason and no figures (a reason of blanks counts as one:
+    the table's constraint ``bilan_no_figures_without_report`` would refuse it)."""
+    if not (values.get("no_report_reason") or ""):
         return []
     filled = [field for field in COUNT_FIELDS if values.get(field) is not None]
     if filled:

@@ -14,8 +14,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from iscg import perms
 from iscg.models import Role
-from reporting import rules
+from reporting import imports, rules
 from reporting.models import EDITABLE_STATUSES, Bilan, BilanPart, BilanStatus
 
 # --------------------------------------------------------------------------- permissions
@@ -75,6 +76,12 @@ def _save(bilan: Bilan, user) -> None:
 # --------------------------------------------------------------------------- entry
 
 
+def new_bilan_defaults(post) -> dict:
+    """What a new bilan of the post starts with, entered or imported: the number of communes
+    and of EPCI the post covers (no query when the post's EPCIs are prefetched)."""
+    return {"communes_count": post.communes_count, "epci_count": len(post.epcis.all()) or None}
+
+
 @transaction.atomic
 def bilan_create(*, user, post, year: int, data: Mapping | None = None) -> Bilan:
     """A new draft for the post and year (the EPCI and communes counts default to the post's)."""
@@ -82,9 +89,7 @@ def bilan_create(*, user, post, year: int, data: Mapping | None = None) -> Bilan
         _deny("Seuls l'intervenant du poste et les gestionnaires saisissent ses bilans.")
     if Bilan.objects.filter(post=post, year=year).exists():
         raise ValidationError(f"Le poste {post} a déjà un bilan pour {year}.")
-    bilan = Bilan(post=post, year=year)
-    bilan.communes_count = post.communes_count
-    bilan.epci_count = post.epcis.count() or None
+    bilan = Bilan(post=post, year=year, **new_bilan_defaults(post))
     for name, value in (data or {}).items():
         setattr(bilan, name, value)
     _save(bilan, user)
@@ -200,3 +205,20 @@ def bilan_return(*, user, bilan: Bilan, comment: str) -> Bilan:
     bilan.review_comment = comment.strip()
     _save(bilan, user)
     return bilan
+
+
+# --------------------------------------------------------------------------- import
+
+
+@transaction.atomic
+def bilans_import(*, user, organisation, content: bytes, filename: str) -> imports.ImportReport:
+    """Import a spreadsheet of bilans into the organisation, all or nothing: every row checked
+    with the rules of ``Bilan.clean``, new bilans started as ``bilan_create`` starts them
+    (``new_bilan_defaults``); nothing is written while a row is wrong (French report)."""
+    if not perms.is_gestionnaire(user):
+        _deny("Seuls les gestionnaires importent des bilans.")
+    if user.organisation_id != organisation.pk:
+        _deny("Les bilans s'importent dans l'organisation du gestionnaire.")
+    return imports.import_file(
+        content, filename, user=user, organisation=organisation, defaults=new_bilan_defaults
+    )

@@ -369,8 +369,11 @@ def import_bilans(request):
     report = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        report = imports.import_file(
-            upload.read(), upload.name, user=request.user, organisation=request.user.organisation
+        report = services.bilans_import(
+            user=request.user,
+            organisation=request.user.organisation,
+            content=upload.read(),
+            filename=upload.name,
         )
         if report.ok:
             messages.success(

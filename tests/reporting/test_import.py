@@ -7,13 +7,20 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
 
-from reporting.imports import import_file
+from reporting import services
 from reporting.models import Bilan, BilanStatus
 from tests.factories import BilanFactory, OrganisationFactory, PostFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 HEADER = "poste;annee;saisines_femmes;saisines_hommes;saisines_enfants;saisines_total;pct_vif;commentaire;probleme_violences_conjugales"
+
+
+def import_file(content: bytes, filename: str, *, user, organisation):
+    """The import as the page calls it: through the service."""
+    return services.bilans_import(
+        user=user, organisation=organisation, content=content, filename=filename
+    )
 
 
 @pytest.fixture
@@ -285,8 +292,8 @@ def test_import_query_count_does_not_grow_with_rows(org, user, many_posts):
 
 
 def test_table_constraints_are_checked_in_memory(org, user, posts):
-    """The check constraint of the table (a reason, even blank, and figures) is reported on its
-    row instead of failing the bulk insert."""
+    """What the table's check constraint refuses (a reason, even blank, and figures) is refused
+    by the bilan's rules on its row instead of failing the bulk insert."""
     header = "poste;annee;saisines_total;motif_absence_bilan"
     report = import_file(
         csv_bytes([header, "isc_a;2022;5;", "isg_b;2022;5;  ", "iscg_c;2022;5;Poste vacant"]),
@@ -294,13 +301,10 @@ def test_table_constraints_are_checked_in_memory(org, user, posts):
         user=user,
         organisation=org,
     )
+    message = "Une année sans bilan ne porte aucun chiffre : videz les chiffres ou le motif."
     assert [(e.line, e.column, e.message) for e in report.errors] == [
-        (3, "—", "Une année sans bilan ne porte aucun chiffre."),
-        (
-            4,
-            "motif_absence_bilan",
-            "Une année sans bilan ne porte aucun chiffre : videz les chiffres ou le motif.",
-        ),
+        (3, "motif_absence_bilan", message),  # a reason of blanks is still a reason
+        (4, "motif_absence_bilan", message),
     ]
     assert not Bilan.objects.exists()
 
@@ -323,3 +327,36 @@ def test_import_page_shows_the_post_codes_and_what_each_column_holds(client, org
     assert "<td><code>pct_vif</code></td><td>Part des violences intrafamiliales (%)</td>" in html
     other = PostFactory(organisation=OrganisationFactory(), slug="poste_d_ailleurs")
     assert other.slug not in html
+
+
+def test_an_imported_bilan_starts_as_an_entered_one(org, user):
+    """New bilans get the post's EPCI and communes counts, as ``bilan_create`` gives them."""
+    from conventions.models import PartyKind
+    from reporting.services import bilan_create
+    from tests.factories import PartyFactory
+
+    post = PostFactory(organisation=org, slug="isc_a", communes_count=12)
+    post.epcis.add(*(PartyFactory(organisation=org, kind=PartyKind.EPCI) for _ in range(2)))
+    header = "poste;annee;saisines_total;nombre_communes"
+    report = import_file(
+        csv_bytes([header, "isc_a;2022;5;", "isc_a;2021;5;3"]), "b.csv", user=user, organisation=org
+    )
+    assert report.ok, report.errors
+    imported = Bilan.objects.get(post=post, year=2022)
+    entered = bilan_create(user=user, post=post, year=2020)
+    assert (imported.epci_count, imported.communes_count) == (2, 12)
+    assert (entered.epci_count, entered.communes_count) == (2, 12)
+    assert Bilan.objects.get(post=post, year=2021).communes_count == 3  # the file's value wins
+
+
+def test_only_a_gestionnaire_of_the_organisation_imports(org, posts):
+    from django.core.exceptions import PermissionDenied
+
+    content = csv_bytes([HEADER, "isc_a;2022;1;1;1;3;;;"])
+    for user in (
+        UserFactory(coordinateur=True, organisation=org),
+        UserFactory(gestionnaire=True),
+    ):
+        with pytest.raises(PermissionDenied):
+            import_file(content, "b.csv", user=user, organisation=org)
+    assert not Bilan.objects.exists()
