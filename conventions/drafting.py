@@ -399,6 +399,61 @@ def ensure_draft(convention: Convention) -> None:
         )
 
 
+#: What step 1 of a draft may change (not its post or nature: parties, plan, text follow them).
+DRAFT_INFO_FIELDS = (
+    "title",
+    "start_date",
+    "end_date",
+    "duration_months",
+    "notice_months",
+    "signature_place",
+)
+#: What step 2 sets on each party of a draft.
+MEMBERSHIP_FIELDS = ("order", "party", *ConventionParty.ROLE_FIELDS.values(), "representative")
+
+
+@transaction.atomic
+def convention_draft_info_save(*, convention: Convention, values: dict, by) -> Convention:
+    """Save step 1 of a draft (title, dates, duration, notice, place of signature); refused
+    (French message, nothing saved) once it is no longer a draft."""
+    convention = Convention.objects.select_for_update().get(pk=convention.pk)
+    ensure_draft(convention)
+    names = [name for name in DRAFT_INFO_FIELDS if name in values]
+    for name in names:
+        setattr(convention, name, values[name])
+    convention._history_user = by
+    convention.save(update_fields=[*names, "updated_at"])
+    return convention
+
+
+@transaction.atomic
+def convention_parties_save(
+    *,
+    convention: Convention,
+    changes: list[tuple[ConventionParty | None, dict]],
+    removed: list[ConventionParty],
+    by,
+) -> Convention:
+    """Save step 2 of a draft: its parties removed, changed or added (``None``: a new one) with
+    their roles and representatives; refused once it is no longer a draft."""
+    convention = Convention.objects.select_for_update().get(pk=convention.pk)
+    ensure_draft(convention)
+    foreign = [m for m, _ in changes if m is not None] + list(removed)
+    if any(membership.convention_id != convention.pk for membership in foreign):
+        raise ValidationError("Une de ces parties appartient à une autre convention.")
+    for membership in removed:  # first: a party removed and added again stays unique
+        membership._history_user = by
+        membership.delete()
+    for membership, values in changes:
+        membership = membership or ConventionParty(convention=convention)
+        for name in MEMBERSHIP_FIELDS:
+            if name in values:
+                setattr(membership, name, values[name])
+        membership._history_user = by
+        membership.save()
+    return convention
+
+
 @transaction.atomic
 def convention_abandon(*, convention: Convention, reason: str, by) -> Convention:
     """Give up a draft (new, avenant or renewal) or an act awaiting signature. It stays, with

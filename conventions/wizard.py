@@ -275,7 +275,7 @@ def start(request):
 class MembershipForm(forms.ModelForm):
     class Meta:
         model = ConventionParty
-        fields = ["order", "party", *ConventionParty.ROLE_FIELDS.values(), "representative"]
+        fields = list(drafting.MEMBERSHIP_FIELDS)
         widgets = {"order": forms.NumberInput(attrs={"min": 0})}
 
 
@@ -303,7 +303,23 @@ def parties(request, reference: str):
         return refused
     formset = _membership_formset(convention, request.POST or None)
     if request.method == "POST" and formset.is_valid():
-        formset.save()
+        changes, removed = [], []
+        for form in formset.forms:
+            if not form.has_changed():
+                continue
+            existing = form.instance if form.instance.pk else None
+            if formset._should_delete_form(form):
+                if existing is not None:
+                    removed.append(existing)
+                continue
+            changes.append((existing, form.cleaned_data))
+        try:
+            drafting.convention_parties_save(
+                convention=convention, changes=changes, removed=removed, by=request.user
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect(convention)
         if not convention.memberships.filter(is_signatory=True).exists():
             messages.warning(request, "Aucune partie signataire : ajoutez au moins un signataire.")
         else:
@@ -324,14 +340,7 @@ class InfoForm(forms.ModelForm):
 
     class Meta:
         model = Convention
-        fields = [
-            "title",
-            "start_date",
-            "end_date",
-            "duration_months",
-            "notice_months",
-            "signature_place",
-        ]
+        fields = list(drafting.DRAFT_INFO_FIELDS)
         widgets = {
             "start_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "end_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -344,7 +353,13 @@ def info(request, reference: str):
         return refused
     form = InfoForm(request.POST or None, instance=convention)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        try:
+            drafting.convention_draft_info_save(
+                convention=convention, values=form.cleaned_data, by=request.user
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect(convention)
         messages.success(request, "Informations du brouillon enregistrées.")
         return redirect("wizard_parties", reference=convention.reference)
     return render(

@@ -672,3 +672,39 @@ def test_a_renewal_whose_plan_cannot_be_moved_says_so_on_the_new_draft(
         f"Le plan de financement de {a08_like.reference} n'a pas été repris : "
         f"{a08_like.reference} n'a pas de date de début, ses années ne peuvent pas être décalées."
     ) in page
+
+
+def test_the_wizard_steps_save_through_the_drafting_services(client):
+    """Steps 1 and 2 call ``drafting.convention_draft_info_save`` / ``convention_parties_save``
+    (which re-check the draft under lock), never ``form.save()``."""
+    from unittest import mock
+
+    from django.urls import reverse
+
+    from tests.factories import ConventionFactory, UserFactory
+
+    convention = ConventionFactory(draft=True)
+    client.force_login(UserFactory(gestionnaire=True, organisation=convention.organisation))
+    url = reverse("wizard_info", args=[convention.reference])
+    data = {"title": "Nouveau titre", "notice_months": 2, "start_date": "2024-01-01"}
+    with mock.patch.object(
+        drafting, "convention_draft_info_save", wraps=drafting.convention_draft_info_save
+    ) as save:
+        assert client.post(url, data).status_code == 302
+    assert save.call_count == 1
+    convention.refresh_from_db()
+    assert (convention.title, convention.notice_months) == ("Nouveau titre", 2)
+
+
+def test_the_drafting_services_refuse_an_act_that_is_no_longer_a_draft():
+    from django.core.exceptions import ValidationError
+
+    from tests.factories import ConventionFactory
+
+    signed = ConventionFactory()  # signed
+    with pytest.raises(ValidationError, match="n'est plus un brouillon"):
+        drafting.convention_draft_info_save(convention=signed, values={"title": "x"}, by=None)
+    with pytest.raises(ValidationError, match="n'est plus un brouillon"):
+        drafting.convention_parties_save(convention=signed, changes=[], removed=[], by=None)
+    signed.refresh_from_db()
+    assert signed.title != "x"
