@@ -12,6 +12,7 @@ import zipfile
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -59,7 +60,9 @@ def editable_convention(request, reference: str) -> Convention:
 
 
 def _serve(request, document: DocumentVersion, *, inline: bool = True) -> HttpResponse:
-    """The stored file (read whole: documents are small, and no file handle is left open)."""
+    """The stored file (read whole: documents are small, and no file handle is left open); a
+    version still waiting for its PDF is rendered first."""
+    document = services.document_rendered(document)
     with document.file.open("rb") as stored:
         content = stored.read()
     services.document_download_log(document=document, user=request.user)
@@ -100,6 +103,7 @@ def _preview(convention: Convention | None, text: dict) -> dict:
 # --------------------------------------------------------------------------- PDF and versions
 
 
+@transaction.non_atomic_requests  # the version commits, then renders, before it is served
 def convention_pdf(request, reference: str):
     """The convention's PDF: its stored version when the text is unchanged (or frozen)."""
     convention = _visible(request, reference)
@@ -539,12 +543,20 @@ def _bundle_document(convention: Convention, user, *, produce: bool):
     if copy is not None:
         return copy
     if produce:
-        return services.convention_document(convention=convention, by=user)
+        return services.document_rendered(
+            services.convention_document(convention=convention, by=user)
+        )
     return services.stored_document(convention=convention)
 
 
+def _ready(document):
+    """The document when its PDF is stored, else None (still to produce)."""
+    return document if document is not None and document.is_rendered else None
+
+
 def deliberation_zip(request, pk: int):
-    """The page that builds the ZIP of a deliberation's conventions, with its progress."""
+    """The page of the ZIP of a deliberation's conventions: what is ready, and a button (POST)
+    that produces the missing PDFs. Reading it writes nothing."""
     deliberation, conventions = _deliberation(request, pk)
     return render(
         request,
@@ -560,7 +572,7 @@ def _zip_progress(request, deliberation, conventions, *, produce: bool) -> dict:
     """Produce the next missing PDF (when ``produce``) and tell how far the bundle is."""
     rows, produced, errors = [], False, []
     for convention in conventions:
-        document = _bundle_document(convention, request.user, produce=False)
+        document = _ready(_bundle_document(convention, request.user, produce=False))
         if document is None and produce and not produced:
             try:
                 document = _bundle_document(convention, request.user, produce=True)
@@ -575,31 +587,48 @@ def _zip_progress(request, deliberation, conventions, *, produce: bool) -> dict:
         "ready": ready,
         "total": len(rows),
         "done": ready == len(rows) and not errors,
+        "missing": len(rows) - ready,
+        "building": produce,
         "errors": errors,
         "percent": round(100 * ready / len(rows)) if rows else 100,
     }
 
 
+@require_http_methods(["GET", "POST"])
+@transaction.non_atomic_requests  # each PDF commits, then renders, before the next step
 def deliberation_zip_progress(request, pk: int):
-    """One step (htmx): the next convention's PDF is produced; the fragment polls again."""
+    """The progress fragment (htmx). GET only reads it; POST produces the next missing PDF,
+    and the fragment posts again until every document is ready."""
     deliberation, conventions = _deliberation(request, pk)
+    produce = request.method == "POST"
+    progress = _zip_progress(request, deliberation, conventions, produce=produce)
+    if produce and not request.headers.get("HX-Request"):
+        for error in progress["errors"]:
+            messages.error(request, error)
+        return redirect("conventions:deliberation_zip", pk=deliberation.pk)  # without htmx
     return render(
         request,
         "conventions/documents/_zip_progress.html",
-        {"progress": _zip_progress(request, deliberation, conventions, produce=True)},
+        {"progress": progress},
     )
 
 
 def deliberation_zip_download(request, pk: int):
-    """The ZIP: every convention's reference document (signed copy, else the PDF)."""
+    """The ZIP of every convention's reference document (signed copy, else its stored PDF).
+    Nothing is produced here: while a PDF is missing, back to the page that builds them."""
     deliberation, conventions = _deliberation(request, pk)
+    documents_ = [_ready(_bundle_document(c, request.user, produce=False)) for c in conventions]
+    missing = sum(1 for document in documents_ if document is None)
+    if missing:
+        messages.error(
+            request,
+            f"{absent_documents(missing)} : produisez les PDF manquants avant de télécharger "
+            "l'archive.",
+        )
+        return redirect("conventions:deliberation_zip", pk=deliberation.pk)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for convention in conventions:
-            try:
-                document = _bundle_document(convention, request.user, produce=True)
-            except ValidationError:
-                continue
+        for document in documents_:
             with document.file.open("rb") as stored:
                 archive.writestr(document.filename, stored.read())
             services.document_download_log(document=document, user=request.user)
@@ -607,3 +636,8 @@ def deliberation_zip_download(request, pk: int):
     response = HttpResponse(buffer.getvalue(), content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="conventions-{number}.zip"'
     return response
+
+
+def absent_documents(count: int) -> str:
+    """ "1 PDF manque", "3 PDF manquent"."""
+    return f"{count} PDF manque" if count == 1 else f"{count} PDF manquent"

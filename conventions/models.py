@@ -1024,9 +1024,11 @@ class DocumentVersion(models.Model):
     )
     number = models.PositiveIntegerField("version")
     kind = models.CharField("nature", max_length=20, choices=DocumentKind.choices)
-    file = models.FileField("fichier", upload_to=document_upload_to, max_length=255)
-    sha256 = models.CharField("empreinte SHA-256", max_length=64)
-    size = models.PositiveIntegerField("taille (octets)")
+    #: Empty while a generated version waits for its PDF (rendered after the transaction that
+    #: decided it commits: ``services.document_version_render``).
+    file = models.FileField("fichier", upload_to=document_upload_to, max_length=255, blank=True)
+    sha256 = models.CharField("empreinte SHA-256", max_length=64, blank=True)
+    size = models.PositiveIntegerField("taille (octets)", default=0)
     pages = models.PositiveIntegerField("pages", null=True, blank=True)
     input_hash = models.CharField(
         "empreinte du texte rendu",
@@ -1050,6 +1052,16 @@ class DocumentVersion(models.Model):
     )
     original_name = models.CharField("nom du fichier déposé", max_length=255, blank=True)
     warning = models.CharField("avertissement", max_length=500, blank=True)
+    html = models.TextField(
+        "HTML du document",
+        blank=True,
+        help_text="Ce que le PDF d'une version générée rend, décidé avant son rendu.",
+    )
+    signed_html = models.TextField(
+        "HTML du texte signé",
+        blank=True,
+        help_text="Pour un texte envoyé à la signature : le même texte sans « PROJET ».",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="par",
@@ -1074,6 +1086,11 @@ class DocumentVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.convention.reference} — {self.get_kind_display()} v{self.number}"
+
+    @property
+    def is_rendered(self) -> bool:
+        """Whether the version's PDF is stored (a generated one waits for its render)."""
+        return bool(self.file)
 
     @property
     def filename(self) -> str:

@@ -12,6 +12,7 @@ import io
 import warnings
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -165,24 +166,27 @@ def _frozen_document(convention: Convention) -> DocumentVersion | None:
 
 
 def _signed_html_name(document: DocumentVersion) -> str:
-    """Where a frozen version keeps the HTML of its text without "PROJET": the document the
-    parties signed is that one, rendered once they all have (``convention_document``)."""
+    """Where older frozen versions kept the HTML of their text without "PROJET" (a file next
+    to their PDF); newer ones keep it in ``DocumentVersion.signed_html``."""
     return document.file.name.rsplit(".", 1)[0] + ".signed.html"
 
 
 def _keep_signed_html(document: DocumentVersion, html: str) -> None:
-    """Store, next to a frozen render, its text and data rendered without "PROJET"."""
-    storage, name = document.file.storage, _signed_html_name(document)
-    if not storage.exists(name):
-        storage.save(name, ContentFile(html.encode()))
+    """Keep, with a frozen version, its text and data rendered without "PROJET": the document
+    the parties signed is that one, rendered once they all have (``convention_document``)."""
+    if not document.signed_html:
+        document.signed_html = html
+        document.save(update_fields=["signed_html"])
 
 
 def _signed_html(convention: Convention, frozen: DocumentVersion | None) -> str:
     """The HTML of a signed convention's document: its frozen text as sent to signature,
     without "PROJET" (rendered again from its data when an older version kept no HTML)."""
     if frozen is not None:
-        storage, name = frozen.file.storage, _signed_html_name(frozen)
-        if storage.exists(name):
+        if frozen.signed_html:
+            return frozen.signed_html
+        storage, name = frozen.file.storage, frozen.file.name and _signed_html_name(frozen)
+        if name and storage.exists(name):
             with storage.open(name, "rb") as stored:
                 return stored.read().decode()
     return documents.render_html(convention, projet=False).html
@@ -264,27 +268,51 @@ def _store_render(
         # Sent again after a withdrawal, back to an older text: a new version becomes the one
         # sent, so that the latest frozen version is always the one awaiting signature.
         existing = None
-    if existing is not None and existing.file.storage.exists(existing.file.name):
+    if existing is not None and (
+        not existing.is_rendered or existing.file.storage.exists(existing.file.name)
+    ):
         if freeze and not existing.is_frozen:
             existing.is_frozen = True
             existing.save(update_fields=["is_frozen"])
         return existing
-    pdf, pages = documents.render_pdf(html)
-    version = DocumentVersion(
+    version = DocumentVersion.objects.create(
         convention=convention,
         number=_next_number(convention),
         kind=DocumentKind.GENERATED,
-        sha256=hashlib.sha256(pdf).hexdigest(),
-        size=len(pdf),
-        pages=pages,
+        html=html,
         input_hash=input_hash,
         template_version=convention.template_version,
         is_frozen=freeze,
         created_by=by,
     )
-    version.file.save("document.pdf", ContentFile(pdf), save=False)
-    version.save()
+    # Decided here, rendered once the transaction has committed (no row lock held meanwhile).
+    transaction.on_commit(partial(document_version_render, version_id=version.pk))
     return version
+
+
+def document_version_render(*, version_id: int) -> DocumentVersion:
+    """Render a decided version's PDF from its stored HTML and store it; nothing to do when it
+    is already rendered. Run after the commit that decided the version (a task queue can call
+    it later as it is); ``document_rendered`` runs it at once when a reader comes first."""
+    version = DocumentVersion.objects.get(pk=version_id)
+    if version.is_rendered or version.kind != DocumentKind.GENERATED:
+        return version
+    pdf, pages = documents.render_pdf(version.html)
+    version.file.save("document.pdf", ContentFile(pdf), save=False)
+    stored = DocumentVersion.objects.filter(pk=version.pk, file="").update(
+        file=version.file.name, sha256=hashlib.sha256(pdf).hexdigest(), size=len(pdf), pages=pages
+    )
+    if not stored:  # rendered meanwhile by another reader: keep theirs
+        version.file.storage.delete(version.file.name)
+    return DocumentVersion.objects.get(pk=version_id)
+
+
+def document_rendered(document: DocumentVersion) -> DocumentVersion:
+    """The version with its PDF stored: rendered now when its render after commit has not run
+    (yet, or it failed)."""
+    if document.is_rendered:
+        return document
+    return document_version_render(version_id=document.pk)
 
 
 def document_download_log(*, document: DocumentVersion, user) -> DocumentDownload:

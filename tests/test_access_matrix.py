@@ -451,10 +451,16 @@ MATRIX = {
         ]
         for name in (
             "conventions:deliberation_zip",
-            "conventions:deliberation_zip_progress",
-            "conventions:deliberation_zip_download",
+            "conventions:deliberation_zip_progress",  # GET reads; POST produces (tested apart)
         )
     },
+    "conventions:deliberation_zip_download": [
+        (
+            "ZIP d'une délibération dont des PDF restent à produire (GET ne produit rien)",
+            lambda w: {"pk": deliberation_of(w)},
+            expect(gest=REDIRECT, coord=REDIRECT, admin=REDIRECT, partner=DENIED, interv=DENIED),
+        )
+    ],
     "conventions:template_copy": [
         (
             "copier un modèle commun",

@@ -397,7 +397,7 @@ def test_every_signed_demo_convention_renders_without_blanks_or_dots(db):
 @pytest.mark.usefixtures("demo_data")
 def test_the_signed_pdf_of_a14_says_what_the_act_does_not_give(db):
     convention = Convention.objects.get(reference="PDC2023-A14")
-    document = services.convention_document(convention=convention)
+    document = services.document_rendered(services.convention_document(convention=convention))
     with document.file.open("rb") as stored:
         reader = PdfReader(io.BytesIO(stored.read()))
     text = " ".join(page.extract_text() for page in reader.pages)

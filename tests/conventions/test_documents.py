@@ -17,6 +17,7 @@ from conventions.models import (
     ConventionStatus,
     DocumentDownload,
     DocumentKind,
+    DocumentVersion,
 )
 from demo.load import load_demo
 from financing.engine import read_plan
@@ -51,6 +52,8 @@ def pdf_text(content: bytes) -> tuple[PdfReader, list[str]]:
 
 
 def stored_bytes(document) -> bytes:
+    """The version's PDF (rendered now: in a test, the transaction never commits)."""
+    document = services.document_rendered(document)
     with document.file.open("rb") as stored:
         return stored.read()
 
@@ -65,7 +68,7 @@ def a13():
 
 
 def test_a13_reads_like_its_source(a13):
-    document = services.convention_document(convention=a13)
+    document = services.document_rendered(services.convention_document(convention=a13))
     reader, pages = pdf_text(stored_bytes(document))
     text = " ".join(pages)
 
@@ -126,16 +129,18 @@ def test_fonts_are_embedded_and_french_spaces_are_narrow(a13):
 def test_an_unchanged_convention_is_served_from_its_stored_version(a13):
     a13.status = ConventionStatus.DRAFT
     a13.save()
-    first = services.convention_document(convention=a13)
+    first = services.document_rendered(services.convention_document(convention=a13))
     with mock.patch.object(documents, "render_pdf", wraps=documents.render_pdf) as render:
-        again = services.convention_document(convention=a13)
+        again = services.document_rendered(services.convention_document(convention=a13))
     assert again.pk == first.pk and again.number == 1
     render.assert_not_called()
     # A change in the text gives a new version
     text = documents.effective_text(a13)
     text["articles"][6]["body"] += "\n\nClause ajoutée."
     services.convention_text_save(convention=a13, text=text)
-    changed = services.convention_document(convention=Convention.objects.get(pk=a13.pk))
+    changed = services.document_rendered(
+        services.convention_document(convention=Convention.objects.get(pk=a13.pk))
+    )
     assert changed.number == 2 and changed.sha256 != first.sha256
     assert changed.template_version == a13.template_version
     assert "Clause ajoutée." in " ".join(pdf_text(stored_bytes(changed))[1])
@@ -279,9 +284,11 @@ def test_a_deliberations_conventions_come_in_one_zip(client):
     client.force_login(user)
     page = client.get(reverse("conventions:deliberation_zip", args=[pk])).content.decode()
     assert "1 / 3 document(s) prêt(s)" in page  # C2's signed copy; C1 and C3 to produce
+    assert "Produire 2 PDF manquants" in page
     step = reverse("conventions:deliberation_zip_progress", args=[pk])
-    assert "2 / 3" in client.get(step).content.decode()
-    last = client.get(step).content.decode()
+    htmx = {"HTTP_HX_REQUEST": "true"}
+    assert "2 / 3" in client.post(step, **htmx).content.decode()
+    last = client.post(step, **htmx).content.decode()
     assert "3 / 3" in last and "Télécharger l'archive ZIP" in last
     response = client.get(reverse("conventions:deliberation_zip_download", args=[pk]))
     assert response["Content-Type"] == "application/zip"
@@ -289,6 +296,27 @@ def test_a_deliberations_conventions_come_in_one_zip(client):
     assert sorted(archive.namelist()) == ["A-C1-v1.pdf", "A-C2-signee.pdf", "A-C3-v1.pdf"]
     assert all(archive.read(name).startswith(b"%PDF-") for name in archive.namelist())
     assert DocumentDownload.objects.filter(user=user).count() == 3
+
+
+def test_reading_the_zip_pages_writes_no_document(client):
+    from tests.access import build_world, deliberation_of
+
+    world = build_world()
+    pk = deliberation_of(world)
+    client.force_login(world.users["gestionnaire"])
+    stored = DocumentVersion.objects.count()
+    page = client.get(reverse("conventions:deliberation_zip", args=[pk]))
+    step = client.get(reverse("conventions:deliberation_zip_progress", args=[pk]))
+    download = client.get(reverse("conventions:deliberation_zip_download", args=[pk]))
+    assert page.status_code == step.status_code == 200
+    assert "0 / 3 document(s) prêt(s)" in step.content.decode()
+    assert download.status_code == 302  # back to the page: 3 PDF to produce first
+    assert download["Location"] == reverse("conventions:deliberation_zip", args=[pk])
+    assert DocumentVersion.objects.count() == stored
+    # Without htmx, the button's POST produces one PDF and comes back to the page.
+    response = client.post(reverse("conventions:deliberation_zip_progress", args=[pk]))
+    assert response.status_code == 302
+    assert DocumentVersion.objects.count() == stored + 1
 
 
 WORDING_TEXT = {
@@ -434,7 +462,7 @@ def test_a_draft_pdf_says_projet_on_every_page_and_the_signed_one_never():
     _, pages = pdf_text(stored_bytes(signed))
     assert not any("PROJET" in page for page in pages)
     assert "Signataire epci" in " ".join(pages) and "Nouveau NOM" not in " ".join(pages)
-    assert len(pages) == sent.pages
+    assert len(pages) == services.document_rendered(sent).pages
     # Served again without a new render, and the same one the bundle or the page would find.
     with mock.patch.object(documents, "render_pdf", side_effect=AssertionError):
         assert services.convention_document(convention=convention) == signed
@@ -485,3 +513,35 @@ def test_a_written_representation_clause_follows_the_party_name():
     assert view.designation == f"Le Centre Communal d'Action Sociale de Dijon, {clause}"
     view = PartyView(ConventionParty(party=party, wording="la ville, représentée par X"))
     assert view.designation == "La ville, représentée par X"
+
+
+def test_a_version_is_decided_in_the_transaction_and_rendered_after_commit(
+    a13, django_capture_on_commit_callbacks
+):
+    """As pretix does: the row (number, HTML, hash) is written in the transaction; the PDF is
+    rendered once it has committed, no lock held (a task can run the same function later)."""
+    a13.status = ConventionStatus.DRAFT
+    a13.save()
+    with mock.patch.object(documents, "render_pdf", wraps=documents.render_pdf) as render:
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            version = services.convention_document(convention=a13)
+            assert render.call_count == 0
+        assert not version.is_rendered and version.html and version.input_hash
+        assert len(callbacks) == 1
+        callbacks[0]()  # the commit
+        assert render.call_count == 1
+        version.refresh_from_db()
+        assert version.is_rendered and version.sha256 and version.pages >= 4
+        # Rendered once: a reader afterwards, or the callback run again, renders nothing.
+        services.document_rendered(version)
+        services.document_version_render(version_id=version.pk)
+        assert render.call_count == 1
+
+
+def test_a_reader_renders_a_version_whose_render_has_not_run(a13):
+    a13.status = ConventionStatus.DRAFT
+    a13.save()
+    version = services.convention_document(convention=a13)  # never committed in a test
+    assert not version.is_rendered
+    assert stored_bytes(version).startswith(b"%PDF-")
+    assert DocumentVersion.objects.get(pk=version.pk).is_rendered

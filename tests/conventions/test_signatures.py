@@ -305,7 +305,7 @@ def test_a_partner_gets_404_on_another_partys_copy_and_on_any_draft(client):
 
 def test_a_partner_does_not_get_the_generated_drafts_of_a_signed_convention(client):
     world = build_world()
-    draft_version = services.convention_document(convention=world.c1)
+    draft_version = services.document_rendered(services.convention_document(convention=world.c1))
     draft_version.is_frozen = False
     draft_version.save()
     client.force_login(world.users["partenaire"])
@@ -394,7 +394,7 @@ def test_what_a_pdf_looks_like_is_read_from_its_content():
 
 
 def test_the_generated_document_is_refused_as_the_signed_copy(client, signed, manager, settings):
-    generated = services.convention_document(convention=signed)
+    generated = services.document_rendered(services.convention_document(convention=signed))
     with generated.file.open("rb") as stored:
         content = stored.read()
     client.force_login(manager)
@@ -410,7 +410,7 @@ def test_the_generated_document_is_refused_as_the_signed_copy(client, signed, ma
 
 def test_an_older_generated_version_is_refused_too(signed, manager):
     draft_render = signed.documents.filter(kind=DocumentKind.GENERATED).order_by("number").first()
-    with draft_render.file.open("rb") as stored:
+    with services.document_rendered(draft_render).file.open("rb") as stored:
         content = stored.read()
     with pytest.raises(ValidationError, match="document généré"):
         services.signed_copy_upload(

@@ -24,7 +24,9 @@ class Command(BaseCommand):
         if convention is None:
             raise CommandError(f"Aucune convention « {reference} ».")
         try:
-            document = services.convention_document(convention=convention)
+            document = services.document_rendered(
+                services.convention_document(convention=convention)
+            )
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from error
         with document.file.open("rb") as source:
