@@ -3,7 +3,8 @@
 ``convention_context`` builds the only dictionary a template can read (see ``templating``);
 ``render_html`` renders the convention's text with it into the HTML of the whole document, and
 ``render_pdf`` turns that HTML into an A4 PDF with the fonts shipped in ``static/fonts``.
-Storing versions, caching and freezing are in ``conventions.services``.
+Storing versions, caching and freezing are in ``conventions.services``; the French wording
+(articles, designations, plurals) in ``conventions.wording``.
 """
 
 from __future__ import annotations

@@ -434,6 +434,8 @@ SIGNED_STATUSES = (
     ConventionStatus.TERMINATED,
     ConventionStatus.RENEWED,
 )
+#: Acts whose text no longer changes (sent to signature, or signed): each has ``text_frozen_at``.
+FROZEN_TEXT_STATUSES = (ConventionStatus.TO_SIGN, *SIGNED_STATUSES)
 #: Acts still being drafted or signed: shown as "prévisionnel", never in the totals due.
 FORECAST_STATUSES = DRAFT_STATUSES
 
@@ -669,6 +671,12 @@ class Convention(models.Model):
                 condition=~Q(kind="avenant") | Q(parent__isnull=False),
                 name="convention_avenant_has_parent",
                 violation_error_message="Un avenant doit désigner la convention qu'il modifie.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=FROZEN_TEXT_STATUSES) | Q(text_frozen_at__isnull=False),
+                name="convention_frozen_text_when_sent",
+                violation_error_message="Une convention à signer ou signée a un texte figé : "
+                "indiquez quand il l'a été (envoi à la signature).",
             ),
         ]
 

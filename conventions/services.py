@@ -1,7 +1,10 @@
 """Writes on convention documents: templates and texts, stored PDFs, signatures, signed copies.
 
 Every function checks its own preconditions and raises ``ValidationError`` with a French
-message; views only translate those into messages. Nothing here checks *who* may act: views do
+message; views only translate those into messages. A document version is decided inside the
+transaction (its number, its HTML, its hash) and its PDF rendered once it has committed
+(``document_version_render``, through ``transaction.on_commit``): no row lock is held while
+WeasyPrint works, and a task queue can run the same function later. Nothing here checks *who* may act: views do
 (``Convention.objects.editable_by``).
 """
 
@@ -247,7 +250,13 @@ def _store_document(*, convention: Convention, by) -> DocumentVersion:
 
 
 def _signed_document(convention: Convention, frozen: DocumentVersion | None, by) -> DocumentVersion:
-    html = _signed_html(convention, frozen)
+    if frozen is None:  # signed without a stored text (an imported act): rendered from its data
+        rendered = documents.render_html(convention, projet=False)
+        if rendered.errors:
+            raise _problems_error(rendered.errors)
+        html = rendered.html
+    else:
+        html = _signed_html(convention, frozen)
     convention = Convention.objects.select_for_update().get(pk=convention.pk)
     version = _store_render(convention, html, documents.html_hash(html), freeze=True, by=by)
     _keep_signed_html(version, html)

@@ -16,6 +16,7 @@ import math
 import statistics
 import sys
 import time
+from datetime import UTC, datetime
 from decimal import Decimal
 
 
@@ -111,12 +112,15 @@ def generate(organisations: int, posts_per_org: int, years: int, last_year: int)
     bilans = []
     for index, post in enumerate(posts):
         for year in range(last_year - years + 1, last_year + 1):
+            reviewed_at = datetime(year + 1, 1, 31, 12, tzinfo=UTC)  # due by 31 January N+1
             if (index + year) % 29 == 0:
                 bilans.append(
                     Bilan(
                         post=post,
                         year=year,
                         status=BilanStatus.VALIDATED,
+                        submitted_at=reviewed_at,
+                        reviewed_at=reviewed_at,
                         no_report_reason="Poste vacant.",
                     )
                 )
@@ -127,6 +131,8 @@ def generate(organisations: int, posts_per_org: int, years: int, last_year: int)
                     post=post,
                     year=year,
                     status=BilanStatus.VALIDATED if year < last_year else BilanStatus.SUBMITTED,
+                    submitted_at=reviewed_at,
+                    reviewed_at=reviewed_at if year < last_year else None,
                     referrals_women=women,
                     referrals_men=men,
                     referrals_children=children,

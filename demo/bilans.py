@@ -5,12 +5,28 @@ Loaded as validated (they were published by the bodies). Idempotent: rows are up
 the source differs, so a second run changes nothing and adds no history.
 """
 
+from datetime import datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from conventions.models import Post
 from demo.load import delete_others, read_source, upsert
 from reporting.models import Bilan, BilanPart, BilanStatus, PartKind
 from reporting.rules import weighted_share
+
+PARIS = ZoneInfo("Europe/Paris")
+
+#: When the sources' bilans were transmitted, at the latest: the day the act that reports them
+#: was voted (the Commission permanente of 3 July 2023, the conseil municipal of 21 November
+#: 2013). A transmitted or validated bilan has that date (database constraint); the date of
+#: validation the sources do not give stays empty ("date non enregistrée").
+PDC_TRANSMITTED = datetime(2023, 7, 3, 12, tzinfo=PARIS)
+AUBERVILLIERS_TRANSMITTED = datetime(2013, 11, 21, 12, tzinfo=PARIS)
+
+
+def _validated_on(transmitted: datetime) -> dict:
+    return {"status": BilanStatus.VALIDATED, "submitted_at": transmitted}
+
 
 PDC_SOURCE = (
     "Chiffres de l'annexe 1 de la délibération du Département du Pas-de-Calais du 3 juillet 2023."
@@ -57,7 +73,7 @@ def load_pas_de_calais_2022() -> None:
     for slug, rows in rows_by_post.items():
         post = posts[slug]
         values = {
-            "status": BilanStatus.VALIDATED,
+            **_validated_on(PDC_TRANSMITTED),
             "no_report_reason": "",
             "comment": PDC_SOURCE,
             "epci_count": None,
@@ -124,7 +140,7 @@ def load_aubervilliers_2012() -> None:
         Bilan,
         {"post": post, "year": activity["year"]},
         {
-            "status": BilanStatus.VALIDATED,
+            **_validated_on(AUBERVILLIERS_TRANSMITTED),
             "referrals_total": activity["beneficiaries_total"],
             "public_victims": by_category["victimes"],
             "public_suspects": by_category["mis en cause"],

@@ -6,7 +6,7 @@ engine (Quimper's shape: State degressive by rank, Département 30 % and the EPC
 remainder split by population, the employer the rest), the stored share lines, and payments for the closed years. Bulk inserts throughout.
 """
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from django.db import transaction
@@ -82,6 +82,8 @@ def generate_dataset(
         epcis = sorted(p.slug for p in post.epcis.all()) or ["p1"]
         for period in periods:
             status = "en_vigueur" if last_year in period else "expiree"
+            # Signed acts: their text was frozen when sent to signature, before they started.
+            frozen_at = datetime(period[0] - 1, 12, 1, 12, tzinfo=UTC)
             conventions.append(
                 Convention(
                     organisation_id=post.organisation_id,
@@ -92,6 +94,7 @@ def generate_dataset(
                     end_date=date(period[-1], 12, 31),
                     notice_months=3,
                     status=status,
+                    text_frozen_at=frozen_at,
                     renewal_rule="Par période successive de 3 ans, après concertation.",
                 )
             )

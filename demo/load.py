@@ -36,9 +36,11 @@ from pathlib import Path
 from typing import Any
 
 from django.db import models, transaction
+from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from conventions.models import (
+    FROZEN_TEXT_STATUSES,
     Convention,
     ConventionKind,
     ConventionParty,
@@ -399,6 +401,14 @@ def upsert_convention(organisation: Organisation, reference: str, **values: Any)
     values.setdefault("parent", None)
     values.setdefault("renews", None)
     values.setdefault("unknown_values", [])
+    if values.get("status") in FROZEN_TEXT_STATUSES and "text_frozen_at" not in values:
+        # An act loaded to sign or signed has its text frozen: since it was first loaded.
+        frozen = (
+            Convention.objects.filter(reference=reference)
+            .values_list("text_frozen_at", flat=True)
+            .first()
+        )
+        values["text_frozen_at"] = frozen or timezone.now()
     return upsert(Convention, {"reference": reference}, {"organisation": organisation, **values})
 
 

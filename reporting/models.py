@@ -184,6 +184,12 @@ class Bilan(models.Model):
                 name="bilan_no_figures_without_report",
                 violation_error_message="Une année sans bilan ne porte aucun chiffre.",
             ),
+            models.CheckConstraint(
+                condition=~Q(status__in=[BilanStatus.SUBMITTED, BilanStatus.VALIDATED])
+                | Q(submitted_at__isnull=False),
+                name="bilan_submitted_has_its_date",
+                violation_error_message="Un bilan transmis ou validé a sa date de transmission.",
+            ),
         ]
         indexes = [models.Index(fields=["year", "status"], name="bilan_year_status")]
 

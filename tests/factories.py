@@ -1,10 +1,11 @@
 """Test data builders (factory-boy), with one trait per role for users."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import factory
 
 from conventions.models import (
+    FROZEN_TEXT_STATUSES,
     Convention,
     ConventionKind,
     ConventionParty,
@@ -18,6 +19,9 @@ from conventions.models import (
     UnitKind,
 )
 from iscg.models import Organisation, Role, User
+
+#: When the texts and bilans the factories make were frozen or submitted.
+FROZEN_AT = datetime(2023, 1, 1, 12, tzinfo=UTC)
 
 PASSWORD = "mot-de-passe-de-test-2026"
 
@@ -87,6 +91,10 @@ class ConventionFactory(factory.django.DjangoModelFactory):
     end_date = date(2023, 12, 31)
     notice_months = 3
     status = ConventionStatus.SIGNED
+    #: A convention to sign or signed has its text frozen (database constraint).
+    text_frozen_at = factory.LazyAttribute(
+        lambda o: FROZEN_AT if o.status in FROZEN_TEXT_STATUSES else None
+    )
 
     class Params:
         draft = factory.Trait(status=ConventionStatus.DRAFT)
@@ -150,6 +158,10 @@ class BilanFactory(factory.django.DjangoModelFactory):
     interviews_phone = 70
     interviews_total = 150
     vif_pct = 60
+    #: A transmitted or validated bilan has its date of transmission (database constraint).
+    submitted_at = factory.LazyAttribute(
+        lambda o: FROZEN_AT if o.status in ("transmis", "valide") else None
+    )
 
     class Params:
         submitted = factory.Trait(status="transmis")

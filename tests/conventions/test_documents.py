@@ -128,6 +128,7 @@ def test_fonts_are_embedded_and_french_spaces_are_narrow(a13):
 
 def test_an_unchanged_convention_is_served_from_its_stored_version(a13):
     a13.status = ConventionStatus.DRAFT
+    a13.text_frozen_at = None  # a draft again, as a withdrawal leaves it
     a13.save()
     first = services.document_rendered(services.convention_document(convention=a13))
     with mock.patch.object(documents, "render_pdf", wraps=documents.render_pdf) as render:
@@ -163,6 +164,7 @@ def test_the_pdf_page_serves_the_stored_file_and_logs_the_download(client, a13):
 
 def test_sending_to_signature_freezes_the_text(a13):
     a13.status = ConventionStatus.DRAFT
+    a13.text_frozen_at = None  # a draft again, as a withdrawal leaves it
     a13.save()
     user = UserFactory(gestionnaire=True, organisation=a13.organisation)
     frozen = services.convention_send_to_signature(convention=a13, by=user)
@@ -521,6 +523,7 @@ def test_a_version_is_decided_in_the_transaction_and_rendered_after_commit(
     """As pretix does: the row (number, HTML, hash) is written in the transaction; the PDF is
     rendered once it has committed, no lock held (a task can run the same function later)."""
     a13.status = ConventionStatus.DRAFT
+    a13.text_frozen_at = None  # a draft again, as a withdrawal leaves it
     a13.save()
     with mock.patch.object(documents, "render_pdf", wraps=documents.render_pdf) as render:
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
@@ -540,6 +543,7 @@ def test_a_version_is_decided_in_the_transaction_and_rendered_after_commit(
 
 def test_a_reader_renders_a_version_whose_render_has_not_run(a13):
     a13.status = ConventionStatus.DRAFT
+    a13.text_frozen_at = None  # a draft again, as a withdrawal leaves it
     a13.save()
     version = services.convention_document(convention=a13)  # never committed in a test
     assert not version.is_rendered

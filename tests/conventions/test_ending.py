@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 from pypdf import PdfReader
 
 from conventions import letters, services
@@ -436,7 +437,9 @@ def test_a_signed_renewal_makes_the_renewed_convention_renouvelee(world):
         status=ConventionStatus.DRAFT,
     )
     assert Convention.objects.get(pk=convention.pk).current_status == "en_vigueur"
-    Convention.objects.filter(pk=renewal.pk).update(status=ConventionStatus.SIGNED)
+    Convention.objects.filter(pk=renewal.pk).update(
+        status=ConventionStatus.SIGNED, text_frozen_at=timezone.now()
+    )
     assert Convention.objects.get(pk=convention.pk).current_status == "renouvelee"
     annotated = Convention.objects.with_signed_renewal().get(pk=convention.pk)
     assert annotated.get_status_display() == "Renouvelée"

@@ -130,3 +130,22 @@ def test_reference_is_unique():
             title="Doublon",
             kind=ConventionKind.FINANCEMENT,
         )
+
+
+@pytest.mark.parametrize("status", ["a_signer", "signee", "en_vigueur", "expiree"])
+def test_a_convention_to_sign_or_signed_has_its_frozen_text(status):
+    convention = ConventionFactory.build(status=status, text_frozen_at=None)
+    with pytest.raises(ValidationError) as exc:
+        convention.full_clean(exclude=["organisation"])
+    assert "Une convention à signer ou signée a un texte figé" in str(exc.value)
+    saved = ConventionFactory(status="brouillon")
+    saved.status = status
+    with pytest.raises(IntegrityError), transaction.atomic():
+        saved.save()
+
+
+def test_a_draft_or_an_abandoned_draft_needs_no_frozen_text():
+    for status in ("brouillon", "abandonnee"):
+        ConventionFactory.build(status=status, text_frozen_at=None).full_clean(
+            exclude=["organisation"]
+        )

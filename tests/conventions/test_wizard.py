@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from conventions import documents, drafting
 from conventions.models import Convention, ConventionParty, ConventionStatus
@@ -209,6 +210,7 @@ def test_step_one_refuses_bad_dates_in_french_and_changes_nothing(client, gestio
 def test_step_one_is_closed_once_sent_to_signature(client, gestionnaire):
     convention = draft_for(gestionnaire)
     convention.status = "a_signer"
+    convention.text_frozen_at = timezone.now()  # as sending to signature does
     convention.save()
     client.force_login(gestionnaire)
     response = client.post(
@@ -392,6 +394,7 @@ def test_a_new_avenant_starts_from_the_parent_as_amended_by_signed_avenants(gest
         months_by_hand=True,
     )
     first.status = ConventionStatus.SIGNED
+    first.text_frozen_at = timezone.now()
     first.save()
     second = start_avenant(gestionnaire, world["parent"], "AV-2")
     assert amounts(second)[(2028, "Commune de X")] == 12000

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from financing import services
 from financing.engine import read_plan
@@ -42,7 +43,9 @@ def plan():
     }
     plan = services.plan_save(convention=convention, post=post, plan=read_plan(data))
     # Titres are issued for what is due: the shares of a signed act.
-    type(convention).objects.filter(pk=convention.pk).update(status="signee")
+    type(convention).objects.filter(pk=convention.pk).update(
+        status="signee", text_frozen_at=timezone.now()
+    )
     plan.gestionnaire = gestionnaire
     return plan
 

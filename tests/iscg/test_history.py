@@ -1,6 +1,7 @@
 """The change history reads as people speak: labels, names, French dates, no dumps."""
 
 import pytest
+from django.utils import timezone
 
 from iscg.history import history_rows
 from tests.factories import ConventionFactory, UserFactory
@@ -11,6 +12,7 @@ pytestmark = pytest.mark.django_db
 def test_history_shows_labels_and_cuts_long_values():
     convention = ConventionFactory(status="brouillon", title="Convention courte")
     convention.status = "a_signer"
+    convention.text_frozen_at = timezone.now()  # as sending to signature does
     convention.title = "Très long intitulé " * 10
     convention.save()
     newest = history_rows(convention)[0]

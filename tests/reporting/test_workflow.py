@@ -206,3 +206,27 @@ def test_parts_must_add_up_before_submission(post, people):
     with pytest.raises(ValidationError) as error:
         services.bilan_submit(user=people["intervenant"], bilan=bilan)
     assert "manque novembre, décembre" in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("status", "missing", "message"),
+    [
+        ("transmis", "submitted_at", "Un bilan transmis ou validé a sa date de transmission."),
+        ("valide", "submitted_at", "Un bilan transmis ou validé a sa date de transmission."),
+    ],
+)
+def test_each_status_of_a_bilan_has_its_date(post, status, missing, message):
+    bilan = BilanFactory.build(post=post, status=status, **{missing: None})
+    with pytest.raises(ValidationError) as error:
+        bilan.full_clean()
+    assert message in str(error.value)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        bilan.save()
+
+
+def test_the_workflow_dates_every_status(post, people):
+    bilan = BilanFactory(post=post)
+    bilan = services.bilan_submit(user=people["intervenant"], bilan=bilan)
+    bilan = services.bilan_validate(user=people["coordinateur"], bilan=bilan)
+    assert bilan.submitted_at and bilan.reviewed_at
+    bilan.full_clean()  # the constraints hold
