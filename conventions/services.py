@@ -2,7 +2,7 @@
 
 Every function checks its own preconditions and raises ``ValidationError`` with a French
 message; views only translate those into messages. Nothing here checks *who* may act: views do
-(``Convention.objects.editable_by``).
+(``conventions.perms.can_edit_convention``; the policy is in ``docs/architecture.md``).
 """
 
 from __future__ import annotations

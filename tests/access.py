@@ -7,6 +7,9 @@ and convention. Each later page adds its URL to MATRIX in test_access_matrix.py.
 
 from dataclasses import dataclass
 
+from django.apps import apps
+from django.db import connection
+
 from conventions.models import ConventionStatus
 from tests.factories import (
     ConventionFactory,
@@ -73,6 +76,38 @@ def build_world() -> World:
     return World(
         org, other_org, party, other_party, post, other_post, c1, c2, c3, c_other_org, users
     )
+
+
+# --------------------------------------------------------------------------- "nothing written"
+
+#: Tables a request may write whoever asks (the session, login attempts), or never writes.
+UNWATCHED_APPS = {"sessions", "axes", "contenttypes", "admin", "auth"}
+
+
+def _watched_tables() -> list[str]:
+    return sorted(
+        model._meta.db_table
+        for model in apps.get_models(include_auto_created=True)
+        if model._meta.app_label not in UNWATCHED_APPS
+        and not model._meta.proxy
+        and model._meta.managed
+    )
+
+
+def database_state() -> dict[str, list[tuple]]:
+    """Every row of every table of the project: comparing two states proves a request wrote
+    nothing (no row created, changed or deleted, history included). Plain SQL, one query per
+    table: the world is small, and the matrix takes this twice per case."""
+    state = {}
+    with connection.cursor() as cursor:
+        for table in _watched_tables():
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)} ORDER BY 1")
+            state[table] = cursor.fetchall()
+    return state
+
+
+def changed_tables(before: dict, after: dict) -> list[str]:
+    return sorted(label for label in before if before[label] != after.get(label))
 
 
 # --------------------------------------------------------------------------- documents (issue 5)
