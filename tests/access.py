@@ -1,8 +1,11 @@
 """The world of the access matrix: two organisations and one user per role.
 
 Organisation A: conventions C1 (signed; the partner's party and the intervenant's post are in it),
-C2 (signed; neither), C3 (draft; the partner's party is in it). Organisation B: its own gestionnaire
-and convention. Each later page adds its URL to MATRIX in test_access_matrix.py.
+C2 (signed; neither), C3 (draft; the partner's party is in it). Organisation B: its own gestionnaire,
+coordinator and convention. So each role meets objects in and out of its scope: the partner is "a
+partner of another party" on C2, the intervenant "the intervenant of another post" on C2 and on the
+other post's bilans. Each page adds its URL to MATRIX (GET) and to WRITES or READS (POST) in
+test_access_matrix.py.
 """
 
 from dataclasses import dataclass
@@ -25,6 +28,7 @@ ROLES = [
     "gestionnaire",
     "gestionnaire_autre_org",
     "coordinateur",
+    "coordinateur_autre_org",
     "partenaire",
     "intervenant",
     "admin",
@@ -69,6 +73,7 @@ def build_world() -> World:
         "gestionnaire": UserFactory(gestionnaire=True, organisation=org),
         "gestionnaire_autre_org": UserFactory(gestionnaire=True, organisation=other_org),
         "coordinateur": UserFactory(coordinateur=True, organisation=org),
+        "coordinateur_autre_org": UserFactory(coordinateur=True, organisation=other_org),
         "partenaire": UserFactory(partenaire=True, party=party, organisation=org),
         "intervenant": UserFactory(intervenant=True, post=post, organisation=org),
         "admin": UserFactory(admin=True),

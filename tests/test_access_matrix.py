@@ -43,12 +43,26 @@ IGNORED = {"password_change", "password_change_done"}
 OK, DENIED, NOT_FOUND, LOGIN, REDIRECT = 200, 403, 404, 302, 302
 
 
-def expect(gest=OK, other=NOT_FOUND, coord=OK, partner=NOT_FOUND, interv=NOT_FOUND, admin=OK):
+def expect(
+    gest=OK,
+    other=NOT_FOUND,
+    coord=OK,
+    partner=NOT_FOUND,
+    interv=NOT_FOUND,
+    admin=OK,
+    other_coord=None,
+):
+    """Expected status per role. The coordinator of another organisation (``other_coord``)
+    gets, unless told: 404 where the other gestionnaire does (out of its scope), else what the
+    coordinator gets (its role decides)."""
+    if other_coord is None:
+        other_coord = NOT_FOUND if other == NOT_FOUND else coord
     return {
         "anonyme": LOGIN,
         "gestionnaire": gest,
         "gestionnaire_autre_org": other,
         "coordinateur": coord,
+        "coordinateur_autre_org": other_coord,
         "partenaire": partner,
         "intervenant": interv,
         "admin": admin,
@@ -221,7 +235,7 @@ MATRIX = {
         (
             "convention d'une autre organisation",
             lambda w: {"reference": w.c_other_org.reference},
-            expect(gest=NOT_FOUND, other=OK, coord=NOT_FOUND),
+            expect(gest=NOT_FOUND, other=OK, coord=NOT_FOUND, other_coord=OK),
         ),
     ],
     "conventions:post_list": [
@@ -251,7 +265,7 @@ MATRIX = {
         (
             "aperçu d'une autre organisation",
             lambda w: {"reference": w.c_other_org.reference},
-            expect(other=OK, gest=NOT_FOUND, coord=NOT_FOUND, admin=DENIED),
+            expect(other=OK, gest=NOT_FOUND, coord=NOT_FOUND, admin=DENIED, other_coord=DENIED),
         ),
     ],
     "financing:current_year": [
@@ -325,7 +339,7 @@ MATRIX = {
         (
             "PDF d'une autre organisation",
             lambda w: {"reference": w.c_other_org.reference},
-            expect(gest=NOT_FOUND, other=OK, coord=NOT_FOUND),
+            expect(gest=NOT_FOUND, other=OK, coord=NOT_FOUND, other_coord=OK),
         ),
     ],
     "conventions:document": [
@@ -410,6 +424,7 @@ MATRIX = {
                     other=REDIRECT if name == "conventions:text" else OK,
                     coord=NOT_FOUND,
                     admin=DENIED,
+                    other_coord=DENIED,
                 ),
             ),
         ]
@@ -486,11 +501,17 @@ WROTE = "écrit"
 
 
 def writes(
-    gest=WROTE, other=NOT_FOUND, coord=DENIED, partner=NOT_FOUND, interv=NOT_FOUND, admin=DENIED
+    gest=WROTE,
+    other=NOT_FOUND,
+    coord=DENIED,
+    partner=NOT_FOUND,
+    interv=NOT_FOUND,
+    admin=DENIED,
+    other_coord=None,
 ):
     """Expected outcome of a POST per role: WROTE, or the status of a request that must leave
     the database as it was (refused, or served without saving: a preview, a form in error)."""
-    return expect(gest, other, coord, partner, interv, admin)
+    return expect(gest, other, coord, partner, interv, admin, other_coord)
 
 
 def _text(**extra) -> dict:
@@ -645,7 +666,7 @@ WRITES = {
             "texte figé d'une autre organisation (renvoie à la convention)",
             _OTHER_ORG,
             lambda w: _text(),
-            writes(gest=NOT_FOUND, other=REDIRECT, coord=NOT_FOUND),
+            writes(gest=NOT_FOUND, other=REDIRECT, coord=NOT_FOUND, other_coord=DENIED),
         ),
     ],
     "conventions:text_preview": [
@@ -654,7 +675,7 @@ WRITES = {
             "aperçu d'une autre organisation",
             _OTHER_ORG,
             lambda w: _text(),
-            writes(gest=NOT_FOUND, other=OK, coord=NOT_FOUND),
+            writes(gest=NOT_FOUND, other=OK, coord=NOT_FOUND, other_coord=DENIED),
         ),
     ],
     "conventions:signatures": [
