@@ -3,19 +3,20 @@
 from datetime import date
 
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
-from conventions import calendar
+from conventions import calendar, perms
 from conventions.deadlines import KIND_LABELS, upcoming
 from conventions.selectors import deadlines_for
-from iscg import perms
 from iscg.models import User
 
 
 def deadlines(request):
     """Calendar page: the deadlines of the coming year (and of the past month), by month."""
-    perms.require_staff(request.user)
+    if not perms.can_see_back_office(request.user):
+        raise PermissionDenied
     today = date.today()
     kind = request.GET.get("type", "")
     items = upcoming(deadlines_for(request.user), today=today, days=365, overdue_days=31)
@@ -47,7 +48,8 @@ def _ics_response(user, request) -> HttpResponse:
 
 
 def deadlines_ics(request):
-    perms.require_staff(request.user)
+    if not perms.can_see_back_office(request.user):
+        raise PermissionDenied
     return _ics_response(request.user, request)
 
 
@@ -56,6 +58,6 @@ def deadlines_feed(request, token: str):
     """Subscribable feed for calendar apps: the signed token stands for the login."""
     user_id = calendar.user_id_from_token(token)
     user = User.objects.filter(pk=user_id, is_active=True).first() if user_id else None
-    if user is None or not perms.can_see_organisation_data(user):
+    if user is None or not perms.can_see_back_office(user):
         raise Http404
     return _ics_response(user, request)

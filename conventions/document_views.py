@@ -1,7 +1,7 @@
 """Document pages: templates and texts (with live preview), PDFs, signatures, signed copies.
 
 Every convention is looked up through ``Convention.objects.visible_to`` (404 outside the user's
-scope; partners never see drafts); writes also need ``editable_by`` (403 otherwise).
+scope; partners never see drafts); writes also need ``perms.can_edit_convention`` (403 otherwise).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from conventions import documents, services, templating
+from conventions import documents, perms, services, templating
 from conventions.blanks import blanks_from_problems, convention_blanks
 from conventions.forms import (
     ArticleFormSet,
@@ -35,12 +35,10 @@ from conventions.models import (
     Convention,
     ConventionStatus,
     Deliberation,
-    DocumentKind,
     DocumentTemplate,
     DocumentVersion,
     Party,
 )
-from iscg import perms
 
 # --------------------------------------------------------------------------- helpers
 
@@ -54,7 +52,7 @@ def _visible(request, reference: str) -> Convention:
 
 def editable_convention(request, reference: str) -> Convention:
     convention = _visible(request, reference)
-    if not Convention.objects.editable_by(request.user).filter(pk=convention.pk).exists():
+    if not perms.can_edit_convention(request.user, convention):
         raise PermissionDenied
     return convention
 
@@ -118,9 +116,7 @@ def convention_pdf(request, reference: str):
 def document_download(request, reference: str, number: int):
     convention = _visible(request, reference)
     document = get_object_or_404(convention.documents, number=number)
-    if not perms.can_see_organisation_data(request.user) and (
-        document.kind != DocumentKind.SIGNED_COPY and not document.is_frozen
-    ):
+    if not perms.can_download(request.user, document):
         raise Http404  # partners and intervenants get signed copies and frozen texts only
     return _serve(request, document)
 
@@ -172,7 +168,7 @@ def signed_copy_upload(request, reference: str):
 @require_http_methods(["GET", "POST"])
 def signatures(request, reference: str):
     convention = _visible(request, reference)
-    can_edit = Convention.objects.editable_by(request.user).filter(pk=convention.pk).exists()
+    can_edit = perms.can_edit_convention(request.user, convention)
     memberships = list(
         convention.memberships.filter(is_signatory=True)
         .select_related("party", "representative", "signature_recorded_by")
@@ -250,7 +246,7 @@ def signatures(request, reference: str):
         )
         rows.append({"membership": membership, "form": form})
     convention.refresh_from_db()
-    staff = perms.can_see_organisation_data(request.user)
+    staff = perms.can_see_back_office(request.user)
     blanks = (
         convention_blanks(convention)
         if staff and convention.status in (ConventionStatus.DRAFT, ConventionStatus.TO_SIGN)
@@ -263,8 +259,8 @@ def signatures(request, reference: str):
             "convention": convention,
             "rows": rows,
             "can_edit": can_edit,
-            "can_send": can_edit and convention.status == ConventionStatus.DRAFT,
-            "can_sign": can_edit and convention.status == ConventionStatus.TO_SIGN,
+            "can_send": perms.can_send_to_signature(request.user, convention),
+            "can_sign": perms.can_record_signatures(request.user, convention),
             "blanks": blanks,
             "blocking_blanks": [blank for blank in blanks if blank.blocking],
             "send_with_blanks": request.POST.get("send_with_blanks") == "on",
@@ -364,14 +360,15 @@ def convention_text_preview(request, reference: str):
 
 
 def template_list(request):
-    perms.require_staff(request.user)
+    if not perms.can_see_back_office(request.user):
+        raise PermissionDenied
     templates = (
         DocumentTemplate.objects.visible_to(request.user)
         .select_related("organisation")
         .prefetch_related("versions")
         .order_by("organisation__name", "name")
     )
-    editable = set(DocumentTemplate.objects.editable_by(request.user).values_list("pk", flat=True))
+    editable = {t.pk for t in templates if perms.can_edit_template(request.user, t)}
     return render(
         request,
         "conventions/documents/template_list.html",
@@ -380,7 +377,8 @@ def template_list(request):
 
 
 def _visible_template(request, pk: int) -> DocumentTemplate:
-    perms.require_staff(request.user)
+    if not perms.can_see_back_office(request.user):
+        raise PermissionDenied
     return get_object_or_404(DocumentTemplate.objects.visible_to(request.user), pk=pk)
 
 
@@ -409,7 +407,6 @@ def template_detail(request, pk: int):
     if number and number.isdigit():
         version = get_object_or_404(template.versions, number=int(number))
     sample = _sample_convention(request, template)
-    can_edit = DocumentTemplate.objects.editable_by(request.user).filter(pk=template.pk).exists()
     return render(
         request,
         "conventions/documents/template_detail.html",
@@ -419,8 +416,9 @@ def template_detail(request, pk: int):
             "versions": template.versions.select_related("created_by"),
             "preview": _preview(sample, version.as_text()) if version else None,
             "sample": sample,
-            "can_edit": can_edit,
-            "can_copy": perms.is_gestionnaire(request.user) and template.organisation_id is None,
+            "can_edit": perms.can_edit_template(request.user, template),
+            "can_copy": perms.can_copy_template(request.user, template)
+            and template.organisation_id is None,
             "conventions": Convention.objects.visible_to(request.user)
             .filter(template_version__template=template)
             .select_related("template_version")
@@ -432,7 +430,7 @@ def template_detail(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def template_edit(request, pk: int):
     template = _visible_template(request, pk)
-    if not DocumentTemplate.objects.editable_by(request.user).filter(pk=template.pk).exists():
+    if not perms.can_edit_template(request.user, template):
         raise PermissionDenied
     current = template.current_version
     text = current.as_text() if current else {"title": "", "articles": []}
@@ -487,7 +485,7 @@ def template_edit(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def template_preview(request, pk: int):
     template = _visible_template(request, pk)
-    if not DocumentTemplate.objects.editable_by(request.user).filter(pk=template.pk).exists():
+    if not perms.can_edit_template(request.user, template):
         raise PermissionDenied
     current = template.current_version
     text = current.as_text() if current else {"title": "", "articles": []}
@@ -506,7 +504,7 @@ def template_preview(request, pk: int):
 def template_copy(request, pk: int):
     """Copy a shared template into the gestionnaire's organisation (to adapt it)."""
     template = _visible_template(request, pk)
-    if not perms.is_gestionnaire(request.user):
+    if not perms.can_copy_template(request.user, template):
         raise PermissionDenied
     if request.method == "POST":
         copy = services.template_copy(
@@ -522,7 +520,8 @@ def template_copy(request, pk: int):
 
 def _deliberation(request, pk: int):
     """A deliberation of the staff user's scope, and its conventions the user sees."""
-    perms.require_staff(request.user)
+    if not perms.can_see_back_office(request.user):
+        raise PermissionDenied
     parties = Party.objects.visible_to(request.user)
     deliberation = get_object_or_404(
         Deliberation.objects.select_related("party").filter(party__in=parties), pk=pk

@@ -9,16 +9,15 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from conventions import letters, services
+from conventions import letters, perms, services
 from conventions.document_views import editable_convention
 from conventions.models import Convention
-from iscg import perms
 from iscg.formatting import format_date_long
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -130,7 +129,8 @@ def convention_terminate(request, reference: str):
 
 def termination_letter(request, reference: str):
     """The letter of the recorded dénonciation or résiliation (staff of the organisation)."""
-    perms.require_staff(request.user)
+    if not perms.can_see_back_office(request.user):
+        raise PermissionDenied
     convention = get_object_or_404(
         Convention.objects.visible_to(request.user).select_related("organisation"),
         reference=reference,

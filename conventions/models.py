@@ -15,30 +15,23 @@ from simple_history.models import HistoricalRecords
 from conventions import rules
 from conventions.validators import validate_siret
 from iscg.formatting import format_date_long, format_datetime_long
-from iscg.models import Role
+from iscg.perms import organisation_scope
 
 
 class OrganisationQuerySet(models.QuerySet):
     def for_organisation(self, organisation):
         return self.filter(organisation=organisation)
 
-    def _staff_scope(self, user):
-        """Gestionnaires and coordinateurs see their organisation; national ones see all."""
-        if user.is_superuser or (user.role == Role.COORDINATEUR and user.is_national):
+    def _visible(self, user, *, own: str):
+        """The user's scope (``iscg.perms.organisation_scope``) as a filter: every row, the
+        organisation's rows, or the one row ``own`` names (``party_id`` or ``post_id``)."""
+        scope = organisation_scope(user)
+        if scope.everything:
             return self.all()
-        if user.role in (Role.GESTIONNAIRE, Role.COORDINATEUR) and user.organisation_id:
-            return self.filter(organisation_id=user.organisation_id)
-        return None
-
-    def _visible(self, user, *, role: str, own_id: int | None):
-        """Staff scope, else the one object a partner (its party) or an intervenant (its post)
-        is attached to, else nothing."""
-        if not user.is_authenticated:
-            return self.none()
-        scoped = self._staff_scope(user)
-        if scoped is not None:
-            return scoped
-        if user.role == role and own_id:
+        if scope.organisation_id:
+            return self.filter(organisation_id=scope.organisation_id)
+        own_id = getattr(scope, own)
+        if own_id:
             return self.filter(pk=own_id)
         return self.none()
 
@@ -62,7 +55,7 @@ class PartyKind(models.TextChoices):
 class PartyQuerySet(OrganisationQuerySet):
     def visible_to(self, user):
         """Staff see their organisation's parties; a partner sees its own party only."""
-        return self._visible(user, role=Role.PARTENAIRE, own_id=getattr(user, "party_id", None))
+        return self._visible(user, own="party_id")
 
 
 class Party(models.Model):
@@ -198,7 +191,7 @@ class PostKind(models.TextChoices):
 class PostQuerySet(OrganisationQuerySet):
     def visible_to(self, user):
         """Staff see their organisation's posts; an intervenant sees its own post only."""
-        return self._visible(user, role=Role.INTERVENANT, own_id=getattr(user, "post_id", None))
+        return self._visible(user, own="post_id")
 
 
 class Post(models.Model):
@@ -524,21 +517,15 @@ class ConventionQuerySet(OrganisationQuerySet):
         Gestionnaire/coordinateur: their organisation's (all for a national coordinator);
         partenaire: those its party is a party to, never drafts; intervenant: its post's.
         """
-        if not user.is_authenticated:
-            return self.none()
-        scoped = self._staff_scope(user)
-        if scoped is not None:
-            return scoped
-        if user.role == Role.PARTENAIRE and user.party_id:
-            return self.filter(memberships__party_id=user.party_id).not_drafts().distinct()
-        if user.role == Role.INTERVENANT and user.post_id:
-            return self.filter(posts=user.post_id).distinct()
-        return self.none()
-
-    def editable_by(self, user):
-        """Only a gestionnaire edits, and only its own organisation's conventions."""
-        if user.is_authenticated and user.role == Role.GESTIONNAIRE and user.organisation_id:
-            return self.filter(organisation_id=user.organisation_id)
+        scope = organisation_scope(user)
+        if scope.everything:
+            return self.all()
+        if scope.organisation_id:
+            return self.filter(organisation_id=scope.organisation_id)
+        if scope.party_id:
+            return self.filter(memberships__party_id=scope.party_id).not_drafts().distinct()
+        if scope.post_id:
+            return self.filter(posts=scope.post_id).distinct()
         return self.none()
 
 
@@ -895,20 +882,13 @@ def document_upload_to(instance, filename: str) -> str:
 class DocumentTemplateQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Staff see the shared templates and their organisation's (all for national staff)."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser or (user.role == Role.COORDINATEUR and user.is_national):
+        scope = organisation_scope(user)
+        if scope.everything:
             return self.all()
-        if user.role in (Role.GESTIONNAIRE, Role.COORDINATEUR) and user.organisation_id:
+        if scope.organisation_id:
             return self.filter(
-                Q(organisation__isnull=True) | Q(organisation_id=user.organisation_id)
+                Q(organisation__isnull=True) | Q(organisation_id=scope.organisation_id)
             )
-        return self.none()
-
-    def editable_by(self, user):
-        """A gestionnaire edits its own organisation's templates (shared ones are copied first)."""
-        if user.is_authenticated and user.role == Role.GESTIONNAIRE and user.organisation_id:
-            return self.filter(organisation_id=user.organisation_id)
         return self.none()
 
 

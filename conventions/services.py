@@ -4,8 +4,9 @@ Every function checks its own preconditions and raises ``ValidationError`` with 
 message; views only translate those into messages. A document version is decided inside the
 transaction (its number, its HTML, its hash) and its PDF rendered once it has committed
 (``document_version_render``, through ``transaction.on_commit``): no row lock is held while
-WeasyPrint works, and a task queue can run the same function later. Nothing here checks *who* may act: views do
-(``Convention.objects.editable_by``).
+WeasyPrint works, and a task queue can run the same function later. Nothing here checks *who*
+may act: views do (``conventions.perms.can_edit_convention``; the policy is in
+``docs/architecture.md``).
 """
 
 from __future__ import annotations

@@ -3,19 +3,18 @@
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 
-from conventions import drafting, rules
+from conventions import drafting, perms
 from conventions.deadlines import convention_deadlines
 from conventions.document_views import editable_convention
 from conventions.drafting import related_acts
 from conventions.filters import SORTS, ConventionFilter, PartyFilter, PostFilter
 from conventions.forms import AbandonForm
 from conventions.models import (
-    SIGNED_STATUSES,
     STATUS_FILTER_CHOICES,
     Convention,
     ConventionKind,
@@ -27,16 +26,14 @@ from conventions.models import (
     Post,
     PostKind,
 )
+from financing import perms as financing_perms
 from financing.cancellations import titres_to_cancel
 from financing.effective import line_standings
 from financing.models import ShareLine
-from iscg import perms
 from iscg.history import history_rows
 from reporting.models import Bilan
 
 PAGE_SIZE = 50
-#: Past these, a convention is no longer denounced nor résiliée.
-ENDED_STATUSES = {rules.EXPIRED, rules.RENEWED, rules.TERMINATED}
 
 
 def convention_list(request):
@@ -66,6 +63,7 @@ def convention_list(request):
             "current": current,
             "filter_errors": found.error_messages,
             "querystring": urlencode(query_without_page),
+            "can_draft": perms.can_draft(request.user),
         },
     )
 
@@ -76,7 +74,7 @@ def convention_detail(request, reference: str):
         reference=reference,
     )
     memberships = convention.memberships.select_related("party", "representative")
-    staff = perms.can_see_organisation_data(request.user)
+    staff = perms.can_see_back_office(request.user)
     documents = convention.documents.select_related("created_by", "template_version__template")
     if not staff:
         documents = documents.filter(Q(kind=DocumentKind.SIGNED_COPY) | Q(is_frozen=True))
@@ -94,17 +92,15 @@ def convention_detail(request, reference: str):
             "convention": convention,
             "share_lines": share_lines,
             "titres_to_cancel": titres_to_cancel(convention) if staff else [],
-            "can_end": perms.can_edit_in(request.user, convention.organisation_id)
-            and convention.status in SIGNED_STATUSES
-            and not convention.termination_kind
-            and convention.current_status not in ENDED_STATUSES,
+            "can_end": perms.can_end(request.user, convention),
             "deadlines": convention_deadlines(convention) if staff else [],
             "memberships": memberships,
             "posts": convention.posts.select_related("employer"),
             # Who changed what is staff information; partners see the acts, not the back-office.
             "history": history_rows(convention) if staff else None,
-            "can_edit": perms.can_edit_in(request.user, convention.organisation_id),
+            "can_edit": perms.can_edit_convention(request.user, convention),
             "is_staff": staff,
+            "can_see_financing": financing_perms.can_see_financing(request.user),
             "documents": documents.order_by("-number"),
             "signed_copy": convention.signed_copy,
             "signatories": [m for m in memberships if m.is_signatory],
@@ -119,7 +115,8 @@ def convention_detail(request, reference: str):
 
 
 def post_list(request):
-    perms.require_staff(request.user)
+    if not perms.can_see_back_office(request.user):
+        raise PermissionDenied
     found = PostFilter(
         request.GET, queryset=Post.objects.visible_to(request.user), user=request.user
     )
@@ -163,15 +160,15 @@ def post_detail(request, pk: int):
             .filter(posts=post)
             .distinct()
             .with_signed_renewal(),
-            "history": history_rows(post)
-            if perms.can_see_organisation_data(request.user)
-            else None,
+            "history": history_rows(post) if perms.can_see_back_office(request.user) else None,
+            "can_see_financing": financing_perms.can_see_financing(request.user),
         },
     )
 
 
 def party_list(request):
-    perms.require_staff(request.user)
+    if not perms.can_see_back_office(request.user):
+        raise PermissionDenied
     found = PartyFilter(request.GET, queryset=Party.objects.visible_to(request.user))
     parties = found.results.select_related("organisation")
     return render(
@@ -202,9 +199,7 @@ def party_detail(request, pk: int):
             "representatives": party.representatives.all(),
             "deliberations": party.deliberations.all(),
             "conventions": conventions,
-            "history": history_rows(party)
-            if perms.can_see_organisation_data(request.user)
-            else None,
+            "history": history_rows(party) if perms.can_see_back_office(request.user) else None,
         },
     )
 

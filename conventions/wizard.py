@@ -11,7 +11,7 @@ from django.forms import inlineformset_factory
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 
-from conventions import drafting
+from conventions import drafting, perms
 from conventions.models import (
     SIGNED_STATUSES,
     Convention,
@@ -22,7 +22,6 @@ from conventions.models import (
     Post,
     Representative,
 )
-from iscg import perms
 
 MODES = [
     ("nouvelle", "Nouvelle convention"),
@@ -169,7 +168,7 @@ def _source_choices(organisation, mode: str):
 
 def _gestionnaire_convention(request, reference: str) -> Convention:
     convention = get_object_or_404(Convention.objects.visible_to(request.user), reference=reference)
-    if not perms.can_edit_in(request.user, convention.organisation_id):
+    if not perms.can_edit_convention(request.user, convention):
         raise PermissionDenied
     return convention
 
@@ -188,7 +187,7 @@ def start(request):
     """Step 1. Without a mode: what is being drafted (three links). A renewal or an avenant
     without its source: which convention (a GET form). Then only the fields that apply, with
     the values proposed from the source."""
-    if not perms.is_gestionnaire(request.user):
+    if not perms.can_draft(request.user):
         raise PermissionDenied
     organisation = request.user.organisation
     mode = request.POST.get("mode") or request.GET.get("mode")

@@ -12,7 +12,7 @@ from simple_history.models import HistoricalRecords
 from conventions.models import FORECAST_STATUSES, Convention, ConventionStatus
 from financing import engine
 from financing.effective import effective_pairs, pairs_filter
-from iscg.models import Role
+from iscg.perms import organisation_scope
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
@@ -113,14 +113,12 @@ class ShareLineQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Staff see their organisation's lines; a partner sees its own party's lines of
         non-draft conventions; an intervenant sees none (financing is not theirs)."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.role == Role.PARTENAIRE and user.party_id:
+        scope = organisation_scope(user)
+        if scope.party_id:
             return self.filter(
-                party_id=user.party_id,
-                convention__in=Convention.objects.visible_to(user),
+                party_id=scope.party_id, convention__in=Convention.objects.visible_to(user)
             )
-        if user.role == Role.INTERVENANT:
+        if scope.post_id:
             return self.none()
         return self.filter(convention__in=Convention.objects.visible_to(user))
 

@@ -10,22 +10,23 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
-from conventions.models import Convention, ConventionStatus, Party
-from financing import engine, exports, selectors, services
+from conventions import perms as convention_perms
+from conventions.models import Convention, Party
+from financing import engine, exports, perms, selectors, services
 from financing.filters import OrganisationFilter
 from financing.forms import ActualCostForm, GuidedPlan, PaymentForm, guided_blockers
 from financing.models import FinancingPlan, PlanYear, ShareLine
-from iscg import perms
+from iscg import perms as shared_perms
 from iscg.formatting import format_euros
-from iscg.models import Organisation, Role
+from iscg.models import Organisation
 
 
 def _organisation_for(request) -> Organisation:
     """The staff user's organisation; national coordinators and admins choose with ?organisation=."""
     user = request.user
-    if not perms.can_see_organisation_data(user):
+    if not perms.can_see_annual_table(user):
         raise PermissionDenied
-    if user.is_superuser or user.is_national:
+    if shared_perms.sees_every_organisation(user):
         organisation = OrganisationFilter(request.GET).chosen()
         if organisation is None:
             raise Http404
@@ -34,7 +35,7 @@ def _organisation_for(request) -> Organisation:
 
 
 def current_year(request):
-    if request.user.role == Role.PARTENAIRE:
+    if shared_perms.is_partner(request.user):
         return redirect("financing:my_financing")
     organisation = _organisation_for(request)
     # The current year, or the latest one with figures due when it has none yet (a year with
@@ -48,7 +49,7 @@ def current_year(request):
     this_year = date.today().year
     year = max((y for y in years if y <= this_year), default=this_year)
     url = reverse("financing:annual", args=[year])
-    if request.user.is_superuser or request.user.is_national:
+    if shared_perms.sees_every_organisation(request.user):
         url += f"?organisation={organisation.slug}"
     return redirect(url)
 
@@ -73,7 +74,7 @@ def annual(request, year: int):
     table = _table(request, year)
     organisations = (
         Organisation.objects.order_by("name")
-        if request.user.is_superuser or request.user.is_national
+        if shared_perms.sees_every_organisation(request.user)
         else None
     )
     return render(
@@ -127,10 +128,10 @@ def party_summary(request, pk: int):
     years = selectors.party_summary(
         party, ShareLine.objects.visible_to(request.user), receivable=receivable
     )
-    can_record = perms.can_edit_in(request.user, party.organisation_id)
+    can_record = perms.can_record_payments_of(request.user, party)
     forecast = (
         selectors.party_forecast(party, ShareLine.objects.visible_to(request.user))
-        if perms.can_see_organisation_data(request.user)
+        if perms.can_see_annual_table(request.user)
         else []
     )
     return render(
@@ -141,7 +142,7 @@ def party_summary(request, pk: int):
 
 
 def my_financing(request):
-    if request.user.role != Role.PARTENAIRE or not request.user.party_id:
+    if not perms.has_own_financing(request.user):
         raise PermissionDenied
     return party_summary(request, request.user.party_id)
 
@@ -206,7 +207,7 @@ def plan(request, reference: str):
     """View a convention's plan, and edit it while the convention is a draft (gestionnaire):
     with the guided editor (years and shares as forms) or, for the rarer rules, as JSON."""
     convention = get_object_or_404(Convention.objects.visible_to(request.user), reference=reference)
-    if request.user.role in (Role.PARTENAIRE, Role.INTERVENANT):
+    if not perms.can_see_plan(request.user):
         raise PermissionDenied
     plan = (
         FinancingPlan.objects.filter(convention=convention).select_related("post__employer").first()
@@ -214,9 +215,7 @@ def plan(request, reference: str):
     if plan is not None:
         plan.convention = convention  # is_locked reads it: no second query
     # From "à signer" on the plan is frozen with the text (withdraw the request to change it).
-    can_edit = perms.can_edit_in(request.user, convention.organisation_id) and (
-        (plan is None or not plan.is_locked) and convention.status != ConventionStatus.TO_SIGN
-    )
+    can_edit = perms.can_edit_plan(request.user, convention, plan)
     error = guided = None
     # The JSON editor posts "plan" (and mode=json); the guided editor posts mode=guided.
     mode = "json" if request.method == "POST" and request.POST.get("mode") != "guided" else "guided"
@@ -274,13 +273,12 @@ def plan(request, reference: str):
             "blockers": blockers,
             "can_edit": can_edit,
             # Actual costs are entered after the year closes, whatever the convention's status.
-            "can_record": perms.can_edit_in(request.user, convention.organisation_id),
+            "can_record": perms.can_record_actual_cost(request.user, convention),
             "lines": lines,
             "years": years,
             "history": selectors.plan_history(plan) if plan else None,
             "locked_message": services.plan_locked_message(convention),
-            "can_withdraw": perms.can_edit_in(request.user, convention.organisation_id)
-            and convention.status == ConventionStatus.TO_SIGN,
+            "can_withdraw": convention_perms.can_record_signatures(request.user, convention),
         },
         status=400 if error else 200,
     )
@@ -290,7 +288,7 @@ def plan_preview(request, reference: str):
     """htmx: the computed table for the plan being edited, from either editor (months from the
     post, as saving would compute them), nothing saved."""
     convention = get_object_or_404(Convention.objects.visible_to(request.user), reference=reference)
-    if not perms.can_edit_in(request.user, convention.organisation_id):
+    if not perms.can_preview_plan(request.user, convention):
         raise PermissionDenied
     plan = FinancingPlan.objects.filter(convention=convention).select_related("post").first()
     result = None
@@ -362,7 +360,7 @@ def _gestionnaire_line(request, pk: int) -> ShareLine:
         ShareLine.objects.visible_to(request.user).select_related("party", "post", "convention"),
         pk=pk,
     )
-    if not perms.can_edit_in(request.user, line.organisation_id):
+    if not perms.can_record_payment(request.user, line):
         raise PermissionDenied
     return line
 
@@ -394,7 +392,7 @@ def actual_cost(request, pk: int):
         plan__convention__in=Convention.objects.visible_to(request.user),
     )
     convention = plan_year.plan.convention
-    if not perms.can_edit_in(request.user, convention.organisation_id) or request.method != "POST":
+    if not perms.can_record_actual_cost(request.user, convention) or request.method != "POST":
         raise PermissionDenied
     form = ActualCostForm(request.POST)
     if form.is_valid():

@@ -7,12 +7,14 @@ from django.db.models import DecimalField, F, Sum, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import render
 
+from conventions import perms as convention_perms
 from conventions.deadlines import upcoming
 from conventions.models import Convention, Post
 from conventions.selectors import deadlines_for
 from financing.models import ShareLine
 from financing.selectors import party_summary
-from iscg.models import Role
+from iscg import perms
+from reporting import perms as reporting_perms
 from reporting.models import Bilan, BilanStatus
 
 
@@ -20,11 +22,20 @@ def home(request):
     """Each role lands on what it works on."""
     user = request.user
     conventions = Convention.objects.visible_to(user)
+    # What the page shows, by role, decided by the perms modules (the template reads booleans).
     context = {
         "conventions_count": conventions.count(),
         "recent_conventions": conventions.with_signed_renewal().order_by("-updated_at")[:8],
+        "as_gestionnaire": perms.is_gestionnaire(user),
+        "as_partner": perms.is_partner(user),
+        "as_intervenant": perms.is_intervenant(user),
+        "as_coordinator": reporting_perms.reviews_bilans(user),
+        "as_national": perms.sees_every_organisation(user),
+        "as_admin": perms.is_administrator(user),
+        "can_draft": convention_perms.can_draft(user),
+        "can_invite": perms.can_invite(user),
     }
-    if user.role == Role.GESTIONNAIRE:
+    if context["as_gestionnaire"]:
         context["deadlines"] = upcoming(
             deadlines_for(user), today=date.today(), days=90, overdue_days=15
         )
@@ -32,16 +43,16 @@ def home(request):
         context["drafts"] = conventions.filter(status="brouillon").order_by("reference")
         context["posts_count"] = Post.objects.visible_to(user).count()
         context["outstanding"] = _outstanding_recoveries(user)
-    if user.role == Role.PARTENAIRE:
+    if context["as_partner"]:
         context["party"] = user.party
         receivable = ShareLine.objects.filter(convention__in=Convention.objects.visible_to(user))
         context["party_years"] = party_summary(
             user.party, ShareLine.objects.visible_to(user), receivable=receivable
         )[:3]
-    if user.role == Role.INTERVENANT:
+    if context["as_intervenant"]:
         context["post"] = user.post
         context["bilans"] = Bilan.objects.visible_to(user).order_by("-year")[:5]
-    if user.role == Role.COORDINATEUR:
+    if context["as_coordinator"]:
         context["to_validate"] = (
             Bilan.objects.visible_to(user)
             .filter(status=BilanStatus.SUBMITTED)

@@ -1,30 +1,29 @@
-"""Navigation entries, filtered by role and by the URLs that exist."""
+"""Navigation entries, filtered by the access helpers (``iscg.perms``) and the URLs that exist."""
 
 from django.urls import NoReverseMatch, reverse
 
-# (url name, label, roles that see it; None = every signed-in user)
+from iscg import perms
+
+# (url name, label, who sees it: a check from iscg.perms; None = every signed-in user)
 NAV = [
     ("conventions:list", "Conventions", None),
-    ("conventions:post_list", "Postes", ("gestionnaire", "coordinateur")),
-    ("conventions:party_list", "Parties", ("gestionnaire", "coordinateur")),
-    ("financing:current_year", "Financement", ("gestionnaire", "coordinateur")),
-    ("financing:my_financing", "Mes financements", ("partenaire",)),
-    ("reporting:current_year", "Bilans", ("gestionnaire", "coordinateur", "intervenant")),
-    ("conventions:template_list", "Modèles", ("gestionnaire", "coordinateur")),
-    ("deadlines", "Échéances", ("gestionnaire", "coordinateur")),
+    ("conventions:post_list", "Postes", perms.sees_staff_menu),
+    ("conventions:party_list", "Parties", perms.sees_staff_menu),
+    ("financing:current_year", "Financement", perms.sees_staff_menu),
+    ("financing:my_financing", "Mes financements", perms.sees_partner_menu),
+    ("reporting:current_year", "Bilans", perms.sees_bilans_menu),
+    ("conventions:template_list", "Modèles", perms.sees_staff_menu),
+    ("deadlines", "Échéances", perms.sees_staff_menu),
 ]
 
 
 def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_items": []}
-    # An administrator without a role gets a coordinator's entries (the pages let it choose the
-    # organisation); its back-office link is in the template.
-    role = user.role or ("coordinateur" if user.is_superuser else "")
+        return {"nav_items": [], "nav_admin": False}
     items = []
-    for name, label, roles in NAV:
-        if roles is not None and role not in roles:
+    for name, label, allowed in NAV:
+        if allowed is not None and not allowed(user):
             continue
         try:
             url = reverse(name)
@@ -36,4 +35,4 @@ def navigation(request):
     matching = [item for item in items if request.path.startswith(item["url"])]
     if matching:
         max(matching, key=lambda item: len(item["url"]))["current"] = True
-    return {"nav_items": items}
+    return {"nav_items": items, "nav_admin": perms.is_administrator(user)}

@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from iscg.models import Role
+from iscg.perms import organisation_scope
 from reporting import rules
 
 # The 0–100 range is checked by reporting.rules (one French message naming the figure, run by
@@ -54,14 +54,13 @@ class BilanQuerySet(models.QuerySet):
         Gestionnaire/coordinateur: their organisation's posts (all for a national coordinator or
         an administrator); intervenant: its own post's; partenaire: none.
         """
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_superuser or (user.role == Role.COORDINATEUR and user.is_national):
+        scope = organisation_scope(user)
+        if scope.everything:
             return self.all()
-        if user.role in (Role.GESTIONNAIRE, Role.COORDINATEUR) and user.organisation_id:
-            return self.filter(post__organisation_id=user.organisation_id)
-        if user.role == Role.INTERVENANT and user.post_id:
-            return self.filter(post_id=user.post_id)
+        if scope.organisation_id:
+            return self.filter(post__organisation_id=scope.organisation_id)
+        if scope.post_id:
+            return self.filter(post_id=scope.post_id)
         return self.none()
 
     def transmitted(self):

@@ -471,9 +471,3 @@ def due_date(year: int, month: int = DEFAULT_DUE[0], day: int = DEFAULT_DUE[1]) 
 def is_late(due: date, today: date, *, transmitted: bool) -> bool:
     """A bilan not yet transmitted (nor replaced by a reason) is late once its due date is past."""
     return not transmitted and today > due
-
-
-def percent_of(part: int | None, whole: int | None) -> Decimal | None:
-    if part is None or not whole:
-        return None
-    return (Decimal(part) * HUNDRED / whole).quantize(Decimal("0.1"))

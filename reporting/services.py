@@ -5,7 +5,9 @@ Who may do what:
   while the bilan is a draft or has been sent back;
 - validate or send back: a coordinateur of the organisation (or a national one), once submitted;
   a validated bilan may also be sent back (reopened) with a comment.
-Every change is recorded by django-simple-history with its author.
+Every change is recorded by django-simple-history with its author. The checks live in
+``reporting/perms.py``; unlike conventions' and financing's services, these apply them again
+(a workflow step refused here raises PermissionDenied whoever the caller).
 """
 
 from collections.abc import Iterable, Mapping
@@ -15,45 +17,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from iscg import perms
-from iscg.models import Role
 from reporting import imports, rules
 from reporting.models import EDITABLE_STATUSES, Bilan, BilanPart, BilanStatus
-
-# --------------------------------------------------------------------------- permissions
-
-
-def can_enter(user, post) -> bool:
-    """The post's intervenant, or a gestionnaire of the post's organisation."""
-    if not user.is_authenticated:
-        return False
-    if user.role == Role.INTERVENANT:
-        return user.post_id is not None and user.post_id == post.pk
-    return user.role == Role.GESTIONNAIRE and user.organisation_id == post.organisation_id
-
-
-def can_review(user, post) -> bool:
-    """A coordinateur of the post's organisation, or a national coordinateur."""
-    if not user.is_authenticated or user.role != Role.COORDINATEUR:
-        return False
-    return user.is_national or user.organisation_id == post.organisation_id
-
-
-def can_edit(user, bilan: Bilan) -> bool:
-    return bilan.status in EDITABLE_STATUSES and can_enter(user, bilan.post)
-
-
-def can_submit(user, bilan: Bilan) -> bool:
-    return can_edit(user, bilan)
-
-
-def can_validate(user, bilan: Bilan) -> bool:
-    return bilan.status == BilanStatus.SUBMITTED and can_review(user, bilan.post)
-
-
-def can_return(user, bilan: Bilan) -> bool:
-    return bilan.status in (BilanStatus.SUBMITTED, BilanStatus.VALIDATED) and can_review(
-        user, bilan.post
-    )
+from reporting.perms import can_edit, can_enter, can_review
 
 
 def _deny(message: str):

@@ -12,10 +12,10 @@ from django.utils.http import urlencode
 
 from conventions.models import DRAFT_STATUSES, Convention, Post
 from financing.models import ShareLine
-from iscg import perms
+from iscg import perms as shared_perms
 from iscg.history import history_rows
-from iscg.models import Organisation, Role
-from reporting import exports, imports, selectors, services
+from iscg.models import Organisation
+from reporting import exports, imports, perms, selectors, services
 from reporting.filters import BilanFilter, DashboardFilter
 from reporting.forms import BilanForm, ImportForm, PartFormSet, ReviewForm, blank_parts
 from reporting.models import Bilan, BilanStatus, PartKind
@@ -33,7 +33,7 @@ def _filters(request) -> DashboardFilter:
     return DashboardFilter(
         request.GET,
         user=request.user,
-        sees_every_organisation=_sees_every_organisation(request.user),
+        sees_every_organisation=shared_perms.sees_every_organisation(request.user),
     )
 
 
@@ -43,15 +43,11 @@ def _filters(request) -> DashboardFilter:
 def current_year(request):
     """Staff: the latest year with bilans (else this year); intervenant: its post's bilans."""
     user = request.user
-    if user.role == Role.INTERVENANT:
+    if shared_perms.is_intervenant(user):
         return redirect("reporting:bilan_list")
-    perms.require_staff(user)
+    shared_perms.require_staff(user)
     year = selectors.latest_year(user) or date.today().year
     return redirect("reporting:dashboard", year=year)
-
-
-def _sees_every_organisation(user) -> bool:
-    return user.is_superuser or user.is_national
 
 
 def _dashboard(
@@ -61,10 +57,12 @@ def _dashboard(
     organisation instead of the table of every post. ``found``: the filters, when the caller
     has them already."""
     _check_year(year)
-    perms.require_staff(request.user)
+    shared_perms.require_staff(request.user)
     filters = (found if found is not None else _filters(request)).to_filters()
     by_organisation = (
-        per_organisation and _sees_every_organisation(request.user) and filters.organisation is None
+        per_organisation
+        and shared_perms.sees_every_organisation(request.user)
+        and filters.organisation is None
     )
     return selectors.dashboard(request.user, year, filters, by_organisation=by_organisation)
 
@@ -76,7 +74,9 @@ def dashboard(request, year: int):
     board = _dashboard(request, year, per_organisation=True, found=found)
     user = request.user
     organisations = (
-        Organisation.objects.order_by("name") if _sees_every_organisation(user) else None
+        Organisation.objects.order_by("name")
+        if shared_perms.sees_every_organisation(user)
+        else None
     )
     query = urlencode(board.filters.query())
     template = "reporting/dashboard.html"
@@ -92,6 +92,7 @@ def dashboard(request, year: int):
             "params": query,
             "years": [year - 1, year + 1],
             "filter_errors": found.error_messages,
+            "can_import": perms.can_import(user),
         },
     )
 
@@ -122,7 +123,7 @@ def dashboard_pdf(request, year: int):
 
 def bilan_list(request):
     user = request.user
-    if user.role == Role.PARTENAIRE:
+    if not perms.can_see_bilans(user):
         raise PermissionDenied
     found = BilanFilter(request.GET, queryset=Bilan.objects.visible_to(user))
     bilans = found.results.select_related("post", "post__organisation").order_by(
@@ -142,7 +143,8 @@ def bilan_list(request):
         late = not bilan.is_transmitted and today > due
         rows.append({"bilan": bilan, "due": due, "late": late})
     to_enter = []
-    if user.role == Role.INTERVENANT and user.post_id:
+    own_post = perms.enters_own_post(user)
+    if own_post:
         have = set(Bilan.objects.filter(post_id=user.post_id).values_list("year", flat=True))
         to_enter = [y for y in _years_to_report(user.post_id, today) if y not in have]
     return render(
@@ -154,7 +156,9 @@ def bilan_list(request):
             "current": {"annee": year, "etat": status},
             "filter_errors": found.error_messages,
             "to_enter": to_enter,
-            "post": user.post if user.role == Role.INTERVENANT else None,
+            "post": user.post if shared_perms.is_intervenant(user) else None,
+            "can_import": perms.can_import(user),
+            "can_see_dashboard": perms.can_see_dashboard(user),
         },
     )
 
@@ -182,9 +186,10 @@ def bilan_detail(request, pk: int):
             "due": due,
             "late": not bilan.is_transmitted and date.today() > due,
             "history": history_rows(bilan),
-            "can_edit": services.can_edit(user, bilan),
-            "can_review": services.can_validate(user, bilan) or services.can_return(user, bilan),
-            "can_pack": perms.can_see_organisation_data(user),
+            "can_edit": perms.can_edit(user, bilan),
+            "can_review": perms.can_validate(user, bilan) or perms.can_return(user, bilan),
+            "can_pack": perms.can_see_dashboard(user),
+            "can_see_dashboard": perms.can_see_dashboard(user),
         },
     )
 
@@ -192,7 +197,7 @@ def bilan_detail(request, pk: int):
 def bilan_create(request, post_pk: int, year: int):
     _check_year(year)
     post = get_object_or_404(Post.objects.visible_to(request.user), pk=post_pk)
-    if not services.can_enter(request.user, post):
+    if not perms.can_enter(request.user, post):
         raise PermissionDenied
     existing = Bilan.objects.filter(post=post, year=year).first()
     if existing:
@@ -219,7 +224,7 @@ def bilan_create(request, post_pk: int, year: int):
 
 def bilan_edit(request, pk: int):
     bilan = _visible_bilan(request, pk)
-    if not services.can_enter(request.user, bilan.post):
+    if not perms.can_enter(request.user, bilan.post):
         raise PermissionDenied
     if not bilan.is_editable:
         messages.warning(
@@ -264,7 +269,7 @@ def bilan_edit(request, pk: int):
 
 def bilan_submit(request, pk: int):
     bilan = _visible_bilan(request, pk)
-    if not services.can_enter(request.user, bilan.post):
+    if not perms.can_enter(request.user, bilan.post):
         raise PermissionDenied
     if request.method == "POST":
         try:
@@ -287,7 +292,7 @@ def bilan_submit(request, pk: int):
 
 def bilan_review(request, pk: int):
     bilan = _visible_bilan(request, pk)
-    if not services.can_review(request.user, bilan.post):
+    if not perms.can_review(request.user, bilan.post):
         raise PermissionDenied
     form = ReviewForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -313,8 +318,8 @@ def bilan_review(request, pk: int):
         {
             "bilan": bilan,
             "form": form,
-            "can_validate": services.can_validate(request.user, bilan),
-            "can_return": services.can_return(request.user, bilan),
+            "can_validate": perms.can_validate(request.user, bilan),
+            "can_return": perms.can_return(request.user, bilan),
         },
         status=400 if form.errors else 200,
     )
@@ -326,7 +331,8 @@ def bilan_review(request, pk: int):
 def committee_pack(request, post_pk: int, year: int):
     """One PDF for the comité de suivi: bilan, the year's financing and payments, key dates."""
     _check_year(year)
-    perms.require_staff(request.user)
+    if not perms.can_see_dashboard(request.user):
+        raise PermissionDenied
     post = get_object_or_404(
         Post.objects.visible_to(request.user).select_related("employer", "organisation"),
         pk=post_pk,
@@ -343,7 +349,7 @@ def committee_pack(request, post_pk: int, year: int):
 
 
 def _require_importer(user) -> None:
-    if not perms.is_gestionnaire(user):
+    if not perms.can_import(user):
         raise PermissionDenied
 
 

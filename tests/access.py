@@ -1,11 +1,17 @@
 """The world of the access matrix: two organisations and one user per role.
 
 Organisation A: conventions C1 (signed; the partner's party and the intervenant's post are in it),
-C2 (signed; neither), C3 (draft; the partner's party is in it). Organisation B: its own gestionnaire
-and convention. Each later page adds its URL to MATRIX in test_access_matrix.py.
+C2 (signed; neither), C3 (draft; the partner's party is in it). Organisation B: its own gestionnaire,
+coordinator and convention. So each role meets objects in and out of its scope: the partner is "a
+partner of another party" on C2, the intervenant "the intervenant of another post" on C2 and on the
+other post's bilans. Each page adds its URL to MATRIX (GET) and to WRITES or READS (POST) in
+test_access_matrix.py.
 """
 
 from dataclasses import dataclass
+
+from django.apps import apps
+from django.db import connection
 
 from conventions.models import ConventionStatus
 from tests.factories import (
@@ -22,6 +28,7 @@ ROLES = [
     "gestionnaire",
     "gestionnaire_autre_org",
     "coordinateur",
+    "coordinateur_autre_org",
     "partenaire",
     "intervenant",
     "admin",
@@ -66,6 +73,7 @@ def build_world() -> World:
         "gestionnaire": UserFactory(gestionnaire=True, organisation=org),
         "gestionnaire_autre_org": UserFactory(gestionnaire=True, organisation=other_org),
         "coordinateur": UserFactory(coordinateur=True, organisation=org),
+        "coordinateur_autre_org": UserFactory(coordinateur=True, organisation=other_org),
         "partenaire": UserFactory(partenaire=True, party=party, organisation=org),
         "intervenant": UserFactory(intervenant=True, post=post, organisation=org),
         "admin": UserFactory(admin=True),
@@ -73,6 +81,38 @@ def build_world() -> World:
     return World(
         org, other_org, party, other_party, post, other_post, c1, c2, c3, c_other_org, users
     )
+
+
+# --------------------------------------------------------------------------- "nothing written"
+
+#: Tables a request may write whoever asks (the session, login attempts), or never writes.
+UNWATCHED_APPS = {"sessions", "axes", "contenttypes", "admin", "auth"}
+
+
+def _watched_tables() -> list[str]:
+    return sorted(
+        model._meta.db_table
+        for model in apps.get_models(include_auto_created=True)
+        if model._meta.app_label not in UNWATCHED_APPS
+        and not model._meta.proxy
+        and model._meta.managed
+    )
+
+
+def database_state() -> dict[str, list[tuple]]:
+    """Every row of every table of the project: comparing two states proves a request wrote
+    nothing (no row created, changed or deleted, history included). Plain SQL, one query per
+    table: the world is small, and the matrix takes this twice per case."""
+    state = {}
+    with connection.cursor() as cursor:
+        for table in _watched_tables():
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)} ORDER BY 1")
+            state[table] = cursor.fetchall()
+    return state
+
+
+def changed_tables(before: dict, after: dict) -> list[str]:
+    return sorted(label for label in before if before[label] != after.get(label))
 
 
 # --------------------------------------------------------------------------- documents (issue 5)

@@ -1,14 +1,25 @@
-"""Every URL of the project, for every role: 200 where allowed, 403/404 where not, 302 to login
-when anonymous. A URL added to the URL conf without an entry here makes this test fail."""
+"""Every URL of the project, for every role and method: 200 where allowed, 403/404 where not,
+302 to login when anonymous; a POST refused writes nothing. A URL added to the URL conf without
+an entry here (in MATRIX for GET, in WRITES or READS for POST) makes this test fail."""
+
+import json
+from datetime import date
 
 import pytest
+from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from financing import engine
+from financing import services as financing_services
 from tests.access import (
     ROLES,
     build_world,
+    changed_tables,
+    database_state,
     deliberation_of,
     document_template,
+    minimal_pdf,
     with_signed_copy,
 )
 from tests.factories import BilanFactory
@@ -32,12 +43,26 @@ IGNORED = {"password_change", "password_change_done"}
 OK, DENIED, NOT_FOUND, LOGIN, REDIRECT = 200, 403, 404, 302, 302
 
 
-def expect(gest=OK, other=NOT_FOUND, coord=OK, partner=NOT_FOUND, interv=NOT_FOUND, admin=OK):
+def expect(
+    gest=OK,
+    other=NOT_FOUND,
+    coord=OK,
+    partner=NOT_FOUND,
+    interv=NOT_FOUND,
+    admin=OK,
+    other_coord=None,
+):
+    """Expected status per role. The coordinator of another organisation (``other_coord``)
+    gets, unless told: 404 where the other gestionnaire does (out of its scope), else what the
+    coordinator gets (its role decides)."""
+    if other_coord is None:
+        other_coord = NOT_FOUND if other == NOT_FOUND else coord
     return {
         "anonyme": LOGIN,
         "gestionnaire": gest,
         "gestionnaire_autre_org": other,
         "coordinateur": coord,
+        "coordinateur_autre_org": other_coord,
         "partenaire": partner,
         "intervenant": interv,
         "admin": admin,
@@ -210,7 +235,7 @@ MATRIX = {
         (
             "convention d'une autre organisation",
             lambda w: {"reference": w.c_other_org.reference},
-            expect(gest=NOT_FOUND, other=OK, coord=NOT_FOUND),
+            expect(gest=NOT_FOUND, other=OK, coord=NOT_FOUND, other_coord=OK),
         ),
     ],
     "conventions:post_list": [
@@ -240,7 +265,7 @@ MATRIX = {
         (
             "aperçu d'une autre organisation",
             lambda w: {"reference": w.c_other_org.reference},
-            expect(other=OK, gest=NOT_FOUND, coord=NOT_FOUND, admin=DENIED),
+            expect(other=OK, gest=NOT_FOUND, coord=NOT_FOUND, admin=DENIED, other_coord=DENIED),
         ),
     ],
     "financing:current_year": [
@@ -314,7 +339,7 @@ MATRIX = {
         (
             "PDF d'une autre organisation",
             lambda w: {"reference": w.c_other_org.reference},
-            expect(gest=NOT_FOUND, other=OK, coord=NOT_FOUND),
+            expect(gest=NOT_FOUND, other=OK, coord=NOT_FOUND, other_coord=OK),
         ),
     ],
     "conventions:document": [
@@ -399,6 +424,7 @@ MATRIX = {
                     other=REDIRECT if name == "conventions:text" else OK,
                     coord=NOT_FOUND,
                     admin=DENIED,
+                    other_coord=DENIED,
                 ),
             ),
         ]
@@ -473,6 +499,396 @@ MATRIX = {
 }
 
 
+# --------------------------------------------------------------------------- POST
+
+#: The request succeeded (200 or a redirect) and changed the database: proves the payload is one
+#: that writes, so that "nothing written" for the other roles means something.
+WROTE = "écrit"
+
+
+def writes(
+    gest=WROTE,
+    other=NOT_FOUND,
+    coord=DENIED,
+    partner=NOT_FOUND,
+    interv=NOT_FOUND,
+    admin=DENIED,
+    other_coord=None,
+):
+    """Expected outcome of a POST per role: WROTE, or the status of a request that must leave
+    the database as it was (refused, or served without saving: a preview, a form in error)."""
+    return expect(gest, other, coord, partner, interv, admin, other_coord)
+
+
+def _text(**extra) -> dict:
+    """A convention or template text as the text editor posts it."""
+    return {
+        "title": "Convention de financement du poste",
+        "parties_block": "Entre :\n\n{{ bloc.parties }}",
+        "preamble": "",
+        "closing": "Fait à Arras.",
+        "articles-TOTAL_FORMS": "1",
+        "articles-INITIAL_FORMS": "0",
+        "articles-0-title": "Objet",
+        "articles-0-body": "Financement du poste.",
+        "articles-0-ORDER": "1",
+        **extra,
+    }
+
+
+def _plan_json(world) -> str:
+    return json.dumps(
+        {
+            "rounding": "down",
+            "first_year": 2023,
+            "years": [{"year": 2023, "annual_cost": "30000", "months": 12}],
+            "shares": [{"party": world.party.slug, "rule": "remainder"}],
+        }
+    )
+
+
+def _draft_with_post(world) -> dict:
+    """C3 covering the intervenant's post (a plan needs one); its URL kwargs."""
+    world.c3.posts.add(world.post)
+    return {"reference": world.c3.reference}
+
+
+def _planned_year(world) -> dict:
+    """C1 with a saved plan (as the editor saves it); the URL kwargs of its year 2023."""
+    plan = financing_services.plan_save(
+        convention=world.c1,
+        post=world.post,
+        plan=engine.parse_plan(json.loads(_plan_json(world))),
+        months_by_hand=True,
+    )
+    return {"pk": plan.years.get(year=2023).pk}
+
+
+def _in_force(convention) -> dict:
+    """The signed convention in force today (a past one is no longer ended); its URL kwargs."""
+    today = date.today()
+    type(convention).objects.filter(pk=convention.pk).update(
+        start_date=date(today.year - 1, 1, 1), end_date=date(today.year + 2, 12, 31)
+    )
+    return {"reference": convention.reference}
+
+
+def _bilan_figures(**extra) -> dict:
+    return {
+        "referrals_women": "60",
+        "referrals_men": "25",
+        "referrals_children": "15",
+        "referrals_total": "100",
+        "interviews_total": "150",
+        "vif_pct": "61,5",
+        "comment": "Saisi dans la matrice d'accès.",
+        "parts-TOTAL_FORMS": "0",
+        "parts-INITIAL_FORMS": "0",
+        **extra,
+    }
+
+
+def _memberships(world) -> dict:
+    """C3's parties as the wizard posts them, plus a second party."""
+    membership = world.c3.memberships.get()
+    return {
+        "parties-TOTAL_FORMS": "2",
+        "parties-INITIAL_FORMS": "1",
+        "parties-0-id": str(membership.pk),
+        "parties-0-convention": str(world.c3.pk),
+        "parties-0-order": "1",
+        "parties-0-party": str(world.party.pk),
+        "parties-0-is_signatory": "on",
+        "parties-0-is_funder": "on",
+        "parties-1-order": "2",
+        "parties-1-party": str(world.other_party.pk),
+        "parties-1-is_signatory": "on",
+        "parties-1-is_employer": "on",
+    }
+
+
+def _import_file(world) -> dict:
+    content = "\r\n".join(
+        [
+            "poste;annee;saisines_femmes;saisines_hommes;saisines_enfants;saisines_total",
+            f"{world.post.slug};2022;1;1;1;3",
+        ]
+    )
+    return {"file": SimpleUploadedFile("bilans.csv", content.encode(), content_type="text/csv")}
+
+
+_C1 = lambda w: {"reference": w.c1.reference}  # noqa: E731 — signed; partner and intervenant in it
+_C2 = lambda w: {"reference": w.c2.reference}  # noqa: E731 — signed; neither
+_C3 = lambda w: {"reference": w.c3.reference}  # noqa: E731 — draft; the partner's party in it
+_OTHER_ORG = lambda w: {"reference": w.c_other_org.reference}  # noqa: E731
+_NOTHING = lambda w: {}  # noqa: E731
+
+# name → list of (case label, kwargs builder, POST data builder, expected outcome per role).
+# Every URL that changes something on POST is here; the others are in READS.
+WRITES = {
+    "invitation_create": [
+        (
+            "inviter un partenaire de la partie",
+            _NOTHING,
+            lambda w: {"email": "invite@example.fr", "role": "partenaire", "party": w.party.pk},
+            # another organisation's gestionnaire: the party is not offered, the form refuses it
+            writes(other=OK, partner=DENIED, interv=DENIED),
+        )
+    ],
+    "wizard_start": [
+        (
+            "nouvelle convention sur le poste",
+            _NOTHING,
+            lambda w: {
+                "mode": "nouvelle",
+                "post": w.post.pk,
+                "kind": "financement",
+                "reference": "A-NOUVELLE",
+                "title": "Convention de financement 2027",
+                "start_date": "2027-01-01",
+                "end_date": "2027-12-31",
+                "notice_months": "3",
+            },
+            writes(other=400, partner=DENIED, interv=DENIED),
+        )
+    ],
+    "wizard_parties": [("parties d'un brouillon", _C3, _memberships, writes())],
+    "wizard_info": [
+        (
+            "informations d'un brouillon",
+            _C3,
+            lambda w: {
+                "title": "Intitulé changé",
+                "start_date": "2027-01-01",
+                "end_date": "2027-12-31",
+                "notice_months": "3",
+            },
+            writes(),
+        )
+    ],
+    "conventions:text": [
+        ("texte d'un brouillon", _C3, lambda w: _text(), writes()),
+        (
+            "texte figé d'une autre organisation (renvoie à la convention)",
+            _OTHER_ORG,
+            lambda w: _text(),
+            writes(gest=NOT_FOUND, other=REDIRECT, coord=NOT_FOUND, other_coord=DENIED),
+        ),
+    ],
+    "conventions:text_preview": [
+        ("aperçu d'un brouillon", _C3, lambda w: _text(), writes(gest=OK)),
+        (
+            "aperçu d'une autre organisation",
+            _OTHER_ORG,
+            lambda w: _text(),
+            writes(gest=NOT_FOUND, other=OK, coord=NOT_FOUND, other_coord=DENIED),
+        ),
+    ],
+    "conventions:signatures": [
+        (
+            "envoyer un brouillon à la signature",
+            _C3,
+            lambda w: {"action": "envoyer", "send_with_blanks": "on", "reason": "Test d'accès"},
+            writes(),
+        ),
+        (
+            "signer une convention déjà signée (refusé par le service)",
+            _C1,
+            lambda w: {
+                "action": "signer",
+                "party": w.party.pk,
+                f"p{w.party.pk}-signed_on": "2023-01-02",
+                f"p{w.party.pk}-signatory_name": "Jacques BILLANT",
+            },
+            writes(gest=400, partner=DENIED, interv=DENIED),
+        ),
+    ],
+    "conventions:abandon": [
+        ("abandon d'un brouillon", _C3, lambda w: {"reason": "Projet arrêté"}, writes()),
+        (
+            "abandon d'une convention signée (refusé, renvoie à la convention)",
+            _C1,
+            lambda w: {"reason": "Projet arrêté"},
+            writes(gest=REDIRECT, partner=DENIED, interv=DENIED),
+        ),
+    ],
+    "conventions:signed_copy_upload": [
+        (
+            "dépôt sur la convention du partenaire",
+            _C1,
+            lambda w: {"file": SimpleUploadedFile("copie.pdf", minimal_pdf(), "application/pdf")},
+            writes(partner=DENIED, interv=DENIED),
+        ),
+        (
+            "dépôt sur la convention d'une autre partie",
+            _C2,
+            lambda w: {"file": SimpleUploadedFile("copie.pdf", minimal_pdf(), "application/pdf")},
+            writes(),
+        ),
+    ],
+    **{
+        name: [
+            (
+                "convention du partenaire",
+                lambda w: _in_force(w.c1),
+                data,
+                writes(partner=DENIED, interv=DENIED),
+            ),
+            ("convention d'une autre partie", lambda w: _in_force(w.c2), data, writes()),
+        ]
+        for name, data in (
+            (
+                "conventions:denounce",
+                lambda w: {"notice_date": date.today().isoformat(), "confirm": "on"},
+            ),
+            (
+                "conventions:terminate",
+                lambda w: {
+                    "effective_date": date.today().isoformat(),
+                    "reason": "Poste supprimé",
+                    "confirm": "on",
+                },
+            ),
+        )
+    },
+    "conventions:template_edit": [
+        (
+            "modèle de l'organisation",
+            lambda w: {"pk": document_template(w.org).pk},
+            lambda w: _text(note="Matrice d'accès"),
+            writes(partner=DENIED, interv=DENIED),
+        ),
+        (
+            "modèle commun (à copier d'abord)",
+            lambda w: {"pk": document_template().pk},
+            lambda w: _text(note="Matrice d'accès"),
+            writes(gest=DENIED, other=DENIED, partner=DENIED, interv=DENIED),
+        ),
+    ],
+    "conventions:template_preview": [
+        (
+            "aperçu d'un modèle de l'organisation",
+            lambda w: {"pk": document_template(w.org).pk},
+            lambda w: _text(),
+            writes(gest=OK, partner=DENIED, interv=DENIED),
+        ),
+        (
+            "aperçu d'un modèle commun",
+            lambda w: {"pk": document_template().pk},
+            lambda w: _text(),
+            writes(gest=DENIED, other=DENIED, partner=DENIED, interv=DENIED),
+        ),
+    ],
+    "conventions:template_copy": [
+        (
+            "copier un modèle commun",
+            lambda w: {"pk": document_template().pk},
+            _NOTHING,
+            writes(other=WROTE, partner=DENIED, interv=DENIED),
+        )
+    ],
+    "conventions:plan": [
+        (
+            "plan d'un brouillon",
+            _draft_with_post,
+            lambda w: {"mode": "json", "plan": _plan_json(w)},
+            writes(interv=DENIED),
+        ),
+        (
+            "plan figé d'une convention signée",
+            lambda w: {"reference": w.share_line().convention.reference},
+            lambda w: {"mode": "json", "plan": _plan_json(w)},
+            writes(gest=DENIED, partner=DENIED, interv=DENIED),
+        ),
+    ],
+    "conventions:plan_preview": [
+        (
+            "aperçu (rien n'est enregistré)",
+            _C1,
+            lambda w: {"mode": "json", "plan": _plan_json(w)},
+            writes(gest=OK, partner=DENIED, interv=DENIED),
+        )
+    ],
+    "financing:payment_add": [
+        (
+            "titre sur une part du partenaire",
+            lambda w: {"pk": w.share_line().pk},
+            lambda w: {
+                "kind": "titre_de_recettes",
+                "number": "T-2023-1",
+                "issued_on": "2023-03-01",
+                "amount_issued": "500",
+                "amount_received": "0",
+            },
+            writes(partner=DENIED),
+        )
+    ],
+    "financing:actual_cost": [
+        (
+            "coût réel d'une année",
+            _planned_year,
+            lambda w: {"actual_cost": "29000"},
+            writes(partner=DENIED, interv=DENIED),
+        )
+    ],
+    **{
+        name: [
+            (
+                "brouillon du poste de l'intervenant",
+                lambda w: {"pk": BilanFactory(post=w.post).pk},
+                data,
+                writes(interv=WROTE),
+            ),
+            (
+                "brouillon d'un autre poste",
+                lambda w: {"pk": BilanFactory(post=w.other_post).pk},
+                data,
+                writes(),
+            ),
+        ]
+        for name, data in (
+            ("reporting:bilan_edit", lambda w: _bilan_figures(comment="Modifié.")),
+            ("reporting:bilan_submit", _NOTHING),
+        )
+    },
+    "reporting:bilan_create": [
+        (
+            "poste de l'intervenant",
+            lambda w: {"post_pk": w.post.pk, "year": 2023},
+            lambda w: _bilan_figures(),
+            writes(interv=WROTE),
+        ),
+        (
+            "autre poste",
+            lambda w: {"post_pk": w.other_post.pk, "year": 2023},
+            lambda w: _bilan_figures(),
+            writes(),
+        ),
+    ],
+    "reporting:bilan_review": [
+        (
+            "valider un bilan transmis",
+            lambda w: {"pk": BilanFactory(post=w.post, submitted=True).pk},
+            lambda w: {"action": "valider", "comment": ""},
+            writes(gest=DENIED, coord=WROTE, interv=DENIED),
+        )
+    ],
+    "reporting:import": [
+        (
+            "import d'un bilan du poste",
+            _NOTHING,
+            _import_file,
+            # another organisation's gestionnaire: the post is not its own, nothing imported
+            writes(other=400, partner=DENIED, interv=DENIED),
+        )
+    ],
+}
+
+# URLs whose POST is served as their GET (reads, downloads, redirections): their POST is tried
+# with the GET's expectations, and a refused one must write nothing either.
+READS = set(MATRIX) - set(WRITES)
+
+
 def project_url_names(resolver=None, namespace="") -> set[str]:
     names = set()
     for entry in (resolver or get_resolver()).url_patterns:
@@ -489,6 +905,14 @@ def project_url_names(resolver=None, namespace="") -> set[str]:
 def test_every_url_of_the_project_has_an_entry_in_the_matrix():
     missing = project_url_names() - set(MATRIX) - PUBLIC - IGNORED
     assert not missing, f"URL sans entrée dans la matrice d'accès : {sorted(missing)}"
+
+
+def test_every_url_of_the_project_is_tried_in_post():
+    """A new URL must say whether its POST writes (WRITES, with a payload that does) or is
+    served as its GET (READS)."""
+    missing = project_url_names() - set(WRITES) - READS - PUBLIC - IGNORED
+    assert not missing, f"URL sans entrée POST dans la matrice d'accès : {sorted(missing)}"
+    assert not set(WRITES) - set(MATRIX), "une URL de WRITES doit aussi figurer dans MATRIX"
 
 
 CASES = [
@@ -510,3 +934,44 @@ def test_access(client, name, label, kwargs, role, expected):
     assert response.status_code == expected, f"{role} sur {url}"
     if role == "anonyme":
         assert response["Location"].startswith(reverse("login"))
+
+
+POST_CASES = [
+    pytest.param(name, label, kwargs, data, role, outcomes[role], id=f"{name}|{label}|{role}")
+    for name, entries in WRITES.items()
+    for label, kwargs, data, outcomes in entries
+    for role in ROLES
+] + [
+    pytest.param(
+        name, label, kwargs, lambda w: {}, role, statuses[role], id=f"{name}|{label}|{role}"
+    )
+    for name in sorted(READS)
+    for label, kwargs, statuses in MATRIX[name]
+    for role in ROLES
+]
+
+
+@pytest.mark.parametrize(("name", "label", "kwargs", "data", "role", "expected"), POST_CASES)
+def test_post(client, name, label, kwargs, data, role, expected):
+    """A refused POST answers like a refused GET and writes nothing, history included; an
+    allowed one to a URL of WRITES does write (so the payload is a real one)."""
+    world = build_world()
+    user = world.users[role]
+    if user is not None:
+        client.force_login(user)
+    url = reverse(name, kwargs=kwargs(world))
+    payload = data(world)
+    before, sent = database_state(), len(mail.outbox)
+    response = client.post(url, payload)
+    changed = changed_tables(before, database_state())
+    if expected == WROTE:
+        assert response.status_code in (200, 302), f"{role} sur {url}"
+        assert changed, f"{role} sur {url} : rien n'a été écrit (la donnée postée est-elle juste ?)"
+        return
+    assert response.status_code == expected, f"{role} sur {url}"
+    if role == "anonyme":
+        assert response["Location"].startswith(reverse("login"))
+    refused = role == "anonyme" or expected in (DENIED, NOT_FOUND)
+    if name in WRITES or refused:
+        assert not changed, f"{role} sur {url} a écrit dans {changed}"
+        assert len(mail.outbox) == sent

@@ -1,0 +1,78 @@
+"""Who may do what with conventions, their documents and their templates.
+
+Pure checks on a user and an object (no query of their own): views call them after fetching
+the object through its ``visible_to`` queryset (404 outside the user's scope) and answer 403
+when they say no; templates get their answers as booleans (``can_edit``, ``can_sign``...).
+"""
+
+from conventions import rules
+from conventions.models import (
+    SIGNED_STATUSES,
+    Convention,
+    ConventionStatus,
+    DocumentKind,
+    DocumentTemplate,
+    DocumentVersion,
+)
+from iscg.perms import can_edit_in, can_see_organisation_data, is_gestionnaire
+
+#: Past these, a convention is no longer denounced nor résiliée.
+ENDED_STATUSES = frozenset({rules.EXPIRED, rules.RENEWED, rules.TERMINATED})
+
+
+def can_draft(user) -> bool:
+    """Drafting a new convention, renewal or avenant (the wizard): a gestionnaire."""
+    return is_gestionnaire(user)
+
+
+def can_edit_convention(user, convention: Convention) -> bool:
+    """Only a gestionnaire edits, and only its own organisation's conventions (text, parties,
+    signatures, signed copy, abandon, ending); what the status still allows is the services'
+    business."""
+    return can_edit_in(user, convention.organisation_id)
+
+
+def can_send_to_signature(user, convention: Convention) -> bool:
+    return can_edit_convention(user, convention) and convention.status == ConventionStatus.DRAFT
+
+
+def can_record_signatures(user, convention: Convention) -> bool:
+    """Recording signatures, or withdrawing the request, while the act awaits them."""
+    return can_edit_convention(user, convention) and convention.status == ConventionStatus.TO_SIGN
+
+
+def can_end(user, convention: Convention) -> bool:
+    """Dénonciation or résiliation: a signed convention not already ended (``current_status``
+    reads whether a renewal was signed)."""
+    return (
+        can_edit_convention(user, convention)
+        and convention.status in SIGNED_STATUSES
+        and not convention.termination_kind
+        and convention.current_status not in ENDED_STATUSES
+    )
+
+
+def can_see_back_office(user) -> bool:
+    """History, deadlines, downloads log, every document version: the organisation's staff;
+    partners and intervenants see the acts, not the back-office."""
+    return can_see_organisation_data(user)
+
+
+def can_download(user, document: DocumentVersion) -> bool:
+    """Staff download every version; the others only signed copies and frozen texts."""
+    return (
+        can_see_organisation_data(user)
+        or document.kind == DocumentKind.SIGNED_COPY
+        or document.is_frozen
+    )
+
+
+def can_edit_template(user, template: DocumentTemplate) -> bool:
+    """A gestionnaire edits its own organisation's templates (shared ones are copied first)."""
+    return template.organisation_id is not None and can_edit_in(user, template.organisation_id)
+
+
+def can_copy_template(user, template: DocumentTemplate) -> bool:
+    """A gestionnaire copies a template it sees into its organisation, to adapt it (the
+    template's page offers it for shared templates, which are not edited in place)."""
+    return is_gestionnaire(user)
