@@ -477,7 +477,7 @@ MATRIX = {
         ]
         for name in (
             "conventions:deliberation_zip",
-            "conventions:deliberation_zip_progress",  # GET reads; POST produces (tested apart)
+            "conventions:deliberation_zip_progress",  # GET reads; POST produces (WRITES)
         )
     },
     "conventions:deliberation_zip_download": [
@@ -626,6 +626,14 @@ _NOTHING = lambda w: {}  # noqa: E731
 # name → list of (case label, kwargs builder, POST data builder, expected outcome per role).
 # Every URL that changes something on POST is here; the others are in READS.
 WRITES = {
+    "conventions:deliberation_zip_progress": [
+        (
+            "produire le PDF manquant suivant d'une délibération",
+            lambda w: {"pk": deliberation_of(w)},
+            lambda w: {},
+            writes(coord=WROTE, admin=WROTE, partner=DENIED, interv=DENIED),
+        )
+    ],
     "invitation_create": [
         (
             "inviter un partenaire de la partie",
