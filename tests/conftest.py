@@ -1,4 +1,20 @@
+"""Shared fixtures; the demo data loaded once per run of the tests that need it.
+
+The demo (``load_demo``, about 1.6 s) is wanted by a few hundred tests. They ask for the
+``demo_data`` fixture; collection puts them together, after the tests that expect an empty
+database and before the browser journeys. The first of them loads the demo inside an outer
+transaction, each test then runs in its own savepoint as usual (so what a test writes is undone),
+and the outer transaction is rolled back as soon as the next test does not want the demo: a test
+that expects an empty database always finds one, whatever the order (``-p randomly``, ``-k``,
+xdist's distribution), and the demo is loaded once per worker in a normal run.
+"""
+
 import pytest
+from django.db import transaction
+from django.test import override_settings
+
+DEMO_FIXTURE = "demo_data"
+FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
@@ -9,26 +25,117 @@ def _media_root(settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_HASHER
+
+
+def uses_demo(item: pytest.Item) -> bool:
+    return DEMO_FIXTURE in getattr(item, "fixturenames", ())
 
 
 def pytest_collection_modifyitems(config, items):
-    """Browser journeys last: Playwright keeps an event loop in the main thread afterwards."""
-    items.sort(key=lambda item: "/e2e/" in str(item.path))
+    """The demo's tests grouped (one load for them all); browser journeys last: Playwright keeps
+    an event loop in the main thread afterwards. Stable: pytest-django's order stays within."""
+    items.sort(key=lambda item: ("/e2e/" in str(item.path), uses_demo(item)))
 
 
-@pytest.fixture(scope="module")
-def demo_data(django_db_setup, django_db_blocker):
-    """The demo (python manage.py load_demo) loaded once per module, rolled back at its end.
+class DemoDatabase:
+    """The demo loaded in an outer transaction of the test database, open or not.
 
-    A ``with`` block, so a failure while loading can never leave the transaction open."""
-    from django.db import transaction
-    from django.test import override_settings
+    ``open`` must run before the test's own transaction starts (see ``pytest_runtest_setup``),
+    ``close`` after it ended (``pytest_runtest_teardown``)."""
 
-    from demo.load import load_demo
+    def __init__(self, blocker) -> None:
+        self.blocker = blocker
+        self.atomic = None
+        self.loads = 0
 
-    fast = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
-    with django_db_blocker.unblock(), fast, transaction.atomic():
-        load_demo()
-        yield
-        transaction.set_rollback(True)
+    @property
+    def is_open(self) -> bool:
+        return self.atomic is not None
+
+    def open(self) -> None:
+        if self.is_open:
+            return
+        from demo.load import load_demo
+
+        atomic = transaction.atomic()
+        with self.blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHER):
+            atomic.__enter__()
+            try:
+                load_demo()
+            except BaseException as error:
+                transaction.set_rollback(True)
+                atomic.__exit__(type(error), error, error.__traceback__)
+                raise
+        self.atomic = atomic
+        self.loads += 1
+
+    def close(self) -> None:
+        if not self.is_open:
+            return
+        atomic, self.atomic = self.atomic, None
+        with self.blocker.unblock():
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+_demo_key = pytest.StashKey[DemoDatabase]()
+
+
+@pytest.fixture(scope="session")
+def _demo_database(request, django_db_setup, django_db_blocker):
+    """Session-scoped, so set up before any test's transaction (pytest orders by scope)."""
+    demo = DemoDatabase(django_db_blocker)
+    request.config.stash[_demo_key] = demo
+    demo.open()
+    yield demo
+    demo.close()
+    del request.config.stash[_demo_key]
+
+
+@pytest.fixture
+def demo_data(_demo_database):
+    """The demo (python manage.py load_demo) in the database, as loaded; what the test changes
+    is rolled back after it, as for any ``django_db`` test."""
+    if not _demo_database.is_open:
+        pytest.fail("demo_data: the demo's transaction is not open")
+    return _demo_database
+
+
+def _demo_misuse(item: pytest.Item) -> str | None:
+    """Why this test cannot run on the shared demo, if it cannot."""
+    marker = item.get_closest_marker("django_db")
+    fixtures = item.fixturenames
+    if marker is None and "db" not in fixtures:
+        return "demo_data needs the django_db mark"
+    if (
+        (marker is not None and marker.kwargs.get("transaction"))
+        or "transactional_db" in fixtures
+        or "live_server" in fixtures
+    ):
+        return "demo_data lives in a transaction: call load_demo() in a transactional test"
+    return None
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item):
+    """Reopen the demo before the fixtures (hence before the test's transaction) when a demo test
+    follows tests that closed it; the first load happens in ``_demo_database``."""
+    if uses_demo(item):
+        if problem := _demo_misuse(item):
+            pytest.fail(f"{item.nodeid}: {problem}", pytrace=False)
+        demo = item.config.stash.get(_demo_key, None)
+        if demo is not None:
+            demo.open()
+    return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """Roll the demo back once the test's own transaction is gone, unless the next test wants it."""
+    try:
+        return (yield)
+    finally:
+        demo = item.config.stash.get(_demo_key, None)
+        if demo is not None and demo.is_open and (nextitem is None or not uses_demo(nextitem)):
+            demo.close()

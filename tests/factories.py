@@ -1,6 +1,7 @@
 """Test data builders (factory-boy), with one trait per role for users."""
 
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import factory
 
@@ -177,3 +178,74 @@ class BilanFactory(factory.django.DjangoModelFactory):
             interviews_total=None,
             vif_pct=None,
         )
+
+
+# --------------------------------------------------------------------------- financing
+
+
+class FinancingPlanFactory(factory.django.DjangoModelFactory):
+    """A convention's plan for one post it covers; nothing computed.
+
+    ``data`` is empty by default: build the amounts with ``ShareLineFactory``, or pass a plan the
+    engine reads and call the financing services."""
+
+    class Meta:
+        model = "financing.FinancingPlan"
+        skip_postgeneration_save = True
+
+    convention = factory.SubFactory(ConventionFactory)
+    post = factory.SubFactory(
+        PostFactory, organisation=factory.SelfAttribute("..convention.organisation")
+    )
+    data = factory.Dict({})
+
+    @factory.post_generation
+    def _covered(obj, create, extracted, **kwargs):  # noqa: N805 - factory-boy hook
+        """A plan is always for a post of its convention."""
+        if create:
+            obj.convention.posts.add(obj.post)
+
+
+class ShareLineFactory(factory.django.DjangoModelFactory):
+    """What one co-funder pays for the plan's post in 2023 (stored as the engine would).
+
+    Traits: ``employer`` (the post's employer, who bears the remainder)."""
+
+    class Meta:
+        model = "financing.ShareLine"
+
+    plan = factory.SubFactory(FinancingPlanFactory)
+    convention = factory.SelfAttribute("plan.convention")
+    post = factory.SelfAttribute("plan.post")
+    organisation = factory.SelfAttribute("plan.convention.organisation")
+    year = 2023
+    party = factory.SubFactory(PartyFactory, organisation=factory.SelfAttribute("..organisation"))
+    amount = Decimal("15553.00")
+
+    class Params:
+        employer = factory.Trait(
+            party=factory.SelfAttribute("plan.post.employer"), is_employer=True, is_remainder=True
+        )
+
+
+class PaymentFactory(factory.django.DjangoModelFactory):
+    """A titre de recettes issued for the whole share, nothing received yet.
+
+    Traits: ``received`` (paid in full), ``subsidy`` (a subsidy paid in one instalment)."""
+
+    class Meta:
+        model = "financing.Payment"
+
+    share_line = factory.SubFactory(ShareLineFactory)
+    kind = "titre_de_recettes"
+    number = factory.Sequence(lambda n: f"T-2023-{n:04d}")
+    issued_on = date(2023, 10, 2)
+    amount_issued = factory.LazyAttribute(lambda o: o.share_line.amount)
+    amount_received = Decimal("0")
+
+    class Params:
+        received = factory.Trait(
+            received_on=date(2023, 12, 1),
+            amount_received=factory.LazyAttribute(lambda o: o.amount_issued),
+        )
+        subsidy = factory.Trait(kind="subvention", number="")

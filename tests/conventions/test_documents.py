@@ -19,7 +19,6 @@ from conventions.models import (
     DocumentKind,
     DocumentVersion,
 )
-from demo.load import load_demo
 from financing.engine import read_plan
 from financing.services import plan_save
 from tests.factories import (
@@ -59,8 +58,7 @@ def stored_bytes(document) -> bytes:
 
 
 @pytest.fixture
-def a13():
-    load_demo()
+def a13(demo_data):
     convention = Convention.objects.get(reference="PDC2023-A13")
     if not convention.share_lines.exists():  # the demo plans may not be there yet
         plan_save(convention=convention, post=convention.posts.get(), plan=read_plan(A13_PLAN))
@@ -405,8 +403,7 @@ def test_a_duration_that_is_not_whole_months_is_written_in_words():
     assert "Le Département du Nord impulse la création du poste, dont il est l'employeur." in text
 
 
-def test_the_national_model_reads_right_for_quimper():
-    load_demo()
+def test_the_national_model_reads_right_for_quimper(demo_data):
     convention = Convention.objects.get(reference="QUIMPER2023")
     html = documents.render_html(convention).html.replace("&#x27;", "'")
     assert "dont il est l'employeur" in html  # the Département employs the Quimper worker
@@ -481,10 +478,9 @@ def test_a_signed_convention_never_prints_projet():
     assert documents.is_projet(convention) is True
 
 
-def test_the_closing_formula_stays_on_the_page_of_the_signatures():
+def test_the_closing_formula_stays_on_the_page_of_the_signatures(demo_data):
     """A08, A10 and A12 end with a two-paragraph closing right at a page's foot: before the fix
     "Fait à Arras" closed page 5 and the signatures opened page 6."""
-    load_demo()
     for reference in ("PDC2023-A08", "PDC2023-A10", "PDC2023-A12"):
         convention = Convention.objects.get(reference=reference)
         document = services.convention_document(convention=convention)

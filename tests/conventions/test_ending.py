@@ -15,12 +15,13 @@ from conventions import letters, services
 from conventions.models import Convention, ConventionKind, ConventionStatus
 from financing import services as financing
 from financing.engine import read_plan
-from financing.models import Payment, ShareLine
+from financing.models import ShareLine
 from tests.factories import (
     ConventionFactory,
     ConventionPartyFactory,
     OrganisationFactory,
     PartyFactory,
+    PaymentFactory,
     PostFactory,
     RepresentativeFactory,
     UserFactory,
@@ -101,7 +102,7 @@ def amounts(plan, year):
 
 
 def titre(share_line, amount, number, issued_on=date(2026, 11, 15)):
-    return Payment.objects.create(
+    return PaymentFactory(
         share_line=share_line, number=number, issued_on=issued_on, amount_issued=Decimal(amount)
     )
 

@@ -18,7 +18,7 @@ from conventions.models import (
     PostAbsence,
     Representative,
 )
-from demo.load import EXTRA_STEPS, load_demo
+from demo.load import EXTRA_STEPS, demo_counts, load_demo
 from iscg.models import Organisation
 
 pytestmark = pytest.mark.django_db
@@ -41,8 +41,9 @@ MODELS = [
 
 
 @pytest.fixture
-def demo():
-    return load_demo()
+def demo(demo_data):
+    """The shared demo (tests/conftest.py): its counts, as ``load_demo()`` returned them."""
+    return demo_counts()
 
 
 def test_pas_de_calais_counts_match_the_deliberation(demo):
@@ -193,7 +194,8 @@ def test_extra_steps_run_after_the_cases(monkeypatch):
     assert [18 + len(PDC_EXAMPLES) + len(DIJON_EXAMPLES)] == SEEN_STEPS
 
 
-def test_command_prints_a_french_summary():
+def test_command_prints_a_french_summary(demo_data):
+    """Run again on the shared demo: a second run says the same."""
     out = StringIO()
     call_command("load_demo", stdout=out)
     assert out.getvalue().splitlines()[0] == (

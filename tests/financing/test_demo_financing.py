@@ -1,20 +1,15 @@
 """The demo financing: every Annexe 2 figure of the Pas-de-Calais, the budget-line check, and
 the plans of Quimper, Dijon and Aubervilliers, as ``load_demo`` records them.
 
-The demo is loaded once for the module (``demo`` fixture, also used by test_views and
-test_exports), inside a transaction rolled back at the end; each test runs in its own
+The demo is the shared one (``demo_data``, tests/conftest.py); each test runs in its own
 savepoint as usual.
 """
 
 import json
 from decimal import Decimal
-from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
-from django.db import transaction
-from django.test import override_settings
 
 from conventions.models import Convention
 from demo import plans as demo_plans
@@ -29,20 +24,7 @@ ANNEXE2_ROWS = {row["post"]: row for group in ANNEXE2["groups"] for row in group
 FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    """``manage.py load_demo`` once for the module, rolled back after its last test."""
-    with (
-        django_db_blocker.unblock(),
-        override_settings(PASSWORD_HASHERS=FAST_HASHER),
-        transaction.atomic(),
-    ):
-        call_command("load_demo", stdout=StringIO())
-        yield
-        transaction.set_rollback(True)
-
-
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_data")]
 
 
 def D(value) -> Decimal:

@@ -16,9 +16,8 @@ from conventions.models import Party
 from demo.users import GESTIONNAIRE_EMAIL
 from financing import exports, selectors
 from iscg.models import Organisation, User
-from tests.financing.test_demo_financing import demo  # noqa: F401 - module-scoped demo data
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_data")]
 
 SCDL_COLUMNS = [
     "nomAttribuant",

@@ -9,8 +9,14 @@ from django.core.exceptions import ValidationError
 from conventions.models import ConventionStatus, PostAbsence
 from financing import engine, services
 from financing.engine import read_plan
-from financing.models import FinancingPlan, Payment, PlanYear, ShareLine
-from tests.factories import ConventionFactory, OrganisationFactory, PartyFactory, PostFactory
+from financing.models import FinancingPlan, PlanYear, ShareLine
+from tests.factories import (
+    ConventionFactory,
+    OrganisationFactory,
+    PartyFactory,
+    PaymentFactory,
+    PostFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -273,9 +279,7 @@ def test_a_line_with_payments_cannot_be_dropped(world):
     plan = services.plan_save(
         convention=world["draft"], post=world["post"], plan=read_plan(plan_data())
     )
-    Payment.objects.create(
-        share_line=plan.lines.get(party__slug="departement"), amount_issued=Decimal("14333")
-    )
+    PaymentFactory(share_line=plan.lines.get(party__slug="departement"))
     data = plan_data()
     data["shares"] = [data["shares"][0], data["shares"][2]]
     with pytest.raises(ValidationError, match="titres ou versements"):

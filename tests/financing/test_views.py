@@ -11,9 +11,8 @@ from demo.users import GESTIONNAIRE_EMAIL, partner_email
 from financing import engine
 from financing.models import FinancingPlan, ShareLine
 from iscg.models import User
-from tests.financing.test_demo_financing import demo  # noqa: F401 - module-scoped demo data
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_data")]
 
 NBSP = "\u00a0"
 

@@ -14,8 +14,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def demo():
-    load_demo()
+def demo(demo_data):
+    """The shared demo (tests/conftest.py)."""
 
 
 def login(client, email: str) -> None:

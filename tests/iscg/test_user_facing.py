@@ -13,10 +13,9 @@ from conventions.models import Deliberation, Party
 from demo.users import GESTIONNAIRE_EMAIL, partner_email
 from financing.models import ShareLine
 from iscg.models import User
-from tests.financing.test_demo_financing import demo  # noqa: F401 - module-scoped demo data
 from tests.financing.test_views import login_partner
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_data")]
 
 
 def test_a_forbidden_page_says_so_in_french(client):

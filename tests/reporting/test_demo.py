@@ -24,8 +24,8 @@ def coordinator():
 
 
 @pytest.fixture
-def demo():
-    load_demo()
+def demo(demo_data):
+    """The shared demo (tests/conftest.py)."""
 
 
 def test_dashboard_2022_totals(demo, coordinator):

@@ -15,9 +15,12 @@ from reporting.models import Bilan, BilanStatus
 from tests.factories import (
     BilanFactory,
     ConventionFactory,
+    FinancingPlanFactory,
     OrganisationFactory,
     PartyFactory,
+    PaymentFactory,
     PostFactory,
+    ShareLineFactory,
     UserFactory,
 )
 
@@ -177,8 +180,6 @@ def test_xlsx_and_pdf_exports(client, org, coordinator):
 def test_committee_pack_has_bilan_financing_and_dates(client, org, coordinator):
     from datetime import date
 
-    from financing.models import FinancingPlan, Payment, ShareLine
-
     post = PostFactory(organisation=org, name="Poste ISG Ternois")
     BilanFactory(post=post, year=2023, validated=True)
     convention = ConventionFactory(
@@ -187,20 +188,10 @@ def test_committee_pack_has_bilan_financing_and_dates(client, org, coordinator):
         start_date=date(2023, 1, 1),
         end_date=date(2023, 12, 31),
     )
-    convention.posts.add(post)
-    plan = FinancingPlan.objects.create(convention=convention, post=post, data={})
-    line = ShareLine.objects.create(
-        plan=plan,
-        convention=convention,
-        post=post,
-        organisation=org,
-        year=2023,
-        party=post.employer,
-        amount=Decimal("15553"),
+    line = ShareLineFactory(
+        plan=FinancingPlanFactory(convention=convention, post=post), employer=True
     )
-    Payment.objects.create(
-        share_line=line, amount_issued=Decimal("15553"), amount_received=Decimal("10000")
-    )
+    PaymentFactory(share_line=line, amount_received=Decimal("10000"))
     client.force_login(coordinator)
     response = client.get(f"/bilans/poste/{post.pk}/2023/comite.pdf")
     assert response.status_code == 200
