@@ -4,14 +4,22 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 STAMP := $(VENV)/.installed
+UV := $(VENV)/bin/uv
+# Test workers (pytest-xdist): one per core; PYTEST_WORKERS=0 runs the suite in one process.
+PYTEST_WORKERS ?= auto
 
-.PHONY: run test install migrate demo lint format bench clean
+.PHONY: run test install migrate demo lint format typecheck bench clean
 
+# Installs through uv (installed into the venv from the registry: several times faster than pip
+# on a fresh clone); pip when uv cannot be had or fails.
 $(STAMP): pyproject.toml
 	@PYTHON=$$(scripts/find-python) || exit 1; \
 	if [ ! -x $(PY) ]; then echo "Création de $(VENV) avec $$PYTHON"; $$PYTHON -m venv $(VENV); fi
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev,prod]'
+	@if [ -x $(UV) ] || $(PY) -m pip install --quiet uv >/dev/null 2>&1; then \
+		$(UV) pip install --quiet --python $(PY) -e '.[dev,prod]' && exit 0; \
+		echo "L'installation avec uv a échoué : installation avec pip"; \
+	fi; \
+	$(PY) -m pip install --quiet --upgrade pip && $(PY) -m pip install --quiet -e '.[dev,prod]'
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -34,10 +42,14 @@ format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-test: lint
+# The pure rules, strictly typed (files listed in pyproject.toml, [tool.mypy]).
+typecheck: install
+	$(VENV)/bin/mypy
+
+test: lint typecheck
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) manage.py check --fail-level WARNING
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 bench: install
 	$(PY) benchmarks/run.py

@@ -11,8 +11,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from iscg.formatting import MONTHS, format_number
+
+#: A bilan's figures as a form or an import gives them (field name → value, None when blank).
+Values = Mapping[str, Any]
 
 HUNDRED = Decimal(100)
 #: Rounding allowed between a year's VIF share and the weighted share of its parts (points).
@@ -126,12 +130,12 @@ class Issue:
     message: str
 
 
-def n(value) -> str:
+def n(value: Decimal | int) -> str:
     """A count as French text ("1 000")."""
     return format_number(value)
 
 
-def pct(value) -> str:
+def pct(value: Decimal | int | str) -> str:
     """A percentage as French text ("61,5 %")."""
     amount = Decimal(value)
     if amount == amount.to_integral_value():
@@ -142,7 +146,7 @@ def pct(value) -> str:
 # --------------------------------------------------------------------------- year figures
 
 
-def breakdown_issues(values: Mapping, breakdown: Breakdown) -> list[Issue]:
+def breakdown_issues(values: Values, breakdown: Breakdown) -> list[Issue]:
     """The parts must add up to the total. An empty breakdown is simply "non ventilé"; a partial
     one must be marked so, and its parts must then not exceed the total."""
     total = values.get(breakdown.total)
@@ -190,7 +194,9 @@ def breakdown_issues(values: Mapping, breakdown: Breakdown) -> list[Issue]:
     return []
 
 
-def percentage_issue(value, field: str = "vif_pct", label: str = "La part de VIF") -> Issue | None:
+def percentage_issue(
+    value: Decimal | int | str | None, field: str = "vif_pct", label: str = "La part de VIF"
+) -> Issue | None:
     if value is None:
         return None
     if Decimal(value) < 0 or Decimal(value) > HUNDRED:
@@ -199,7 +205,7 @@ def percentage_issue(value, field: str = "vif_pct", label: str = "La part de VIF
     return None
 
 
-def subset_issues(values: Mapping) -> list[Issue]:
+def subset_issues(values: Values) -> list[Issue]:
     """Counts that are part of another one ("dont…") cannot exceed it."""
     issues = []
     checks = [
@@ -226,12 +232,14 @@ def subset_issues(values: Mapping) -> list[Issue]:
 
 
 def category_counts_issues(
-    counts: Mapping | None,
+    counts: object,
     allowed: Mapping[str, str],
     field: str,
     total: int | None,
 ) -> list[Issue]:
-    """Problématiques or orientations: known categories, whole counts, none above the saisines."""
+    """Problématiques or orientations: known categories, whole counts, none above the saisines.
+
+    ``counts`` as given (an import may give anything): a mapping of category → count."""
     if not counts:
         return []
     if not isinstance(counts, Mapping):
@@ -251,7 +259,7 @@ def category_counts_issues(
     return issues
 
 
-def no_report_issues(values: Mapping) -> list[Issue]:
+def no_report_issues(values: Values) -> list[Issue]:
     """A year without bilan has its reason and no figures (a reason of blanks counts as one:
     the table's constraint ``bilan_no_figures_without_report`` would refuse it)."""
     if not (values.get("no_report_reason") or ""):
@@ -267,7 +275,7 @@ def no_report_issues(values: Mapping) -> list[Issue]:
     return []
 
 
-def completeness_issues(values: Mapping) -> list[Issue]:
+def completeness_issues(values: Values) -> list[Issue]:
     """What a bilan needs before it is submitted: its saisines, or the reason why there are none."""
     if (values.get("no_report_reason") or "").strip():
         return []
@@ -321,7 +329,7 @@ def nominative_issues(text: str | None, field: str = "comment") -> list[Issue]:
 # --------------------------------------------------------------------------- whole bilan
 
 
-def bilan_issues(values: Mapping, *, complete: bool = False) -> list[Issue]:
+def bilan_issues(values: Values, *, complete: bool = False) -> list[Issue]:
     """Every rule on a year's figures; ``complete`` adds what submission requires."""
     issues: list[Issue] = []
     for breakdown in BREAKDOWNS:
@@ -381,7 +389,7 @@ def weighted_share(pairs: Iterable[tuple[Decimal | None, int | None]]) -> Decima
     return (numerator / weight).quantize(Decimal("0.01"))
 
 
-def parts_issues(year: Mapping, parts: Sequence[Mapping], *, complete: bool = False) -> list[Issue]:
+def parts_issues(year: Values, parts: Sequence[Values], *, complete: bool = False) -> list[Issue]:
     """Months, quarters or units of a bilan: one kind, each numbered once, each consistent, and
     together equal to the year's figures (each count, and the VIF share weighted by saisines)."""
     if not parts:
@@ -403,7 +411,9 @@ def parts_issues(year: Mapping, parts: Sequence[Mapping], *, complete: bool = Fa
         wrong = [x for x in numbers if not isinstance(x, int) or not 1 <= x <= expected]
         if wrong:
             issues.append(Issue(None, f"Numéro de {kind} hors de 1 à {expected} : {wrong[0]}."))
-        duplicates = sorted({x for x in numbers if numbers.count(x) > 1 and x not in wrong})
+        duplicates = sorted(
+            {x for x in numbers if isinstance(x, int) and x not in wrong and numbers.count(x) > 1}
+        )
         for number in duplicates:
             issues.append(Issue(None, f"« {part_label(kind, number)} » figure deux fois."))
         if complete and not wrong and len(set(numbers)) != expected:
@@ -419,9 +429,9 @@ def parts_issues(year: Mapping, parts: Sequence[Mapping], *, complete: bool = Fa
         name = part_label(kind, part.get("number"), part.get("label") or "")
         for issue in breakdown_issues(part, SEX):
             issues.append(Issue(None, f"{name[0].upper()}{name[1:]} : {issue.message}"))
-        issue = percentage_issue(part.get("vif_pct"), label=f"La part de VIF ({name})")
-        if issue:
-            issues.append(Issue(None, issue.message))
+        vif_issue = percentage_issue(part.get("vif_pct"), label=f"La part de VIF ({name})")
+        if vif_issue:
+            issues.append(Issue(None, vif_issue.message))
     if issues:
         return issues
     what = {"mois": "des mois", "trimestre": "des trimestres", "unite": "des unités"}[kind]
@@ -434,7 +444,7 @@ def parts_issues(year: Mapping, parts: Sequence[Mapping], *, complete: bool = Fa
                 Issue(field, f"Renseignez le nombre de {label} de chaque part, ou d'aucune.")
             )
             continue
-        total = sum(values)
+        total = sum(value for value in values if value is not None)  # none is, by now
         if total != year[field]:
             issues.append(
                 Issue(
