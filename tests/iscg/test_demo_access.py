@@ -2,11 +2,12 @@
 organisation's gestionnaire sees nothing of the Pas-de-Calais."""
 
 import pytest
+from django.contrib.auth.hashers import make_password
 from django.urls import reverse
 
 from conventions.models import Convention, Party, Post
 from demo.load import load_demo
-from demo.users import DEMO_PASSWORD, partner_email
+from demo.users import DEMO_PASSWORD, DemoPassword, partner_email
 from iscg.models import User
 from tests.factories import OrganisationFactory, UserFactory
 
@@ -82,6 +83,28 @@ def test_load_demo_twice_keeps_one_user_per_email(demo):
     before = User.objects.count()
     load_demo()
     assert User.objects.count() == before
+
+
+def test_reloading_gives_every_demo_account_the_demo_password_back(demo):
+    user = User.objects.get(email="gestionnaire@demo.iscg.fr")
+    user.set_password("un-autre-mot-de-passe")
+    user.save()
+    load_demo()
+    accounts = User.objects.filter(email__endswith="@demo.iscg.fr")
+    assert accounts.count() > 30
+    assert all(account.check_password(DEMO_PASSWORD) for account in accounts)
+
+
+def test_the_demo_password_is_hashed_once_for_all_accounts(monkeypatch):
+    hashed = []
+    monkeypatch.setattr(
+        "demo.users.make_password", lambda raw: hashed.append(raw) or make_password(raw)
+    )
+    password = DemoPassword()
+    assert password.hash == password.hash
+    assert hashed == [DEMO_PASSWORD]
+    assert password.matches(password.hash)
+    assert not password.matches(make_password("un-autre-mot-de-passe"))
 
 
 def test_partner_does_not_see_the_back_office_history(client, demo):
