@@ -20,6 +20,7 @@ from conventions.models import (
 from financing import engine
 from financing.models import FinancingPlan
 from financing.services import compute, plan_save, stored_plan
+from iscg import history
 
 COPIED_FIELDS = [
     "title",
@@ -106,7 +107,7 @@ def settle_dates(given: Dates, proposed: Dates | None = None) -> Dates:
 
 def amended_convention(convention: Convention) -> Convention:
     """The convention an avenant or a renewal is about: an avenant's parent, else itself."""
-    if convention.kind == ConventionKind.AVENANT and convention.parent_id:
+    if convention.kind == ConventionKind.AVENANT and convention.parent is not None:
         return convention.parent
     return convention
 
@@ -145,6 +146,7 @@ def proposal(mode: str, source: Convention | None) -> dict:
     parent = amended_convention(source)
     state = amendments.latest_signed_state(parent)
     dates = proposed_dates(mode, source)
+    assert dates is not None  # mode and source checked above
     values = {
         "source": parent,
         "start_date": dates.start,
@@ -234,7 +236,7 @@ def _copy_memberships(source: Convention, target: Convention, by=None) -> None:
             **fields,
         )
         if by is not None:
-            copy._history_user = by
+            history.attribute(copy, by=by)
         copy.save()
 
 
@@ -285,6 +287,7 @@ def convention_draft_start(
             if v not in (None, "") or k in ("start_date", "end_date", "duration_months")
         }
         proposed = proposed_dates(mode, source)
+        assert proposed is not None  # a renewal or an avenant of a source
         if mode == "renouvellement":
             base = {name: getattr(source, name) for name in COPIED_FIELDS}
             base.update(
@@ -317,7 +320,7 @@ def convention_draft_start(
     convention = Convention(organisation=organisation, status=ConventionStatus.DRAFT, **fields)
     convention.full_clean()
     if by is not None:
-        convention._history_user = by
+        history.attribute(convention, by=by)
     convention.save()
     if posts is not None:
         convention.posts.set(posts)
@@ -421,7 +424,7 @@ def convention_draft_info_save(*, convention: Convention, values: dict, by) -> C
     names = [name for name in DRAFT_INFO_FIELDS if name in values]
     for name in names:
         setattr(convention, name, values[name])
-    convention._history_user = by
+    history.attribute(convention, by=by)
     convention.save(update_fields=[*names, "updated_at"])
     return convention
 
@@ -442,14 +445,14 @@ def convention_parties_save(
     if any(membership.convention_id != convention.pk for membership in foreign):
         raise ValidationError("Une de ces parties appartient à une autre convention.")
     for membership in removed:  # first: a party removed and added again stays unique
-        membership._history_user = by
+        history.attribute(membership, by=by)
         membership.delete()
-    for membership, values in changes:
-        membership = membership or ConventionParty(convention=convention)
+    for existing, values in changes:
+        membership = existing or ConventionParty(convention=convention)
         for name in MEMBERSHIP_FIELDS:
             if name in values:
                 setattr(membership, name, values[name])
-        membership._history_user = by
+        history.attribute(membership, by=by)
         membership.save()
     return convention
 
@@ -472,8 +475,7 @@ def convention_abandon(*, convention: Convention, reason: str, by) -> Convention
     convention.status = ConventionStatus.ABANDONED
     convention.abandoned_at = timezone.now()
     convention.abandon_reason = reason
-    convention._history_user = by
-    convention._change_reason = f"Abandon : {reason}"
+    history.attribute(convention, by=by, reason=f"Abandon : {reason}")
     convention.save(update_fields=["status", "abandoned_at", "abandon_reason", "updated_at"])
     return convention
 

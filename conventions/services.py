@@ -42,6 +42,7 @@ from conventions.models import (
 from conventions.wording import absent_values, refused_for_blanks_message
 from financing.models import FinancingPlan
 from financing.services import plan_truncate
+from iscg import history
 from iscg.formatting import format_date_long
 
 
@@ -172,7 +173,7 @@ def _frozen_document(convention: Convention) -> DocumentVersion | None:
 def _signed_html_name(document: DocumentVersion) -> str:
     """Where older frozen versions kept the HTML of their text without "PROJET" (a file next
     to their PDF); newer ones keep it in ``DocumentVersion.signed_html``."""
-    return document.file.name.rsplit(".", 1)[0] + ".signed.html"
+    return (document.file.name or "").rsplit(".", 1)[0] + ".signed.html"
 
 
 def _keep_signed_html(document: DocumentVersion, html: str) -> None:
@@ -279,7 +280,7 @@ def _store_render(
         # sent, so that the latest frozen version is always the one awaiting signature.
         existing = None
     if existing is not None and (
-        not existing.is_rendered or existing.file.storage.exists(existing.file.name)
+        not existing.is_rendered or existing.file.storage.exists(existing.file.name or "")
     ):
         if freeze and not existing.is_frozen:
             existing.is_frozen = True
@@ -313,7 +314,7 @@ def document_version_render(*, version_id: int) -> DocumentVersion:
         file=version.file.name, sha256=hashlib.sha256(pdf).hexdigest(), size=len(pdf), pages=pages
     )
     if not stored:  # rendered meanwhile by another reader: keep theirs
-        version.file.storage.delete(version.file.name)
+        version.file.storage.delete(version.file.name or "")
     return DocumentVersion.objects.get(pk=version_id)
 
 
@@ -382,8 +383,7 @@ def convention_send_to_signature(
         convention.text = documents.effective_text(convention)
     convention.status = ConventionStatus.TO_SIGN
     convention.text_frozen_at = timezone.now()
-    convention._history_user = by
-    convention._change_reason = change_reason
+    history.attribute(convention, by=by, reason=change_reason)
     convention.save(update_fields=["status", "text", "text_frozen_at", "updated_at"])
     convention.memberships.filter(is_signatory=True).update(
         signed_on=None, signatory_name="", signature_recorded_by=None, signature_recorded_at=None
@@ -417,13 +417,13 @@ def convention_signature_withdraw(*, convention: Convention, by, reason: str) ->
         membership.signatory_name = ""
         membership.signature_recorded_by = None
         membership.signature_recorded_at = None
-        membership._history_user = by
-        membership._change_reason = f"Demande de signature retirée. Motif : {reason}"
+        history.attribute(
+            membership, by=by, reason=f"Demande de signature retirée. Motif : {reason}"
+        )
         membership.save()
     convention.status = ConventionStatus.DRAFT
     convention.text_frozen_at = None
-    convention._history_user = by
-    convention._change_reason = f"Demande de signature retirée. Motif : {reason}"
+    history.attribute(convention, by=by, reason=f"Demande de signature retirée. Motif : {reason}")
     convention.save(update_fields=["status", "text_frozen_at", "updated_at"])
     return convention
 
@@ -461,7 +461,11 @@ def convention_sign(
     if not pending.exists():
         convention.status = ConventionStatus.SIGNED
         convention.signature_date = max(
-            convention.memberships.filter(is_signatory=True).values_list("signed_on", flat=True)
+            day
+            for day in convention.memberships.filter(is_signatory=True).values_list(
+                "signed_on", flat=True
+            )
+            if day is not None  # none left pending: every signatory has its date
         )
         convention.save(update_fields=["status", "signature_date", "updated_at"])
         # Already started: in force at once (expiry is left to the daily command).
@@ -489,7 +493,7 @@ def convention_unsign(*, convention: Convention, party, by) -> ConventionParty:
     membership.signatory_name = ""
     membership.signature_recorded_by = None
     membership.signature_recorded_at = None
-    membership._history_user = by
+    history.attribute(membership, by=by)
     membership.save()
     return membership
 
@@ -580,7 +584,7 @@ def _record_ending(
         act.termination_notice_date = notice_date
         act.termination_effective_date = effective
         act.termination_reason = reason
-        act._history_user = by
+        history.attribute(act, by=by)
         act.save(
             update_fields=[
                 "termination_kind",

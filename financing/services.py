@@ -24,6 +24,7 @@ from financing import engine
 from financing.cancellations import payments_to_cancel
 from financing.models import FinancingPlan, Payment, PlanYear, ShareLine
 from financing.months import funded_months
+from iscg import history
 
 
 class PlanLocked(ValidationError):
@@ -308,6 +309,8 @@ def _store_actual(
 ) -> dict[str, Decimal]:
     """Store the year's amounts on its actual cost (``result``, when already computed)."""
     if result is None:
+        if plan_year.actual_cost is None:
+            raise ValueError("plan_year has no actual cost to store")
         result = _actual_shares(plan, plan_year.year, plan_year.actual_cost)
     differences = {}
     for line in financing_plan.lines.filter(year=plan_year.year).select_related("party"):
@@ -352,7 +355,7 @@ def payment_record(*, share_line: ShareLine, by, **fields) -> Payment:
         )
     payment = Payment(share_line=share_line, **fields)
     payment.full_clean()
-    payment._history_user = by
+    history.attribute(payment, by=by)
     payment.save()
     return payment
 
@@ -376,7 +379,7 @@ def plan_truncate(*, plan: FinancingPlan, on: date, by) -> list[Payment]:
         .select_related("post", "convention")
         .get(pk=plan.pk)
     )
-    financing_plan._history_user = by
+    history.attribute(financing_plan, by=by)
     # Months made explicit: they are now by hand.
     typed = _with_post_months(financing_plan, stored_plan(financing_plan))
     start = financing_plan.convention.effective_start_date
@@ -395,15 +398,17 @@ def plan_truncate(*, plan: FinancingPlan, on: date, by) -> list[Payment]:
         financing_plan.save(update_fields=["data", "months_by_hand"])
     written = {year.year: year.as_written for year in kept.years}
     for plan_year in financing_plan.years.all():
-        plan_year._history_user = by
+        history.attribute(plan_year, by=by)
         if plan_year.year not in written:
             plan_year.delete()
             continue
+        assert result is not None  # a year kept means the kept plan has years: it was computed
         computed = result.year(plan_year.year)
         _save_if_changed(plan_year, {"months": computed.months, "cost": computed.cost})
     for line in financing_plan.lines.select_related("party").prefetch_related("payments"):
-        line._history_user = by
+        history.attribute(line, by=by)
         if line.year in written:
+            assert result is not None  # as above
             values = {
                 "amount": result.year(line.year).shares.get(line.party.slug, Decimal(0)),
                 "as_written": written[line.year].get(line.party.slug),

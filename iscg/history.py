@@ -76,3 +76,11 @@ def history_rows(instance, limit: int = 30) -> list[HistoryRow]:
             )
         )
     return rows
+
+
+def attribute(instance, *, by, reason: str | None = None) -> None:
+    """Name who makes the next save of ``instance`` (and why): django-simple-history reads these
+    two attributes when it writes the history row. One place for a convention of that library."""
+    instance._history_user = by
+    if reason is not None:
+        instance._change_reason = reason

@@ -28,6 +28,8 @@ class NewInvitation:
 def invitation_create(*, by: User, email: str, role: str, party=None, post=None) -> NewInvitation:
     """Invite a partner (attached to a party) or an intervenant (attached to a post)."""
     email = email.strip().lower()
+    if by.organisation_id is None:
+        raise ValidationError("Votre compte n'est rattaché à aucune organisation.")
     if role == Role.PARTENAIRE and party is None:
         raise ValidationError("Choisissez la partie à laquelle rattacher le partenaire.")
     if role == Role.INTERVENANT and post is None:
@@ -53,6 +55,13 @@ def invitation_create(*, by: User, email: str, role: str, party=None, post=None)
     return NewInvitation(invitation=invitation, token=token)
 
 
+def _inviter(invitation: Invitation) -> str:
+    author = invitation.created_by
+    if author is None:  # the account was deleted since
+        return str(invitation.organisation)
+    return author.get_full_name() or author.email
+
+
 def invitation_send(*, new: NewInvitation, base_url: str) -> None:
     link = base_url.rstrip("/") + reverse("invitation_accept", args=[new.token])
     invitation = new.invitation
@@ -60,7 +69,7 @@ def invitation_send(*, new: NewInvitation, base_url: str) -> None:
         subject="Votre accès à l'application ISCG conventions",
         message=(
             "Bonjour,\n\n"
-            f"{invitation.created_by.get_full_name() or invitation.created_by.email} vous invite à "
+            f"{_inviter(invitation)} vous invite à "
             f"accéder à l'application ISCG conventions ({invitation.organisation}).\n\n"
             f"Choisissez votre mot de passe avec ce lien, valable {settings.INVITATION_VALIDITY_DAYS} "
             f"jours et utilisable une seule fois :\n{link}\n"

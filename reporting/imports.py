@@ -23,6 +23,7 @@ from import_export import fields, resources, widgets
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from conventions.models import Post
+from iscg import history
 from reporting import rules
 from reporting.exports import french_csv
 from reporting.models import EDITABLE_STATUSES, Bilan
@@ -296,7 +297,7 @@ class BilanResource(resources.ModelResource):
             raise ValidationError(errors)
 
     def before_save_instance(self, instance, row, **kwargs):
-        instance._history_user = self.user
+        history.attribute(instance, by=self.user)
 
     def _writes(self, dry_run, result) -> bool:
         """Write only for real, and only while no row is wrong (the import is then undone)."""

@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from iscg import perms
+from iscg import history, perms
 from reporting import imports, rules
 from reporting.models import EDITABLE_STATUSES, Bilan, BilanPart, BilanStatus
 from reporting.perms import can_edit, can_enter, can_review
@@ -34,7 +34,7 @@ def _issues_error(issues: Iterable[rules.Issue]) -> ValidationError:
 
 
 def _save(bilan: Bilan, user) -> None:
-    bilan._history_user = user
+    history.attribute(bilan, by=user)
     bilan.full_clean()
     bilan.save()
 
@@ -95,12 +95,12 @@ def replace_parts(bilan: Bilan, parts: list[Mapping], user=None) -> None:
         for name, value in values.items():
             if name not in ("kind", "number", "label"):
                 setattr(part, name, value)
-        part._history_user = user
+        history.attribute(part, by=user)
         part.save()
         kept.add(part.pk)
     for part in existing.values():
         if part.pk not in kept:
-            part._history_user = user
+            history.attribute(part, by=user)
             part.delete()
 
 
