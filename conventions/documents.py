@@ -42,6 +42,7 @@ from conventions.wording import (
     pronoun,
     representative_line,
     title_with_article,
+    unit_place,
     visa,
     with_article,
 )
@@ -422,7 +423,7 @@ def _post_values(post) -> dict[str, str | None]:
         "poste.autorite_fonctionnelle": post.functional_authority or None,
         "poste.unites": enumerate_fr([u.name for u in units]) or None,
         "poste.unite_principale": units[0].name if units else None,
-        "poste.brigades": enumerate_fr(brigades) or None,
+        "poste.brigades": enumerate_fr([unit_place(name) for name in brigades]) or None,
         "poste.commissariats": enumerate_fr(commissariats) or None,
         "poste.compagnie": companies[0] if companies else None,
         "poste.epcis": enumerate_fr([with_article(p.name) for p in post.epcis.all()]) or None,

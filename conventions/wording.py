@@ -127,6 +127,20 @@ def title_with_article(title: str) -> str:
     return f"le {title}"
 
 
+_UNIT_PREFIX = re.compile(
+    r"^(?:communaut[ée]s? de brigades?|brigades?(?: territoriales?| autonomes?)*|cob)\s+"
+    r"(?:de\s+|d['’]\s*)",
+    re.IGNORECASE,
+)
+
+
+def unit_place(name: str) -> str:
+    """The place of a gendarmerie unit named with its kind (« brigade de Frévent » → « Frévent »,
+    « communauté de brigades de BAPAUME » → « BAPAUME »): the models write « les brigades de
+    {{ poste.brigades }} », as the acts do. A name without such a prefix is kept whole."""
+    return _UNIT_PREFIX.sub("", name.strip(), count=1)
+
+
 def enumerate_fr(items: list[str]) -> str:
     """["a", "b", "c"] → "a, b et c"."""
     items = [item for item in items if item]

@@ -144,3 +144,18 @@ def test_the_refusal_and_the_history_agree_with_the_number_of_blanks():
     three = wording.refused_for_blanks_message(3)
     assert "le texte a 3 valeurs absentes (imprimées « ………… »)" in three
     assert "Complétez-les, ou confirmez l'envoi malgré les valeurs absentes" in three
+
+
+@pytest.mark.parametrize(
+    ("name", "place"),
+    [
+        ("brigade de Saint-Pol-sur-Ternoise", "Saint-Pol-sur-Ternoise"),
+        ("brigade d'Heuchin", "Heuchin"),
+        ("communauté de brigades de BAPAUME", "BAPAUME"),
+        ("Brigade territoriale autonome de Frévent", "Frévent"),
+        ("VITRY EN ARTOIS", "VITRY EN ARTOIS"),
+        ("brigade du Portel", "brigade du Portel"),  # no « de » to drop: kept whole
+    ],
+)
+def test_a_unit_reads_as_its_place_after_les_brigades_de(name, place):
+    assert wording.unit_place(name) == place
