@@ -494,6 +494,11 @@ def _parse_year_values(
     return YearInput(year=year, annual_cost=annual_cost, months=months, as_written=as_written)
 
 
+def _french_list(items: list[str]) -> str:
+    """« a, b et c »: a list in a French message."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " et " + items[-1]
+
+
 def _check_plan(plan: Plan) -> None:
     """Whole-plan rules: one remainder, no duplicated year, remainder percentages within 100 %.
 
@@ -510,17 +515,22 @@ def _check_plan(plan: Plan) -> None:
             raise PlanError(
                 f"Part n° {number} : il faut une règle connue et une partie.", share=number - 1
             )
-    remainders = [share for share in plan.shares if share.rule == REMAINDER]
+    remainders = [
+        (number, share) for number, share in enumerate(plan.shares) if share.rule == REMAINDER
+    ]
     if not remainders:
         raise PlanError(
-            "Le plan n'a pas de part « remainder » (reste à charge) : il en faut exactement une, "
-            "celle de la partie qui paie ce que les autres ne paient pas (l'employeur)."
+            "Le plan n'a aucune part au reste à charge (règle « remainder ») : il en faut "
+            "exactement une, celle de la partie qui paie ce que les autres ne paient pas "
+            "(l'employeur)."
         )
     if len(remainders) > 1:
-        names = " ; ".join(share.label for share in remainders)
+        numbers = _french_list([str(number + 1) for number, _ in remainders])
+        names = " ; ".join(share.label for _, share in remainders)
         raise PlanError(
-            f"Le plan a {len(remainders)} parts « remainder » (reste à charge) : {names} ; "
-            "il en faut exactement une."
+            f"Le plan a {len(remainders)} parts au reste à charge (règle « remainder ») : parts n° "
+            f"{numbers} ({names}) ; il en faut exactement une.",
+            share=remainders[-1][0],  # the one added last, on its row
         )
     of_remainder = sum(
         (share.percent or ZERO for share in plan.shares if share.rule == PERCENT_OF_REMAINDER),

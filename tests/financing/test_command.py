@@ -92,7 +92,7 @@ def test_compute_keeps_accents_and_json_decimals(tmp_path, capsys):
     [
         (
             {**EXAMPLE, "shares": EXAMPLE["shares"][:2]},
-            "Le plan n'a pas de part « remainder » (reste à charge)",
+            "Le plan n'a aucune part au reste à charge (règle « remainder »)",
         ),
         (
             {**EXAMPLE, "years": [{"year": 2023, "annual_cost": "42000", "months": 13}]},

@@ -785,10 +785,10 @@ def with_year(**fields) -> dict:
 
 
 INVALID = [
-    (plan_2023(1000, fixed("etat", 10)), "pas de part « remainder »"),
+    (plan_2023(1000, fixed("etat", 10)), "aucune part au reste à charge"),
     (
         plan_2023(1000, remainder("a"), remainder("b")),
-        "2 parts « remainder » (reste à charge) : a ; b",
+        "2 parts au reste à charge (règle « remainder ») : parts n° 1 et 2 (a ; b)",
     ),
     (with_year(months=13), "Année 2023 : 13 mois financés, il en faut entre 1 et 12."),
     (with_year(months=0), "Année 2023 : 0 mois financés"),
@@ -936,7 +936,7 @@ def test_compute_checks_a_plan_built_in_python():
         years=(YearInput(year=2023, annual_cost=D(100)),),
         shares=(ShareRule(rule="fixed", party="etat", amount=D(10)),),
     )
-    with pytest.raises(PlanError, match="pas de part « remainder »"):
+    with pytest.raises(PlanError, match="aucune part au reste à charge"):
         compute_plan(plan)
 
 

@@ -158,7 +158,7 @@ def test_months_not_stated_are_not_written_back():
 
 def test_read_plan_checks_the_whole_plan_without_computing():
     no_remainder = {**OSARTIS, "shares": OSARTIS["shares"][:2]}
-    with pytest.raises(PlanError, match="pas de part « remainder »"):
+    with pytest.raises(PlanError, match="aucune part au reste à charge"):
         read_plan(no_remainder)
     too_much = {
         **OSARTIS,
@@ -193,7 +193,7 @@ def test_read_plan_checks_the_whole_plan_without_computing():
                 ],
             },
             None,
-            None,
+            1,  # the second share at the remainder: its row shows the message
         ),
     ],
 )

@@ -158,11 +158,16 @@ def test_a_cap_only_goes_with_a_percentage_of_the_cost():
 def test_exactly_one_remainder_is_required():
     guided = submitted(**{"part-0-rule": "remainder", "part-0-amount": None})
     assert not guided.is_valid()
-    # The engine's rule and message, above the shares.
-    assert guided.shares.non_form_errors() == [
-        "Le plan a 2 parts « remainder » (reste à charge) : etat_62 ; epci_cc_osartis_marquion ; "
-        "il en faut exactement une."
+    # The engine's rule and message, on the row of the second share at the remainder.
+    message = (
+        "Le plan a 2 parts au reste à charge (règle « remainder ») : parts n° 1 et 3 "
+        "(etat_62 ; epci_cc_osartis_marquion) ; il en faut exactement une."
+    )
+    rows = [form for form in guided.shares.forms if form.non_field_errors()]
+    assert [(form.cleaned_data["party"], form.non_field_errors()) for form in rows] == [
+        ("epci_cc_osartis_marquion", [message])
     ]
+    assert guided.shares.non_form_errors() == []
 
 
 def test_a_year_entered_twice_and_out_of_range_months_are_refused():

@@ -175,7 +175,7 @@ def test_plan_page_of_a_draft_has_the_form(gestionnaire):
                     "shares": [{"party": "etat_62", "rule": "fixed", "amount": "14000"}],
                 }
             ),
-            "Le plan n'a pas de part « remainder » (reste à charge)",
+            "Le plan n'a aucune part au reste à charge (règle « remainder »)",
         ),
         (
             json.dumps(
