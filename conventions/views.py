@@ -223,10 +223,13 @@ def convention_abandon(request, reference: str):
         except ValidationError as exc:
             form.add_error(None, exc.messages)
         else:
-            messages.success(
-                request,
-                f"{convention.reference} est abandonnée : elle ne compte plus dans aucun montant.",
+            # An avenant is masculine: « L'avenant … est abandonné : il ne compte plus … ».
+            act = (
+                f"L'avenant {convention.reference} est abandonné : il"
+                if convention.kind == ConventionKind.AVENANT
+                else f"La convention {convention.reference} est abandonnée : elle"
             )
+            messages.success(request, f"{act} ne compte plus dans aucun montant.")
             return redirect(convention.get_absolute_url())
     return render(
         request,

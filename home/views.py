@@ -9,7 +9,7 @@ from django.shortcuts import render
 
 from conventions import perms as convention_perms
 from conventions.deadlines import upcoming
-from conventions.models import Convention, Post
+from conventions.models import Convention, ConventionStatus, Post
 from conventions.selectors import deadlines_for
 from financing.models import ShareLine
 from financing.selectors import party_summary
@@ -25,7 +25,10 @@ def home(request):
     # What the page shows, by role, decided by the perms modules (the template reads booleans).
     context = {
         "conventions_count": conventions.count(),
-        "recent_conventions": conventions.with_signed_renewal().order_by("-updated_at")[:8],
+        # Abandoned drafts count nowhere: not among what one works on either.
+        "recent_conventions": conventions.exclude(status=ConventionStatus.ABANDONED)
+        .with_signed_renewal()
+        .order_by("-updated_at")[:8],
         "as_gestionnaire": perms.is_gestionnaire(user),
         "as_partner": perms.is_partner(user),
         "as_intervenant": perms.is_intervenant(user),

@@ -52,3 +52,39 @@ def test_intervenant_sees_its_post_and_bilans(client, demo):
     text = text_of(client, "intervenant@demo.iscg.fr")
     assert "Votre poste : Poste ISG Ternois" in text
     assert "2022 — Validé" in text
+
+
+def test_an_abandoned_draft_leaves_the_recent_conventions(client, demo_data):
+    """An abandoned draft counts nowhere: not among the home page's recent conventions."""
+    from conventions.models import Convention, ConventionStatus
+    from demo.users import GESTIONNAIRE_EMAIL
+    from iscg.models import User
+
+    client.force_login(User.objects.get(email=GESTIONNAIRE_EMAIL))
+    assert "PDC2024-A10" in client.get("/").content.decode()
+    response = client.post("/conventions/PDC2024-A10/abandonner/", {"reason": "Essai"}, follow=True)
+    assert "La convention PDC2024-A10 est abandonnée : elle ne compte plus" in (
+        response.content.decode()
+    )
+    assert Convention.objects.get(reference="PDC2024-A10").status == ConventionStatus.ABANDONED
+    assert "PDC2024-A10" not in client.get("/").content.decode()
+
+
+@pytest.mark.django_db
+def test_an_abandoned_avenant_is_masculine(client):
+    """« L'avenant … est abandonné : il ne compte plus… »."""
+    from tests import lifecycle
+
+    world = lifecycle.territory()
+    signed = lifecycle.send_and_sign(
+        lifecycle.new_convention(world, world.posts[0], {2027: ("30000", "10000", "10000")}),
+        world.manager,
+    )
+    draft = lifecycle.avenant(world, signed, {2027: ("30000", "12000", "10000")})
+    client.force_login(world.manager)
+    response = client.post(
+        f"/conventions/{draft.reference}/abandonner/", {"reason": "Essai"}, follow=True
+    )
+    assert f"L'avenant {draft.reference} est abandonné : il ne compte plus" in html.unescape(
+        response.content.decode()
+    )
