@@ -37,17 +37,8 @@ MODE_HELP = {
 }
 #: The fields step 1 shows for each mode (the others do not apply).
 MODE_FIELDS = {
-    "nouvelle": [
-        "post",
-        "kind",
-        "reference",
-        "title",
-        "start_date",
-        "end_date",
-        "duration_months",
-        "notice_months",
-        "signature_place",
-    ],
+    "nouvelle": ["post", "kind", "reference", *drafting.DRAFT_INFO_FIELDS],
+    # A renewal asks its duration before its end: the end follows from start and duration.
     "renouvellement": [
         "source",
         "reference",
@@ -58,16 +49,7 @@ MODE_FIELDS = {
         "notice_months",
         "signature_place",
     ],
-    "avenant": [
-        "source",
-        "reference",
-        "title",
-        "start_date",
-        "end_date",
-        "duration_months",
-        "notice_months",
-        "signature_place",
-    ],
+    "avenant": ["source", "reference", *drafting.DRAFT_INFO_FIELDS],
 }
 
 

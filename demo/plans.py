@@ -34,7 +34,7 @@ from typing import Any
 from django.db import transaction
 
 from conventions.models import Convention, Post
-from demo.load import read_source
+from demo.load import read_source, upsert
 from financing import engine, services
 from financing.models import BudgetLine
 from iscg.models import Organisation
@@ -541,22 +541,11 @@ def load_budget_lines() -> BudgetLine:
         "credits": Decimal(decided["cp"]),
         "available": Decimal(rapport["disponible"]),
     }
-    budget_line = BudgetLine.objects.filter(
-        organisation=organisation, year=2023, imputation=decided["imputation"]
-    ).first()
-    if budget_line is None:
-        budget_line = BudgetLine(
-            organisation=organisation, year=2023, imputation=decided["imputation"]
-        )
-    changed = budget_line.pk is None
-    for field, value in values.items():
-        if getattr(budget_line, field) != value:
-            setattr(budget_line, field, value)
-            changed = True
-    budget_line.full_clean()
-    if changed:
-        budget_line.save()
-    return budget_line
+    return upsert(
+        BudgetLine,
+        {"organisation": organisation, "year": 2023, "imputation": decided["imputation"]},
+        values,
+    )
 
 
 @transaction.atomic
