@@ -152,7 +152,8 @@ def _financing(convention: Convention) -> Financing:
         result.names[line.party_id] = line.party.name
         if line.is_remainder:
             result.remainder[line.year] = line.party_id
-    financing_plan = getattr(convention, "financing_plan", None) if lines else None
+    # One post's plan for now (the first); several posts' plans are summed by the table.
+    financing_plan = convention.financing_plans.first() if lines else None
     if financing_plan is None:
         return result
     for plan_year in financing_plan.years.all():
@@ -439,7 +440,7 @@ def _financing_values(financing: Financing, first: int, views) -> dict[str, str 
         cost, months = financing.costs.get(year, (None, None))
         year_values = {
             "cout": _euros(cost),
-            "mois": str(months) if months else None,
+            "mois": formatting.format_months(months) if months else None,
             "total": _euros(_year_total(financing, year)),
         }
         for what, value in year_values.items():

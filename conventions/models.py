@@ -48,6 +48,11 @@ class PartyKind(models.TextChoices):
     COMMUNE = "commune", "Commune"
     CCAS_CIAS = "ccas_cias", "CCAS / CIAS"
     ASSOCIATION = "association", "Association"
+    CAF = "caf", "Caisse d'allocations familiales (CAF)"
+    ARS = "ars", "Agence régionale de santé (ARS)"
+    MSA = "msa", "Mutualité sociale agricole (MSA)"
+    REGION = "region", "Région"
+    BAILLEUR = "bailleur", "Bailleur social"
     PARQUET = "parquet", "Parquet"
     OTHER = "autre", "Autre"
 
@@ -243,7 +248,21 @@ class Post(models.Model):
         blank=True,
         help_text="Sert aux barèmes dégressifs (rang 1 = première année).",
     )
-    start_date = models.DateField("date de création", null=True, blank=True)
+    start_date = models.DateField(
+        "premier jour de service",
+        null=True,
+        blank=True,
+        help_text=(
+            "Date de création du poste : compte les mois financés, et les années de service "
+            "des barèmes dégressifs (« 80 % la première année »)."
+        ),
+    )
+    end_date = models.DateField(
+        "dernier jour de service",
+        null=True,
+        blank=True,
+        help_text="Fin du poste (suppression) : les mois qui suivent ne sont plus financés.",
+    )
     notes = models.TextField("remarques", blank=True)
     history = HistoricalRecords()
 

@@ -18,13 +18,14 @@ MONEY = {"max_digits": 12, "decimal_places": 2}
 
 
 class FinancingPlan(models.Model):
-    """A convention's financing plan (one post), as the engine reads it."""
+    """The financing plan of one post of a convention, as the engine reads it: a convention
+    covering several posts has one plan per post."""
 
-    convention = models.OneToOneField(
+    convention = models.ForeignKey(
         "conventions.Convention",
         verbose_name="convention",
         on_delete=models.CASCADE,
-        related_name="financing_plan",
+        related_name="financing_plans",
     )
     post = models.ForeignKey(
         "conventions.Post",
@@ -45,9 +46,17 @@ class FinancingPlan(models.Model):
     class Meta:
         verbose_name = "plan de financement"
         verbose_name_plural = "plans de financement"
+        ordering = ["convention", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["convention", "post"],
+                name="financingplan_one_per_post",
+                violation_error_message="Ce poste a déjà un plan de financement dans la convention.",
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"Plan de financement — {self.convention.reference}"
+        return f"Plan de financement — {self.convention.reference} — {self.post.name}"
 
     def get_plan(self) -> engine.Plan:
         """The plan as the engine reads it: the only place its JSON is read (PlanError when the
@@ -73,7 +82,12 @@ class PlanYear(models.Model):
         FinancingPlan, verbose_name="plan", on_delete=models.CASCADE, related_name="years"
     )
     year = models.PositiveIntegerField("exercice")
-    months = models.PositiveSmallIntegerField("mois financés")
+    months = models.DecimalField(
+        "mois financés",
+        max_digits=4,
+        decimal_places=2,
+        help_text="Un mois entamé compte pour ses jours financés (9,55 mois : du 15 mars).",
+    )
     cost = models.DecimalField("coût de l'année", **MONEY)
     actual_cost = models.DecimalField(
         "coût réel constaté", null=True, blank=True, validators=[MinValueValidator(0)], **MONEY
@@ -91,9 +105,9 @@ class PlanYear(models.Model):
                 violation_error_message="Cette année figure déjà dans le plan.",
             ),
             models.CheckConstraint(
-                condition=Q(months__gte=1, months__lte=12),
+                condition=Q(months__gt=0, months__lte=12),
                 name="planyear_months_range",
-                violation_error_message="Le nombre de mois financés est compris entre 1 et 12.",
+                violation_error_message="Le nombre de mois financés est compris entre 0 et 12.",
             ),
             models.CheckConstraint(
                 condition=Q(cost__gte=0),

@@ -9,7 +9,7 @@ from django.db.models import Prefetch
 
 from conventions.models import ConventionKind, Party, PartyKind
 from financing.models import BudgetLine, Payment, PlanYear, ShareLine
-from iscg.formatting import format_euros
+from iscg.formatting import format_euros, format_months
 from iscg.history import HistoryRow
 
 ZERO = Decimal(0)
@@ -419,7 +419,9 @@ def _share_change(record, before, parties) -> list[str]:
 
 def _year_change(record, before) -> list[str]:
     if record.history_type == "+":
-        return [f"{record.year} : coût {_money(record.cost)} sur {record.months} mois"]
+        return [
+            f"{record.year} : coût {_money(record.cost)} sur {format_months(record.months)} mois"
+        ]
     if record.history_type == "-":
         return [f"{record.year} : année retirée du plan"]
     if before is None:
@@ -427,8 +429,8 @@ def _year_change(record, before) -> list[str]:
     changes = []
     if before.cost != record.cost or before.months != record.months:
         changes.append(
-            f"{record.year} : coût {_money(before.cost)} sur {before.months} mois → "
-            f"{_money(record.cost)} sur {record.months} mois"
+            f"{record.year} : coût {_money(before.cost)} sur {format_months(before.months)} mois → "
+            f"{_money(record.cost)} sur {format_months(record.months)} mois"
         )
     if before.actual_cost != record.actual_cost:
         changes.append(

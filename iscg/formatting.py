@@ -38,6 +38,16 @@ def format_number(value: Decimal | int, places: int = 0) -> str:
     return f"{sign}{text},{fraction}" if fraction else f"{sign}{text}"
 
 
+def format_months(value: Decimal | int | None) -> str:
+    """Months funded: "5" when whole, else with their decimals in French ("9,55", "9,5")."""
+    if value is None:
+        return "—"
+    amount = Decimal(value)
+    if amount == amount.to_integral_value():
+        return format_number(amount)
+    return format_number(amount, 2).rstrip("0")
+
+
 def format_euros(value: Decimal | int | None) -> str:
     """Whole euros as "17 500 €"; cents shown only when there are some ("4 668,50 €")."""
     if value is None:

@@ -123,7 +123,7 @@ def avenant(world: Territory, parent: Convention, years: dict) -> Convention:
     _members(draft, world)
     draft.refresh_from_db()
     financing_services.plan_save(
-        convention=draft, post=parent.financing_plan.post, plan=read_plan(plan_data(years))
+        convention=draft, post=parent.financing_plans.get().post, plan=read_plan(plan_data(years))
     )
     return draft
 
@@ -141,7 +141,7 @@ def renewal(world: Territory, source: Convention, years: dict) -> Convention:
     _members(draft, world)
     draft.refresh_from_db()
     financing_services.plan_save(
-        convention=draft, post=source.financing_plan.post, plan=read_plan(plan_data(years))
+        convention=draft, post=source.financing_plans.get().post, plan=read_plan(plan_data(years))
     )
     return draft
 

@@ -13,6 +13,12 @@ def euros(value):
 
 
 @register.filter
+def mois(value):
+    """Months funded: "5", "9,55"."""
+    return formatting.format_months(value)
+
+
+@register.filter
 def date_long(value):
     return formatting.format_date_long(value)
 

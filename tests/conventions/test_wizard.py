@@ -326,7 +326,7 @@ def test_an_avenant_is_drafted_from_its_parent(gestionnaire, world):
             (2028, "CC du Ternois"): 18050,
         }
     )
-    assert avenant.financing_plan.data == parent.financing_plan.data
+    assert avenant.financing_plans.get().data == parent.financing_plans.get().data
     assert avenant.history.first().history_user == gestionnaire
     # A copy changes nothing: no modification listed, no "→ —" for copied dates, no blank.
     assert documents.amendment_changes(avenant) == []
@@ -462,7 +462,7 @@ def a08_like(gestionnaire, world):
         "closing": "Fait à {{ convention.lieu_signature }}.",
     }
     source.save()
-    plan = source.financing_plan
+    plan = source.financing_plans.get()
     plan.data = plan_data(world["etat"], world["commune"], world["cc"], year=2023)
     plan.save()
     plan_set_as_signed(

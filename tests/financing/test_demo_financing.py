@@ -308,7 +308,7 @@ def test_dijon_state_percent_by_calendar_year():
     assert lines("DIJON2022", 2022) == {"etat_21": 24000, "ccas_dijon": 6000}
     assert lines("DIJON2022", 2023) == {"etat_21": 20400, "ccas_dijon": 20400}
     assert lines("DIJON2022", 2024) == {"etat_21": 12484, "ccas_dijon": 29132}
-    assert Convention.objects.get(reference="DIJON2022").financing_plan.is_locked
+    assert Convention.objects.get(reference="DIJON2022").financing_plans.get().is_locked
 
 
 def test_aubervilliers_half_time_post_prorated_by_months():

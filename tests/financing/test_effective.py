@@ -304,7 +304,7 @@ def test_an_avenant_keeps_only_the_written_amounts_that_show_a_gap(world, signed
     the commune's gap, unchanged, stays shown."""
     from financing.services import plan_save
 
-    plan = signed.financing_plan
+    plan = signed.financing_plans.get()
     data = dict(plan.data)
     data["years"] = [{**data["years"][0], "as_written": {"etat": "28050", "commune": "9000"}}]
     type(plan).objects.filter(pk=plan.pk).update(data=data)
@@ -319,9 +319,9 @@ def test_an_avenant_keeps_only_the_written_amounts_that_show_a_gap(world, signed
         reference=drafting.next_reference(world.organisation, YEAR),
         by=world.manager,
     ).convention
-    copied = draft.financing_plan.data["years"][0]["as_written"]
+    copied = draft.financing_plans.get().data["years"][0]["as_written"]
     assert copied == {"commune": "9000"}
-    changed = dict(draft.financing_plan.data)
+    changed = dict(draft.financing_plans.get().data)
     changed["shares"] = [
         {**share, "amount_by_year": {str(YEAR): "30000"}} if share["party"] == "etat" else share
         for share in changed["shares"]

@@ -13,6 +13,7 @@ from iscg.formatting import (
     format_date_long,
     format_datetime_long,
     format_euros,
+    format_months,
     format_number,
     months_words,
     number_words,
@@ -147,3 +148,11 @@ def test_contractions_in_sentences_built_in_code():
     assert of("la communauté de communes du Ternois") == "de la communauté de communes du Ternois"
     assert of("le Département") == "du Département" and of("les EPCI") == "des EPCI"
     assert to("le Département") == "au Département" and to("l'État") == "à l'État"
+
+
+@pytest.mark.parametrize(
+    ("months", "text"),
+    [(Decimal("12.00"), "12"), (Decimal("9.55"), "9,55"), (Decimal("9.50"), "9,5"), (4, "4")],
+)
+def test_months_show_their_decimals_only_when_a_month_is_part_funded(months, text):
+    assert format_months(months) == text
