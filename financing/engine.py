@@ -7,7 +7,14 @@ A plan gives, for each budget year, the post's annual cost and the months funded
 shares, each with a rule (``fixed``, ``percent_of_cost``, ``percent_of_remainder``,
 ``remainder``), owned by one party or split between several parties by keys. Every share but the
 remainder is rounded to the whole euro; the single ``remainder`` share absorbs the difference, so
-the shares add up to the year's cost exactly. All money is ``Decimal``.
+the shares add up to the year's cost exactly. A plan whose shares cover the whole cost (80 % État,
+20 % shared by five communautés) has no remainder: it names instead the party that receives the
+rounding residue (``residue``). All money is ``Decimal``.
+
+A plan may also state the funded period (``start``, ``end``: a year outside it is refused, a year
+without months gets the months of the period inside it, part months counted in days) and the
+post's first day of service (``service_start``: degressive schedules by year of service are then
+counted month by month).
 
 A party may own several shares (Quimper: the Département takes 30 % of the remainder and, as
 employer, the remainder itself). ``YearResult.shares`` then holds the sum of its amounts;
@@ -16,10 +23,13 @@ employer, the remainder itself). ``YearResult.shares`` then holds the sum of its
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, localcontext
+from fractions import Fraction
 from typing import Any, NoReturn
 
 __all__ = [
@@ -27,6 +37,7 @@ __all__ = [
     "PERCENT_OF_COST",
     "PERCENT_OF_REMAINDER",
     "REMAINDER",
+    "RESIDUE",
     "RULES",
     "Plan",
     "PlanError",
@@ -41,6 +52,7 @@ __all__ = [
     "months_by_year",
     "only_years",
     "parse_plan",
+    "period_months",
     "plan_parties",
     "plan_to_dict",
     "read_plan",
@@ -52,6 +64,7 @@ __all__ = [
     "with_actual_cost",
     "with_months",
     "written_gaps_only",
+    "year_months",
 ]
 
 FIXED = "fixed"
@@ -59,6 +72,9 @@ PERCENT_OF_COST = "percent_of_cost"
 PERCENT_OF_REMAINDER = "percent_of_remainder"
 REMAINDER = "remainder"
 RULES = (FIXED, PERCENT_OF_COST, PERCENT_OF_REMAINDER, REMAINDER)
+#: Not a rule of the plan: the ``rule`` of the ``YearResult.remainder`` stand-in on a plan with a
+#: ``residue`` party (what the rounding left, given to that party).
+RESIDUE = "residue"
 
 ROUND_DOWN_TO_EURO = "down"
 ROUND_HALF_UP_TO_EURO = "half_up"
@@ -83,6 +99,9 @@ PRECISION = 40
 _ROUNDING_MODES = {ROUND_DOWN_TO_EURO: ROUND_FLOOR, ROUND_HALF_UP_TO_EURO: ROUND_HALF_UP}
 _NUMBER_RE = re.compile(r"[+-]?\d+(\.\d+)?")
 _YEAR_RE = re.compile(r"\d{4}")
+_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_PLAN_FIELDS = {"rounding", "first_year", "start", "end", "service_start", "residue"}
+_PLAN_FIELDS |= {"years", "shares"}
 _MIN_YEAR, _MAX_YEAR = 1900, 2999
 
 # Fields each rule accepts, besides "rule", "party", "split" and "split_by".
@@ -171,25 +190,45 @@ class YearInput:
 
     year: int
     annual_cost: Decimal
-    #: ``None``: not stated, 12 unless the post's dates say otherwise (``with_months``).
-    months: int | None = None
+    #: Months funded, 0 < months <= 12, at most two decimals (9.55: a part month counts its
+    #: days). ``None``: not stated, the months of the plan's period inside the year (12 without
+    #: a period; ``year_months``), unless the post's dates say otherwise (``with_months``).
+    months: Decimal | None = None
     as_written: Mapping[str, Decimal] = field(default_factory=dict)
 
     @property
-    def funded_months(self) -> int:
-        """The months the year funds: those stated, else 12."""
-        return self.months if self.months is not None else 12
+    def funded_months(self) -> Decimal:
+        """The months stated, else 12. The year alone cannot see the plan's period: a plan's
+        months, period included, are ``year_months(plan, year)`` / ``months_by_year(plan)``."""
+        return Decimal(self.months) if self.months is not None else TWELVE
 
 
 @dataclass(frozen=True)
 class Plan:
-    """A post's financing plan. ``first_year`` is the post's first year of service (rank 1 of
-    ``percent_by_rank``); when absent, the plan's earliest year is used."""
+    """A post's financing plan.
+
+    ``first_year`` is the post's first year of service (rank 1 of ``percent_by_rank``); when
+    absent, the plan's earliest year is used. ``start``/``end`` bound the funded period (the
+    convention's dates): a year outside is refused, a year without months gets the months of the
+    period inside it. ``service_start`` is the post's first day of service (the period's start
+    when ``start`` is absent); with it, ``percent_by_rank`` counts months of service and
+    ``first_year`` no longer counts. ``residue`` names the party that receives the rounding
+    residue of a plan whose shares cover the whole cost (it then has no ``remainder`` share).
+    """
 
     years: tuple[YearInput, ...]
     shares: tuple[ShareRule, ...]
     rounding: str = ROUND_DOWN_TO_EURO
     first_year: int | None = None
+    start: date | None = None
+    end: date | None = None
+    service_start: date | None = None
+    residue: str | None = None
+
+    @property
+    def period_start(self) -> date | None:
+        """The first day funded: ``start``, else the post's first day of service."""
+        return self.start if self.start is not None else self.service_start
 
 
 @dataclass(frozen=True)
@@ -198,6 +237,9 @@ class ShareResult:
 
     ``index`` is the share's position in ``Plan.shares``. For the remainder, ``exact`` equals
     ``amount``. ``parts`` has one entry per party of a split, or one entry for a single party.
+    On a ``residue`` plan, the first share of the residue party also carries the rounding
+    residue: ``residue`` is that amount (may be negative, at most a euro per share), included in
+    ``amount`` and in that party's part (never split).
     """
 
     index: int
@@ -205,25 +247,62 @@ class ShareResult:
     exact: Decimal
     amount: Decimal
     parts: tuple[tuple[str, Decimal], ...]
+    residue: Decimal = ZERO
 
 
 @dataclass(frozen=True)
 class YearResult:
     """One year computed. ``shares`` sums each party's amounts over all its shares (in the order
     parties first appear in the plan); ``gaps`` gives, for each party of ``as_written``, the
-    written amount minus the computed one (positive: the source asks more than the plan gives)."""
+    written amount minus the computed one (positive: the source asks more than the plan gives).
+
+    On a plan with a ``residue`` party, ``residue_party`` names it and ``residue`` is what the
+    rounding left (cost minus the rounded shares, added to that party's first share); both are
+    ``None`` / 0 on a plan with a remainder share."""
 
     year: int
-    months: int
+    months: Decimal
     cost: Decimal
     shares: Mapping[str, Decimal]
     details: tuple[ShareResult, ...]
     gaps: Mapping[str, Decimal] = field(default_factory=dict)
+    residue_party: str | None = None
+    residue: Decimal = ZERO
+
+    @property
+    def has_remainder(self) -> bool:
+        """Whether a remainder share ("reste à charge") pays what the others do not."""
+        return any(detail.rule == REMAINDER for detail in self.details)
 
     @property
     def remainder(self) -> ShareResult:
-        """The remainder share ("reste à charge"), to show it as such."""
-        return next(detail for detail in self.details if detail.rule == REMAINDER)
+        """The remainder share ("reste à charge"), to show it as such.
+
+        A ``residue`` plan has none: this is then a stand-in of rule ``RESIDUE`` whose single
+        part is the residue party with the residue (``index``: the share that took it), so that
+        code reading ``remainder.parts`` names the party absorbing the rounding without failing.
+        Prefer ``has_remainder``/``residue_party`` to tell the two kinds apart."""
+        for detail in self.details:
+            if detail.rule == REMAINDER:
+                return detail
+        party = self.residue_party or ""
+        index = next((d.index for d in self.details if any(p == party for p, _ in d.parts)), -1)
+        return ShareResult(
+            index=index,
+            rule=RESIDUE,
+            exact=self.residue,
+            amount=self.residue,
+            parts=((party, self.residue),),
+            residue=self.residue,
+        )
+
+    @property
+    def absorbing_parties(self) -> tuple[str, ...]:
+        """The parties that absorb the rounding: the remainder share's, or the residue party."""
+        for detail in self.details:
+            if detail.rule == REMAINDER:
+                return tuple(party for party, _ in detail.parts)
+        return (self.residue_party,) if self.residue_party is not None else ()
 
 
 @dataclass(frozen=True)
@@ -262,6 +341,45 @@ def _fr_percent(value: Decimal) -> str:
 def _plain(value: Decimal) -> str:
     """A Decimal as a plain JSON string, never in exponent notation."""
     return format(value, "f")
+
+
+_MONTH_NAMES = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+
+
+def _fr_date(value: date) -> str:
+    """date(2013, 3, 14) -> '14 mars 2013'; the first of a month is '1er'."""
+    day = "1er" if value.day == 1 else str(value.day)
+    return f"{day} {_MONTH_NAMES[value.month - 1]} {value.year}"
+
+
+def _period_words(plan: Plan) -> str:
+    """The plan's funded period, as messages name it."""
+    start, end = plan.period_start, plan.end
+    first = (
+        f"{_fr_date(start)}, premier jour de service"
+        if start is not None and plan.start is None
+        else _fr_date(start)
+        if start is not None
+        else ""
+    )
+    if start is not None and end is not None:
+        return f"du {first} au {_fr_date(end)}"
+    if start is not None:
+        return f"à partir du {first}"
+    return f"jusqu'au {_fr_date(end)}" if end is not None else "sans limite"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -324,14 +442,59 @@ def _parse_year(value: Any, what: str) -> int:
     return value
 
 
-def _parse_months(value: Any, year: int) -> int:
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise PlanError(f"Année {year} : mois financés « {value} », il faut un nombre entier.")
-    if not 1 <= value <= 12:
-        raise PlanError(f"Année {year} : {value} mois financés, il en faut entre 1 et 12.")
-    return value
+def _parse_months(value: Any, year: int) -> Decimal:
+    """Months funded: an int, or a decimal (string, Decimal, float) with at most two places,
+    0 < months <= 12 (9.55: 17 days of March and 9 whole months)."""
+    months: Decimal | None = None
+    if isinstance(value, bool):
+        months = None
+    elif isinstance(value, int):
+        months = Decimal(value)
+    elif isinstance(value, float):
+        months = Decimal(str(value))
+    elif isinstance(value, Decimal):
+        months = value
+    elif isinstance(value, str) and _NUMBER_RE.fullmatch(value.strip()):
+        months = Decimal(value.strip())
+    if months is None or not months.is_finite():
+        shown = str(value).lower() if isinstance(value, bool) else value
+        raise PlanError(
+            f"Année {year} : mois financés « {shown} », il faut un nombre de mois (12, ou 9.55 "
+            "pour une partie de mois)."
+        )
+    return _check_months(months, year)
+
+
+def _check_months(months: Decimal, year: int) -> Decimal:
+    if not ZERO < months <= TWELVE:
+        raise PlanError(
+            f"Année {year} : {_fr_number(months, None)} mois financés, il en faut plus de 0 et "
+            "au plus 12.",
+            year=year,
+        )
+    if months != months.quantize(CENT):
+        raise PlanError(
+            f"Année {year} : {_fr_number(months, None)} mois financés, au plus deux décimales "
+            "(9,55 par exemple).",
+            year=year,
+        )
+    return months
+
+
+def _parse_date(value: Any, what: str) -> date:
+    """An ISO date (``"2010-03-15"``), or a ``date`` from Python."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and _DATE_RE.fullmatch(value.strip()):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            raise PlanError(f"{what} : « {value} » n'est pas une date qui existe.") from None
+    raise PlanError(
+        f"{what} : « {value} » n'est pas une date (écrire AAAA-MM-JJ, par exemple 2010-03-15)."
+    )
 
 
 def _parse_by_year(
@@ -499,30 +662,59 @@ def _french_list(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " et " + items[-1]
 
 
-def _check_plan(plan: Plan) -> None:
-    """Whole-plan rules: one remainder, no duplicated year, remainder percentages within 100 %.
-
-    Also run by ``compute_plan``, for plans built in Python rather than parsed."""
-    if not plan.years:
-        raise PlanError("Le plan ne compte aucune année.")
-    seen: set[int] = set()
+def _check_period(plan: Plan) -> None:
+    """The period's dates in order, and every year of the plan inside the period."""
+    start, end = plan.period_start, plan.end
+    if start is not None and end is not None and start > end:
+        what = "Le premier jour de service" if plan.start is None else "La période financée"
+        raise PlanError(
+            f"{what} commence le {_fr_date(start)}, après la fin de la période financée "
+            f"({_fr_date(end)})."
+        )
+    if plan.service_start is not None and end is not None and plan.service_start > end:
+        raise PlanError(
+            f"Le premier jour de service du poste ({_fr_date(plan.service_start)}) est après la "
+            f"fin de la période financée ({_fr_date(end)})."
+        )
     for year in plan.years:
-        if year.year in seen:
-            raise PlanError(f"Année {year.year} en double dans le plan.", year=year.year)
-        seen.add(year.year)
-    for number, share in enumerate(plan.shares, start=1):
-        if share.rule not in RULES or not share.parties:
+        if (start is not None and year.year < start.year) or (
+            end is not None and year.year > end.year
+        ):
             raise PlanError(
-                f"Part n° {number} : il faut une règle connue et une partie.", share=number - 1
+                f"Année {year.year} : hors de la période financée ({_period_words(plan)}).",
+                year=year.year,
             )
+
+
+def _check_absorber(plan: Plan) -> None:
+    """Exactly one remainder share, or (instead) a residue party that owns a share."""
     remainders = [
         (number, share) for number, share in enumerate(plan.shares) if share.rule == REMAINDER
     ]
+    if plan.residue is not None:
+        if remainders:
+            number, share = remainders[0]
+            raise PlanError(
+                f"Le plan a une part au reste à charge (règle « remainder ») : part n° "
+                f"{number + 1} ({share.label}), et donne les arrondis à {plan.residue} "
+                "(« residue ») : c'est l'un ou l'autre. Le reste à charge absorbe déjà les "
+                "arrondis ; « residue » sert quand les parts couvrent tout le coût.",
+                share=number,
+            )
+        parties = plan_parties(plan)
+        if plan.residue not in parties:
+            raise PlanError(
+                f"Les arrondis (« residue ») vont à {plan.residue}, qui n'a aucune part dans le "
+                f"plan (parties : {', '.join(parties) or 'aucune'}) : ils vont à une partie qui "
+                "finance le poste."
+            )
+        return
     if not remainders:
         raise PlanError(
             "Le plan n'a aucune part au reste à charge (règle « remainder ») : il en faut "
             "exactement une, celle de la partie qui paie ce que les autres ne paient pas "
-            "(l'employeur)."
+            "(l'employeur) ; si les parts couvrent tout le coût (80 % et 20 %, par exemple), "
+            "nommez plutôt la partie qui reçoit les arrondis (« residue »)."
         )
     if len(remainders) > 1:
         numbers = _french_list([str(number + 1) for number, _ in remainders])
@@ -532,6 +724,29 @@ def _check_plan(plan: Plan) -> None:
             f"{numbers} ({names}) ; il en faut exactement une.",
             share=remainders[-1][0],  # the one added last, on its row
         )
+
+
+def _check_plan(plan: Plan) -> None:
+    """Whole-plan rules: no duplicated year, months within (0, 12], years inside the period, one
+    remainder (or a residue party with a share), remainder percentages within 100 %.
+
+    Also run by ``compute_plan``, for plans built in Python rather than parsed."""
+    if not plan.years:
+        raise PlanError("Le plan ne compte aucune année.")
+    seen: set[int] = set()
+    for year in plan.years:
+        if year.year in seen:
+            raise PlanError(f"Année {year.year} en double dans le plan.", year=year.year)
+        seen.add(year.year)
+        if year.months is not None:
+            _check_months(Decimal(year.months), year.year)
+    _check_period(plan)
+    for number, share in enumerate(plan.shares, start=1):
+        if share.rule not in RULES or not share.parties:
+            raise PlanError(
+                f"Part n° {number} : il faut une règle connue et une partie.", share=number - 1
+            )
+    _check_absorber(plan)
     of_remainder = sum(
         (share.percent or ZERO for share in plan.shares if share.rule == PERCENT_OF_REMAINDER),
         ZERO,
@@ -561,7 +776,7 @@ def read_plan(data: Any) -> Plan:
     build it, without computing it; raise PlanError."""
     if not isinstance(data, Mapping):
         raise PlanError('Le plan doit être un objet JSON ({"years": …, "shares": …}).')
-    _check_fields(data, {"rounding", "first_year", "years", "shares"}, "Le plan")
+    _check_fields(data, _PLAN_FIELDS, "Le plan")
     rounding = data.get("rounding", ROUND_DOWN_TO_EURO)
     if rounding not in ROUNDINGS:
         raise PlanError(
@@ -571,6 +786,20 @@ def read_plan(data: Any) -> Plan:
     first_year = (
         _parse_year(data["first_year"], "Première année du poste (first_year)")
         if data.get("first_year") is not None
+        else None
+    )
+
+    def optional_date(name: str, what: str) -> date | None:
+        return _parse_date(data[name], what) if data.get(name) is not None else None
+
+    start = optional_date("start", "Début de la période financée (start)")
+    end = optional_date("end", "Fin de la période financée (end)")
+    service_start = optional_date(
+        "service_start", "Premier jour de service du poste (service_start)"
+    )
+    residue = (
+        _parse_party(data["residue"], "Partie qui reçoit les arrondis (residue)")
+        if data.get("residue") is not None
         else None
     )
     raw_shares = data.get("shares")
@@ -589,7 +818,16 @@ def read_plan(data: Any) -> Plan:
     years = tuple(
         _parse_year_input(number, raw, parties) for number, raw in enumerate(raw_years, start=1)
     )
-    plan = Plan(years=years, shares=tuple(shares), rounding=rounding, first_year=first_year)
+    plan = Plan(
+        years=years,
+        shares=tuple(shares),
+        rounding=rounding,
+        first_year=first_year,
+        start=start,
+        end=end,
+        service_start=service_start,
+        residue=residue,
+    )
     _check_plan(plan)
     return plan
 
@@ -633,6 +871,7 @@ def split_by_keys(amount: Decimal, keys: Sequence[Decimal]) -> list[Decimal]:
 
 
 def _year_percent(share: ShareRule, year: int, first_year: int, index: int) -> Decimal:
+    """The share's percentage for a calendar year (ranks by calendar year from ``first_year``)."""
     if share.percent is not None:
         return share.percent
     if share.percent_by_rank is not None:
@@ -654,6 +893,87 @@ def _year_percent(share: ShareRule, year: int, first_year: int, index: int) -> D
     raise PlanError(f"La part de {share.label} n'a pas de pourcentage.", share=index)
 
 
+def _month_fraction(year: int, month: int, first: date | None, last: date | None) -> Fraction:
+    """The part of a month inside [first, last] (either may be open): days inside / days."""
+    days = calendar.monthrange(year, month)[1]
+    month_first, month_last = date(year, month, 1), date(year, month, days)
+    since = month_first if first is None or first < month_first else first
+    until = month_last if last is None or last > month_last else last
+    inside = (until - since).days + 1
+    return Fraction(inside, days) if inside > 0 else Fraction(0)
+
+
+def _months_from_hundredths(hundredths: int) -> Decimal:
+    """955 -> Decimal('9.55'); whole months without decimals (1200 -> Decimal('12'))."""
+    if hundredths % 100 == 0:
+        return Decimal(hundredths // 100)
+    return Decimal(hundredths).scaleb(-2)
+
+
+def period_months(year: int, start: date | None, end: date | None) -> Decimal:
+    """The months of ``year`` inside the period from ``start`` to ``end`` (both included, either
+    open): each whole month counts 1, a part month its days inside / its days, the total
+    rounded half up to two decimals. 15 March–31 December 2010: 17/31 + 9 = 9.55; 1 January–
+    14 March 2013: 2 + 14/31 = 2.45; a year outside the period: 0; no bounds: 12."""
+    if (start is not None and start.year > year) or (end is not None and end.year < year):
+        return ZERO
+    if (start is None or start <= date(year, 1, 1)) and (end is None or end >= date(year, 12, 31)):
+        return TWELVE
+    total = sum((_month_fraction(year, month, start, end) for month in range(1, 13)), Fraction(0))
+    hundredths = (total * 200 + 1) // 2  # half up to the hundredth (total >= 0)
+    return _months_from_hundredths(int(hundredths))
+
+
+def _months_of(plan: Plan, year: YearInput) -> Decimal:
+    if year.months is not None:
+        return Decimal(year.months)
+    if plan.period_start is not None or plan.end is not None:
+        return period_months(year.year, plan.period_start, plan.end)
+    return TWELVE
+
+
+def _service_months(plan: Plan, service: date, year: int) -> list[tuple[Fraction, int]]:
+    """(funded fraction, service month number) of each month of ``year`` that is funded: in the
+    period (``start``–``end``) and from the first day of service on. The month holding
+    ``service`` is service month 1."""
+    first = service if plan.start is None or plan.start < service else plan.start
+    months = []
+    for month in range(1, 13):
+        weight = _month_fraction(year, month, first, plan.end)
+        if weight:
+            months.append((weight, (year - service.year) * 12 + month - service.month + 1))
+    return months
+
+
+def _service_percent(
+    share: ShareRule,
+    ranks: tuple[Decimal, ...],
+    months: list[tuple[Fraction, int]],
+    year: int,
+    service: date,
+    index: int,
+) -> Decimal | Fraction:
+    """A calendar year's rate under a schedule by year of service: the monthly rates (service
+    months 1–12 rank 1, 13–24 rank 2…, the last rate repeating) averaged over the year's funded
+    months, each weighted by its funded fraction. Exact: a Fraction when the rates differ."""
+    if not months:
+        raise PlanError(
+            f"Année {year} : aucun mois de service financé cette année (premier jour de service "
+            f"du poste : {_fr_date(service)}), la part de {share.label} n'a pas de rang de "
+            "service.",
+            share=index,
+        )
+    last = len(ranks) - 1
+    rates = [ranks[min((number - 1) // 12, last)] for _, number in months]
+    if all(rate == rates[0] for rate in rates):
+        return rates[0]
+    weighted = sum(
+        (weight * Fraction(rate) for (weight, _), rate in zip(months, rates, strict=True)),
+        Fraction(0),
+    )
+    return weighted / sum((weight for weight, _ in months), Fraction(0))
+
+
 def _year_amount(share: ShareRule, year: int, index: int) -> Decimal:
     if share.amount is not None:
         return share.amount
@@ -668,15 +988,28 @@ def _year_amount(share: ShareRule, year: int, index: int) -> Decimal:
 
 def _compute_year(plan: Plan, year: YearInput, first_year: int) -> YearResult:
     mode = _ROUNDING_MODES[plan.rounding]
-    months = Decimal(year.funded_months)
+    months = _months_of(plan, year)
     cost = (year.annual_cost * months / TWELVE).quantize(CENT, rounding=ROUND_HALF_UP)
     count = len(plan.shares)
     exacts: list[Decimal] = [ZERO] * count
     amounts: list[Decimal] = [ZERO] * count
+    service = plan.service_start
+    service_months: list[tuple[Fraction, int]] | None = None
 
     def settle(index: int, exact: Decimal) -> Decimal:
         exacts[index] = exact
         amounts[index] = exact.to_integral_value(rounding=mode).quantize(CENT)
+        return amounts[index]
+
+    def settle_exactly(index: int, exact: Fraction) -> Decimal:
+        """A Fraction (a rate averaged over months) rounded exactly, never through a decimal
+        approximation that could fall just under a whole euro."""
+        exacts[index] = Decimal(exact.numerator) / Decimal(exact.denominator)
+        if plan.rounding == ROUND_HALF_UP_TO_EURO:
+            euros = (2 * exact.numerator + exact.denominator) // (2 * exact.denominator)
+        else:
+            euros = exact.numerator // exact.denominator
+        amounts[index] = Decimal(euros).quantize(CENT)
         return amounts[index]
 
     # First the shares that depend only on the cost, then those on what they leave.
@@ -685,24 +1018,45 @@ def _compute_year(plan: Plan, year: YearInput, first_year: int) -> YearResult:
         if share.rule == FIXED:
             taken += settle(index, _year_amount(share, year.year, index) * months / TWELVE)
         elif share.rule == PERCENT_OF_COST:
-            exact = cost * _year_percent(share, year.year, first_year, index) / HUNDRED
+            percent: Decimal | Fraction
+            if share.percent_by_rank is not None and service is not None:
+                if service_months is None:
+                    service_months = _service_months(plan, service, year.year)
+                percent = _service_percent(
+                    share, share.percent_by_rank, service_months, year.year, service, index
+                )
+            else:
+                percent = _year_percent(share, year.year, first_year, index)
+            if isinstance(percent, Fraction):
+                exact_fraction = Fraction(cost) * percent / 100
+                if share.cap is not None:
+                    exact_fraction = min(exact_fraction, Fraction(share.cap * months) / 12)
+                taken += settle_exactly(index, exact_fraction)
+                continue
+            exact = cost * percent / HUNDRED
             if share.cap is not None:
                 exact = min(exact, share.cap * months / TWELVE)
             taken += settle(index, exact)
+    residue_party = plan.residue
     left = cost - taken
-    if left < 0:
+    if left < 0 and residue_party is None:
         _raise_exceeds(year.year, cost, taken)
+    # On a residue plan the first-stage shares may overshoot the cost by their rounding.
+    left = max(left, ZERO)
     for index, share in enumerate(plan.shares):
         if share.rule == PERCENT_OF_REMAINDER:
             taken += settle(
                 index, left * _year_percent(share, year.year, first_year, index) / HUNDRED
             )
     remainder = cost - taken
-    if remainder < 0:
+    if residue_party is not None:
+        _check_residue(plan, year.year, cost, taken)
+    elif remainder < 0:
         _raise_exceeds(year.year, cost, taken)
 
     details: list[ShareResult] = []
     totals: dict[str, Decimal] = {}
+    residue_placed = residue_party is None
     for index, share in enumerate(plan.shares):
         if share.rule == REMAINDER:
             exacts[index] = amounts[index] = remainder
@@ -714,22 +1068,76 @@ def _compute_year(plan: Plan, year: YearInput, first_year: int) -> YearResult:
             )
         else:
             parts = ((share.party or "", amount),)
+        share_residue = ZERO
+        if not residue_placed and residue_party in share.parties:
+            # The rounding residue goes to the residue party's part of its first share (never
+            # through the split: the other parties' parts stay as the keys give them).
+            residue_placed = True
+            share_residue = remainder
+            amount += remainder
+            parts = tuple(
+                (party, value + remainder if party == residue_party else value)
+                for party, value in parts
+            )
+            given = next(value for party, value in parts if party == residue_party)
+            if given < 0:
+                raise PlanError(
+                    f"Année {year.year} : les arrondis ({_fr_money(remainder)}) rendraient "
+                    f"négative la part de {residue_party} ({_fr_money(given)}) : donnez les "
+                    "arrondis (« residue ») à une partie dont la part est plus grande.",
+                    year=year.year,
+                    share=index,
+                )
         for party, value in parts:
             totals[party] = totals.get(party, ZERO) + value
         details.append(
             ShareResult(
-                index=index, rule=share.rule, exact=exacts[index], amount=amount, parts=parts
+                index=index,
+                rule=share.rule,
+                exact=exacts[index],
+                amount=amount,
+                parts=parts,
+                residue=share_residue,
             )
         )
     gaps = {party: written - totals.get(party, ZERO) for party, written in year.as_written.items()}
     return YearResult(
         year=year.year,
-        months=year.funded_months,
+        months=months,
         cost=cost,
         shares=totals,
         details=tuple(details),
         gaps=gaps,
+        residue_party=residue_party,
+        residue=remainder if residue_party is not None else ZERO,
     )
+
+
+def _check_residue(plan: Plan, year: int, cost: Decimal, taken: Decimal) -> None:
+    """On a residue plan, the shares must cover the cost up to their rounding: a euro per share
+    at most, either way."""
+    count = len(plan.shares)
+    bound = Decimal(count)
+    left = cost - taken
+    if abs(left) <= bound:
+        return
+    parts = "1 part" if count == 1 else f"{count} parts"
+    rounding = f"plus que les arrondis (au plus {count} € pour {parts})"
+    totals = (
+        f"Année {year} : les parts totalisent {_fr_money(taken)} pour un coût de {_fr_money(cost)}"
+    )
+    if left > 0:
+        message = (
+            f"{totals} : il reste {_fr_money(left)}, {rounding}. Les arrondis vont à "
+            f"{plan.residue} (« residue ») mais pas ce reste : complétez les parts, ou donnez-le "
+            "à une part au reste à charge (règle « remainder ») au lieu de « residue »."
+        )
+    else:
+        message = (
+            f"{totals} : elles le dépassent de {_fr_money(-left)}, {rounding}. Corrigez les "
+            "parts : ensemble, elles ne peuvent pas dépasser le coût."
+        )
+    raise PlanError(message, year=year)
 
 
 def _raise_exceeds(year: int, cost: Decimal, taken: Decimal) -> NoReturn:
@@ -766,21 +1174,27 @@ def plan_parties(plan: Plan) -> tuple[str, ...]:
     return tuple(dict.fromkeys(party for share in plan.shares for party in share.parties))
 
 
-def months_by_year(plan: Plan) -> dict[int, int]:
-    """The months each year funds (12 where the plan states none)."""
-    return {year.year: year.funded_months for year in plan.years}
+def months_by_year(plan: Plan) -> dict[int, Decimal]:
+    """The months each year funds: those stated, else the months of the plan's period inside
+    the year (``period_months``), else 12."""
+    return {year.year: _months_of(plan, year) for year in plan.years}
 
 
-def stated_months(plan: Plan) -> dict[int, int]:
+def year_months(plan: Plan, year: int) -> Decimal:
+    """The months ``year`` funds (as ``months_by_year``); PlanError when the plan lacks it."""
+    return _months_of(plan, _find_year(plan, year))
+
+
+def stated_months(plan: Plan) -> dict[int, Decimal]:
     """The months the plan states, by year (years stating none are left out)."""
-    return {year.year: year.months for year in plan.years if year.months is not None}
+    return {year.year: Decimal(year.months) for year in plan.years if year.months is not None}
 
 
-def with_months(plan: Plan, months: Mapping[int, int]) -> Plan:
+def with_months(plan: Plan, months: Mapping[int, Decimal | int]) -> Plan:
     """The plan with the months of the years in ``months`` replaced (from the post's dates and
-    absences, say); the other years keep theirs."""
+    absences, say; ints or Decimals); the other years keep theirs."""
     years = tuple(
-        replace(year, months=months[year.year]) if year.year in months else year
+        replace(year, months=Decimal(months[year.year])) if year.year in months else year
         for year in plan.years
     )
     return replace(plan, years=years)
@@ -803,7 +1217,7 @@ def with_actual_cost(plan: Plan, year: int, actual_cost: Decimal) -> Plan:
     cost becomes actual × 12 / months (to 4 decimals), so that the year's cost, prorated back,
     is the actual cost. PlanError when the plan has no such year."""
     found = _find_year(plan, year)
-    annual = (actual_cost * TWELVE / found.funded_months).quantize(Decimal("0.0001"))
+    annual = (actual_cost * TWELVE / _months_of(plan, found)).quantize(Decimal("0.0001"))
     years = tuple(
         replace(item, annual_cost=annual) if item.year == year else item for item in plan.years
     )
@@ -813,10 +1227,24 @@ def with_actual_cost(plan: Plan, year: int, actual_cost: Decimal) -> Plan:
 def full_year(plan: Plan, year: int) -> YearResult:
     """``year`` computed over twelve months: each party's share before proration ("14 000 €"
     a year, where a post starting in September receives 4 666 €). The post's rank (degressive
-    schedules) still counts from the plan's first year."""
+    schedules) still counts from the plan's first year.
+
+    The period no longer bounds the year (all twelve months, at 12/12 of the annual cost).
+    With ``service_start``, ranks are still counted by month of service: the year's rate is
+    the average over its months of service (those before the first day of service have no rank
+    and are left out of the average), applied to the twelve months' cost. A post starting on
+    1 September 2022 at 80/50/30 % of 45 000 €: 2022 gives 36 000 € (80 %; 12 000 € for the
+    four months funded), 2023 gives 31 500 € (70 %)."""
     found = _find_year(plan, year)
     first = plan.first_year if plan.first_year is not None else min(y.year for y in plan.years)
-    one = replace(plan, years=(replace(found, months=12),), first_year=first)
+    bounded = plan.period_start is not None or plan.end is not None
+    one = replace(
+        plan,
+        years=(replace(found, months=TWELVE),),
+        first_year=first,
+        start=date(year, 1, 1) if bounded else None,
+        end=None,
+    )
     return compute_plan(one).years[0]
 
 
@@ -824,7 +1252,9 @@ def shifted(plan: Plan, *, shift: int, last_year: int | None = None) -> Plan:
     """The plan moved by ``shift`` years (a renewal): amounts and percentages given by year move
     with their years, the amounts the renewed act wrote (``as_written``) are not carried, and
     only the years up to ``last_year`` are kept (all of them if that would keep none). The
-    post's rank keeps counting from ``first_year`` when the plan states it."""
+    post's rank keeps counting from ``first_year`` when the plan states it, and from
+    ``service_start`` (which does not move: the post keeps its service); the period
+    (``start``, ``end``) moves with the years (29 February becomes the 28th)."""
     years = tuple(replace(y, year=y.year + shift, as_written={}) for y in plan.years)
     kept = tuple(y for y in years if last_year is None or y.year <= last_year)
 
@@ -839,7 +1269,20 @@ def shifted(plan: Plan, *, shift: int, last_year: int | None = None) -> Plan:
         )
         for share in plan.shares
     )
-    return replace(plan, years=kept or years, shares=shares)
+    return replace(
+        plan,
+        years=kept or years,
+        shares=shares,
+        start=_shift_date(plan.start, shift),
+        end=_shift_date(plan.end, shift),
+    )
+
+
+def _shift_date(value: date | None, shift: int) -> date | None:
+    if value is None:
+        return None
+    year = value.year + shift
+    return value.replace(year=year, day=min(value.day, calendar.monthrange(year, value.month)[1]))
 
 
 def written_gaps_only(plan: Plan, result: PlanResult) -> Plan:
@@ -855,16 +1298,17 @@ def written_gaps_only(plan: Plan, result: PlanResult) -> Plan:
     return replace(plan, years=tuple(years))
 
 
-def truncated(plan: Plan, months_due: Mapping[int, int]) -> Plan:
+def truncated(plan: Plan, months_due: Mapping[int, Decimal | int]) -> Plan:
     """The plan of a convention that ends early: only the years with months still due
     (``months_due``: year → months, a year absent or at 0 is dropped); a year whose months drop
-    states its new months and loses the amounts its act wrote (they no longer apply)."""
+    states its new months and loses the amounts its act wrote (they no longer apply). The
+    period is left as it is (a shorter ``end`` is the caller's to set)."""
     years = []
     for year in plan.years:
-        months = months_due.get(year.year, 0)
+        months = Decimal(months_due.get(year.year, 0))
         if months <= 0:
             continue
-        if months != year.funded_months:
+        if months != _months_of(plan, year):
             year = replace(year, months=months, as_written={})
         years.append(year)
     return replace(plan, years=tuple(years))
@@ -903,17 +1347,34 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
     out: dict[str, Any] = {"rounding": plan.rounding}
     if plan.first_year is not None:
         out["first_year"] = plan.first_year
+    for name, value in (
+        ("start", plan.start),
+        ("end", plan.end),
+        ("service_start", plan.service_start),
+    ):
+        if value is not None:
+            out[name] = value.isoformat()
+    if plan.residue is not None:
+        out["residue"] = plan.residue
     years = []
     for year in plan.years:
         item: dict[str, Any] = {"year": year.year, "annual_cost": _plain(year.annual_cost)}
         if year.months is not None:
-            item["months"] = year.months
+            item["months"] = _months_json(Decimal(year.months))
         if year.as_written:
             item["as_written"] = {party: _plain(v) for party, v in year.as_written.items()}
         years.append(item)
     out["years"] = years
     out["shares"] = [_share_to_dict(share) for share in plan.shares]
     return out
+
+
+def _months_json(months: Decimal) -> int | str:
+    """Whole months as an int (the JSON already stored stays as it is), part months as a
+    decimal string ("9.55")."""
+    if months == months.to_integral_value():
+        return int(months)
+    return _plain(months.normalize())
 
 
 def _money(value: Decimal) -> str:

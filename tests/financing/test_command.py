@@ -96,7 +96,7 @@ def test_compute_keeps_accents_and_json_decimals(tmp_path, capsys):
         ),
         (
             {**EXAMPLE, "years": [{"year": 2023, "annual_cost": "42000", "months": 13}]},
-            "Année 2023 : 13 mois financés, il en faut entre 1 et 12.",
+            "Année 2023 : 13 mois financés, il en faut plus de 0 et au plus 12.",
         ),
         ("{not json", "JSON invalide"),
         ("[1, 2]", "Le plan doit être un objet JSON"),

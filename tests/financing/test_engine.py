@@ -790,7 +790,7 @@ INVALID = [
         plan_2023(1000, remainder("a"), remainder("b")),
         "2 parts au reste à charge (règle « remainder ») : parts n° 1 et 2 (a ; b)",
     ),
-    (with_year(months=13), "Année 2023 : 13 mois financés, il en faut entre 1 et 12."),
+    (with_year(months=13), "Année 2023 : 13 mois financés, il en faut plus de 0 et au plus 12."),
     (with_year(months=0), "Année 2023 : 0 mois financés"),
     (with_year(months="quatre"), "mois financés « quatre »"),
     (with_year(annual_cost="-42000"), "Année 2023, coût annuel : -42 000 est négatif."),
