@@ -187,12 +187,15 @@ def denunciation_effect(*, end: date | None, notice_months: int, notice_date: da
     return end
 
 
-def months_due(year: int, effective: date, *, funded: int, start: date | None = None) -> int:
+def months_due(
+    year: int, effective: date, *, funded: Decimal | int, start: date | None = None
+) -> Decimal | int:
     """Months of ``year`` still due when a convention ends with effect on ``effective``.
 
     The months before the date of effect count, a started month fully (effect on 15 March:
-    January to March, 3; on 1 March: 2). ``funded`` is what the plan funded that year; a start
-    during that year (post or convention) moves the first month funded. Later years: 0.
+    January to March, 3; on 1 March: 2). ``funded`` is what the plan funded that year (part
+    months allowed: 9.55); a start during that year (post or convention) moves the first month
+    funded. Later years: 0.
     """
     if year > effective.year:
         return 0

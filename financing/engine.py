@@ -376,7 +376,8 @@ def _period_words(plan: Plan) -> str:
         else ""
     )
     if start is not None and end is not None:
-        return f"du {first} au {_fr_date(end)}"
+        comma = "," if plan.start is None else ""
+        return f"du {first}{comma} au {_fr_date(end)}"
     if start is not None:
         return f"à partir du {first}"
     return f"jusqu'au {_fr_date(end)}" if end is not None else "sans limite"
@@ -666,10 +667,14 @@ def _check_period(plan: Plan) -> None:
     """The period's dates in order, and every year of the plan inside the period."""
     start, end = plan.period_start, plan.end
     if start is not None and end is not None and start > end:
-        what = "Le premier jour de service" if plan.start is None else "La période financée"
+        what = (
+            "Le premier jour de service du poste, début de la période financée,"
+            if plan.start is None
+            else "La période financée"
+        )
         raise PlanError(
-            f"{what} commence le {_fr_date(start)}, après la fin de la période financée "
-            f"({_fr_date(end)})."
+            f"{what} commence le {_fr_date(start)}, après la fin de la période "
+            f"({_fr_date(end)}) : vérifiez les dates « start » et « end »."
         )
     if plan.service_start is not None and end is not None and plan.service_start > end:
         raise PlanError(
