@@ -3,7 +3,10 @@
 Run: ``.venv/bin/python benchmarks/bench_engine.py``. Prints one line, e.g.
 ``engine: 1500 plans x 10 years: 0.42 s (median of 5)``. The plans mix every rule: fixed
 amounts (annual or per year), percentages of the cost (flat, by year of service, capped),
-percentages of the remainder, splits by keys, partial years, both roundings.
+percentages of the remainder, splits by keys, partial years, both roundings; and the rules of
+the acts: part months ("9.55"), funded periods starting and ending mid-month (part months
+counted in days), a first day of service mid-year (a schedule by year of service counted month
+by month), shares covering the whole cost with a residue party.
 """
 
 import random
@@ -28,11 +31,16 @@ def synthetic_plan(rng: random.Random, number: int) -> dict:
         {
             "year": FIRST_YEAR + offset,
             "annual_cost": str(rng.randint(3_500_000, 6_500_000) / 100),
-            "months": rng.choice((12, 12, 12, 9, 4)) if offset == 0 else 12,
+            "months": rng.choice((12, 12, 12, 9, 4, "9.55", "6.5")) if offset == 0 else 12,
         }
         for offset in range(YEARS)
     ]
-    shape = number % 4
+    dated: dict = {}
+    if number % 3 == 0:  # a convention from 15 March to 14 March: first and last years in days
+        dated = {"start": f"{FIRST_YEAR}-03-15", "end": f"{FIRST_YEAR + YEARS - 1}-03-14"}
+        for year in (years[0], years[-1]):
+            del year["months"]
+    shape = number % 5
     employer = {"party": f"employeur-{number % 40}", "rule": "remainder"}
     if shape == 0:  # Pas-de-Calais: equal fixed thirds, the EPCI third split by population
         third = str(rng.randint(9_000, 11_500))
@@ -51,6 +59,9 @@ def synthetic_plan(rng: random.Random, number: int) -> dict:
             employer,
         ]
     elif shape == 1:  # Quimper: degressive State schedule, communes' shares of the remainder
+        if number % 2:  # by months of service, from a first day of service mid-September
+            dated["service_start"] = f"{FIRST_YEAR}-09-16"
+            dated.setdefault("start", f"{FIRST_YEAR}-01-01")
         shares = [
             {
                 "party": "etat",
@@ -86,6 +97,16 @@ def synthetic_plan(rng: random.Random, number: int) -> dict:
                 "rule": "remainder",
             },
         ]
+    elif shape == 4:  # 80 % État, 20 % shared by five communautés, the rounding to one of them
+        dated["residue"] = f"cc-{number % 30}"
+        shares = [
+            {"party": "etat", "rule": "percent_of_cost", "percent": "80"},
+            {
+                "split": [{"party": f"cc-{number % 30 + 30 * k}", "key": "1"} for k in range(5)],
+                "rule": "percent_of_cost",
+                "percent": "20",
+            },
+        ]
     else:  # percentages by calendar year, the rest split by percent keys
         shares = [
             {
@@ -108,6 +129,7 @@ def synthetic_plan(rng: random.Random, number: int) -> dict:
     return {
         "rounding": "half_up" if number % 7 == 0 else "down",
         "first_year": FIRST_YEAR,
+        **dated,
         "years": years,
         "shares": shares,
     }

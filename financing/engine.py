@@ -898,14 +898,26 @@ def _year_percent(share: ShareRule, year: int, first_year: int, index: int) -> D
     raise PlanError(f"La part de {share.label} n'a pas de pourcentage.", share=index)
 
 
-def _month_fraction(year: int, month: int, first: date | None, last: date | None) -> Fraction:
-    """The part of a month inside [first, last] (either may be open): days inside / days."""
-    days = calendar.monthrange(year, month)[1]
-    month_first, month_last = date(year, month, 1), date(year, month, days)
-    since = month_first if first is None or first < month_first else first
-    until = month_last if last is None or last > month_last else last
-    inside = (until - since).days + 1
-    return Fraction(inside, days) if inside > 0 else Fraction(0)
+_WHOLE = Fraction(1)
+
+
+def _month_weights(year: int, first: date | None, last: date | None) -> list[tuple[int, Fraction]]:
+    """(month, part of it inside [first, last]) for each month of ``year`` with a day inside;
+    either bound may be open. A whole month weighs 1, a part month its days inside / its days."""
+    if (first is not None and first.year > year) or (last is not None and last.year < year):
+        return []
+    low = first.month if first is not None and first.year == year else 1
+    high = last.month if last is not None and last.year == year else 12
+    weights = []
+    for month in range(low, high + 1):
+        since = first.day if month == low and first is not None and first.year == year else 1
+        days = calendar.monthrange(year, month)[1] if since > 1 or month == high else 31
+        until = last.day if month == high and last is not None and last.year == year else days
+        if since == 1 and until >= days:
+            weights.append((month, _WHOLE))
+        elif until >= since:
+            weights.append((month, Fraction(until - since + 1, days)))
+    return weights
 
 
 def _months_from_hundredths(hundredths: int) -> Decimal:
@@ -924,7 +936,7 @@ def period_months(year: int, start: date | None, end: date | None) -> Decimal:
         return ZERO
     if (start is None or start <= date(year, 1, 1)) and (end is None or end >= date(year, 12, 31)):
         return TWELVE
-    total = sum((_month_fraction(year, month, start, end) for month in range(1, 13)), Fraction(0))
+    total = sum((weight for _, weight in _month_weights(year, start, end)), Fraction(0))
     hundredths = (total * 200 + 1) // 2  # half up to the hundredth (total >= 0)
     return _months_from_hundredths(int(hundredths))
 
@@ -942,12 +954,10 @@ def _service_months(plan: Plan, service: date, year: int) -> list[tuple[Fraction
     period (``start``–``end``) and from the first day of service on. The month holding
     ``service`` is service month 1."""
     first = service if plan.start is None or plan.start < service else plan.start
-    months = []
-    for month in range(1, 13):
-        weight = _month_fraction(year, month, first, plan.end)
-        if weight:
-            months.append((weight, (year - service.year) * 12 + month - service.month + 1))
-    return months
+    return [
+        (weight, (year - service.year) * 12 + month - service.month + 1)
+        for month, weight in _month_weights(year, first, plan.end)
+    ]
 
 
 def _service_percent(
