@@ -3,7 +3,9 @@
 
 ``compute`` reads the plan's JSON form, prints the yearly shares as JSON on stdout; an invalid
 plan, an unreadable file or invalid JSON ends with the French message on stderr and a non-zero
-status. ``table`` prints what is due that year (each post once, from its effective plan: the
+status. The plan may use every field of the engine (part months such as ``9.55``, the funded
+period ``start``/``end``, the post's ``service_start``, a ``residue`` party instead of a
+remainder share); the output keeps its form (``docs/financing.md``, « Le moteur »). ``table`` prints what is due that year (each post once, from its effective plan: the
 latest signed act) and, apart, the forecast (drafts and acts awaiting signature).
 """
 
