@@ -136,15 +136,29 @@ class Financing:
     years: list[int] = field(default_factory=list)
     amounts: dict[tuple[int, int], Decimal] = field(default_factory=dict)  # (year, party pk)
     remainder: dict[int, int] = field(default_factory=dict)  # year → party pk
-    costs: dict[int, tuple[Decimal, int]] = field(default_factory=dict)  # year → (cost, months)
+    costs: dict[int, tuple[Decimal, Decimal | None]] = field(
+        default_factory=dict
+    )  # year → (cost, months)
     annual_cost: Decimal | None = None
     full_year: dict[int, Decimal] = field(default_factory=dict)  # party pk → amount
     names: dict[int, str] = field(default_factory=dict)  # party pk → name
+    #: A convention covering several posts: each post's own figures (the fields above are
+    #: then the convention's totals); empty for a one-post convention.
+    posts: list[PostFinancing] = field(default_factory=list)
 
 
-def _financing(convention: Convention) -> Financing:
+@dataclass
+class PostFinancing:
+    """One post's figures in a several-post convention: its own ``Financing``."""
+
+    name: str
+    financing: Financing
+
+
+def _plan_financing(financing_plan, lines: list) -> Financing:
+    """The figures of one plan: its stored lines, its years' cost and months, its first
+    year's full-year shares."""
     result = Financing()
-    lines = list(convention.share_lines.select_related("party").order_by("year", "pk"))
     for line in lines:
         if line.year not in result.years:
             result.years.append(line.year)
@@ -152,8 +166,6 @@ def _financing(convention: Convention) -> Financing:
         result.names[line.party_id] = line.party.name
         if line.is_remainder:
             result.remainder[line.year] = line.party_id
-    # One post's plan for now (the first); several posts' plans are summed by the table.
-    financing_plan = convention.financing_plans.first() if lines else None
     if financing_plan is None:
         return result
     for plan_year in financing_plan.years.all():
@@ -172,6 +184,63 @@ def _financing(convention: Convention) -> Financing:
             shares = {}
         result.full_year = {by_slug[s]: amount for s, amount in shares.items() if s in by_slug}
     return result
+
+
+def _summed(parts: list[Financing]) -> Financing:
+    """The convention's totals over its posts' figures: amounts, costs, full-year shares and
+    first-year annual costs added up; a year's months only when every post has the same; the
+    remainder party of a year only when it is the same for every post that has the year."""
+    total = Financing()
+    remainders: dict[int, set[int]] = {}
+    months: dict[int, set] = {}
+    for part in parts:
+        for year in part.years:
+            if year not in total.years:
+                total.years.append(year)
+        for key, amount in part.amounts.items():
+            total.amounts[key] = total.amounts.get(key, Decimal(0)) + amount
+        total.names.update(part.names)
+        for year in part.years:
+            remainders.setdefault(year, set()).add(part.remainder.get(year, 0))
+        for year, (cost, month) in part.costs.items():
+            before = total.costs.get(year, (Decimal(0), None))[0]
+            total.costs[year] = (before + cost, None)
+            months.setdefault(year, set()).add(month)
+        for pk, amount in part.full_year.items():
+            total.full_year[pk] = total.full_year.get(pk, Decimal(0)) + amount
+        if part.annual_cost is not None:
+            total.annual_cost = (total.annual_cost or Decimal(0)) + part.annual_cost
+    total.years.sort()
+    for year, (cost, _) in total.costs.items():
+        if len(months[year]) == 1:
+            total.costs[year] = (cost, next(iter(months[year])))
+    for year, pks in remainders.items():
+        if len(pks) == 1 and 0 not in pks:
+            total.remainder[year] = next(iter(pks))
+    return total
+
+
+def _financing(convention: Convention) -> Financing:
+    """The convention's figures: those of its plan, or, for several posts, each post's and
+    their totals."""
+    lines = list(convention.share_lines.select_related("party", "post").order_by("year", "pk"))
+    if not lines:
+        return Financing()
+    plans = list(
+        convention.financing_plans.select_related("post")
+        .prefetch_related("years")
+        .order_by("post_id", "pk")
+    )
+    by_plan: dict[int, list] = {}
+    for line in lines:
+        by_plan.setdefault(line.plan_id, []).append(line)
+    plans = [p for p in plans if p.pk in by_plan]
+    if len(plans) <= 1:
+        return _plan_financing(plans[0] if plans else None, lines)
+    parts = [PostFinancing(p.post.name, _plan_financing(p, by_plan[p.pk])) for p in plans]
+    total = _summed([part.financing for part in parts])
+    total.posts = parts
+    return total
 
 
 @dataclass
@@ -488,7 +557,7 @@ def _year_total(financing: Financing, year: int) -> Decimal:
 class TableCell:
     amount: Decimal | None
     is_remainder: bool = False
-    months: int | None = None
+    months: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -498,20 +567,31 @@ class TableRow:
 
 
 @dataclass(frozen=True)
-class FinancingTable:
-    """The financing table of the document, as ``financing/includes/plan_table.html`` shows
-    it: a row per party (in the order of the parties), a column per year, the totals and the
-    post's cost (with its months, when not twelve)."""
+class PostTable:
+    """One post's block of the table of a several-post convention."""
 
-    years: tuple[int, ...]
+    name: str
     rows: tuple[TableRow, ...]
     totals: tuple[Decimal, ...]
     costs: tuple[TableCell, ...] = ()
 
 
-def financing_table(financing: Financing, views: list[PartyView]) -> FinancingTable:
-    """The table's figures: the plan's computed amounts as stored, party by party."""
-    years = financing.years
+@dataclass(frozen=True)
+class FinancingTable:
+    """The financing table of the document, as ``financing/includes/plan_table.html`` shows
+    it: a row per party (in the order of the parties), a column per year, the totals and the
+    post's cost (with its months, when not twelve). For a several-post convention, ``posts``
+    holds each post's block (its rows, total and cost) and the other fields are the
+    convention's totals."""
+
+    years: tuple[int, ...]
+    rows: tuple[TableRow, ...]
+    totals: tuple[Decimal, ...]
+    costs: tuple[TableCell, ...] = ()
+    posts: tuple[PostTable, ...] = ()
+
+
+def _table_parts(financing: Financing, views: list[PartyView], years: list[int]):
     order = {view.party.pk: index for index, view in enumerate(views)}
     names = {**financing.names, **{view.party.pk: view.party.name for view in views}}
     party_ids = sorted(
@@ -533,12 +613,20 @@ def financing_table(financing: Financing, views: list[PartyView]) -> FinancingTa
             TableCell(cost, months=months)
             for cost, months in (financing.costs.get(year, (None, None)) for year in years)
         )
-    return FinancingTable(
-        years=tuple(years),
-        rows=rows,
-        totals=tuple(_year_total(financing, year) for year in years),
-        costs=costs,
+    totals = tuple(_year_total(financing, year) for year in years)
+    return rows, totals, costs
+
+
+def financing_table(financing: Financing, views: list[PartyView]) -> FinancingTable:
+    """The table's figures: the plan's computed amounts as stored, party by party (and post by
+    post, then in total, for several posts)."""
+    years = financing.years
+    rows, totals, costs = _table_parts(financing, views, years)
+    posts = tuple(
+        PostTable(post.name, *_table_parts(post.financing, views, years))
+        for post in financing.posts
     )
+    return FinancingTable(years=tuple(years), rows=rows, totals=totals, costs=costs, posts=posts)
 
 
 def _financing_table(financing: Financing, views: list[PartyView]) -> str:

@@ -347,50 +347,60 @@ def _plan_refused(source: Convention, target: Convention, exc: ValidationError):
 def _copy_plan(
     source: Convention, target: Convention, *, shift_from: Convention | None = None
 ) -> str:
-    """Copy the source's financing plan into the target through ``plan_save``; return why it
-    was not copied ("" when it was, or when there is none).
+    """Copy every financing plan of the source (one per post) into the target through
+    ``plan_save``; return why they were not copied ("" when they were, or when there is none).
 
-    An avenant (``shift_from`` None) gets the plan unchanged. A renewal gets it with its years
-    moved to the new period (from the start year of ``shift_from``, the renewed convention, to
-    the renewal's), per-year amounts and percentages moving with them, and the years past the
-    renewal's end dropped; without dates to move them by, the plan is not copied and the
-    message says so. A plan that cannot be saved is refused (ValidationError): the draft is
-    not created."""
-    financing_plan = FinancingPlan.objects.filter(convention=source).first()
-    if financing_plan is None:
+    An avenant (``shift_from`` None) gets each plan unchanged. A renewal gets them with their
+    years moved to the new period (from the start year of ``shift_from``, the renewed
+    convention, to the renewal's), per-year amounts and percentages moving with them, and the
+    years past the renewal's end dropped; without dates to move them by, no plan is copied and
+    the message says so. A plan whose post the target no longer covers is not copied. A plan
+    that cannot be saved is refused (ValidationError): the draft is not created."""
+    financing_plans = list(
+        FinancingPlan.objects.filter(convention=source).select_related("post").order_by("pk")
+    )
+    if not financing_plans:
         return ""
-    try:
-        plan = stored_plan(financing_plan)
-        if shift_from is None:
-            plan = engine.written_gaps_only(plan, compute(financing_plan))
-    except ValidationError as exc:
-        raise _plan_refused(source, target, exc) from exc
-    if shift_from is not None:
-        if not target.start_date or not shift_from.effective_start_date:
-            return (
-                f"Le plan de financement de {source.reference} n'a pas été repris : "
-                + (
-                    "le renouvellement n'a pas de date de début"
-                    if not target.start_date
-                    else f"{shift_from.reference} n'a pas de date de début"
-                )
-                + ", ses années ne peuvent pas être décalées. Saisissez le plan de ce brouillon."
+    if shift_from is not None and (not target.start_date or not shift_from.effective_start_date):
+        what = "Les plans" if len(financing_plans) > 1 else "Le plan"
+        return (
+            f"{what} de financement de {source.reference} "
+            + ("n'ont" if len(financing_plans) > 1 else "n'a")
+            + " pas été repris : "
+            + (
+                "le renouvellement n'a pas de date de début"
+                if not target.start_date
+                else f"{shift_from.reference} n'a pas de date de début"
             )
-        plan = engine.shifted(
-            plan,
-            shift=target.start_date.year - shift_from.effective_start_date.year,
-            last_year=target.computed_end_date.year if target.computed_end_date else None,
+            + ", ses années ne peuvent pas être décalées. Saisissez le plan de ce brouillon."
         )
-    try:
-        plan_save(
-            convention=target,
-            post=financing_plan.post,
-            plan=plan,
-            months_by_hand=financing_plan.months_by_hand,
-            notes=financing_plan.notes,
-        )
-    except ValidationError as exc:
-        raise _plan_refused(source, target, exc) from exc
+    covered = set(target.posts.values_list("pk", flat=True))
+    for financing_plan in financing_plans:
+        if financing_plan.post_id not in covered:
+            continue
+        try:
+            plan = stored_plan(financing_plan)
+            if shift_from is None:
+                plan = engine.written_gaps_only(plan, compute(financing_plan))
+        except ValidationError as exc:
+            raise _plan_refused(source, target, exc) from exc
+        if shift_from is not None:
+            assert target.start_date and shift_from.effective_start_date  # checked above
+            plan = engine.shifted(
+                plan,
+                shift=target.start_date.year - shift_from.effective_start_date.year,
+                last_year=target.computed_end_date.year if target.computed_end_date else None,
+            )
+        try:
+            plan_save(
+                convention=target,
+                post=financing_plan.post,
+                plan=plan,
+                months_by_hand=financing_plan.months_by_hand,
+                notes=financing_plan.notes,
+            )
+        except ValidationError as exc:
+            raise _plan_refused(source, target, exc) from exc
     return ""
 
 

@@ -27,6 +27,7 @@ from conventions.models import (
     PostKind,
 )
 from financing import perms as financing_perms
+from financing import selectors as financing_selectors
 from financing.cancellations import titres_to_cancel
 from financing.effective import line_standings
 from financing.models import ShareLine
@@ -82,15 +83,20 @@ def convention_detail(request, reference: str):
     share_lines = line_standings(
         ShareLine.objects.visible_to(request.user)
         .filter(convention=convention)
-        .select_related("party", "convention")
+        .select_related("party", "convention", "post")
         .order_by("year", "pk")
     )
+    several_posts = len({line.post_id for line in share_lines}) > 1
     return render(
         request,
         "conventions/convention_detail.html",
         {
             "convention": convention,
             "share_lines": share_lines,
+            # A convention covering several posts: each post's lines, then its total.
+            "years_by_post": financing_selectors.convention_years_by_post(share_lines)
+            if several_posts
+            else None,
             "titres_to_cancel": titres_to_cancel(convention) if staff else [],
             "can_end": perms.can_end(request.user, convention),
             "deadlines": convention_deadlines(convention) if staff else [],

@@ -8,4 +8,5 @@ from financing import views
 urlpatterns = [
     path("", views.plan, name="plan"),
     path("apercu/", views.plan_preview, name="plan_preview"),
+    path("appliquer/", views.plan_apply, name="plan_apply"),
 ]

@@ -494,3 +494,50 @@ def plan_history(plan, limit: int = 30) -> list[HistoryRow]:
         if "plan créé" in row.changes:
             row.operation = "Création"
     return rows[::-1][:limit]
+
+
+# ---------------------------------------------------------------------------------------------
+# A convention's financing, post by post
+
+
+@dataclass
+class PostLines:
+    post: object
+    lines: list
+
+    @property
+    def total(self) -> Decimal:
+        return sum((line.amount for line in self.lines), ZERO)
+
+
+@dataclass
+class ConventionYear:
+    """One year of a several-post convention's page: each post's lines, then the convention's
+    total per party (``totals``: (party, amount), in the order the parties first appear)."""
+
+    year: int
+    posts: list[PostLines]
+    totals: list[tuple[object, Decimal]]
+
+    @property
+    def total(self) -> Decimal:
+        return sum((amount for _, amount in self.totals), ZERO)
+
+
+def convention_years_by_post(lines) -> list[ConventionYear]:
+    """A convention's lines (in year order) grouped by year, then by post (in the posts'
+    order), with the convention's total per year and party."""
+    years: OrderedDict[int, dict] = OrderedDict()
+    for line in lines:
+        entry = years.setdefault(line.year, {"posts": OrderedDict(), "totals": OrderedDict()})
+        entry["posts"].setdefault(line.post_id, PostLines(line.post, [])).lines.append(line)
+        party, amount = entry["totals"].get(line.party_id, (line.party, ZERO))
+        entry["totals"][line.party_id] = (party, amount + line.amount)
+    return [
+        ConventionYear(
+            year,
+            sorted(entry["posts"].values(), key=lambda p: p.post.pk),
+            list(entry["totals"].values()),
+        )
+        for year, entry in years.items()
+    ]

@@ -93,7 +93,10 @@ def plan_preview(
 ) -> engine.PlanResult:
     """Compute a plan being typed exactly as saving it would (months from the post), saving
     nothing. Raise ValidationError with the French message when it is invalid."""
-    post = post or convention.posts.order_by("pk").first()
+    if post is None:
+        post = convention.posts.order_by("pk").first()
+    else:
+        _check_post(convention, post)
     if post is None:
         months_by_hand = True
     financing_plan = FinancingPlan(post=post, months_by_hand=months_by_hand)
@@ -206,6 +209,15 @@ def _check_post(convention: Convention, post) -> None:
         )
 
 
+def _locked_plan(convention: Convention, post) -> FinancingPlan | None:
+    """The convention's plan for ``post`` (locked for the transaction), or None."""
+    if convention.pk is None:
+        return None
+    return (
+        FinancingPlan.objects.select_for_update().filter(convention=convention, post=post).first()
+    )
+
+
 def _write_plan(
     *,
     financing_plan: FinancingPlan | None,
@@ -244,11 +256,13 @@ def plan_save(
     months_by_hand: bool = False,
     notes: str | None = None,
 ) -> FinancingPlan:
-    """Create or replace a convention's plan; refused from the sending to signature on (the
+    """Create or replace a convention's plan for ``post`` (one plan per post the convention
+    covers; a post it does not cover is refused); refused from the sending to signature on (the
     plan is frozen with the text), and once the convention is signed and its plan recorded (the
     first plan of a signed act may still be entered, as it was signed). The plan is computed
     once, with the months from the post (unless ``months_by_hand``)."""
-    financing_plan = FinancingPlan.objects.select_for_update().filter(convention=convention).first()
+    _check_post(convention, post)
+    financing_plan = _locked_plan(convention, post)
     status = Convention.objects.filter(pk=convention.pk).values_list("status", flat=True).first()
     if status == ConventionStatus.TO_SIGN:
         raise PlanLocked(
@@ -280,7 +294,8 @@ def plan_set_as_signed(
     Not for users (they call ``plan_save``, which refuses a signed convention): this is for
     loading what signed acts state — the demo data (``demo.plans``), an import of
     past conventions. Idempotent: an unchanged plan writes nothing."""
-    financing_plan = FinancingPlan.objects.select_for_update().filter(convention=convention).first()
+    _check_post(convention, post)
+    financing_plan = _locked_plan(convention, post)
     return _write_plan(
         financing_plan=financing_plan,
         convention=convention,
@@ -289,6 +304,30 @@ def plan_set_as_signed(
         months_by_hand=months_by_hand,
         notes=notes,
     )
+
+
+@transaction.atomic
+def plan_apply_to_posts(*, convention: Convention, post, posts) -> list[FinancingPlan]:
+    """« One plan applied to each post »: copy the plan of ``post`` (as stored, with its
+    months by hand or not; each target keeps its own notes) to each of ``posts``, through ``plan_save`` (same
+    checks: a post the convention does not cover, a frozen plan are refused; nothing is
+    written then). Each copy is computed with its own post's months. Return the plans saved."""
+    source = FinancingPlan.objects.filter(convention=convention, post=post).first()
+    if source is None:
+        raise ValidationError(
+            f"Le poste « {post.name} » n'a pas encore de plan dans {convention.reference}."
+        )
+    plan = stored_plan(source)
+    return [
+        plan_save(
+            convention=convention,
+            post=target,
+            plan=plan,
+            months_by_hand=source.months_by_hand,
+        )
+        for target in posts
+        if target.pk != post.pk
+    ]
 
 
 def _actual_shares(plan: engine.Plan, year: int, actual_cost: Decimal) -> engine.YearResult:

@@ -203,17 +203,71 @@ def _current_plan(financing_plan: FinancingPlan | None, convention) -> engine.Pl
         return None
 
 
+def _convention_posts(convention) -> list:
+    """The posts the convention covers, in their order (the plan page's sections)."""
+    return list(convention.posts.select_related("employer").order_by("pk"))
+
+
+def _chosen_post(request, posts: list):
+    """The post whose plan the page shows: ``?poste=<slug>``, else the first one (None when
+    the convention covers none). A slug the convention does not cover is a 404."""
+    slug = request.GET.get("poste")
+    if not slug:
+        return posts[0] if posts else None
+    for post in posts:
+        if post.slug == slug:
+            return post
+    raise Http404
+
+
+def _plan_url(convention, post, several: bool) -> str:
+    url = reverse("conventions:plan", kwargs={"reference": convention.reference})
+    return f"{url}?poste={post.slug}" if several and post is not None else url
+
+
+def _post_sections(convention, posts: list, plans: dict, chosen) -> list[dict]:
+    """One entry per post of a several-post convention: its plan's yearly cost and total, and
+    the link to its plan."""
+    sections = []
+    for post in posts:
+        financing_plan = plans.get(post.pk)
+        years = list(financing_plan.years.all()) if financing_plan else []
+        sections.append(
+            {
+                "post": post,
+                "plan": financing_plan,
+                "years": years,
+                "url": _plan_url(convention, post, True),
+                "is_chosen": chosen is not None and post.pk == chosen.pk,
+            }
+        )
+    return sections
+
+
 def plan(request, reference: str):
     """View a convention's plan, and edit it while the convention is a draft (gestionnaire):
-    with the guided editor (years and shares as forms) or, for the rarer rules, as JSON."""
+    with the guided editor (years and shares as forms) or, for the rarer rules, as JSON. A
+    convention covering several posts has one plan per post: the page lists them and shows
+    the one of ``?poste=<slug>`` (the first post's by default)."""
     convention = get_object_or_404(Convention.objects.visible_to(request.user), reference=reference)
     if not perms.can_see_plan(request.user):
         raise PermissionDenied
-    plan = (
-        FinancingPlan.objects.filter(convention=convention).select_related("post__employer").first()
-    )
-    if plan is not None:
-        plan.convention = convention  # is_locked reads it: no second query
+    posts = _convention_posts(convention)
+    several = len(posts) > 1
+    plans = {
+        fp.post_id: fp
+        for fp in FinancingPlan.objects.filter(convention=convention).select_related(
+            "post__employer"
+        )
+    }
+    for fp in plans.values():
+        fp.convention = convention  # is_locked reads it: no second query
+    chosen = _chosen_post(request, posts)
+    if chosen is not None:
+        plan = plans.get(chosen.pk)
+    else:  # a plan left on a post the convention no longer covers
+        plan = next(iter(plans.values()), None)
+        chosen = plan.post if plan else None
     # From "à signer" on the plan is frozen with the text (withdraw the request to change it).
     can_edit = perms.can_edit_plan(request.user, convention, plan)
     error = guided = None
@@ -229,11 +283,10 @@ def plan(request, reference: str):
             text = request.POST.get("plan", "")
         try:
             typed, months_by_hand, guided = _plan_from_post(request, convention, current)
-            post = plan.post if plan else convention.posts.order_by("pk").first()
-            if post is None:
+            if chosen is None:
                 raise ValidationError("La convention ne couvre aucun poste.")
             plan = services.plan_save(
-                convention=convention, post=post, plan=typed, months_by_hand=months_by_hand
+                convention=convention, post=chosen, plan=typed, months_by_hand=months_by_hand
             )
         except _GuidedInvalid as exc:
             guided = exc.guided
@@ -247,7 +300,7 @@ def plan(request, reference: str):
                 error = " ".join(exc.messages)
         else:
             messages.success(request, "Plan enregistré ; les montants ont été recalculés.")
-            return redirect("conventions:plan", reference=convention.reference)
+            return redirect(_plan_url(convention, chosen, several))
     years = list(plan.years.all()) if plan else []
     blockers = guided_blockers(current) if current is not None else []
     if can_edit and guided is None and not blockers and current is not None:
@@ -260,6 +313,7 @@ def plan(request, reference: str):
     lines = (
         plan.lines.select_related("party").order_by("year", "is_remainder", "pk") if plan else []
     )
+    others = [p for p in posts if chosen is None or p.pk != chosen.pk]
     return render(
         request,
         "financing/plan.html",
@@ -279,6 +333,77 @@ def plan(request, reference: str):
             "history": selectors.plan_history(plan) if plan else None,
             "locked_message": services.plan_locked_message(convention),
             "can_withdraw": convention_perms.can_record_signatures(request.user, convention),
+            "chosen_post": chosen,
+            "post_sections": _post_sections(convention, posts, plans, chosen) if several else [],
+            "post_query": f"?poste={chosen.slug}" if several and chosen is not None else "",
+            "can_apply": bool(
+                several
+                and plan is not None
+                and others
+                and perms.can_edit_plan(request.user, convention, plan)
+            ),
+            "apply_targets": [p for p in others if p.pk not in plans],
+        },
+        status=400 if error else 200,
+    )
+
+
+def plan_apply(request, reference: str):
+    """« Appliquer ce plan aux autres postes »: copy the plan of ``?poste=<slug>`` to the
+    convention's posts without a plan (``cible=sans_plan``) or to all its other posts
+    (``cible=tous``, replacing their plans). GET asks for the confirmation, POST applies."""
+    convention = get_object_or_404(Convention.objects.visible_to(request.user), reference=reference)
+    if not perms.can_see_plan(request.user):
+        raise PermissionDenied
+    posts = _convention_posts(convention)
+    source = _chosen_post(request, posts)
+    financing_plan = (
+        FinancingPlan.objects.filter(convention=convention, post=source).first()
+        if source is not None
+        else None
+    )
+    if financing_plan is None:
+        raise Http404
+    financing_plan.convention = convention
+    if not perms.can_edit_plan(request.user, convention, financing_plan):
+        raise PermissionDenied
+    with_plan = set(
+        FinancingPlan.objects.filter(convention=convention).values_list("post_id", flat=True)
+    )
+    others = [p for p in posts if p.pk != source.pk]
+    target = request.POST.get("cible") or request.GET.get("cible") or "sans_plan"
+    if target not in ("sans_plan", "tous"):
+        target = "sans_plan"
+    chosen = others if target == "tous" else [p for p in others if p.pk not in with_plan]
+    error = ""
+    if request.method == "POST":
+        if not request.POST.get("confirmer"):
+            error = "Cochez la confirmation pour appliquer le plan."
+        elif not chosen:
+            error = "Aucun poste à qui appliquer ce plan."
+        else:
+            try:
+                services.plan_apply_to_posts(convention=convention, post=source, posts=chosen)
+            except ValidationError as exc:
+                error = " ".join(exc.messages)
+            else:
+                names = ", ".join(p.name for p in chosen)
+                messages.success(
+                    request,
+                    f"Plan de « {source.name} » appliqué à : {names} ; montants recalculés.",
+                )
+                return redirect(_plan_url(convention, source, len(posts) > 1))
+    return render(
+        request,
+        "financing/plan_apply.html",
+        {
+            "convention": convention,
+            "source": source,
+            "target": target,
+            "targets": chosen,
+            "replaced": [p for p in chosen if p.pk in with_plan],
+            "error": error,
+            "back": _plan_url(convention, source, len(posts) > 1),
         },
         status=400 if error else 200,
     )
@@ -290,7 +415,14 @@ def plan_preview(request, reference: str):
     convention = get_object_or_404(Convention.objects.visible_to(request.user), reference=reference)
     if not perms.can_preview_plan(request.user, convention):
         raise PermissionDenied
-    plan = FinancingPlan.objects.filter(convention=convention).select_related("post").first()
+    chosen = _chosen_post(request, _convention_posts(convention))
+    plan = (
+        FinancingPlan.objects.filter(convention=convention, post=chosen)
+        .select_related("post")
+        .first()
+        if chosen is not None
+        else FinancingPlan.objects.filter(convention=convention).select_related("post").first()
+    )
     result = None
     errors: list[str] = []
     months_notes = []
@@ -302,7 +434,7 @@ def plan_preview(request, reference: str):
         result = services.plan_preview(
             convention=convention,
             plan=typed,
-            post=plan.post if plan else None,
+            post=chosen if chosen is not None else (plan.post if plan else None),
             months_by_hand=months_by_hand,
         )
     except _GuidedInvalid as exc:

@@ -256,6 +256,18 @@ MATRIX = {
         ),
         ("plan d'une autre convention", lambda w: {"reference": w.c2.reference}, expect()),
     ],
+    "conventions:plan_apply": [
+        (
+            "appliquer le plan d'un poste (confirmation)",
+            lambda w: _draft_two_posts_with_plan(w),
+            expect(coord=DENIED, partner=NOT_FOUND, interv=DENIED, admin=DENIED),
+        ),
+        (
+            "appliquer le plan d'une convention signée",
+            lambda w: _signed_two_posts_with_plan(w),
+            expect(gest=DENIED, coord=DENIED, partner=DENIED, interv=DENIED, admin=DENIED),
+        ),
+    ],
     "conventions:plan_preview": [
         (
             "aperçu",
@@ -553,6 +565,30 @@ def _draft_with_post(world) -> dict:
     return {"reference": world.c3.reference}
 
 
+def _draft_two_posts_with_plan(world) -> dict:
+    """C3 (a draft) covering two posts, the first with a plan; its URL kwargs."""
+    world.c3.posts.add(world.post, world.other_post)
+    financing_services.plan_save(
+        convention=world.c3,
+        post=world.post,
+        plan=engine.parse_plan(json.loads(_plan_json(world))),
+        months_by_hand=True,
+    )
+    return {"reference": world.c3.reference}
+
+
+def _signed_two_posts_with_plan(world) -> dict:
+    """C1 (signed) covering two posts, the first with a plan (frozen); its URL kwargs."""
+    world.c1.posts.add(world.other_post)
+    financing_services.plan_set_as_signed(
+        convention=world.c1,
+        post=world.post,
+        plan=engine.parse_plan(json.loads(_plan_json(world))),
+        months_by_hand=True,
+    )
+    return {"reference": world.c1.reference}
+
+
 def _planned_year(world) -> dict:
     """C1 with a saved plan (as the editor saves it); the URL kwargs of its year 2023."""
     plan = financing_services.plan_save(
@@ -806,6 +842,26 @@ WRITES = {
             "plan figé d'une convention signée",
             lambda w: {"reference": w.share_line().convention.reference},
             lambda w: {"mode": "json", "plan": _plan_json(w)},
+            writes(gest=DENIED, partner=DENIED, interv=DENIED),
+        ),
+    ],
+    "conventions:plan_apply": [
+        (
+            "appliquer le plan aux postes sans plan",
+            _draft_two_posts_with_plan,
+            lambda w: {"cible": "sans_plan", "confirmer": "1"},
+            writes(interv=DENIED),
+        ),
+        (
+            "sans la confirmation (rien n'est enregistré)",
+            _draft_two_posts_with_plan,
+            lambda w: {"cible": "sans_plan"},
+            writes(gest=400, interv=DENIED),
+        ),
+        (
+            "plan figé d'une convention signée",
+            _signed_two_posts_with_plan,
+            lambda w: {"cible": "tous", "confirmer": "1"},
             writes(gest=DENIED, partner=DENIED, interv=DENIED),
         ),
     ],

@@ -271,8 +271,9 @@ def test_a_draft_plan_opens_in_the_guided_editor_with_the_json_one_folded(
 ):
     url = reverse("conventions:plan", args=["PDC2023-A13"])
     gestionnaire.get(url)  # the session is read once per request: count a second one
-    # Session, user, savepoints, convention, plan, years, parties (2), history (4), lines.
-    with django_assert_max_num_queries(14):
+    # Session, user, savepoints, convention, its posts, plans, years, parties (2), history (4),
+    # lines.
+    with django_assert_max_num_queries(15):
         response = gestionnaire.get(url)
     html = response.content.decode()
     guided = response.context["guided"]
