@@ -1,5 +1,5 @@
-"""The new-convention wizard: 1. post and kind (or renewal / avenant), 2. parties and roles,
-3. financing plan (financing's plan page), 4. preview and PDF (the convention's page).
+"""The new-convention wizard: 1. posts and kind (or renewal / avenant), 2. parties and roles,
+3. financing plan of each post (financing's plan page), 4. preview and PDF (the convention's page).
 Every step saves the draft: leaving and coming back loses nothing."""
 
 from datetime import date
@@ -29,7 +29,8 @@ MODES = [
     ("avenant", "Rédiger un avenant à une convention existante"),
 ]
 MODE_HELP = {
-    "nouvelle": "Un poste, une nature, des dates : les parties, le plan et le texte suivent.",
+    "nouvelle": "Un ou plusieurs postes, une nature, des dates : les parties, le plan de "
+    "chaque poste et le texte suivent.",
     "renouvellement": "Reprend la nature, les parties, le texte et le plan d'une convention, "
     "à partir du lendemain de sa fin et pour la même durée.",
     "avenant": "Reprend une convention signée (dates, postes, parties, plan) : vous changez ce "
@@ -61,7 +62,14 @@ class StartForm(forms.Form):
         required=False,
         widget=forms.HiddenInput,
     )
-    post = forms.ModelChoiceField(label="Poste", queryset=Post.objects.none(), required=False)
+    post = forms.ModelMultipleChoiceField(
+        label="Postes couverts",
+        queryset=Post.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Un ou plusieurs postes : chacun aura son plan de financement (ou le même "
+        "plan appliqué à chacun).",
+    )
     kind = forms.ChoiceField(
         label="Nature",
         choices=[("", "—"), *[c for c in ConventionKind.choices if c[0] != ConventionKind.AVENANT]],
@@ -118,7 +126,7 @@ class StartForm(forms.Form):
         data = super().clean()
         if self.mode == "nouvelle":
             if not data.get("post"):
-                self.add_error("post", "Choisissez le poste couvert par la convention.")
+                self.add_error("post", "Choisissez le ou les postes couverts par la convention.")
             if not data.get("kind"):
                 self.add_error("kind", "Choisissez la nature de la convention.")
             if not data.get("title"):
@@ -215,7 +223,7 @@ def start(request):
         data = form.cleaned_data
         fields = {key: data[key] for key in MODE_FIELDS[mode] if key not in ("source", "post")}
         if mode == "nouvelle":
-            fields["posts"] = [data["post"]]
+            fields["posts"] = list(data["post"])
         else:
             fields.pop("kind", None)
         try:

@@ -497,9 +497,29 @@ def dijon_plans() -> list[DemoPlan]:
 
 
 def aubervilliers_plans() -> list[DemoPlan]:
+    """The convention covers two posts, each with its own plan: the State's amount fixed as
+    written, the commune (employer) the remainder."""
     posts = read_source("aubervilliers_2013.json")["posts"]
     full_time, half_time = posts
     return [
+        DemoPlan(
+            "AUBERVILLIERS2013",
+            f"isc_aubervilliers_{full_time['rank']}",
+            plan(
+                year(2013, 48000),
+                shares=[
+                    fixed("etat_93", full_time["funding_2013"]["amount"]),
+                    remainder("commune_aubervilliers"),
+                ],
+            ),
+            notes(
+                f"Poste à temps plein, en fonctions depuis le 5 octobre 2009 (12 mois en "
+                f"2013) : financé « par le Fond Interministériel de Prévention de la "
+                f"Délinquance, à hauteur de {full_time['funding_2013']['amount']} € » en "
+                "2013 ; coût non écrit : 48 000 €/an retenus par hypothèse (le double du "
+                "mi-temps), la commune, employeur, prend le reste.",
+            ),
+        ),
         DemoPlan(
             "AUBERVILLIERS2013",
             f"isc_aubervilliers_{half_time['rank']}",
@@ -515,11 +535,8 @@ def aubervilliers_plans() -> list[DemoPlan]:
                 "du nombre de mois effectués », lus comme une base annuelle proratisée (3 mois : "
                 "4 500 €). Financeur non nommé (FIPD présumé) ; coût non écrit : 24 000 €/an "
                 "retenus par hypothèse.",
-                f"Le poste à temps plein de la même convention est financé par le FIPD à "
-                f"hauteur de {full_time['funding_2013']['amount']} € en 2013 ; un plan ne porte "
-                "que sur un poste, ce financement n'est donc pas calculé ici.",
             ),
-        )
+        ),
     ]
 
 

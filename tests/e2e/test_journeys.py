@@ -50,7 +50,7 @@ def test_gestionnaire_drafts_a_convention_with_three_co_funders(
 
     # 1. What is drafted, then post and kind
     page.get_by_role("link", name="Nouvelle convention").click()
-    page.locator("#id_post").select_option(label="Poste ISG Osartis Marquion")
+    page.get_by_label("Poste ISG Osartis Marquion", exact=True).check()
     page.locator("#id_kind").select_option(label="Convention de financement")
     page.get_by_label("Référence").fill("PDC2027-E2E")
     page.get_by_label("Intitulé").fill(

@@ -71,7 +71,8 @@ def test_every_demo_convention_with_financing_has_a_plan():
     }
     # Beside the sources' plans: the illustrative avenant and the draft renewal (demo.py).
     assert references == sources | {"DIJON2022-AV1", "PDC2024-A10"}
-    assert len(demo_plans.demo_plans()) == len(sources)
+    # One plan per post: Aubervilliers' convention covers two posts.
+    assert len(demo_plans.demo_plans()) == len(sources) + 1
 
 
 def test_stored_shares_add_up_to_each_year_cost():
@@ -311,9 +312,44 @@ def test_dijon_state_percent_by_calendar_year():
     assert Convention.objects.get(reference="DIJON2022").financing_plans.get().is_locked
 
 
+def _post_lines(reference: str, post: str, year: int) -> dict[str, Decimal]:
+    return dict(
+        ShareLine.objects.filter(
+            convention__reference=reference, post__slug=post, year=year
+        ).values_list("party__slug", "amount")
+    )
+
+
 def test_aubervilliers_half_time_post_prorated_by_months():
-    plan = FinancingPlan.objects.get(convention__reference="AUBERVILLIERS2013")
-    assert plan.post.slug == "isc_aubervilliers_2"
+    plan = FinancingPlan.objects.get(
+        convention__reference="AUBERVILLIERS2013", post__slug="isc_aubervilliers_2"
+    )
     plan_year = plan.years.get()
     assert (plan_year.year, plan_year.months, plan_year.cost) == (2013, 3, 6000)
-    assert lines("AUBERVILLIERS2013", 2013) == {"etat_93": 4500, "commune_aubervilliers": 1500}
+    assert _post_lines("AUBERVILLIERS2013", "isc_aubervilliers_2", 2013) == {
+        "etat_93": 4500,
+        "commune_aubervilliers": 1500,
+    }
+
+
+def test_aubervilliers_full_time_post_has_its_own_plan():
+    """The FIPD's 40 000 € for the full-time post (in office since 2009: 12 months in 2013),
+    cost 48 000 € assumed; the commune takes the remainder."""
+    plan = FinancingPlan.objects.get(
+        convention__reference="AUBERVILLIERS2013", post__slug="isc_aubervilliers_1"
+    )
+    plan_year = plan.years.get()
+    assert (plan_year.year, plan_year.months, plan_year.cost) == (2013, 12, 48000)
+    assert _post_lines("AUBERVILLIERS2013", "isc_aubervilliers_1", 2013) == {
+        "etat_93": 40000,
+        "commune_aubervilliers": 8000,
+    }
+    assert "48 000 €/an retenus par hypothèse" in plan.notes
+    # The convention's total over its two posts.
+    assert ShareLine.objects.filter(convention__reference="AUBERVILLIERS2013").count() == 4
+    totals = {}
+    for party, amount in ShareLine.objects.filter(
+        convention__reference="AUBERVILLIERS2013", year=2013
+    ).values_list("party__slug", "amount"):
+        totals[party] = totals.get(party, 0) + amount
+    assert totals == {"etat_93": 44500, "commune_aubervilliers": 9500}
