@@ -211,8 +211,6 @@ def _check_post(convention: Convention, post) -> None:
 
 def _locked_plan(convention: Convention, post) -> FinancingPlan | None:
     """The convention's plan for ``post`` (locked for the transaction), or None."""
-    if convention.pk is None:
-        return None
     return (
         FinancingPlan.objects.select_for_update().filter(convention=convention, post=post).first()
     )
