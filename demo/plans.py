@@ -513,11 +513,10 @@ def aubervilliers_plans() -> list[DemoPlan]:
                 ],
             ),
             notes(
-                f"Poste à temps plein, en fonctions depuis le 5 octobre 2009 (12 mois en "
-                f"2013) : financé « par le Fond Interministériel de Prévention de la "
-                f"Délinquance, à hauteur de {full_time['funding_2013']['amount']} € » en "
-                "2013 ; coût non écrit : 48 000 €/an retenus par hypothèse (le double du "
-                "mi-temps), la commune, employeur, prend le reste.",
+                "Poste à temps plein, en fonctions depuis le 5 octobre 2009 (12 mois en "
+                f"2013) : « {full_time['funding_2013']['as_written']} » en 2013 ; coût non "
+                "écrit : 48 000 €/an retenus par hypothèse (le double du mi-temps), la "
+                "commune, employeur, prend le reste (8 000 €).",
             ),
         ),
         DemoPlan(

@@ -345,6 +345,7 @@ PHONE_PAGES = [
     "/conventions/PDC2023-A10/",
     "/conventions/PDC2023-A10/financement/",
     "/conventions/PDC2023-A10/signatures/",
+    "/conventions/nouvelle/?mode=nouvelle",  # the posts' checkbox list
     "/echeances/",
     "/bilans/2022/",
 ]
