@@ -72,6 +72,8 @@ def dated_plans(draw) -> dict:
         assume(service.year <= first_year)
     if service is not None and end is not None:
         assume(service <= end)
+    if start is not None and end is not None:
+        assume(start <= end)  # a period ending before it starts is refused (unit-tested)
     for name, value in (("start", start), ("end", end), ("service_start", service)):
         if value is not None:
             data[name] = value.isoformat()
