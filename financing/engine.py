@@ -387,30 +387,35 @@ def _period_words(plan: Plan) -> str:
 # Parsing
 
 
-def _parse_number(value: Any, what: str) -> Decimal:
-    """A non-negative finite Decimal from an int, a decimal string, a Decimal or a float.
-
-    Floats go through ``str`` so that 0.1 stays 0.1; booleans are refused although Python
-    counts them as ints.
-    """
+def _as_decimal(value: Any) -> Decimal | None:
+    """A finite Decimal from an int, a decimal string, a Decimal or a float; None for anything
+    else (booleans included, although Python counts them as ints). Floats go through ``str`` so
+    that 0.1 stays 0.1."""
     if isinstance(value, bool):
-        raise PlanError(f"{what} : « {str(value).lower()} » n'est pas un nombre.")
+        return None
     if isinstance(value, int):
-        number = Decimal(value)
-    elif isinstance(value, float):
+        return Decimal(value)
+    if isinstance(value, float):
         number = Decimal(str(value))
     elif isinstance(value, Decimal):
         number = value
-    elif isinstance(value, str):
-        text = value.strip()
-        if not _NUMBER_RE.fullmatch(text):
+    elif isinstance(value, str) and _NUMBER_RE.fullmatch(value.strip()):
+        number = Decimal(value.strip())
+    else:
+        return None
+    return number if number.is_finite() else None
+
+
+def _parse_number(value: Any, what: str) -> Decimal:
+    """A non-negative finite Decimal (``_as_decimal``), below ``MAX_AMOUNT``."""
+    number = _as_decimal(value)
+    if number is None:
+        if isinstance(value, bool):
+            raise PlanError(f"{what} : « {str(value).lower()} » n'est pas un nombre.")
+        if isinstance(value, str):
             raise PlanError(
                 f"{what} : « {value} » n'est pas un nombre (écrire par exemple 14000 ou 81.32)."
             )
-        number = Decimal(text)
-    else:
-        raise PlanError(f"{what} : « {value} » n'est pas un nombre.")
-    if not number.is_finite():
         raise PlanError(f"{what} : « {value} » n'est pas un nombre.")
     if number < 0:
         raise PlanError(f"{what} : {_fr_number(number, None)} est négatif.")
@@ -446,18 +451,8 @@ def _parse_year(value: Any, what: str) -> int:
 def _parse_months(value: Any, year: int) -> Decimal:
     """Months funded: an int, or a decimal (string, Decimal, float) with at most two places,
     0 < months <= 12 (9.55: 17 days of March and 9 whole months)."""
-    months: Decimal | None = None
-    if isinstance(value, bool):
-        months = None
-    elif isinstance(value, int):
-        months = Decimal(value)
-    elif isinstance(value, float):
-        months = Decimal(str(value))
-    elif isinstance(value, Decimal):
-        months = value
-    elif isinstance(value, str) and _NUMBER_RE.fullmatch(value.strip()):
-        months = Decimal(value.strip())
-    if months is None or not months.is_finite():
+    months = _as_decimal(value)
+    if months is None:
         shown = str(value).lower() if isinstance(value, bool) else value
         raise PlanError(
             f"Année {year} : mois financés « {shown} », il faut un nombre de mois (12, ou 9.55 "

@@ -16,12 +16,12 @@ from pypdf import PdfReader
 
 from conventions import documents, drafting
 from conventions import services as convention_services
-from conventions.models import Convention, ConventionKind, ConventionParty
+from conventions.models import Convention, ConventionKind
 from financing import selectors, services
 from financing.engine import read_plan
 from financing.models import FinancingPlan, ShareLine
 from tests.factories import ConventionFactory, PostFactory, UserFactory
-from tests.lifecycle import send_and_sign, territory
+from tests.lifecycle import _members, send_and_sign, territory
 
 pytestmark = pytest.mark.django_db
 
@@ -54,21 +54,6 @@ def amounts(convention, post=None, year=2026) -> dict[str, Decimal]:
 
 def _text(response) -> str:
     return response.content.decode().replace("\u202f", " ").replace("\xa0", " ")
-
-
-def _members(convention, world) -> None:
-    for order, (party, employer) in enumerate(
-        ((world.etat, False), (world.commune, False), (world.employer, True)), start=1
-    ):
-        ConventionParty.objects.create(
-            convention=convention,
-            party=party,
-            order=order,
-            is_signatory=True,
-            is_funder=not employer,
-            is_employer=employer,
-            representative=party.representatives.first(),
-        )
 
 
 @pytest.fixture
