@@ -398,6 +398,7 @@ def _copy_plan(
                 plan=plan,
                 months_by_hand=financing_plan.months_by_hand,
                 notes=financing_plan.notes,
+                dated=False,  # the copy keeps the reading of the plan it copies
             )
         except ValidationError as exc:
             raise _plan_refused(source, target, exc) from exc

@@ -23,7 +23,7 @@ from conventions.models import SIGNED_STATUSES, Convention, ConventionStatus, Pa
 from financing import engine
 from financing.cancellations import payments_to_cancel
 from financing.models import FinancingPlan, Payment, PlanYear, ShareLine
-from financing.months import funded_months
+from financing.months import period_of, post_months, with_service_start
 from iscg import history
 
 
@@ -49,20 +49,37 @@ def plan_locked_message(convention: Convention) -> str:
 
 
 def _with_post_months(financing_plan: FinancingPlan, plan: engine.Plan) -> engine.Plan:
-    """Fill each year's months from the post's start date and absences (unless entered by hand).
-
-    A year in which the post is never staffed (0 month) keeps the months the plan writes: the
-    sources budget such a year as planned (a recruitment or a return is expected)."""
+    """The plan with what the post says: its first day of service for a schedule by year of
+    service (``months.with_service_start``) and, unless entered by hand, each year's months
+    staffed (``months.post_months``: in days for a plan dated by its convention, in whole months
+    for a plan by exercice), absences left out. A year in which the post is never staffed
+    (0 month) keeps the months the plan writes: the sources budget such a year as planned (a
+    recruitment or a return is expected)."""
+    post = financing_plan.post
+    if post is None:
+        return plan
+    plan = with_service_start(plan, post.start_date)
     if financing_plan.months_by_hand:
         return plan
-    post = financing_plan.post
     absences = [(a.start, a.end) for a in post.absences.all()] if post.pk else []
     months = {}
     for year in engine.months_by_year(plan):
-        funded = funded_months(year, start=post.start_date, absences=absences)
+        funded = post_months(
+            plan, year, service_start=post.start_date, service_end=post.end_date, absences=absences
+        )
         if funded:
             months[year] = funded
     return engine.with_months(plan, months)
+
+
+def _dated(convention: Convention, plan: engine.Plan) -> engine.Plan:
+    """A plan saved in the product takes its period from the convention (``months.period_of``),
+    so that the user never types the dates."""
+    return period_of(
+        plan,
+        period_start=convention.effective_start_date,
+        period_end=convention.computed_end_date,
+    )
 
 
 def _engine_compute(plan: engine.Plan) -> engine.PlanResult:
@@ -99,8 +116,8 @@ def plan_preview(
         _check_post(convention, post)
     if post is None:
         months_by_hand = True
-    financing_plan = FinancingPlan(post=post, months_by_hand=months_by_hand)
-    result = _engine_compute(_with_post_months(financing_plan, plan))
+    financing_plan = FinancingPlan(convention=convention, post=post, months_by_hand=months_by_hand)
+    result = _engine_compute(_with_post_months(financing_plan, _dated(convention, plan)))
     _parties_by_slug(convention, engine.plan_parties(plan))
     return result
 
@@ -227,8 +244,7 @@ def _write_plan(
 ) -> FinancingPlan:
     """Check, compute once (months from the post) and store the plan and its rows."""
     _check_post(convention, post)
-    # Not tied to the convention: that would cache an unsaved plan as its financing_plan.
-    staged = FinancingPlan(post=post, months_by_hand=months_by_hand)
+    staged = FinancingPlan(convention=convention, post=post, months_by_hand=months_by_hand)
     staged.set_plan(plan)
     with_months = _with_post_months(staged, plan)
     result = _engine_compute(with_months)
@@ -253,12 +269,15 @@ def plan_save(
     plan: engine.Plan,
     months_by_hand: bool = False,
     notes: str | None = None,
+    dated: bool = True,
 ) -> FinancingPlan:
     """Create or replace a convention's plan for ``post`` (one plan per post the convention
     covers; a post it does not cover is refused); refused from the sending to signature on (the
     plan is frozen with the text), and once the convention is signed and its plan recorded (the
     first plan of a signed act may still be entered, as it was signed). The plan is computed
-    once, with the months from the post (unless ``months_by_hand``)."""
+    once, with the months from the post (unless ``months_by_hand``), and dated by the
+    convention's period when it fits the plan's years (``months.period_of``) unless ``dated``
+    is False: an avenant or a renewal keeps the reading of the plan it copies."""
     _check_post(convention, post)
     financing_plan = _locked_plan(convention, post)
     status = Convention.objects.filter(pk=convention.pk).values_list("status", flat=True).first()
@@ -272,7 +291,7 @@ def plan_save(
         financing_plan=financing_plan,
         convention=convention,
         post=post,
-        plan=plan,
+        plan=_dated(convention, plan) if dated else plan,
         months_by_hand=months_by_hand,
         notes=notes,
     )
@@ -291,7 +310,8 @@ def plan_set_as_signed(
 
     Not for users (they call ``plan_save``, which refuses a signed convention): this is for
     loading what signed acts state — the demo data (``demo.plans``), an import of
-    past conventions. Idempotent: an unchanged plan writes nothing."""
+    past conventions. Idempotent: an unchanged plan writes nothing. Not dated by the
+    convention's period: a signed act states its own dates or budgets by exercice."""
     _check_post(convention, post)
     financing_plan = _locked_plan(convention, post)
     return _write_plan(
