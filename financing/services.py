@@ -56,8 +56,6 @@ def _with_post_months(financing_plan: FinancingPlan, plan: engine.Plan) -> engin
     (0 month) keeps the months the plan writes: the sources budget such a year as planned (a
     recruitment or a return is expected)."""
     post = financing_plan.post
-    if post is None:
-        return plan
     plan = with_service_start(plan, post.start_date)
     if financing_plan.months_by_hand:
         return plan
