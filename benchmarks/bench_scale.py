@@ -14,6 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from demo.benchenv import configure  # noqa: E402
+from iscg.formatting import count_words  # noqa: E402
 
 configure("iscg-bench-scale-", database="scale.sqlite3")
 
@@ -64,7 +65,7 @@ def bench_size(organisations: int) -> None:
     counts = generate_dataset(organisations, POSTS, YEARS, last_year=2026)
     built = time.perf_counter() - start
     print(
-        f"\n## {organisations} organisation(s) : {counts['posts']} postes, {counts['conventions']} conventions, "
+        f"\n## {count_words(organisations, 'organisation')} : {counts['posts']} postes, {counts['conventions']} conventions, "
         f"{counts['share_lines']} parts, {counts['bilans']} bilans (construits en {built:.1f} s)"
     )
     org = Organisation.objects.get(slug="banc-000")

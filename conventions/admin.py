@@ -22,7 +22,7 @@ from conventions.models import (
     TemplateVersion,
 )
 from conventions.resources import PartyResource, PostResource
-from iscg.formatting import format_date_long
+from iscg.formatting import count_words, format_date_long
 
 
 class RepresentativeInline(admin.TabularInline):
@@ -230,7 +230,8 @@ class ConventionAdmin(SimpleHistoryAdmin):
         """The text is written in the application (editor, templates), frozen by the services."""
         if not obj.pk or not obj.text:
             return "—"
-        return f"{len(obj.text.get('articles', []))} article(s) ; modifiable dans l'application"
+        count = len(obj.text.get("articles", []))
+        return f"{count_words(count, 'article')} ; modifiable dans l'application"
 
     @admin.display(description="fin (calculée)")
     def end_display(self, obj):

@@ -39,6 +39,7 @@ from conventions.models import (
     DocumentVersion,
     Party,
 )
+from iscg.formatting import count_words
 
 # --------------------------------------------------------------------------- helpers
 
@@ -147,7 +148,7 @@ def signed_copy_upload(request, reference: str):
             else:
                 messages.success(
                     request,
-                    f"Copie signée déposée ({document.pages} page(s)) : elle est désormais le "
+                    f"Copie signée déposée ({count_words(document.pages, 'page')}) : elle est désormais le "
                     "document de référence de la convention.",
                 )
                 if document.warning:

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods
 from conventions import letters, perms, services
 from conventions.document_views import editable_convention
 from conventions.models import Convention
-from iscg.formatting import format_date_long
+from iscg.formatting import count_words, format_date_long, plural_word
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -64,7 +64,11 @@ def _done(request, ending, what: str):
         f"{format_date_long(convention.termination_effective_date)}."
     )
     if ending.payments_to_cancel:
-        text += f" {len(ending.payments_to_cancel)} titre(s) à annuler, listés ci-dessous."
+        count = len(ending.payments_to_cancel)
+        text += (
+            f" {count_words(count, 'titre à annuler', 'titres à annuler')}, "
+            f"{plural_word(count, 'listé')} ci-dessous."
+        )
     messages.success(request, text)
     return redirect(convention)
 

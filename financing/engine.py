@@ -512,7 +512,8 @@ def _check_fields(raw: Mapping[str, Any], allowed: set[str], where: str) -> None
     if unknown:
         names = ", ".join(f"« {key} »" for key in unknown)
         expected = ", ".join(sorted(allowed))
-        raise PlanError(f"{where} : champ(s) inattendu(s) {names} (champs possibles : {expected}).")
+        unexpected = "champ inattendu" if len(unknown) == 1 else "champs inattendus"
+        raise PlanError(f"{where} : {unexpected} {names} (champs possibles : {expected}).")
 
 
 def _parse_party(value: Any, where: str) -> str:

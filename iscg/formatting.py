@@ -87,6 +87,36 @@ def format_datetime_long(value: datetime | None) -> str:
     return f"{format_date_long(value.date())} à {value:%H:%M}"
 
 
+# --------------------------------------------------------------------------- plurals
+
+
+def plural_word(count: Decimal | int | None, singular: str, plural: str | None = None) -> str:
+    """The word (or words) that agree with ``count``, French rule: 0 and 1 take the singular
+    ("0 page", "1 bilan transmis"), 2 and more the plural: given, else each word + "s"
+    ("bilan transmis ou validé" → "bilans transmis ou validés"; irregular ones are given)."""
+    if plural is None:
+        plural = " ".join(_plural_of(word) for word in singular.split(" "))
+    return singular if count is None or abs(Decimal(count)) < 2 else plural
+
+
+#: Words that never take the plural's "s" in the phrases counted ("bilan transmis ou validé").
+_INVARIABLE = {"à", "au", "de", "des", "du", "en", "et", "ou", "par", "pour", "sans", "sur", "non"}
+
+
+def _plural_of(word: str) -> str:
+    """A word's regular plural: + "s", except words ending in s, x or z and small words."""
+    if not word or word.lower() in _INVARIABLE or word[-1].lower() in "sxz":
+        return word
+    return f"{word}s"
+
+
+def count_words(count: Decimal | int | None, singular: str, plural: str | None = None) -> str:
+    """A count and its word: "1 page", "4 pages", "3 bilans transmis", "12 500 conventions";
+    ``plural`` for phrases whose plural is not each word + "s" ("1 titre à annuler", "2 titres
+    à annuler")."""
+    return f"{format_number(count or 0)} {plural_word(count or 0, singular, plural)}"
+
+
 # --------------------------------------------------------------------------- numbers in words
 
 _UNITS = [

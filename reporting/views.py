@@ -13,6 +13,7 @@ from django.utils.http import urlencode
 from conventions.models import DRAFT_STATUSES, Convention, Post
 from financing.models import ShareLine
 from iscg import perms as shared_perms
+from iscg.formatting import count_words
 from iscg.history import history_rows
 from iscg.models import Organisation
 from reporting import exports, imports, perms, selectors, services
@@ -384,7 +385,8 @@ def import_bilans(request):
         if report.ok:
             messages.success(
                 request,
-                f"{report.created} bilan(s) créé(s), {report.updated} mis à jour (brouillons).",
+                f"{count_words(report.created, 'bilan créé')}, "
+                f"{count_words(report.updated, 'mis à jour', 'mis à jour')} (brouillons).",
             )
             return redirect(reverse("reporting:bilan_list"))
     return render(

@@ -40,3 +40,26 @@ def nombre(value):
     if value is None or value == "":
         return "—"
     return formatting.format_number(value)
+
+
+def _forms(forms: str) -> tuple[str, str | None]:
+    """ "page" or "bilan transmis,bilans transmis": the singular and, when given, the plural."""
+    singular, _, plural = forms.partition(",")
+    return singular.strip(), (plural.strip() or None)
+
+
+@register.filter
+def compte(value, forms):
+    """A count and its agreeing words: {{ n|compte:"page" }} → "4 pages";
+    {{ n|compte:"titre à annuler,titres à annuler" }} → "1 titre à annuler" (0 and 1 singular)."""
+    if value is None or value == "":
+        value = 0
+    return formatting.count_words(value, *_forms(forms))
+
+
+@register.filter
+def accord(value, forms):
+    """The words only, agreeing with a count: {{ posts|length|accord:"Poste" }} → "Postes"."""
+    if value is None or value == "":
+        value = 0
+    return formatting.plural_word(value, *_forms(forms))

@@ -283,13 +283,13 @@ def test_a_deliberations_conventions_come_in_one_zip(client):
     user = world.users["gestionnaire"]
     client.force_login(user)
     page = client.get(reverse("conventions:deliberation_zip", args=[pk])).content.decode()
-    assert "1 / 3 document(s) prêt(s)" in page  # C2's signed copy; C1 and C3 to produce
+    assert "1 document prêt sur 3" in page  # C2's signed copy; C1 and C3 to produce
     assert "Produire 2 PDF manquants" in page
     step = reverse("conventions:deliberation_zip_progress", args=[pk])
     htmx = {"HTTP_HX_REQUEST": "true"}
-    assert "2 / 3" in client.post(step, **htmx).content.decode()
+    assert "2 documents prêts sur 3" in client.post(step, **htmx).content.decode()
     last = client.post(step, **htmx).content.decode()
-    assert "3 / 3" in last and "Télécharger l'archive ZIP" in last
+    assert "3 documents prêts sur 3" in last and "Télécharger l'archive ZIP" in last
     response = client.get(reverse("conventions:deliberation_zip_download", args=[pk]))
     assert response["Content-Type"] == "application/zip"
     archive = zipfile.ZipFile(io.BytesIO(response.content))
@@ -309,7 +309,7 @@ def test_reading_the_zip_pages_writes_no_document(client):
     step = client.get(reverse("conventions:deliberation_zip_progress", args=[pk]))
     download = client.get(reverse("conventions:deliberation_zip_download", args=[pk]))
     assert page.status_code == step.status_code == 200
-    assert "0 / 3 document(s) prêt(s)" in step.content.decode()
+    assert "0 document prêt sur 3" in step.content.decode()
     assert download.status_code == 302  # back to the page: 3 PDF to produce first
     assert download["Location"] == reverse("conventions:deliberation_zip", args=[pk])
     assert DocumentVersion.objects.count() == stored

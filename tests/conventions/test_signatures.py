@@ -128,7 +128,7 @@ def test_statuses_follow_the_dates():
     assert statuses[started.pk] == ConventionStatus.IN_FORCE
     assert statuses[ended.pk] == ConventionStatus.EXPIRED
     assert statuses[draft.pk] == ConventionStatus.DRAFT
-    assert "2 statut(s) mis à jour." in stdout.getvalue()
+    assert "2 statuts mis à jour." in stdout.getvalue()
 
 
 def test_the_signature_page_records_a_signature(client, draft, manager):

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from conventions import services
 from conventions.models import Convention
+from iscg.formatting import count_words
 
 
 class Command(BaseCommand):
@@ -33,5 +34,5 @@ class Command(BaseCommand):
             Path(output).write_bytes(source.read())
         self.stdout.write(
             f"{output} : {convention.reference}, version {document.number}, "
-            f"{document.pages} page(s), SHA-256 {document.sha256[:16]}…"
+            f"{count_words(document.pages, 'page')}, SHA-256 {document.sha256[:16]}…"
         )

@@ -8,6 +8,7 @@ from datetime import date
 from django.core.management.base import BaseCommand
 
 from conventions.services import convention_statuses_update
+from iscg.formatting import count_words
 
 
 class Command(BaseCommand):
@@ -24,4 +25,6 @@ class Command(BaseCommand):
         changes = convention_statuses_update(today=options.get("date"))
         for change in changes:
             self.stdout.write(f"{change.convention.reference} : {change.old} → {change.new}")
-        self.stdout.write(f"{len(changes)} statut(s) mis à jour.")
+        self.stdout.write(
+            f"{count_words(len(changes), 'statut mis à jour', 'statuts mis à jour')}."
+        )
