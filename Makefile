@@ -3,6 +3,9 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+# make run: DEBUG off unless asked (DEBUG=1 make run); the demo server's own key when none is set.
+DEBUG ?= 0
+DEMO_SECRET_KEY := demo-only-secret-key-not-for-production-iscg-conventions-2026
 STAMP := $(VENV)/.installed
 UV := $(VENV)/bin/uv
 # Test workers (pytest-xdist): one per core; PYTEST_WORKERS=0 runs the suite in one process.
@@ -30,9 +33,11 @@ migrate: install
 demo: migrate
 	$(PY) manage.py load_demo
 
+# The demo as users see it: DEBUG off (the product's French error pages, not Django's debugging
+# pages); DEBUG=1 make run to debug. --insecure: runserver still serves the static files.
 run: demo
 	@echo "Serveur : http://127.0.0.1:$(PORT)/  (Ctrl+C pour arrêter)"
-	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+	DEBUG=$(DEBUG) SECRET_KEY=$${SECRET_KEY:-$(DEMO_SECRET_KEY)} $(PY) manage.py runserver --insecure 127.0.0.1:$(PORT)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -26,5 +26,6 @@ urlpatterns = [
     path("conventions/", include("conventions.urls")),
     path("financement/", include("financing.urls")),
     path("bilans/", include("reporting.urls")),
+    path("accessibilite/", views.accessibility, name="accessibility"),
     path("admin/", admin.site.urls),
 ]

@@ -1,5 +1,8 @@
-"""Account pages: invitations (create, accept)."""
+"""Account pages: invitations (create, accept); the accessibility statement."""
 
+from datetime import date
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
@@ -49,3 +52,23 @@ def invitation_accept(request, token: str):
         messages.success(request, "Votre compte est créé. Bienvenue !")
         return redirect("home")
     return render(request, "iscg/invitation_accept.html", {"form": form, "invitation": invitation})
+
+
+# The RGAA's statement (article 47 of loi n° 2005-102): its status stays « non conforme » until a
+# full audit of the RGAA's criteria has been made (automated checks are not an audit).
+ACCESSIBILITY_STATUS = "non conforme"
+ACCESSIBILITY_STATEMENT_DATE = date(2026, 12, 3)
+
+
+@login_not_required
+def accessibility(request):
+    """The accessibility statement, for everyone (signed in or not), linked in every footer."""
+    return render(
+        request,
+        "iscg/accessibility.html",
+        {
+            "status": ACCESSIBILITY_STATUS,
+            "statement_date": ACCESSIBILITY_STATEMENT_DATE,
+            "contact_email": settings.ACCESSIBILITY_CONTACT_EMAIL,
+        },
+    )

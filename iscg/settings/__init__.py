@@ -161,6 +161,10 @@ def build_mailers(email: dict) -> dict:
 
 MAILERS = build_mailers(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="ISCG <no-reply@iscg.localhost>")
+# Where users report an accessibility problem (the statement page, /accessibilite/).
+ACCESSIBILITY_CONTACT_EMAIL = env(
+    "ACCESSIBILITY_CONTACT_EMAIL", default="accessibilite@iscg.localhost"
+)
 
 # Content-Security-Policy (Django >= 6.0): no inline script, everything served by us.
 from django.utils.csp import CSP  # noqa: E402
