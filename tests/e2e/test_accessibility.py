@@ -207,6 +207,27 @@ def test_axe_finds_no_serious_violation_on_any_page(page, live_server, login, ro
                 queue.extend(links(page, base))
                 checked.append(path)
             failures.extend(f"{path} ({label}) : {p}" for p in check(page, axe, path))
+    # Two states no link leads to: the phone's menu unfolded, a form sent with an error.
+    page.set_viewport_size({"width": 390, "height": 844})
+    if ACCOUNTS[role]:
+        page.goto(base + "/")
+        settle(page)
+        page.get_by_role("button", name="Menu").click()
+        failures.extend(f"/ (menu déplié) : {p}" for p in check(page, axe, "/"))
+    if role == "gestionnaire":
+        page.goto(base + "/conventions/nouvelle/?mode=nouvelle")
+        page.get_by_role("button", name="Enregistrer le brouillon et continuer").click()
+        settle(page)
+        assert page.locator(".errorlist").count() > 0
+        failures.extend(f"brouillon refusé : {p}" for p in check(page, axe, "nouvelle"))
+    else:
+        page.goto(base + "/comptes/login/")
+        page.get_by_label("Adresse e-mail").fill("personne@exemple.fr")
+        page.get_by_label("Mot de passe").fill("pas-le-bon")
+        page.get_by_role("button", name="Se connecter").click()
+        settle(page)
+        assert page.locator("[role=alert]").count() == 1
+        failures.extend(f"connexion refusée : {p}" for p in check(page, axe, "/comptes/login/"))
     print(f"\n{role} : {len(checked)} pages vérifiées, {sorted(seen_kinds)}")
     assert len(checked) >= len(seeds), checked
     assert not failures, f"{len(failures)} problème(s) sur {len(checked)} pages :\n" + "\n".join(
