@@ -41,7 +41,8 @@ SEEDS = {
     "anonyme": ["/comptes/login/", "/comptes/password_reset/", "/accessibilite/", "/inconnue/"],
     "gestionnaire": ["/", "/conventions/PDC2024-A10/", "/conventions/PDC2023-A08/"],
     "coordinateur": ["/", "/conventions/PDC2023-A08/"],
-    "partenaire": ["/", "/conventions/PDC2023-A08/"],
+    # The bilans' import is the gestionnaire's: the partner gets the « accès refusé » page.
+    "partenaire": ["/", "/conventions/PDC2023-A08/", "/bilans/import/"],
     "intervenant": ["/"],
 }
 COMMON = ["/accessibilite/", "/inconnue/"]
@@ -86,8 +87,10 @@ def kind_of(path: str) -> str | None:
 
 
 def settle(page) -> None:
-    """The layout as users see it: loaded, fonts ready, two frames painted."""
+    """The layout as users see it: loaded, htmx done, fonts ready, two frames painted."""
     page.wait_for_load_state("load")
+    # What htmx loads with the page (hx-trigger="load") swapped in before axe reads it.
+    page.wait_for_function("() => !document.querySelector('.htmx-request')", timeout=10_000)
     page.evaluate(
         "() => document.fonts.ready.then(() => new Promise(done =>"
         " requestAnimationFrame(() => requestAnimationFrame(done))))"

@@ -57,13 +57,14 @@ def test_make_run_serves_without_debug_unless_asked():
     DEBUG=1 make run asks for the debugging pages."""
     if not shutil.which("make"):
         pytest.skip("make absent")
+    env = {name: value for name, value in os.environ.items() if name != "DEBUG"}
     plain = subprocess.run(
-        ["make", "-n", "run"], cwd=ROOT, capture_output=True, text=True, check=True
+        ["make", "-n", "run"], cwd=ROOT, env=env, capture_output=True, text=True, check=True
     ).stdout
     runserver = next(line for line in plain.splitlines() if "runserver" in line)
     assert "DEBUG=0" in runserver and "--insecure" in runserver
     asked = subprocess.run(
-        ["make", "-n", "run", "DEBUG=1"], cwd=ROOT, capture_output=True, text=True, check=True
+        ["make", "-n", "run", "DEBUG=1"], cwd=ROOT, env=env, capture_output=True, text=True
     ).stdout
     assert "DEBUG=1" in next(line for line in asked.splitlines() if "runserver" in line)
 
