@@ -4,7 +4,8 @@ Each role's pages are found by following the links of the demo from its home pag
 kind of URL: every convention page looks alike, one is checked), plus a few pages the links do
 not reach first (a draft, the error page). On each page and width: no serious or critical
 violation of axe-core (bundled by axe-playwright-python: nothing downloaded at run time), and at
-390 px the page does not pan sideways (wide tables scroll inside their own box).
+390 px the page does not pan sideways (wide tables scroll inside their own box). Each page as a
+phone shows it is saved in artifacts/screenshots/telephone/ for review.
 """
 
 from collections import deque
@@ -22,11 +23,13 @@ from financing.models import ShareLine
 from financing.perms import can_record_payment
 from iscg.models import User
 from reporting.models import Bilan, BilanStatus
+from tests.e2e.conftest import ARTIFACTS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 WIDTHS = {"ordinateur": (1280, 800), "téléphone": (390, 844)}
 BLOCKING = {"serious", "critical"}
+SHOTS = ARTIFACTS / "telephone"  # artifacts/screenshots/telephone/<rôle>-<page>.png
 
 ACCOUNTS = {
     "anonyme": None,
@@ -184,6 +187,7 @@ def test_axe_finds_no_serious_violation_on_any_page(page, live_server, login, ro
     visited: set[str] = set()
     failures: list[str] = []
     checked: list[str] = []
+    shots: set[str] = set()
     while queue:
         path = queue.popleft()
         kind = kind_of(urlsplit(path).path)
@@ -210,6 +214,12 @@ def test_axe_finds_no_serious_violation_on_any_page(page, live_server, login, ro
                 queue.extend(links(page, base))
                 checked.append(path)
             failures.extend(f"{path} ({label}) : {p}" for p in check(page, axe, path))
+            if label == "téléphone":  # for review: each kind of page as a phone shows it
+                SHOTS.mkdir(parents=True, exist_ok=True)
+                name = f"{role}-{kind.replace(':', '-')}"
+                name += f"-{len(shots) + 1}" if name in shots else ""
+                shots.add(name)
+                page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
     # Two states no link leads to: the phone's menu unfolded, a form sent with an error.
     page.set_viewport_size({"width": 390, "height": 844})
     if ACCOUNTS[role]:
