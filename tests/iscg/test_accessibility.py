@@ -31,15 +31,16 @@ def test_the_statement_is_public_honest_and_gives_contact_and_recourse(client):
 
 
 @pytest.mark.django_db
-def test_every_page_links_the_statement_in_its_footer(client, django_user_model):
+def test_every_page_links_the_statement_in_its_footer_with_its_status(client):
+    from iscg.views import ACCESSIBILITY_STATUS
     from tests.factories import UserFactory
 
+    link = f'href="/accessibilite/">Accessibilité : {ACCESSIBILITY_STATUS}</a>'
     login = client.get("/comptes/login/").content.decode()
-    footer = login[login.index('<footer class="site-footer"') :]
-    assert 'href="/accessibilite/">Accessibilité : non conforme</a>' in footer
+    assert link in login[login.index('<footer class="site-footer"') :]
     client.force_login(UserFactory())
     home = client.get("/").content.decode()
-    assert 'href="/accessibilite/">Accessibilité : non conforme</a>' in home
+    assert link in home[home.index('<footer class="site-footer"') :]
 
 
 @pytest.mark.django_db
