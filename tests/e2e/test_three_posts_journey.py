@@ -152,3 +152,13 @@ def test_gestionnaire_drafts_a_three_post_convention_by_year_of_service(
     for figure in ("12 000", "31 500", "33 750", "96 750", "6 000"):
         assert figure in text, figure
     assert Convention.objects.get(reference="PDC2027-TER").financing_plans.count() == 3
+
+    # On a phone, the convention's page and its plan scroll only inside their tables.
+    page.set_viewport_size({"width": 390, "height": 844})
+    for url in (
+        "/conventions/PDC2027-TER/",
+        "/conventions/PDC2027-TER/financement/?poste=ternois-2",
+    ):
+        page.goto(f"{live_server.url}{url}")
+        assert page.evaluate("document.documentElement.scrollWidth") == 390, url
+    screenshot("convention-trois-postes-telephone")
