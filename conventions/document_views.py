@@ -23,7 +23,6 @@ from conventions import documents, perms, services, templating
 from conventions.blanks import blanks_from_problems, convention_blanks
 from conventions.forms import (
     ArticleFormSet,
-    DraftFromTemplateForm,
     SignatureForm,
     SignedCopyForm,
     TemplateNoteForm,
@@ -278,81 +277,6 @@ def _templates_for(convention: Convention, user):
         DocumentTemplate.objects.visible_to(user)
         .filter(Q(organisation__isnull=True) | Q(organisation=convention.organisation_id))
         .order_by("-kind", "name")
-    )
-
-
-@require_http_methods(["GET", "POST"])
-def convention_text(request, reference: str):
-    """Edit the convention's own text (copied from a template), with a live preview."""
-    convention = editable_convention(request, reference)
-    if not convention.is_text_editable:
-        messages.error(
-            request,
-            "Le texte est figé depuis l'envoi à la signature : rédigez un avenant pour le modifier.",
-        )
-        return redirect(convention)
-    templates = _templates_for(convention, request.user)
-    draft_form = DraftFromTemplateForm(templates=templates)
-    text = documents.effective_text(convention)
-    text_form, formset = _text_forms(None, text)
-    status = 200
-    if request.method == "POST":
-        try:
-            if request.POST.get("action") == "modele":
-                draft_form = DraftFromTemplateForm(request.POST, templates=templates)
-                if draft_form.is_valid():
-                    version = draft_form.cleaned_data["version"]
-                    services.convention_draft_from_template(convention=convention, version=version)
-                    messages.success(
-                        request,
-                        f"Texte copié de « {version.template.name} », version {version.number}.",
-                    )
-                    return redirect("conventions:text", reference=convention.reference)
-            else:
-                text_form, formset = _text_forms(request.POST, text)
-                if text_form.is_valid() and formset.is_valid():
-                    text = text_from_forms(text_form, formset)
-                    services.convention_text_save(convention=convention, text=text)
-                    messages.success(request, "Texte de la convention enregistré.")
-                    return redirect("conventions:text", reference=convention.reference)
-        except ValidationError as error:
-            for message in _error_messages(error):
-                messages.error(request, message)
-        status = 400
-    preview_text = (
-        text_from_forms(text_form, formset)
-        if text_form.is_bound and text_form.is_valid() and formset.is_valid()
-        else text
-    )
-    return render(
-        request,
-        "conventions/documents/text_edit.html",
-        {
-            "convention": convention,
-            "draft_form": draft_form,
-            "text_form": text_form,
-            "formset": formset,
-            "preview": _preview(convention, preview_text),
-            "preview_url": reverse("conventions:text_preview", args=[convention.reference]),
-            "schema": templating.schema_groups(),
-        },
-        status=status,
-    )
-
-
-@require_http_methods(["GET", "POST"])
-def convention_text_preview(request, reference: str):
-    """The live preview (htmx): the posted text rendered for this convention, nothing saved."""
-    convention = editable_convention(request, reference)
-    text = documents.effective_text(convention)
-    if request.method == "POST":
-        text_form, formset = _text_forms(request.POST, text)
-        if text_form.is_valid() and formset.is_valid():
-            text = text_from_forms(text_form, formset)
-    return render(
-        request,
-        "conventions/documents/_preview.html",
-        {"preview": _preview(convention, text)},
     )
 
 

@@ -126,3 +126,30 @@ class AbandonForm(forms.Form):
         max_length=2000,
         error_messages={"required": "Indiquez le motif de l'abandon."},
     )
+
+
+class PartForm(forms.Form):
+    """One part of a text (an article: its title and its text)."""
+
+    title = forms.CharField(label="Titre de l'article", max_length=300, required=False)
+    body = forms.CharField(
+        label="Texte",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 14, "class": "template-text", "data-editor": ""}),
+    )
+
+    def __init__(self, *args, article: bool, label: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.article = article
+        if article:
+            self.fields["title"].required = True
+            self.fields["title"].error_messages["required"] = "Donnez un titre à l'article."
+            self.fields["title"].widget.attrs["data-editor"] = ""
+            self.fields["body"].label = "Texte de l'article"
+        else:
+            del self.fields["title"]
+            self.fields["body"].label = label
+        if label == "Intitulé":
+            self.fields["body"].required = True
+            self.fields["body"].error_messages["required"] = "L'intitulé du document est vide."
+            self.fields["body"].widget.attrs["rows"] = 3

@@ -139,7 +139,7 @@ def convention_draft_from_template(
     if organisation is not None and organisation != convention.organisation_id:
         raise ValidationError("Ce modèle appartient à une autre organisation.")
     convention.template_version = version
-    convention.text = clean_text(version.as_text())
+    convention.text = version.as_text()
     history.attribute(
         convention,
         by=by,

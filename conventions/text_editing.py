@@ -169,7 +169,7 @@ def _party_label(attribute: str, of: str, representative: str) -> str:
     return {
         "nom": f"Nom {of}",
         "nom_court": f"Nom court {of}",
-        "avec_article": f"Nom {of} précédé de l'article (« la Communauté… »)",
+        "avec_article": f"Nom {of} précédé de l'article",
         "pronom": f"Pronom {of} (« il » ou « elle »)",
         "designation": f"Désignation {of} dans l'acte (« … représenté par … »)",
         "representant": f"Qualité et nom {representative}",
@@ -249,7 +249,7 @@ def variable_groups(context: Mapping | None = None) -> list[VariableGroup]:
     party. ``context``: a convention's values (``documents.convention_context``), shown beside
     each label; a year's shares come from it too (``financement.2024.etat``)."""
     groups: dict[str, list[Variable]] = {label: [] for label in _GROUPS.values()}
-    for key, (label, _, _) in PARTY_OF.items():
+    for label, _, _ in PARTY_OF.values():
         groups[label] = []
 
     def value_of(name: str) -> str | None:

@@ -1,0 +1,461 @@
+"""Editing a convention's text part by part, replacing it by a template after confirmation,
+comparing two versions (of a convention's text or of a template) and restoring one.
+
+Views parse, authorise, call ``services`` and render: the parts come from
+``conventions.text_editing``, the comparison from ``conventions.textdiff``, the versions of a
+convention's text from ``conventions.text_versions`` (its history). A convention is found
+through ``Convention.objects.visible_to`` (404 outside the user's scope); writing needs
+``perms.can_edit_convention`` (403) and a draft whose text is not frozen (else back to the
+convention with a message, nothing changed).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from conventions import documents, perms, services, templating, text_editing, textdiff
+from conventions.blanks import blanks_from_problems
+from conventions.document_views import _templates_for, _visible, _visible_template
+from conventions.forms import DraftFromTemplateForm, PartForm
+from conventions.models import Convention, DocumentTemplate
+from conventions.text_versions import _user_name, convention_text_versions
+
+FROZEN = "Le texte est figé depuis l'envoi à la signature : rédigez un avenant pour le modifier."
+
+
+def _editable(request, reference: str) -> Convention:
+    """The convention, when the user may edit it (403) and it is visible (404)."""
+    convention = _visible(request, reference)
+    if not perms.can_edit_convention(request.user, convention):
+        raise PermissionDenied
+    return convention
+
+
+def _staff(request) -> None:
+    if not perms.can_see_back_office(request.user):
+        raise PermissionDenied
+
+
+# --------------------------------------------------------------------------- the overview
+
+
+@require_http_methods(["GET", "POST"])
+def convention_text(request, reference: str):
+    """The text's parts, each with its excerpt and a link to edit it; articles are added,
+    moved or removed here (each change is a version of the text)."""
+    convention = _editable(request, reference)
+    if not convention.is_text_editable:
+        messages.error(request, FROZEN)
+        return redirect(convention)
+    text = documents.effective_text(convention)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        number = request.POST.get("article", "")
+        if action not in ("monter", "descendre", "supprimer") or not number.isdigit():
+            messages.error(request, "Action inconnue : rien n'a été modifié.")
+            return redirect("conventions:text", reference=convention.reference)
+        number_ = int(number)
+        articles = text.get("articles") or []
+        if not 1 <= number_ <= len(articles):
+            messages.error(request, f"L'article {number_} n'existe pas : rien n'a été modifié.")
+            return redirect("conventions:text", reference=convention.reference)
+        title = articles[number_ - 1].get("title", "")
+        if action == "supprimer":
+            new_text = text_editing.without_article(text, number_)
+            reason = f"Article {number_} « {title} » supprimé."
+            done = (
+                f"Article {number_} « {title} » supprimé. Le texte d'avant reste dans les "
+                "versions du texte, d'où il se rétablit."
+            )
+        else:
+            offset = -1 if action == "monter" else 1
+            new_text = text_editing.with_article_moved(text, number_, offset)
+            reason = f"Article « {title} » déplacé."
+            done = f"Article « {title} » déplacé."
+        try:
+            services.convention_text_save(
+                convention=convention, text=new_text, by=request.user, reason=reason
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, done)
+        return redirect("conventions:text", reference=convention.reference)
+    templates = _templates_for(convention, request.user)
+    versions = convention_text_versions(convention)
+    return render(
+        request,
+        "conventions/text/overview.html",
+        {
+            "convention": convention,
+            "parts": text_editing.parts(text),
+            "problems": templating.validate_text(text),
+            "draft_form": DraftFromTemplateForm(templates=templates),
+            "versions_count": len(versions),
+            "article_count": len(text.get("articles") or []),
+            "new_article": text_editing.NEW_ARTICLE,
+        },
+    )
+
+
+# --------------------------------------------------------------------------- one part
+
+
+def _part_preview(convention: Convention, part: text_editing.Part, title: str, body: str) -> dict:
+    """One part rendered with the convention's values; problems refused at save; blanks."""
+    where = part.label
+    problems = templating.check_text(where, body)
+    if part.is_article:
+        problems = templating.check_text(f"{where} (titre)", title) + problems
+    context = documents.convention_context(convention)
+    html, missing = "", []
+    if not problems:
+        rendered = templating.render_text(where, body, context)
+        missing = list(rendered.missing)
+        html = rendered.html
+        if part.is_article:
+            heading = templating.render_text(where, title, context, inline=True)
+            missing = list(heading.missing) + missing
+            html = f"<h2>Article {part.number} – {heading.html}</h2>\n{html}"
+        elif part.key == "intitule":
+            html = f'<div class="doc-title">{html}</div>'
+    return {
+        "errors": problems,
+        "missing": blanks_from_problems(convention, missing),
+        "html": html,
+        "convention": convention,
+    }
+
+
+def _part_or_404(text: dict, key: str) -> text_editing.Part:
+    part = text_editing.part(text, key)
+    if part is None:
+        raise Http404("Cette partie du texte n'existe pas.")
+    return part
+
+
+@require_http_methods(["GET", "POST"])
+def convention_text_part(request, reference: str, part: str):
+    """Edit one part (an article: its title and text) with its preview beside it.
+
+    POST ``action``: ``enregistrer`` saves (a new version of the text); ``inserer`` (the
+    variable buttons without JavaScript) adds the variable at the end of the text; ``apercu``
+    refreshes the preview. Only ``enregistrer`` writes."""
+    convention = _editable(request, reference)
+    if not convention.is_text_editable:
+        messages.error(request, FROZEN)
+        return redirect(convention)
+    text = documents.effective_text(convention)
+    current = _part_or_404(text, part)
+    form_kwargs = {"article": current.is_article, "label": current.label}
+    initial = {"title": current.title or "", "body": current.body}
+    form = PartForm(initial=initial, **form_kwargs)
+    title, body = current.title or "", current.body
+    status = 200
+    if request.method == "POST":
+        data = request.POST.copy()
+        inserted = request.POST.get("inserer")
+        if inserted:
+            try:
+                data["body"] = text_editing.insert_variable(data.get("body", ""), inserted)
+            except KeyError:
+                messages.error(request, f"La variable « {inserted} » n'existe pas.")
+            else:
+                messages.info(
+                    request,
+                    f"« {text_editing.variable_label(inserted)} » ajouté à la fin du texte ; "
+                    "rien n'est enregistré avant « Enregistrer ».",
+                )
+        saving = not inserted and request.POST.get("action", "enregistrer") == "enregistrer"
+        form = PartForm(data, **form_kwargs)
+        title, body = data.get("title", ""), data.get("body", "")
+        if form.is_valid():
+            title = form.cleaned_data.get("title", "")
+            body = form.cleaned_data["body"]
+            if saving:
+                new_text = text_editing.with_part(
+                    text, current.key, title=title if current.is_article else None, body=body
+                )
+                label = (
+                    text_editing.part(new_text, f"article-{current.number}").label
+                    if current.is_article
+                    else current.label
+                )
+                reason = f"{label} ajouté." if part == text_editing.NEW_ARTICLE else None
+                try:
+                    services.convention_text_save(
+                        convention=convention,
+                        text=new_text,
+                        by=request.user,
+                        reason=reason or f"{label} modifié.",
+                    )
+                except ValidationError as error:
+                    for message in error.messages:
+                        form.add_error(None, message)
+                    status = 400
+                else:
+                    messages.success(request, f"{label} enregistré.")
+                    return redirect("conventions:text", reference=convention.reference)
+        elif saving:
+            status = 400
+    preview = _part_preview(convention, current, title, body)
+    if request.headers.get("HX-Request"):
+        return render(request, "conventions/documents/_preview.html", {"preview": preview})
+    parts = text_editing.parts(text)
+    keys = [p.key for p in parts]
+    index = keys.index(current.key) if current.key in keys else len(keys) - 1
+    return render(
+        request,
+        "conventions/text/part.html",
+        {
+            "convention": convention,
+            "part": current,
+            "form": form,
+            "preview": preview,
+            "variables": text_editing.variable_groups(documents.convention_context(convention)),
+            "previous": parts[index - 1] if index > 0 else None,
+            "next": parts[index + 1] if index + 1 < len(parts) else None,
+        },
+        status=status,
+    )
+
+
+# --------------------------------------------------------------------------- from a template
+
+
+@require_http_methods(["GET", "POST"])
+def convention_text_from_template(request, reference: str):
+    """Replacing the text by a template: GET says which parts would change (nothing written),
+    POST replaces it; the text it replaces stays a version, restorable."""
+    convention = _editable(request, reference)
+    if not convention.is_text_editable:
+        messages.error(request, FROZEN)
+        return redirect(convention)
+    templates = _templates_for(convention, request.user)
+    data = request.POST if request.method == "POST" else request.GET
+    form = DraftFromTemplateForm(data if "version" in data else None, templates=templates)
+    changes, version = [], None
+    if form.is_bound and form.is_valid():
+        version = form.cleaned_data["version"]
+        if request.method == "POST":
+            try:
+                services.convention_draft_from_template(
+                    convention=convention, version=version, by=request.user
+                )
+            except ValidationError as error:
+                for message in error.messages:
+                    messages.error(request, message)
+            else:
+                messages.success(
+                    request,
+                    f"Texte remplacé par « {version.template.name} », version {version.number}. "
+                    "Le texte d'avant reste dans les versions du texte, d'où il se rétablit.",
+                )
+                return redirect("conventions:text", reference=convention.reference)
+        changes = textdiff.changed_parts(documents.effective_text(convention), version.as_text())
+    return render(
+        request,
+        "conventions/text/from_template.html",
+        {"convention": convention, "form": form, "version": version, "changes": changes},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+# --------------------------------------------------------------------------- versions
+
+
+@dataclass(frozen=True)
+class VersionRow:
+    number: int
+    date: datetime
+    user: str
+    reason: str
+    articles: int
+    text: dict
+    restore_url: str | None
+
+
+def _compared(request, rows: list[VersionRow]) -> dict:
+    """The two versions asked (``?a=…&b=…``, by default the last two) and their comparison."""
+    by_number = {row.number: row for row in rows}
+
+    def pick(key: str, default: int) -> int:
+        value = request.GET.get(key, "")
+        return int(value) if value.isdigit() and int(value) in by_number else default
+
+    if len(rows) < 2:
+        return {
+            "a": None,
+            "b": None,
+            "comparison": [],
+            "unchanged": [],
+            "a_label": "",
+            "b_label": "",
+        }
+    last = rows[-1].number
+    a, b = pick("a", rows[-2].number), pick("b", last)
+    parts = textdiff.compare_texts(by_number[a].text, by_number[b].text)
+    return {
+        "a": by_number[a],
+        "b": by_number[b],
+        "a_label": f"Version {a}",
+        "b_label": f"Version {b}",
+        "comparison": [p for p in parts if p.changed],
+        "unchanged": [p.label for p in parts if not p.changed],
+    }
+
+
+def convention_text_versions_page(request, reference: str):
+    """The versions of the convention's text, two of them side by side; a draft's earlier
+    versions offer « Rétablir »."""
+    _staff(request)
+    convention = _visible(request, reference)
+    can_restore = (
+        perms.can_edit_convention(request.user, convention) and convention.is_text_editable
+    )
+    versions = convention_text_versions(convention)
+    rows = [
+        VersionRow(
+            v.number,
+            v.date,
+            v.user,
+            v.reason,
+            len(v.articles),
+            v.text,
+            reverse("conventions:text_restore", args=[convention.reference, v.number])
+            if can_restore and v.text != versions[-1].text
+            else None,
+        )
+        for v in versions
+    ]
+    return render(
+        request,
+        "conventions/text/versions.html",
+        {
+            "subject": f"Versions du texte de {convention.reference}",
+            "back_url": convention.get_absolute_url(),
+            "back_label": convention.reference,
+            "edit_url": reverse("conventions:text", args=[convention.reference])
+            if can_restore
+            else None,
+            "rows": list(reversed(rows)),
+            "frozen": not convention.is_text_editable,
+            **_compared(request, rows),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def convention_text_restore(request, reference: str, number: int):
+    """GET: what restoring version ``number`` changes (nothing written); POST: restore it."""
+    convention = _editable(request, reference)
+    versions_url = reverse("conventions:text_versions", args=[convention.reference])
+    if not convention.is_text_editable:
+        messages.error(request, FROZEN)
+        return redirect(versions_url)
+    versions = convention_text_versions(convention)
+    if not 1 <= number <= len(versions):
+        raise Http404("Cette version du texte n'existe pas.")
+    if request.method == "POST":
+        try:
+            services.convention_text_restore(convention=convention, number=number, by=request.user)
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+            return redirect(versions_url)
+        messages.success(
+            request, f"Version {number} rétablie : elle est enregistrée comme nouvelle version."
+        )
+        return redirect("conventions:text", reference=convention.reference)
+    return render(
+        request,
+        "conventions/text/restore.html",
+        {
+            "subject": f"Rétablir la version {number} du texte de {convention.reference}",
+            "number": number,
+            "restored_label": f"Version {number}",
+            "cancel_url": versions_url,
+            "changes": textdiff.changed_parts(versions[-1].text, versions[number - 1].text),
+        },
+    )
+
+
+def _template_rows(request, template: DocumentTemplate) -> list[VersionRow]:
+    can_restore = perms.can_edit_template(request.user, template)
+    versions = list(template.versions.select_related("created_by").order_by("number"))
+    current = versions[-1].as_text() if versions else None
+    return [
+        VersionRow(
+            v.number,
+            v.created_at,
+            _user_name(v.created_by) if v.created_by else "—",
+            v.note,
+            len(v.articles),
+            v.as_text(),
+            reverse("conventions:template_restore", args=[template.pk, v.number])
+            if can_restore and v.as_text() != current
+            else None,
+        )
+        for v in versions
+    ]
+
+
+def template_versions(request, pk: int):
+    template = _visible_template(request, pk)
+    rows = _template_rows(request, template)
+    return render(
+        request,
+        "conventions/text/versions.html",
+        {
+            "subject": f"Versions du modèle « {template.name} »",
+            "back_url": template.get_absolute_url(),
+            "back_label": template.name,
+            "edit_url": reverse("conventions:template_edit", args=[template.pk])
+            if perms.can_edit_template(request.user, template)
+            else None,
+            "rows": list(reversed(rows)),
+            "frozen": False,
+            **_compared(request, rows),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def template_restore(request, pk: int, number: int):
+    template = _visible_template(request, pk)
+    if not perms.can_edit_template(request.user, template):
+        raise PermissionDenied
+    version = get_object_or_404(template.versions, number=number)
+    cancel_url = reverse("conventions:template_versions", args=[template.pk])
+    if request.method == "POST":
+        try:
+            restored = services.template_restore(template=template, number=number, by=request.user)
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+            return redirect(cancel_url)
+        messages.success(
+            request, f"Version {number} rétablie : elle devient la version {restored.number}."
+        )
+        return redirect(template)
+    current = template.current_version
+    return render(
+        request,
+        "conventions/text/restore.html",
+        {
+            "subject": f"Rétablir la version {number} du modèle « {template.name} »",
+            "number": number,
+            "restored_label": f"Version {number}",
+            "cancel_url": cancel_url,
+            "changes": textdiff.changed_parts(current.as_text(), version.as_text()),
+        },
+    )
