@@ -317,8 +317,8 @@ def _compared(request, rows: list[VersionRow]) -> dict:
 def convention_text_versions_page(request, reference: str):
     """The versions of the convention's text, two of them side by side; a draft's earlier
     versions offer « Rétablir »."""
-    _staff(request)
     convention = _visible(request, reference)
+    _staff(request)
     can_restore = (
         perms.can_edit_convention(request.user, convention) and convention.is_text_editable
     )
