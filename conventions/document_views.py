@@ -16,19 +16,13 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from conventions import documents, perms, services, templating
 from conventions.blanks import blanks_from_problems, convention_blanks
 from conventions.forms import (
-    ArticleFormSet,
     SignatureForm,
     SignedCopyForm,
-    TemplateNoteForm,
-    TextForm,
-    text_from_forms,
-    text_initial,
 )
 from conventions.models import (
     Convention,
@@ -73,13 +67,6 @@ def _serve(request, document: DocumentVersion, *, inline: bool = True) -> HttpRe
 
 def _error_messages(error: ValidationError) -> list[str]:
     return list(error.messages)
-
-
-def _text_forms(data, text: dict):
-    parts, articles = text_initial(text)
-    if data is not None:
-        return TextForm(data), ArticleFormSet(data, prefix="articles")
-    return TextForm(initial=parts), ArticleFormSet(initial=articles, prefix="articles")
 
 
 def _preview(convention: Convention | None, text: dict) -> dict:
@@ -348,79 +335,6 @@ def template_detail(request, pk: int):
             .select_related("template_version")
             .order_by("reference"),
         },
-    )
-
-
-@require_http_methods(["GET", "POST"])
-def template_edit(request, pk: int):
-    template = _visible_template(request, pk)
-    if not perms.can_edit_template(request.user, template):
-        raise PermissionDenied
-    current = template.current_version
-    text = current.as_text() if current else {"title": "", "articles": []}
-    text_form, formset = _text_forms(None, text)
-    note_form = TemplateNoteForm()
-    status = 200
-    if request.method == "POST":
-        text_form, formset = _text_forms(request.POST, text)
-        note_form = TemplateNoteForm(request.POST)
-        if text_form.is_valid() and formset.is_valid() and note_form.is_valid():
-            new_text = text_from_forms(text_form, formset)
-            try:
-                version = services.template_save(
-                    template=template,
-                    text=new_text,
-                    by=request.user,
-                    note=note_form.cleaned_data["note"],
-                )
-            except ValidationError as error:
-                for message in _error_messages(error):
-                    messages.error(request, message)
-            else:
-                if current is not None and version.pk == current.pk:
-                    messages.info(request, "Aucun changement : pas de nouvelle version.")
-                else:
-                    messages.success(request, f"Version {version.number} enregistrée.")
-                return redirect(template)
-        status = 400
-    sample = _sample_convention(request, template)
-    preview_text = (
-        text_from_forms(text_form, formset)
-        if text_form.is_bound and text_form.is_valid() and formset.is_valid()
-        else text
-    )
-    return render(
-        request,
-        "conventions/documents/template_edit.html",
-        {
-            "template": template,
-            "text_form": text_form,
-            "formset": formset,
-            "note_form": note_form,
-            "sample": sample,
-            "preview": _preview(sample, preview_text),
-            "preview_url": reverse("conventions:template_preview", args=[template.pk]),
-            "schema": templating.schema_groups(),
-        },
-        status=status,
-    )
-
-
-@require_http_methods(["GET", "POST"])
-def template_preview(request, pk: int):
-    template = _visible_template(request, pk)
-    if not perms.can_edit_template(request.user, template):
-        raise PermissionDenied
-    current = template.current_version
-    text = current.as_text() if current else {"title": "", "articles": []}
-    if request.method == "POST":
-        text_form, formset = _text_forms(request.POST, text)
-        if text_form.is_valid() and formset.is_valid():
-            text = text_from_forms(text_form, formset)
-    return render(
-        request,
-        "conventions/documents/_preview.html",
-        {"preview": _preview(_sample_convention(request, template), text)},
     )
 
 

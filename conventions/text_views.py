@@ -11,6 +11,7 @@ convention with a message, nothing changed).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,7 +24,12 @@ from django.views.decorators.http import require_http_methods
 
 from conventions import documents, perms, services, templating, text_editing, textdiff
 from conventions.blanks import blanks_from_problems
-from conventions.document_views import _templates_for, _visible, _visible_template
+from conventions.document_views import (
+    _sample_convention,
+    _templates_for,
+    _visible,
+    _visible_template,
+)
 from conventions.forms import DraftFromTemplateForm, PartForm
 from conventions.models import Convention, DocumentTemplate
 from conventions.text_versions import _user_name, convention_text_versions
@@ -44,78 +50,178 @@ def _staff(request) -> None:
         raise PermissionDenied
 
 
+# --------------------------------------------------------------------------- what is edited
+
+
+@dataclass
+class Target:
+    """What the part-by-part editor works on: a convention's own text, or a template (whose
+    every save is a new version). ``save`` raises ``ValidationError`` with French messages."""
+
+    heading: str
+    text: dict
+    #: The convention whose values the preview shows (a template's sample), if any.
+    sample: Convention | None
+    back_url: str
+    back_label: str
+    overview_url: str
+    versions_url: str
+    part_url_name: str
+    part_url_args: list
+    save: Callable[[dict, str], object]
+    convention: Convention | None = None
+
+    def part_url(self, key: str) -> str:
+        return reverse(self.part_url_name, args=[*self.part_url_args, key])
+
+
+def _convention_target(request, reference: str) -> Convention | Target:
+    """The convention's text to edit, or (frozen) the convention to go back to."""
+    convention = _editable(request, reference)
+    if not convention.is_text_editable:
+        return convention
+
+    def save(text: dict, reason: str) -> None:
+        services.convention_text_save(
+            convention=convention, text=text, by=request.user, reason=reason
+        )
+
+    return Target(
+        heading=f"Texte de la convention {convention.reference}",
+        text=documents.effective_text(convention),
+        sample=convention,
+        back_url=convention.get_absolute_url(),
+        back_label=convention.reference,
+        overview_url=reverse("conventions:text", args=[convention.reference]),
+        versions_url=reverse("conventions:text_versions", args=[convention.reference]),
+        part_url_name="conventions:text_part",
+        part_url_args=[convention.reference],
+        save=save,
+        convention=convention,
+    )
+
+
+def _template_target(request, pk: int) -> Target:
+    template = _visible_template(request, pk)
+    if not perms.can_edit_template(request.user, template):
+        raise PermissionDenied
+    current = template.current_version
+    text = current.as_text() if current else {"title": "", "articles": []}
+
+    def save(new_text: dict, reason: str) -> None:
+        services.template_save(template=template, text=new_text, by=request.user, note=reason)
+
+    return Target(
+        heading=f"Modèle « {template.name} »",
+        text=text,
+        sample=_sample_convention(request, template),
+        back_url=template.get_absolute_url(),
+        back_label=template.name,
+        overview_url=reverse("conventions:template_edit", args=[template.pk]),
+        versions_url=reverse("conventions:template_versions", args=[template.pk]),
+        part_url_name="conventions:template_part",
+        part_url_args=[template.pk],
+        save=save,
+    )
+
+
 # --------------------------------------------------------------------------- the overview
 
 
-@require_http_methods(["GET", "POST"])
-def convention_text(request, reference: str):
-    """The text's parts, each with its excerpt and a link to edit it; articles are added,
-    moved or removed here (each change is a version of the text)."""
-    convention = _editable(request, reference)
-    if not convention.is_text_editable:
-        messages.error(request, FROZEN)
-        return redirect(convention)
-    text = documents.effective_text(convention)
+def _overview(request, target: Target, extra: dict):
+    """The text's parts, each with its excerpt and a link to edit it; articles are moved or
+    removed here (each change is a version)."""
+    text = target.text
     if request.method == "POST":
         action = request.POST.get("action")
         number = request.POST.get("article", "")
+        articles = text.get("articles") or []
         if action not in ("monter", "descendre", "supprimer") or not number.isdigit():
             messages.error(request, "Action inconnue : rien n'a été modifié.")
-            return redirect("conventions:text", reference=convention.reference)
+            return redirect(target.overview_url)
+        if not 1 <= int(number) <= len(articles):
+            messages.error(request, f"L'article {number} n'existe pas : rien n'a été modifié.")
+            return redirect(target.overview_url)
         number_ = int(number)
-        articles = text.get("articles") or []
-        if not 1 <= number_ <= len(articles):
-            messages.error(request, f"L'article {number_} n'existe pas : rien n'a été modifié.")
-            return redirect("conventions:text", reference=convention.reference)
         title = articles[number_ - 1].get("title", "")
         if action == "supprimer":
             new_text = text_editing.without_article(text, number_)
             reason = f"Article {number_} « {title} » supprimé."
             done = (
                 f"Article {number_} « {title} » supprimé. Le texte d'avant reste dans les "
-                "versions du texte, d'où il se rétablit."
+                "versions, d'où il se rétablit."
             )
         else:
-            offset = -1 if action == "monter" else 1
-            new_text = text_editing.with_article_moved(text, number_, offset)
-            reason = f"Article « {title} » déplacé."
-            done = f"Article « {title} » déplacé."
-        try:
-            services.convention_text_save(
-                convention=convention, text=new_text, by=request.user, reason=reason
+            new_text = text_editing.with_article_moved(
+                text, number_, -1 if action == "monter" else 1
             )
+            reason = done = f"Article « {title} » déplacé."
+        try:
+            target.save(new_text, reason)
         except ValidationError as error:
             for message in error.messages:
                 messages.error(request, message)
         else:
             messages.success(request, done)
-        return redirect("conventions:text", reference=convention.reference)
-    templates = _templates_for(convention, request.user)
-    versions = convention_text_versions(convention)
+        return redirect(target.overview_url)
+    parts = [(part, target.part_url(part.key)) for part in text_editing.parts(text)]
     return render(
         request,
         "conventions/text/overview.html",
         {
-            "convention": convention,
-            "parts": text_editing.parts(text),
+            "target": target,
+            "parts": parts,
             "problems": templating.validate_text(text),
-            "draft_form": DraftFromTemplateForm(templates=templates),
-            "versions_count": len(versions),
             "article_count": len(text.get("articles") or []),
-            "new_article": text_editing.NEW_ARTICLE,
+            "new_article_url": target.part_url(text_editing.NEW_ARTICLE),
+            **extra,
         },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def convention_text(request, reference: str):
+    target = _convention_target(request, reference)
+    if isinstance(target, Convention):
+        messages.error(request, FROZEN)
+        return redirect(target)
+    convention = target.convention
+    templates = _templates_for(convention, request.user)
+    return _overview(
+        request,
+        target,
+        {
+            "convention": convention,
+            "draft_form": DraftFromTemplateForm(templates=templates),
+            "versions_count": len(convention_text_versions(convention)),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def template_edit(request, pk: int):
+    target = _template_target(request, pk)
+    template = _visible_template(request, pk)
+    return _overview(
+        request,
+        target,
+        {"convention": None, "template": template, "versions_count": template.versions.count()},
     )
 
 
 # --------------------------------------------------------------------------- one part
 
 
-def _part_preview(convention: Convention, part: text_editing.Part, title: str, body: str) -> dict:
+def _part_preview(
+    convention: Convention | None, part: text_editing.Part, title: str, body: str
+) -> dict:
     """One part rendered with the convention's values; problems refused at save; blanks."""
     where = part.label
     problems = templating.check_text(where, body)
     if part.is_article:
         problems = templating.check_text(f"{where} (titre)", title) + problems
+    if convention is None:
+        return {"errors": problems, "missing": [], "html": "", "convention": None}
     context = documents.convention_context(convention)
     html, missing = "", []
     if not problems:
@@ -143,22 +249,16 @@ def _part_or_404(text: dict, key: str) -> text_editing.Part:
     return part
 
 
-@require_http_methods(["GET", "POST"])
-def convention_text_part(request, reference: str, part: str):
+def _part(request, target: Target, key: str):
     """Edit one part (an article: its title and text) with its preview beside it.
 
-    POST ``action``: ``enregistrer`` saves (a new version of the text); ``inserer`` (the
-    variable buttons without JavaScript) adds the variable at the end of the text; ``apercu``
-    refreshes the preview. Only ``enregistrer`` writes."""
-    convention = _editable(request, reference)
-    if not convention.is_text_editable:
-        messages.error(request, FROZEN)
-        return redirect(convention)
-    text = documents.effective_text(convention)
-    current = _part_or_404(text, part)
+    POST ``action``: ``enregistrer`` saves (a new version); ``inserer`` (the variable buttons
+    without JavaScript) adds the variable at the end of the text; ``apercu`` refreshes the
+    preview. Only ``enregistrer`` writes."""
+    text = target.text
+    current = _part_or_404(text, key)
     form_kwargs = {"article": current.is_article, "label": current.label}
-    initial = {"title": current.title or "", "body": current.body}
-    form = PartForm(initial=initial, **form_kwargs)
+    form = PartForm(initial={"title": current.title or "", "body": current.body}, **form_kwargs)
     title, body = current.title or "", current.body
     status = 200
     if request.method == "POST":
@@ -190,43 +290,56 @@ def convention_text_part(request, reference: str, part: str):
                     if current.is_article
                     else current.label
                 )
-                reason = f"{label} ajouté." if part == text_editing.NEW_ARTICLE else None
+                added = key == text_editing.NEW_ARTICLE
                 try:
-                    services.convention_text_save(
-                        convention=convention,
-                        text=new_text,
-                        by=request.user,
-                        reason=reason or f"{label} modifié.",
-                    )
+                    target.save(new_text, f"{label} ajouté." if added else f"{label} modifié.")
                 except ValidationError as error:
                     for message in error.messages:
                         form.add_error(None, message)
                     status = 400
                 else:
                     messages.success(request, f"{label} enregistré.")
-                    return redirect("conventions:text", reference=convention.reference)
+                    return redirect(target.overview_url)
         elif saving:
             status = 400
-    preview = _part_preview(convention, current, title, body)
+    preview = _part_preview(target.sample, current, title, body)
     if request.headers.get("HX-Request"):
         return render(request, "conventions/documents/_preview.html", {"preview": preview})
     parts = text_editing.parts(text)
     keys = [p.key for p in parts]
-    index = keys.index(current.key) if current.key in keys else len(keys) - 1
+    index = keys.index(current.key) if current.key in keys else len(keys)
+    previous = parts[index - 1] if index > 0 else None
+    following = parts[index + 1] if index + 1 < len(parts) else None
+    context = documents.convention_context(target.sample) if target.sample else None
     return render(
         request,
         "conventions/text/part.html",
         {
-            "convention": convention,
+            "target": target,
             "part": current,
             "form": form,
             "preview": preview,
-            "variables": text_editing.variable_groups(documents.convention_context(convention)),
-            "previous": parts[index - 1] if index > 0 else None,
-            "next": parts[index + 1] if index + 1 < len(parts) else None,
+            "variables": text_editing.variable_groups(context),
+            "previous": (previous, target.part_url(previous.key)) if previous else None,
+            "next": (following, target.part_url(following.key)) if following else None,
+            "action_url": target.part_url(current.key),
         },
         status=status,
     )
+
+
+@require_http_methods(["GET", "POST"])
+def convention_text_part(request, reference: str, part: str):
+    target = _convention_target(request, reference)
+    if isinstance(target, Convention):
+        messages.error(request, FROZEN)
+        return redirect(target)
+    return _part(request, target, part)
+
+
+@require_http_methods(["GET", "POST"])
+def template_part(request, pk: int, part: str):
+    return _part(request, _template_target(request, pk), part)
 
 
 # --------------------------------------------------------------------------- from a template

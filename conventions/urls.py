@@ -15,8 +15,8 @@ urlpatterns = [
     path("parties/<int:pk>/", views.party_detail, name="party_detail"),
     path("modeles/", docs.template_list, name="template_list"),
     path("modeles/<int:pk>/", docs.template_detail, name="template_detail"),
-    path("modeles/<int:pk>/modifier/", docs.template_edit, name="template_edit"),
-    path("modeles/<int:pk>/apercu/", docs.template_preview, name="template_preview"),
+    path("modeles/<int:pk>/modifier/", text.template_edit, name="template_edit"),
+    path("modeles/<int:pk>/modifier/<slug:part>/", text.template_part, name="template_part"),
     path("modeles/<int:pk>/copier/", docs.template_copy, name="template_copy"),
     path("modeles/<int:pk>/versions/", text.template_versions, name="template_versions"),
     path(

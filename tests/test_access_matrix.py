@@ -587,8 +587,27 @@ MATRIX = {
                 ),
             ),
         ]
-        for name in ("conventions:template_edit", "conventions:template_preview")
+        for name in ("conventions:template_edit",)
     },
+    "conventions:template_part": [
+        (
+            "un article d'un modèle de l'organisation",
+            lambda w: {"pk": document_template(w.org).pk, "part": "article-1"},
+            expect(coord=DENIED, partner=DENIED, interv=DENIED, admin=DENIED),
+        ),
+        (
+            "un article d'un modèle commun (à copier d'abord)",
+            lambda w: {"pk": document_template().pk, "part": "article-1"},
+            expect(
+                gest=DENIED,
+                other=DENIED,
+                coord=DENIED,
+                partner=DENIED,
+                interv=DENIED,
+                admin=DENIED,
+            ),
+        ),
+    ],
     **{
         name: [
             (
@@ -640,22 +659,6 @@ def writes(
     """Expected outcome of a POST per role: WROTE, or the status of a request that must leave
     the database as it was (refused, or served without saving: a preview, a form in error)."""
     return expect(gest, other, coord, partner, interv, admin, other_coord)
-
-
-def _text(**extra) -> dict:
-    """A convention or template text as the text editor posts it."""
-    return {
-        "title": "Convention de financement du poste",
-        "parties_block": "Entre :\n\n{{ bloc.parties }}",
-        "preamble": "",
-        "closing": "Fait à Arras.",
-        "articles-TOTAL_FORMS": "1",
-        "articles-INITIAL_FORMS": "0",
-        "articles-0-title": "Objet",
-        "articles-0-body": "Financement du poste.",
-        "articles-0-ORDER": "1",
-        **extra,
-    }
 
 
 def _plan_json(world) -> str:
@@ -954,29 +957,29 @@ WRITES = {
     },
     "conventions:template_edit": [
         (
-            "modèle de l'organisation",
+            "supprimer l'article d'un modèle de l'organisation",
             lambda w: {"pk": document_template(w.org).pk},
-            lambda w: _text(note="Matrice d'accès"),
+            lambda w: {"action": "supprimer", "article": "1"},
             writes(partner=DENIED, interv=DENIED),
         ),
         (
             "modèle commun (à copier d'abord)",
             lambda w: {"pk": document_template().pk},
-            lambda w: _text(note="Matrice d'accès"),
+            lambda w: {"action": "supprimer", "article": "1"},
             writes(gest=DENIED, other=DENIED, partner=DENIED, interv=DENIED),
         ),
     ],
-    "conventions:template_preview": [
+    "conventions:template_part": [
         (
-            "aperçu d'un modèle de l'organisation",
-            lambda w: {"pk": document_template(w.org).pk},
-            lambda w: _text(),
-            writes(gest=OK, partner=DENIED, interv=DENIED),
+            "enregistrer un article d'un modèle de l'organisation",
+            lambda w: {"pk": document_template(w.org).pk, "part": "article-1"},
+            lambda w: {"action": "enregistrer", "title": "Objet", "body": "Texte changé."},
+            writes(partner=DENIED, interv=DENIED),
         ),
         (
-            "aperçu d'un modèle commun",
-            lambda w: {"pk": document_template().pk},
-            lambda w: _text(),
+            "un article d'un modèle commun (à copier d'abord)",
+            lambda w: {"pk": document_template().pk, "part": "article-1"},
+            lambda w: {"action": "enregistrer", "title": "Objet", "body": "Texte changé."},
             writes(gest=DENIED, other=DENIED, partner=DENIED, interv=DENIED),
         ),
     ],

@@ -386,3 +386,24 @@ def test_a_text_sent_to_signature_is_neither_edited_nor_restored(client, world):
     assert restore not in unescape(page.content.decode())  # versions are read, not restored
     convention.refresh_from_db()
     assert convention.text["preamble"] == "Autre."
+
+
+def test_a_template_is_edited_part_by_part_and_each_save_is_a_version(client, world):
+    template = document_template(world["convention"].organisation)
+    client.force_login(world["gestionnaire"])
+    overview = client.get(reverse("conventions:template_edit", args=[template.pk]))
+    assert overview.status_code == 200
+    assert "Article 1 « Objet »" in unescape(overview.content.decode())
+    url = reverse("conventions:template_part", args=[template.pk, "article-1"])
+    page = client.get(url)
+    assert page.status_code == 200
+    assert "Nom du préfet" in unescape(page.content.decode())
+    response = client.post(
+        url, {"action": "enregistrer", "title": "Objet", "body": "Le poste {{ poste.intitule }}."}
+    )
+    assert response.status_code == 302
+    newest = template.current_version
+    assert newest.number == 2
+    assert newest.articles == [{"title": "Objet", "body": "Le poste {{ poste.intitule }}."}]
+    assert newest.note == "Article 1 « Objet » modifié."
+    assert newest.created_by == world["gestionnaire"]
