@@ -13,6 +13,7 @@ import copy
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from conventions import templating
 
@@ -50,7 +51,7 @@ def _article_label(number: int, title: str) -> str:
     return f"Article {number} « {title} »" if title.strip() else f"Article {number}"
 
 
-def parts(text: Mapping) -> list[Part]:
+def parts(text: Mapping[str, Any]) -> list[Part]:
     """Every part, in reading order."""
     result = [
         Part("intitule", "Intitulé", str(text.get("title", "") or "")),
@@ -72,7 +73,7 @@ def parts(text: Mapping) -> list[Part]:
     return result
 
 
-def part(text: Mapping, key: str) -> Part | None:
+def part(text: Mapping[str, Any], key: str) -> Part | None:
     """The part ``key`` names (``NEW_ARTICLE``: an empty article after the last one)."""
     if key == NEW_ARTICLE:
         number = len(text.get("articles") or []) + 1
@@ -80,7 +81,9 @@ def part(text: Mapping, key: str) -> Part | None:
     return next((p for p in parts(text) if p.key == key), None)
 
 
-def with_part(text: Mapping, key: str, *, body: str, title: str | None = None) -> dict:
+def with_part(
+    text: Mapping[str, Any], key: str, *, body: str, title: str | None = None
+) -> dict[str, Any]:
     """A copy of ``text`` whose part ``key`` reads ``body`` (and ``title`` for an article);
     ``NEW_ARTICLE`` appends an article. An unknown key raises ``KeyError``."""
     result = copy.deepcopy(dict(text))
@@ -98,7 +101,7 @@ def with_part(text: Mapping, key: str, *, body: str, title: str | None = None) -
     return result
 
 
-def with_article_moved(text: Mapping, number: int, offset: int) -> dict:
+def with_article_moved(text: Mapping[str, Any], number: int, offset: int) -> dict[str, Any]:
     """A copy with article ``number`` moved ``offset`` places (-1 up, +1 down); at an end it
     stays where it is."""
     result = copy.deepcopy(dict(text))
@@ -110,7 +113,7 @@ def with_article_moved(text: Mapping, number: int, offset: int) -> dict:
     return result
 
 
-def without_article(text: Mapping, number: int) -> dict:
+def without_article(text: Mapping[str, Any], number: int) -> dict[str, Any]:
     result = copy.deepcopy(dict(text))
     articles = result.get("articles") or []
     if not 1 <= number <= len(articles):
@@ -233,7 +236,7 @@ _GROUPS = {
 }
 
 
-def _shown(value) -> str | None:
+def _shown(value: object) -> str | None:
     if value is None:
         return None
     if isinstance(value, templating.Block):
@@ -244,7 +247,7 @@ def _shown(value) -> str | None:
     return text if len(text) <= 90 else text[:90].rstrip() + "…"
 
 
-def variable_groups(context: Mapping | None = None) -> list[VariableGroup]:
+def variable_groups(context: Mapping[str, Any] | None = None) -> list[VariableGroup]:
     """Every variable, labelled and grouped: the convention, the post, … then one group per
     party. ``context``: a convention's values (``documents.convention_context``), shown beside
     each label; a year's shares come from it too (``financement.2024.etat``)."""

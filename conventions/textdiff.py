@@ -16,7 +16,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from html import escape
-from typing import Literal
+from typing import Any, Literal
 
 Op = Literal["equal", "delete", "insert"]
 Status = Literal["unchanged", "changed", "added", "removed"]
@@ -158,22 +158,22 @@ def _del(text: str) -> str:
     return f"<del>{escape(text, quote=False)}</del>" if text else ""
 
 
-def _article_text(article: Mapping) -> str:
+def _article_text(article: Mapping[str, Any]) -> str:
     title = str(article.get("title", "") or "").strip()
     body = str(article.get("body", "") or "").strip()
     return f"{title}\n\n{body}" if body else title
 
 
-def _article_label(number: int, article: Mapping) -> str:
+def _article_label(number: int, article: Mapping[str, Any]) -> str:
     title = str(article.get("title", "") or "").strip()
     return f"Article {number} « {title} »" if title else f"Article {number}"
 
 
-def _str(text: Mapping, key: str) -> str:
+def _str(text: Mapping[str, Any], key: str) -> str:
     return str(text.get(key, "") or "").strip()
 
 
-def compare_texts(old: Mapping, new: Mapping) -> list[PartComparison]:
+def compare_texts(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[PartComparison]:
     """Every part of two texts, in reading order, each marked unchanged, changed, added or
     removed. An article's label is its place and title in the new text (in the old one when it
     was removed)."""
@@ -222,6 +222,6 @@ def compare_texts(old: Mapping, new: Mapping) -> list[PartComparison]:
     return parts
 
 
-def changed_parts(old: Mapping, new: Mapping) -> list[PartComparison]:
+def changed_parts(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[PartComparison]:
     """Only the parts that differ (what replacing ``old`` by ``new`` would change)."""
     return [part for part in compare_texts(old, new) if part.changed]
