@@ -183,8 +183,20 @@ def _party_label(attribute: str, of: str, representative: str) -> str:
     }[attribute]
 
 
+#: Labels that the schema's short descriptions would leave vague out of their group.
+_LABELS = {
+    "convention.reference": "Référence de la convention",
+    "convention.titre": "Intitulé de la convention",
+    "convention.nature": "Nature de la convention",
+    "convention.annee": "Année de début de la convention",
+    "bloc.modifications": "Bloc : ce que change l'avenant",
+}
+
+
 def variable_label(name: str) -> str:
     """The French label of a variable (« Nom du préfet », « Référence de la convention »)."""
+    if name in _LABELS:
+        return _LABELS[name]
     key, _, attribute = name.partition(".")
     if key in PARTY_OF:
         _, of, representative = PARTY_OF[key]
@@ -277,3 +289,33 @@ def variable_groups(context: Mapping[str, Any] | None = None) -> list[VariableGr
     for name in years:
         groups[_GROUPS["financement"]].append(Variable(name, variable_label(name), value_of(name)))
     return [VariableGroup(label, variables) for label, variables in groups.items() if variables]
+
+
+_PLACEHOLDER = re.compile(r"\{\{\s*([a-z0-9_.]+)\s*\}\}")
+
+
+def readable(body: str) -> str:
+    """``body`` with each variable shown by its label (« [Nom du préfet] »): how a comparison
+    shows a text to a gestionnaire, who never reads ``{{ etat.representant_nom }}``."""
+
+    def label(match: re.Match[str]) -> str:
+        name = match[1]
+        return f"[{variable_label(name)}]" if templating.is_known(name) else match[0]
+
+    return _PLACEHOLDER.sub(label, body)
+
+
+def readable_text(text: Mapping[str, Any]) -> dict[str, Any]:
+    """Every part of a text made ``readable``."""
+    result: dict[str, Any] = {
+        key: readable(str(text.get(key, "") or ""))
+        for key in ("title", "parties_block", "preamble", "closing")
+    }
+    result["articles"] = [
+        {
+            "title": readable(str(a.get("title", "") or "")),
+            "body": readable(str(a.get("body", "") or "")),
+        }
+        for a in text.get("articles") or []
+    ]
+    return result

@@ -45,7 +45,7 @@ def _canonical(text: dict) -> dict:
     }
 
 
-def _user_name(user) -> str:
+def display_name(user) -> str:
     """A name, never an e-mail address, for the version list."""
     if user is None:
         return "système"
@@ -75,7 +75,7 @@ def convention_text_versions(convention: Convention) -> list[TextVersion]:
             TextVersion(
                 number=len(versions) + 1,
                 date=record.history_date,
-                user=_user_name(record.history_user),
+                user=display_name(record.history_user),
                 reason=getattr(record, "history_change_reason", None) or "",
                 text=canonical,
             )

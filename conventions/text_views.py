@@ -14,12 +14,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from html import unescape
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.html import strip_tags
 from django.views.decorators.http import require_http_methods
 
 from conventions import documents, perms, services, templating, text_editing, textdiff
@@ -32,7 +34,7 @@ from conventions.document_views import (
 )
 from conventions.forms import DraftFromTemplateForm, PartForm
 from conventions.models import Convention, DocumentTemplate
-from conventions.text_versions import _user_name, convention_text_versions
+from conventions.text_versions import convention_text_versions, display_name
 
 FROZEN = "Le texte est figé depuis l'envoi à la signature : rédigez un avenant pour le modifier."
 
@@ -164,7 +166,11 @@ def _overview(request, target: Target, extra: dict):
         else:
             messages.success(request, done)
         return redirect(target.overview_url)
-    parts = [(part, target.part_url(part.key)) for part in text_editing.parts(text)]
+    context = documents.convention_context(target.sample) if target.sample else None
+    parts = [
+        (part, target.part_url(part.key), _excerpt(part, context))
+        for part in text_editing.parts(text)
+    ]
     return render(
         request,
         "conventions/text/overview.html",
@@ -177,6 +183,15 @@ def _overview(request, target: Target, extra: dict):
             **extra,
         },
     )
+
+
+def _excerpt(part: text_editing.Part, context: dict | None) -> str:
+    """The start of a part as the document reads it (values filled in), else as written."""
+    if context is None or templating.check_text(part.label, part.body):
+        return part.excerpt
+    html = templating.render_text(part.label, part.body, context).html
+    flat = " ".join(unescape(strip_tags(html.replace("<", " <"))).split())
+    return flat if len(flat) <= 160 else flat[:160].rstrip() + "…"
 
 
 @require_http_methods(["GET", "POST"])
@@ -374,7 +389,7 @@ def convention_text_from_template(request, reference: str):
                     "Le texte d'avant reste dans les versions du texte, d'où il se rétablit.",
                 )
                 return redirect("conventions:text", reference=convention.reference)
-        changes = textdiff.changed_parts(documents.effective_text(convention), version.as_text())
+        changes = _changes(documents.effective_text(convention), version.as_text())
     return render(
         request,
         "conventions/text/from_template.html",
@@ -384,6 +399,11 @@ def convention_text_from_template(request, reference: str):
 
 
 # --------------------------------------------------------------------------- versions
+
+
+def _changes(old: dict, new: dict) -> list[textdiff.PartComparison]:
+    """The parts that differ, variables shown by their French labels."""
+    return textdiff.changed_parts(text_editing.readable_text(old), text_editing.readable_text(new))
 
 
 @dataclass(frozen=True)
@@ -416,7 +436,9 @@ def _compared(request, rows: list[VersionRow]) -> dict:
         }
     last = rows[-1].number
     a, b = pick("a", rows[-2].number), pick("b", last)
-    parts = textdiff.compare_texts(by_number[a].text, by_number[b].text)
+    parts = textdiff.compare_texts(
+        text_editing.readable_text(by_number[a].text), text_editing.readable_text(by_number[b].text)
+    )
     return {
         "a": by_number[a],
         "b": by_number[b],
@@ -497,7 +519,7 @@ def convention_text_restore(request, reference: str, number: int):
             "number": number,
             "restored_label": f"Version {number}",
             "cancel_url": versions_url,
-            "changes": textdiff.changed_parts(versions[-1].text, versions[number - 1].text),
+            "changes": _changes(versions[-1].text, versions[number - 1].text),
         },
     )
 
@@ -510,7 +532,7 @@ def _template_rows(request, template: DocumentTemplate) -> list[VersionRow]:
         VersionRow(
             v.number,
             v.created_at,
-            _user_name(v.created_by) if v.created_by else "—",
+            display_name(v.created_by) if v.created_by else "—",
             v.note,
             len(v.articles),
             v.as_text(),
@@ -569,6 +591,6 @@ def template_restore(request, pk: int, number: int):
             "number": number,
             "restored_label": f"Version {number}",
             "cancel_url": cancel_url,
-            "changes": textdiff.changed_parts(current.as_text(), version.as_text()),
+            "changes": _changes(current.as_text(), version.as_text()),
         },
     )

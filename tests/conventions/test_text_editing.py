@@ -120,7 +120,7 @@ def test_variables_have_french_labels():
     assert text_editing.variable_label("etat.representant_nom") == "Nom du préfet"
     assert text_editing.variable_label("commune.representant_nom") == "Nom du maire"
     assert text_editing.variable_label("financement.2024.etat") == "Part de l'État en 2024"
-    assert text_editing.variable_label("convention.reference") == "Référence"
+    assert text_editing.variable_label("convention.reference") == "Référence de la convention"
     names = [v.name for g in text_editing.variable_groups() for v in g.variables]
     assert "etat.representant_nom" in names and "bloc.financement" in names
     assert text_editing.insert_variable("Le", "etat.nom") == "Le {{ etat.nom }}"
@@ -129,6 +129,21 @@ def test_variables_have_french_labels():
     )
     with pytest.raises(KeyError):
         text_editing.insert_variable("", "etat.inconnu")
+
+
+def test_comparisons_show_variables_by_their_labels():
+    assert text_editing.readable("Signé par {{ etat.representant_nom }}, {{ x.y }}.") == (
+        "Signé par [Nom du préfet], {{ x.y }}."
+    )
+    readable = text_editing.readable_text(TEXT)
+    assert (
+        readable["articles"][0]["body"]
+        == "La convention [Référence de la convention] finance le poste."
+    )
+    assert (
+        readable["parties_block"]
+        == "Entre :\n\n[Bloc : les parties, une par paragraphe, séparées par « ET »]"
+    )
 
 
 # --------------------------------------------------------------------------- pages
