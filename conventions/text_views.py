@@ -31,20 +31,13 @@ from conventions.document_views import (
     _templates_for,
     _visible,
     _visible_template,
+    editable_convention,
 )
 from conventions.forms import DraftFromTemplateForm, PartForm
 from conventions.models import Convention, DocumentTemplate
 from conventions.text_versions import convention_text_versions, display_name
 
 FROZEN = "Le texte est figé depuis l'envoi à la signature : rédigez un avenant pour le modifier."
-
-
-def _editable(request, reference: str) -> Convention:
-    """The convention, when the user may edit it (403) and it is visible (404)."""
-    convention = _visible(request, reference)
-    if not perms.can_edit_convention(request.user, convention):
-        raise PermissionDenied
-    return convention
 
 
 def _staff(request) -> None:
@@ -79,7 +72,7 @@ class Target:
 
 def _convention_target(request, reference: str) -> Convention | Target:
     """The convention's text to edit, or (frozen) the convention to go back to."""
-    convention = _editable(request, reference)
+    convention = editable_convention(request, reference)
     if not convention.is_text_editable:
         return convention
 
@@ -364,7 +357,7 @@ def template_part(request, pk: int, part: str):
 def convention_text_from_template(request, reference: str):
     """Replacing the text by a template: GET says which parts would change (nothing written),
     POST replaces it; the text it replaces stays a version, restorable."""
-    convention = _editable(request, reference)
+    convention = editable_convention(request, reference)
     if not convention.is_text_editable:
         messages.error(request, FROZEN)
         return redirect(convention)
@@ -492,7 +485,7 @@ def convention_text_versions_page(request, reference: str):
 @require_http_methods(["GET", "POST"])
 def convention_text_restore(request, reference: str, number: int):
     """GET: what restoring version ``number`` changes (nothing written); POST: restore it."""
-    convention = _editable(request, reference)
+    convention = editable_convention(request, reference)
     versions_url = reverse("conventions:text_versions", args=[convention.reference])
     if not convention.is_text_editable:
         messages.error(request, FROZEN)
