@@ -16,20 +16,13 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from conventions import documents, perms, services, templating
 from conventions.blanks import blanks_from_problems, convention_blanks
 from conventions.forms import (
-    ArticleFormSet,
-    DraftFromTemplateForm,
     SignatureForm,
     SignedCopyForm,
-    TemplateNoteForm,
-    TextForm,
-    text_from_forms,
-    text_initial,
 )
 from conventions.models import (
     Convention,
@@ -74,13 +67,6 @@ def _serve(request, document: DocumentVersion, *, inline: bool = True) -> HttpRe
 
 def _error_messages(error: ValidationError) -> list[str]:
     return list(error.messages)
-
-
-def _text_forms(data, text: dict):
-    parts, articles = text_initial(text)
-    if data is not None:
-        return TextForm(data), ArticleFormSet(data, prefix="articles")
-    return TextForm(initial=parts), ArticleFormSet(initial=articles, prefix="articles")
 
 
 def _preview(convention: Convention | None, text: dict) -> dict:
@@ -281,81 +267,6 @@ def _templates_for(convention: Convention, user):
     )
 
 
-@require_http_methods(["GET", "POST"])
-def convention_text(request, reference: str):
-    """Edit the convention's own text (copied from a template), with a live preview."""
-    convention = editable_convention(request, reference)
-    if not convention.is_text_editable:
-        messages.error(
-            request,
-            "Le texte est figé depuis l'envoi à la signature : rédigez un avenant pour le modifier.",
-        )
-        return redirect(convention)
-    templates = _templates_for(convention, request.user)
-    draft_form = DraftFromTemplateForm(templates=templates)
-    text = documents.effective_text(convention)
-    text_form, formset = _text_forms(None, text)
-    status = 200
-    if request.method == "POST":
-        try:
-            if request.POST.get("action") == "modele":
-                draft_form = DraftFromTemplateForm(request.POST, templates=templates)
-                if draft_form.is_valid():
-                    version = draft_form.cleaned_data["version"]
-                    services.convention_draft_from_template(convention=convention, version=version)
-                    messages.success(
-                        request,
-                        f"Texte copié de « {version.template.name} », version {version.number}.",
-                    )
-                    return redirect("conventions:text", reference=convention.reference)
-            else:
-                text_form, formset = _text_forms(request.POST, text)
-                if text_form.is_valid() and formset.is_valid():
-                    text = text_from_forms(text_form, formset)
-                    services.convention_text_save(convention=convention, text=text)
-                    messages.success(request, "Texte de la convention enregistré.")
-                    return redirect("conventions:text", reference=convention.reference)
-        except ValidationError as error:
-            for message in _error_messages(error):
-                messages.error(request, message)
-        status = 400
-    preview_text = (
-        text_from_forms(text_form, formset)
-        if text_form.is_bound and text_form.is_valid() and formset.is_valid()
-        else text
-    )
-    return render(
-        request,
-        "conventions/documents/text_edit.html",
-        {
-            "convention": convention,
-            "draft_form": draft_form,
-            "text_form": text_form,
-            "formset": formset,
-            "preview": _preview(convention, preview_text),
-            "preview_url": reverse("conventions:text_preview", args=[convention.reference]),
-            "schema": templating.schema_groups(),
-        },
-        status=status,
-    )
-
-
-@require_http_methods(["GET", "POST"])
-def convention_text_preview(request, reference: str):
-    """The live preview (htmx): the posted text rendered for this convention, nothing saved."""
-    convention = editable_convention(request, reference)
-    text = documents.effective_text(convention)
-    if request.method == "POST":
-        text_form, formset = _text_forms(request.POST, text)
-        if text_form.is_valid() and formset.is_valid():
-            text = text_from_forms(text_form, formset)
-    return render(
-        request,
-        "conventions/documents/_preview.html",
-        {"preview": _preview(convention, text)},
-    )
-
-
 # --------------------------------------------------------------------------- templates
 
 
@@ -424,79 +335,6 @@ def template_detail(request, pk: int):
             .select_related("template_version")
             .order_by("reference"),
         },
-    )
-
-
-@require_http_methods(["GET", "POST"])
-def template_edit(request, pk: int):
-    template = _visible_template(request, pk)
-    if not perms.can_edit_template(request.user, template):
-        raise PermissionDenied
-    current = template.current_version
-    text = current.as_text() if current else {"title": "", "articles": []}
-    text_form, formset = _text_forms(None, text)
-    note_form = TemplateNoteForm()
-    status = 200
-    if request.method == "POST":
-        text_form, formset = _text_forms(request.POST, text)
-        note_form = TemplateNoteForm(request.POST)
-        if text_form.is_valid() and formset.is_valid() and note_form.is_valid():
-            new_text = text_from_forms(text_form, formset)
-            try:
-                version = services.template_save(
-                    template=template,
-                    text=new_text,
-                    by=request.user,
-                    note=note_form.cleaned_data["note"],
-                )
-            except ValidationError as error:
-                for message in _error_messages(error):
-                    messages.error(request, message)
-            else:
-                if current is not None and version.pk == current.pk:
-                    messages.info(request, "Aucun changement : pas de nouvelle version.")
-                else:
-                    messages.success(request, f"Version {version.number} enregistrée.")
-                return redirect(template)
-        status = 400
-    sample = _sample_convention(request, template)
-    preview_text = (
-        text_from_forms(text_form, formset)
-        if text_form.is_bound and text_form.is_valid() and formset.is_valid()
-        else text
-    )
-    return render(
-        request,
-        "conventions/documents/template_edit.html",
-        {
-            "template": template,
-            "text_form": text_form,
-            "formset": formset,
-            "note_form": note_form,
-            "sample": sample,
-            "preview": _preview(sample, preview_text),
-            "preview_url": reverse("conventions:template_preview", args=[template.pk]),
-            "schema": templating.schema_groups(),
-        },
-        status=status,
-    )
-
-
-@require_http_methods(["GET", "POST"])
-def template_preview(request, pk: int):
-    template = _visible_template(request, pk)
-    if not perms.can_edit_template(request.user, template):
-        raise PermissionDenied
-    current = template.current_version
-    text = current.as_text() if current else {"title": "", "articles": []}
-    if request.method == "POST":
-        text_form, formset = _text_forms(request.POST, text)
-        if text_form.is_valid() and formset.is_valid():
-            text = text_from_forms(text_form, formset)
-    return render(
-        request,
-        "conventions/documents/_preview.html",
-        {"preview": _preview(_sample_convention(request, template), text)},
     )
 
 

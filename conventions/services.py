@@ -39,6 +39,7 @@ from conventions.models import (
     TemplateVersion,
     TerminationKind,
 )
+from conventions.text_versions import convention_text_versions
 from conventions.wording import absent_values, refused_for_blanks_message
 from financing.models import FinancingPlan
 from financing.services import plan_truncate
@@ -129,30 +130,78 @@ def _require_editable_text(convention: Convention) -> None:
 
 @transaction.atomic
 def convention_draft_from_template(
-    *, convention: Convention, version: TemplateVersion
+    *, convention: Convention, version: TemplateVersion, by=None
 ) -> Convention:
-    """Copy a template version's text into the convention, which keeps the version it used."""
+    """Copy a template version's text into the convention, which keeps the version it used.
+    The text it replaces stays a version of the convention's text (restorable)."""
     _require_editable_text(convention)
     organisation = version.template.organisation_id
     if organisation is not None and organisation != convention.organisation_id:
         raise ValidationError("Ce modèle appartient à une autre organisation.")
     convention.template_version = version
     convention.text = version.as_text()
+    history.attribute(
+        convention,
+        by=by,
+        reason=f"Texte remplacé par le modèle « {version.template.name} », version "
+        f"{version.number}.",
+    )
     convention.save(update_fields=["template_version", "text", "updated_at"])
     return convention
 
 
 @transaction.atomic
-def convention_text_save(*, convention: Convention, text: dict) -> Convention:
-    """Save the convention's own text (its articles may differ from the template's)."""
+def convention_text_save(
+    *, convention: Convention, text: dict, by=None, reason: str | None = None
+) -> Convention:
+    """Save the convention's own text (its articles may differ from the template's); each
+    save that changes it is a version of the text (``conventions.text_versions``)."""
     _require_editable_text(convention)
     text = clean_text(text)
     problems = templating.validate_text(text)
     if problems:
         raise _problems_error(problems)
     convention.text = text
+    if by is not None or reason is not None:
+        history.attribute(convention, by=by, reason=reason)
     convention.save(update_fields=["text", "updated_at"])
     return convention
+
+
+@transaction.atomic
+def convention_text_restore(*, convention: Convention, number: int, by) -> Convention:
+    """Save an earlier version of the convention's text again: a new version, which says which
+    one it restores. Refused once the text is frozen, or for a version that does not exist."""
+    convention = Convention.objects.select_for_update().get(pk=convention.pk)
+    _require_editable_text(convention)
+    versions = convention_text_versions(convention)
+    if not 1 <= number <= len(versions):
+        raise ValidationError(f"La version {number} du texte n'existe pas.")
+    if versions[number - 1].text == versions[-1].text:
+        raise ValidationError(f"La version {number} est déjà le texte actuel.")
+    return convention_text_save(
+        convention=convention,
+        text=versions[number - 1].text,
+        by=by,
+        reason=f"Version {number} du texte rétablie.",
+    )
+
+
+@transaction.atomic
+def template_restore(*, template: DocumentTemplate, number: int, by) -> TemplateVersion:
+    """Save an earlier version of a template again, as its newest version."""
+    version = template.versions.filter(number=number).first()
+    if version is None:
+        raise ValidationError(f"La version {number} du modèle n'existe pas.")
+    current = template.current_version
+    if current is not None and current.pk == version.pk:
+        raise ValidationError(f"La version {number} est déjà la version actuelle du modèle.")
+    return template_save(
+        template=template,
+        text=version.as_text(),
+        by=by,
+        note=f"Version {number} rétablie",
+    )
 
 
 # --------------------------------------------------------------------------- stored documents

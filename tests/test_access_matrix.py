@@ -190,6 +190,41 @@ ENDING = {
     ],
 }
 
+# The text editor: a draft with two versions of its own text, a template with two versions.
+_MATRIX_TEXT = {
+    "title": "Convention de financement du poste",
+    "parties_block": "Entre :\n\n{{ bloc.parties }}",
+    "articles": [
+        {"title": "Objet", "body": "Financement du poste."},
+        {"title": "Durée", "body": "Un an."},
+    ],
+    "closing": "Fait à Arras.",
+}
+
+
+def _c3_texted(world) -> dict:
+    from conventions import services
+
+    for closing in ("Fait à Arras.", "Fait à Lille."):
+        services.convention_text_save(
+            convention=world.c3, text={**_MATRIX_TEXT, "closing": closing}
+        )
+    return {"reference": world.c3.reference}
+
+
+def _c3_version(world) -> dict:
+    return {**_c3_texted(world), "number": 1}
+
+
+def _template_with_two_versions(organisation) -> dict:
+    from conventions import services
+
+    template = document_template(organisation)
+    text = template.current_version.as_text()
+    services.template_save(template=template, text={**text, "closing": "Fait à Lille."}, by=None)
+    return {"pk": template.pk, "number": 1}
+
+
 # name → list of (case label, kwargs builder, expected status per role)
 MATRIX = {
     "home": [("accueil", lambda w: {}, EVERYONE)],
@@ -433,15 +468,90 @@ MATRIX = {
                 expect(
                     gest=NOT_FOUND,
                     # signed: its text is frozen, the page sends back to the convention
-                    other=REDIRECT if name == "conventions:text" else OK,
+                    other=REDIRECT,
                     coord=NOT_FOUND,
                     admin=DENIED,
                     other_coord=DENIED,
                 ),
             ),
         ]
-        for name in ("conventions:text", "conventions:text_preview")
+        for name in ("conventions:text", "conventions:text_from_template")
     },
+    "conventions:text_part": [
+        (
+            "une partie du texte d'un brouillon",
+            lambda w: {"reference": w.c3.reference, "part": "preambule"},
+            expect(coord=DENIED, admin=DENIED),
+        ),
+        (
+            "une partie du texte d'une autre organisation",
+            lambda w: {"reference": w.c_other_org.reference, "part": "preambule"},
+            expect(
+                gest=NOT_FOUND,
+                other=REDIRECT,  # signed: its text is frozen
+                coord=NOT_FOUND,
+                admin=DENIED,
+                other_coord=DENIED,
+            ),
+        ),
+    ],
+    "conventions:text_versions": [
+        ("versions du texte d'un brouillon", _c3_texted, expect()),
+        (
+            "versions du texte d'une autre organisation (figé : lues, jamais rétablies)",
+            lambda w: {"reference": w.c_other_org.reference},
+            expect(gest=NOT_FOUND, other=OK, coord=NOT_FOUND, other_coord=OK),
+        ),
+    ],
+    "conventions:text_restore": [
+        (
+            "rétablir une version du texte d'un brouillon (GET : ce qui changerait)",
+            _c3_version,
+            expect(coord=DENIED, admin=DENIED),
+        ),
+        (
+            "rétablir une version d'un texte figé d'une autre organisation",
+            lambda w: {"reference": w.c_other_org.reference, "number": 1},
+            expect(
+                gest=NOT_FOUND,
+                other=REDIRECT,
+                coord=NOT_FOUND,
+                admin=DENIED,
+                other_coord=DENIED,
+            ),
+        ),
+    ],
+    "conventions:template_versions": [
+        (
+            "versions d'un modèle de l'organisation",
+            lambda w: {"pk": document_template(w.org).pk},
+            expect(partner=DENIED, interv=DENIED),
+        ),
+        (
+            "versions d'un modèle commun",
+            lambda w: {"pk": document_template().pk},
+            expect(other=OK, partner=DENIED, interv=DENIED),
+        ),
+    ],
+    "conventions:template_restore": [
+        (
+            "rétablir une version d'un modèle de l'organisation",
+            lambda w: _template_with_two_versions(w.org),
+            expect(coord=DENIED, partner=DENIED, interv=DENIED, admin=DENIED),
+        ),
+        (
+            "rétablir une version d'un modèle commun (à copier d'abord)",
+            lambda w: _template_with_two_versions(None),
+            expect(
+                gest=DENIED,
+                other=DENIED,
+                coord=DENIED,
+                partner=DENIED,
+                interv=DENIED,
+                admin=DENIED,
+            ),
+        ),
+    ],
     "conventions:template_list": [
         ("modèles", lambda w: {}, expect(other=OK, partner=DENIED, interv=DENIED))
     ],
@@ -477,8 +587,27 @@ MATRIX = {
                 ),
             ),
         ]
-        for name in ("conventions:template_edit", "conventions:template_preview")
+        for name in ("conventions:template_edit",)
     },
+    "conventions:template_part": [
+        (
+            "un article d'un modèle de l'organisation",
+            lambda w: {"pk": document_template(w.org).pk, "part": "article-1"},
+            expect(coord=DENIED, partner=DENIED, interv=DENIED, admin=DENIED),
+        ),
+        (
+            "un article d'un modèle commun (à copier d'abord)",
+            lambda w: {"pk": document_template().pk, "part": "article-1"},
+            expect(
+                gest=DENIED,
+                other=DENIED,
+                coord=DENIED,
+                partner=DENIED,
+                interv=DENIED,
+                admin=DENIED,
+            ),
+        ),
+    ],
     **{
         name: [
             (
@@ -530,22 +659,6 @@ def writes(
     """Expected outcome of a POST per role: WROTE, or the status of a request that must leave
     the database as it was (refused, or served without saving: a preview, a form in error)."""
     return expect(gest, other, coord, partner, interv, admin, other_coord)
-
-
-def _text(**extra) -> dict:
-    """A convention or template text as the text editor posts it."""
-    return {
-        "title": "Convention de financement du poste",
-        "parties_block": "Entre :\n\n{{ bloc.parties }}",
-        "preamble": "",
-        "closing": "Fait à Arras.",
-        "articles-TOTAL_FORMS": "1",
-        "articles-INITIAL_FORMS": "0",
-        "articles-0-title": "Objet",
-        "articles-0-body": "Financement du poste.",
-        "articles-0-ORDER": "1",
-        **extra,
-    }
 
 
 def _plan_json(world) -> str:
@@ -711,21 +824,68 @@ WRITES = {
         )
     ],
     "conventions:text": [
-        ("texte d'un brouillon", _C3, lambda w: _text(), writes()),
+        (
+            "déplacer un article d'un brouillon",
+            _c3_texted,
+            lambda w: {"action": "descendre", "article": "1"},
+            writes(),
+        ),
         (
             "texte figé d'une autre organisation (renvoie à la convention)",
             _OTHER_ORG,
-            lambda w: _text(),
+            lambda w: {"action": "supprimer", "article": "1"},
             writes(gest=NOT_FOUND, other=REDIRECT, coord=NOT_FOUND, other_coord=DENIED),
         ),
     ],
-    "conventions:text_preview": [
-        ("aperçu d'un brouillon", _C3, lambda w: _text(), writes(gest=OK)),
+    "conventions:text_part": [
         (
-            "aperçu d'une autre organisation",
+            "enregistrer le préambule d'un brouillon",
+            lambda w: {"reference": w.c3.reference, "part": "preambule"},
+            lambda w: {"action": "enregistrer", "body": "Préambule de la matrice."},
+            writes(),
+        ),
+        (
+            "une partie d'un texte figé d'une autre organisation",
+            lambda w: {"reference": w.c_other_org.reference, "part": "preambule"},
+            lambda w: {"action": "enregistrer", "body": "Préambule de la matrice."},
+            writes(gest=NOT_FOUND, other=REDIRECT, coord=NOT_FOUND, other_coord=DENIED),
+        ),
+    ],
+    "conventions:text_from_template": [
+        (
+            "remplacer le texte d'un brouillon par un modèle",
+            _C3,
+            lambda w: {"version": document_template(w.org).current_version.pk},
+            writes(),
+        ),
+        (
+            "remplacer un texte figé d'une autre organisation",
             _OTHER_ORG,
-            lambda w: _text(),
-            writes(gest=NOT_FOUND, other=OK, coord=NOT_FOUND, other_coord=DENIED),
+            lambda w: {"version": document_template(w.org).current_version.pk},
+            writes(gest=NOT_FOUND, other=REDIRECT, coord=NOT_FOUND, other_coord=DENIED),
+        ),
+    ],
+    "conventions:text_restore": [
+        ("rétablir la version 1 du texte d'un brouillon", _c3_version, _NOTHING, writes()),
+        (
+            "rétablir une version d'un texte figé d'une autre organisation",
+            lambda w: {"reference": w.c_other_org.reference, "number": 1},
+            _NOTHING,
+            writes(gest=NOT_FOUND, other=REDIRECT, coord=NOT_FOUND, other_coord=DENIED),
+        ),
+    ],
+    "conventions:template_restore": [
+        (
+            "rétablir la version 1 d'un modèle de l'organisation",
+            lambda w: _template_with_two_versions(w.org),
+            _NOTHING,
+            writes(partner=DENIED, interv=DENIED),
+        ),
+        (
+            "rétablir une version d'un modèle commun (à copier d'abord)",
+            lambda w: _template_with_two_versions(None),
+            _NOTHING,
+            writes(gest=DENIED, other=DENIED, partner=DENIED, interv=DENIED),
         ),
     ],
     "conventions:signatures": [
@@ -797,29 +957,29 @@ WRITES = {
     },
     "conventions:template_edit": [
         (
-            "modèle de l'organisation",
+            "supprimer l'article d'un modèle de l'organisation",
             lambda w: {"pk": document_template(w.org).pk},
-            lambda w: _text(note="Matrice d'accès"),
+            lambda w: {"action": "supprimer", "article": "1"},
             writes(partner=DENIED, interv=DENIED),
         ),
         (
             "modèle commun (à copier d'abord)",
             lambda w: {"pk": document_template().pk},
-            lambda w: _text(note="Matrice d'accès"),
+            lambda w: {"action": "supprimer", "article": "1"},
             writes(gest=DENIED, other=DENIED, partner=DENIED, interv=DENIED),
         ),
     ],
-    "conventions:template_preview": [
+    "conventions:template_part": [
         (
-            "aperçu d'un modèle de l'organisation",
-            lambda w: {"pk": document_template(w.org).pk},
-            lambda w: _text(),
-            writes(gest=OK, partner=DENIED, interv=DENIED),
+            "enregistrer un article d'un modèle de l'organisation",
+            lambda w: {"pk": document_template(w.org).pk, "part": "article-1"},
+            lambda w: {"action": "enregistrer", "title": "Objet", "body": "Texte changé."},
+            writes(partner=DENIED, interv=DENIED),
         ),
         (
-            "aperçu d'un modèle commun",
-            lambda w: {"pk": document_template().pk},
-            lambda w: _text(),
+            "un article d'un modèle commun (à copier d'abord)",
+            lambda w: {"pk": document_template().pk, "part": "article-1"},
+            lambda w: {"action": "enregistrer", "title": "Objet", "body": "Texte changé."},
             writes(gest=DENIED, other=DENIED, partner=DENIED, interv=DENIED),
         ),
     ],
