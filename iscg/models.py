@@ -225,6 +225,9 @@ class WorkerHeartbeat(models.Model):
         verbose_name = "travailleur"
         verbose_name_plural = "travailleurs"
 
+    def __str__(self) -> str:
+        return self.worker_id
+
 
 class DailyRun(models.Model):
     """A daily task enqueued for a day: the unique pair lets several workers share the schedule
@@ -239,3 +242,6 @@ class DailyRun(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["task_path", "day"], name="daily_run_once_a_day")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.task_path} ({self.day})"
