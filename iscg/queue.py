@@ -151,3 +151,40 @@ def every(period: timedelta) -> Callable[[datetime], bool]:
         return True
 
     return due
+
+
+# --------------------------------------------------------------------------- failures page
+
+#: What each task is called on the failures page.
+TASK_LABELS = {
+    "iscg.tasks.send_email": "Envoi d'un e-mail",
+    "conventions.tasks.daily_reminders": "Rappels quotidiens des échéances",
+}
+
+
+def visible_failures(user):
+    """Failed tasks the user may see and restart: an administrator every one, a gestionnaire
+    those of its organisation (each task of ours carries ``organisation_id``)."""
+    from django_tasks_db.models import DBTaskResult
+
+    failed = DBTaskResult.objects.failed().order_by("-finished_at")
+    if user.is_superuser:
+        return failed
+    if not user.organisation_id:
+        return failed.none()
+    return failed.filter(args_kwargs__kwargs__organisation_id=user.organisation_id)
+
+
+def failure_reason(traceback: str) -> str:
+    """The last line of a traceback, the one that says what went wrong."""
+    lines = [line for line in traceback.strip().splitlines() if line.strip()]
+    return lines[-1].strip() if lines else ""
+
+
+def restart(result) -> None:
+    """« Relancer »: the task goes back to the queue now, with a fresh count of attempts."""
+    from django_tasks_db.models import DBTaskResult
+
+    DBTaskResult.objects.filter(id=result.id, status=TaskResultStatus.FAILED).update(
+        status=TaskResultStatus.READY, run_after=timezone.now(), worker_ids=[]
+    )

@@ -38,13 +38,14 @@ def queue_email(
     )
     if not created:
         return None
-    send_email.enqueue(key=key)
+    send_email.enqueue(key=key, organisation_id=organisation.pk if organisation else None)
     return log
 
 
 @task()
-def send_email(*, key: str) -> str:
-    """Send a logged e-mail once: a retry after it left is a no-op."""
+def send_email(*, key: str, organisation_id: int | None = None) -> str:
+    """Send a logged e-mail once: a retry after it left is a no-op. ``organisation_id`` (every
+    task of ours takes it) says whose failures page shows the task if it fails."""
     log = EmailLog.objects.get(key=key)
     if log.sent_at is not None:
         return "déjà envoyé"

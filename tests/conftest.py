@@ -172,7 +172,8 @@ def run_tasks():
 class SmtpInbox:
     """What a real local SMTP server (aiosmtpd) received, as parsed messages."""
 
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0) -> None:
+        self.port = port
         self.messages: list = []
 
     async def handle_DATA(self, server, session, envelope):  # aiosmtpd's handler hook
@@ -197,7 +198,7 @@ def smtp_server(settings):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    inbox = SmtpInbox()
+    inbox = SmtpInbox(port)
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     settings.MAILERS = {

@@ -1,6 +1,7 @@
 """The task queue's policy: retries with backoff, recovery of tasks a stopped worker left
 running, the daily schedule, the worker that runs them."""
 
+import html
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -96,3 +97,52 @@ def test_a_task_enqueued_in_a_transaction_that_rolls_back_never_runs(run_tasks):
         raise RuntimeError("annulé")
     assert run_tasks() == 0
     assert not EmailLog.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_failures_page_says_why_and_restarts_the_task(client, run_tasks, settings, smtp_server):
+    from django.urls import reverse
+
+    from iscg.tasks import queue_email
+    from tests.factories import UserFactory
+
+    settings.TASK_MAX_ATTEMPTS = 1
+    gestionnaire = UserFactory(gestionnaire=True)
+    other = UserFactory(gestionnaire=True)  # another organisation
+    settings.MAILERS = {  # nothing listens there: the sending fails
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": 9, "timeout": 2},
+        }
+    }
+    queue_email(
+        key="essai",
+        to=["x@exemple.fr"],
+        subject="Essai",
+        body="Bonjour",
+        organisation=gestionnaire.organisation,
+    )
+    assert run_tasks() == 1
+    client.force_login(gestionnaire)
+    page = client.get(reverse("task_failures"))
+    assert page.status_code == 200
+    text = html.unescape(page.content.decode())
+    assert "Envoi d'un e-mail" in text and "ConnectionRefusedError" in text
+    (result,) = DBTaskResult.objects.failed()
+    client.force_login(other)
+    assert "Aucune tâche en échec" in client.get(reverse("task_failures")).content.decode()
+    assert client.post(reverse("task_restart", args=[result.pk])).status_code == 404
+    # Restarted once the SMTP server answers again: sent, and gone from the page.
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": smtp_server.port},
+        }
+    }
+    client.force_login(gestionnaire)
+    response = client.post(reverse("task_restart", args=[result.pk]))
+    assert response.status_code == 302
+    assert run_tasks() == 1
+    assert len(smtp_server.messages) == 1
+    assert EmailLog.objects.get(key="essai").sent_at is not None
+    assert "Aucune tâche en échec" in client.get(reverse("task_failures")).content.decode()
