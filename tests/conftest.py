@@ -145,11 +145,16 @@ def pytest_runtest_teardown(item, nextitem):
 
 
 @pytest.fixture
-def run_tasks():
+def run_tasks(monkeypatch):
     """Run what the queue holds, in this process and this test's transaction, as a worker in
     batch mode would (``manage.py worker --batch``); returns how many tasks ran. Tasks a task
-    enqueues run too; tasks scheduled for later (a retry's backoff) stay queued."""
+    enqueues run too; tasks scheduled for later (a retry's backoff) stay queued. The worker's
+    closing of old connections is left out: it would close the test's open transaction."""
+    from django_tasks_db.management.commands import db_worker
+
     from iscg.management.commands.worker import Worker
+
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
 
     def run() -> int:
         worker = Worker(
