@@ -14,3 +14,13 @@ def daily_reminders(*, day: str) -> int:
     return queue_deadline_reminders(
         today=date.fromisoformat(day), days=30, base_url=settings.SITE_URL
     )
+
+
+@task()
+def prepare_deliberation_zip(*, deliberation_id: int, user_id: int, organisation_id: int) -> dict:
+    """Render the missing PDFs of a deliberation's conventions, then store their ZIP, as the
+    user who asked sees them (``conventions.bundles.prepare``)."""
+    from conventions import bundles
+    from iscg.models import User
+
+    return bundles.prepare(deliberation_id, User.objects.get(pk=user_id))
