@@ -24,3 +24,12 @@ def prepare_deliberation_zip(*, deliberation_id: int, user_id: int, organisation
     from iscg.models import User
 
     return bundles.prepare(deliberation_id, User.objects.get(pk=user_id))
+
+
+@task()
+def render_document_version(*, version_id: int, organisation_id: int) -> str:
+    """Render a decided document version's PDF (idempotent: nothing to do once rendered)."""
+    from conventions.services import document_version_render
+
+    version = document_version_render(version_id=version_id)
+    return version.file.name

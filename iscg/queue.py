@@ -160,6 +160,7 @@ TASK_LABELS = {
     "iscg.tasks.send_email": "Envoi d'un e-mail",
     "conventions.tasks.daily_reminders": "Rappels quotidiens des échéances",
     "conventions.tasks.prepare_deliberation_zip": "Archive ZIP d'une délibération",
+    "conventions.tasks.render_document_version": "Rendu du PDF d'une convention",
 }
 
 

@@ -54,7 +54,7 @@ def invitation_accept(request, token: str):
 
 def task_failures(request):
     """Staff page: the tasks that failed after every attempt, why, and « Relancer »."""
-    if not (request.user.is_superuser or perms.is_gestionnaire(request.user)):
+    if not perms.can_manage_tasks(request.user):
         raise PermissionDenied
     failures = [
         {
@@ -71,7 +71,7 @@ def task_failures(request):
 @require_http_methods(["GET", "POST"])
 def task_restart(request, pk):
     """GET asks for confirmation, POST puts the failed task back in the queue."""
-    if not (request.user.is_superuser or perms.is_gestionnaire(request.user)):
+    if not perms.can_manage_tasks(request.user):
         raise PermissionDenied
     result = get_object_or_404(queue.visible_failures(request.user), pk=pk)
     if request.method == "GET":

@@ -275,6 +275,9 @@ def test_a_document_never_loads_anything_but_the_shipped_fonts():
 def test_a_deliberations_conventions_come_in_one_zip(client, run_tasks):
     import zipfile
 
+    from django_tasks_db.models import DBTaskResult
+
+    from conventions import bundles
     from tests.access import build_world, deliberation_of, with_signed_copy
 
     world = build_world()
@@ -293,7 +296,8 @@ def test_a_deliberations_conventions_come_in_one_zip(client, run_tasks):
     assert "Préparation en cours" in queued and "1 / 3" in queued
     assert DocumentVersion.objects.count() == stored
     client.post(step, **htmx)  # a second click while it is under way queues nothing more
-    assert run_tasks() == 1
+    assert DBTaskResult.objects.filter(task_path=bundles.TASK_PATH).count() == 1
+    run_tasks()
     last = client.get(step, **htmx).content.decode()
     assert "3 / 3" in last and "Télécharger l'archive ZIP" in last
     response = client.get(reverse("conventions:deliberation_zip_download", args=[pk]))
@@ -323,7 +327,7 @@ def test_a_zip_whose_pdf_cannot_be_produced_says_why_and_offers_to_resume(client
     bundles.bundle_document = failing
     try:
         client.post(reverse("conventions:deliberation_zip_progress", args=[pk]))
-        assert run_tasks() == 1
+        run_tasks()
     finally:
         bundles.bundle_document = original
     page = client.get(reverse("conventions:deliberation_zip", args=[pk])).content.decode()
@@ -552,25 +556,27 @@ def test_a_written_representation_clause_follows_the_party_name():
     assert view.designation == "La ville, représentée par X"
 
 
-def test_a_version_is_decided_in_the_transaction_and_rendered_after_commit(
-    a13, django_capture_on_commit_callbacks
-):
+def test_a_version_is_decided_in_the_transaction_and_rendered_by_the_worker(a13, run_tasks):
     """As pretix does: the row (number, HTML, hash) is written in the transaction; the PDF is
-    rendered once it has committed, no lock held (a task can run the same function later)."""
+    rendered by the worker, no lock held, no web request waiting for WeasyPrint."""
+    from django_tasks_db.models import DBTaskResult
+
     a13.status = ConventionStatus.DRAFT
     a13.text_frozen_at = None  # a draft again, as a withdrawal leaves it
     a13.save()
     with mock.patch.object(documents, "render_pdf", wraps=documents.render_pdf) as render:
-        with django_capture_on_commit_callbacks(execute=False) as callbacks:
-            version = services.convention_document(convention=a13)
-            assert render.call_count == 0
+        version = services.convention_document(convention=a13)
+        assert render.call_count == 0
         assert not version.is_rendered and version.html and version.input_hash
-        assert len(callbacks) == 1
-        callbacks[0]()  # the commit
+        (queued,) = DBTaskResult.objects.filter(
+            task_path="conventions.tasks.render_document_version"
+        )
+        assert queued.args_kwargs["kwargs"]["version_id"] == version.pk
+        assert run_tasks() == 1
         assert render.call_count == 1
         version.refresh_from_db()
         assert version.is_rendered and version.sha256 and version.pages >= 4
-        # Rendered once: a reader afterwards, or the callback run again, renders nothing.
+        # Rendered once: a reader afterwards, or the task run again, renders nothing.
         services.document_rendered(version)
         services.document_version_render(version_id=version.pk)
         assert render.call_count == 1
