@@ -8,7 +8,7 @@ UV := $(VENV)/bin/uv
 # Test workers (pytest-xdist): one per core; PYTEST_WORKERS=0 runs the suite in one process.
 PYTEST_WORKERS ?= auto
 
-.PHONY: run test install migrate demo lint format typecheck bench clean
+.PHONY: run worker test install migrate demo lint format typecheck bench clean
 
 # Installs through uv (installed into the venv from the registry: several times faster than pip
 # on a fresh clone); pip when uv cannot be had or fails.
@@ -30,9 +30,14 @@ migrate: install
 demo: migrate
 	$(PY) manage.py load_demo
 
+# The web server and, beside it, the task worker (e-mails, PDFs, archives, daily reminders).
 run: demo
 	@echo "Serveur : http://127.0.0.1:$(PORT)/  (Ctrl+C pour arrêter)"
-	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+	PY=$(PY) scripts/with-worker $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+# A worker alone (production runs them as their own processes: docs/deployment.md).
+worker: migrate
+	$(PY) manage.py worker
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -6,19 +6,16 @@ scope; partners never see drafts); writes also need ``perms.can_edit_convention`
 
 from __future__ import annotations
 
-import io
-import re
-import zipfile
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Q
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
-from conventions import documents, perms, services, templating
+from conventions import bundles, documents, perms, services, templating
 from conventions.blanks import blanks_from_problems, convention_blanks
 from conventions.forms import (
     SignatureForm,
@@ -360,118 +357,65 @@ def _deliberation(request, pk: int):
     """A deliberation of the staff user's scope, and its conventions the user sees."""
     if not perms.can_see_back_office(request.user):
         raise PermissionDenied
-    parties = Party.objects.visible_to(request.user)
-    deliberation = get_object_or_404(
-        Deliberation.objects.select_related("party").filter(party__in=parties), pk=pk
-    )
-    conventions = list(
-        Convention.objects.visible_to(request.user)
-        .filter(deliberations=deliberation)
-        .distinct()
-        .order_by("reference")
-    )
-    return deliberation, conventions
-
-
-def _bundle_document(convention: Convention, user, *, produce: bool):
-    """The document a bundle holds for a convention: its signed copy, else its PDF (produced
-    when ``produce``, else only when already stored)."""
-    copy = convention.signed_copy
-    if copy is not None:
-        return copy
-    if produce:
-        return services.document_rendered(
-            services.convention_document(convention=convention, by=user)
-        )
-    return services.stored_document(convention=convention)
-
-
-def _ready(document):
-    """The document when its PDF is stored, else None (still to produce)."""
-    return document if document is not None and document.is_rendered else None
+    try:
+        return bundles.deliberation_for(request.user, pk)
+    except Deliberation.DoesNotExist:
+        raise Http404 from None
 
 
 def deliberation_zip(request, pk: int):
     """The page of the ZIP of a deliberation's conventions: what is ready, and a button (POST)
-    that produces the missing PDFs. Reading it writes nothing."""
+    that asks the worker to prepare it. Reading it writes nothing."""
     deliberation, conventions = _deliberation(request, pk)
     return render(
         request,
         "conventions/documents/deliberation_zip.html",
         {
             "deliberation": deliberation,
-            "progress": _zip_progress(request, deliberation, conventions, produce=False),
+            "progress": bundles.progress(deliberation, conventions, request.user),
         },
     )
 
 
-def _zip_progress(request, deliberation, conventions, *, produce: bool) -> dict:
-    """Produce the next missing PDF (when ``produce``) and tell how far the bundle is."""
-    rows, produced, errors = [], False, []
-    for convention in conventions:
-        document = _ready(_bundle_document(convention, request.user, produce=False))
-        if document is None and produce and not produced:
-            try:
-                document = _bundle_document(convention, request.user, produce=True)
-            except ValidationError as error:
-                errors.append(f"{convention.reference} : {' '.join(error.messages)}")
-            produced = True
-        rows.append({"convention": convention, "document": document})
-    ready = sum(1 for row in rows if row["document"] is not None)
-    return {
-        "deliberation": deliberation,
-        "rows": rows,
-        "ready": ready,
-        "total": len(rows),
-        "done": ready == len(rows) and not errors,
-        "missing": len(rows) - ready,
-        "building": produce,
-        "errors": errors,
-        "percent": round(100 * ready / len(rows)) if rows else 100,
-    }
-
-
 @require_http_methods(["GET", "POST"])
-@transaction.non_atomic_requests  # each PDF commits, then renders, before the next step
 def deliberation_zip_progress(request, pk: int):
-    """The progress fragment (htmx). GET only reads it; POST produces the next missing PDF,
-    and the fragment posts again until every document is ready."""
+    """The progress fragment (htmx, polled while the worker prepares the archive). GET only
+    reads it; POST queues the preparation (once: not while one is under way)."""
     deliberation, conventions = _deliberation(request, pk)
-    produce = request.method == "POST"
-    progress = _zip_progress(request, deliberation, conventions, produce=produce)
-    if produce and not request.headers.get("HX-Request"):
-        for error in progress["errors"]:
-            messages.error(request, error)
-        return redirect("conventions:deliberation_zip", pk=deliberation.pk)  # without htmx
+    if request.method == "POST":
+        bundles.request_preparation(deliberation, request.user)
+        if not request.headers.get("HX-Request"):
+            messages.success(
+                request, "Préparation de l'archive lancée : la page suit son avancement."
+            )
+            return redirect("conventions:deliberation_zip", pk=deliberation.pk)  # without htmx
     return render(
         request,
         "conventions/documents/_zip_progress.html",
-        {"progress": progress},
+        {"progress": bundles.progress(deliberation, conventions, request.user)},
     )
 
 
 def deliberation_zip_download(request, pk: int):
-    """The ZIP of every convention's reference document (signed copy, else its stored PDF).
-    Nothing is produced here: while a PDF is missing, back to the page that builds them."""
+    """The stored ZIP of every convention's reference document (signed copy, else its PDF).
+    Nothing is produced here: while the archive is not ready, back to the page that asks for it."""
     deliberation, conventions = _deliberation(request, pk)
-    documents_ = [_ready(_bundle_document(c, request.user, produce=False)) for c in conventions]
-    missing = sum(1 for document in documents_ if document is None)
-    if missing:
-        messages.error(
-            request,
-            f"{absent_documents(missing)} : produisez les PDF manquants avant de télécharger "
-            "l'archive.",
-        )
+    progress = bundles.progress(deliberation, conventions, request.user)
+    if not progress.done:
+        if progress.missing:
+            text = f"{absent_documents(progress.missing)} : préparez l'archive avant de la télécharger."
+        else:
+            text = "L'archive n'est pas encore prête : préparez-la avant de la télécharger."
+        messages.error(request, text)
         return redirect("conventions:deliberation_zip", pk=deliberation.pk)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for document in documents_:
-            with document.file.open("rb") as stored:
-                archive.writestr(document.filename, stored.read())
-            services.document_download_log(document=document, user=request.user)
-    number = re.sub(r"[^A-Za-z0-9-]+", "-", deliberation.number or str(deliberation.pk))
-    response = HttpResponse(buffer.getvalue(), content_type="application/zip")
-    response["Content-Disposition"] = f'attachment; filename="conventions-{number}.zip"'
+    for row in progress.rows:
+        services.document_download_log(document=row["document"], user=request.user)
+    response = FileResponse(
+        default_storage.open(progress.archive, "rb"),
+        as_attachment=True,
+        filename=bundles.download_name(deliberation),
+        content_type="application/zip",
+    )
     return response
 
 

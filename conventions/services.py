@@ -3,8 +3,9 @@
 Every function checks its own preconditions and raises ``ValidationError`` with a French
 message; views only translate those into messages. A document version is decided inside the
 transaction (its number, its HTML, its hash) and its PDF rendered once it has committed
-(``document_version_render``, through ``transaction.on_commit``): no row lock is held while
-WeasyPrint works, and a task queue can run the same function later. Nothing here checks *who*
+by the worker (``document_version_render``, queued as ``conventions.tasks.render_document_version``):
+no row lock is held while WeasyPrint works, and no web request renders it unless a reader comes
+before the worker (``document_rendered``). Nothing here checks *who*
 may act: views do (``conventions.perms.can_edit_convention``; the policy is in
 ``docs/architecture.md``).
 """
@@ -16,7 +17,6 @@ import io
 import warnings
 from dataclasses import dataclass
 from datetime import date
-from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -345,8 +345,13 @@ def _store_render(
         is_frozen=freeze,
         created_by=by,
     )
-    # Decided here, rendered once the transaction has committed (no row lock held meanwhile).
-    transaction.on_commit(partial(document_version_render, version_id=version.pk))
+    # Decided here, rendered by the worker once the transaction has committed (the queue is in
+    # the same database: the task exists only if this version does); no row lock held meanwhile.
+    from conventions.tasks import render_document_version
+
+    render_document_version.enqueue(
+        version_id=version.pk, organisation_id=convention.organisation_id
+    )
     return version
 
 

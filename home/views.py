@@ -13,7 +13,7 @@ from conventions.models import Convention, ConventionStatus, Post
 from conventions.selectors import deadlines_for
 from financing.models import ShareLine
 from financing.selectors import party_summary
-from iscg import perms
+from iscg import perms, queue
 from reporting import perms as reporting_perms
 from reporting.models import Bilan, BilanStatus
 
@@ -46,6 +46,7 @@ def home(request):
         context["drafts"] = conventions.filter(status="brouillon").order_by("reference")
         context["posts_count"] = Post.objects.visible_to(user).count()
         context["outstanding"] = _outstanding_recoveries(user)
+        context["failed_tasks"] = queue.visible_failures(user).count()
     if context["as_partner"]:
         context["party"] = user.party
         receivable = ShareLine.objects.filter(convention__in=Convention.objects.visible_to(user))

@@ -225,9 +225,43 @@ def _template_with_two_versions(organisation) -> dict:
     return {"pk": template.pk, "number": 1}
 
 
+def failed_task_of(world) -> str:
+    """A task of the world's organisation that failed after every attempt."""
+    from django.tasks import TaskResultStatus
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    result = DBTaskResult.objects.create(
+        args_kwargs={"args": [], "kwargs": {"key": "x", "organisation_id": world.org.pk}},
+        task_path="iscg.tasks.send_email",
+        backend_name="default",
+        run_after=timezone.now(),
+        status=TaskResultStatus.FAILED,
+        traceback="SMTPServerDisconnected: Connection unexpectedly closed",
+        worker_ids=["a", "b", "c", "d", "e"],
+    )
+    return str(result.pk)
+
+
+_TASKS_PAGE = expect(other=OK, coord=DENIED, partner=DENIED, interv=DENIED)
+
 # name → list of (case label, kwargs builder, expected status per role)
 MATRIX = {
     "home": [("accueil", lambda w: {}, EVERYONE)],
+    "task_failures": [("tâches en échec", lambda w: {}, _TASKS_PAGE)],
+    "task_restart": [
+        (
+            "relancer une tâche",
+            lambda w: {"pk": failed_task_of(w)},
+            expect(
+                other=NOT_FOUND,
+                other_coord=DENIED,
+                coord=DENIED,
+                partner=DENIED,
+                interv=DENIED,
+            ),
+        )
+    ],
     "invitation_create": [
         (
             "inviter",
@@ -775,6 +809,14 @@ _NOTHING = lambda w: {}  # noqa: E731
 # name → list of (case label, kwargs builder, POST data builder, expected outcome per role).
 # Every URL that changes something on POST is here; the others are in READS.
 WRITES = {
+    "task_restart": [
+        (
+            "relancer une tâche en échec de l'organisation",
+            lambda w: {"pk": failed_task_of(w)},
+            lambda w: {},
+            writes(partner=DENIED, interv=DENIED, admin=WROTE, other_coord=DENIED),
+        )
+    ],
     "conventions:deliberation_zip_progress": [
         (
             "produire le PDF manquant suivant d'une délibération",
