@@ -34,6 +34,12 @@ urlpatterns = [
     path("<str:reference>/texte/", docs.convention_text, name="text"),
     path("<str:reference>/texte/apercu/", docs.convention_text_preview, name="text_preview"),
     path("<str:reference>/signatures/", docs.signatures, name="signatures"),
+    path("<str:reference>/signatures/envoyer/", docs.send_confirm, name="send_confirm"),
+    path(
+        "<str:reference>/signatures/<int:party_pk>/confirmer/",
+        docs.sign_confirm,
+        name="sign_confirm",
+    ),
     path("<str:reference>/abandonner/", views.convention_abandon, name="abandon"),
     path("<str:reference>/copie-signee/", docs.signed_copy, name="signed_copy"),
     path(

@@ -420,6 +420,25 @@ MATRIX = {
         ),
         ("signatures d'un brouillon", lambda w: {"reference": w.c3.reference}, expect()),
     ],
+    "conventions:send_confirm": [
+        (
+            "confirmer l'envoi d'un brouillon",
+            lambda w: {"reference": w.c3.reference},
+            expect(coord=DENIED, admin=DENIED),
+        ),
+        (
+            "confirmer l'envoi d'une convention signée (renvoie à la convention)",
+            lambda w: {"reference": w.c1.reference},
+            expect(gest=REDIRECT, coord=DENIED, partner=DENIED, interv=DENIED, admin=DENIED),
+        ),
+    ],
+    "conventions:sign_confirm": [
+        (
+            "confirmer une signature, sans date (renvoie aux signatures)",
+            lambda w: _to_sign(w),
+            expect(gest=REDIRECT, coord=DENIED, admin=DENIED),
+        ),
+    ],
     **{
         name: [
             (
@@ -600,6 +619,16 @@ def _planned_year(world) -> dict:
     return {"pk": plan.years.get(year=2023).pk}
 
 
+def _to_sign(world) -> dict:
+    """The draft C3 sent to signature today (as the service would); its last signatory."""
+    from django.utils import timezone
+
+    type(world.c3).objects.filter(pk=world.c3.pk).update(
+        status="a_signer", text_frozen_at=timezone.now()
+    )
+    return {"reference": world.c3.reference, "party_pk": world.party.pk}
+
+
 def _in_force(convention) -> dict:
     """The signed convention in force today (a past one is no longer ended); its URL kwargs."""
     today = date.today()
@@ -730,10 +759,10 @@ WRITES = {
     ],
     "conventions:signatures": [
         (
-            "envoyer un brouillon à la signature",
+            "envoyer un brouillon à la signature (renvoie à la confirmation)",
             _C3,
             lambda w: {"action": "envoyer", "send_with_blanks": "on", "reason": "Test d'accès"},
-            writes(),
+            writes(gest=REDIRECT),
         ),
         (
             "signer une convention déjà signée (refusé par le service)",
@@ -745,6 +774,22 @@ WRITES = {
                 f"p{w.party.pk}-signatory_name": "Jacques BILLANT",
             },
             writes(gest=400, partner=DENIED, interv=DENIED),
+        ),
+    ],
+    "conventions:send_confirm": [
+        (
+            "envoyer un brouillon à la signature",
+            _C3,
+            lambda w: {"send_with_blanks": "on", "reason": "Test d'accès"},
+            writes(),
+        ),
+    ],
+    "conventions:sign_confirm": [
+        (
+            "enregistrer la dernière signature",
+            lambda w: _to_sign(w),
+            lambda w: {"signed_on": date.today().isoformat(), "signatory_name": "Jacques BILLANT"},
+            writes(),
         ),
     ],
     "conventions:abandon": [
