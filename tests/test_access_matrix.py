@@ -22,7 +22,7 @@ from tests.access import (
     minimal_pdf,
     with_signed_copy,
 )
-from tests.factories import BilanFactory
+from tests.factories import BilanFactory, PaymentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -301,6 +301,16 @@ MATRIX = {
             expect(coord=DENIED, partner=DENIED, interv=NOT_FOUND, admin=DENIED),
         )
     ],
+    **{
+        name: [
+            (
+                "titre sur une part du partenaire",
+                lambda w: {"pk": PaymentFactory(share_line=w.share_line()).pk},
+                expect(coord=DENIED, partner=DENIED, interv=NOT_FOUND, admin=DENIED),
+            )
+        ]
+        for name in ("financing:payment_cancel", "financing:payment_correct")
+    },
     "financing:actual_cost": [
         (
             "coût réel (formulaire en POST seulement)",
@@ -928,6 +938,29 @@ WRITES = {
                 "issued_on": "2023-03-01",
                 "amount_issued": "500",
                 "amount_received": "0",
+            },
+            writes(partner=DENIED),
+        )
+    ],
+    "financing:payment_cancel": [
+        (
+            "annuler un titre",
+            lambda w: {"pk": PaymentFactory(share_line=w.share_line()).pk},
+            lambda w: {"reason": "Émis deux fois"},
+            writes(partner=DENIED),
+        )
+    ],
+    "financing:payment_correct": [
+        (
+            "corriger un titre",
+            lambda w: {"pk": PaymentFactory(share_line=w.share_line()).pk},
+            lambda w: {
+                "kind": "titre_de_recettes",
+                "number": "T-2023-2",
+                "issued_on": "2023-03-01",
+                "amount_issued": "400",
+                "amount_received": "0",
+                "reason": "Montant erroné",
             },
             writes(partner=DENIED),
         )

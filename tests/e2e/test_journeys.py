@@ -121,13 +121,15 @@ def test_gestionnaire_drafts_a_convention_with_three_co_funders(
 
     # Send to signature, record each party's signature
     page.get_by_role("link", name="Envoyer à la signature").click()
-    page.get_by_role("button", name="Envoyer à la signature").click()
+    page.get_by_role("link", name="Envoyer à la signature").click()
+    expect(page.locator("main")).to_contain_text("Ce qui ne pourra plus être modifié")
+    page.get_by_role("button", name="Confirmer l'envoi à la signature").click()
     # Refused: no place of signature nor number of copies; each blank links to its place.
     expect(page.locator(".message-error")).to_contain_text("Envoi refusé")
     expect(page.locator("#valeurs-absentes")).to_contain_text("convention.lieu_signature")
     page.get_by_label("J'envoie malgré les valeurs absentes").check()
     page.get_by_label("Motif").fill("Lieu et exemplaires fixés le jour de la signature")
-    page.get_by_role("button", name="Envoyer à la signature").click()
+    page.get_by_role("button", name="Confirmer l'envoi à la signature").click()
     expect(page.locator("h1")).to_contain_text("À signer")
     record = page.get_by_role("button", name="Enregistrer", exact=True)
     for _ in range(4):  # État, Département, CC Osartis Marquion (bounded: never loop forever)
@@ -138,6 +140,7 @@ def test_gestionnaire_drafts_a_convention_with_three_co_funders(
         form.get_by_label("Nom du signataire").fill("Signataire de démonstration")
         with page.expect_navigation():
             form.get_by_role("button", name="Enregistrer", exact=True).click()
+        confirm_last_signature(page)
     expect(page.locator("h1")).to_contain_text("Signée")
 
     # The generated PDF itself is refused as the signed copy; the scan is accepted
@@ -171,10 +174,20 @@ def test_gestionnaire_drafts_a_convention_with_three_co_funders(
     assert DocumentDownload.objects.filter(user__email__startswith="partenaire.").exists()
 
 
+def confirm_last_signature(page):
+    """The last signature is confirmed on its own page, which says what can no longer change."""
+    confirm = page.get_by_role("button", name="Confirmer la dernière signature")
+    if confirm.count():
+        expect(page.locator("main")).to_contain_text("Ce qui ne pourra plus être modifié")
+        with page.expect_navigation():
+            confirm.click()
+
+
 def sign_everything(page):
     """Send to signature, then record each party's signature (bounded: never loop forever)."""
     page.get_by_role("link", name="Envoyer à la signature").click()
-    page.get_by_role("button", name="Envoyer à la signature").click()
+    page.get_by_role("link", name="Envoyer à la signature").click()
+    page.get_by_role("button", name="Confirmer l'envoi à la signature").click()
     expect(page.locator("h1")).to_contain_text("À signer")
     record = page.get_by_role("button", name="Enregistrer", exact=True)
     for _ in range(8):
@@ -185,6 +198,7 @@ def sign_everything(page):
         form.get_by_label("Nom du signataire").fill("Signataire de démonstration")
         with page.expect_navigation():
             form.get_by_role("button", name="Enregistrer", exact=True).click()
+        confirm_last_signature(page)
     # Signed: "Signée", or read from its dates ("Expirée" for an act of 2023).
     expect(page.locator("h1")).to_contain_text(re.compile("Signée|En vigueur|Expirée"))
     expect(record).to_have_count(0)
