@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from conventions import amendments, rules
 from conventions.models import (
+    FROZEN_TEXT_STATUSES,
     SIGNED_STATUSES,
     Convention,
     ConventionKind,
@@ -21,6 +22,7 @@ from financing import engine
 from financing.models import FinancingPlan
 from financing.services import compute, plan_save, stored_plan
 from iscg import history
+from iscg.perms import organisation_scope
 
 COPIED_FIELDS = [
     "title",
@@ -489,6 +491,59 @@ def convention_abandon(*, convention: Convention, reason: str, by) -> Convention
     history.attribute(convention, by=by, reason=f"Abandon : {reason}")
     convention.save(update_fields=["status", "abandoned_at", "abandon_reason", "updated_at"])
     return convention
+
+
+def never_sent(convention: Convention) -> bool:
+    """A draft that never went to signature (not even a request later withdrawn): no party has
+    seen its text, so it may be deleted rather than abandoned."""
+    return (
+        convention.status == ConventionStatus.DRAFT
+        and convention.text_frozen_at is None
+        and not convention.history.filter(status__in=FROZEN_TEXT_STATUSES).exists()
+        and not convention.documents.filter(is_frozen=True).exists()
+    )
+
+
+@transaction.atomic
+def convention_draft_delete(*, convention: Convention, by, reason: str = "") -> str:
+    """Delete a draft never sent to signature, with its parties and plans. The history keeps
+    it (django-simple-history writes a "deleted" record with who and why: the list of deleted
+    drafts reads it). Refused once the draft was sent, even if the request was withdrawn: that
+    one is abandoned instead. Returns the reference deleted."""
+    convention = Convention.objects.select_for_update().get(pk=convention.pk)
+    if not never_sent(convention):
+        raise ValidationError(
+            f"{convention.reference} ne peut pas être supprimé : seul un brouillon jamais "
+            "envoyé à la signature se supprime. Abandonnez-le : il restera consultable avec "
+            "son motif."
+        )
+    if convention.share_lines.filter(payments__isnull=False).exists():
+        raise ValidationError(
+            f"{convention.reference} a des titres de recettes enregistrés : il ne se supprime "
+            "pas. Abandonnez-le."
+        )
+    reference = convention.reference
+    reason = (reason or "").strip()
+    change = f"Brouillon supprimé. Motif : {reason}" if reason else "Brouillon supprimé."
+    for membership in convention.memberships.all():
+        history.attribute(membership, by=by, reason=change)
+        membership.delete()
+    for plan in convention.financing_plans.all():
+        history.attribute(plan, by=by, reason=change)
+        plan.delete()
+    history.attribute(convention, by=by, reason=change)
+    convention.delete()
+    return reference
+
+
+def deleted_drafts(user):
+    """The drafts deleted in the user's scope, latest first (their "deleted" history records,
+    which keep reference, title, who and why)."""
+    records = Convention.history.filter(history_type="-").select_related("history_user")
+    scope = organisation_scope(user)
+    if not scope.everything:
+        records = records.filter(organisation_id=scope.organisation_id or 0)
+    return records.order_by("-history_date")
 
 
 def employer_warnings(convention: Convention) -> list[str]:

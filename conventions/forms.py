@@ -126,3 +126,12 @@ class AbandonForm(forms.Form):
         max_length=2000,
         error_messages={"required": "Indiquez le motif de l'abandon."},
     )
+
+
+class DeleteDraftForm(forms.Form):
+    reason = forms.CharField(
+        label="Motif (facultatif, gardé dans l'historique)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        required=False,
+    )

@@ -430,6 +430,21 @@ MATRIX = {
         ),
         ("signatures d'un brouillon", lambda w: {"reference": w.c3.reference}, expect()),
     ],
+    "conventions:delete": [
+        (
+            "supprimer un brouillon jamais envoyé",
+            lambda w: {"reference": w.c3.reference},
+            expect(coord=DENIED, admin=DENIED),
+        ),
+        (
+            "supprimer une convention signée (refusé, renvoie à la convention)",
+            lambda w: {"reference": w.c1.reference},
+            expect(gest=REDIRECT, coord=DENIED, partner=DENIED, interv=DENIED, admin=DENIED),
+        ),
+    ],
+    "conventions:deleted_drafts": [
+        ("brouillons supprimés", lambda w: {}, expect(other=OK, partner=DENIED, interv=DENIED))
+    ],
     "conventions:send_confirm": [
         (
             "confirmer l'envoi d'un brouillon",
@@ -784,6 +799,15 @@ WRITES = {
                 f"p{w.party.pk}-signatory_name": "Jacques BILLANT",
             },
             writes(gest=400, partner=DENIED, interv=DENIED),
+        ),
+    ],
+    "conventions:delete": [
+        ("supprimer un brouillon jamais envoyé", _C3, lambda w: {"reason": "En double"}, writes()),
+        (
+            "supprimer une convention signée (refusé, renvoie à la convention)",
+            _C1,
+            lambda w: {"reason": "En double"},
+            writes(gest=REDIRECT, partner=DENIED, interv=DENIED),
         ),
     ],
     "conventions:send_confirm": [
