@@ -179,13 +179,10 @@ def _check_source(mode: str, source: Convention | None, organisation) -> Convent
             f"La convention {source.reference} n'est pas signée : un avenant ne modifie qu'un acte "
             "signé (corrigez directement son brouillon)."
         )
-    if mode == "renouvellement" and source.status in (
-        ConventionStatus.DRAFT,
-        ConventionStatus.ABANDONED,
-    ):
+    if mode == "renouvellement" and source.status not in SIGNED_STATUSES:
         raise ValidationError(
-            f"La convention {source.reference} est un brouillon ou a été abandonnée : "
-            "elle ne se renouvelle pas."
+            f"La convention {source.reference} n'est pas signée (« "
+            f"{source.get_status_display()} ») : seule une convention signée se renouvelle."
         )
     return source
 

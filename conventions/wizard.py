@@ -17,7 +17,6 @@ from conventions.models import (
     Convention,
     ConventionKind,
     ConventionParty,
-    ConventionStatus,
     Party,
     Post,
     Representative,
@@ -147,13 +146,8 @@ def _source_choices(organisation, mode: str):
     conventions = Convention.objects.filter(organisation=organisation).exclude(
         kind=ConventionKind.AVENANT
     )
-    if mode == "avenant":
-        conventions = conventions.filter(status__in=SIGNED_STATUSES)
-    else:
-        conventions = conventions.exclude(
-            status__in=(ConventionStatus.DRAFT, ConventionStatus.ABANDONED)
-        )
-    return conventions.order_by("reference")
+    # "Renouveler" and "Rédiger un avenant" start only from a signed convention.
+    return conventions.filter(status__in=SIGNED_STATUSES).order_by("reference")
 
 
 def _gestionnaire_convention(request, reference: str) -> Convention:
