@@ -17,6 +17,10 @@ from conventions.models import (
     ConventionKind,
     ConventionParty,
     ConventionStatus,
+    Party,
+    PartyKind,
+    Post,
+    PostKind,
 )
 from financing import engine
 from financing.models import FinancingPlan
@@ -423,6 +427,61 @@ DRAFT_INFO_FIELDS = (
 )
 #: What step 2 sets on each party of a draft.
 MEMBERSHIP_FIELDS = ("order", "party", *ConventionParty.ROLE_FIELDS.values(), "representative")
+
+#: The party kinds that direct a post's work, by kind of post (its autorité fonctionnelle).
+AUTHORITY_KINDS: dict[str, tuple[str, ...]] = {
+    PostKind.ISG: (PartyKind.GENDARMERIE,),
+    PostKind.ISC: (PartyKind.POLICE,),
+    PostKind.ISCG: (PartyKind.POLICE, PartyKind.GENDARMERIE),
+}
+
+
+def _authority_parties(post: Post, parties: list[Party]) -> list[Party]:
+    """The parties a post's autorité fonctionnelle names (its text matches a party's name),
+    else the only party of the kind its units call for (the gendarmerie for an ISG)."""
+    text = (post.functional_authority or "").strip().casefold()
+    if text:
+        named = [
+            p
+            for p in parties
+            if text in {p.name.casefold(), (p.short_name or "").casefold()}
+            or p.name.casefold() in text
+        ]
+        if named:
+            return named[:1]
+    found: list[Party] = []
+    for kind in AUTHORITY_KINDS.get(post.kind, ()):
+        of_kind = [p for p in parties if p.kind == kind]
+        if len(of_kind) == 1:
+            found.extend(of_kind)
+    return found
+
+
+def proposed_memberships(convention: Convention) -> list[dict]:
+    """Step 2's rows for a draft without parties, from its posts: each post's employer (who
+    signs, employs and is the autorité hiérarchique) and the authorities known (autorité
+    fonctionnelle), each with its representative in office at the start of the convention.
+    Proposed only: nothing is saved until the gestionnaire saves the step."""
+    parties = list(Party.objects.filter(organisation_id=convention.organisation_id))
+    on = convention.start_date or timezone.localdate()
+    rows: dict[int, dict] = {}
+
+    def add(party: Party, **roles: bool) -> None:
+        row = rows.setdefault(
+            party.pk,
+            {
+                "party": party.pk,
+                "is_signatory": True,
+                "representative": getattr(party.current_representative(on), "pk", None),
+            },
+        )
+        row.update({name: True for name, value in roles.items() if value})
+
+    for post in convention.posts.select_related("employer").order_by("name"):
+        add(post.employer, is_employer=True, is_hierarchical_authority=True)
+        for party in _authority_parties(post, parties):
+            add(party, is_functional_authority=True)
+    return list(rows.values())
 
 
 @transaction.atomic

@@ -96,7 +96,7 @@ def test_step_two_saves_parties_and_refuses_a_foreign_representative(client, ges
         "parties-1-representative": prefet.pk,
     }
     response = client.post(url, data)
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "ne représente pas CC du Ternois" in response.text
     assert not ConventionParty.objects.filter(convention=convention).exists()
     data["parties-0-representative"] = ""
