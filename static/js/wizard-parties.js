@@ -61,6 +61,7 @@
     var party = row.querySelector("select[name$='-party']");
     if (party) party.value = "";  // a row without a party is left out when saved
     row.hidden = true;
+    row.style.display = "none";
   });
   add.addEventListener("click", function () {
     var index = parseInt(total.value, 10);
@@ -78,5 +79,5 @@
   });
   add.hidden = false;
   var note = document.getElementById("rows-without-script");
-  if (note) note.hidden = true;
+  if (note) note.style.display = "none";  // [hidden] alone loses to the stylesheet's display
 })();
