@@ -361,6 +361,10 @@ PHONE_PAGES = [
     "/conventions/PDC2023-A10/financement/",
     "/conventions/PDC2023-A10/signatures/",
     "/conventions/nouvelle/?mode=nouvelle",  # the posts' checkbox list
+    "/conventions/PDC2024-A10/brouillon/parties/",  # the party rows
+    "/conventions/PDC2024-A10/signatures/envoyer/",  # confirmations
+    "/conventions/PDC2024-A10/supprimer/",
+    "/conventions/brouillons-supprimes/",
     "/echeances/",
     "/bilans/2022/",
 ]
