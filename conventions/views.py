@@ -242,7 +242,7 @@ def convention_abandon(request, reference: str):
     return render(
         request,
         "conventions/abandon.html",
-        {"convention": convention, "form": form},
+        {"convention": convention, "form": form, "can_delete": drafting.never_sent(convention)},
         status=400 if form.errors else 200,
     )
 

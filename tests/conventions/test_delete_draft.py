@@ -102,3 +102,9 @@ def test_the_deleted_drafts_list_is_for_the_organisations_staff_only(client, dra
     assert page.status_code == 200 and "BROU-1" not in page.content.decode()
     client.force_login(UserFactory(partenaire=True))
     assert client.get(url).status_code == 403
+
+
+def test_the_abandon_page_points_to_deleting_a_draft_never_sent(client, draft, manager):
+    client.force_login(manager)
+    page = client.get(reverse("conventions:abandon", args=[draft.reference])).content.decode()
+    assert reverse("conventions:delete", args=[draft.reference]) in page
