@@ -40,6 +40,7 @@ from conventions.models import (
     DocumentVersion,
     Party,
 )
+from financing.models import ShareLine
 
 # --------------------------------------------------------------------------- helpers
 
@@ -279,8 +280,6 @@ def signatures(request, reference: str):
 
 def _frozen_summary(convention: Convention) -> dict:
     """What sending to signature freezes, as the confirmation page lists it."""
-    from financing.models import ShareLine
-
     lines = ShareLine.objects.filter(convention=convention).select_related("party", "post")
     totals: dict = {}
     for line in lines.order_by("post__name", "party__name"):
