@@ -246,13 +246,20 @@ def signatures(request, reference: str):
             for message in _error_messages(error):
                 messages.error(request, message)
     rows = []
+    pending = [m for m in memberships if m.signed_on is None]
     for membership in memberships:
         rep = membership.representative
         form = forms_by_party.get(membership.party_id) or SignatureForm(
             prefix=f"p{membership.party_id}",
             initial={"signatory_name": rep.name if rep else ""},
         )
-        rows.append({"membership": membership, "form": form})
+        rows.append(
+            {
+                "membership": membership,
+                "form": form,
+                "last": len(pending) == 1 and pending[0] is membership,
+            }
+        )
     convention.refresh_from_db()
     staff = perms.can_see_back_office(request.user)
     blanks = (

@@ -132,6 +132,7 @@ def test_the_last_signature_goes_through_its_confirmation(client, draft, manager
     # Not the last one: recorded at once.
     assert client.post(url, _sign_post(first, TODAY)).status_code == 302
     assert draft.memberships.get(party=first).signed_on == TODAY
+    assert "Dernière signature attendue" in client.get(url).content.decode()
     # The last one: sent to its confirmation, nothing recorded.
     response = client.post(url, _sign_post(last, TODAY, "Marc BRIDOUX"))
     confirm = reverse("conventions:sign_confirm", args=[draft.reference, last.pk])
