@@ -6,6 +6,8 @@ scope; partners never see drafts); writes also need ``perms.can_edit_convention`
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
@@ -13,6 +15,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from conventions import bundles, documents, perms, services, templating
@@ -29,6 +32,7 @@ from conventions.models import (
     DocumentVersion,
     Party,
 )
+from financing.models import ShareLine
 
 # --------------------------------------------------------------------------- helpers
 
@@ -164,18 +168,8 @@ def signatures(request, reference: str):
         action = request.POST.get("action")
         try:
             if action == "envoyer":
-                services.convention_send_to_signature(
-                    convention=convention,
-                    by=request.user,
-                    send_with_blanks=request.POST.get("send_with_blanks") == "on",
-                    reason=request.POST.get("reason", ""),
-                )
-                messages.success(
-                    request,
-                    "La convention est partie à la signature : son texte et son plan de "
-                    "financement sont figés et le document à signer est enregistré.",
-                )
-                return redirect("conventions:signatures", reference=convention.reference)
+                # Sending freezes the text: always through its confirmation page.
+                return redirect("conventions:send_confirm", reference=convention.reference)
             if action == "retirer_demande":
                 services.convention_signature_withdraw(
                     convention=convention, by=request.user, reason=request.POST.get("reason", "")
@@ -191,6 +185,22 @@ def signatures(request, reference: str):
                 party = get_object_or_404(Party, pk=request.POST.get("party"))
                 form = SignatureForm(request.POST, prefix=f"p{party.pk}")
                 forms_by_party[party.pk] = form
+                if form.is_valid() and (
+                    problem := services.signature_date_problem(
+                        convention, form.cleaned_data["signed_on"]
+                    )
+                ):
+                    form.add_error("signed_on", problem)
+                if form.is_valid() and services.is_last_signature(convention, party):
+                    # The last signature makes the act signed: confirmed on its own page.
+                    query = urlencode(
+                        {
+                            "signed_on": form.cleaned_data["signed_on"].isoformat(),
+                            "signatory_name": form.cleaned_data["signatory_name"],
+                        }
+                    )
+                    url = reverse("conventions:sign_confirm", args=[convention.reference, party.pk])
+                    return redirect(f"{url}?{query}")
                 if form.is_valid():
                     services.convention_sign(
                         convention=convention,
@@ -221,13 +231,20 @@ def signatures(request, reference: str):
             for message in _error_messages(error):
                 messages.error(request, message)
     rows = []
+    pending = [m for m in memberships if m.signed_on is None]
     for membership in memberships:
         rep = membership.representative
         form = forms_by_party.get(membership.party_id) or SignatureForm(
             prefix=f"p{membership.party_id}",
             initial={"signatory_name": rep.name if rep else ""},
         )
-        rows.append({"membership": membership, "form": form})
+        rows.append(
+            {
+                "membership": membership,
+                "form": form,
+                "last": len(pending) == 1 and pending[0] is membership,
+            }
+        )
     convention.refresh_from_db()
     staff = perms.can_see_back_office(request.user)
     blanks = (
@@ -250,6 +267,140 @@ def signatures(request, reference: str):
             "reason": request.POST.get("reason", "") if request.method == "POST" else "",
         },
         status=400 if request.method == "POST" else 200,
+    )
+
+
+def _frozen_summary(convention: Convention) -> dict:
+    """What sending to signature freezes, as the confirmation page lists it."""
+    lines = ShareLine.objects.filter(convention=convention).select_related("party", "post")
+    totals: dict = {}
+    for line in lines.order_by("post__name", "party__name"):
+        key = (line.post, line.party)
+        totals[key] = totals.get(key, 0) + line.amount
+    text = documents.effective_text(convention)
+    return {
+        "memberships": convention.memberships.select_related("party", "representative"),
+        "articles": len(text.get("articles", [])),
+        "totals": [
+            {"post": post, "party": party, "amount": amount}
+            for (post, party), amount in totals.items()
+        ],
+        "years": sorted({line.year for line in lines}),
+    }
+
+
+@require_http_methods(["GET", "POST"])
+def send_confirm(request, reference: str):
+    """Confirm sending to signature: GET lists what becomes frozen (text, plan, parties), POST
+    sends (``services.convention_send_to_signature``). Nothing changes on GET."""
+    convention = editable_convention(request, reference)
+    if not perms.can_send_to_signature(request.user, convention):
+        messages.error(
+            request,
+            f"Seul un brouillon part à la signature (la convention est « "
+            f"{convention.get_status_display()} »).",
+        )
+        return redirect(convention)
+    status = 200
+    if request.method == "POST":
+        try:
+            services.convention_send_to_signature(
+                convention=convention,
+                by=request.user,
+                send_with_blanks=request.POST.get("send_with_blanks") == "on",
+                reason=request.POST.get("reason", ""),
+            )
+        except ValidationError as error:
+            for message in _error_messages(error):
+                messages.error(request, message)
+            status = 400
+        else:
+            messages.success(
+                request,
+                "La convention est partie à la signature : son texte et son plan de "
+                "financement sont figés et le document à signer est enregistré.",
+            )
+            return redirect("conventions:signatures", reference=convention.reference)
+    blanks = convention_blanks(convention)
+    return render(
+        request,
+        "conventions/documents/send_confirm.html",
+        {
+            "convention": convention,
+            "blanks": blanks,
+            "blocking_blanks": [blank for blank in blanks if blank.blocking],
+            "send_with_blanks": request.POST.get("send_with_blanks") == "on",
+            "reason": request.POST.get("reason", "") if request.method == "POST" else "",
+            **_frozen_summary(convention),
+        },
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def sign_confirm(request, reference: str, party_pk: int):
+    """Confirm the last signature awaited, which makes the act signed: GET (the date and name
+    in the query) says what can no longer change, POST records it. Nothing changes on GET."""
+    convention = editable_convention(request, reference)
+    back = reverse("conventions:signatures", args=[convention.reference])
+    if convention.status != ConventionStatus.TO_SIGN:
+        messages.error(
+            request,
+            f"La convention {convention.reference} n'est pas à la signature (statut « "
+            f"{convention.get_status_display()} »).",
+        )
+        return redirect(convention)
+    membership = get_object_or_404(
+        convention.memberships.select_related("party", "representative"),
+        party_id=party_pk,
+        is_signatory=True,
+    )
+    if membership.signed_on is not None:
+        messages.error(request, f"{membership.party} a déjà signé.")
+        return redirect(back)
+    form = SignatureForm(request.POST if request.method == "POST" else request.GET)
+    if form.is_valid() and (
+        problem := services.signature_date_problem(convention, form.cleaned_data["signed_on"])
+    ):
+        form.add_error("signed_on", problem)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, message)
+        return redirect(back)
+    if request.method == "POST":
+        try:
+            services.convention_sign(
+                convention=convention,
+                party=membership.party,
+                signed_on=form.cleaned_data["signed_on"],
+                signatory_name=form.cleaned_data["signatory_name"],
+                by=request.user,
+            )
+        except ValidationError as error:
+            for message in _error_messages(error):
+                messages.error(request, message)
+            return redirect(back)
+        convention.refresh_from_db()
+        message = f"Signature de {membership.party} enregistrée."
+        if convention.status != ConventionStatus.TO_SIGN:
+            message += (
+                f" Toutes les parties ont signé : la convention est « "
+                f"{convention.get_status_display()} »."
+            )
+        messages.success(request, message)
+        return redirect(back)
+    return render(
+        request,
+        "conventions/documents/sign_confirm.html",
+        {
+            "convention": convention,
+            "membership": membership,
+            "form": form,
+            "last": services.is_last_signature(convention, membership.party),
+            "signed_on": form.cleaned_data["signed_on"],
+            "signatory_name": form.cleaned_data["signatory_name"],
+        },
     )
 
 

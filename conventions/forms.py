@@ -77,3 +77,12 @@ class PartForm(forms.Form):
             self.fields["body"].required = True
             self.fields["body"].error_messages["required"] = "L'intitulé du document est vide."
             self.fields["body"].widget.attrs["rows"] = 3
+
+
+class DeleteDraftForm(forms.Form):
+    reason = forms.CharField(
+        label="Motif (facultatif, gardé dans l'historique)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        required=False,
+    )

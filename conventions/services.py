@@ -485,6 +485,42 @@ def convention_signature_withdraw(*, convention: Convention, by, reason: str) ->
 # --------------------------------------------------------------------------- signatures
 
 
+def sent_on(convention: Convention) -> date | None:
+    """The day the convention went to signature (its text frozen), in local time."""
+    if convention.text_frozen_at is None:
+        return None
+    return timezone.localdate(convention.text_frozen_at)
+
+
+def signature_date_problem(convention: Convention, signed_on: date | None) -> str:
+    """Why ``signed_on`` cannot be a signature date of this convention (French), or "".
+
+    A party signs the text sent to signature: not before the day it was sent, nor in the future.
+    """
+    if signed_on is None:
+        return "Indiquez la date de signature."
+    if signed_on > timezone.localdate():
+        return "La date de signature ne peut pas être dans le futur."
+    sent = sent_on(convention)
+    if sent is not None and signed_on < sent:
+        return (
+            f"La date de signature ({format_date_long(signed_on)}) précède l'envoi à la "
+            f"signature ({format_date_long(sent)}) : une partie signe le texte envoyé, "
+            "vérifiez la date."
+        )
+    return ""
+
+
+def is_last_signature(convention: Convention, party) -> bool:
+    """Whether ``party``'s signature is the last one awaited (it makes the act signed)."""
+    pending = convention.memberships.filter(is_signatory=True, signed_on__isnull=True)
+    return (
+        convention.status == ConventionStatus.TO_SIGN
+        and pending.filter(party=party).exists()
+        and not pending.exclude(party=party).exists()
+    )
+
+
 @transaction.atomic
 def convention_sign(
     *, convention: Convention, party, signed_on: date, signatory_name: str, by
@@ -504,8 +540,8 @@ def convention_sign(
     signatory_name = (signatory_name or "").strip()
     if not signatory_name:
         raise ValidationError("Indiquez le nom du signataire.")
-    if signed_on > timezone.localdate():
-        raise ValidationError("La date de signature ne peut pas être dans le futur.")
+    if problem := signature_date_problem(convention, signed_on):
+        raise ValidationError(problem)
     membership.signed_on = signed_on
     membership.signatory_name = signatory_name
     membership.signature_recorded_by = by

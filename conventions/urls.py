@@ -9,6 +9,7 @@ app_name = "conventions"
 
 urlpatterns = [
     path("", views.convention_list, name="list"),
+    path("brouillons-supprimes/", views.deleted_drafts, name="deleted_drafts"),
     path("postes/", views.post_list, name="post_list"),
     path("postes/<int:pk>/", views.post_detail, name="post_detail"),
     path("parties/", views.party_list, name="party_list"),
@@ -56,7 +57,14 @@ urlpatterns = [
         name="text_restore",
     ),
     path("<str:reference>/signatures/", docs.signatures, name="signatures"),
+    path("<str:reference>/signatures/envoyer/", docs.send_confirm, name="send_confirm"),
+    path(
+        "<str:reference>/signatures/<int:party_pk>/confirmer/",
+        docs.sign_confirm,
+        name="sign_confirm",
+    ),
     path("<str:reference>/abandonner/", views.convention_abandon, name="abandon"),
+    path("<str:reference>/supprimer/", views.convention_delete, name="delete"),
     path("<str:reference>/copie-signee/", docs.signed_copy, name="signed_copy"),
     path(
         "<str:reference>/copie-signee/deposer/",

@@ -13,7 +13,7 @@ from conventions.deadlines import convention_deadlines
 from conventions.document_views import editable_convention
 from conventions.drafting import related_acts
 from conventions.filters import SORTS, ConventionFilter, PartyFilter, PostFilter
-from conventions.forms import AbandonForm
+from conventions.forms import AbandonForm, DeleteDraftForm
 from conventions.models import (
     STATUS_FILTER_CHOICES,
     Convention,
@@ -105,6 +105,8 @@ def convention_detail(request, reference: str):
             # Who changed what is staff information; partners see the acts, not the back-office.
             "history": history_rows(convention) if staff else None,
             "can_edit": perms.can_edit_convention(request.user, convention),
+            "can_delete": perms.can_edit_convention(request.user, convention)
+            and drafting.never_sent(convention),
             "is_staff": staff,
             "can_see_financing": financing_perms.can_see_financing(request.user),
             "documents": documents.order_by("-number"),
@@ -240,6 +242,57 @@ def convention_abandon(request, reference: str):
     return render(
         request,
         "conventions/abandon.html",
-        {"convention": convention, "form": form},
+        {"convention": convention, "form": form, "can_delete": drafting.never_sent(convention)},
         status=400 if form.errors else 200,
+    )
+
+
+def convention_delete(request, reference: str):
+    """Confirm, then delete a draft never sent to signature (kept in the history; listed on
+    the deleted drafts' page). A draft once sent is abandoned instead."""
+    convention = editable_convention(request, reference)
+    if not drafting.never_sent(convention):
+        messages.error(
+            request,
+            f"{convention.reference} est « {convention.get_status_display()} »"
+            f"{' et a déjà été envoyé à la signature' if convention.is_draft else ''} : seul un "
+            "brouillon jamais envoyé se supprime. Un brouillon envoyé, ou un acte à signer, "
+            "s'abandonne.",
+        )
+        return redirect(convention.get_absolute_url())
+    form = DeleteDraftForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            deleted = drafting.convention_draft_delete(
+                convention=convention, by=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+        else:
+            messages.success(
+                request,
+                f"Brouillon {deleted} supprimé. Il reste dans la liste des brouillons supprimés.",
+            )
+            return redirect("conventions:deleted_drafts")
+    return render(
+        request,
+        "conventions/delete.html",
+        {
+            "convention": convention,
+            "form": form,
+            "memberships": convention.memberships.select_related("party"),
+            "plans": convention.financing_plans.count(),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def deleted_drafts(request):
+    """The drafts deleted in the user's organisation: reference, title, when, who, why."""
+    if not perms.can_see_back_office(request.user):
+        raise PermissionDenied
+    return render(
+        request,
+        "conventions/deleted_drafts.html",
+        {"records": drafting.deleted_drafts(request.user)[:200]},
     )

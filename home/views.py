@@ -3,7 +3,7 @@ in its own app above them (``iscg`` stays the ground floor)."""
 
 from datetime import date
 
-from django.db.models import DecimalField, F, Sum, Value
+from django.db.models import DecimalField, F, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import render
 
@@ -73,7 +73,12 @@ def _outstanding_recoveries(user):
         ShareLine.objects.visible_to(user)
         .filter(is_employer=False, year__lte=date.today().year, amount__gt=0)
         .effective()
-        .annotate(received=Coalesce(Sum("payments__amount_received"), zero))
+        .annotate(
+            received=Coalesce(
+                Sum("payments__amount_received", filter=Q(payments__cancelled_at__isnull=True)),
+                zero,
+            )
+        )
         .annotate(outstanding=F("amount") - F("received"))
         .filter(outstanding__gt=0)
         .select_related("party", "post", "convention")

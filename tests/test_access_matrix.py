@@ -22,7 +22,7 @@ from tests.access import (
     minimal_pdf,
     with_signed_copy,
 )
-from tests.factories import BilanFactory
+from tests.factories import BilanFactory, PaymentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -370,6 +370,16 @@ MATRIX = {
             expect(coord=DENIED, partner=DENIED, interv=NOT_FOUND, admin=DENIED),
         )
     ],
+    **{
+        name: [
+            (
+                "titre sur une part du partenaire",
+                lambda w: {"pk": PaymentFactory(share_line=w.share_line()).pk},
+                expect(coord=DENIED, partner=DENIED, interv=NOT_FOUND, admin=DENIED),
+            )
+        ]
+        for name in ("financing:payment_cancel", "financing:payment_correct")
+    },
     "financing:actual_cost": [
         (
             "coût réel (formulaire en POST seulement)",
@@ -488,6 +498,40 @@ MATRIX = {
             expect(partner=OK, interv=OK),
         ),
         ("signatures d'un brouillon", lambda w: {"reference": w.c3.reference}, expect()),
+    ],
+    "conventions:delete": [
+        (
+            "supprimer un brouillon jamais envoyé",
+            lambda w: {"reference": w.c3.reference},
+            expect(coord=DENIED, admin=DENIED),
+        ),
+        (
+            "supprimer une convention signée (refusé, renvoie à la convention)",
+            lambda w: {"reference": w.c1.reference},
+            expect(gest=REDIRECT, coord=DENIED, partner=DENIED, interv=DENIED, admin=DENIED),
+        ),
+    ],
+    "conventions:deleted_drafts": [
+        ("brouillons supprimés", lambda w: {}, expect(other=OK, partner=DENIED, interv=DENIED))
+    ],
+    "conventions:send_confirm": [
+        (
+            "confirmer l'envoi d'un brouillon",
+            lambda w: {"reference": w.c3.reference},
+            expect(coord=DENIED, admin=DENIED),
+        ),
+        (
+            "confirmer l'envoi d'une convention signée (renvoie à la convention)",
+            lambda w: {"reference": w.c1.reference},
+            expect(gest=REDIRECT, coord=DENIED, partner=DENIED, interv=DENIED, admin=DENIED),
+        ),
+    ],
+    "conventions:sign_confirm": [
+        (
+            "confirmer une signature, sans date (renvoie aux signatures)",
+            lambda w: _to_sign(w),
+            expect(gest=REDIRECT, coord=DENIED, admin=DENIED),
+        ),
     ],
     **{
         name: [
@@ -747,6 +791,16 @@ def _planned_year(world) -> dict:
     return {"pk": plan.years.get(year=2023).pk}
 
 
+def _to_sign(world) -> dict:
+    """The draft C3 sent to signature today (as the service would); its last signatory."""
+    from django.utils import timezone
+
+    type(world.c3).objects.filter(pk=world.c3.pk).update(
+        status="a_signer", text_frozen_at=timezone.now()
+    )
+    return {"reference": world.c3.reference, "party_pk": world.party.pk}
+
+
 def _in_force(convention) -> dict:
     """The signed convention in force today (a past one is no longer ended); its URL kwargs."""
     today = date.today()
@@ -932,10 +986,10 @@ WRITES = {
     ],
     "conventions:signatures": [
         (
-            "envoyer un brouillon à la signature",
+            "envoyer un brouillon à la signature (renvoie à la confirmation)",
             _C3,
             lambda w: {"action": "envoyer", "send_with_blanks": "on", "reason": "Test d'accès"},
-            writes(),
+            writes(gest=REDIRECT),
         ),
         (
             "signer une convention déjà signée (refusé par le service)",
@@ -947,6 +1001,31 @@ WRITES = {
                 f"p{w.party.pk}-signatory_name": "Jacques BILLANT",
             },
             writes(gest=400, partner=DENIED, interv=DENIED),
+        ),
+    ],
+    "conventions:delete": [
+        ("supprimer un brouillon jamais envoyé", _C3, lambda w: {"reason": "En double"}, writes()),
+        (
+            "supprimer une convention signée (refusé, renvoie à la convention)",
+            _C1,
+            lambda w: {"reason": "En double"},
+            writes(gest=REDIRECT, partner=DENIED, interv=DENIED),
+        ),
+    ],
+    "conventions:send_confirm": [
+        (
+            "envoyer un brouillon à la signature",
+            _C3,
+            lambda w: {"send_with_blanks": "on", "reason": "Test d'accès"},
+            writes(),
+        ),
+    ],
+    "conventions:sign_confirm": [
+        (
+            "enregistrer la dernière signature",
+            lambda w: _to_sign(w),
+            lambda w: {"signed_on": date.today().isoformat(), "signatory_name": "Jacques BILLANT"},
+            writes(),
         ),
     ],
     "conventions:abandon": [
@@ -1085,6 +1164,29 @@ WRITES = {
                 "issued_on": "2023-03-01",
                 "amount_issued": "500",
                 "amount_received": "0",
+            },
+            writes(partner=DENIED),
+        )
+    ],
+    "financing:payment_cancel": [
+        (
+            "annuler un titre",
+            lambda w: {"pk": PaymentFactory(share_line=w.share_line()).pk},
+            lambda w: {"reason": "Émis deux fois"},
+            writes(partner=DENIED),
+        )
+    ],
+    "financing:payment_correct": [
+        (
+            "corriger un titre",
+            lambda w: {"pk": PaymentFactory(share_line=w.share_line()).pk},
+            lambda w: {
+                "kind": "titre_de_recettes",
+                "number": "T-2023-2",
+                "issued_on": "2023-03-01",
+                "amount_issued": "400",
+                "amount_received": "0",
+                "reason": "Montant erroné",
             },
             writes(partner=DENIED),
         )
