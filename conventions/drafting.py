@@ -449,7 +449,8 @@ def convention_parties_save(
     by,
 ) -> Convention:
     """Save step 2 of a draft: its parties removed, changed or added (``None``: a new one) with
-    their roles and representatives; refused once it is no longer a draft."""
+    their roles and representatives (a new party without one: its current representative, the
+    one whose mandate covers today); refused once it is no longer a draft."""
     convention = Convention.objects.select_for_update().get(pk=convention.pk)
     ensure_draft(convention)
     foreign = [m for m, _ in changes if m is not None] + list(removed)
@@ -463,6 +464,9 @@ def convention_parties_save(
         for name in MEMBERSHIP_FIELDS:
             if name in values:
                 setattr(membership, name, values[name])
+        if existing is None and membership.representative_id is None and membership.party_id:
+            # A new party to the draft is represented by whoever is in office today.
+            membership.representative = membership.party.current_representative()
         history.attribute(membership, by=by)
         membership.save()
     return convention

@@ -173,6 +173,7 @@ class Deliberation(models.Model):
     date = models.DateField("date")
     number = models.CharField("numéro", max_length=60, blank=True)
     subject = models.TextField("objet", blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "délibération"
@@ -367,6 +368,7 @@ class PostHolder(models.Model):
     name = models.CharField("titulaire", max_length=160)
     start = models.DateField("prise de poste")
     end = models.DateField("fin", null=True, blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "titulaire"
@@ -393,6 +395,7 @@ class PostAbsence(models.Model):
     start = models.DateField("début")
     end = models.DateField("fin", null=True, blank=True)
     reason = models.CharField("motif", max_length=255)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "absence ou vacance"

@@ -138,6 +138,7 @@ def post_list(request):
             "employers": found.filters["employeur"].queryset,
             "current": {name: request.GET.get(name, "").strip() for name in found.filters},
             "filter_errors": found.error_messages,
+            "can_edit_reference": perms.can_edit_reference_data(request.user),
         },
     )
 
@@ -168,6 +169,7 @@ def post_detail(request, pk: int):
             .with_signed_renewal(),
             "history": history_rows(post) if perms.can_see_back_office(request.user) else None,
             "can_see_financing": financing_perms.can_see_financing(request.user),
+            "can_edit_reference": perms.can_edit_reference_data(request.user, post.organisation_id),
         },
     )
 
@@ -185,6 +187,7 @@ def party_list(request):
             "kinds": PartyKind.choices,
             "current": {name: request.GET.get(name, "").strip() for name in found.filters},
             "filter_errors": found.error_messages,
+            "can_edit_reference": perms.can_edit_reference_data(request.user),
         },
     )
 
@@ -206,6 +209,10 @@ def party_detail(request, pk: int):
             "deliberations": party.deliberations.all(),
             "conventions": conventions,
             "history": history_rows(party) if perms.can_see_back_office(request.user) else None,
+            "can_edit_reference": perms.can_edit_reference_data(
+                request.user, party.organisation_id
+            ),
+            "current_representative": party.current_representative(),
         },
     )
 
