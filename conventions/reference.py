@@ -35,7 +35,12 @@ SLUG_MAX = 80
 def generated_slug(name: str, taken: Collection[str], *, max_length: int = SLUG_MAX) -> str:
     """An identifier read from ``name`` (« CC du Ternois » → ``cc_du_ternois``), with ``_2``,
     ``_3``… when it is already taken in the organisation. Pure."""
-    base = slugify(name).replace("-", "_")[:max_length].strip("_") or "sans_nom"
+    base = (
+        slugify(name.replace("'", " ").replace("\u2019", " "))
+        .replace("-", "_")[:max_length]
+        .strip("_")
+        or "sans_nom"
+    )
     candidate, number = base, 1
     while candidate in taken:
         number += 1

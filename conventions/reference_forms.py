@@ -23,16 +23,23 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class PartyForm(forms.ModelForm):
+    # Longer than the 14 digits: people copy SIRETs with spaces (« 732 829 320 00074 »).
+    siret = forms.CharField(
+        label="SIRET",
+        required=False,
+        max_length=20,
+        help_text="14 chiffres (facultatif).",
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+
     class Meta:
         model = Party
         fields = ["kind", "name", "short_name", "siret", "address", "notes"]
         widgets = {
             "address": forms.Textarea(attrs={"rows": 3}),
             "notes": forms.Textarea(attrs={"rows": 3}),
-            "siret": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
         }
         help_texts = {
-            "siret": "14 chiffres, sans espaces (facultatif).",
             "short_name": "Nom employé dans les listes et les plans (ex. « CC du Ternois »).",
         }
 
