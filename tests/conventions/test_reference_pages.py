@@ -527,3 +527,21 @@ def test_list_pages_link_to_the_new_pages_for_gestionnaire_only(client, client_g
     client.force_login(UserFactory(coordinateur=True, organisation=organisation))
     page = client.get(reverse("conventions:party_list")).content.decode()
     assert reverse("conventions:party_create") not in page
+
+
+def test_demo_post_and_party_edit_pages_show_what_is_recorded(client, demo_data):
+    from iscg.models import User
+
+    client.force_login(User.objects.get(email="gestionnaire@demo.iscg.fr"))
+    post = (
+        Post.objects.filter(organisation__slug="pas-de-calais", units__isnull=False)
+        .distinct()
+        .first()
+    )
+    page = client.get(reverse("conventions:post_edit", args=[post.pk])).content.decode()
+    assert post.units.first().name in page
+    assert f'value="{post.name}"' in page
+    party = Party.objects.get(organisation__slug="pas-de-calais", slug="etat_62")
+    page = client.get(reverse("conventions:party_detail", args=[party.pk])).content.decode()
+    assert reverse("conventions:representative_create", args=[party.pk]) in page
+    assert "en fonction" in page or "Aucun." in page
