@@ -224,14 +224,23 @@ def related_acts(convention: Convention, user) -> RelatedActs:
 
 
 def _copy_memberships(source: Convention, target: Convention, by=None) -> None:
-    """Each party with its roles, order, wording and representative (not its signature)."""
-    for membership in source.memberships.all():
+    """Each party with its roles, order, wording and representative (not its signature); a
+    representative whose mandate has ended gives way to the one in office today, if any."""
+    today = date.today()
+    for membership in source.memberships.select_related("party", "representative"):
         fields = {name: getattr(membership, name) for name in ROLE_FIELDS}
+        representative = membership.representative
+        if (
+            representative is not None
+            and representative.valid_to
+            and representative.valid_to < today
+        ):
+            representative = membership.party.current_representative(today) or representative
         copy = ConventionParty(
             convention=target,
             party_id=membership.party_id,
             order=membership.order,
-            representative_id=membership.representative_id,
+            representative=representative,
             wording=membership.wording,
             **fields,
         )

@@ -8,7 +8,7 @@ unique in the organisation, and never change once given.
 
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -158,12 +158,6 @@ def representative_replace(*, previous: Representative, new: Representative, by)
         membership.save(update_fields=["representative"])
         changed.append(membership.convention.reference)
     return sorted(changed)
-
-
-def current_representative(party: Party, on: date | None = None) -> Representative | None:
-    """The representative whose mandate covers ``on`` (default today): the one a new
-    convention names for the party."""
-    return party.current_representative(on)
 
 
 # --------------------------------------------------------------------------- délibérations

@@ -148,15 +148,8 @@ def deliberation_form(request, pk: int | None = None):
     else:
         _require_editor(request.user)
     organisation = request.user.organisation
-    initial = {}
-    if deliberation is None and request.GET.get("partie"):
-        initial["party"] = (
-            Party.objects.filter(organisation=organisation, pk=request.GET["partie"])
-            .values_list("pk", flat=True)
-            .first()
-            if request.GET["partie"].isdigit()
-            else None
-        )
+    chosen = request.GET.get("partie", "")
+    initial = {"party": chosen} if deliberation is None and chosen.isdigit() else {}
     form = DeliberationForm(
         request.POST or None, instance=deliberation, organisation=organisation, initial=initial
     )

@@ -545,3 +545,36 @@ def test_demo_post_and_party_edit_pages_show_what_is_recorded(client, demo_data)
     page = client.get(reverse("conventions:party_detail", args=[party.pk])).content.decode()
     assert reverse("conventions:representative_create", args=[party.pk]) in page
     assert "en fonction" in page or "Aucun." in page
+
+
+def test_renewal_names_the_representative_in_office_not_the_one_whose_mandate_ended(
+    organisation, gestionnaire
+):
+    prefecture = PartyFactory(organisation=organisation, kind=PartyKind.ETAT)
+    former = RepresentativeFactory(
+        party=prefecture,
+        name="Ancien PRÉFET",
+        valid_from=date(2019, 1, 1),
+        valid_to=date(2023, 12, 31),
+    )
+    current = RepresentativeFactory(
+        party=prefecture, name="Nouveau PRÉFET", valid_from=date(2024, 1, 1)
+    )
+    still = RepresentativeFactory(party=PartyFactory(organisation=organisation), name="Toujours")
+    source = ConventionFactory(
+        organisation=organisation,
+        status=ConventionStatus.SIGNED,
+        start_date=date(2023, 1, 1),
+        end_date=date(2023, 12, 31),
+    )
+    ConventionPartyFactory(convention=source, party=prefecture, representative=former)
+    ConventionPartyFactory(convention=source, party=still.party, representative=still)
+    started = drafting.convention_draft_start(
+        organisation=organisation,
+        mode="renouvellement",
+        source=source,
+        by=gestionnaire,
+        reference="RENOUV-1",
+    )
+    named = dict(started.convention.memberships.values_list("party_id", "representative_id"))
+    assert named == {prefecture.pk: current.pk, still.party_id: still.pk}
