@@ -75,6 +75,15 @@ class RepresentativeForm(forms.ModelForm):
         if not self.instance.pk and current is not None:
             self.fields["replaces"].initial = current.pk
 
+    def clean(self):
+        data = super().clean()
+        if data.get("replaces") and not data.get("valid_from"):
+            self.add_error(
+                "valid_from",
+                "Indiquez le début du mandat : celui du représentant remplacé s'arrête la veille.",
+            )
+        return data
+
 
 class DeliberationForm(forms.ModelForm):
     class Meta:

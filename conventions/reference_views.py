@@ -227,7 +227,7 @@ def _count(number: int, singular: str, plural: str) -> str:
     return f"{number} {singular if number <= 1 else plural}"
 
 
-def _import(request, *, run, columns, title, nouns, back):
+def _import(request, *, run, columns, title, nouns, back, model_file):
     _require_editor(request.user)
     form = ImportForm(request.POST or None, request.FILES or None)
     report = None
@@ -247,7 +247,14 @@ def _import(request, *, run, columns, title, nouns, back):
     return render(
         request,
         "conventions/reference/import.html",
-        {"form": form, "report": report, "columns": columns, "title": title, "back": back},
+        {
+            "form": form,
+            "report": report,
+            "columns": columns,
+            "title": title,
+            "back": back,
+            "model_file": model_file,
+        },
         status=400 if form.errors or (report and not report.ok) else 200,
     )
 
@@ -260,6 +267,7 @@ def party_import(request):
         title="Importer des parties depuis un tableur",
         nouns=(("partie ajoutée", "parties ajoutées"), ("mise à jour", "mises à jour")),
         back="conventions:party_list",
+        model_file="conventions/modele-import-parties.csv",
     )
 
 
@@ -271,4 +279,5 @@ def post_import(request):
         title="Importer des postes depuis un tableur",
         nouns=(("poste ajouté", "postes ajoutés"), ("mis à jour", "mis à jour")),
         back="conventions:post_list",
+        model_file="conventions/modele-import-postes.csv",
     )

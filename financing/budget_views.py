@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
 
 from financing import budget_lines, perms
@@ -11,6 +12,8 @@ from iscg.history import history_rows
 def budget_line_edit(request, year: int):
     if not perms.can_edit_budget_line(request.user):
         raise PermissionDenied
+    if not 2000 <= year <= 2100:
+        raise Http404("Exercice hors des années gérées.")
     organisation = request.user.organisation
     line = budget_lines.year_line(organisation, year)
     initial = {} if line else {"imputation": organisation.budget_line}

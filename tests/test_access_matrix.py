@@ -10,6 +10,7 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from conventions.models import Deliberation
 from financing import engine
 from financing import services as financing_services
 from tests.access import (
@@ -200,8 +201,6 @@ def _representative(world) -> dict:
 
 
 def _deliberation(world) -> dict:
-    from conventions.models import Deliberation
-
     deliberation = Deliberation.objects.create(
         party=world.party, body="Conseil communautaire", date=date(2023, 6, 1)
     )

@@ -578,3 +578,43 @@ def test_renewal_names_the_representative_in_office_not_the_one_whose_mandate_en
     )
     named = dict(started.convention.memberships.values_list("party_id", "representative_id"))
     assert named == {prefecture.pk: current.pk, still.party_id: still.pk}
+
+
+def test_the_import_models_are_accepted_as_they_are(client_g, organisation):
+    """The models offered for download import cleanly (parties first: the post names its
+    employer)."""
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[2] / "conventions" / "static" / "conventions"
+    for name, url in (
+        ("modele-import-parties.csv", "conventions:party_import"),
+        ("modele-import-postes.csv", "conventions:post_import"),
+    ):
+        page = client_g.get(reverse(url)).content.decode()
+        assert name in page
+        upload = SimpleUploadedFile(name, (folder / name).read_bytes())
+        response = client_g.post(reverse(url), {"file": upload})
+        assert response.status_code == 302, response.content.decode()[-3000:]
+    post = Post.objects.get()
+    assert post.employer.short_name == "CC du Ternois"
+    assert post.start_date == date(2023, 9, 1)
+
+
+def test_replacing_a_representative_needs_the_new_mandates_start(client_g, organisation):
+    party = PartyFactory(organisation=organisation)
+    previous = RepresentativeFactory(party=party)
+    response = client_g.post(
+        reverse("conventions:representative_create", args=[party.pk]),
+        {"title": "Président", "replaces": str(previous.pk)},
+    )
+    assert response.status_code == 400
+    assert "Indiquez le début du mandat" in response.content.decode()
+    assert party.representatives.count() == 1
+
+
+def test_partner_sees_its_party_without_edit_links(client, organisation):
+    party = PartyFactory(organisation=organisation)
+    client.force_login(UserFactory(partenaire=True, party=party, organisation=organisation))
+    page = client.get(reverse("conventions:party_detail", args=[party.pk])).content.decode()
+    assert reverse("conventions:party_edit", args=[party.pk]) not in page
+    assert reverse("conventions:representative_create", args=[party.pk]) not in page
