@@ -19,19 +19,24 @@ from conventions.models import (
     Convention,
     ConventionKind,
     ConventionStatus,
+    Deliberation,
     DocumentDownload,
     DocumentKind,
+    HostUnit,
     Party,
     PartyKind,
     Post,
+    PostAbsence,
+    PostHolder,
     PostKind,
+    Representative,
 )
 from financing import perms as financing_perms
 from financing import selectors as financing_selectors
 from financing.cancellations import titres_to_cancel
 from financing.effective import line_standings
 from financing.models import ShareLine
-from iscg.history import history_rows
+from iscg.history import history_rows, history_rows_of
 from reporting.models import Bilan
 
 PAGE_SIZE = 50
@@ -143,6 +148,45 @@ def post_list(request):
     )
 
 
+def _post_rows_history(post: Post) -> list:
+    """Changes of the post's units, holders and absences (deleted rows included)."""
+    return sorted(
+        history_rows_of(
+            HostUnit, HostUnit.history.filter(post_id=post.pk), label=lambda r: f"Unité {r.name}"
+        )
+        + history_rows_of(
+            PostHolder,
+            PostHolder.history.filter(post_id=post.pk),
+            label=lambda r: f"Titulaire {r.name}",
+        )
+        + history_rows_of(
+            PostAbsence,
+            PostAbsence.history.filter(post_id=post.pk),
+            label=lambda r: f"Absence : {r.reason}",
+        ),
+        key=lambda row: row.date,
+        reverse=True,
+    )[:30]
+
+
+def _party_rows_history(party: Party) -> list:
+    """Changes of the party's representatives and délibérations (deleted ones included)."""
+    return sorted(
+        history_rows_of(
+            Representative,
+            Representative.history.filter(party_id=party.pk),
+            label=lambda r: f"Représentant {r.name or r.title}",
+        )
+        + history_rows_of(
+            Deliberation,
+            Deliberation.history.filter(party_id=party.pk),
+            label=lambda r: f"Délibération {r.body}",
+        ),
+        key=lambda row: row.date,
+        reverse=True,
+    )[:30]
+
+
 def post_detail(request, pk: int):
     post = get_object_or_404(
         Post.objects.visible_to(request.user).select_related("employer", "organisation"), pk=pk
@@ -170,6 +214,10 @@ def post_detail(request, pk: int):
             "history": history_rows(post) if perms.can_see_back_office(request.user) else None,
             "can_see_financing": financing_perms.can_see_financing(request.user),
             "can_edit_reference": perms.can_edit_reference_data(request.user, post.organisation_id),
+            "related_history": _post_rows_history(post)
+            if perms.can_see_back_office(request.user)
+            else None,
+            "related_history_title": "Historique des unités, titulaires et absences",
         },
     )
 
@@ -213,6 +261,10 @@ def party_detail(request, pk: int):
                 request.user, party.organisation_id
             ),
             "current_representative": party.current_representative(),
+            "related_history": _party_rows_history(party)
+            if perms.can_see_back_office(request.user)
+            else None,
+            "related_history_title": "Historique des représentants et délibérations",
         },
     )
 

@@ -618,3 +618,24 @@ def test_partner_sees_its_party_without_edit_links(client, organisation):
     page = client.get(reverse("conventions:party_detail", args=[party.pk])).content.decode()
     assert reverse("conventions:party_edit", args=[party.pk]) not in page
     assert reverse("conventions:representative_create", args=[party.pk]) not in page
+
+
+def test_post_page_shows_the_history_of_its_units(client_g, organisation):
+    employer = PartyFactory(organisation=organisation)
+    client_g.post(reverse("conventions:post_create"), _post_data(employer))
+    post = Post.objects.get()
+    page = client_g.get(post.get_absolute_url()).content.decode()
+    assert "Historique des unités, titulaires et absences" in page
+    assert "Unité Commissariat de Quimper" in page and "Absence : Congé maternité" in page
+
+
+def test_party_page_shows_the_history_of_its_representatives(client_g, organisation):
+    party = PartyFactory(organisation=organisation)
+    representative = RepresentativeFactory(party=party, name="Jean PREMIER", title="Président")
+    client_g.post(
+        reverse("conventions:representative_edit", args=[party.pk, representative.pk]),
+        {"name": "Jean PREMIER", "title": "Président délégué"},
+    )
+    page = client_g.get(party.get_absolute_url()).content.decode()
+    assert "Représentant Jean PREMIER" in page
+    assert "qualité : « Président » → « Président délégué »" in page
