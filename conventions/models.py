@@ -302,7 +302,8 @@ class Post(models.Model):
             raise ValidationError(
                 {"employer": "L'employeur doit appartenir à la même organisation."}
             )
-        if self.pk:
+        # The post's page checks the units it sends instead of those saved (it may fix them).
+        if self.pk and not getattr(self, "units_checked_elsewhere", False):
             error = rules.time_shares_error(self.units.values_list("time_share", flat=True))
             if error:
                 raise ValidationError(error)

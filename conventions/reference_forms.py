@@ -152,6 +152,9 @@ class PostForm(forms.ModelForm):
         self.functional_choices = [
             str(p) for p in parties.filter(kind__in=AUTHORITY_KINDS).order_by("name")
         ]
+        # The units' split is checked on the rows sent with this form (``_UnitFormSet``) and
+        # again once written (``reference.post_save``), not on the units saved before.
+        self.instance.units_checked_elsewhere = True
 
 
 class _PostRowsFormSet(BaseInlineFormSet):

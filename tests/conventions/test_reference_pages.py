@@ -639,3 +639,44 @@ def test_party_page_shows_the_history_of_its_representatives(client_g, organisat
     page = client_g.get(party.get_absolute_url()).content.decode()
     assert "Représentant Jean PREMIER" in page
     assert "qualité : « Président » → « Président délégué »" in page
+
+
+def test_post_page_fixes_a_split_saved_wrong_elsewhere(client_g, organisation):
+    post = PostFactory(organisation=organisation)
+    a = HostUnit.objects.create(post=post, name="A", kind="commissariat", time_share=60)
+    b = HostUnit.objects.create(post=post, name="B", kind="commissariat", time_share=60)
+    rows = {"unites-TOTAL_FORMS": "2", "unites-INITIAL_FORMS": "2"}
+    for index, unit in enumerate((a, b)):
+        rows.update(
+            {
+                f"unites-{index}-id": str(unit.pk),
+                f"unites-{index}-post": str(post.pk),
+                f"unites-{index}-name": unit.name,
+                f"unites-{index}-kind": "commissariat",
+                f"unites-{index}-time_share": "50",
+            }
+        )
+    response = client_g.post(
+        reverse("conventions:post_edit", args=[post.pk]), _post_data(post.employer, **rows)
+    )
+    assert response.status_code == 302
+    assert list(post.units.values_list("time_share", flat=True)) == [Decimal(50), Decimal(50)]
+
+
+def test_post_save_service_refuses_a_split_not_100_and_writes_nothing(organisation, gestionnaire):
+    employer = PartyFactory(organisation=organisation)
+    units = reference.Rows(
+        kept=[
+            (None, {"name": "A", "kind": "commissariat", "time_share": Decimal(70)}),
+            (None, {"name": "B", "kind": "commissariat", "time_share": Decimal(20)}),
+        ]
+    )
+    with pytest.raises(Exception, match="totalisent 90"):
+        reference.post_save(
+            organisation=organisation,
+            values={"name": "ISC Brest", "kind": "ISC", "employer": employer},
+            by=gestionnaire,
+            units=units,
+        )
+    assert not Post.objects.exists() and not HostUnit.objects.exists()
+    assert not Post.history.exists()
