@@ -64,6 +64,31 @@ def test_gestionnaire_builds_a_new_territory_from_nothing(page, live_server, log
     assert sorted(post.units.values_list("time_share", flat=True)) == [Decimal(40), Decimal(60)]
     assert post.employer == Party.objects.get(name="CIAS du Pays de Quimper")
 
+    # Communes from the model spreadsheet, imported from the Parties list
+    page.goto(f"{live_server.url}/conventions/parties/")
+    page.get_by_role("link", name="Importer depuis un tableur").click()
+    page.get_by_label("Fichier du tableur").set_input_files(
+        files=[
+            {
+                "name": "communes.csv",
+                "mimeType": "text/csv",
+                "buffer": b"nature;denomination\r\nCommune;Commune de Concarneau\r\n",
+            }
+        ]
+    )
+    page.get_by_role("button", name="Vérifier et importer").click()
+    expect(page.locator("main")).to_contain_text("Import terminé : 1 partie ajoutée")
+    assert Party.objects.filter(organisation=organisation, slug="commune_de_concarneau").exists()
+
+    # The year's budget line, from the annual table's check
+    page.goto(f"{live_server.url}/financement/2027/")
+    page.get_by_role("link", name="Saisir la ligne budgétaire 2027").click()
+    page.get_by_label("Imputation").fill("6568//934213")
+    page.get_by_label("Crédits de paiement (CP)").fill("120000")
+    page.get_by_label("Disponible").fill("90000")
+    page.get_by_role("button", name="Enregistrer la ligne budgétaire").click()
+    expect(page.get_by_role("link", name="Modifier la ligne budgétaire 2027")).to_be_visible()
+
     # The same pages fit a phone
     page.set_viewport_size({"width": 390, "height": 844})
     for url in [
