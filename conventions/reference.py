@@ -126,6 +126,7 @@ def representative_save(
     return change
 
 
+@transaction.atomic
 def representative_replace(*, previous: Representative, new: Representative, by) -> list[str]:
     """``new`` takes over from ``previous`` (same party): the previous mandate ends the day
     before the new one begins (when it begins on a known day), and every convention still in
