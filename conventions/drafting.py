@@ -227,14 +227,23 @@ def related_acts(convention: Convention, user) -> RelatedActs:
 
 
 def _copy_memberships(source: Convention, target: Convention, by=None) -> None:
-    """Each party with its roles, order, wording and representative (not its signature)."""
-    for membership in source.memberships.all():
+    """Each party with its roles, order, wording and representative (not its signature); a
+    representative whose mandate has ended gives way to the one in office today, if any."""
+    today = date.today()
+    for membership in source.memberships.select_related("party", "representative"):
         fields = {name: getattr(membership, name) for name in ROLE_FIELDS}
+        representative = membership.representative
+        if (
+            representative is not None
+            and representative.valid_to
+            and representative.valid_to < today
+        ):
+            representative = membership.party.current_representative(today) or representative
         copy = ConventionParty(
             convention=target,
             party_id=membership.party_id,
             order=membership.order,
-            representative_id=membership.representative_id,
+            representative=representative,
             wording=membership.wording,
             **fields,
         )
@@ -507,7 +516,8 @@ def convention_parties_save(
     by,
 ) -> Convention:
     """Save step 2 of a draft: its parties removed, changed or added (``None``: a new one) with
-    their roles and representatives; refused once it is no longer a draft."""
+    their roles and representatives (a new party without one: its current representative, the
+    one whose mandate covers today); refused once it is no longer a draft."""
     convention = Convention.objects.select_for_update().get(pk=convention.pk)
     ensure_draft(convention)
     foreign = [m for m, _ in changes if m is not None] + list(removed)
@@ -521,6 +531,9 @@ def convention_parties_save(
         for name in MEMBERSHIP_FIELDS:
             if name in values:
                 setattr(membership, name, values[name])
+        if existing is None and membership.representative_id is None and membership.party_id:
+            # A new party to the draft is represented by whoever is in office today.
+            membership.representative = membership.party.current_representative()
         history.attribute(membership, by=by)
         membership.save()
     return convention

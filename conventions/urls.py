@@ -2,6 +2,7 @@ from django.urls import include, path
 
 from conventions import document_views as docs
 from conventions import ending_views as ending
+from conventions import reference_views as ref
 from conventions import text_views as text
 from conventions import views
 
@@ -14,6 +15,26 @@ urlpatterns = [
     path("postes/<int:pk>/", views.post_detail, name="post_detail"),
     path("parties/", views.party_list, name="party_list"),
     path("parties/<int:pk>/", views.party_detail, name="party_detail"),
+    # Reference data a gestionnaire keeps (conventions/reference_views.py).
+    path("postes/nouveau/", ref.post_form, name="post_create"),
+    path("postes/<int:pk>/modifier/", ref.post_form, name="post_edit"),
+    path("postes/importer/", ref.post_import, name="post_import"),
+    path("parties/nouvelle/", ref.party_form, name="party_create"),
+    path("parties/<int:pk>/modifier/", ref.party_form, name="party_edit"),
+    path("parties/importer/", ref.party_import, name="party_import"),
+    path(
+        "parties/<int:party_pk>/representants/nouveau/",
+        ref.representative_form,
+        name="representative_create",
+    ),
+    path(
+        "parties/<int:party_pk>/representants/<int:pk>/modifier/",
+        ref.representative_form,
+        name="representative_edit",
+    ),
+    path("deliberations/", ref.deliberation_list, name="deliberation_list"),
+    path("deliberations/nouvelle/", ref.deliberation_form, name="deliberation_create"),
+    path("deliberations/<int:pk>/modifier/", ref.deliberation_form, name="deliberation_edit"),
     path("modeles/", docs.template_list, name="template_list"),
     path("modeles/<int:pk>/", docs.template_detail, name="template_detail"),
     path("modeles/<int:pk>/modifier/", text.template_edit, name="template_edit"),

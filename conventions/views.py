@@ -19,19 +19,24 @@ from conventions.models import (
     Convention,
     ConventionKind,
     ConventionStatus,
+    Deliberation,
     DocumentDownload,
     DocumentKind,
+    HostUnit,
     Party,
     PartyKind,
     Post,
+    PostAbsence,
+    PostHolder,
     PostKind,
+    Representative,
 )
 from financing import perms as financing_perms
 from financing import selectors as financing_selectors
 from financing.cancellations import titres_to_cancel
 from financing.effective import line_standings
 from financing.models import ShareLine
-from iscg.history import history_rows
+from iscg.history import history_rows, history_rows_of
 from reporting.models import Bilan
 
 PAGE_SIZE = 50
@@ -140,8 +145,48 @@ def post_list(request):
             "employers": found.filters["employeur"].queryset,
             "current": {name: request.GET.get(name, "").strip() for name in found.filters},
             "filter_errors": found.error_messages,
+            "can_edit_reference": perms.can_edit_reference_data(request.user),
         },
     )
+
+
+def _post_rows_history(post: Post) -> list:
+    """Changes of the post's units, holders and absences (deleted rows included)."""
+    return sorted(
+        history_rows_of(
+            HostUnit, HostUnit.history.filter(post_id=post.pk), label=lambda r: f"Unité {r.name}"
+        )
+        + history_rows_of(
+            PostHolder,
+            PostHolder.history.filter(post_id=post.pk),
+            label=lambda r: f"Titulaire {r.name}",
+        )
+        + history_rows_of(
+            PostAbsence,
+            PostAbsence.history.filter(post_id=post.pk),
+            label=lambda r: f"Absence : {r.reason}",
+        ),
+        key=lambda row: row.date,
+        reverse=True,
+    )[:30]
+
+
+def _party_rows_history(party: Party) -> list:
+    """Changes of the party's representatives and délibérations (deleted ones included)."""
+    return sorted(
+        history_rows_of(
+            Representative,
+            Representative.history.filter(party_id=party.pk),
+            label=lambda r: f"Représentant {r.name or r.title}",
+        )
+        + history_rows_of(
+            Deliberation,
+            Deliberation.history.filter(party_id=party.pk),
+            label=lambda r: f"Délibération {r.body}",
+        ),
+        key=lambda row: row.date,
+        reverse=True,
+    )[:30]
 
 
 def post_detail(request, pk: int):
@@ -170,6 +215,11 @@ def post_detail(request, pk: int):
             .with_signed_renewal(),
             "history": history_rows(post) if perms.can_see_back_office(request.user) else None,
             "can_see_financing": financing_perms.can_see_financing(request.user),
+            "can_edit_reference": perms.can_edit_reference_data(request.user, post.organisation_id),
+            "related_history": _post_rows_history(post)
+            if perms.can_see_back_office(request.user)
+            else None,
+            "related_history_title": "Historique des unités, titulaires et absences",
         },
     )
 
@@ -187,6 +237,7 @@ def party_list(request):
             "kinds": PartyKind.choices,
             "current": {name: request.GET.get(name, "").strip() for name in found.filters},
             "filter_errors": found.error_messages,
+            "can_edit_reference": perms.can_edit_reference_data(request.user),
         },
     )
 
@@ -208,6 +259,14 @@ def party_detail(request, pk: int):
             "deliberations": party.deliberations.all(),
             "conventions": conventions,
             "history": history_rows(party) if perms.can_see_back_office(request.user) else None,
+            "can_edit_reference": perms.can_edit_reference_data(
+                request.user, party.organisation_id
+            ),
+            "current_representative": party.current_representative(),
+            "related_history": _party_rows_history(party)
+            if perms.can_see_back_office(request.user)
+            else None,
+            "related_history_title": "Historique des représentants et délibérations",
         },
     )
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from financing import views
+from financing import budget_views, views
 
 app_name = "financing"
 
@@ -13,6 +13,7 @@ urlpatterns = [
     path("titres/<int:pk>/corriger/", views.payment_correct, name="payment_correct"),
     path("annees/<int:pk>/cout-reel/", views.actual_cost, name="actual_cost"),
     path("<int:year>/", views.annual, name="annual"),
+    path("<int:year>/ligne-budgetaire/", budget_views.budget_line_edit, name="budget_line"),
     path("<int:year>/tableau.xlsx", views.annual_xlsx, name="annual_xlsx"),
     path("<int:year>/tableau.pdf", views.annual_pdf, name="annual_pdf"),
     path("<int:year>/subventions.csv", views.opendata_csv, name="opendata_csv"),

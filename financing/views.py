@@ -92,6 +92,9 @@ def annual(request, year: int):
             "organisations": organisations,
             "years": [year - 1, year + 1],
             "years_with_figures": _years_with_figures(request, table.organisation),
+            "can_edit_budget": perms.can_edit_budget_line(request.user)
+            and table.organisation is not None
+            and table.organisation.pk == request.user.organisation_id,
         },
     )
 

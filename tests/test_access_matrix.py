@@ -10,6 +10,7 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from conventions.models import Deliberation
 from financing import engine
 from financing import services as financing_services
 from tests.access import (
@@ -22,7 +23,7 @@ from tests.access import (
     minimal_pdf,
     with_signed_copy,
 )
-from tests.factories import BilanFactory, PaymentFactory
+from tests.factories import BilanFactory, PaymentFactory, RepresentativeFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -244,6 +245,81 @@ def failed_task_of(world) -> str:
 
 
 _TASKS_PAGE = expect(other=OK, coord=DENIED, partner=DENIED, interv=DENIED)
+
+
+# Reference data pages of a gestionnaire (conventions/reference_views.py, financing/budget_views.py).
+_NEW_REFERENCE = expect(other=OK, coord=DENIED, partner=DENIED, interv=DENIED, admin=DENIED)
+
+
+def _representative(world) -> dict:
+    return {"party_pk": world.party.pk, "pk": RepresentativeFactory(party=world.party).pk}
+
+
+def _deliberation(world) -> dict:
+    deliberation = Deliberation.objects.create(
+        party=world.party, body="Conseil communautaire", date=date(2023, 6, 1)
+    )
+    return {"pk": deliberation.pk}
+
+
+REFERENCE = {
+    **{
+        name: [("nouvelle", lambda w: {}, _NEW_REFERENCE)]
+        for name in (
+            "conventions:party_create",
+            "conventions:party_import",
+            "conventions:post_create",
+            "conventions:post_import",
+            "conventions:deliberation_create",
+        )
+    },
+    "conventions:party_edit": [
+        (
+            "partie du partenaire",
+            lambda w: {"pk": w.party.pk},
+            expect(coord=DENIED, partner=DENIED, admin=DENIED),
+        ),
+        ("autre partie", lambda w: {"pk": w.other_party.pk}, expect(coord=DENIED, admin=DENIED)),
+    ],
+    "conventions:representative_create": [
+        (
+            "représentant de la partie du partenaire",
+            lambda w: {"party_pk": w.party.pk},
+            expect(coord=DENIED, partner=DENIED, admin=DENIED),
+        ),
+        (
+            "représentant d'une autre partie",
+            lambda w: {"party_pk": w.other_party.pk},
+            expect(coord=DENIED, admin=DENIED),
+        ),
+    ],
+    "conventions:representative_edit": [
+        (
+            "représentant de la partie du partenaire",
+            _representative,
+            expect(coord=DENIED, partner=DENIED, admin=DENIED),
+        )
+    ],
+    "conventions:deliberation_list": [
+        ("délibérations", lambda w: {}, expect(other=OK, partner=DENIED, interv=DENIED))
+    ],
+    "conventions:deliberation_edit": [
+        (
+            "délibération de la partie du partenaire",
+            _deliberation,
+            expect(coord=DENIED, partner=DENIED, admin=DENIED),
+        )
+    ],
+    "conventions:post_edit": [
+        (
+            "poste de l'intervenant",
+            lambda w: {"pk": w.post.pk},
+            expect(coord=DENIED, interv=DENIED, admin=DENIED),
+        ),
+        ("autre poste", lambda w: {"pk": w.other_post.pk}, expect(coord=DENIED, admin=DENIED)),
+    ],
+    "financing:budget_line": [("exercice 2027", lambda w: {"year": 2027}, _NEW_REFERENCE)],
+}
 
 # name → list of (case label, kwargs builder, expected status per role)
 MATRIX = {
@@ -715,6 +791,7 @@ MATRIX = {
     ],
     **ENDING,
     **REPORTING,
+    **REFERENCE,
 }
 
 
@@ -859,6 +936,120 @@ _C2 = lambda w: {"reference": w.c2.reference}  # noqa: E731 — signed; neither
 _C3 = lambda w: {"reference": w.c3.reference}  # noqa: E731 — draft; the partner's party in it
 _OTHER_ORG = lambda w: {"reference": w.c_other_org.reference}  # noqa: E731
 _NOTHING = lambda w: {}  # noqa: E731
+
+
+def _post_form(world, **extra) -> dict:
+    """A post as its page posts it, employed by the partner's party, with no inline rows."""
+    return {
+        "name": "Poste ISCG de la matrice",
+        "kind": "ISCG",
+        "employer": str(world.party.pk),
+        **{
+            f"{prefix}-{key}": "0"
+            for prefix in ("unites", "titulaires", "absences")
+            for key in ("TOTAL_FORMS", "INITIAL_FORMS")
+        },
+        **extra,
+    }
+
+
+def _spreadsheet(*lines: str) -> dict:
+    content = "\r\n".join(lines).encode()
+    return {"file": SimpleUploadedFile("tableur.csv", content, content_type="text/csv")}
+
+
+REFERENCE_WRITES = {
+    "conventions:party_create": [
+        (
+            "nouvelle partie",
+            _NOTHING,
+            lambda w: {"kind": "commune", "name": "Commune de la matrice"},
+            writes(other=WROTE, partner=DENIED, interv=DENIED),
+        )
+    ],
+    "conventions:party_edit": [
+        (
+            "partie du partenaire",
+            lambda w: {"pk": w.party.pk},
+            lambda w: {"kind": "epci", "name": "CC du Ternois (modifiée)"},
+            writes(partner=DENIED),
+        )
+    ],
+    "conventions:party_import": [
+        (
+            "import d'une partie",
+            _NOTHING,
+            lambda w: _spreadsheet("nature;denomination", "commune;Commune importée"),
+            writes(other=WROTE, partner=DENIED, interv=DENIED),
+        )
+    ],
+    "conventions:post_create": [
+        (
+            "nouveau poste employé par la partie du partenaire",
+            _NOTHING,
+            _post_form,
+            # another organisation's gestionnaire: the party is not offered, the form refuses it
+            writes(other=400, partner=DENIED, interv=DENIED),
+        )
+    ],
+    "conventions:post_edit": [
+        (
+            "poste de l'intervenant",
+            lambda w: {"pk": w.post.pk},
+            lambda w: _post_form(w, name="Poste renommé"),
+            writes(interv=DENIED),
+        )
+    ],
+    "conventions:post_import": [
+        (
+            "import d'un poste employé par la partie du partenaire",
+            _NOTHING,
+            lambda w: _spreadsheet("intitule;type;employeur", "Poste importé;ISG;CC du Ternois"),
+            # another organisation's gestionnaire: no such employer there, nothing imported
+            writes(other=400, partner=DENIED, interv=DENIED),
+        )
+    ],
+    "conventions:representative_create": [
+        (
+            "représentant de la partie du partenaire",
+            lambda w: {"party_pk": w.party.pk},
+            lambda w: {"name": "Nouveau PRÉSIDENT", "title": "Président"},
+            writes(partner=DENIED),
+        )
+    ],
+    "conventions:representative_edit": [
+        (
+            "représentant de la partie du partenaire",
+            _representative,
+            lambda w: {"name": "Nom corrigé", "title": "Président"},
+            writes(partner=DENIED),
+        )
+    ],
+    "conventions:deliberation_create": [
+        (
+            "délibération de la partie du partenaire",
+            _NOTHING,
+            lambda w: {"party": str(w.party.pk), "body": "Conseil", "date": "2023-07-03"},
+            writes(other=400, partner=DENIED, interv=DENIED),
+        )
+    ],
+    "conventions:deliberation_edit": [
+        (
+            "délibération de la partie du partenaire",
+            _deliberation,
+            lambda w: {"party": str(w.party.pk), "body": "Conseil", "date": "2023-07-04"},
+            writes(partner=DENIED),
+        )
+    ],
+    "financing:budget_line": [
+        (
+            "ligne budgétaire 2027",
+            lambda w: {"year": 2027},
+            lambda w: {"imputation": "6568//934213", "credits": "1000", "available": "500"},
+            writes(other=WROTE, partner=DENIED, interv=DENIED),
+        )
+    ],
+}
 
 # name → list of (case label, kwargs builder, POST data builder, expected outcome per role).
 # Every URL that changes something on POST is here; the others are in READS.
@@ -1250,6 +1441,7 @@ WRITES = {
             writes(other=400, partner=DENIED, interv=DENIED),
         )
     ],
+    **REFERENCE_WRITES,
 }
 
 # URLs whose POST is served as their GET (reads, downloads, redirections): their POST is tried
