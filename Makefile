@@ -11,7 +11,7 @@ UV := $(VENV)/bin/uv
 # Test workers (pytest-xdist): one per core; PYTEST_WORKERS=0 runs the suite in one process.
 PYTEST_WORKERS ?= auto
 
-.PHONY: run test install migrate demo lint format typecheck bench clean
+.PHONY: run worker test install migrate demo lint format typecheck bench clean
 
 # Installs through uv (installed into the venv from the registry: several times faster than pip
 # on a fresh clone); pip when uv cannot be had or fails.
@@ -35,9 +35,15 @@ demo: migrate
 
 # The demo as users see it: DEBUG off (the product's French error pages, not Django's debugging
 # pages); DEBUG=1 make run to debug. --insecure: runserver still serves the static files.
+# Beside the web server, the task worker (e-mails, PDFs, archives, daily reminders), with the
+# same settings.
 run: demo
 	@echo "Serveur : http://127.0.0.1:$(PORT)/  (Ctrl+C pour arrêter)"
-	DEBUG=$(DEBUG) SECRET_KEY=$${SECRET_KEY:-$(DEMO_SECRET_KEY)} $(PY) manage.py runserver --insecure 127.0.0.1:$(PORT)
+	DEBUG=$(DEBUG) SECRET_KEY=$${SECRET_KEY:-$(DEMO_SECRET_KEY)} PY=$(PY) scripts/with-worker $(PY) manage.py runserver --insecure 127.0.0.1:$(PORT)
+
+# A worker alone (production runs them as their own processes: docs/deployment.md).
+worker: migrate
+	$(PY) manage.py worker
 
 lint: install
 	$(VENV)/bin/ruff check .

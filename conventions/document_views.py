@@ -6,30 +6,23 @@ scope; partners never see drafts); writes also need ``perms.can_edit_convention`
 
 from __future__ import annotations
 
-import io
-import re
-import zipfile
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Q
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from conventions import documents, perms, services, templating
+from conventions import bundles, documents, perms, services, templating
 from conventions.blanks import blanks_from_problems, convention_blanks
 from conventions.forms import (
-    ArticleFormSet,
-    DraftFromTemplateForm,
     SignatureForm,
     SignedCopyForm,
-    TemplateNoteForm,
-    TextForm,
-    text_from_forms,
-    text_initial,
 )
 from conventions.models import (
     Convention,
@@ -39,6 +32,7 @@ from conventions.models import (
     DocumentVersion,
     Party,
 )
+from financing.models import ShareLine
 from iscg.formatting import count_words
 
 # --------------------------------------------------------------------------- helpers
@@ -75,13 +69,6 @@ def _serve(request, document: DocumentVersion, *, inline: bool = True) -> HttpRe
 
 def _error_messages(error: ValidationError) -> list[str]:
     return list(error.messages)
-
-
-def _text_forms(data, text: dict):
-    parts, articles = text_initial(text)
-    if data is not None:
-        return TextForm(data), ArticleFormSet(data, prefix="articles")
-    return TextForm(initial=parts), ArticleFormSet(initial=articles, prefix="articles")
 
 
 def _preview(convention: Convention | None, text: dict) -> dict:
@@ -182,18 +169,8 @@ def signatures(request, reference: str):
         action = request.POST.get("action")
         try:
             if action == "envoyer":
-                services.convention_send_to_signature(
-                    convention=convention,
-                    by=request.user,
-                    send_with_blanks=request.POST.get("send_with_blanks") == "on",
-                    reason=request.POST.get("reason", ""),
-                )
-                messages.success(
-                    request,
-                    "La convention est partie à la signature : son texte et son plan de "
-                    "financement sont figés et le document à signer est enregistré.",
-                )
-                return redirect("conventions:signatures", reference=convention.reference)
+                # Sending freezes the text: always through its confirmation page.
+                return redirect("conventions:send_confirm", reference=convention.reference)
             if action == "retirer_demande":
                 services.convention_signature_withdraw(
                     convention=convention, by=request.user, reason=request.POST.get("reason", "")
@@ -209,6 +186,22 @@ def signatures(request, reference: str):
                 party = get_object_or_404(Party, pk=request.POST.get("party"))
                 form = SignatureForm(request.POST, prefix=f"p{party.pk}")
                 forms_by_party[party.pk] = form
+                if form.is_valid() and (
+                    problem := services.signature_date_problem(
+                        convention, form.cleaned_data["signed_on"]
+                    )
+                ):
+                    form.add_error("signed_on", problem)
+                if form.is_valid() and services.is_last_signature(convention, party):
+                    # The last signature makes the act signed: confirmed on its own page.
+                    query = urlencode(
+                        {
+                            "signed_on": form.cleaned_data["signed_on"].isoformat(),
+                            "signatory_name": form.cleaned_data["signatory_name"],
+                        }
+                    )
+                    url = reverse("conventions:sign_confirm", args=[convention.reference, party.pk])
+                    return redirect(f"{url}?{query}")
                 if form.is_valid():
                     services.convention_sign(
                         convention=convention,
@@ -239,13 +232,20 @@ def signatures(request, reference: str):
             for message in _error_messages(error):
                 messages.error(request, message)
     rows = []
+    pending = [m for m in memberships if m.signed_on is None]
     for membership in memberships:
         rep = membership.representative
         form = forms_by_party.get(membership.party_id) or SignatureForm(
             prefix=f"p{membership.party_id}",
             initial={"signatory_name": rep.name if rep else ""},
         )
-        rows.append({"membership": membership, "form": form})
+        rows.append(
+            {
+                "membership": membership,
+                "form": form,
+                "last": len(pending) == 1 and pending[0] is membership,
+            }
+        )
     convention.refresh_from_db()
     staff = perms.can_see_back_office(request.user)
     blanks = (
@@ -271,6 +271,140 @@ def signatures(request, reference: str):
     )
 
 
+def _frozen_summary(convention: Convention) -> dict:
+    """What sending to signature freezes, as the confirmation page lists it."""
+    lines = ShareLine.objects.filter(convention=convention).select_related("party", "post")
+    totals: dict = {}
+    for line in lines.order_by("post__name", "party__name"):
+        key = (line.post, line.party)
+        totals[key] = totals.get(key, 0) + line.amount
+    text = documents.effective_text(convention)
+    return {
+        "memberships": convention.memberships.select_related("party", "representative"),
+        "articles": len(text.get("articles", [])),
+        "totals": [
+            {"post": post, "party": party, "amount": amount}
+            for (post, party), amount in totals.items()
+        ],
+        "years": sorted({line.year for line in lines}),
+    }
+
+
+@require_http_methods(["GET", "POST"])
+def send_confirm(request, reference: str):
+    """Confirm sending to signature: GET lists what becomes frozen (text, plan, parties), POST
+    sends (``services.convention_send_to_signature``). Nothing changes on GET."""
+    convention = editable_convention(request, reference)
+    if not perms.can_send_to_signature(request.user, convention):
+        messages.error(
+            request,
+            f"Seul un brouillon part à la signature (la convention est « "
+            f"{convention.get_status_display()} »).",
+        )
+        return redirect(convention)
+    status = 200
+    if request.method == "POST":
+        try:
+            services.convention_send_to_signature(
+                convention=convention,
+                by=request.user,
+                send_with_blanks=request.POST.get("send_with_blanks") == "on",
+                reason=request.POST.get("reason", ""),
+            )
+        except ValidationError as error:
+            for message in _error_messages(error):
+                messages.error(request, message)
+            status = 400
+        else:
+            messages.success(
+                request,
+                "La convention est partie à la signature : son texte et son plan de "
+                "financement sont figés et le document à signer est enregistré.",
+            )
+            return redirect("conventions:signatures", reference=convention.reference)
+    blanks = convention_blanks(convention)
+    return render(
+        request,
+        "conventions/documents/send_confirm.html",
+        {
+            "convention": convention,
+            "blanks": blanks,
+            "blocking_blanks": [blank for blank in blanks if blank.blocking],
+            "send_with_blanks": request.POST.get("send_with_blanks") == "on",
+            "reason": request.POST.get("reason", "") if request.method == "POST" else "",
+            **_frozen_summary(convention),
+        },
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def sign_confirm(request, reference: str, party_pk: int):
+    """Confirm the last signature awaited, which makes the act signed: GET (the date and name
+    in the query) says what can no longer change, POST records it. Nothing changes on GET."""
+    convention = editable_convention(request, reference)
+    back = reverse("conventions:signatures", args=[convention.reference])
+    if convention.status != ConventionStatus.TO_SIGN:
+        messages.error(
+            request,
+            f"La convention {convention.reference} n'est pas à la signature (statut « "
+            f"{convention.get_status_display()} »).",
+        )
+        return redirect(convention)
+    membership = get_object_or_404(
+        convention.memberships.select_related("party", "representative"),
+        party_id=party_pk,
+        is_signatory=True,
+    )
+    if membership.signed_on is not None:
+        messages.error(request, f"{membership.party} a déjà signé.")
+        return redirect(back)
+    form = SignatureForm(request.POST if request.method == "POST" else request.GET)
+    if form.is_valid() and (
+        problem := services.signature_date_problem(convention, form.cleaned_data["signed_on"])
+    ):
+        form.add_error("signed_on", problem)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for message in errors:
+                messages.error(request, message)
+        return redirect(back)
+    if request.method == "POST":
+        try:
+            services.convention_sign(
+                convention=convention,
+                party=membership.party,
+                signed_on=form.cleaned_data["signed_on"],
+                signatory_name=form.cleaned_data["signatory_name"],
+                by=request.user,
+            )
+        except ValidationError as error:
+            for message in _error_messages(error):
+                messages.error(request, message)
+            return redirect(back)
+        convention.refresh_from_db()
+        message = f"Signature de {membership.party} enregistrée."
+        if convention.status != ConventionStatus.TO_SIGN:
+            message += (
+                f" Toutes les parties ont signé : la convention est « "
+                f"{convention.get_status_display()} »."
+            )
+        messages.success(request, message)
+        return redirect(back)
+    return render(
+        request,
+        "conventions/documents/sign_confirm.html",
+        {
+            "convention": convention,
+            "membership": membership,
+            "form": form,
+            "last": services.is_last_signature(convention, membership.party),
+            "signed_on": form.cleaned_data["signed_on"],
+            "signatory_name": form.cleaned_data["signatory_name"],
+        },
+    )
+
+
 # --------------------------------------------------------------------------- convention text
 
 
@@ -279,81 +413,6 @@ def _templates_for(convention: Convention, user):
         DocumentTemplate.objects.visible_to(user)
         .filter(Q(organisation__isnull=True) | Q(organisation=convention.organisation_id))
         .order_by("-kind", "name")
-    )
-
-
-@require_http_methods(["GET", "POST"])
-def convention_text(request, reference: str):
-    """Edit the convention's own text (copied from a template), with a live preview."""
-    convention = editable_convention(request, reference)
-    if not convention.is_text_editable:
-        messages.error(
-            request,
-            "Le texte est figé depuis l'envoi à la signature : rédigez un avenant pour le modifier.",
-        )
-        return redirect(convention)
-    templates = _templates_for(convention, request.user)
-    draft_form = DraftFromTemplateForm(templates=templates)
-    text = documents.effective_text(convention)
-    text_form, formset = _text_forms(None, text)
-    status = 200
-    if request.method == "POST":
-        try:
-            if request.POST.get("action") == "modele":
-                draft_form = DraftFromTemplateForm(request.POST, templates=templates)
-                if draft_form.is_valid():
-                    version = draft_form.cleaned_data["version"]
-                    services.convention_draft_from_template(convention=convention, version=version)
-                    messages.success(
-                        request,
-                        f"Texte copié de « {version.template.name} », version {version.number}.",
-                    )
-                    return redirect("conventions:text", reference=convention.reference)
-            else:
-                text_form, formset = _text_forms(request.POST, text)
-                if text_form.is_valid() and formset.is_valid():
-                    text = text_from_forms(text_form, formset)
-                    services.convention_text_save(convention=convention, text=text)
-                    messages.success(request, "Texte de la convention enregistré.")
-                    return redirect("conventions:text", reference=convention.reference)
-        except ValidationError as error:
-            for message in _error_messages(error):
-                messages.error(request, message)
-        status = 400
-    preview_text = (
-        text_from_forms(text_form, formset)
-        if text_form.is_bound and text_form.is_valid() and formset.is_valid()
-        else text
-    )
-    return render(
-        request,
-        "conventions/documents/text_edit.html",
-        {
-            "convention": convention,
-            "draft_form": draft_form,
-            "text_form": text_form,
-            "formset": formset,
-            "preview": _preview(convention, preview_text),
-            "preview_url": reverse("conventions:text_preview", args=[convention.reference]),
-            "schema": templating.schema_groups(),
-        },
-        status=status,
-    )
-
-
-@require_http_methods(["GET", "POST"])
-def convention_text_preview(request, reference: str):
-    """The live preview (htmx): the posted text rendered for this convention, nothing saved."""
-    convention = editable_convention(request, reference)
-    text = documents.effective_text(convention)
-    if request.method == "POST":
-        text_form, formset = _text_forms(request.POST, text)
-        if text_form.is_valid() and formset.is_valid():
-            text = text_from_forms(text_form, formset)
-    return render(
-        request,
-        "conventions/documents/_preview.html",
-        {"preview": _preview(convention, text)},
     )
 
 
@@ -429,79 +488,6 @@ def template_detail(request, pk: int):
 
 
 @require_http_methods(["GET", "POST"])
-def template_edit(request, pk: int):
-    template = _visible_template(request, pk)
-    if not perms.can_edit_template(request.user, template):
-        raise PermissionDenied
-    current = template.current_version
-    text = current.as_text() if current else {"title": "", "articles": []}
-    text_form, formset = _text_forms(None, text)
-    note_form = TemplateNoteForm()
-    status = 200
-    if request.method == "POST":
-        text_form, formset = _text_forms(request.POST, text)
-        note_form = TemplateNoteForm(request.POST)
-        if text_form.is_valid() and formset.is_valid() and note_form.is_valid():
-            new_text = text_from_forms(text_form, formset)
-            try:
-                version = services.template_save(
-                    template=template,
-                    text=new_text,
-                    by=request.user,
-                    note=note_form.cleaned_data["note"],
-                )
-            except ValidationError as error:
-                for message in _error_messages(error):
-                    messages.error(request, message)
-            else:
-                if current is not None and version.pk == current.pk:
-                    messages.info(request, "Aucun changement : pas de nouvelle version.")
-                else:
-                    messages.success(request, f"Version {version.number} enregistrée.")
-                return redirect(template)
-        status = 400
-    sample = _sample_convention(request, template)
-    preview_text = (
-        text_from_forms(text_form, formset)
-        if text_form.is_bound and text_form.is_valid() and formset.is_valid()
-        else text
-    )
-    return render(
-        request,
-        "conventions/documents/template_edit.html",
-        {
-            "template": template,
-            "text_form": text_form,
-            "formset": formset,
-            "note_form": note_form,
-            "sample": sample,
-            "preview": _preview(sample, preview_text),
-            "preview_url": reverse("conventions:template_preview", args=[template.pk]),
-            "schema": templating.schema_groups(),
-        },
-        status=status,
-    )
-
-
-@require_http_methods(["GET", "POST"])
-def template_preview(request, pk: int):
-    template = _visible_template(request, pk)
-    if not perms.can_edit_template(request.user, template):
-        raise PermissionDenied
-    current = template.current_version
-    text = current.as_text() if current else {"title": "", "articles": []}
-    if request.method == "POST":
-        text_form, formset = _text_forms(request.POST, text)
-        if text_form.is_valid() and formset.is_valid():
-            text = text_from_forms(text_form, formset)
-    return render(
-        request,
-        "conventions/documents/_preview.html",
-        {"preview": _preview(_sample_convention(request, template), text)},
-    )
-
-
-@require_http_methods(["GET", "POST"])
 def template_copy(request, pk: int):
     """Copy a shared template into the gestionnaire's organisation (to adapt it)."""
     template = _visible_template(request, pk)
@@ -523,118 +509,65 @@ def _deliberation(request, pk: int):
     """A deliberation of the staff user's scope, and its conventions the user sees."""
     if not perms.can_see_back_office(request.user):
         raise PermissionDenied
-    parties = Party.objects.visible_to(request.user)
-    deliberation = get_object_or_404(
-        Deliberation.objects.select_related("party").filter(party__in=parties), pk=pk
-    )
-    conventions = list(
-        Convention.objects.visible_to(request.user)
-        .filter(deliberations=deliberation)
-        .distinct()
-        .order_by("reference")
-    )
-    return deliberation, conventions
-
-
-def _bundle_document(convention: Convention, user, *, produce: bool):
-    """The document a bundle holds for a convention: its signed copy, else its PDF (produced
-    when ``produce``, else only when already stored)."""
-    copy = convention.signed_copy
-    if copy is not None:
-        return copy
-    if produce:
-        return services.document_rendered(
-            services.convention_document(convention=convention, by=user)
-        )
-    return services.stored_document(convention=convention)
-
-
-def _ready(document):
-    """The document when its PDF is stored, else None (still to produce)."""
-    return document if document is not None and document.is_rendered else None
+    try:
+        return bundles.deliberation_for(request.user, pk)
+    except Deliberation.DoesNotExist:
+        raise Http404 from None
 
 
 def deliberation_zip(request, pk: int):
     """The page of the ZIP of a deliberation's conventions: what is ready, and a button (POST)
-    that produces the missing PDFs. Reading it writes nothing."""
+    that asks the worker to prepare it. Reading it writes nothing."""
     deliberation, conventions = _deliberation(request, pk)
     return render(
         request,
         "conventions/documents/deliberation_zip.html",
         {
             "deliberation": deliberation,
-            "progress": _zip_progress(request, deliberation, conventions, produce=False),
+            "progress": bundles.progress(deliberation, conventions, request.user),
         },
     )
 
 
-def _zip_progress(request, deliberation, conventions, *, produce: bool) -> dict:
-    """Produce the next missing PDF (when ``produce``) and tell how far the bundle is."""
-    rows, produced, errors = [], False, []
-    for convention in conventions:
-        document = _ready(_bundle_document(convention, request.user, produce=False))
-        if document is None and produce and not produced:
-            try:
-                document = _bundle_document(convention, request.user, produce=True)
-            except ValidationError as error:
-                errors.append(f"{convention.reference} : {' '.join(error.messages)}")
-            produced = True
-        rows.append({"convention": convention, "document": document})
-    ready = sum(1 for row in rows if row["document"] is not None)
-    return {
-        "deliberation": deliberation,
-        "rows": rows,
-        "ready": ready,
-        "total": len(rows),
-        "done": ready == len(rows) and not errors,
-        "missing": len(rows) - ready,
-        "building": produce,
-        "errors": errors,
-        "percent": round(100 * ready / len(rows)) if rows else 100,
-    }
-
-
 @require_http_methods(["GET", "POST"])
-@transaction.non_atomic_requests  # each PDF commits, then renders, before the next step
 def deliberation_zip_progress(request, pk: int):
-    """The progress fragment (htmx). GET only reads it; POST produces the next missing PDF,
-    and the fragment posts again until every document is ready."""
+    """The progress fragment (htmx, polled while the worker prepares the archive). GET only
+    reads it; POST queues the preparation (once: not while one is under way)."""
     deliberation, conventions = _deliberation(request, pk)
-    produce = request.method == "POST"
-    progress = _zip_progress(request, deliberation, conventions, produce=produce)
-    if produce and not request.headers.get("HX-Request"):
-        for error in progress["errors"]:
-            messages.error(request, error)
-        return redirect("conventions:deliberation_zip", pk=deliberation.pk)  # without htmx
+    if request.method == "POST":
+        bundles.request_preparation(deliberation, request.user)
+        if not request.headers.get("HX-Request"):
+            messages.success(
+                request, "Préparation de l'archive lancée : la page suit son avancement."
+            )
+            return redirect("conventions:deliberation_zip", pk=deliberation.pk)  # without htmx
     return render(
         request,
         "conventions/documents/_zip_progress.html",
-        {"progress": progress},
+        {"progress": bundles.progress(deliberation, conventions, request.user)},
     )
 
 
 def deliberation_zip_download(request, pk: int):
-    """The ZIP of every convention's reference document (signed copy, else its stored PDF).
-    Nothing is produced here: while a PDF is missing, back to the page that builds them."""
+    """The stored ZIP of every convention's reference document (signed copy, else its PDF).
+    Nothing is produced here: while the archive is not ready, back to the page that asks for it."""
     deliberation, conventions = _deliberation(request, pk)
-    documents_ = [_ready(_bundle_document(c, request.user, produce=False)) for c in conventions]
-    missing = sum(1 for document in documents_ if document is None)
-    if missing:
-        messages.error(
-            request,
-            f"{absent_documents(missing)} : produisez les PDF manquants avant de télécharger "
-            "l'archive.",
-        )
+    progress = bundles.progress(deliberation, conventions, request.user)
+    if not progress.done:
+        if progress.missing:
+            text = f"{absent_documents(progress.missing)} : préparez l'archive avant de la télécharger."
+        else:
+            text = "L'archive n'est pas encore prête : préparez-la avant de la télécharger."
+        messages.error(request, text)
         return redirect("conventions:deliberation_zip", pk=deliberation.pk)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for document in documents_:
-            with document.file.open("rb") as stored:
-                archive.writestr(document.filename, stored.read())
-            services.document_download_log(document=document, user=request.user)
-    number = re.sub(r"[^A-Za-z0-9-]+", "-", deliberation.number or str(deliberation.pk))
-    response = HttpResponse(buffer.getvalue(), content_type="application/zip")
-    response["Content-Disposition"] = f'attachment; filename="conventions-{number}.zip"'
+    for row in progress.rows:
+        services.document_download_log(document=row["document"], user=request.user)
+    response = FileResponse(
+        default_storage.open(progress.archive, "rb"),
+        as_attachment=True,
+        filename=bundles.download_name(deliberation),
+        content_type="application/zip",
+    )
     return response
 
 

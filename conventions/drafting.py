@@ -11,16 +11,22 @@ from django.utils import timezone
 
 from conventions import amendments, rules
 from conventions.models import (
+    FROZEN_TEXT_STATUSES,
     SIGNED_STATUSES,
     Convention,
     ConventionKind,
     ConventionParty,
     ConventionStatus,
+    Party,
+    PartyKind,
+    Post,
+    PostKind,
 )
 from financing import engine
 from financing.models import FinancingPlan
 from financing.services import compute, plan_save, stored_plan
 from iscg import history
+from iscg.perms import organisation_scope
 
 COPIED_FIELDS = [
     "title",
@@ -177,13 +183,10 @@ def _check_source(mode: str, source: Convention | None, organisation) -> Convent
             f"La convention {source.reference} n'est pas signée : un avenant ne modifie qu'un acte "
             "signé (corrigez directement son brouillon)."
         )
-    if mode == "renouvellement" and source.status in (
-        ConventionStatus.DRAFT,
-        ConventionStatus.ABANDONED,
-    ):
+    if mode == "renouvellement" and source.status not in SIGNED_STATUSES:
         raise ValidationError(
-            f"La convention {source.reference} est un brouillon ou a été abandonnée : "
-            "elle ne se renouvelle pas."
+            f"La convention {source.reference} n'est pas signée (« "
+            f"{source.get_status_display()} ») : seule une convention signée se renouvelle."
         )
     return source
 
@@ -224,14 +227,23 @@ def related_acts(convention: Convention, user) -> RelatedActs:
 
 
 def _copy_memberships(source: Convention, target: Convention, by=None) -> None:
-    """Each party with its roles, order, wording and representative (not its signature)."""
-    for membership in source.memberships.all():
+    """Each party with its roles, order, wording and representative (not its signature); a
+    representative whose mandate has ended gives way to the one in office today, if any."""
+    today = date.today()
+    for membership in source.memberships.select_related("party", "representative"):
         fields = {name: getattr(membership, name) for name in ROLE_FIELDS}
+        representative = membership.representative
+        if (
+            representative is not None
+            and representative.valid_to
+            and representative.valid_to < today
+        ):
+            representative = membership.party.current_representative(today) or representative
         copy = ConventionParty(
             convention=target,
             party_id=membership.party_id,
             order=membership.order,
-            representative_id=membership.representative_id,
+            representative=representative,
             wording=membership.wording,
             **fields,
         )
@@ -425,6 +437,61 @@ DRAFT_INFO_FIELDS = (
 #: What step 2 sets on each party of a draft.
 MEMBERSHIP_FIELDS = ("order", "party", *ConventionParty.ROLE_FIELDS.values(), "representative")
 
+#: The party kinds that direct a post's work, by kind of post (its autorité fonctionnelle).
+AUTHORITY_KINDS: dict[str, tuple[str, ...]] = {
+    PostKind.ISG: (PartyKind.GENDARMERIE,),
+    PostKind.ISC: (PartyKind.POLICE,),
+    PostKind.ISCG: (PartyKind.POLICE, PartyKind.GENDARMERIE),
+}
+
+
+def _authority_parties(post: Post, parties: list[Party]) -> list[Party]:
+    """The parties a post's autorité fonctionnelle names (its text matches a party's name),
+    else the only party of the kind its units call for (the gendarmerie for an ISG)."""
+    text = (post.functional_authority or "").strip().casefold()
+    if text:
+        named = [
+            p
+            for p in parties
+            if text in {p.name.casefold(), (p.short_name or "").casefold()}
+            or p.name.casefold() in text
+        ]
+        if named:
+            return named[:1]
+    found: list[Party] = []
+    for kind in AUTHORITY_KINDS.get(post.kind, ()):
+        of_kind = [p for p in parties if p.kind == kind]
+        if len(of_kind) == 1:
+            found.extend(of_kind)
+    return found
+
+
+def proposed_memberships(convention: Convention) -> list[dict]:
+    """Step 2's rows for a draft without parties, from its posts: each post's employer (who
+    signs, employs and is the autorité hiérarchique) and the authorities known (autorité
+    fonctionnelle), each with its representative in office at the start of the convention.
+    Proposed only: nothing is saved until the gestionnaire saves the step."""
+    parties = list(Party.objects.filter(organisation_id=convention.organisation_id))
+    on = convention.start_date or timezone.localdate()
+    rows: dict[int, dict] = {}
+
+    def add(party: Party, **roles: bool) -> None:
+        row = rows.setdefault(
+            party.pk,
+            {
+                "party": party.pk,
+                "is_signatory": True,
+                "representative": getattr(party.current_representative(on), "pk", None),
+            },
+        )
+        row.update({name: True for name, value in roles.items() if value})
+
+    for post in convention.posts.select_related("employer").order_by("name"):
+        add(post.employer, is_employer=True, is_hierarchical_authority=True)
+        for party in _authority_parties(post, parties):
+            add(party, is_functional_authority=True)
+    return list(rows.values())
+
 
 @transaction.atomic
 def convention_draft_info_save(*, convention: Convention, values: dict, by) -> Convention:
@@ -449,7 +516,8 @@ def convention_parties_save(
     by,
 ) -> Convention:
     """Save step 2 of a draft: its parties removed, changed or added (``None``: a new one) with
-    their roles and representatives; refused once it is no longer a draft."""
+    their roles and representatives (a new party without one: its current representative, the
+    one whose mandate covers today); refused once it is no longer a draft."""
     convention = Convention.objects.select_for_update().get(pk=convention.pk)
     ensure_draft(convention)
     foreign = [m for m, _ in changes if m is not None] + list(removed)
@@ -463,6 +531,9 @@ def convention_parties_save(
         for name in MEMBERSHIP_FIELDS:
             if name in values:
                 setattr(membership, name, values[name])
+        if existing is None and membership.representative_id is None and membership.party_id:
+            # A new party to the draft is represented by whoever is in office today.
+            membership.representative = membership.party.current_representative()
         history.attribute(membership, by=by)
         membership.save()
     return convention
@@ -489,6 +560,59 @@ def convention_abandon(*, convention: Convention, reason: str, by) -> Convention
     history.attribute(convention, by=by, reason=f"Abandon : {reason}")
     convention.save(update_fields=["status", "abandoned_at", "abandon_reason", "updated_at"])
     return convention
+
+
+def never_sent(convention: Convention) -> bool:
+    """A draft that never went to signature (not even a request later withdrawn): no party has
+    seen its text, so it may be deleted rather than abandoned."""
+    return (
+        convention.status == ConventionStatus.DRAFT
+        and convention.text_frozen_at is None
+        and not convention.history.filter(status__in=FROZEN_TEXT_STATUSES).exists()
+        and not convention.documents.filter(is_frozen=True).exists()
+    )
+
+
+@transaction.atomic
+def convention_draft_delete(*, convention: Convention, by, reason: str = "") -> str:
+    """Delete a draft never sent to signature, with its parties and plans. The history keeps
+    it (django-simple-history writes a "deleted" record with who and why: the list of deleted
+    drafts reads it). Refused once the draft was sent, even if the request was withdrawn: that
+    one is abandoned instead. Returns the reference deleted."""
+    convention = Convention.objects.select_for_update().get(pk=convention.pk)
+    if not never_sent(convention):
+        raise ValidationError(
+            f"{convention.reference} ne peut pas être supprimé : seul un brouillon jamais "
+            "envoyé à la signature se supprime. Abandonnez-le : il restera consultable avec "
+            "son motif."
+        )
+    if convention.share_lines.filter(payments__isnull=False).exists():
+        raise ValidationError(
+            f"{convention.reference} a des titres de recettes enregistrés : il ne se supprime "
+            "pas. Abandonnez-le."
+        )
+    reference = convention.reference
+    reason = (reason or "").strip()
+    change = f"Brouillon supprimé. Motif : {reason}" if reason else "Brouillon supprimé."
+    for membership in convention.memberships.all():
+        history.attribute(membership, by=by, reason=change)
+        membership.delete()
+    for plan in convention.financing_plans.all():
+        history.attribute(plan, by=by, reason=change)
+        plan.delete()
+    history.attribute(convention, by=by, reason=change)
+    convention.delete()
+    return reference
+
+
+def deleted_drafts(user):
+    """The drafts deleted in the user's scope, latest first (their "deleted" history records,
+    which keep reference, title, who and why)."""
+    records = Convention.history.filter(history_type="-").select_related("history_user")
+    scope = organisation_scope(user)
+    if not scope.everything:
+        records = records.filter(organisation_id=scope.organisation_id or 0)
+    return records.order_by("-history_date")
 
 
 def employer_warnings(convention: Convention) -> list[str]:

@@ -173,6 +173,7 @@ class Deliberation(models.Model):
     date = models.DateField("date")
     number = models.CharField("numéro", max_length=60, blank=True)
     subject = models.TextField("objet", blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "délibération"
@@ -301,7 +302,8 @@ class Post(models.Model):
             raise ValidationError(
                 {"employer": "L'employeur doit appartenir à la même organisation."}
             )
-        if self.pk:
+        # The post's page checks the units it sends instead of those saved (it may fix them).
+        if self.pk and not getattr(self, "units_checked_elsewhere", False):
             error = rules.time_shares_error(self.units.values_list("time_share", flat=True))
             if error:
                 raise ValidationError(error)
@@ -367,6 +369,7 @@ class PostHolder(models.Model):
     name = models.CharField("titulaire", max_length=160)
     start = models.DateField("prise de poste")
     end = models.DateField("fin", null=True, blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "titulaire"
@@ -393,6 +396,7 @@ class PostAbsence(models.Model):
     start = models.DateField("début")
     end = models.DateField("fin", null=True, blank=True)
     reason = models.CharField("motif", max_length=255)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "absence ou vacance"

@@ -76,3 +76,11 @@ def can_copy_template(user, template: DocumentTemplate) -> bool:
     """A gestionnaire copies a template it sees into its organisation, to adapt it (the
     template's page offers it for shared templates, which are not edited in place)."""
     return is_gestionnaire(user)
+
+
+def can_edit_reference_data(user, organisation_id: int | None = None) -> bool:
+    """Parties, representatives, délibérations, posts and their imports: a gestionnaire, for
+    its own organisation (``organisation_id`` of the object changed; None for a new one)."""
+    if organisation_id is None:
+        return is_gestionnaire(user)
+    return can_edit_in(user, organisation_id)

@@ -3,8 +3,9 @@
 Every function checks its own preconditions and raises ``ValidationError`` with a French
 message; views only translate those into messages. A document version is decided inside the
 transaction (its number, its HTML, its hash) and its PDF rendered once it has committed
-(``document_version_render``, through ``transaction.on_commit``): no row lock is held while
-WeasyPrint works, and a task queue can run the same function later. Nothing here checks *who*
+by the worker (``document_version_render``, queued as ``conventions.tasks.render_document_version``):
+no row lock is held while WeasyPrint works, and no web request renders it unless a reader comes
+before the worker (``document_rendered``). Nothing here checks *who*
 may act: views do (``conventions.perms.can_edit_convention``; the policy is in
 ``docs/architecture.md``).
 """
@@ -16,7 +17,6 @@ import io
 import warnings
 from dataclasses import dataclass
 from datetime import date
-from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -39,6 +39,7 @@ from conventions.models import (
     TemplateVersion,
     TerminationKind,
 )
+from conventions.text_versions import convention_text_versions
 from conventions.wording import absent_values, refused_for_blanks_message
 from financing.models import FinancingPlan
 from financing.services import plan_truncate
@@ -129,30 +130,78 @@ def _require_editable_text(convention: Convention) -> None:
 
 @transaction.atomic
 def convention_draft_from_template(
-    *, convention: Convention, version: TemplateVersion
+    *, convention: Convention, version: TemplateVersion, by=None
 ) -> Convention:
-    """Copy a template version's text into the convention, which keeps the version it used."""
+    """Copy a template version's text into the convention, which keeps the version it used.
+    The text it replaces stays a version of the convention's text (restorable)."""
     _require_editable_text(convention)
     organisation = version.template.organisation_id
     if organisation is not None and organisation != convention.organisation_id:
         raise ValidationError("Ce modèle appartient à une autre organisation.")
     convention.template_version = version
     convention.text = version.as_text()
+    history.attribute(
+        convention,
+        by=by,
+        reason=f"Texte remplacé par le modèle « {version.template.name} », version "
+        f"{version.number}.",
+    )
     convention.save(update_fields=["template_version", "text", "updated_at"])
     return convention
 
 
 @transaction.atomic
-def convention_text_save(*, convention: Convention, text: dict) -> Convention:
-    """Save the convention's own text (its articles may differ from the template's)."""
+def convention_text_save(
+    *, convention: Convention, text: dict, by=None, reason: str | None = None
+) -> Convention:
+    """Save the convention's own text (its articles may differ from the template's); each
+    save that changes it is a version of the text (``conventions.text_versions``)."""
     _require_editable_text(convention)
     text = clean_text(text)
     problems = templating.validate_text(text)
     if problems:
         raise _problems_error(problems)
     convention.text = text
+    if by is not None or reason is not None:
+        history.attribute(convention, by=by, reason=reason)
     convention.save(update_fields=["text", "updated_at"])
     return convention
+
+
+@transaction.atomic
+def convention_text_restore(*, convention: Convention, number: int, by) -> Convention:
+    """Save an earlier version of the convention's text again: a new version, which says which
+    one it restores. Refused once the text is frozen, or for a version that does not exist."""
+    convention = Convention.objects.select_for_update().get(pk=convention.pk)
+    _require_editable_text(convention)
+    versions = convention_text_versions(convention)
+    if not 1 <= number <= len(versions):
+        raise ValidationError(f"La version {number} du texte n'existe pas.")
+    if versions[number - 1].text == versions[-1].text:
+        raise ValidationError(f"La version {number} est déjà le texte actuel.")
+    return convention_text_save(
+        convention=convention,
+        text=versions[number - 1].text,
+        by=by,
+        reason=f"Version {number} du texte rétablie.",
+    )
+
+
+@transaction.atomic
+def template_restore(*, template: DocumentTemplate, number: int, by) -> TemplateVersion:
+    """Save an earlier version of a template again, as its newest version."""
+    version = template.versions.filter(number=number).first()
+    if version is None:
+        raise ValidationError(f"La version {number} du modèle n'existe pas.")
+    current = template.current_version
+    if current is not None and current.pk == version.pk:
+        raise ValidationError(f"La version {number} est déjà la version actuelle du modèle.")
+    return template_save(
+        template=template,
+        text=version.as_text(),
+        by=by,
+        note=f"Version {number} rétablie",
+    )
 
 
 # --------------------------------------------------------------------------- stored documents
@@ -296,8 +345,13 @@ def _store_render(
         is_frozen=freeze,
         created_by=by,
     )
-    # Decided here, rendered once the transaction has committed (no row lock held meanwhile).
-    transaction.on_commit(partial(document_version_render, version_id=version.pk))
+    # Decided here, rendered by the worker once the transaction has committed (the queue is in
+    # the same database: the task exists only if this version does); no row lock held meanwhile.
+    from conventions.tasks import render_document_version
+
+    render_document_version.enqueue(
+        version_id=version.pk, organisation_id=convention.organisation_id
+    )
     return version
 
 
@@ -431,6 +485,42 @@ def convention_signature_withdraw(*, convention: Convention, by, reason: str) ->
 # --------------------------------------------------------------------------- signatures
 
 
+def sent_on(convention: Convention) -> date | None:
+    """The day the convention went to signature (its text frozen), in local time."""
+    if convention.text_frozen_at is None:
+        return None
+    return timezone.localdate(convention.text_frozen_at)
+
+
+def signature_date_problem(convention: Convention, signed_on: date | None) -> str:
+    """Why ``signed_on`` cannot be a signature date of this convention (French), or "".
+
+    A party signs the text sent to signature: not before the day it was sent, nor in the future.
+    """
+    if signed_on is None:
+        return "Indiquez la date de signature."
+    if signed_on > timezone.localdate():
+        return "La date de signature ne peut pas être dans le futur."
+    sent = sent_on(convention)
+    if sent is not None and signed_on < sent:
+        return (
+            f"La date de signature ({format_date_long(signed_on)}) précède l'envoi à la "
+            f"signature ({format_date_long(sent)}) : une partie signe le texte envoyé, "
+            "vérifiez la date."
+        )
+    return ""
+
+
+def is_last_signature(convention: Convention, party) -> bool:
+    """Whether ``party``'s signature is the last one awaited (it makes the act signed)."""
+    pending = convention.memberships.filter(is_signatory=True, signed_on__isnull=True)
+    return (
+        convention.status == ConventionStatus.TO_SIGN
+        and pending.filter(party=party).exists()
+        and not pending.exclude(party=party).exists()
+    )
+
+
 @transaction.atomic
 def convention_sign(
     *, convention: Convention, party, signed_on: date, signatory_name: str, by
@@ -450,8 +540,8 @@ def convention_sign(
     signatory_name = (signatory_name or "").strip()
     if not signatory_name:
         raise ValidationError("Indiquez le nom du signataire.")
-    if signed_on > timezone.localdate():
-        raise ValidationError("La date de signature ne peut pas être dans le futur.")
+    if problem := signature_date_problem(convention, signed_on):
+        raise ValidationError(problem)
     membership.signed_on = signed_on
     membership.signatory_name = signatory_name
     membership.signature_recorded_by = by

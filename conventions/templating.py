@@ -155,29 +155,6 @@ def is_known(name: str) -> bool:
     return name in SCHEMA or bool(_YEAR_NAME.match(name))
 
 
-def schema_groups() -> list[tuple[str, list[tuple[str, str]]]]:
-    """The names, grouped for the editor's help panel."""
-    groups: dict[str, list[tuple[str, str]]] = {}
-    labels = {
-        "convention": "Convention",
-        "poste": "Poste",
-        "deliberation": "Délibération",
-        "parties": "Parties",
-        "financement": "Financement",
-        "bloc": "Blocs (seuls dans leur paragraphe)",
-    }
-    for name, description in SCHEMA.items():
-        prefix = name.split(".")[0]
-        group = labels.get(prefix, "Parties par nature ou par rôle")
-        groups.setdefault(group, []).append((name, description))
-    groups["Financement"].append(
-        ("financement.2023.etat", "part d'une partie pour un exercice donné (ici 2023)")
-    )
-    groups["Financement"].append(("financement.2023.cout", "coût d'un exercice donné"))
-    order = [*labels.values()][:3] + ["Parties par nature ou par rôle", *[*labels.values()][3:]]
-    return [(group, groups[group]) for group in order if group in groups]
-
-
 # --------------------------------------------------------------------------- parsing
 
 _TOKEN = re.compile(r"\{\{(?P<inner>.*?)\}\}", re.S)

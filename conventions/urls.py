@@ -2,21 +2,50 @@ from django.urls import include, path
 
 from conventions import document_views as docs
 from conventions import ending_views as ending
+from conventions import reference_views as ref
+from conventions import text_views as text
 from conventions import views
 
 app_name = "conventions"
 
 urlpatterns = [
     path("", views.convention_list, name="list"),
+    path("brouillons-supprimes/", views.deleted_drafts, name="deleted_drafts"),
     path("postes/", views.post_list, name="post_list"),
     path("postes/<int:pk>/", views.post_detail, name="post_detail"),
     path("parties/", views.party_list, name="party_list"),
     path("parties/<int:pk>/", views.party_detail, name="party_detail"),
+    # Reference data a gestionnaire keeps (conventions/reference_views.py).
+    path("postes/nouveau/", ref.post_form, name="post_create"),
+    path("postes/<int:pk>/modifier/", ref.post_form, name="post_edit"),
+    path("postes/importer/", ref.post_import, name="post_import"),
+    path("parties/nouvelle/", ref.party_form, name="party_create"),
+    path("parties/<int:pk>/modifier/", ref.party_form, name="party_edit"),
+    path("parties/importer/", ref.party_import, name="party_import"),
+    path(
+        "parties/<int:party_pk>/representants/nouveau/",
+        ref.representative_form,
+        name="representative_create",
+    ),
+    path(
+        "parties/<int:party_pk>/representants/<int:pk>/modifier/",
+        ref.representative_form,
+        name="representative_edit",
+    ),
+    path("deliberations/", ref.deliberation_list, name="deliberation_list"),
+    path("deliberations/nouvelle/", ref.deliberation_form, name="deliberation_create"),
+    path("deliberations/<int:pk>/modifier/", ref.deliberation_form, name="deliberation_edit"),
     path("modeles/", docs.template_list, name="template_list"),
     path("modeles/<int:pk>/", docs.template_detail, name="template_detail"),
-    path("modeles/<int:pk>/modifier/", docs.template_edit, name="template_edit"),
-    path("modeles/<int:pk>/apercu/", docs.template_preview, name="template_preview"),
+    path("modeles/<int:pk>/modifier/", text.template_edit, name="template_edit"),
+    path("modeles/<int:pk>/modifier/<slug:part>/", text.template_part, name="template_part"),
     path("modeles/<int:pk>/copier/", docs.template_copy, name="template_copy"),
+    path("modeles/<int:pk>/versions/", text.template_versions, name="template_versions"),
+    path(
+        "modeles/<int:pk>/versions/<int:number>/retablir/",
+        text.template_restore,
+        name="template_restore",
+    ),
     path("deliberations/<int:pk>/zip/", docs.deliberation_zip, name="deliberation_zip"),
     path(
         "deliberations/<int:pk>/zip/progression/",
@@ -31,10 +60,32 @@ urlpatterns = [
     path("<str:reference>/", views.convention_detail, name="detail"),
     path("<str:reference>/pdf/", docs.convention_pdf, name="pdf"),
     path("<str:reference>/documents/<int:number>/", docs.document_download, name="document"),
-    path("<str:reference>/texte/", docs.convention_text, name="text"),
-    path("<str:reference>/texte/apercu/", docs.convention_text_preview, name="text_preview"),
+    path("<str:reference>/texte/", text.convention_text, name="text"),
+    path("<str:reference>/texte/partie/<slug:part>/", text.convention_text_part, name="text_part"),
+    path(
+        "<str:reference>/texte/modele/",
+        text.convention_text_from_template,
+        name="text_from_template",
+    ),
+    path(
+        "<str:reference>/texte/versions/",
+        text.convention_text_versions_page,
+        name="text_versions",
+    ),
+    path(
+        "<str:reference>/texte/versions/<int:number>/retablir/",
+        text.convention_text_restore,
+        name="text_restore",
+    ),
     path("<str:reference>/signatures/", docs.signatures, name="signatures"),
+    path("<str:reference>/signatures/envoyer/", docs.send_confirm, name="send_confirm"),
+    path(
+        "<str:reference>/signatures/<int:party_pk>/confirmer/",
+        docs.sign_confirm,
+        name="sign_confirm",
+    ),
     path("<str:reference>/abandonner/", views.convention_abandon, name="abandon"),
+    path("<str:reference>/supprimer/", views.convention_delete, name="delete"),
     path("<str:reference>/copie-signee/", docs.signed_copy, name="signed_copy"),
     path(
         "<str:reference>/copie-signee/deposer/",

@@ -13,25 +13,30 @@ from conventions.deadlines import convention_deadlines
 from conventions.document_views import editable_convention
 from conventions.drafting import related_acts
 from conventions.filters import SORTS, ConventionFilter, PartyFilter, PostFilter
-from conventions.forms import AbandonForm
+from conventions.forms import AbandonForm, DeleteDraftForm
 from conventions.models import (
     STATUS_FILTER_CHOICES,
     Convention,
     ConventionKind,
     ConventionStatus,
+    Deliberation,
     DocumentDownload,
     DocumentKind,
+    HostUnit,
     Party,
     PartyKind,
     Post,
+    PostAbsence,
+    PostHolder,
     PostKind,
+    Representative,
 )
 from financing import perms as financing_perms
 from financing import selectors as financing_selectors
 from financing.cancellations import titres_to_cancel
 from financing.effective import line_standings
 from financing.models import ShareLine
-from iscg.history import history_rows
+from iscg.history import history_rows, history_rows_of
 from reporting.models import Bilan
 
 PAGE_SIZE = 50
@@ -105,6 +110,8 @@ def convention_detail(request, reference: str):
             # Who changed what is staff information; partners see the acts, not the back-office.
             "history": history_rows(convention) if staff else None,
             "can_edit": perms.can_edit_convention(request.user, convention),
+            "can_delete": perms.can_edit_convention(request.user, convention)
+            and drafting.never_sent(convention),
             "is_staff": staff,
             "can_see_financing": financing_perms.can_see_financing(request.user),
             "documents": documents.order_by("-number"),
@@ -138,8 +145,48 @@ def post_list(request):
             "employers": found.filters["employeur"].queryset,
             "current": {name: request.GET.get(name, "").strip() for name in found.filters},
             "filter_errors": found.error_messages,
+            "can_edit_reference": perms.can_edit_reference_data(request.user),
         },
     )
+
+
+def _post_rows_history(post: Post) -> list:
+    """Changes of the post's units, holders and absences (deleted rows included)."""
+    return sorted(
+        history_rows_of(
+            HostUnit, HostUnit.history.filter(post_id=post.pk), label=lambda r: f"Unité {r.name}"
+        )
+        + history_rows_of(
+            PostHolder,
+            PostHolder.history.filter(post_id=post.pk),
+            label=lambda r: f"Titulaire {r.name}",
+        )
+        + history_rows_of(
+            PostAbsence,
+            PostAbsence.history.filter(post_id=post.pk),
+            label=lambda r: f"Absence : {r.reason}",
+        ),
+        key=lambda row: row.date,
+        reverse=True,
+    )[:30]
+
+
+def _party_rows_history(party: Party) -> list:
+    """Changes of the party's representatives and délibérations (deleted ones included)."""
+    return sorted(
+        history_rows_of(
+            Representative,
+            Representative.history.filter(party_id=party.pk),
+            label=lambda r: f"Représentant {r.name or r.title}",
+        )
+        + history_rows_of(
+            Deliberation,
+            Deliberation.history.filter(party_id=party.pk),
+            label=lambda r: f"Délibération {r.body}",
+        ),
+        key=lambda row: row.date,
+        reverse=True,
+    )[:30]
 
 
 def post_detail(request, pk: int):
@@ -168,6 +215,11 @@ def post_detail(request, pk: int):
             .with_signed_renewal(),
             "history": history_rows(post) if perms.can_see_back_office(request.user) else None,
             "can_see_financing": financing_perms.can_see_financing(request.user),
+            "can_edit_reference": perms.can_edit_reference_data(request.user, post.organisation_id),
+            "related_history": _post_rows_history(post)
+            if perms.can_see_back_office(request.user)
+            else None,
+            "related_history_title": "Historique des unités, titulaires et absences",
         },
     )
 
@@ -185,6 +237,7 @@ def party_list(request):
             "kinds": PartyKind.choices,
             "current": {name: request.GET.get(name, "").strip() for name in found.filters},
             "filter_errors": found.error_messages,
+            "can_edit_reference": perms.can_edit_reference_data(request.user),
         },
     )
 
@@ -206,6 +259,14 @@ def party_detail(request, pk: int):
             "deliberations": party.deliberations.all(),
             "conventions": conventions,
             "history": history_rows(party) if perms.can_see_back_office(request.user) else None,
+            "can_edit_reference": perms.can_edit_reference_data(
+                request.user, party.organisation_id
+            ),
+            "current_representative": party.current_representative(),
+            "related_history": _party_rows_history(party)
+            if perms.can_see_back_office(request.user)
+            else None,
+            "related_history_title": "Historique des représentants et délibérations",
         },
     )
 
@@ -240,6 +301,57 @@ def convention_abandon(request, reference: str):
     return render(
         request,
         "conventions/abandon.html",
-        {"convention": convention, "form": form},
+        {"convention": convention, "form": form, "can_delete": drafting.never_sent(convention)},
         status=400 if form.errors else 200,
+    )
+
+
+def convention_delete(request, reference: str):
+    """Confirm, then delete a draft never sent to signature (kept in the history; listed on
+    the deleted drafts' page). A draft once sent is abandoned instead."""
+    convention = editable_convention(request, reference)
+    if not drafting.never_sent(convention):
+        messages.error(
+            request,
+            f"{convention.reference} est « {convention.get_status_display()} »"
+            f"{' et a déjà été envoyé à la signature' if convention.is_draft else ''} : seul un "
+            "brouillon jamais envoyé se supprime. Un brouillon envoyé, ou un acte à signer, "
+            "s'abandonne.",
+        )
+        return redirect(convention.get_absolute_url())
+    form = DeleteDraftForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            deleted = drafting.convention_draft_delete(
+                convention=convention, by=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+        else:
+            messages.success(
+                request,
+                f"Brouillon {deleted} supprimé. Il reste dans la liste des brouillons supprimés.",
+            )
+            return redirect("conventions:deleted_drafts")
+    return render(
+        request,
+        "conventions/delete.html",
+        {
+            "convention": convention,
+            "form": form,
+            "memberships": convention.memberships.select_related("party"),
+            "plans": convention.financing_plans.count(),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def deleted_drafts(request):
+    """The drafts deleted in the user's organisation: reference, title, when, who, why."""
+    if not perms.can_see_back_office(request.user):
+        raise PermissionDenied
+    return render(
+        request,
+        "conventions/deleted_drafts.html",
+        {"records": drafting.deleted_drafts(request.user)[:200]},
     )

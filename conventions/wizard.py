@@ -7,7 +7,7 @@ from datetime import date
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.forms import inlineformset_factory
+from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 
@@ -17,7 +17,6 @@ from conventions.models import (
     Convention,
     ConventionKind,
     ConventionParty,
-    ConventionStatus,
     Party,
     Post,
     Representative,
@@ -147,13 +146,8 @@ def _source_choices(organisation, mode: str):
     conventions = Convention.objects.filter(organisation=organisation).exclude(
         kind=ConventionKind.AVENANT
     )
-    if mode == "avenant":
-        conventions = conventions.filter(status__in=SIGNED_STATUSES)
-    else:
-        conventions = conventions.exclude(
-            status__in=(ConventionStatus.DRAFT, ConventionStatus.ABANDONED)
-        )
-    return conventions.order_by("reference")
+    # "Renouveler" and "Rédiger un avenant" start only from a signed convention.
+    return conventions.filter(status__in=SIGNED_STATUSES).order_by("reference")
 
 
 def _gestionnaire_convention(request, reference: str) -> Convention:
@@ -261,28 +255,123 @@ def start(request):
     )
 
 
+class RepresentativeSelect(forms.Select):
+    """Each option says which party it represents (``data-party``) and whether that person is
+    the one in office (``data-current``): the row script (static/js/wizard-parties.js) keeps
+    only the chosen party's and preselects the current one."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.party_of: dict[int, int] = {}
+        self.current: set[int] = set()
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        pk = getattr(value, "value", value)
+        if pk in self.party_of:
+            option["attrs"]["data-party"] = self.party_of[pk]
+            if pk in self.current:
+                option["attrs"]["data-current"] = "1"
+        return option
+
+
+#: Step 2's columns: the order is the rows' (set from their position), never typed.
+STEP2_FIELDS = [name for name in drafting.MEMBERSHIP_FIELDS if name != "order"]
+
+
 class MembershipForm(forms.ModelForm):
     class Meta:
         model = ConventionParty
-        fields = list(drafting.MEMBERSHIP_FIELDS)
-        widgets = {"order": forms.NumberInput(attrs={"min": 0})}
+        fields = STEP2_FIELDS
+        widgets = {"representative": RepresentativeSelect}
+        labels = {"party": "Partie", "representative": "Représentant signataire"}
+
+    def has_changed(self) -> bool:
+        """A new row counts when it names a party, proposed from the post or typed; a proposed
+        row whose party was emptied is left out."""
+        if self.is_bound and self.instance.pk is None:
+            if self.data.get(self.add_prefix("party")):
+                return True
+            if self.initial.get("party"):
+                return False
+        return super().has_changed()
+
+
+def _party_value(form) -> int | None:
+    value = form["party"].value()
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+class MembershipFormSet(BaseInlineFormSet):
+    """Every row, the empty one the row script copies included, gets the organisation's
+    parties and the representatives of its party (``_choices``, set before rows are built)."""
+
+    _choices: dict
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        choices = self._choices
+        form.fields["party"].queryset = choices["party_queryset"]
+        form.fields["party"].choices = choices["parties"]
+        field = form.fields["representative"]
+        field.queryset = choices["representative_queryset"]
+        party = _party_value(form)
+        # The chosen party's representatives only; a row without a party lists them by party.
+        field.choices = (
+            [("", "—")] + choices["by_party"].get(party, [])
+            if party is not None
+            else choices["grouped"]
+        )
+        field.widget.party_of = choices["party_of"]
+        field.widget.current = choices["current"]
 
 
 def _membership_formset(convention, data=None):
+    initial = None
+    if data is None and not convention.memberships.exists():
+        initial = drafting.proposed_memberships(convention)
     formset_class = inlineformset_factory(
-        Convention, ConventionParty, form=MembershipForm, extra=2, can_delete=True
+        Convention,
+        ConventionParty,
+        form=MembershipForm,
+        formset=MembershipFormSet,
+        # Without the row script, one empty row (two when nothing is proposed); with it,
+        # "Ajouter une partie" adds rows in place.
+        extra=len(initial) + 1 if initial else 2,
+        can_delete=True,
     )
-    formset = formset_class(data, instance=convention, prefix="parties")
-    parties = Party.objects.filter(organisation_id=convention.organisation_id).order_by(
-        "kind", "name"
+    formset = formset_class(data, instance=convention, prefix="parties", initial=initial)
+    parties = list(
+        Party.objects.filter(organisation_id=convention.organisation_id).order_by("kind", "name")
     )
-    representatives = Representative.objects.filter(
-        party__organisation_id=convention.organisation_id
-    ).select_related("party")
-    for form in formset.forms:
-        form.fields["party"].queryset = parties
-        form.fields["representative"].queryset = representatives
-        form.fields["representative"].label_from_instance = lambda r: f"{r.party} — {r}"
+    representatives = list(
+        Representative.objects.filter(party__organisation_id=convention.organisation_id)
+        .select_related("party")
+        .order_by("party__name", "-valid_from", "name")
+    )
+    on = convention.start_date or date.today()
+    by_party: dict[int, list] = {}
+    for rep in representatives:
+        by_party.setdefault(rep.party_id, []).append((rep.pk, str(rep)))
+    formset._choices = {
+        "party_queryset": Party.objects.filter(organisation_id=convention.organisation_id),
+        "parties": [("", "—")] + [(p.pk, str(p)) for p in parties],
+        "representative_queryset": Representative.objects.filter(
+            party__organisation_id=convention.organisation_id
+        ),
+        "by_party": by_party,
+        "grouped": [("", "—")]
+        + [(str(party), by_party[party.pk]) for party in parties if party.pk in by_party],
+        "party_of": {rep.pk: rep.party_id for rep in representatives},
+        "current": {
+            rep.pk
+            for rep in (party.current_representative(on) for party in parties)
+            if rep is not None
+        },
+    }
     return formset
 
 
@@ -293,15 +382,26 @@ def parties(request, reference: str):
     formset = _membership_formset(convention, request.POST or None)
     if request.method == "POST" and formset.is_valid():
         changes, removed = [], []
+        position = 0
+        on = convention.start_date or date.today()
         for form in formset.forms:
-            if not form.has_changed():
-                continue
             existing = form.instance if form.instance.pk else None
             if formset._should_delete_form(form):
                 if existing is not None:
                     removed.append(existing)
                 continue
-            changes.append((existing, form.cleaned_data))
+            if not form.has_changed():
+                if existing is not None:
+                    position += 1
+                    if existing.order != position:
+                        changes.append((existing, {"order": position}))
+                continue
+            position += 1
+            values = {**form.cleaned_data, "order": position}
+            if values.get("is_signatory") and not values.get("representative"):
+                # The representative in office, unless one is chosen.
+                values["representative"] = values["party"].current_representative(on)
+            changes.append((existing, values))
         try:
             drafting.convention_parties_save(
                 convention=convention, changes=changes, removed=removed, by=request.user
@@ -319,7 +419,13 @@ def parties(request, reference: str):
     return render(
         request,
         "conventions/wizard/parties.html",
-        {"convention": convention, "formset": formset, "step": 2},
+        {
+            "convention": convention,
+            "formset": formset,
+            "step": 2,
+            "proposed": not convention.memberships.exists() and request.method != "POST",
+        },
+        status=400 if request.method == "POST" and not formset.is_valid() else 200,
     )
 
 

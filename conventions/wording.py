@@ -16,12 +16,19 @@ from iscg import formatting
 KIND_ETAT = "etat"
 KIND_COMMUNE = "commune"
 KIND_ASSOCIATION = "association"
+KIND_CAF = "caf"
+KIND_ARS = "ars"
+KIND_MSA = "msa"
+KIND_REGION = "region"
 
 FEMININE_WORDS = {
+    "agence",
     "agglomération",
+    "ars",  # agence régionale de santé
     "association",
     "brigade",
     "ca",  # communauté d'agglomération
+    "caf",  # caisse d'allocations familiales
     "caisse",
     "cc",  # communauté de communes
     "circonscription",
@@ -42,6 +49,8 @@ FEMININE_WORDS = {
     "maison",
     "mairie",
     "métropole",
+    "msa",  # mutualité sociale agricole
+    "mutualité",
     "ordonnance",
     "police",
     "préfecture",
@@ -54,11 +63,19 @@ FEMININE_TITLE_ENDINGS = ("ente", "rice", "ète", "ère", "ointe", "ée", "elle"
 _ARTICLE = re.compile(r"^(l['’]|le |la |les )", re.I)
 _VOWEL = re.compile(r"^[aeiouyhàâéèêëîïôöûüœæAEIOUYHÀÂÉÈÊËÎÏÔÖÛÜŒÆ]")
 #: What a party of these kinds is called when its name does not say it ("Quimper" → "la
-#: commune de Quimper", "France Victimes 62" → "l'association France Victimes 62").
+#: commune de Quimper", "France Victimes 62" → "l'association France Victimes 62", "Grand Est"
+#: (ARS) → "l'Agence régionale de santé Grand Est"), and the first words that say it.
 KIND_NOUNS = {
     KIND_COMMUNE: ("commune", ("commune", "ville", "mairie")),
     KIND_ASSOCIATION: ("association", ("association", "fédération", "union")),
+    KIND_CAF: ("Caisse d'allocations familiales", ("caf", "caisse")),
+    KIND_ARS: ("Agence régionale de santé", ("ars", "agence")),
+    KIND_MSA: ("Mutualité sociale agricole", ("msa", "mutualité")),
+    KIND_REGION: ("Région", ("région", "conseil", "collectivité")),
 }
+#: Nouns followed by "de" before the name ("la commune de Quimper", "la Caisse d'allocations
+#: familiales de Paris"); the others take the name as it is ("la Région Grand Est").
+NOUNS_WITH_OF = {"commune", "Caisse d'allocations familiales"}
 
 
 def number_words(value: int) -> str:
@@ -85,7 +102,7 @@ def with_article(name: str, kind: str | None = None) -> str:
     noun, names_it = KIND_NOUNS.get(kind, (None, ()))
     if noun and _first_word(_ARTICLE.sub("", name)) not in names_it:
         phrase = with_article(noun)
-        return phrase + " " + (formatting.of(name) if noun == "commune" else name)
+        return phrase + " " + (formatting.of(name) if noun in NOUNS_WITH_OF else name)
     if _ARTICLE.match(name):
         return name[0].lower() + name[1:]
     if _VOWEL.match(name):

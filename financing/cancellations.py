@@ -33,7 +33,7 @@ def payments_to_cancel(lines: Iterable[ShareLine]) -> list[Payment]:
         lines = lines.select_related("party", "convention").prefetch_related(
             Prefetch(
                 "payments",
-                queryset=Payment.objects.order_by("issued_on", "pk"),
+                queryset=Payment.objects.active().order_by("issued_on", "pk"),
                 to_attr="titres",
             )
         )
@@ -41,7 +41,7 @@ def payments_to_cancel(lines: Iterable[ShareLine]) -> list[Payment]:
     for line in lines:
         titres = getattr(line, "titres", None)
         if titres is None:
-            titres = list(line.payments.order_by("issued_on", "pk"))
+            titres = list(line.payments.active().order_by("issued_on", "pk"))
         for index in beyond_due(line.amount, [t.amount_issued for t in titres]):
             found.append(titres[index])
     return found

@@ -26,6 +26,26 @@ class PaymentForm(forms.ModelForm):
         }
 
 
+class PaymentCancelForm(forms.Form):
+    reason = forms.CharField(
+        label="Motif de l'annulation",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        error_messages={"required": "Indiquez le motif : il est gardé avec le titre annulé."},
+    )
+
+
+class PaymentCorrectForm(PaymentForm):
+    """The corrected titre's values, and why the titre it replaces is cancelled."""
+
+    reason = forms.CharField(
+        label="Motif de la correction",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        error_messages={"required": "Indiquez le motif : il est gardé avec le titre annulé."},
+    )
+
+
 class ActualCostForm(forms.Form):
     actual_cost = forms.DecimalField(
         label="Coût réel constaté de l'année (€)", min_value=0, max_digits=12, decimal_places=2

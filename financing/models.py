@@ -4,6 +4,7 @@ The plan itself is the engine's JSON document (financing/engine.py); its compute
 stored one row per (year, party) so that lists and totals are queries, not recomputations.
 """
 
+from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q, Sum
@@ -226,6 +227,12 @@ class PaymentKind(models.TextChoices):
     SUBVENTION = "subvention", "Versement de subvention"
 
 
+class PaymentQuerySet(models.QuerySet):
+    def active(self):
+        """Titres and payments that count: not cancelled."""
+        return self.filter(cancelled_at__isnull=True)
+
+
 class Payment(models.Model):
     """A titre de recettes issued to a co-funder, or a subsidy paid; and what was received."""
 
@@ -243,7 +250,29 @@ class Payment(models.Model):
         "montant encaissé", default=0, validators=[MinValueValidator(0)], **MONEY
     )
     notes = models.CharField("remarques", max_length=255, blank=True)
+    # A titre is never edited once issued: it is cancelled (reason, who, when), and a correction
+    # is a cancellation and a new titre that says which one it corrects.
+    cancelled_at = models.DateTimeField("annulé le", null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="annulé par",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    cancellation_reason = models.TextField("motif de l'annulation", blank=True)
+    corrects = models.ForeignKey(
+        "self",
+        verbose_name="corrige le titre",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="corrections",
+    )
     history = HistoricalRecords()
+
+    objects = PaymentQuerySet.as_manager()
 
     class Meta:
         verbose_name = "titre ou versement"
@@ -266,6 +295,10 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.number}".strip()
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
 
 
 class BudgetLine(models.Model):

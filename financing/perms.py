@@ -6,7 +6,13 @@ Pure checks on a user and an object; views call them after the ``visible_to`` lo
 from conventions.models import Convention, ConventionStatus, Party
 from financing.models import FinancingPlan, ShareLine
 from iscg.models import Role
-from iscg.perms import can_edit_in, can_see_organisation_data, is_intervenant, is_partner
+from iscg.perms import (
+    can_edit_in,
+    can_see_organisation_data,
+    is_gestionnaire,
+    is_intervenant,
+    is_partner,
+)
 
 
 def can_see_financing(user) -> bool:
@@ -59,3 +65,8 @@ def can_see_annual_table(user) -> bool:
 def has_own_financing(user) -> bool:
     """« Mes financements »: a partner attached to its party."""
     return is_partner(user) and bool(user.party_id)
+
+
+def can_edit_budget_line(user) -> bool:
+    """The year's budget line of the organisation: its gestionnaire."""
+    return is_gestionnaire(user)

@@ -337,7 +337,14 @@ def party_summary(party, lines, receivable=None) -> list[PartyYear]:
         lines.filter(party=party)
         .effective()
         .select_related("convention", "post", "post__employer")
-        .prefetch_related(Prefetch("payments", queryset=Payment.objects.order_by("issued_on")))
+        .prefetch_related(
+            Prefetch(
+                "payments",
+                queryset=Payment.objects.select_related("cancelled_by", "corrects").order_by(
+                    "issued_on", "pk"
+                ),
+            )
+        )
         .order_by("-year", "post__name", "convention__reference")
     )
     main_lines = {
@@ -354,6 +361,8 @@ def party_summary(party, lines, receivable=None) -> list[PartyYear]:
             main if line.convention.kind == ConventionKind.OBJECTIFS and main is not None else None
         )
         for payment in line.payments.all():
+            if payment.is_cancelled:  # listed, struck out; it no longer counts
+                continue
             entry.issued += payment.amount_issued
             entry.received += payment.amount_received
         if line.is_employer:

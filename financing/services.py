@@ -25,6 +25,7 @@ from financing.cancellations import payments_to_cancel
 from financing.models import FinancingPlan, Payment, PlanYear, ShareLine
 from financing.months import period_of, post_months, with_service_start
 from iscg import history
+from iscg.formatting import format_date_long
 
 
 class PlanLocked(ValidationError):
@@ -413,6 +414,50 @@ def payment_record(*, share_line: ShareLine, by, **fields) -> Payment:
     history.attribute(payment, by=by)
     payment.save()
     return payment
+
+
+def _cancel(payment: Payment, *, reason: str, by) -> None:
+    payment.cancelled_at = timezone.now()
+    payment.cancelled_by = by
+    payment.cancellation_reason = reason
+    history.attribute(payment, by=by, reason=f"Annulation. Motif : {reason}")
+    payment.save(update_fields=["cancelled_at", "cancelled_by", "cancellation_reason"])
+
+
+def _locked_payment(payment: Payment, reason: str) -> tuple[Payment, str]:
+    payment = Payment.objects.select_for_update().select_related("share_line").get(pk=payment.pk)
+    if payment.is_cancelled:
+        raise ValidationError(
+            f"{payment} est déjà annulé (le {format_date_long(timezone.localdate(payment.cancelled_at))})."
+        )
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("Indiquez le motif : il est gardé avec le titre annulé.")
+    return payment, reason
+
+
+@transaction.atomic
+def payment_cancel(*, payment: Payment, reason: str, by) -> Payment:
+    """Cancel a titre de recettes (or a subsidy payment): it stays listed, struck out, with
+    its reason, who and when, and no longer counts in what was issued or received. Never a
+    silent edit: the history keeps it as it was."""
+    payment, reason = _locked_payment(payment, reason)
+    _cancel(payment, reason=reason, by=by)
+    return payment
+
+
+@transaction.atomic
+def payment_correct(*, payment: Payment, reason: str, by, **fields) -> Payment:
+    """Correct a titre: the titre is cancelled (with ``reason``) and a new one, with the
+    corrected ``fields``, records which one it corrects. Refused (French message, nothing
+    changed) when the new values are not valid."""
+    payment, reason = _locked_payment(payment, reason)
+    new = Payment(share_line=payment.share_line, corrects=payment, **fields)
+    new.full_clean()
+    _cancel(payment, reason=f"{reason} (corrigé par un nouveau titre)", by=by)
+    history.attribute(new, by=by, reason=f"Correction du titre {payment.number}. Motif : {reason}")
+    new.save()
+    return new
 
 
 # --------------------------------------------------------------------------- ending a convention

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from financing import views
+from financing import budget_views, views
 
 app_name = "financing"
 
@@ -9,8 +9,11 @@ urlpatterns = [
     path("mes-financements/", views.my_financing, name="my_financing"),
     path("parties/<int:pk>/", views.party_summary, name="party_summary"),
     path("parts/<int:pk>/titre/", views.payment_add, name="payment_add"),
+    path("titres/<int:pk>/annuler/", views.payment_cancel, name="payment_cancel"),
+    path("titres/<int:pk>/corriger/", views.payment_correct, name="payment_correct"),
     path("annees/<int:pk>/cout-reel/", views.actual_cost, name="actual_cost"),
     path("<int:year>/", views.annual, name="annual"),
+    path("<int:year>/ligne-budgetaire/", budget_views.budget_line_edit, name="budget_line"),
     path("<int:year>/tableau.xlsx", views.annual_xlsx, name="annual_xlsx"),
     path("<int:year>/tableau.pdf", views.annual_pdf, name="annual_pdf"),
     path("<int:year>/subventions.csv", views.opendata_csv, name="opendata_csv"),

@@ -14,8 +14,15 @@ from conventions import perms as convention_perms
 from conventions.models import Convention, Party
 from financing import engine, exports, perms, selectors, services
 from financing.filters import OrganisationFilter
-from financing.forms import ActualCostForm, GuidedPlan, PaymentForm, guided_blockers
-from financing.models import FinancingPlan, PlanYear, ShareLine
+from financing.forms import (
+    ActualCostForm,
+    GuidedPlan,
+    PaymentCancelForm,
+    PaymentCorrectForm,
+    PaymentForm,
+    guided_blockers,
+)
+from financing.models import FinancingPlan, Payment, PlanYear, ShareLine
 from iscg import perms as shared_perms
 from iscg.formatting import format_euros
 from iscg.models import Organisation
@@ -85,6 +92,9 @@ def annual(request, year: int):
             "organisations": organisations,
             "years": [year - 1, year + 1],
             "years_with_figures": _years_with_figures(request, table.organisation),
+            "can_edit_budget": perms.can_edit_budget_line(request.user)
+            and table.organisation is not None
+            and table.organisation.pk == request.user.organisation_id,
         },
     )
 
@@ -513,6 +523,95 @@ def payment_add(request, pk: int):
             messages.success(request, "Titre enregistré.")
             return redirect("financing:party_summary", pk=line.party_id)
     return render(request, "financing/payment_form.html", {"line": line, "form": form})
+
+
+_PAYMENT_FIELDS = list(PaymentForm.Meta.fields)
+
+
+def _gestionnaire_payment(request, pk: int) -> Payment:
+    payment = get_object_or_404(
+        Payment.objects.select_related(
+            "share_line__party", "share_line__post", "share_line__convention"
+        ),
+        pk=pk,
+        share_line__in=ShareLine.objects.visible_to(request.user),
+    )
+    if not perms.can_record_payment(request.user, payment.share_line):
+        raise PermissionDenied
+    return payment
+
+
+def _form_errors(form, exc: ValidationError) -> None:
+    for field, errors in (
+        exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]
+    ):
+        form.add_error(field if field in form.fields else None, errors)
+
+
+def _refused_if_cancelled(request, payment: Payment):
+    if payment.is_cancelled:
+        messages.error(request, f"{payment} est déjà annulé : il ne se modifie plus.")
+        return redirect("financing:party_summary", pk=payment.share_line.party_id)
+    return None
+
+
+def payment_cancel(request, pk: int):
+    """Cancel a titre (GET: what it is and the reason asked; POST: cancelled, never deleted)."""
+    payment = _gestionnaire_payment(request, pk)
+    if refused := _refused_if_cancelled(request, payment):
+        return refused
+    form = PaymentCancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.payment_cancel(
+                payment=payment, reason=form.cleaned_data["reason"], by=request.user
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                f"{payment} annulé : il reste affiché, barré, avec son motif, et ne compte plus "
+                "dans ce qui a été émis ou encaissé.",
+            )
+            return redirect("financing:party_summary", pk=payment.share_line.party_id)
+    return render(
+        request,
+        "financing/payment_cancel.html",
+        {"payment": payment, "line": payment.share_line, "form": form, "correct": False},
+        status=400 if form.errors else 200,
+    )
+
+
+def payment_correct(request, pk: int):
+    """Correct a titre: it is cancelled and a new titre, with the corrected values, records
+    which one it corrects."""
+    payment = _gestionnaire_payment(request, pk)
+    if refused := _refused_if_cancelled(request, payment):
+        return refused
+    initial = {name: getattr(payment, name) for name in _PAYMENT_FIELDS}
+    form = PaymentCorrectForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        values = {name: form.cleaned_data[name] for name in _PAYMENT_FIELDS}
+        try:
+            new = services.payment_correct(
+                payment=payment, reason=form.cleaned_data["reason"], by=request.user, **values
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                f"{payment} annulé et remplacé par {new} : l'ancien reste affiché, barré, avec "
+                "son motif.",
+            )
+            return redirect("financing:party_summary", pk=payment.share_line.party_id)
+    return render(
+        request,
+        "financing/payment_cancel.html",
+        {"payment": payment, "line": payment.share_line, "form": form, "correct": True},
+        status=400 if form.errors else 200,
+    )
 
 
 def actual_cost(request, pk: int):

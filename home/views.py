@@ -3,7 +3,7 @@ in its own app above them (``iscg`` stays the ground floor)."""
 
 from datetime import date
 
-from django.db.models import DecimalField, F, Sum, Value
+from django.db.models import DecimalField, F, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import render
 
@@ -13,7 +13,7 @@ from conventions.models import Convention, ConventionStatus, Post
 from conventions.selectors import deadlines_for
 from financing.models import ShareLine
 from financing.selectors import party_summary
-from iscg import perms
+from iscg import perms, queue
 from reporting import perms as reporting_perms
 from reporting.models import Bilan, BilanStatus
 
@@ -46,6 +46,7 @@ def home(request):
         context["drafts"] = conventions.filter(status="brouillon").order_by("reference")
         context["posts_count"] = Post.objects.visible_to(user).count()
         context["outstanding"] = _outstanding_recoveries(user)
+        context["failed_tasks"] = queue.visible_failures(user).count()
     if context["as_partner"]:
         context["party"] = user.party
         receivable = ShareLine.objects.filter(convention__in=Convention.objects.visible_to(user))
@@ -72,7 +73,12 @@ def _outstanding_recoveries(user):
         ShareLine.objects.visible_to(user)
         .filter(is_employer=False, year__lte=date.today().year, amount__gt=0)
         .effective()
-        .annotate(received=Coalesce(Sum("payments__amount_received"), zero))
+        .annotate(
+            received=Coalesce(
+                Sum("payments__amount_received", filter=Q(payments__cancelled_at__isnull=True)),
+                zero,
+            )
+        )
         .annotate(outstanding=F("amount") - F("received"))
         .filter(outstanding__gt=0)
         .select_related("party", "post", "convention")

@@ -4,3 +4,13 @@ from django.apps import AppConfig
 class IscgConfig(AppConfig):
     name = "iscg"
     verbose_name = "Organisations et comptes"
+
+    def ready(self) -> None:
+        from django.tasks.signals import task_finished
+
+        from iscg import queue
+
+        def retry(sender, task_result, **kwargs):
+            queue.retry_failed(task_result)
+
+        task_finished.connect(retry, weak=False, dispatch_uid="iscg.queue.retry_failed")

@@ -9,6 +9,7 @@ NAV = [
     ("conventions:list", "Conventions", None),
     ("conventions:post_list", "Postes", perms.sees_staff_menu),
     ("conventions:party_list", "Parties", perms.sees_staff_menu),
+    ("conventions:deliberation_list", "Délibérations", perms.sees_staff_menu),
     ("financing:current_year", "Financement", perms.sees_staff_menu),
     ("financing:my_financing", "Mes financements", perms.sees_partner_menu),
     ("reporting:current_year", "Bilans", perms.sees_bilans_menu),

@@ -84,3 +84,32 @@ def attribute(instance, *, by, reason: str | None = None) -> None:
     instance._history_user = by
     if reason is not None:
         instance._change_reason = reason
+
+
+def history_rows_of(model, records, *, label, limit: int = 30) -> list[HistoryRow]:
+    """The latest changes of several rows of ``model`` (``records``: its historical records,
+    e.g. a post's units, deleted ones included), newest first; each row's changes are read
+    against that row's previous record, and start with ``label(record)`` (« Unité … »)."""
+    records = list(records.select_related("history_user").order_by("history_id"))
+    previous_of: dict = {}
+    rows = []
+    for record in records:
+        previous = previous_of.get(record.id)
+        previous_of[record.id] = record
+        changes = [label(record)]
+        if previous is not None and record.history_type == "~":
+            for change in record.diff_against(previous).changes:
+                field = model._meta.get_field(change.field)
+                old, new = _readable(field, change.old), _readable(field, change.new)
+                changes.append(f"{field.verbose_name} : « {_short(old)} » → « {_short(new)} »")
+        rows.append(
+            HistoryRow(
+                date=record.history_date,
+                user=str(record.history_user) if record.history_user else "système",
+                operation=record.get_history_type_display(),
+                changes=changes,
+                reason=getattr(record, "history_change_reason", None) or "",
+            )
+        )
+    rows.sort(key=lambda row: row.date, reverse=True)
+    return rows[:limit]

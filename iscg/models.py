@@ -182,3 +182,66 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} ({self.get_role_display()})"
+
+
+class EmailLog(models.Model):
+    """One e-mail the product sends, recorded when it is queued and marked when it leaves: the
+    ``key`` makes a retried task send it once (``iscg.tasks.send_email``), and the log says what
+    was sent to whom and when (per convention by ``reference``)."""
+
+    key = models.CharField("clé", max_length=200, unique=True)
+    organisation = models.ForeignKey(
+        Organisation, verbose_name="organisation", null=True, blank=True, on_delete=models.CASCADE
+    )
+    reference = models.CharField("convention", max_length=100, blank=True, db_index=True)
+    to = models.JSONField("destinataires", default=list)
+    subject = models.CharField("objet", max_length=300)
+    body = models.TextField("texte")
+    html = models.TextField("HTML", blank=True)
+    #: The message carries a personal link (an invitation): once sent, links are masked in the
+    #: log, so the database never keeps a usable token.
+    personal = models.BooleanField("lien personnel", default=False)
+    queued_at = models.DateTimeField("mis en file le", auto_now_add=True)
+    sent_at = models.DateTimeField("envoyé le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "e-mail envoyé"
+        verbose_name_plural = "e-mails envoyés"
+        ordering = ["-queued_at"]
+
+    def __str__(self) -> str:
+        return f"{self.subject} → {', '.join(self.to)}"
+
+
+class WorkerHeartbeat(models.Model):
+    """A worker's sign of life: a task left « en cours » by a worker that stopped beating is
+    put back in the queue (``iscg.queue.requeue_stale``)."""
+
+    worker_id = models.CharField("travailleur", max_length=64, primary_key=True)
+    started_at = models.DateTimeField("démarré le", auto_now_add=True)
+    last_seen = models.DateTimeField("vu le")
+
+    class Meta:
+        verbose_name = "travailleur"
+        verbose_name_plural = "travailleurs"
+
+    def __str__(self) -> str:
+        return self.worker_id
+
+
+class DailyRun(models.Model):
+    """A daily task enqueued for a day: the unique pair lets several workers share the schedule
+    without running it twice."""
+
+    task_path = models.CharField("tâche", max_length=200)
+    day = models.DateField("jour")
+
+    class Meta:
+        verbose_name = "tâche quotidienne"
+        verbose_name_plural = "tâches quotidiennes"
+        constraints = [
+            models.UniqueConstraint(fields=["task_path", "day"], name="daily_run_once_a_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task_path} ({self.day})"

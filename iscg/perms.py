@@ -121,3 +121,9 @@ def sees_bilans_menu(user) -> bool:
         Role.COORDINATEUR,
         Role.INTERVENANT,
     )
+
+
+def can_manage_tasks(user) -> bool:
+    """The failures page of background tasks: administrators, and gestionnaires for their
+    organisation's tasks."""
+    return user.is_authenticated and (user.is_superuser or is_gestionnaire(user))

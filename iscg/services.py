@@ -7,12 +7,12 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from iscg.models import Invitation, Role, User
+from iscg.tasks import queue_email
 
 
 def _hash(token: str) -> str:
@@ -65,17 +65,19 @@ def _inviter(invitation: Invitation) -> str:
 def invitation_send(*, new: NewInvitation, base_url: str) -> None:
     link = base_url.rstrip("/") + reverse("invitation_accept", args=[new.token])
     invitation = new.invitation
-    send_mail(
+    queue_email(
+        key=f"invitation:{invitation.pk}",
+        organisation=invitation.organisation,
+        personal=True,
+        to=[invitation.email],
         subject="Votre accès à l'application ISCG conventions",
-        message=(
+        body=(
             "Bonjour,\n\n"
             f"{_inviter(invitation)} vous invite à "
             f"accéder à l'application ISCG conventions ({invitation.organisation}).\n\n"
             f"Choisissez votre mot de passe avec ce lien, valable {settings.INVITATION_VALIDITY_DAYS} "
             f"jours et utilisable une seule fois :\n{link}\n"
         ),
-        from_email=None,
-        recipient_list=[invitation.email],
     )
 
 

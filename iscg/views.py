@@ -1,4 +1,5 @@
-"""Account pages: invitations (create, accept); the accessibility statement."""
+"""Account pages: invitations (create, accept); the staff page of failed tasks; the
+accessibility statement."""
 
 from datetime import date
 
@@ -7,9 +8,10 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
 
-from iscg import perms, services
+from iscg import perms, queue, services
 from iscg.forms import AcceptInvitationForm, InvitationForm
 from iscg.models import Invitation
 
@@ -52,6 +54,40 @@ def invitation_accept(request, token: str):
         messages.success(request, "Votre compte est créé. Bienvenue !")
         return redirect("home")
     return render(request, "iscg/invitation_accept.html", {"form": form, "invitation": invitation})
+
+
+def task_failures(request):
+    """Staff page: the tasks that failed after every attempt, why, and « Relancer »."""
+    if not perms.can_manage_tasks(request.user):
+        raise PermissionDenied
+    failures = [
+        {
+            "result": result,
+            "label": queue.TASK_LABELS.get(result.task_path, result.task_path),
+            "reason": queue.failure_reason(result.traceback),
+            "attempts": len(result.worker_ids),
+        }
+        for result in queue.visible_failures(request.user)[:100]
+    ]
+    return render(request, "iscg/task_failures.html", {"failures": failures})
+
+
+@require_http_methods(["GET", "POST"])
+def task_restart(request, pk):
+    """GET asks for confirmation, POST puts the failed task back in the queue."""
+    if not perms.can_manage_tasks(request.user):
+        raise PermissionDenied
+    result = get_object_or_404(queue.visible_failures(request.user), pk=pk)
+    if request.method == "GET":
+        label = queue.TASK_LABELS.get(result.task_path, result.task_path)
+        return render(
+            request,
+            "iscg/task_restart.html",
+            {"result": result, "label": label, "reason": queue.failure_reason(result.traceback)},
+        )
+    queue.restart(result)
+    messages.success(request, "La tâche est relancée : le travailleur la reprend dans un instant.")
+    return redirect("task_failures")
 
 
 # The RGAA's statement (article 47 of loi n° 2005-102): its status stays « non conforme » until a

@@ -591,7 +591,15 @@ def committee_pack(user, post: Post, year: int, share_lines) -> CommitteePack:
         share_lines.filter(post=post, year=year)
         .effective(years=[year])
         .select_related("party", "convention")
-        .annotate(paid=Coalesce(Sum("payments__amount_received"), Decimal(0)))
+        .annotate(
+            paid=Coalesce(
+                Sum(
+                    "payments__amount_received",
+                    filter=Q(payments__cancelled_at__isnull=True),
+                ),
+                Decimal(0),
+            )
+        )
         .order_by("is_remainder", "party__name")
     )
     conventions = list(

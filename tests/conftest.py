@@ -139,3 +139,80 @@ def pytest_runtest_teardown(item, nextitem):
         demo = item.config.stash.get(_demo_key, None)
         if demo is not None and demo.is_open and (nextitem is None or not uses_demo(nextitem)):
             demo.close()
+
+
+# --------------------------------------------------------------------------- task queue, SMTP
+
+
+@pytest.fixture
+def run_tasks(monkeypatch):
+    """Run what the queue holds, in this process and this test's transaction, as a worker in
+    batch mode would (``manage.py worker --batch``); returns how many tasks ran. Tasks a task
+    enqueues run too; tasks scheduled for later (a retry's backoff) stay queued. The worker's
+    closing of old connections is left out: it would close the test's open transaction."""
+    from django_tasks_db.management.commands import db_worker
+
+    from iscg.management.commands.worker import Worker
+
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+
+    def run() -> int:
+        worker = Worker(
+            queue_names=["*"],
+            interval=0,
+            batch=True,
+            backend_name="default",
+            startup_delay=False,
+            max_tasks=None,
+            worker_id="tests",
+            excluded_queue_names=[],
+        )
+        worker.housekeep = False
+        worker.run()
+        return worker._run_tasks
+
+    return run
+
+
+class SmtpInbox:
+    """What a real local SMTP server (aiosmtpd) received, as parsed messages."""
+
+    def __init__(self, port: int = 0) -> None:
+        self.port = port
+        self.messages: list = []
+
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd's handler hook
+        from email import message_from_bytes, policy
+
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        message.envelope_to = list(envelope.rcpt_tos)
+        self.messages.append(message)
+        return "250 Message accepted for delivery"
+
+    def bodies(self) -> list[str]:
+        return [m.get_body(preferencelist=("plain",)).get_content() for m in self.messages]
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server on a free local port; Django's SMTP backend sends to it."""
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    inbox = SmtpInbox(port)
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": port},
+        }
+    }
+    try:
+        yield inbox
+    finally:
+        controller.stop()

@@ -10,6 +10,7 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from conventions.models import Deliberation
 from financing import engine
 from financing import services as financing_services
 from tests.access import (
@@ -22,7 +23,7 @@ from tests.access import (
     minimal_pdf,
     with_signed_copy,
 )
-from tests.factories import BilanFactory
+from tests.factories import BilanFactory, PaymentFactory, RepresentativeFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -190,11 +191,155 @@ ENDING = {
     ],
 }
 
+# The text editor: a draft with two versions of its own text, a template with two versions.
+_MATRIX_TEXT = {
+    "title": "Convention de financement du poste",
+    "parties_block": "Entre :\n\n{{ bloc.parties }}",
+    "articles": [
+        {"title": "Objet", "body": "Financement du poste."},
+        {"title": "Durée", "body": "Un an."},
+    ],
+    "closing": "Fait à Arras.",
+}
+
+
+def _c3_texted(world) -> dict:
+    from conventions import services
+
+    for closing in ("Fait à Arras.", "Fait à Lille."):
+        services.convention_text_save(
+            convention=world.c3, text={**_MATRIX_TEXT, "closing": closing}
+        )
+    return {"reference": world.c3.reference}
+
+
+def _c3_version(world) -> dict:
+    return {**_c3_texted(world), "number": 1}
+
+
+def _template_with_two_versions(organisation) -> dict:
+    from conventions import services
+
+    template = document_template(organisation)
+    text = template.current_version.as_text()
+    services.template_save(template=template, text={**text, "closing": "Fait à Lille."}, by=None)
+    return {"pk": template.pk, "number": 1}
+
+
+def failed_task_of(world) -> str:
+    """A task of the world's organisation that failed after every attempt."""
+    from django.tasks import TaskResultStatus
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    result = DBTaskResult.objects.create(
+        args_kwargs={"args": [], "kwargs": {"key": "x", "organisation_id": world.org.pk}},
+        task_path="iscg.tasks.send_email",
+        backend_name="default",
+        run_after=timezone.now(),
+        status=TaskResultStatus.FAILED,
+        traceback="SMTPServerDisconnected: Connection unexpectedly closed",
+        worker_ids=["a", "b", "c", "d", "e"],
+    )
+    return str(result.pk)
+
+
+_TASKS_PAGE = expect(other=OK, coord=DENIED, partner=DENIED, interv=DENIED)
+
+
+# Reference data pages of a gestionnaire (conventions/reference_views.py, financing/budget_views.py).
+_NEW_REFERENCE = expect(other=OK, coord=DENIED, partner=DENIED, interv=DENIED, admin=DENIED)
+
+
+def _representative(world) -> dict:
+    return {"party_pk": world.party.pk, "pk": RepresentativeFactory(party=world.party).pk}
+
+
+def _deliberation(world) -> dict:
+    deliberation = Deliberation.objects.create(
+        party=world.party, body="Conseil communautaire", date=date(2023, 6, 1)
+    )
+    return {"pk": deliberation.pk}
+
+
+REFERENCE = {
+    **{
+        name: [("nouvelle", lambda w: {}, _NEW_REFERENCE)]
+        for name in (
+            "conventions:party_create",
+            "conventions:party_import",
+            "conventions:post_create",
+            "conventions:post_import",
+            "conventions:deliberation_create",
+        )
+    },
+    "conventions:party_edit": [
+        (
+            "partie du partenaire",
+            lambda w: {"pk": w.party.pk},
+            expect(coord=DENIED, partner=DENIED, admin=DENIED),
+        ),
+        ("autre partie", lambda w: {"pk": w.other_party.pk}, expect(coord=DENIED, admin=DENIED)),
+    ],
+    "conventions:representative_create": [
+        (
+            "représentant de la partie du partenaire",
+            lambda w: {"party_pk": w.party.pk},
+            expect(coord=DENIED, partner=DENIED, admin=DENIED),
+        ),
+        (
+            "représentant d'une autre partie",
+            lambda w: {"party_pk": w.other_party.pk},
+            expect(coord=DENIED, admin=DENIED),
+        ),
+    ],
+    "conventions:representative_edit": [
+        (
+            "représentant de la partie du partenaire",
+            _representative,
+            expect(coord=DENIED, partner=DENIED, admin=DENIED),
+        )
+    ],
+    "conventions:deliberation_list": [
+        ("délibérations", lambda w: {}, expect(other=OK, partner=DENIED, interv=DENIED))
+    ],
+    "conventions:deliberation_edit": [
+        (
+            "délibération de la partie du partenaire",
+            _deliberation,
+            expect(coord=DENIED, partner=DENIED, admin=DENIED),
+        )
+    ],
+    "conventions:post_edit": [
+        (
+            "poste de l'intervenant",
+            lambda w: {"pk": w.post.pk},
+            expect(coord=DENIED, interv=DENIED, admin=DENIED),
+        ),
+        ("autre poste", lambda w: {"pk": w.other_post.pk}, expect(coord=DENIED, admin=DENIED)),
+    ],
+    "financing:budget_line": [("exercice 2027", lambda w: {"year": 2027}, _NEW_REFERENCE)],
+}
+
 # name → list of (case label, kwargs builder, expected status per role)
 MATRIX = {
     "home": [("accueil", lambda w: {}, EVERYONE)],
     # The accessibility statement: public, signed in or not (tests/iscg/test_accessibility.py).
     "accessibility": [("déclaration", lambda w: {}, {**EVERYONE, "anonyme": OK})],
+    "task_failures": [("tâches en échec", lambda w: {}, _TASKS_PAGE)],
+    "task_restart": [
+        (
+            "relancer une tâche",
+            lambda w: {"pk": failed_task_of(w)},
+            expect(
+                other=NOT_FOUND,
+                other_coord=DENIED,
+                coord=DENIED,
+                partner=DENIED,
+                interv=DENIED,
+            ),
+        )
+    ],
     "invitation_create": [
         (
             "inviter",
@@ -303,6 +448,16 @@ MATRIX = {
             expect(coord=DENIED, partner=DENIED, interv=NOT_FOUND, admin=DENIED),
         )
     ],
+    **{
+        name: [
+            (
+                "titre sur une part du partenaire",
+                lambda w: {"pk": PaymentFactory(share_line=w.share_line()).pk},
+                expect(coord=DENIED, partner=DENIED, interv=NOT_FOUND, admin=DENIED),
+            )
+        ]
+        for name in ("financing:payment_cancel", "financing:payment_correct")
+    },
     "financing:actual_cost": [
         (
             "coût réel (formulaire en POST seulement)",
@@ -422,6 +577,40 @@ MATRIX = {
         ),
         ("signatures d'un brouillon", lambda w: {"reference": w.c3.reference}, expect()),
     ],
+    "conventions:delete": [
+        (
+            "supprimer un brouillon jamais envoyé",
+            lambda w: {"reference": w.c3.reference},
+            expect(coord=DENIED, admin=DENIED),
+        ),
+        (
+            "supprimer une convention signée (refusé, renvoie à la convention)",
+            lambda w: {"reference": w.c1.reference},
+            expect(gest=REDIRECT, coord=DENIED, partner=DENIED, interv=DENIED, admin=DENIED),
+        ),
+    ],
+    "conventions:deleted_drafts": [
+        ("brouillons supprimés", lambda w: {}, expect(other=OK, partner=DENIED, interv=DENIED))
+    ],
+    "conventions:send_confirm": [
+        (
+            "confirmer l'envoi d'un brouillon",
+            lambda w: {"reference": w.c3.reference},
+            expect(coord=DENIED, admin=DENIED),
+        ),
+        (
+            "confirmer l'envoi d'une convention signée (renvoie à la convention)",
+            lambda w: {"reference": w.c1.reference},
+            expect(gest=REDIRECT, coord=DENIED, partner=DENIED, interv=DENIED, admin=DENIED),
+        ),
+    ],
+    "conventions:sign_confirm": [
+        (
+            "confirmer une signature, sans date (renvoie aux signatures)",
+            lambda w: _to_sign(w),
+            expect(gest=REDIRECT, coord=DENIED, admin=DENIED),
+        ),
+    ],
     **{
         name: [
             (
@@ -435,15 +624,90 @@ MATRIX = {
                 expect(
                     gest=NOT_FOUND,
                     # signed: its text is frozen, the page sends back to the convention
-                    other=REDIRECT if name == "conventions:text" else OK,
+                    other=REDIRECT,
                     coord=NOT_FOUND,
                     admin=DENIED,
                     other_coord=DENIED,
                 ),
             ),
         ]
-        for name in ("conventions:text", "conventions:text_preview")
+        for name in ("conventions:text", "conventions:text_from_template")
     },
+    "conventions:text_part": [
+        (
+            "une partie du texte d'un brouillon",
+            lambda w: {"reference": w.c3.reference, "part": "preambule"},
+            expect(coord=DENIED, admin=DENIED),
+        ),
+        (
+            "une partie du texte d'une autre organisation",
+            lambda w: {"reference": w.c_other_org.reference, "part": "preambule"},
+            expect(
+                gest=NOT_FOUND,
+                other=REDIRECT,  # signed: its text is frozen
+                coord=NOT_FOUND,
+                admin=DENIED,
+                other_coord=DENIED,
+            ),
+        ),
+    ],
+    "conventions:text_versions": [
+        ("versions du texte d'un brouillon", _c3_texted, expect()),
+        (
+            "versions du texte d'une autre organisation (figé : lues, jamais rétablies)",
+            lambda w: {"reference": w.c_other_org.reference},
+            expect(gest=NOT_FOUND, other=OK, coord=NOT_FOUND, other_coord=OK),
+        ),
+    ],
+    "conventions:text_restore": [
+        (
+            "rétablir une version du texte d'un brouillon (GET : ce qui changerait)",
+            _c3_version,
+            expect(coord=DENIED, admin=DENIED),
+        ),
+        (
+            "rétablir une version d'un texte figé d'une autre organisation",
+            lambda w: {"reference": w.c_other_org.reference, "number": 1},
+            expect(
+                gest=NOT_FOUND,
+                other=REDIRECT,
+                coord=NOT_FOUND,
+                admin=DENIED,
+                other_coord=DENIED,
+            ),
+        ),
+    ],
+    "conventions:template_versions": [
+        (
+            "versions d'un modèle de l'organisation",
+            lambda w: {"pk": document_template(w.org).pk},
+            expect(partner=DENIED, interv=DENIED),
+        ),
+        (
+            "versions d'un modèle commun",
+            lambda w: {"pk": document_template().pk},
+            expect(other=OK, partner=DENIED, interv=DENIED),
+        ),
+    ],
+    "conventions:template_restore": [
+        (
+            "rétablir une version d'un modèle de l'organisation",
+            lambda w: _template_with_two_versions(w.org),
+            expect(coord=DENIED, partner=DENIED, interv=DENIED, admin=DENIED),
+        ),
+        (
+            "rétablir une version d'un modèle commun (à copier d'abord)",
+            lambda w: _template_with_two_versions(None),
+            expect(
+                gest=DENIED,
+                other=DENIED,
+                coord=DENIED,
+                partner=DENIED,
+                interv=DENIED,
+                admin=DENIED,
+            ),
+        ),
+    ],
     "conventions:template_list": [
         ("modèles", lambda w: {}, expect(other=OK, partner=DENIED, interv=DENIED))
     ],
@@ -479,8 +743,27 @@ MATRIX = {
                 ),
             ),
         ]
-        for name in ("conventions:template_edit", "conventions:template_preview")
+        for name in ("conventions:template_edit",)
     },
+    "conventions:template_part": [
+        (
+            "un article d'un modèle de l'organisation",
+            lambda w: {"pk": document_template(w.org).pk, "part": "article-1"},
+            expect(coord=DENIED, partner=DENIED, interv=DENIED, admin=DENIED),
+        ),
+        (
+            "un article d'un modèle commun (à copier d'abord)",
+            lambda w: {"pk": document_template().pk, "part": "article-1"},
+            expect(
+                gest=DENIED,
+                other=DENIED,
+                coord=DENIED,
+                partner=DENIED,
+                interv=DENIED,
+                admin=DENIED,
+            ),
+        ),
+    ],
     **{
         name: [
             (
@@ -510,6 +793,7 @@ MATRIX = {
     ],
     **ENDING,
     **REPORTING,
+    **REFERENCE,
 }
 
 
@@ -532,22 +816,6 @@ def writes(
     """Expected outcome of a POST per role: WROTE, or the status of a request that must leave
     the database as it was (refused, or served without saving: a preview, a form in error)."""
     return expect(gest, other, coord, partner, interv, admin, other_coord)
-
-
-def _text(**extra) -> dict:
-    """A convention or template text as the text editor posts it."""
-    return {
-        "title": "Convention de financement du poste",
-        "parties_block": "Entre :\n\n{{ bloc.parties }}",
-        "preamble": "",
-        "closing": "Fait à Arras.",
-        "articles-TOTAL_FORMS": "1",
-        "articles-INITIAL_FORMS": "0",
-        "articles-0-title": "Objet",
-        "articles-0-body": "Financement du poste.",
-        "articles-0-ORDER": "1",
-        **extra,
-    }
 
 
 def _plan_json(world) -> str:
@@ -600,6 +868,16 @@ def _planned_year(world) -> dict:
         months_by_hand=True,
     )
     return {"pk": plan.years.get(year=2023).pk}
+
+
+def _to_sign(world) -> dict:
+    """The draft C3 sent to signature today (as the service would); its last signatory."""
+    from django.utils import timezone
+
+    type(world.c3).objects.filter(pk=world.c3.pk).update(
+        status="a_signer", text_frozen_at=timezone.now()
+    )
+    return {"reference": world.c3.reference, "party_pk": world.party.pk}
 
 
 def _in_force(convention) -> dict:
@@ -661,9 +939,131 @@ _C3 = lambda w: {"reference": w.c3.reference}  # noqa: E731 — draft; the partn
 _OTHER_ORG = lambda w: {"reference": w.c_other_org.reference}  # noqa: E731
 _NOTHING = lambda w: {}  # noqa: E731
 
+
+def _post_form(world, **extra) -> dict:
+    """A post as its page posts it, employed by the partner's party, with no inline rows."""
+    return {
+        "name": "Poste ISCG de la matrice",
+        "kind": "ISCG",
+        "employer": str(world.party.pk),
+        **{
+            f"{prefix}-{key}": "0"
+            for prefix in ("unites", "titulaires", "absences")
+            for key in ("TOTAL_FORMS", "INITIAL_FORMS")
+        },
+        **extra,
+    }
+
+
+def _spreadsheet(*lines: str) -> dict:
+    content = "\r\n".join(lines).encode()
+    return {"file": SimpleUploadedFile("tableur.csv", content, content_type="text/csv")}
+
+
+REFERENCE_WRITES = {
+    "conventions:party_create": [
+        (
+            "nouvelle partie",
+            _NOTHING,
+            lambda w: {"kind": "commune", "name": "Commune de la matrice"},
+            writes(other=WROTE, partner=DENIED, interv=DENIED),
+        )
+    ],
+    "conventions:party_edit": [
+        (
+            "partie du partenaire",
+            lambda w: {"pk": w.party.pk},
+            lambda w: {"kind": "epci", "name": "CC du Ternois (modifiée)"},
+            writes(partner=DENIED),
+        )
+    ],
+    "conventions:party_import": [
+        (
+            "import d'une partie",
+            _NOTHING,
+            lambda w: _spreadsheet("nature;denomination", "commune;Commune importée"),
+            writes(other=WROTE, partner=DENIED, interv=DENIED),
+        )
+    ],
+    "conventions:post_create": [
+        (
+            "nouveau poste employé par la partie du partenaire",
+            _NOTHING,
+            _post_form,
+            # another organisation's gestionnaire: the party is not offered, the form refuses it
+            writes(other=400, partner=DENIED, interv=DENIED),
+        )
+    ],
+    "conventions:post_edit": [
+        (
+            "poste de l'intervenant",
+            lambda w: {"pk": w.post.pk},
+            lambda w: _post_form(w, name="Poste renommé"),
+            writes(interv=DENIED),
+        )
+    ],
+    "conventions:post_import": [
+        (
+            "import d'un poste employé par la partie du partenaire",
+            _NOTHING,
+            lambda w: _spreadsheet("intitule;type;employeur", "Poste importé;ISG;CC du Ternois"),
+            # another organisation's gestionnaire: no such employer there, nothing imported
+            writes(other=400, partner=DENIED, interv=DENIED),
+        )
+    ],
+    "conventions:representative_create": [
+        (
+            "représentant de la partie du partenaire",
+            lambda w: {"party_pk": w.party.pk},
+            lambda w: {"name": "Nouveau PRÉSIDENT", "title": "Président"},
+            writes(partner=DENIED),
+        )
+    ],
+    "conventions:representative_edit": [
+        (
+            "représentant de la partie du partenaire",
+            _representative,
+            lambda w: {"name": "Nom corrigé", "title": "Président"},
+            writes(partner=DENIED),
+        )
+    ],
+    "conventions:deliberation_create": [
+        (
+            "délibération de la partie du partenaire",
+            _NOTHING,
+            lambda w: {"party": str(w.party.pk), "body": "Conseil", "date": "2023-07-03"},
+            writes(other=400, partner=DENIED, interv=DENIED),
+        )
+    ],
+    "conventions:deliberation_edit": [
+        (
+            "délibération de la partie du partenaire",
+            _deliberation,
+            lambda w: {"party": str(w.party.pk), "body": "Conseil", "date": "2023-07-04"},
+            writes(partner=DENIED),
+        )
+    ],
+    "financing:budget_line": [
+        (
+            "ligne budgétaire 2027",
+            lambda w: {"year": 2027},
+            lambda w: {"imputation": "6568//934213", "credits": "1000", "available": "500"},
+            writes(other=WROTE, partner=DENIED, interv=DENIED),
+        )
+    ],
+}
+
 # name → list of (case label, kwargs builder, POST data builder, expected outcome per role).
 # Every URL that changes something on POST is here; the others are in READS.
 WRITES = {
+    "task_restart": [
+        (
+            "relancer une tâche en échec de l'organisation",
+            lambda w: {"pk": failed_task_of(w)},
+            lambda w: {},
+            writes(partner=DENIED, interv=DENIED, admin=WROTE, other_coord=DENIED),
+        )
+    ],
     "conventions:deliberation_zip_progress": [
         (
             "produire le PDF manquant suivant d'une délibération",
@@ -713,29 +1113,76 @@ WRITES = {
         )
     ],
     "conventions:text": [
-        ("texte d'un brouillon", _C3, lambda w: _text(), writes()),
+        (
+            "déplacer un article d'un brouillon",
+            _c3_texted,
+            lambda w: {"action": "descendre", "article": "1"},
+            writes(),
+        ),
         (
             "texte figé d'une autre organisation (renvoie à la convention)",
             _OTHER_ORG,
-            lambda w: _text(),
+            lambda w: {"action": "supprimer", "article": "1"},
             writes(gest=NOT_FOUND, other=REDIRECT, coord=NOT_FOUND, other_coord=DENIED),
         ),
     ],
-    "conventions:text_preview": [
-        ("aperçu d'un brouillon", _C3, lambda w: _text(), writes(gest=OK)),
+    "conventions:text_part": [
         (
-            "aperçu d'une autre organisation",
+            "enregistrer le préambule d'un brouillon",
+            lambda w: {"reference": w.c3.reference, "part": "preambule"},
+            lambda w: {"action": "enregistrer", "body": "Préambule de la matrice."},
+            writes(),
+        ),
+        (
+            "une partie d'un texte figé d'une autre organisation",
+            lambda w: {"reference": w.c_other_org.reference, "part": "preambule"},
+            lambda w: {"action": "enregistrer", "body": "Préambule de la matrice."},
+            writes(gest=NOT_FOUND, other=REDIRECT, coord=NOT_FOUND, other_coord=DENIED),
+        ),
+    ],
+    "conventions:text_from_template": [
+        (
+            "remplacer le texte d'un brouillon par un modèle",
+            _C3,
+            lambda w: {"version": document_template(w.org).current_version.pk},
+            writes(),
+        ),
+        (
+            "remplacer un texte figé d'une autre organisation",
             _OTHER_ORG,
-            lambda w: _text(),
-            writes(gest=NOT_FOUND, other=OK, coord=NOT_FOUND, other_coord=DENIED),
+            lambda w: {"version": document_template(w.org).current_version.pk},
+            writes(gest=NOT_FOUND, other=REDIRECT, coord=NOT_FOUND, other_coord=DENIED),
+        ),
+    ],
+    "conventions:text_restore": [
+        ("rétablir la version 1 du texte d'un brouillon", _c3_version, _NOTHING, writes()),
+        (
+            "rétablir une version d'un texte figé d'une autre organisation",
+            lambda w: {"reference": w.c_other_org.reference, "number": 1},
+            _NOTHING,
+            writes(gest=NOT_FOUND, other=REDIRECT, coord=NOT_FOUND, other_coord=DENIED),
+        ),
+    ],
+    "conventions:template_restore": [
+        (
+            "rétablir la version 1 d'un modèle de l'organisation",
+            lambda w: _template_with_two_versions(w.org),
+            _NOTHING,
+            writes(partner=DENIED, interv=DENIED),
+        ),
+        (
+            "rétablir une version d'un modèle commun (à copier d'abord)",
+            lambda w: _template_with_two_versions(None),
+            _NOTHING,
+            writes(gest=DENIED, other=DENIED, partner=DENIED, interv=DENIED),
         ),
     ],
     "conventions:signatures": [
         (
-            "envoyer un brouillon à la signature",
+            "envoyer un brouillon à la signature (renvoie à la confirmation)",
             _C3,
             lambda w: {"action": "envoyer", "send_with_blanks": "on", "reason": "Test d'accès"},
-            writes(),
+            writes(gest=REDIRECT),
         ),
         (
             "signer une convention déjà signée (refusé par le service)",
@@ -747,6 +1194,31 @@ WRITES = {
                 f"p{w.party.pk}-signatory_name": "Jacques BILLANT",
             },
             writes(gest=400, partner=DENIED, interv=DENIED),
+        ),
+    ],
+    "conventions:delete": [
+        ("supprimer un brouillon jamais envoyé", _C3, lambda w: {"reason": "En double"}, writes()),
+        (
+            "supprimer une convention signée (refusé, renvoie à la convention)",
+            _C1,
+            lambda w: {"reason": "En double"},
+            writes(gest=REDIRECT, partner=DENIED, interv=DENIED),
+        ),
+    ],
+    "conventions:send_confirm": [
+        (
+            "envoyer un brouillon à la signature",
+            _C3,
+            lambda w: {"send_with_blanks": "on", "reason": "Test d'accès"},
+            writes(),
+        ),
+    ],
+    "conventions:sign_confirm": [
+        (
+            "enregistrer la dernière signature",
+            lambda w: _to_sign(w),
+            lambda w: {"signed_on": date.today().isoformat(), "signatory_name": "Jacques BILLANT"},
+            writes(),
         ),
     ],
     "conventions:abandon": [
@@ -799,29 +1271,29 @@ WRITES = {
     },
     "conventions:template_edit": [
         (
-            "modèle de l'organisation",
+            "supprimer l'article d'un modèle de l'organisation",
             lambda w: {"pk": document_template(w.org).pk},
-            lambda w: _text(note="Matrice d'accès"),
+            lambda w: {"action": "supprimer", "article": "1"},
             writes(partner=DENIED, interv=DENIED),
         ),
         (
             "modèle commun (à copier d'abord)",
             lambda w: {"pk": document_template().pk},
-            lambda w: _text(note="Matrice d'accès"),
+            lambda w: {"action": "supprimer", "article": "1"},
             writes(gest=DENIED, other=DENIED, partner=DENIED, interv=DENIED),
         ),
     ],
-    "conventions:template_preview": [
+    "conventions:template_part": [
         (
-            "aperçu d'un modèle de l'organisation",
-            lambda w: {"pk": document_template(w.org).pk},
-            lambda w: _text(),
-            writes(gest=OK, partner=DENIED, interv=DENIED),
+            "enregistrer un article d'un modèle de l'organisation",
+            lambda w: {"pk": document_template(w.org).pk, "part": "article-1"},
+            lambda w: {"action": "enregistrer", "title": "Objet", "body": "Texte changé."},
+            writes(partner=DENIED, interv=DENIED),
         ),
         (
-            "aperçu d'un modèle commun",
-            lambda w: {"pk": document_template().pk},
-            lambda w: _text(),
+            "un article d'un modèle commun (à copier d'abord)",
+            lambda w: {"pk": document_template().pk, "part": "article-1"},
+            lambda w: {"action": "enregistrer", "title": "Objet", "body": "Texte changé."},
             writes(gest=DENIED, other=DENIED, partner=DENIED, interv=DENIED),
         ),
     ],
@@ -889,6 +1361,29 @@ WRITES = {
             writes(partner=DENIED),
         )
     ],
+    "financing:payment_cancel": [
+        (
+            "annuler un titre",
+            lambda w: {"pk": PaymentFactory(share_line=w.share_line()).pk},
+            lambda w: {"reason": "Émis deux fois"},
+            writes(partner=DENIED),
+        )
+    ],
+    "financing:payment_correct": [
+        (
+            "corriger un titre",
+            lambda w: {"pk": PaymentFactory(share_line=w.share_line()).pk},
+            lambda w: {
+                "kind": "titre_de_recettes",
+                "number": "T-2023-2",
+                "issued_on": "2023-03-01",
+                "amount_issued": "400",
+                "amount_received": "0",
+                "reason": "Montant erroné",
+            },
+            writes(partner=DENIED),
+        )
+    ],
     "financing:actual_cost": [
         (
             "coût réel d'une année",
@@ -948,6 +1443,7 @@ WRITES = {
             writes(other=400, partner=DENIED, interv=DENIED),
         )
     ],
+    **REFERENCE_WRITES,
 }
 
 # URLs whose POST is served as their GET (reads, downloads, redirections): their POST is tried

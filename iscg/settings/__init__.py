@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "import_export",
     "axes",
     "django_htmx",
+    "django_tasks_db",
     "iscg",
     "conventions",
     "financing",
@@ -195,6 +196,20 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="WARNING")},
 }
+
+# Task queue (Django's tasks on django-tasks-db): the queue lives in the project's database, so
+# a task enqueued inside a transaction exists only once it commits; `manage.py worker` runs them
+# (`make run` starts one; production runs them as their own processes: docs/deployment.md).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+#: Attempts of a failing task before it shows on the failures page (30 s, 1, 2, 4 min between).
+TASK_MAX_ATTEMPTS = env.int("TASK_MAX_ATTEMPTS", default=5)
+#: A worker's heartbeat period, and the silence after which its running tasks are requeued.
+TASK_HEARTBEAT_SECONDS = env.float("TASK_HEARTBEAT_SECONDS", default=10)
+TASK_STALE_SECONDS = env.float("TASK_STALE_SECONDS", default=60)
+#: Hour (local) from which the daily tasks (reminders) are enqueued each day.
+TASK_DAILY_HOUR = env.int("TASK_DAILY_HOUR", default=7)
+#: Base URL of the links in e-mails sent by tasks (no request to read it from).
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
 INVITATION_VALIDITY_DAYS = 7
 SIGNED_COPY_MAX_BYTES = env.int("SIGNED_COPY_MAX_BYTES", default=20 * 1024 * 1024)

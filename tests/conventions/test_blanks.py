@@ -204,8 +204,10 @@ def test_the_signature_page_shows_the_blanks_with_links_and_refuses_to_send(worl
     assert "Valeurs absentes pour" in page
     assert f'href="/conventions/{convention.reference}/brouillon/informations/"' in page
     assert f'href="/conventions/postes/{world["post"].pk}/"' in page
-    assert "J'envoie malgré les valeurs absentes" in page
-    response = client.post(url, {"action": "envoyer"})
+    assert "J'envoie malgré les valeurs absentes" not in page  # on the confirmation page
+    url = reverse("conventions:send_confirm", args=[convention.reference])
+    assert "J'envoie malgré les valeurs absentes" in client.get(url).content.decode()
+    response = client.post(url, {})
     assert response.status_code == 400
     assert "Envoi refusé : le texte a 3 valeurs absentes" in response.content.decode()
     assert Convention.objects.get(pk=convention.pk).status == ConventionStatus.DRAFT
@@ -221,7 +223,8 @@ def test_a_coordinator_cannot_send_or_withdraw(world, client):
     coordinator = UserFactory(coordinateur=True, organisation=convention.organisation)
     client.force_login(coordinator)
     url = reverse("conventions:signatures", args=[convention.reference])
-    response = client.post(url, {"action": "envoyer", "send_with_blanks": "on", "reason": "x"})
+    send = reverse("conventions:send_confirm", args=[convention.reference])
+    response = client.post(send, {"send_with_blanks": "on", "reason": "x"})
     assert response.status_code == 403
     _complete(world)
     services.convention_send_to_signature(convention=convention, by=world["manager"])

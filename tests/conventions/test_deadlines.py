@@ -3,7 +3,6 @@
 from datetime import date
 
 import pytest
-from django.core import mail
 from django.core.management import call_command
 from django.urls import reverse
 from icalendar import Calendar
@@ -107,12 +106,13 @@ def test_feed_token_stands_for_the_login_and_a_forged_one_is_refused(client):
 
 
 @pytest.mark.django_db
-def test_send_reminders_mails_each_gestionnaire_its_next_30_days():
+def test_send_reminders_mails_each_gestionnaire_its_next_30_days(run_tasks, smtp_server):
     user = UserFactory(gestionnaire=True, email="gestion@exemple.fr")
     ConventionFactory(organisation=user.organisation, reference="X-1", end_date=date(2023, 12, 31))
     UserFactory(gestionnaire=True)  # another organisation, nothing due
     call_command("send_reminders", date="2023-09-15", stdout=None)
-    assert len(mail.outbox) == 1
-    message = mail.outbox[0]
-    assert message.to == ["gestion@exemple.fr"]
-    assert "30 septembre 2023 : Dernier jour pour dénoncer X-1" in message.body
+    call_command("send_reminders", date="2023-09-15", stdout=None)  # the same day: once
+    assert run_tasks() == 1
+    (message,) = smtp_server.messages
+    assert message.envelope_to == ["gestion@exemple.fr"]
+    assert "30 septembre 2023 : Dernier jour pour dénoncer X-1" in smtp_server.bodies()[0]

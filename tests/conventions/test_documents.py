@@ -272,9 +272,12 @@ def test_a_document_never_loads_anything_but_the_shipped_fonts():
     assert pages == 1 and b"passwd" not in pdf
 
 
-def test_a_deliberations_conventions_come_in_one_zip(client):
+def test_a_deliberations_conventions_come_in_one_zip(client, run_tasks):
     import zipfile
 
+    from django_tasks_db.models import DBTaskResult
+
+    from conventions import bundles
     from tests.access import build_world, deliberation_of, with_signed_copy
 
     world = build_world()
@@ -284,21 +287,59 @@ def test_a_deliberations_conventions_come_in_one_zip(client):
     client.force_login(user)
     page = client.get(reverse("conventions:deliberation_zip", args=[pk])).content.decode()
     assert "1 document prêt sur 3" in page  # C2's signed copy; C1 and C3 to produce
-    assert "Produire 2 PDF manquants" in page
+    assert "Préparer l'archive (2 PDF à produire)" in page
     step = reverse("conventions:deliberation_zip_progress", args=[pk])
     htmx = {"HTTP_HX_REQUEST": "true"}
-    assert "2 documents prêts sur 3" in client.post(step, **htmx).content.decode()
-    last = client.post(step, **htmx).content.decode()
+    stored = DocumentVersion.objects.count()
+    queued = client.post(step, **htmx).content.decode()
+    # The request only queues the work: nothing rendered yet, the fragment polls.
+    assert "Préparation en cours" in queued and "1 document prêt sur 3" in queued
+    assert DocumentVersion.objects.count() == stored
+    client.post(step, **htmx)  # a second click while it is under way queues nothing more
+    assert DBTaskResult.objects.filter(task_path=bundles.TASK_PATH).count() == 1
+    run_tasks()
+    last = client.get(step, **htmx).content.decode()
     assert "3 documents prêts sur 3" in last and "Télécharger l'archive ZIP" in last
     response = client.get(reverse("conventions:deliberation_zip_download", args=[pk]))
     assert response["Content-Type"] == "application/zip"
-    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
     assert sorted(archive.namelist()) == ["A-C1-v1.pdf", "A-C2-signee.pdf", "A-C3-v1.pdf"]
     assert all(archive.read(name).startswith(b"%PDF-") for name in archive.namelist())
     assert DocumentDownload.objects.filter(user=user).count() == 3
 
 
+def test_a_zip_whose_pdf_cannot_be_produced_says_why_and_offers_to_resume(client, run_tasks):
+    from django.core.exceptions import ValidationError
+
+    from conventions import bundles
+    from tests.access import build_world, deliberation_of
+
+    world = build_world()
+    pk = deliberation_of(world)
+    client.force_login(world.users["gestionnaire"])
+    original = bundles.bundle_document
+
+    def failing(convention, user, *, produce):
+        if produce and convention.reference == "A-C3":
+            raise ValidationError("Le texte de la convention est vide.")
+        return original(convention, user, produce=produce)
+
+    bundles.bundle_document = failing
+    try:
+        client.post(reverse("conventions:deliberation_zip_progress", args=[pk]))
+        run_tasks()
+    finally:
+        bundles.bundle_document = original
+    page = client.get(reverse("conventions:deliberation_zip", args=[pk])).content.decode()
+    assert "A-C3 : Le texte de la convention est vide." in page
+    assert "Reprendre la préparation" in page
+    download = client.get(reverse("conventions:deliberation_zip_download", args=[pk]))
+    assert download.status_code == 302
+
+
 def test_reading_the_zip_pages_writes_no_document(client):
+    from django_tasks_db.models import DBTaskResult
+
     from tests.access import build_world, deliberation_of
 
     world = build_world()
@@ -313,10 +354,12 @@ def test_reading_the_zip_pages_writes_no_document(client):
     assert download.status_code == 302  # back to the page: 3 PDF to produce first
     assert download["Location"] == reverse("conventions:deliberation_zip", args=[pk])
     assert DocumentVersion.objects.count() == stored
-    # Without htmx, the button's POST produces one PDF and comes back to the page.
+    assert not DBTaskResult.objects.exists()
+    # Without htmx, the button's POST queues the preparation and comes back to the page.
     response = client.post(reverse("conventions:deliberation_zip_progress", args=[pk]))
     assert response.status_code == 302
-    assert DocumentVersion.objects.count() == stored + 1
+    assert DocumentVersion.objects.count() == stored
+    assert DBTaskResult.objects.get().task_path == "conventions.tasks.prepare_deliberation_zip"
 
 
 WORDING_TEXT = {
@@ -513,25 +556,27 @@ def test_a_written_representation_clause_follows_the_party_name():
     assert view.designation == "La ville, représentée par X"
 
 
-def test_a_version_is_decided_in_the_transaction_and_rendered_after_commit(
-    a13, django_capture_on_commit_callbacks
-):
+def test_a_version_is_decided_in_the_transaction_and_rendered_by_the_worker(a13, run_tasks):
     """As pretix does: the row (number, HTML, hash) is written in the transaction; the PDF is
-    rendered once it has committed, no lock held (a task can run the same function later)."""
+    rendered by the worker, no lock held, no web request waiting for WeasyPrint."""
+    from django_tasks_db.models import DBTaskResult
+
     a13.status = ConventionStatus.DRAFT
     a13.text_frozen_at = None  # a draft again, as a withdrawal leaves it
     a13.save()
     with mock.patch.object(documents, "render_pdf", wraps=documents.render_pdf) as render:
-        with django_capture_on_commit_callbacks(execute=False) as callbacks:
-            version = services.convention_document(convention=a13)
-            assert render.call_count == 0
+        version = services.convention_document(convention=a13)
+        assert render.call_count == 0
         assert not version.is_rendered and version.html and version.input_hash
-        assert len(callbacks) == 1
-        callbacks[0]()  # the commit
+        (queued,) = DBTaskResult.objects.filter(
+            task_path="conventions.tasks.render_document_version"
+        )
+        assert queued.args_kwargs["kwargs"]["version_id"] == version.pk
+        assert run_tasks() == 1
         assert render.call_count == 1
         version.refresh_from_db()
         assert version.is_rendered and version.sha256 and version.pages >= 4
-        # Rendered once: a reader afterwards, or the callback run again, renders nothing.
+        # Rendered once: a reader afterwards, or the task run again, renders nothing.
         services.document_rendered(version)
         services.document_version_render(version_id=version.pk)
         assert render.call_count == 1

@@ -74,7 +74,7 @@ def test_the_convention_is_signed_when_the_last_party_signs(draft, manager):
         services.convention_sign(
             convention=draft,
             party=party,
-            signed_on=TODAY - timedelta(days=1) if party == parties[0] else TODAY,
+            signed_on=TODAY,
             signatory_name="Jacques BILLANT",
             by=manager,
         )
@@ -168,7 +168,7 @@ def test_a_signature_recorded_by_mistake_is_withdrawn_and_kept_in_history(client
     services.convention_send_to_signature(convention=draft, by=manager)
     party = draft.memberships.first().party
     services.convention_sign(
-        convention=draft, party=party, signed_on=date(2022, 1, 1), signatory_name="X", by=manager
+        convention=draft, party=party, signed_on=TODAY, signatory_name="X", by=manager
     )
     client.force_login(manager)
     url = reverse("conventions:signatures", args=[draft.reference])
@@ -179,7 +179,7 @@ def test_a_signature_recorded_by_mistake_is_withdrawn_and_kept_in_history(client
     assert (membership.signed_on, membership.signatory_name) == (None, "")
     latest, previous = membership.history.order_by("-history_date")[:2]
     assert latest.history_user == manager and latest.signed_on is None
-    assert previous.signed_on == date(2022, 1, 1)
+    assert previous.signed_on == TODAY
     draft.refresh_from_db()
     assert draft.status == ConventionStatus.TO_SIGN
 

@@ -96,7 +96,7 @@ def test_step_two_saves_parties_and_refuses_a_foreign_representative(client, ges
         "parties-1-representative": prefet.pk,
     }
     response = client.post(url, data)
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "ne représente pas CC du Ternois" in response.text
     assert not ConventionParty.objects.filter(convention=convention).exists()
     data["parties-0-representative"] = ""
@@ -711,3 +711,25 @@ def test_the_drafting_services_refuse_an_act_that_is_no_longer_a_draft():
         drafting.convention_parties_save(convention=signed, changes=[], removed=[], by=None)
     signed.refresh_from_db()
     assert signed.title != "x"
+
+
+@pytest.mark.parametrize("status", [ConventionStatus.DRAFT, ConventionStatus.TO_SIGN])
+@pytest.mark.parametrize("mode", ["renouvellement", "avenant"])
+def test_renewal_and_avenant_are_refused_server_side_on_an_unsigned_act(
+    client, gestionnaire, status, mode
+):
+    """Neither offered on a draft's page nor accepted when posted by hand."""
+    source = ConventionFactory(
+        organisation=gestionnaire.organisation, status=status, reference="UNS-1"
+    )
+    with pytest.raises(ValidationError, match="n'est pas signée"):
+        drafting.convention_draft_start(
+            organisation=gestionnaire.organisation, mode=mode, source=source, reference="UNS-2"
+        )
+    client.force_login(gestionnaire)
+    response = client.post(
+        reverse("wizard_start") + f"?mode={mode}",
+        {"mode": mode, "source": source.pk, "reference": "UNS-3", "notice_months": "3"},
+    )
+    assert response.status_code == 400
+    assert not Convention.objects.filter(reference__in=["UNS-2", "UNS-3"]).exists()

@@ -61,39 +61,40 @@ def test_gestionnaire_drafts_a_convention_with_three_co_funders(
     page.get_by_role("button", name="Enregistrer le brouillon et continuer").click()
     expect(page.locator("h1")).to_contain_text("PDC2027-E2E — parties et rôles")
 
-    # 2. Parties: the State and the Département fund, the CC employs and bears the rest
-    rows = page.locator("table.formset tbody tr")
-    for index, (party, roles) in enumerate(
-        [
-            ("etat_62", ["signataire", "financeur"]),
-            ("departement_62", ["signataire", "financeur"]),
-        ]
-    ):
-        row = rows.nth(index)
-        row.locator("select[name$='-party']").select_option(value=str(party_pk(party)))
-        for role in roles:
-            row.get_by_label(role.capitalize(), exact=True).check()
-    page.get_by_role("button", name="Enregistrer et passer au financement").click()
-    expect(page.locator("h1")).to_contain_text("Plan de financement — PDC2027-E2E")
-    # Two new rows were offered; come back to the step to add the employer: nothing was lost.
-    page.goto(f"{live_server.url}/conventions/PDC2027-E2E/brouillon/parties/")
-    row = page.locator("table.formset tbody tr").nth(2)
-    row.locator("select[name$='-party']").select_option(
-        value=str(party_pk("epci_cc_osartis_marquion"))
+    # 2. Parties: proposed from the post (its employer, the CC, and the gendarmerie that directs
+    # its work), each with its representative in office; the State and the Département, who
+    # fund, are added in place (no reload), their representative list being theirs only.
+    rows = page.locator("table.formset tbody tr:visible")
+    employer = rows.nth(0)
+    expect(employer.locator("select[name$='-party']")).to_have_value(
+        str(party_pk("epci_cc_osartis_marquion"))
     )
-    for role in ("Signataire", "Financeur", "Employeur"):
-        row.get_by_label(role, exact=True).check()
+    expect(employer.get_by_label("Employeur", exact=True)).to_be_checked()
+    expect(page.locator("input[name$='-order']")).to_have_count(0)
+    proposed = rows.count()
+    for party in ("etat_62", "departement_62"):
+        page.get_by_role("button", name="Ajouter une partie").click()
+        row = page.locator("table.formset tbody tr").last
+        row.locator("select[name$='-party']").select_option(value=str(party_pk(party)))
+        for role in ("Signataire", "Financeur"):
+            row.get_by_label(role, exact=True).check()
+        representatives = row.locator("select[name$='-representative'] option[data-party]")
+        expect(representatives.first).to_be_attached()
+        for value in representatives.evaluate_all("(os) => os.map((o) => o.dataset.party)"):
+            assert value == str(party_pk(party))
+    expect(page.locator("table.formset tbody tr:visible")).to_have_count(proposed + 2)
+    screenshot("gestionnaire-parties")
     page.get_by_role("button", name="Enregistrer et passer au financement").click()
     expect(page.locator("h1")).to_contain_text("Plan de financement — PDC2027-E2E")
 
     # 3. Financing, in the guided editor (no JSON): the split is recomputed as amounts are typed
-    expect(page.locator("#id_part-2-party")).to_have_value("epci_cc_osartis_marquion")
-    expect(page.locator("#id_part-2-rule")).to_have_value("remainder")
+    expect(page.locator("#id_part-0-party")).to_have_value("epci_cc_osartis_marquion")
+    expect(page.locator("#id_part-0-rule")).to_have_value("remainder")
     page.locator("#id_plan-months_by_hand").check()
     page.locator("#id_annee-0-annual_cost").fill("42000")
     page.locator("#id_annee-0-months").fill("4")
-    page.locator("#id_part-0-amount").fill("14000")
     page.locator("#id_part-1-amount").fill("14000")
+    page.locator("#id_part-2-amount").fill("14000")
     preview = page.locator("#apercu")
     expect(preview).to_contain_text(f"4{NBSP}666{NBSP}€")
     expect(preview).to_contain_text(f"4{NBSP}668{NBSP}€")
@@ -121,16 +122,18 @@ def test_gestionnaire_drafts_a_convention_with_three_co_funders(
 
     # Send to signature, record each party's signature
     page.get_by_role("link", name="Envoyer à la signature").click()
-    page.get_by_role("button", name="Envoyer à la signature").click()
+    page.get_by_role("link", name="Envoyer à la signature").click()
+    expect(page.locator("main")).to_contain_text("Ce qui ne pourra plus être modifié")
+    page.get_by_role("button", name="Confirmer l'envoi à la signature").click()
     # Refused: no place of signature nor number of copies; each blank links to its place.
     expect(page.locator(".message-error")).to_contain_text("Envoi refusé")
     expect(page.locator("#valeurs-absentes")).to_contain_text("convention.lieu_signature")
     page.get_by_label("J'envoie malgré les valeurs absentes").check()
     page.get_by_label("Motif").fill("Lieu et exemplaires fixés le jour de la signature")
-    page.get_by_role("button", name="Envoyer à la signature").click()
+    page.get_by_role("button", name="Confirmer l'envoi à la signature").click()
     expect(page.locator("h1")).to_contain_text("À signer")
     record = page.get_by_role("button", name="Enregistrer", exact=True)
-    for _ in range(4):  # État, Département, CC Osartis Marquion (bounded: never loop forever)
+    for _ in range(8):  # each signatory (bounded: never loop forever)
         if not record.count():
             break
         form = page.locator("form").filter(has=record).first
@@ -138,6 +141,7 @@ def test_gestionnaire_drafts_a_convention_with_three_co_funders(
         form.get_by_label("Nom du signataire").fill("Signataire de démonstration")
         with page.expect_navigation():
             form.get_by_role("button", name="Enregistrer", exact=True).click()
+        confirm_last_signature(page)
     expect(page.locator("h1")).to_contain_text("Signée")
 
     # The generated PDF itself is refused as the signed copy; the scan is accepted
@@ -171,10 +175,20 @@ def test_gestionnaire_drafts_a_convention_with_three_co_funders(
     assert DocumentDownload.objects.filter(user__email__startswith="partenaire.").exists()
 
 
+def confirm_last_signature(page):
+    """The last signature is confirmed on its own page, which says what can no longer change."""
+    confirm = page.get_by_role("button", name="Confirmer la dernière signature")
+    if confirm.count():
+        expect(page.locator("main")).to_contain_text("Ce qui ne pourra plus être modifié")
+        with page.expect_navigation():
+            confirm.click()
+
+
 def sign_everything(page):
     """Send to signature, then record each party's signature (bounded: never loop forever)."""
     page.get_by_role("link", name="Envoyer à la signature").click()
-    page.get_by_role("button", name="Envoyer à la signature").click()
+    page.get_by_role("link", name="Envoyer à la signature").click()
+    page.get_by_role("button", name="Confirmer l'envoi à la signature").click()
     expect(page.locator("h1")).to_contain_text("À signer")
     record = page.get_by_role("button", name="Enregistrer", exact=True)
     for _ in range(8):
@@ -185,6 +199,7 @@ def sign_everything(page):
         form.get_by_label("Nom du signataire").fill("Signataire de démonstration")
         with page.expect_navigation():
             form.get_by_role("button", name="Enregistrer", exact=True).click()
+        confirm_last_signature(page)
     # Signed: "Signée", or read from its dates ("Expirée" for an act of 2023).
     expect(page.locator("h1")).to_contain_text(re.compile("Signée|En vigueur|Expirée"))
     expect(record).to_have_count(0)
@@ -346,6 +361,10 @@ PHONE_PAGES = [
     "/conventions/PDC2023-A10/financement/",
     "/conventions/PDC2023-A10/signatures/",
     "/conventions/nouvelle/?mode=nouvelle",  # the posts' checkbox list
+    "/conventions/PDC2024-A10/brouillon/parties/",  # the party rows
+    "/conventions/PDC2024-A10/signatures/envoyer/",  # confirmations
+    "/conventions/PDC2024-A10/supprimer/",
+    "/conventions/brouillons-supprimes/",
     "/echeances/",
     "/bilans/2022/",
 ]

@@ -159,6 +159,33 @@ def test_applying_a_plan_over_a_signed_plan_is_refused_and_writes_nothing(world)
     assert amounts(c, p2) == {"etat": 5000, "commune": 5000, "cc": 10000}
 
 
+def test_a_schedule_by_year_of_service_saved_in_the_product_is_dated_by_the_convention(world):
+    """Issue 14's reading through the services: a convention from 1 September 2026 to 31 August
+    2029, its post starting on 1 September 2026, the État at 80/50/30 % by year of service on a
+    45 000 € post. The plan states neither dates nor months: plan_save dates it by the
+    convention's period and the post's first day of service."""
+    c, post = world.convention, world.posts[0]
+    c.start_date, c.end_date = date(2026, 9, 1), date(2029, 8, 31)
+    c.save()
+    post.start_date = date(2026, 9, 1)
+    post.save()
+    data = {
+        "rounding": "down",
+        "years": [{"year": y, "annual_cost": "45000"} for y in (2026, 2027, 2028, 2029)],
+        "shares": [
+            {"party": "etat", "rule": "percent_of_cost", "percent_by_rank": ["80", "50", "30"]},
+            {"party": "cc", "rule": "remainder"},
+        ],
+    }
+    services.plan_save(convention=c, post=post, plan=read_plan(data))
+    etat = {y: amounts(c, post, y).get("etat") for y in (2026, 2027, 2028, 2029)}
+    # 2026: 4 months at 80 %; 2027: 8 at 80 % and 4 at 50 % (70 %); 2028: 8 at 50 % and 4 at
+    # 30 %; 2029: 8 months (the convention ends on 31 August) at 30 %.
+    assert etat == {2026: 12000, 2027: 31500, 2028: 19500, 2029: 9000}
+    cost = {y: sum(amounts(c, post, y).values()) for y in (2026, 2027, 2028, 2029)}
+    assert cost == {2026: 15000, 2027: 45000, 2028: 45000, 2029: 30000}
+
+
 # --------------------------------------------------------------------------- plan page
 
 
@@ -318,8 +345,8 @@ def test_the_pdf_lists_each_post_and_the_convention_s_total(world):
     assert table.totals == (D(75000),)
     assert [row.cells[0].amount for row in table.rows] == [D(27000), D(16000), D(32000)]
     text = _pdf_text(c)
-    assert "Poste : Poste ISG n° 1 du Val" in text
-    assert "Poste : Poste ISG n° 2 du Val" in text
+    assert "Poste ISG n° 1 du Val" in text and "Poste : Poste" not in text
+    assert "Poste ISG n° 2 du Val" in text
     assert "Total de la convention (2 postes)" in text
     assert "Total 75 000 €" in text
     assert "Coût des postes sur la période 75 000 €" in text

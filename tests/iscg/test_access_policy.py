@@ -10,6 +10,7 @@ REQUEST_MODULES = [
     "conventions/views.py",
     "conventions/document_views.py",
     "conventions/ending_views.py",
+    "conventions/text_views.py",
     "conventions/deadline_views.py",
     "conventions/wizard.py",
     "financing/views.py",

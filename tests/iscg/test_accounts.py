@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from iscg import services
-from iscg.models import Invitation, Role, User
+from iscg.models import EmailLog, Invitation, Role, User
 from tests.factories import PASSWORD, PartyFactory, PostFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -68,7 +68,7 @@ def _invite(role=Role.PARTENAIRE, **kwargs):
     )
 
 
-def test_gestionnaire_invites_a_partner_by_email(client):
+def test_gestionnaire_invites_a_partner_by_email(client, run_tasks, smtp_server):
     gestionnaire = UserFactory(gestionnaire=True)
     party = PartyFactory(organisation=gestionnaire.organisation, name="CC du Ternois")
     client.force_login(gestionnaire)
@@ -83,9 +83,21 @@ def test_gestionnaire_invites_a_partner_by_email(client):
         party,
         "partenaire",
     )
-    assert len(mail.outbox) == 1
-    assert "/comptes/invitation/" in mail.outbox[0].body
-    assert "7 jours" in mail.outbox[0].body
+    # Queued in the request, sent by the worker through a real SMTP server.
+    assert smtp_server.messages == []
+    log = EmailLog.objects.get(key=f"invitation:{invitation.pk}")
+    assert log.sent_at is None and "/comptes/invitation/" in log.body
+    assert run_tasks() == 1
+    (message,) = smtp_server.messages
+    assert message.envelope_to == ["contact@ternois.fr"]
+    assert message["Subject"] == "Votre accès à l'application ISCG conventions"
+    (body,) = smtp_server.bodies()
+    assert "/comptes/invitation/" in body and "7 jours" in body
+    # The log keeps what was sent, never a usable link; a second run sends nothing again.
+    log.refresh_from_db()
+    assert log.sent_at is not None
+    assert "/comptes/invitation/" not in log.body and "[lien personnel retiré]" in log.body
+    assert run_tasks() == 0 and len(smtp_server.messages) == 1
 
 
 def test_an_invitation_to_a_party_of_another_organisation_is_refused(client):
