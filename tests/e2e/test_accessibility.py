@@ -14,9 +14,10 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.urls import Resolver404, resolve, reverse
+from django.utils import timezone
 from playwright.sync_api import Error as PlaywrightError
 
-from conventions.models import Convention, Post
+from conventions.models import Convention, Post, Representative
 from demo.load import load_demo
 from demo.users import DEMO_PASSWORD
 from financing.models import ShareLine
@@ -24,6 +25,7 @@ from financing.perms import can_record_payment
 from iscg.models import User
 from reporting.models import Bilan, BilanStatus
 from tests.e2e.conftest import ARTIFACTS
+from tests.factories import PaymentFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -150,11 +152,21 @@ def demo_seeds(role: str) -> list[str]:
             .select_related("party", "post", "convention")
             if can_record_payment(User.objects.get(email=ACCOUNTS[role]), line)
         )
+        payment = PaymentFactory(share_line=line)
+        representative = Representative.objects.filter(party=line.party).first()
+        to_sign = Convention.objects.get(reference="PDC2023-A13")
+        awaited = to_sign.memberships.filter(is_signatory=True, signed_on__isnull=True).first()
+        today = timezone.localdate().isoformat()
         seeds += [
             reverse("conventions:denounce", args=[signed.reference]),
             reverse("conventions:terminate", args=[signed.reference]),
             reverse("financing:payment_add", args=[line.pk]),
-            "/comptes/password_change/",
+            reverse("financing:payment_correct", args=[payment.pk]),
+            reverse("financing:payment_cancel", args=[payment.pk]),
+            reverse("conventions:representative_edit", args=[line.party_id, representative.pk]),
+            reverse("conventions:sign_confirm", args=[to_sign.reference, awaited.party_id])
+            + f"?signed_on={today}&signatory_name=Jeanne+Martin",
+            reverse("task_failures"),
         ]
     intervenant = User.objects.get(email=ACCOUNTS["intervenant"])
     draft = Bilan.objects.filter(post__in=Post.objects.visible_to(intervenant)).first()
