@@ -276,7 +276,8 @@ def test_gestionnaire_amends_a_signed_convention_and_the_figures_count_once(
 
     # The parent's page lists it
     page.goto(f"{live_server.url}/conventions/PDC2023-A10/")
-    expect(page.locator("#avenants + table")).to_contain_text("PDC2023-A10-AV1")
+    # The table in its scrolling box (static/js/app.js)
+    expect(page.locator("#avenants + .table-scroll > table")).to_contain_text("PDC2023-A10-AV1")
 
     # 6. The annual table: the post once, the amended figure once
     page.goto(f"{live_server.url}/financement/2023/")
