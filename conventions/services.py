@@ -25,7 +25,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from conventions import documents, pdf_checks, rules, templating
+from conventions import documents, notices, pdf_checks, rules, templating
 from conventions.blanks import blanks_summary, convention_blanks
 from conventions.models import (
     SIGNED_STATUSES,
@@ -562,6 +562,7 @@ def convention_sign(
         convention_statuses_update(
             today=timezone.localdate(), conventions=[convention], expire=False
         )
+        notices.convention_signed(convention)  # queued with this transaction
     return membership
 
 

@@ -37,6 +37,7 @@ from financing.cancellations import titres_to_cancel
 from financing.effective import line_standings
 from financing.models import ShareLine
 from iscg.history import history_rows, history_rows_of
+from iscg.models import EmailLog
 from reporting.models import Bilan
 
 PAGE_SIZE = 50
@@ -123,6 +124,12 @@ def convention_detail(request, reference: str):
             if staff
             else [],
             "related": related_acts(convention, request.user),
+            # E-mails the product sent about this convention (staff only, like the history).
+            "emails": EmailLog.objects.filter(
+                reference=convention.reference, organisation_id=convention.organisation_id
+            )[:30]
+            if staff
+            else [],
         },
     )
 

@@ -18,11 +18,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from conventions import rules
+from conventions import notices, rules
 from conventions.models import SIGNED_STATUSES, Convention, ConventionStatus, Party
 from financing import engine
 from financing.cancellations import payments_to_cancel
-from financing.models import FinancingPlan, Payment, PlanYear, ShareLine
+from financing.models import FinancingPlan, Payment, PaymentKind, PlanYear, ShareLine
 from financing.months import period_of, post_months, with_service_start
 from iscg import history
 from iscg.formatting import format_date_long
@@ -413,6 +413,8 @@ def payment_record(*, share_line: ShareLine, by, **fields) -> Payment:
     payment.full_clean()
     history.attribute(payment, by=by)
     payment.save()
+    if payment.kind == PaymentKind.TITRE:
+        notices.titre_issued(payment)  # queued with this transaction
     return payment
 
 
@@ -457,6 +459,8 @@ def payment_correct(*, payment: Payment, reason: str, by, **fields) -> Payment:
     _cancel(payment, reason=f"{reason} (corrigé par un nouveau titre)", by=by)
     history.attribute(new, by=by, reason=f"Correction du titre {payment.number}. Motif : {reason}")
     new.save()
+    if new.kind == PaymentKind.TITRE:
+        notices.titre_issued(new)  # the corrected titre is the one to pay
     return new
 
 
