@@ -97,6 +97,7 @@ class BilanForm(forms.Form):
             self.fields[ORIENTATION_PREFIX + key] = forms.IntegerField(
                 label=label, required=False, min_value=0
             )
+        self.inconsistencies: list[dict] = []
 
     def fieldsets(self):
         result = [(legend, [self[name] for name in names]) for legend, names in FIELDSETS]
@@ -120,14 +121,31 @@ class BilanForm(forms.Form):
         data = super().clean()
         # The year's rules run here too, so that every mistake shows on the first submit; the
         # service checks them again before saving. Rules reading a field already in error are
-        # left out: that field's own message says what to fix.
+        # left out: that field's own message says what to fix. Inconsistencies (sums that do
+        # not add up yet) never stop the saving: they are listed as such.
         in_error = set(self.errors)
+        found = []
         if in_error:
             for issue in rules.bilan_issues(self.figures()):
                 target = issue.field if issue.field in self.fields else None
-                if target not in in_error and not in_error & _READS.get(issue.field, set()):
+                if target in in_error or in_error & _READS.get(issue.field, set()):
+                    continue
+                if issue.inconsistency:
+                    found.append(issue)
+                else:
                     self.add_error(target, issue.message)
+        self.set_inconsistencies(found)
         return data
+
+    def set_inconsistencies(self, issues: list[rules.Issue]) -> None:
+        """Show ``issues`` (kept by a draft, blocking its sending) above the form and beside
+        their fields (``field.inconsistencies`` in the template)."""
+        self.inconsistencies = issue_rows(issues)
+        for name in self.fields:
+            self[name].inconsistencies = []
+        for row in self.inconsistencies:
+            if row["field"] in self.fields:
+                self[row["field"]].inconsistencies.append(row["message"])
 
     def figures(self) -> dict:
         """The cleaned data as the model's values."""
@@ -155,6 +173,40 @@ class BilanForm(forms.Form):
             target = name if name in self.fields else None
             for message in messages:
                 self.add_error(target, message)
+
+
+def _anchor_field(name: str | None) -> str | None:
+    """The form field a rule's message points to (problématiques and orientations: the first
+    of their counts)."""
+    if name in FIGURE_FIELDS:
+        return name
+    if name == "problems":
+        return PROBLEM_PREFIX + next(iter(rules.PROBLEMS))
+    if name == "orientations":
+        return ORIENTATION_PREFIX + next(iter(rules.ORIENTATIONS))
+    if name in {field for field, _ in rules.PART_FIELDS}:
+        return name
+    return None
+
+
+def issue_rows(issues: list[rules.Issue]) -> list[dict]:
+    """Issues as the pages list them: the message, the field it concerns (its label, and the
+    form field to link to: ``id_<field>`` on the entry form), or none for the whole bilan."""
+    rows = []
+    for issue in issues:
+        field = _anchor_field(issue.field)
+        label = ""
+        if issue.field in {f.name for f in Bilan._meta.get_fields()}:
+            label = str(Bilan._meta.get_field(issue.field).verbose_name)
+        rows.append(
+            {
+                "message": issue.message,
+                "field": field,
+                "anchor": f"id_{field}" if field else "",
+                "label": label[:1].upper() + label[1:],
+            }
+        )
+    return rows
 
 
 class BilanPartForm(forms.Form):

@@ -15,9 +15,16 @@ from financing.models import ShareLine
 from iscg import perms as shared_perms
 from iscg.history import history_rows
 from iscg.models import Organisation
-from reporting import exports, imports, perms, selectors, services
+from reporting import exports, imports, perms, rules, selectors, services
 from reporting.filters import BilanFilter, DashboardFilter
-from reporting.forms import BilanForm, ImportForm, PartFormSet, ReviewForm, blank_parts
+from reporting.forms import (
+    BilanForm,
+    ImportForm,
+    PartFormSet,
+    ReviewForm,
+    blank_parts,
+    issue_rows,
+)
 from reporting.models import Bilan, BilanStatus, PartKind
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
@@ -187,11 +194,28 @@ def bilan_detail(request, pk: int):
             "late": not bilan.is_transmitted and date.today() > due,
             "history": history_rows(bilan),
             "can_edit": perms.can_edit(user, bilan),
+            "inconsistencies": issue_rows(services.submission_issues(bilan))
+            if bilan.is_editable
+            else [],
             "can_review": perms.can_validate(user, bilan) or perms.can_return(user, bilan),
             "can_pack": perms.can_see_dashboard(user),
             "can_see_dashboard": perms.can_see_dashboard(user),
         },
     )
+
+
+def _saved(request, bilan: Bilan, text: str) -> None:
+    """Say the draft is saved, and how many inconsistencies it keeps (listed on its page)."""
+    issues = services.submission_issues(bilan)
+    if issues:
+        count = rules.counted(len(issues), "point", "points")
+        messages.warning(
+            request,
+            f"{text} Il reste {count} à corriger avant de le transmettre au coordinateur "
+            "(liste ci-dessous).",
+        )
+    else:
+        messages.success(request, text)
 
 
 def bilan_create(request, post_pk: int, year: int):
@@ -212,7 +236,7 @@ def bilan_create(request, post_pk: int, year: int):
         except ValidationError as error:
             form.add_service_errors(error)
         else:
-            messages.success(request, f"Bilan {year} enregistré (brouillon).")
+            _saved(request, bilan, f"Bilan {year} enregistré (brouillon).")
             return redirect(bilan.get_absolute_url())
     return render(
         request,
@@ -238,6 +262,7 @@ def bilan_edit(request, pk: int):
         formset = PartFormSet(request.POST, prefix="parts")
     else:
         form = BilanForm(instance=bilan)
+        form.set_inconsistencies(services.submission_issues(bilan))
         if split in PartKind.values:
             initial = blank_parts(split, bilan.post)
         else:
@@ -250,7 +275,7 @@ def bilan_edit(request, pk: int):
         except ValidationError as error:
             form.add_service_errors(error)
         else:
-            messages.success(request, "Bilan enregistré.")
+            _saved(request, bilan, "Bilan enregistré (brouillon).")
             return redirect(bilan.get_absolute_url())
     return render(
         request,
@@ -285,7 +310,7 @@ def bilan_submit(request, pk: int):
         "reporting/bilan_submit.html",
         {
             "bilan": bilan,
-            "issues": services.submission_issues(bilan) if bilan.is_editable else [],
+            "issues": issue_rows(services.submission_issues(bilan)) if bilan.is_editable else [],
         },
     )
 
@@ -384,7 +409,8 @@ def import_bilans(request):
         if report.ok:
             messages.success(
                 request,
-                f"{report.created} bilan(s) créé(s), {report.updated} mis à jour (brouillons).",
+                f"{rules.counted(report.created, 'bilan créé', 'bilans créés')}, "
+                f"{rules.counted(report.updated, 'mis à jour', 'mis à jour')} (brouillons).",
             )
             return redirect(reverse("reporting:bilan_list"))
     return render(
