@@ -531,3 +531,29 @@ def due_date(year: int, month: int = DEFAULT_DUE[0], day: int = DEFAULT_DUE[1]) 
 def is_late(due: date, today: date, *, transmitted: bool) -> bool:
     """A bilan not yet transmitted (nor replaced by a reason) is late once its due date is past."""
     return not transmitted and today > due
+
+
+# --------------------------------------------------------------------------- years to report
+
+
+def years_to_report(
+    spans: Iterable[tuple[date | None, date | None]],
+    today: date,
+    *,
+    service_start: int | None = None,
+    service_end: int | None = None,
+) -> list[int]:
+    """The years a post's bilan is offered for: last year and this one, and every year from the
+    first one a convention of the post covers up to this one (a year between two conventions,
+    or covered by a renewal still being signed, is still a year of work). ``spans``: each
+    convention's (start, end), an open end running to today; none beyond this year. The post's
+    years of service bound them (``service_start``, ``service_end``)."""
+    years = {today.year - 1, today.year}
+    starts = [start.year for start, _ in spans if start is not None]
+    if starts:
+        years.update(range(min(starts), today.year + 1))
+    if service_start is not None:
+        years = {year for year in years if year >= service_start}
+    if service_end is not None:
+        years = {year for year in years if year <= service_end}
+    return sorted(year for year in years if year <= today.year)

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from conventions.models import DRAFT_STATUSES, Convention, Post
+from conventions.models import Convention, ConventionStatus, Post
 from financing.models import ShareLine
 from iscg import perms as shared_perms
 from iscg.history import history_rows
@@ -379,19 +379,20 @@ def _require_importer(user) -> None:
 
 
 def _years_to_report(post_id: int, today: date) -> list[int]:
-    """Last year and this one, and every past year a non-draft convention of the post covers
-    (a bilan is due for each year of a convention)."""
-    years = {today.year - 1, today.year}
-    spans = (
-        Convention.objects.filter(posts=post_id)
-        .exclude(status__in=DRAFT_STATUSES)
-        .values_list("start_date", "end_date")
+    """The years offered to the post's intervenant (``rules.years_to_report``): every
+    convention of the post counts but an abandoned draft, whatever its signature's state."""
+    post = Post.objects.get(pk=post_id)
+    conventions = Convention.objects.filter(posts=post_id).exclude(
+        status=ConventionStatus.ABANDONED
     )
-    for start, end in spans:
-        if start is not None:
-            last = min((end or today).year, today.year)
-            years.update(range(start.year, last + 1))
-    return sorted(years)
+    spans = [(c.effective_start_date, c.computed_end_date) for c in conventions]
+    start = post.start_date.year if post.start_date else post.first_year
+    return rules.years_to_report(
+        spans,
+        today,
+        service_start=start,
+        service_end=post.end_date.year if post.end_date else None,
+    )
 
 
 def import_bilans(request):

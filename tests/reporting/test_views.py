@@ -423,3 +423,47 @@ def test_every_error_of_the_bilan_form_is_summed_up_at_once(client, org):
     assert "inférieure ou égale à 100" not in html
     assert "différent du total" not in html
     assert not Bilan.objects.exists()
+
+
+# --------------------------------------------------------------------------- years offered
+
+
+def test_every_year_the_posts_conventions_cover_is_offered(client, org):
+    """A convention for 2019, a renewal for 2021 still a draft, nothing in between: the
+    intervenant is offered every year from 2019 to this one but the one it has entered; an
+    abandoned draft counts for nothing."""
+    from datetime import date
+
+    from conventions.models import ConventionStatus
+
+    today = date.today()
+    post = PostFactory(organisation=org, first_year=2010)
+    ConventionFactory(
+        organisation=org, start_date=date(2019, 1, 1), end_date=date(2019, 12, 31)
+    ).posts.add(post)
+    ConventionFactory(
+        organisation=org, draft=True, start_date=date(2021, 1, 1), end_date=date(2021, 12, 31)
+    ).posts.add(post)
+    ConventionFactory(
+        organisation=org,
+        status=ConventionStatus.ABANDONED,
+        start_date=date(2015, 1, 1),
+        end_date=date(2015, 12, 31),
+    ).posts.add(post)
+    BilanFactory(post=post, year=2020)
+    intervenant = UserFactory(intervenant=True, post=post, organisation=org)
+    client.force_login(intervenant)
+    response = client.get("/bilans/liste/")
+    expected = [2019, *range(2021, today.year + 1)]
+    assert response.context["to_enter"] == expected
+    html = response.content.decode()
+    for year in expected:
+        assert f'href="/bilans/poste/{post.pk}/{year}/saisir/"' in html
+    assert f"/bilans/poste/{post.pk}/2020/saisir/" not in html
+    assert f"/bilans/poste/{post.pk}/2015/saisir/" not in html
+    assert client.get(f"/bilans/poste/{post.pk}/2021/saisir/").status_code == 200
+    # Another post's intervenant is offered nothing of this post, and may not enter it.
+    other = UserFactory(intervenant=True, post=PostFactory(organisation=org), organisation=org)
+    client.force_login(other)
+    assert f"/bilans/poste/{post.pk}/" not in client.get("/bilans/liste/").content.decode()
+    assert client.get(f"/bilans/poste/{post.pk}/2021/saisir/").status_code == 404
