@@ -345,6 +345,7 @@ def bilan_review(request, pk: int):
             "form": form,
             "can_validate": perms.can_validate(request.user, bilan),
             "can_return": perms.can_return(request.user, bilan),
+            "compared": selectors.year_on_year(request.user, bilan),
         },
         status=400 if form.errors else 200,
     )
