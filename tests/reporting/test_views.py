@@ -97,8 +97,11 @@ def test_dashboard_totals_filters_and_charts(client, org, coordinator):
     posts = build(org, 4, 2)
     client.force_login(coordinator)
     html = client.get("/bilans/2022/").content.decode()
-    assert f"4{NBSP}bilan" not in html  # 4 bilans: counted in the footer sentence below
-    assert "Total (4 bilans transmis ou validés)" in html
+    # French plurals, the number held to its noun (no line break between them).
+    assert f"Totaux : 4{NBSP}bilans transmis ou validés." in html
+    assert f"Total (4{NBSP}bilans transmis ou validés)" in html
+    assert f"4{NBSP}postes attendus pour 2022" in html
+    assert "(s)" not in html
     assert "400" in html  # 4 × 100 saisines
     assert '<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img"' in html
     assert '<title id="graphique-public-titre">Saisines par public</title>' in html
