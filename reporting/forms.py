@@ -100,12 +100,18 @@ class BilanForm(forms.Form):
         self.inconsistencies: list[dict] = []
 
     def fieldsets(self):
-        result = [(legend, [self[name] for name in names]) for legend, names in FIELDSETS]
+        """(legend, bound fields, live sum or None) for each fieldset of the page; the live
+        sum tells the page's script (``bilan_totals.js``) which fields add up to which total."""
+        result = [
+            (legend, [self[name] for name in names], _live_sum(names))
+            for legend, names in FIELDSETS
+        ]
         result.insert(
             5,
             (
                 "Principales problématiques (nombre de saisines concernées)",
                 [self[PROBLEM_PREFIX + key] for key in rules.PROBLEMS],
+                None,
             ),
         )
         result.insert(
@@ -113,6 +119,7 @@ class BilanForm(forms.Form):
             (
                 "Orientations (nombre de saisines)",
                 [self[ORIENTATION_PREFIX + key] for key in rules.ORIENTATIONS],
+                None,
             ),
         )
         return result
@@ -173,6 +180,28 @@ class BilanForm(forms.Form):
             target = name if name in self.fields else None
             for message in messages:
                 self.add_error(target, message)
+
+
+#: The breakdowns whose total the page computes as one types (the others are compared to it).
+COMPUTED_TOTALS = (rules.SEX, rules.INTERVIEWS)
+
+
+def _live_sum(names: list[str]) -> dict | None:
+    """What the page's script needs to add up a fieldset's breakdown as one types: the ids of
+    its parts, of its total and of its "non ventilé" box, and the sum in words."""
+    for breakdown in rules.BREAKDOWNS:
+        if breakdown.flag in names:
+            labels = [label for _, label in breakdown.parts]
+            words = " + ".join([labels[0], *(label.lower() for label in labels[1:])])
+            return {
+                "parts": " ".join(f"id_{field}" for field in breakdown.parts_fields),
+                "total": f"id_{breakdown.total}",
+                "flag": f"id_{breakdown.flag}",
+                "words": words,
+                "total_label": breakdown.total_label,
+                "fills": breakdown in COMPUTED_TOTALS,
+            }
+    return None
 
 
 def _anchor_field(name: str | None) -> str | None:

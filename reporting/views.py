@@ -271,7 +271,9 @@ def bilan_edit(request, pk: int):
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         parts = [p for p in (f.part() for f in formset.forms) if p is not None]
         try:
-            services.bilan_update(user=request.user, bilan=bilan, data=form.figures(), parts=parts)
+            bilan = services.bilan_update(
+                user=request.user, bilan=bilan, data=form.figures(), parts=parts
+            )
         except ValidationError as error:
             form.add_service_errors(error)
         else:
@@ -287,6 +289,7 @@ def bilan_edit(request, pk: int):
             "year": bilan.year,
             "bilan": bilan,
             "part_kinds": PartKind.choices,
+            "part_columns": [(field, field) for field, _ in rules.PART_FIELDS],
         },
         status=400 if form.errors or formset.errors and any(formset.errors) else 200,
     )

@@ -44,7 +44,7 @@ def test_review_page_shows_the_figures_beside_last_years(client, post):
     assert rows["Part des violences intrafamiliales"].difference_text == "+3,5\u00a0points"
     assert (
         '<th scope="row">Saisines</th><td class="num">100</td><td class="num">80</td>'
-        '<td class="num hausse">+20 (+25 %)</td>' in html
+        '<td class="num diff hausse">+20 (+25 %)</td>' in html
     )
     assert "Valider" in html
 
@@ -54,7 +54,7 @@ def test_review_page_without_last_year(client, post):
     client.force_login(UserFactory(coordinateur=True, organisation=post.organisation))
     html = _text(client.get(f"/bilans/bilan/{bilan.pk}/examiner/"))
     assert "Aucun bilan 2022 pour ce poste : pas de comparaison possible." in html
-    assert '<td class="num">100</td><td class="num">—</td><td class="num">—</td>' in html
+    assert '<td class="num">100</td><td class="num">—</td><td class="num diff">—</td>' in html
 
 
 def test_review_page_with_a_year_without_bilan_before(client, post):

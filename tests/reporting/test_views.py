@@ -255,7 +255,9 @@ def test_intervenant_enters_submits_and_coordinator_returns(client, org, coordin
     assert response.url == f"/bilans/bilan/{bilan.pk}/"
     bilan.refresh_from_db()
     assert bilan.referrals_total == 100
-    assert "Avant de le transmettre" not in client.get(response.url).content.decode()
+    page = client.get(response.url).content.decode()
+    assert "Avant de le transmettre" not in page
+    assert "Bilan enregistré (brouillon)." in page and "Il reste" not in page
     assert bilan.vif_pct == Decimal("61.5")
     assert bilan.problems == {"violences_conjugales": 40}
 
