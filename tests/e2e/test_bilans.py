@@ -107,3 +107,26 @@ def test_review_page_and_charts_are_readable(page, live_server, login, screensho
     assert any("Communauté d'Agglomération Béthune-Bruay" in t["text"] for t in texts)
     assert not any("…" in t["text"] for t in texts)
     screenshot(f"tableau-de-bord-graphiques-{width}")
+
+
+def test_quarters_add_up_as_one_types(page, live_server, login, demo):
+    intervenant = User.objects.get(email="intervenant@demo.iscg.fr")
+    bilan = services.bilan_create(
+        user=intervenant,
+        post=intervenant.post,
+        year=2023,
+        data={"referrals_total": 40, "referrals_not_split": True},
+    )
+    login("intervenant@demo.iscg.fr", DEMO_PASSWORD)
+    page.goto(f"{live_server.url}/bilans/bilan/{bilan.pk}/modifier/?ventilation=trimestre")
+    for index in range(4):
+        page.locator(f"#id_parts-{index}-referrals_women").fill("5")
+        page.locator(f"#id_parts-{index}-referrals_men").fill("3")
+        page.locator(f"#id_parts-{index}-referrals_children").fill("1")
+        expect(page.locator(f"#id_parts-{index}-referrals_total")).to_have_value("9")
+    column = page.locator('output.live-column[data-column="referrals_total"]')
+    expect(column).to_contain_text("36 (année : 40)")
+    page.locator("#id_parts-3-referrals_total").fill("13")  # the person's own figure
+    expect(column).to_contain_text("40 = année")
+    page.locator("#id_parts-3-referrals_women").fill("6")
+    expect(page.locator("#id_parts-3-referrals_total")).to_have_value("13")  # left as typed

@@ -3,7 +3,8 @@
  * Each breakdown (femmes + hommes + enfants, public, origine, entretiens) shows its sum beside
  * its total and says whether they agree; the total of the saisines and of the entretiens is
  * filled in from its parts while the person has not typed one. The months, quarters or units
- * of the year show their column sums against the year's figures. The server checks every rule
+ * of the year show their column sums against the year's figures (and each one's saisines are
+ * filled in from its femmes, hommes and enfants the same way). The server checks every rule
  * again when the bilan is saved or sent (reporting/rules.py): this script only says it sooner.
  * Own code, no dependency; loaded with defer (no inline script: the content security policy).
  */
@@ -137,7 +138,31 @@
     }
   }
 
+  /* A month's, quarter's or unit's saisines: filled from its femmes + hommes + enfants when the
+     row's own total is blank or was filled this way. */
+  function updateRow(row, target) {
+    function field(name) {
+      return row.querySelector('input[name$="-' + name + '"]');
+    }
+    var parts = ["referrals_women", "referrals_men", "referrals_children"].map(field);
+    var total = field("referrals_total");
+    if (!total || parts.indexOf(target) === -1) {
+      return;
+    }
+    var values = parts.map(parse);
+    if (values.some(function (value) { return value === null || Number.isNaN(value); })) {
+      return;
+    }
+    if (total.value.trim() === "" || total.dataset.computed === "1") {
+      total.value = String(values[0] + values[1] + values[2]);
+      total.dataset.computed = "1";
+    }
+  }
+
   function updateAll(target) {
+    document.querySelectorAll(".parts-table tbody tr").forEach(function (row) {
+      updateRow(row, target);
+    });
     document.querySelectorAll("output.live-sum").forEach(function (output) {
       updateBreakdown(output, target);
     });
