@@ -82,6 +82,11 @@ def test_review_page_and_charts_are_readable(page, live_server, login, screensho
         f"300245+55 (+22,4{NBSP}%)"
     )
     assert page.evaluate("document.documentElement.scrollWidth") == width
+    # The comparison fits the screen: no sideways scrolling, even inside its own box.
+    assert page.evaluate(
+        "(() => { const t = document.querySelector('table.year-on-year');"
+        " return t.scrollWidth <= t.clientWidth; })()"
+    )
     screenshot(f"coordinateur-examen-{width}")
 
     page.goto(f"{live_server.url}/bilans/2022/")
