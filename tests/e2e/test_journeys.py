@@ -349,7 +349,9 @@ def test_gestionnaire_imports_bilans_atomically(
     good.write_text(bad.read_text(encoding="utf-8").replace(";99", ";17"), encoding="utf-8")
     page.get_by_label("Fichier (XLSX ou CSV)").set_input_files(good)
     page.get_by_role("button", name="Vérifier et importer").click()
-    expect(page.locator(".message-success")).to_contain_text("2 bilan(s) créé(s)")
+    expect(page.locator(".message-success")).to_contain_text(
+        f"2{NBSP}bilans créés, 0{NBSP}mis à jour"
+    )
     screenshot("gestionnaire-import")
 
 
