@@ -1,5 +1,6 @@
 from django.urls import include, path
 
+from conventions import bulk_views
 from conventions import document_views as docs
 from conventions import ending_views as ending
 from conventions import views
@@ -8,6 +9,7 @@ app_name = "conventions"
 
 urlpatterns = [
     path("", views.convention_list, name="list"),
+    path("lot/", bulk_views.bulk_action, name="bulk"),
     path("postes/", views.post_list, name="post_list"),
     path("postes/<int:pk>/", views.post_detail, name="post_detail"),
     path("parties/", views.party_list, name="party_list"),
