@@ -11,10 +11,10 @@ from django import forms
 from django.db.models import Q
 
 from conventions.models import (
-    Deliberation,
     STATUS_FILTER_CHOICES,
     STATUS_FILTER_INCLUDES,
     ConventionKind,
+    Deliberation,
     Party,
     PartyKind,
     Post,

@@ -1,9 +1,8 @@
 from django.urls import include, path
 
-from conventions import bulk_views
+from conventions import bulk_views, views
 from conventions import document_views as docs
 from conventions import ending_views as ending
-from conventions import views
 
 app_name = "conventions"
 

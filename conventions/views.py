@@ -9,10 +9,9 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 
 from conventions import drafting, perms
-from conventions.deadlines import convention_deadlines
+from conventions.deadlines import convention_deadlines, missed_at_creation
 from conventions.document_views import editable_convention
 from conventions.drafting import related_acts
-from conventions.selectors import with_readable_titles
 from conventions.filters import (
     PARTY_SORTS,
     POST_SORTS,
@@ -36,6 +35,7 @@ from conventions.models import (
     Post,
     PostKind,
 )
+from conventions.selectors import with_readable_titles
 from financing import perms as financing_perms
 from financing import selectors as financing_selectors
 from financing.cancellations import titres_to_cancel
@@ -122,6 +122,7 @@ def convention_detail(request, reference: str):
         .order_by("year", "pk")
     )
     several_posts = len({line.post_id for line in share_lines}) > 1
+    deadlines = convention_deadlines(convention) if staff else []
     return render(
         request,
         "conventions/convention_detail.html",
@@ -134,7 +135,8 @@ def convention_detail(request, reference: str):
             else None,
             "titres_to_cancel": titres_to_cancel(convention) if staff else [],
             "can_end": perms.can_end(request.user, convention),
-            "deadlines": convention_deadlines(convention) if staff else [],
+            "deadlines": deadlines,
+            "missed_deadlines": missed_at_creation(deadlines),
             "memberships": memberships,
             "posts": convention.posts.select_related("employer"),
             # Who changed what is staff information; partners see the acts, not the back-office.
