@@ -124,17 +124,24 @@ class SortFilter(django_filters.Filter):
 def _search(queryset, query: str, fields: tuple[str, ...]):
     """``queryset`` narrowed to the rows whose ``fields`` hold every word of ``query``,
     accents and case ignored (iscg.search)."""
-    rows = queryset.order_by().values_list("pk", *fields)
+    # One query per field (not one join of them all, which multiplies the rows).
+    rows = [
+        row for name in fields for row in queryset.order_by().values_list("pk", name).distinct()
+    ]
     return queryset.filter(pk__in=matching_pks(query, rows))
 
 
-#: What the conventions' search reads: reference, title, its posts' and parties' names.
+#: What the conventions' search reads: reference, title, its parties' names, its posts' names,
+#: units (brigade de Frévent) and territories (EPCI, communes).
 CONVENTION_SEARCH_FIELDS = (
     "reference",
     "title",
-    "posts__name",
     "memberships__party__name",
     "memberships__party__short_name",
+    "posts__name",
+    "posts__units__name",
+    "posts__epcis__name",
+    "posts__communes",
 )
 
 
@@ -243,7 +250,7 @@ class PostFilter(StrictFilterSet):
         )
 
     def _name(self, queryset, name, value):
-        return _search(queryset, value, ("name", "epcis__name", "communes"))
+        return _search(queryset, value, ("name", "units__name", "epcis__name", "communes"))
 
 
 class PartyFilter(StrictFilterSet):

@@ -11,15 +11,109 @@ from collections.abc import Iterable
 
 #: Acronyms met in the sources and in the domain, kept in capitals.
 ACRONYMS = frozenset(
-    ["ISCG", "ISC", "ISG", "EPCI", "CCAS", "CIAS", "FIPD", "VIF", "DDSP", "DDFIP", "CSP", "CU", "CA", "CC", "CD", "CP", "SIRET", "SCDL", "RGAA", "FSE", "CAF", "CLSPD", "CISPD", "SPIP", "PJJ", "ETP", "TTC", "HT", "UE"]
+    [
+        "ISCG",
+        "ISC",
+        "ISG",
+        "EPCI",
+        "CCAS",
+        "CIAS",
+        "FIPD",
+        "VIF",
+        "DDSP",
+        "DDFIP",
+        "CSP",
+        "CU",
+        "CA",
+        "CC",
+        "CD",
+        "CP",
+        "SIRET",
+        "SCDL",
+        "RGAA",
+        "FSE",
+        "CAF",
+        "CLSPD",
+        "CISPD",
+        "SPIP",
+        "PJJ",
+        "ETP",
+        "TTC",
+        "HT",
+        "UE",
+    ]
 )
 #: Short words that stay lower case inside a title even when a name gives them a capital.
 SMALL_WORDS = frozenset(
-    ["à", "au", "aux", "d", "de", "des", "du", "en", "et", "l", "la", "le", "les", "par", "pour", "sur", "sous", "un", "une", "ou", "dans", "avec"]
+    [
+        "à",
+        "au",
+        "aux",
+        "d",
+        "de",
+        "des",
+        "du",
+        "en",
+        "et",
+        "l",
+        "la",
+        "le",
+        "les",
+        "par",
+        "pour",
+        "sur",
+        "sous",
+        "un",
+        "une",
+        "ou",
+        "dans",
+        "avec",
+    ]
 )
 #: Common nouns that party names capitalise ("Communauté de Communes") but a sentence does not.
 GENERIC = frozenset(
-    ["communauté", "communautés", "commune", "communes", "gendarmerie", "groupement", "commissariat", "social", "sociale", "urbaine", "départementale", "départemental", "police", "sécurité", "publique", "direction", "directeur", "compagnie", "brigade", "brigades", "conseil", "ville", "agglomération", "centre", "action", "préfecture", "état", "intervenant", "intervenante", "association", "département", "région", "nationale", "national", "circonscription", "unité", "unités", "victimes", "aide", "cabinet"]
+    [
+        "communauté",
+        "communautés",
+        "commune",
+        "communes",
+        "gendarmerie",
+        "groupement",
+        "commissariat",
+        "social",
+        "sociale",
+        "urbaine",
+        "départementale",
+        "départemental",
+        "police",
+        "sécurité",
+        "publique",
+        "direction",
+        "directeur",
+        "compagnie",
+        "brigade",
+        "brigades",
+        "conseil",
+        "ville",
+        "agglomération",
+        "centre",
+        "action",
+        "préfecture",
+        "état",
+        "intervenant",
+        "intervenante",
+        "association",
+        "département",
+        "région",
+        "nationale",
+        "national",
+        "circonscription",
+        "unité",
+        "unités",
+        "victimes",
+        "aide",
+        "cabinet",
+    ]
 )
 #: Words the sources write in capitals without their accents, as a sentence writes them.
 ACCENTS = {
