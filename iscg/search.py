@@ -8,7 +8,8 @@ lists searched (an organisation's conventions, posts, parties) are a few hundred
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
+from typing import Any
 
 #: Letters that Unicode does not decompose into a base letter and an accent.
 _LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss", "ø": "o", "đ": "d", "ł": "l"})
@@ -37,11 +38,11 @@ def matches(query: str | None, *texts: str | None) -> bool:
     return all(word in haystack for word in words)
 
 
-def matching_pks(query: str | None, rows: Iterable[tuple]) -> set:
+def matching_pks(query: str | None, rows: Iterable[tuple[Any, ...]]) -> set[Hashable]:
     """The primary keys of ``rows`` (``(pk, text, text…)``, one object may span several rows,
     as a join gives them) whose texts, together, contain every word of ``query``."""
     words = terms(query)
-    texts: dict = {}
+    texts: dict[Hashable, list[str]] = {}
     for pk, *values in rows:
         texts.setdefault(pk, []).extend(normalise(value) for value in values if value)
     return {pk for pk, found in texts.items() if all(w in " ".join(found) for w in words)}

@@ -105,7 +105,7 @@ def test_deadlines_already_past_when_the_convention_was_entered_are_flagged(clie
     assert found[date(2025, 1, 31)] is False
     detail = html.unescape(client.get(convention.get_absolute_url()).content.decode())
     assert (
-        "déjà passée" in detail and "quand la convention a été saisie, le 1er juin 2024" in detail
+        "déjà passée" in detail and "quand la convention a été saisie dans l'application" in detail
     )
     _, text = page(client, du="2024-01-01", au="2025-12-31")
     assert "déjà passée à la saisie de la convention" in text
