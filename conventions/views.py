@@ -100,6 +100,10 @@ def convention_list(request):
             "can_draft": perms.can_draft(request.user),
             "can_send": perms.can_draft(request.user),
             "list_url": request.get_full_path(),
+            # Filtered on one deliberation: its page that produces every PDF for one archive.
+            "chosen_deliberation": found.form.cleaned_data.get("deliberation")
+            if staff and found.is_valid()
+            else None,
         },
     )
 

@@ -157,6 +157,8 @@ def test_the_gestionnaire_gets_every_filter_including_the_deliberation(client, d
     )
     found = references(client, deliberation=deliberation.pk)
     assert len(found) >= 15 and all(r.startswith("PDC2023") for r in found)
+    page = client.get(reverse("conventions:list"), {"deliberation": deliberation.pk})
+    assert reverse("conventions:deliberation_zip", args=[deliberation.pk]) in page.text
 
 
 def test_filters_to_show_rules():
