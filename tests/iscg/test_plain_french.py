@@ -74,6 +74,33 @@ def test_staff_history_rows_name_people_without_their_address(client, demo_data)
         assert not EMAIL.findall(history), reference
 
 
+def test_a_change_by_a_named_user_shows_the_name_only(client, demo_data):
+    from iscg import history
+
+    staff = User.objects.get(email="gestionnaire@demo.iscg.fr")
+    editor = UserFactory(
+        gestionnaire=True,
+        organisation=staff.organisation,
+        email="camille.roy@pas-de-calais.fr",
+        first_name="Camille",
+        last_name="Roy",
+    )
+    convention = Convention.objects.get(reference="PDC2024-A10")
+    convention.title = "Convention de financement 2024, intitulé revu"
+    history.attribute(convention, by=editor)
+    convention.save()
+    client.force_login(staff)
+    for url in (
+        convention.get_absolute_url(),
+        reverse("conventions:plan", args=[convention.reference]),
+    ):
+        text = visible_text(client.get(url))
+        history_part = text[text.index('id="historique"') :]
+        assert "camille.roy@" not in history_part, url
+    text = visible_text(client.get(convention.get_absolute_url()))
+    assert "<td>Camille Roy</td>" in text
+
+
 def test_person_name_never_shows_an_address():
     named = UserFactory.build(email="camille@exemple.fr", first_name="Camille", last_name="Roy")
     nameless = UserFactory.build(
