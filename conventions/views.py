@@ -86,7 +86,7 @@ def convention_list(request):
             "page": page,
             "statuses": STATUS_FILTER_CHOICES,
             "kinds": ConventionKind.choices,
-            "sorts": [(key, label) for key, (_, label) in SORTS.items()],
+            "sorts": _sort_options(current.get("tri", "")),
             "sort_links": sort_links(SORTS, current.get("tri")),
             "posts": choices["poste"],
             "parties": choices["partie"],
@@ -106,6 +106,15 @@ def convention_list(request):
             else None,
         },
     )
+
+
+def _sort_options(current: str) -> list[tuple[str, str]]:
+    """The "Trier par" choices; a reversed sort chosen by a column header is one of them, so
+    that filtering again keeps it."""
+    options = [(key, label) for key, (_, label) in SORTS.items()]
+    if current.startswith("-") and current[1:] in SORTS:
+        options.append((current, f"{SORTS[current[1:]][1]} (ordre inverse)"))
+    return options
 
 
 def convention_detail(request, reference: str):

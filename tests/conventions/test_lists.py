@@ -105,6 +105,11 @@ def test_column_headers_sort_both_ways(client, demo_data):
     # the header of the current sort links to the reverse order, keeping the search
     assert 'href="?q=PDC&amp;tri=-titre"' in page.text
     assert 'aria-sort="ascending"' in page.text
+    # a reversed sort stays chosen in the form, so filtering again keeps it
+    reversed_page = client.get(reverse("conventions:list"), {"tri": "-titre"})
+    assert '<option value="-titre" selected>Intitulé (ordre inverse)</option>' in html.unescape(
+        reversed_page.text
+    )
 
 
 def test_only_whitelisted_sorts_are_applied():
