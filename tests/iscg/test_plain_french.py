@@ -126,3 +126,11 @@ def test_the_open_data_link_is_a_verb_not_a_format(client, demo_data):
     text = visible_text(response)
     assert "Télécharger pour data.gouv.fr" in text
     assert "CSV SCDL" not in text and "Exporter en XLSX" not in text
+
+
+def test_an_employer_that_funds_nothing_reads_what_it_bears_and_receives(client, demo_data):
+    client.force_login(User.objects.get(email=PARTNERS[0]))  # the CC du Ternois
+    text = re.sub(r"<[^>]+>", " ", visible_text(client.get(reverse("financing:my_financing"))))
+    assert "Reste à charge comme employeur" in text
+    assert "À recevoir des cofinanceurs de vos postes" in text
+    assert "À verser aux employeurs" not in text  # nothing to pay: no line of zeros
