@@ -172,3 +172,24 @@ def shift_month(year: int, month: int, months: int) -> tuple[int, int]:
     """(year, month) ``months`` later (earlier when negative)."""
     index = year * 12 + month - 1 + months
     return index // 12, index % 12 + 1
+
+
+def missed_warning(deadlines: Iterable[Deadline], *, shown: int = 3) -> str:
+    """The French warning for deadlines already past when the convention was entered ("" when
+    none): how many, and the first of them with their dates."""
+    from iscg.formatting import format_date_long
+
+    missed = sorted(missed_at_creation(deadlines))
+    if not missed:
+        return ""
+    listed = " ; ".join(f"{d.label} ({format_date_long(d.date)})" for d in missed[:shown])
+    rest = len(missed) - shown
+    more = f" ; et {rest} autre{'s' if rest > 1 else ''}" if rest > 0 else ""
+    if len(missed) == 1:
+        return (
+            f"Une échéance était déjà passée à la saisie : {listed}. Vérifiez qu'elle a été tenue."
+        )
+    return (
+        f"{len(missed)} échéances étaient déjà passées à la saisie : {listed}{more}. "
+        "Vérifiez qu'elles ont été tenues."
+    )

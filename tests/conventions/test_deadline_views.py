@@ -122,3 +122,45 @@ def test_the_feed_url_is_in_a_field_with_a_copy_button(client, user):
 def test_partners_and_intervenants_are_refused(client):
     client.force_login(UserFactory(partenaire=True))
     assert client.get(reverse("deadlines"), {"vue": "mois"}).status_code == 403
+
+
+def test_a_convention_entered_late_is_flagged_as_soon_as_it_is_created(client, user):
+    from django.contrib.messages import get_messages
+
+    from tests.factories import PostFactory
+
+    post = PostFactory(organisation=user.organisation)
+    response = client.post(
+        reverse("wizard_start"),
+        {
+            "mode": "nouvelle",
+            "post": post.pk,
+            "kind": "financement",
+            "reference": "A-2023-TARD",
+            "title": "Convention de financement 2023",
+            "start_date": "2023-01-01",
+            "end_date": "2023-12-31",
+            "notice_months": 3,
+        },
+    )
+    assert response.status_code == 302
+    warnings = [str(m) for m in get_messages(response.wsgi_request) if m.level_tag == "warning"]
+    assert len(warnings) == 1
+    assert "échéances étaient déjà passées à la saisie" in warnings[0]
+    assert "Dernier jour pour dénoncer A-2023-TARD (30 septembre 2023)" in warnings[0]
+    # a convention for the future is not flagged
+    client.post(
+        reverse("wizard_start"),
+        {
+            "mode": "nouvelle",
+            "post": post.pk,
+            "kind": "financement",
+            "reference": "A-2030",
+            "title": "Convention de financement 2030",
+            "start_date": "2030-01-01",
+            "end_date": "2030-12-31",
+            "notice_months": 3,
+        },
+    )
+    convention = Convention.objects.get(reference="A-2030")
+    assert not [d for d in convention_deadlines(convention) if d.missed_at_creation]
