@@ -9,6 +9,7 @@ see, never widen it.
 import django_filters
 from django import forms
 from django.db.models import Q
+from django.db.models.functions import Lower
 
 from conventions.models import (
     STATUS_FILTER_CHOICES,
@@ -48,7 +49,11 @@ PARTY_SORTS = {
 }
 
 
-def sort_ordering(sorts: dict, value: str | None, tie: str) -> list[str]:
+#: Text columns sorted without regard to case (the sources' titles in capitals among others).
+CASELESS = {"title", "name", "employer__name"}
+
+
+def sort_ordering(sorts: dict, value: str | None, tie: str) -> list:
     """The ``order_by`` of a whitelisted ``?tri=`` value (``key`` or ``-key``); anything else
     gives the first sort. ``tie`` breaks ties, so pages never shuffle."""
     value = (value or "").strip()
@@ -56,6 +61,10 @@ def sort_ordering(sorts: dict, value: str | None, tie: str) -> list[str]:
     field = sorts.get(value.lstrip("-"), next(iter(sorts.values())))[0]
     if reverse:
         field = field[1:] if field.startswith("-") else f"-{field}"
+    name = field.lstrip("-")
+    if name in CASELESS:
+        lower = Lower(name)
+        return [lower.desc() if field.startswith("-") else lower.asc(), tie]
     return [field, tie]
 
 

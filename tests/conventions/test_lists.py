@@ -99,8 +99,8 @@ def test_column_headers_sort_both_ways(client, demo_data):
     assert ascending == sorted(ascending)
     assert references(client, tri="-reference") == ascending[::-1]
     by_title = client.get(reverse("conventions:list"), {"tri": "titre"}).context["conventions"]
-    titles = [c.title for c in by_title]
-    assert titles == sorted(titles)
+    titles = [c.title.lower() for c in by_title]
+    assert titles == sorted(titles)  # capitals or not
     page = client.get(reverse("conventions:list"), {"tri": "titre", "q": "PDC"})
     # the header of the current sort links to the reverse order, keeping the search
     assert 'href="?q=PDC&amp;tri=-titre"' in page.text
@@ -113,8 +113,10 @@ def test_column_headers_sort_both_ways(client, demo_data):
 
 
 def test_only_whitelisted_sorts_are_applied():
-    assert sort_ordering({"nom": ("name", "Nom")}, "-nom", "pk") == ["-name", "pk"]
-    assert sort_ordering({"nom": ("name", "Nom")}, "password", "pk") == ["name", "pk"]
+    assert sort_ordering({"n": ("number", "N")}, "-n", "pk") == ["-number", "pk"]
+    assert sort_ordering({"n": ("number", "N")}, "password", "pk") == ["number", "pk"]
+    caseless = sort_ordering({"nom": ("name", "Nom")}, "-nom", "pk")[0]
+    assert caseless.descending and caseless.expression.source_expressions[0].name == "name"
     assert sort_ordering({"debut": ("-start_date", "Début")}, "-debut", "pk") == [
         "start_date",
         "pk",
@@ -128,10 +130,10 @@ def test_an_unknown_sort_on_the_lists_falls_back_quietly(client, demo_data):
     login(client, GESTIONNAIRE)
     assert references(client, tri="organisation__secret") == references(client)
     posts = client.get(reverse("conventions:post_list"), {"tri": "-employeur"}).context["posts"]
-    employers = [p.employer.name for p in posts]
+    employers = [p.employer.name.lower() for p in posts]
     assert employers == sorted(employers, reverse=True)
     parties = client.get(reverse("conventions:party_list"), {"tri": "-nom"}).context["parties"]
-    names = [p.name for p in parties]
+    names = [p.name.lower() for p in parties]
     assert names == sorted(names, reverse=True)
 
 
