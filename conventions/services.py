@@ -835,7 +835,7 @@ def signed_copy_upload(*, convention: Convention, upload, by) -> DocumentVersion
     if generated is not None:
         raise ValidationError(
             f"Ce fichier est le document généré par l'application (version {generated.number}, "
-            "même empreinte SHA-256), pas la copie signée : déposez le scan de l'exemplaire "
+            "fichier identique), pas la copie signée : déposez le scan de l'exemplaire "
             "signé par les parties, ou le PDF qui porte leurs signatures électroniques."
         )
     warning = pdf_checks.signed_copy_warning(pdf_checks.inspect_pdf(content))

@@ -147,7 +147,14 @@ def party_summary(request, pk: int):
     return render(
         request,
         "financing/party_summary.html",
-        {"party": party, "years": years, "can_record": can_record, "forecast": forecast},
+        {
+            "party": party,
+            "years": years,
+            "can_record": can_record,
+            "forecast": forecast,
+            # Money is labelled from the reader's side: "à verser" / "à recevoir" for its own.
+            "own_party": request.user.party_id == party.pk,
+        },
     )
 
 

@@ -2,7 +2,7 @@
 
 from django import template
 
-from iscg import formatting
+from iscg import formatting, history
 
 register = template.Library()
 
@@ -27,6 +27,20 @@ def date_long(value):
 def datetime_long(value):
     """A moment as "1er juillet 2023 à 14:05" (local time)."""
     return formatting.format_datetime_long(value)
+
+
+@register.filter
+def person(user):
+    """A user's name without the e-mail address (iscg.history.person_name); "—" for none."""
+    if user is None or user == "":
+        return "—"
+    return history.person_name(user)
+
+
+@register.filter
+def no_email(text):
+    """A stored label ("Nom <adresse>") without its e-mail address."""
+    return history.without_emails(str(text or ""))
 
 
 @register.filter

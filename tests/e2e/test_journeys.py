@@ -296,7 +296,7 @@ def test_gestionnaire_amends_a_signed_convention_and_the_figures_count_once(
     login("partenaire.pas-de-calais.epci-cu-arras@demo.iscg.fr", DEMO_PASSWORD)
     year_2023 = page.locator("li").filter(has_text=re.compile(r"^\s*2023\s*:"))
     expect(year_2023).to_have_count(1)
-    expect(year_2023).to_contain_text(f"supporte 14{NBSP}000{NBSP}€ comme employeur")
+    expect(year_2023).to_contain_text(f"reste à charge comme employeur 14{NBSP}000{NBSP}€")
     screenshot("partenaire-avenant")
 
 
