@@ -12,7 +12,7 @@ identifier missing from it is shown as it is.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
 from financing.engine import (
@@ -51,7 +51,7 @@ def _number(value: Decimal, places: int | None = None) -> str:
     fraction = fraction.rstrip("0")
     sign = "-" if integer.startswith("-") else ""
     integer = integer.lstrip("-")
-    groups = []
+    groups: list[str] = []
     while integer:
         groups.insert(0, integer[-3:])
         integer = integer[:-3]
@@ -85,7 +85,9 @@ def french_list(items: Sequence[str]) -> str:
     return ", ".join(items[:-1]) + " et " + items[-1]
 
 
-def _by_year(values: Mapping[int, Decimal], show, first_suffix: str) -> str:
+def _by_year(
+    values: Mapping[int, Decimal], show: Callable[[Decimal], str], first_suffix: str
+) -> str:
     """« 80 % du coût en 2022, 50 % en 2023 »: the first value carries ``first_suffix``."""
     pieces = []
     for number, (year, value) in enumerate(sorted(values.items())):
