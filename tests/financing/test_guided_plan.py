@@ -35,6 +35,7 @@ def post_data(guided: GuidedPlan, **changes) -> dict:
             value = form.get_initial_for_field(field, name)
             if value not in (None, False, ""):
                 data[form.add_prefix(name)] = value
+
     def rows(formset):
         for form in formset.forms:
             for name, field in form.fields.items():
