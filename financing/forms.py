@@ -43,7 +43,7 @@ class ActualCostForm(forms.Form):
 
 #: The « party » of a share paid by several parties (its split rows say who).
 SPLIT = "__repartie__"
-SPLIT_EQUAL = "egal"
+SPLIT_EQUAL = ""  # an equal split: the first choice, what a new row submits
 
 RULE_LABELS = [
     ("", "— règle —"),
@@ -189,8 +189,8 @@ class PlanYearForm(forms.Form):
         max_value=12,
         max_digits=4,
         decimal_places=2,
-        initial=12,
         required=False,
+        help_text="Vide : 12 mois.",
         widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
     )
 
@@ -305,9 +305,7 @@ class PlanShareForm(forms.Form):
         help_text="1re année ; 2e ; … : le dernier vaut pour les années suivantes.",
         widget=forms.TextInput(attrs={"placeholder": "ex. 80 ; 50 ; 30 ; 33"}),
     )
-    split_by = forms.ChoiceField(
-        label="Répartie", choices=SPLIT_LABELS, required=False, initial=SPLIT_EQUAL
-    )
+    split_by = forms.ChoiceField(label="Répartie", choices=SPLIT_LABELS, required=False)
 
     def __init__(self, *args, parties: list[tuple[str, str]], **kwargs):
         super().__init__(*args, **kwargs)

@@ -161,7 +161,7 @@ def test_the_demo_uses_splits_and_schedules_the_editor_now_shows():
     assert shown.shares.forms[0].initial["by_rank"] == "80 ; 50 ; 30 ; 33"
     equal = read_plan(DEMO["PDC2023-A05 isg_boulonnais"])
     shown = GuidedPlan(parties=parties_of(equal), previous=equal)
-    assert shown.shares.forms[1].initial["split_by"] == "egal"
+    assert shown.shares.forms[1].initial["split_by"] == ""  # « À parts égales »
     # An equal split shows no key to type.
     assert {f.initial["key"] for f in shown.shares.forms[1].split.initial_forms} == {""}
 
