@@ -188,7 +188,12 @@ def _plan_financing(financing_plan, lines: list) -> Financing:
         result.full_year = {by_slug[s]: amount for s, amount in shares.items() if s in by_slug}
         names = {line.party.slug: line.party.name for line in lines}
         words = rule_words.party_words(plan, names)
-        result.words = {by_slug[s]: text for s, text in words.items() if s in by_slug}
+        # « reste à charge » alone is already the note of the party's cells.
+        result.words = {
+            by_slug[s]: text
+            for s, text in words.items()
+            if s in by_slug and text != "reste à charge"
+        }
     return result
 
 
