@@ -61,7 +61,7 @@ def test_rows_are_added_and_removed_in_place_and_a_split_is_saved(
     assert navigations == []  # no reload
     screenshot("plan-editeur-repartition")
 
-    page.get_by_role("button", name="Enregistrer comme plan et recalculer").click()
+    page.get_by_role("button", name="Enregistrer et recalculer").click()
     expect(page.locator(".message-success")).to_contain_text("Plan enregistré")
     plan = Convention.objects.get(reference=REFERENCE).financing_plans.get()
     split = [s for s in plan.data["shares"] if "split" in s]
