@@ -199,13 +199,24 @@ def _imported_text(request) -> str:
 
 def _with_blank_rows(data: dict) -> dict:
     """A draft's values with one more blank row of years, of shares and, for each share split
-    between parties, of its parties: what « Ajouter » gives without the page's script."""
+    between parties, of its parties, where the last row is filled: what « Ajouter » gives
+    without the page's script."""
     rows = dict(data)
 
     def bump(prefix: str) -> None:
+        """One more row, unless the last one is still blank."""
         key = f"{prefix}-TOTAL_FORMS"
         count = str(rows.get(key, "0"))
-        if count.isdigit():
+        if not count.isdigit():
+            return
+        last = f"{prefix}-{int(count) - 1}-"
+        filled = any(
+            name.startswith(last) and not name[len(last) :].startswith("cle-") and value
+            for name, value in data.items()
+            if not name.endswith(("-DELETE", "-TOTAL_FORMS", "-INITIAL_FORMS"))
+            and not name.endswith(("-MIN_NUM_FORMS", "-MAX_NUM_FORMS"))
+        )
+        if int(count) == 0 or filled:
             rows[key] = str(int(count) + 1)
 
     bump("annee")

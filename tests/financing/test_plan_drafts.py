@@ -62,10 +62,10 @@ def test_an_incomplete_draft_is_saved_as_typed_and_says_what_is_missing(gestionn
         "Part n° 1, montant annuel (€) : Indiquez le montant annuel de cette part."
     ]
     guided = page.context["guided"]
-    # The draft as typed, and one more blank row of years and of shares.
+    # The draft as typed, its blank row of years and of shares still there (not one more).
     assert guided.shares.forms[1]["amount"].value() == "15000"
-    assert len(guided.shares.forms) == int(data["part-TOTAL_FORMS"]) + 1
-    assert len(guided.years.forms) == int(data["annee-TOTAL_FORMS"]) + 1
+    assert len(guided.shares.forms) == int(data["part-TOTAL_FORMS"])
+    assert len(guided.years.forms) == int(data["annee-TOTAL_FORMS"])
     assert PlanDraft.history.count() == 1
 
 
@@ -107,12 +107,19 @@ def test_a_draft_can_be_abandoned(gestionnaire):
 
 
 def test_adding_a_row_without_the_script_keeps_what_was_typed(gestionnaire):
-    data = guided_post(gestionnaire, A13, **{"part-0-amount": "15000", "action": "ajouter"})
+    # The blank share row filled in, then « Ajouter une part » without the script.
+    typed = {"part-3-party": "etat_62", "part-3-rule": "fixed", "part-3-amount": "100"}
+    data = guided_post(gestionnaire, A13, **typed, action="ajouter")
     response = gestionnaire.post(url(), data)
     assert response.status_code == 302
     guided = gestionnaire.get(url()).context["guided"]
-    assert guided.shares.forms[0]["amount"].value() == "15000"
+    assert guided.shares.forms[3]["amount"].value() == "100"
     assert len(guided.shares.forms) == int(data["part-TOTAL_FORMS"]) + 1
+    assert not guided.shares.forms[4].has_changed()
+    # Nothing typed in the new blank row: « Ajouter » again gives no second blank row.
+    again = {**data, "part-TOTAL_FORMS": str(len(guided.shares.forms))}
+    gestionnaire.post(url(), again)
+    assert len(gestionnaire.get(url()).context["guided"].shares.forms) == len(guided.shares.forms)
 
 
 def test_drafts_are_refused_to_others_and_once_frozen(client):
