@@ -41,10 +41,43 @@
     });
   }
 
+  // The fields each rule uses; the others are hidden and disabled (a disabled field is not
+  // submitted, so a value typed before changing the rule is neither refused nor lost).
+  var RULE_FIELDS = {
+    fixed: ["amount", "by_year"],
+    percent_of_cost: ["percent", "cap", "by_year", "by_rank"],
+    percent_of_remainder: ["percent"],
+    remainder: []
+  };
+  var SHARE_FIELDS = ["amount", "percent", "cap", "by_year", "by_rank"];
+
+  function showRuleFields(share) {
+    var rule = share.querySelector("select[name$='-rule']");
+    if (!rule) {
+      return;
+    }
+    var used = RULE_FIELDS[rule.value];
+    SHARE_FIELDS.forEach(function (name) {
+      var input = share.querySelector("[name$='-" + name + "']");
+      if (!input) {
+        return;
+      }
+      var box = input.closest(".field") || input;
+      var shown = !used || used.indexOf(name) !== -1;
+      box.hidden = !shown;
+      input.disabled = !shown;
+    });
+  }
+
   function toggleSplit(share) {
     var party = share.querySelector("select[name$='-party']");
     var details = share.querySelector("details[data-split]");
-    if (party && details && party.value === "__repartie__") {
+    if (!party || !details) {
+      return;
+    }
+    var split = party.value === "__repartie__";
+    details.hidden = !split;
+    if (split) {
       details.open = true;
     }
   }
@@ -87,11 +120,20 @@
     enhanceRemoval(root);
     root.querySelectorAll("fieldset.plan-share").forEach(function (share) {
       var party = share.querySelector("select[name$='-party']");
+      var rule = share.querySelector("select[name$='-rule']");
       if (party && !party.dataset.enhanced) {
         party.dataset.enhanced = "1";
         party.addEventListener("change", function () {
           toggleSplit(share);
         });
+        toggleSplit(share);
+      }
+      if (rule && !rule.dataset.enhanced) {
+        rule.dataset.enhanced = "1";
+        rule.addEventListener("change", function () {
+          showRuleFields(share);
+        });
+        showRuleFields(share);
       }
     });
     if (root.matches && root.matches("fieldset.plan-share")) {

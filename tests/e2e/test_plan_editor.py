@@ -30,6 +30,19 @@ def test_rows_are_added_and_removed_in_place_and_a_split_is_saved(
     navigations = []
     page.on("framenavigated", lambda frame: navigations.append(frame.url))
 
+    # Only the fields of the chosen rule show: a remainder has no amount; back to a fixed
+    # amount, the value typed is still there.
+    first = shares.nth(0)
+    amount = first.get_by_label("Montant annuel (€)")
+    typed = amount.input_value()
+    first.get_by_label("Règle").select_option("remainder")
+    expect(amount).to_be_hidden()
+    expect(first.get_by_label("Pourcentage (%)")).to_be_hidden()
+    first.get_by_label("Règle").select_option("fixed")
+    expect(amount).to_have_value(typed)
+    expect(first.get_by_label("Pourcentage (%)")).to_be_hidden()
+    expect(first.locator("details[data-split]")).to_be_hidden()
+
     page.get_by_role("button", name="Ajouter une part").click()
     expect(shares).to_have_count(before + 1)
     new = shares.nth(before)

@@ -338,3 +338,30 @@ def test_a_new_plan_shows_no_zero_the_app_typed_itself():
     assert shown.shares.forms[0].initial["amount"] is None
     html = str(shown.shares.forms[0]["amount"]) + str(shown.years.forms[0]["annual_cost"])
     assert 'value="0"' not in html
+
+
+def test_the_engine_reads_population_keys_as_weights():
+    from financing.engine import PlanError
+
+    data = {
+        "years": [{"year": 2023, "annual_cost": "11853"}],
+        "shares": [
+            {
+                "split": [
+                    {"party": "epci_a", "key": "104938"},
+                    {"party": "epci_b", "key": "24103"},
+                ],
+                "split_by": "population",
+                "rule": "percent_of_cost",
+                "percent": "100",
+            },
+        ],
+        "residue": "epci_a",
+    }
+    plan = read_plan(data)
+    assert plan_to_dict(plan)["shares"][0]["split_by"] == "population"
+    year = compute_plan(plan).years[0]
+    assert dict(year.shares) == {"epci_a": 9639, "epci_b": 2214}
+    data["shares"][0]["split_by"] = "habitants"
+    with pytest.raises(PlanError, match="« weight », « population » ou « percent »"):
+        read_plan(data)
