@@ -598,7 +598,8 @@ def _blank_plan(convention) -> engine.Plan:
         years=(engine.YearInput(year=year, annual_cost=Decimal(0), months=12),),
         shares=tuple(shares),
         rounding=engine.ROUND_DOWN_TO_EURO,
-        first_year=year,
+        # No first_year: a schedule by year of service then counts from the post's first day
+        # of service (months.with_service_start), not from the convention's first year.
     )
 
 
