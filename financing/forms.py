@@ -133,12 +133,6 @@ def ordinal_words(rank: int) -> str:
     return "1re" if rank == 1 else f"{rank}e"
 
 
-def guided_blockers(plan: engine.Plan | None) -> list[str]:
-    """What in a plan the guided editor cannot show (empty: it shows every rule the engine
-    has). Kept for callers that still ask."""
-    return []
-
-
 def _plain(value) -> str:
     """A Decimal as the plan writes it: 17500 or 17500.5, never 1.75E+4."""
     text = format(value, "f")

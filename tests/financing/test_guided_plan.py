@@ -1,7 +1,7 @@
 """The guided plan editor: forms ⇄ the engine's Plan, without the database."""
 
 from financing.engine import plan_to_dict, read_plan
-from financing.forms import GuidedPlan, guided_blockers
+from financing.forms import GuidedPlan
 
 PARTIES = [
     ("etat_62", "État"),
@@ -205,18 +205,6 @@ def test_an_unknown_party_is_refused():
     assert any(e.startswith("Part n° 1, qui paie : ") for e in guided.errors())
 
 
-def test_no_rule_sends_the_user_to_json_any_more():
-    quimper = {
-        "years": [{"year": 2024, "annual_cost": "45000"}],
-        "shares": [
-            {"party": "etat_29", "rule": "percent_of_cost", "percent_by_rank": ["80", "50"]},
-            {"split": [{"party": "a", "key": "1"}], "rule": "fixed", "amount": "10"},
-            {"party": "b", "rule": "remainder"},
-        ],
-    }
-    assert guided_blockers(read_plan(quimper)) == []
-
-
 BETHUNE = {
     "rounding": "down",
     "years": [
@@ -232,7 +220,6 @@ BETHUNE = {
 
 
 def test_amounts_and_percentages_by_year_round_trip():
-    assert guided_blockers(read_plan(BETHUNE)) == []
     shown = GuidedPlan(parties=PARTIES, previous=read_plan(BETHUNE))
     assert shown.shares.forms[0].initial["by_year"] == "2022 : 14900 ; 2023 : 17500"
     guided = submitted(BETHUNE, months_by_hand=False)
