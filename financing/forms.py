@@ -473,6 +473,7 @@ class GuidedPlan:
         blank plan of a new convention, ``fresh``: rules without amounts, its cost of 0 shown
         blank)."""
         self.previous = previous
+        self.parties = parties
         self._plan: engine.Plan | None = None
         months = months or {}
         years = []
@@ -521,11 +522,13 @@ class GuidedPlan:
 
     def add_plan_error(self, error: engine.PlanError) -> None:
         """Show the engine's message on the row it is about: the share's, else the year's,
-        else above the shares (or the years, when none is left)."""
-        message = str(error)
+        else above the shares (or the years, when none is left), in the editor's words."""
+        message = plain_message(str(error), self.parties)
         shares = self.shares.kept_forms()
         if error.share is not None and error.share < len(shares):
-            shares[error.share].add_error(None, message)
+            # On its row, the engine's « Part n° 2 (…) : » would say the row twice.
+            message = re.sub(r"^Part n° \d+(?: \([^)]*\))? : ", "", message)
+            shares[error.share].add_error(None, message[:1].upper() + message[1:])
             return
         rows = [f for f in self.years.kept_forms() if f.cleaned_data.get("year") == error.year]
         if error.year is not None and rows:
@@ -626,6 +629,25 @@ class GuidedPlan:
                 if value is not None:
                     data[name] = value.isoformat()
         return data
+
+
+#: The engine's names for its rules, as the guided editor labels them.
+_EDITOR_WORDS = {
+    "« remainder »": "« Reste à charge »",
+    "« residue »": "« Qui absorbe les arrondis »",
+    "Les parts « percent_of_remainder »": "Les parts en pourcentage du reste",
+}
+
+
+def plain_message(message: str, parties: list[tuple[str, str]]) -> str:
+    """An engine message in the editor's words: rules by their labels, parties by their names
+    (« etat_62 » → « État »)."""
+    for engine_words, words in _EDITOR_WORDS.items():
+        message = message.replace(engine_words, words)
+    names = sorted(((slug, name) for slug, name in parties if slug), key=lambda p: -len(p[0]))
+    for slug, name in names:
+        message = re.sub(rf"(?<![\w-]){re.escape(slug)}(?![\w-])", lambda _m, n=name: n, message)
+    return message
 
 
 def _form_messages(form: forms.Form, where: str) -> list[str]:

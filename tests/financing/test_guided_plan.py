@@ -170,8 +170,8 @@ def test_exactly_one_remainder_is_required():
     assert not guided.is_valid()
     # The engine's rule and message, on the row of the second share at the remainder.
     message = (
-        "Le plan a 2 parts au reste à charge (règle « remainder ») : parts n° 1 et 3 "
-        "(etat_62 ; epci_cc_osartis_marquion) ; il en faut exactement une."
+        "Le plan a 2 parts au reste à charge (règle « Reste à charge ») : parts n° 1 et 3 "
+        "(État ; CC Osartis Marquion) ; il en faut exactement une."
     )
     rows = [form for form in guided.shares.forms if form.non_field_errors()]
     assert [(form.cleaned_data["party"], form.non_field_errors()) for form in rows] == [

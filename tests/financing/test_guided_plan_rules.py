@@ -253,7 +253,7 @@ def test_a_schedule_by_year_of_service_and_the_residue():
                 "part-1-cle-1-party": "commune_b",
                 "part-1-cle-1-key": "28,68",
             },
-            "Part n° 2 : Part n° 2 : les clés de répartition totalisent 110,00 %, il faut 100 %.",
+            "Part n° 2 : Les clés de répartition totalisent 110,00 %, il faut 100 %.",
         ),
         (
             {
@@ -261,7 +261,7 @@ def test_a_schedule_by_year_of_service_and_the_residue():
                 "part-1-cle-0-party": "commune_a",
                 "part-1-cle-1-party": "commune_a",
             },
-            "Part n° 2 : Part n° 2 : la partie commune_a figure deux fois dans la répartition.",
+            "Part n° 2 : La partie commune a figure deux fois dans la répartition.",
         ),
         (
             {"part-1-party": SPLIT, "part-1-cle-0-key": "abc"},
@@ -295,10 +295,10 @@ def test_a_schedule_by_year_of_service_and_the_residue():
         ),
         (
             {"plan-residue": "etat"},
-            "Part n° 4 : Le plan a une part au reste à charge (règle « remainder ») : part n° 4 "
-            "(employeur), et donne les arrondis à etat (« residue ») : c'est l'un ou l'autre. "
-            "Le reste à charge absorbe déjà les arrondis ; « residue » sert quand les parts "
-            "couvrent tout le coût.",
+            "Part n° 4 : Le plan a une part au reste à charge (règle « Reste à charge ») : part "
+            "n° 4 (employeur), et donne les arrondis à etat (« Qui absorbe les arrondis ») : "
+            "c'est l'un ou l'autre. Le reste à charge absorbe déjà les arrondis ; « Qui absorbe "
+            "les arrondis » sert quand les parts couvrent tout le coût.",
         ),
         (
             {"part-3-party": None},
