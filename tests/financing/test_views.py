@@ -410,7 +410,7 @@ def test_a_plan_with_a_split_opens_in_the_guided_editor(gestionnaire):
     html = response.content.decode()
     guided = response.context["guided"]
     assert guided.shares.forms[0].is_split
-    assert "Répartition entre plusieurs parties (3 lignes)" in html
+    assert "Répartition entre plusieurs parties (2 parties)" in html
     assert f"28{NBSP}000{NBSP}€ par an, répartie entre État et Département à parts égales" in html
 
 
