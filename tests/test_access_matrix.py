@@ -1353,6 +1353,18 @@ WRITES = {
             lambda w: {"mode": "json", "plan": _plan_json(w)},
             writes(gest=DENIED, partner=DENIED, interv=DENIED),
         ),
+        (
+            "brouillon du plan, même incomplet",
+            _draft_with_post,
+            lambda w: {"mode": "guided", "action": "brouillon", "part-0-amount": "1"},
+            writes(interv=DENIED),
+        ),
+        (
+            "brouillon du plan figé d'une convention signée",
+            lambda w: {"reference": w.share_line().convention.reference},
+            lambda w: {"mode": "guided", "action": "brouillon", "part-0-amount": "1"},
+            writes(gest=DENIED, partner=DENIED, interv=DENIED),
+        ),
     ],
     "conventions:plan_apply": [
         (
