@@ -8,36 +8,65 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
 from conventions import calendar, perms
-from conventions.deadlines import KIND_LABELS, upcoming
+from conventions.deadline_forms import PRESETS, DeadlineQueryForm
+from conventions.deadlines import (
+    KIND_LABELS,
+    default_period,
+    in_period,
+    month_weeks,
+    shift_month,
+)
 from conventions.selectors import deadlines_for
 from iscg.models import User
 
 
 def deadlines(request):
-    """Calendar page: the deadlines of the coming year (and of the past month), by month."""
+    """Deadlines of a period (the past month and the coming year unless chosen), by month, or
+    one month as a calendar; bad parameters: a French message and the default period."""
     if not perms.can_see_back_office(request.user):
         raise PermissionDenied
     today = date.today()
-    kind = request.GET.get("type", "")
-    items = upcoming(deadlines_for(request.user), today=today, days=365, overdue_days=31)
+    form = DeadlineQueryForm(request.GET or None, today=today)
+    start, end = default_period(today)
+    kind, view, month = "", "liste", (today.year, today.month)
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        start, end, kind, view = data["start"], data["end"], data["type"], data["vue"] or "liste"
+        if data["mois"]:
+            month = (int(data["mois"][:4]), int(data["mois"][5:]))
+    every = deadlines_for(request.user)
     if kind in KIND_LABELS:
-        items = [d for d in items if d.kind == kind]
-    months: dict[tuple[int, int], list] = {}
-    for item in items:
-        months.setdefault((item.date.year, item.date.month), []).append(item)
-    return render(
-        request,
-        "conventions/deadlines.html",
-        {
-            "months": [(date(y, m, 1), entries) for (y, m), entries in months.items()],
-            "today": today,
-            "kinds": KIND_LABELS,
-            "kind": kind,
-            "feed_url": request.build_absolute_uri(
-                f"/echeances/flux/{calendar.feed_token(request.user)}.ics"
-            ),
-        },
-    )
+        every = [d for d in every if d.kind == kind]
+    context = {
+        "form": form,
+        "errors": [e for errors in form.errors.values() for e in errors] if form.is_bound else [],
+        "today": today,
+        "start": start,
+        "end": end,
+        "kinds": KIND_LABELS,
+        "presets": PRESETS,
+        "kind": kind,
+        "view": view,
+        "feed_url": request.build_absolute_uri(
+            f"/echeances/flux/{calendar.feed_token(request.user)}.ics"
+        ),
+    }
+    if view == "mois":
+        year, number = month
+        context.update(
+            month=date(year, number, 1),
+            weeks=month_weeks(year, number, every),
+            previous_month="{:04d}-{:02d}".format(*shift_month(year, number, -1)),
+            next_month="{:04d}-{:02d}".format(*shift_month(year, number, 1)),
+            month_count=sum(1 for d in every if (d.date.year, d.date.month) == month),
+        )
+    else:
+        months: dict[tuple[int, int], list] = {}
+        for item in in_period(every, start, end):
+            months.setdefault((item.date.year, item.date.month), []).append(item)
+        context["months"] = [(date(y, m, 1), entries) for (y, m), entries in months.items()]
+    status = 400 if context["errors"] else 200
+    return render(request, "conventions/deadlines.html", context, status=status)
 
 
 def _ics_response(user, request) -> HttpResponse:

@@ -11,9 +11,12 @@ Rules, from the sources (DOMAIN.md, "Deadlines the sources impose"):
 - yearly comité de suivi, which reviews that bilan: by 31 March of the next year, our default.
 """
 
+import calendar as month_calendar
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import date, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.utils import timezone
 
 from conventions import rules
 
@@ -31,6 +34,9 @@ class Deadline:
     label: str
     reference: str
     url: str = ""
+    #: Already past on the day the convention was entered: it was missed before anyone could
+    #: act on it (a convention recorded late), so it is flagged rather than silently overdue.
+    missed_at_creation: bool = field(default=False, compare=False)
 
     @property
     def uid(self) -> str:
@@ -58,11 +64,13 @@ def convention_deadlines(convention, *, state_funds: bool | None = None) -> list
         return []
     reference = convention.reference
     url = convention.get_absolute_url()
+    created = _day(getattr(convention, "created_at", None))
     found: list[Deadline] = []
 
     def add(day: date | None, kind: str, label: str) -> None:
         if day is not None:
-            found.append(Deadline(day, kind, label, reference, url))
+            missed = created is not None and day < created
+            found.append(Deadline(day, kind, label, reference, url, missed_at_creation=missed))
 
     start = convention.effective_start_date
     # Denounced or résiliée: it ends at its date of effect, with nothing left to denounce or renew.
@@ -101,3 +109,87 @@ def upcoming(
     """Deadlines from ``today - overdue_days`` to ``today + days`` included, by date."""
     low, high = today - timedelta(days=overdue_days), today + timedelta(days=days)
     return sorted(d for d in deadlines if low <= d.date <= high)
+
+
+def _day(value: datetime | date | None) -> date | None:
+    """The local day of a creation time (a date is kept as it is)."""
+    if value is None or not isinstance(value, datetime):
+        return value
+    return (timezone.localtime(value) if value.tzinfo else value).date()
+
+
+def missed_at_creation(deadlines: Iterable[Deadline]) -> list[Deadline]:
+    """The deadlines that were already past when their convention was entered."""
+    return [d for d in deadlines if d.missed_at_creation]
+
+
+# --------------------------------------------------------------------------- periods, calendar
+
+#: Longest period the deadlines page shows at once (five years).
+MAX_PERIOD_DAYS = 5 * 366
+
+
+def default_period(today: date) -> tuple[date, date]:
+    """The page's period when none is asked: the past month and the coming year."""
+    return today - timedelta(days=31), today + timedelta(days=365)
+
+
+def period_problem(start: date, end: date) -> str:
+    """Why a period cannot be shown ("" when it can), in French."""
+    if end < start:
+        return "La fin de la période précède son début : inversez les deux dates."
+    if (end - start).days > MAX_PERIOD_DAYS:
+        return "La période dépasse cinq ans : choisissez une période plus courte."
+    return ""
+
+
+def in_period(deadlines: Iterable[Deadline], start: date, end: date) -> list[Deadline]:
+    """Deadlines from ``start`` to ``end`` included, by date."""
+    return sorted(d for d in deadlines if start <= d.date <= end)
+
+
+@dataclass(frozen=True)
+class CalendarDay:
+    date: date
+    in_month: bool
+    deadlines: tuple[Deadline, ...]
+
+
+def month_weeks(year: int, month: int, deadlines: Iterable[Deadline]) -> list[list[CalendarDay]]:
+    """The month as weeks from Monday to Sunday (days of the neighbouring months included, to
+    fill the weeks), each day with its deadlines."""
+    by_day: dict[date, list[Deadline]] = {}
+    for deadline in deadlines:
+        by_day.setdefault(deadline.date, []).append(deadline)
+    weeks = month_calendar.Calendar(firstweekday=0).monthdatescalendar(year, month)
+    return [
+        [CalendarDay(day, day.month == month, tuple(sorted(by_day.get(day, ())))) for day in week]
+        for week in weeks
+    ]
+
+
+def shift_month(year: int, month: int, months: int) -> tuple[int, int]:
+    """(year, month) ``months`` later (earlier when negative)."""
+    index = year * 12 + month - 1 + months
+    return index // 12, index % 12 + 1
+
+
+def missed_warning(deadlines: Iterable[Deadline], *, shown: int = 3) -> str:
+    """The French warning for deadlines already past when the convention was entered ("" when
+    none): how many, and the first of them with their dates."""
+    from iscg.formatting import format_date_long
+
+    missed = sorted(missed_at_creation(deadlines))
+    if not missed:
+        return ""
+    listed = " ; ".join(f"{d.label} ({format_date_long(d.date)})" for d in missed[:shown])
+    rest = len(missed) - shown
+    more = f" ; et {rest} autre{'s' if rest > 1 else ''}" if rest > 0 else ""
+    if len(missed) == 1:
+        return (
+            f"Une échéance était déjà passée à la saisie : {listed}. Vérifiez qu'elle a été tenue."
+        )
+    return (
+        f"{len(missed)} échéances étaient déjà passées à la saisie : {listed}{more}. "
+        "Vérifiez qu'elles ont été tenues."
+    )

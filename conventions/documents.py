@@ -46,7 +46,7 @@ from conventions.wording import (
     visa,
     with_article,
 )
-from financing import engine
+from financing import engine, rule_words
 from iscg import formatting
 from iscg.formatting import NBSP, format_date_long, format_euros
 
@@ -142,6 +142,9 @@ class Financing:
     annual_cost: Decimal | None = None
     full_year: dict[int, Decimal] = field(default_factory=dict)  # party pk → amount
     names: dict[int, str] = field(default_factory=dict)  # party pk → name
+    #: Each party's rule in words (party pk → « 80 % du coût la 1re année de service… »,
+    #: ``financing.rule_words.party_words``); empty for the totals of several posts.
+    words: dict[int, str] = field(default_factory=dict)
     #: A convention covering several posts: each post's own figures (the fields above are
     #: then the convention's totals); empty for a one-post convention.
     posts: list[PostFinancing] = field(default_factory=list)
@@ -183,6 +186,14 @@ def _plan_financing(financing_plan, lines: list) -> Financing:
         except engine.PlanError:
             shares = {}
         result.full_year = {by_slug[s]: amount for s, amount in shares.items() if s in by_slug}
+        names = {line.party.slug: line.party.name for line in lines}
+        words = rule_words.party_words(plan, names)
+        # « reste à charge » alone is already the note of the party's cells.
+        result.words = {
+            by_slug[s]: text
+            for s, text in words.items()
+            if s in by_slug and text != "reste à charge"
+        }
     return result
 
 
@@ -564,6 +575,10 @@ class TableCell:
 class TableRow:
     name: str
     cells: tuple[TableCell, ...]
+    #: The party's rule in words (empty when unknown: totals of several posts).
+    words: str = ""
+    #: What the party pays over the whole period (all the years of the table).
+    total: Decimal = Decimal(0)
 
 
 @dataclass(frozen=True)
@@ -574,6 +589,14 @@ class PostTable:
     rows: tuple[TableRow, ...]
     totals: tuple[Decimal, ...]
     costs: tuple[TableCell, ...] = ()
+
+    @property
+    def period_total(self) -> Decimal:
+        return sum(self.totals, Decimal(0))
+
+    @property
+    def period_cost(self) -> Decimal:
+        return sum((cell.amount or Decimal(0) for cell in self.costs), Decimal(0))
 
 
 @dataclass(frozen=True)
@@ -590,6 +613,15 @@ class FinancingTable:
     costs: tuple[TableCell, ...] = ()
     posts: tuple[PostTable, ...] = ()
 
+    @property
+    def period_total(self) -> Decimal:
+        """What all the funders pay over the period (the table's last column)."""
+        return sum(self.totals, Decimal(0))
+
+    @property
+    def period_cost(self) -> Decimal:
+        return sum((cell.amount or Decimal(0) for cell in self.costs), Decimal(0))
+
 
 def _table_parts(financing: Financing, views: list[PartyView], years: list[int]):
     order = {view.party.pk: index for index, view in enumerate(views)}
@@ -603,6 +635,10 @@ def _table_parts(financing: Financing, views: list[PartyView], years: list[int])
             cells=tuple(
                 TableCell(financing.amounts.get((year, pk)), financing.remainder.get(year) == pk)
                 for year in years
+            ),
+            words=templating.french_typography(financing.words.get(pk, "")),
+            total=sum(
+                (financing.amounts.get((year, pk), Decimal(0)) for year in years), Decimal(0)
             ),
         )
         for pk in party_ids

@@ -20,3 +20,26 @@ def deadlines_for(user) -> list[Deadline]:
     for convention in conventions:
         found.extend(convention_deadlines(convention, state_funds=convention.state_funds))
     return sorted(found)
+
+
+def proper_words_for(user) -> dict[str, str]:
+    """The spelling of the names of the parties ``user`` may see (communes, EPCI, the
+    département: the names the titles cite), for ``titles.readable_title`` ("ARRAS" → "Arras")."""
+    from conventions.models import Party
+    from conventions.titles import proper_words
+
+    return proper_words(Party.objects.visible_to(user).values_list("name", flat=True))
+
+
+def with_readable_titles(conventions, user, proper: dict[str, str] | None = None) -> list:
+    """``conventions`` as a list, each with ``readable_title`` (and ``short_title``) set;
+    ``proper`` as ``proper_words_for(user)`` gives it (read when not given)."""
+    from conventions.titles import readable_title, short_title
+
+    items = list(conventions)
+    if proper is None:
+        proper = proper_words_for(user) if items else {}
+    for convention in items:
+        convention.readable_title = readable_title(convention.title, proper)
+        convention.short_title = short_title(convention.readable_title)
+    return items

@@ -25,7 +25,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from conventions import documents, pdf_checks, rules, templating
+from conventions import documents, notices, pdf_checks, rules, templating
 from conventions.blanks import blanks_summary, convention_blanks
 from conventions.models import (
     SIGNED_STATUSES,
@@ -562,6 +562,7 @@ def convention_sign(
         convention_statuses_update(
             today=timezone.localdate(), conventions=[convention], expire=False
         )
+        notices.convention_signed(convention)  # queued with this transaction
     return membership
 
 
@@ -834,7 +835,7 @@ def signed_copy_upload(*, convention: Convention, upload, by) -> DocumentVersion
     if generated is not None:
         raise ValidationError(
             f"Ce fichier est le document généré par l'application (version {generated.number}, "
-            "même empreinte SHA-256), pas la copie signée : déposez le scan de l'exemplaire "
+            "fichier identique), pas la copie signée : déposez le scan de l'exemplaire "
             "signé par les parties, ou le PDF qui porte leurs signatures électroniques."
         )
     warning = pdf_checks.signed_copy_warning(pdf_checks.inspect_pdf(content))

@@ -1,16 +1,17 @@
 from django.urls import include, path
 
+from conventions import bulk_views, views
 from conventions import document_views as docs
 from conventions import ending_views as ending
 from conventions import reference_views as ref
 from conventions import text_views as text
-from conventions import views
 
 app_name = "conventions"
 
 urlpatterns = [
     path("", views.convention_list, name="list"),
     path("brouillons-supprimes/", views.deleted_drafts, name="deleted_drafts"),
+    path("lot/", bulk_views.bulk_action, name="bulk"),
     path("postes/", views.post_list, name="post_list"),
     path("postes/<int:pk>/", views.post_detail, name="post_detail"),
     path("parties/", views.party_list, name="party_list"),

@@ -9,10 +9,19 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 
 from conventions import drafting, perms
-from conventions.deadlines import convention_deadlines
+from conventions.deadlines import convention_deadlines, missed_at_creation
 from conventions.document_views import editable_convention
 from conventions.drafting import related_acts
-from conventions.filters import SORTS, ConventionFilter, PartyFilter, PostFilter
+from conventions.filters import (
+    PARTY_SORTS,
+    POST_SORTS,
+    SORTS,
+    ConventionFilter,
+    PartyFilter,
+    PostFilter,
+    filters_to_show,
+    sort_links,
+)
 from conventions.forms import AbandonForm, DeleteDraftForm
 from conventions.models import (
     STATUS_FILTER_CHOICES,
@@ -31,12 +40,14 @@ from conventions.models import (
     PostKind,
     Representative,
 )
+from conventions.selectors import with_readable_titles
 from financing import perms as financing_perms
 from financing import selectors as financing_selectors
 from financing.cancellations import titres_to_cancel
 from financing.effective import line_standings
 from financing.models import ShareLine
 from iscg.history import history_rows, history_rows_of
+from iscg.models import EmailLog
 from reporting.models import Bilan
 
 PAGE_SIZE = 50
@@ -54,24 +65,62 @@ def convention_list(request):
     current = {name: request.GET.get(name, "").strip() for name in found.filters}
     page = Paginator(conventions, PAGE_SIZE).get_page(request.GET.get("page"))
     query_without_page = {k: v for k, v in current.items() if v}
+    query_without_sort = {k: v for k, v in query_without_page.items() if k != "tri"}
+    staff = perms.can_see_back_office(request.user)
+    # Each filter's choices read once, for their count and for the page's lists.
+    choices = {
+        name: list(found.filters[name].queryset)
+        for name in ("poste", "partie", "territoire", "deliberation")
+    }
+    rows = list(found.queryset.order_by().values_list("status", "kind", "start_date"))
+    shown = filters_to_show(
+        staff=staff,
+        total=len(rows),
+        choices={
+            "statut": len({status for status, _, _ in rows}),
+            "nature": len({kind for _, kind, _ in rows}),
+            "annee": len({start.year for _, _, start in rows if start}),
+            **{name: len(values) for name, values in choices.items()},
+        },
+        applied={name for name, value in current.items() if value and name != "tri"},
+    )
     return render(
         request,
         "conventions/convention_list.html",
         {
-            "conventions": page.object_list,
+            "conventions": with_readable_titles(page.object_list, request.user),
             "page": page,
             "statuses": STATUS_FILTER_CHOICES,
             "kinds": ConventionKind.choices,
-            "sorts": [(key, label) for key, (_, label) in SORTS.items()],
-            "posts": found.filters["poste"].queryset,
-            "parties": found.filters["partie"].queryset,
-            "territories": found.filters["territoire"].queryset,
+            "sorts": _sort_options(current.get("tri", "")),
+            "sort_links": sort_links(SORTS, current.get("tri")),
+            "posts": choices["poste"],
+            "parties": choices["partie"],
+            "territories": choices["territoire"],
+            "deliberations": choices["deliberation"],
+            "shown": shown,
             "current": current,
             "filter_errors": found.error_messages,
             "querystring": urlencode(query_without_page),
+            "sort_querystring": urlencode(query_without_sort),
             "can_draft": perms.can_draft(request.user),
+            "can_send": perms.can_draft(request.user),
+            "list_url": request.get_full_path(),
+            # Filtered on one deliberation: its page that produces every PDF for one archive.
+            "chosen_deliberation": found.form.cleaned_data.get("deliberation")
+            if staff and found.is_valid()
+            else None,
         },
     )
+
+
+def _sort_options(current: str) -> list[tuple[str, str]]:
+    """The "Trier par" choices; a reversed sort chosen by a column header is one of them, so
+    that filtering again keeps it."""
+    options = [(key, label) for key, (_, label) in SORTS.items()]
+    if current.startswith("-") and current[1:] in SORTS:
+        options.append((current, f"{SORTS[current[1:]][1]} (ordre inverse)"))
+    return options
 
 
 def convention_detail(request, reference: str):
@@ -92,6 +141,7 @@ def convention_detail(request, reference: str):
         .order_by("year", "pk")
     )
     several_posts = len({line.post_id for line in share_lines}) > 1
+    deadlines = convention_deadlines(convention) if staff else []
     return render(
         request,
         "conventions/convention_detail.html",
@@ -104,7 +154,8 @@ def convention_detail(request, reference: str):
             else None,
             "titres_to_cancel": titres_to_cancel(convention) if staff else [],
             "can_end": perms.can_end(request.user, convention),
-            "deadlines": convention_deadlines(convention) if staff else [],
+            "deadlines": deadlines,
+            "missed_deadlines": missed_at_creation(deadlines),
             "memberships": memberships,
             "posts": convention.posts.select_related("employer"),
             # Who changed what is staff information; partners see the acts, not the back-office.
@@ -123,6 +174,12 @@ def convention_detail(request, reference: str):
             if staff
             else [],
             "related": related_acts(convention, request.user),
+            # E-mails the product sent about this convention (staff only, like the history).
+            "emails": EmailLog.objects.filter(
+                reference=convention.reference, organisation_id=convention.organisation_id
+            )[:30]
+            if staff
+            else [],
         },
     )
 
@@ -133,17 +190,18 @@ def post_list(request):
     found = PostFilter(
         request.GET, queryset=Post.objects.visible_to(request.user), user=request.user
     )
-    posts = found.results.select_related("employer", "organisation").order_by(
-        "organisation__name", "name"
-    )
+    posts = found.results.select_related("employer", "organisation")
+    current = {name: request.GET.get(name, "").strip() for name in found.filters}
     return render(
         request,
         "conventions/post_list.html",
         {
             "posts": posts,
+            "sort_links": sort_links(POST_SORTS, current.get("tri")),
+            "sort_querystring": urlencode({k: v for k, v in current.items() if v and k != "tri"}),
             "kinds": PostKind.choices,
             "employers": found.filters["employeur"].queryset,
-            "current": {name: request.GET.get(name, "").strip() for name in found.filters},
+            "current": current,
             "filter_errors": found.error_messages,
             "can_edit_reference": perms.can_edit_reference_data(request.user),
         },
@@ -229,13 +287,16 @@ def party_list(request):
         raise PermissionDenied
     found = PartyFilter(request.GET, queryset=Party.objects.visible_to(request.user))
     parties = found.results.select_related("organisation")
+    current = {name: request.GET.get(name, "").strip() for name in found.filters}
     return render(
         request,
         "conventions/party_list.html",
         {
             "parties": parties,
             "kinds": PartyKind.choices,
-            "current": {name: request.GET.get(name, "").strip() for name in found.filters},
+            "sort_links": sort_links(PARTY_SORTS, current.get("tri")),
+            "sort_querystring": urlencode({k: v for k, v in current.items() if v and k != "tri"}),
+            "current": current,
             "filter_errors": found.error_messages,
             "can_edit_reference": perms.can_edit_reference_data(request.user),
         },

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 
 from conventions import drafting, perms
+from conventions.deadlines import convention_deadlines, missed_warning
 from conventions.models import (
     SIGNED_STATUSES,
     Convention,
@@ -236,6 +237,8 @@ def start(request):
         else:
             convention = started.convention
             messages.success(request, f"Brouillon {convention.reference} enregistré.")
+            if missed := missed_warning(convention_deadlines(convention)):
+                messages.warning(request, missed)  # entered late: say what was already missed
             if started.plan_not_copied:
                 messages.warning(request, started.plan_not_copied)
             return redirect("wizard_parties", reference=convention.reference)

@@ -82,9 +82,12 @@ ROUNDINGS = (ROUND_DOWN_TO_EURO, ROUND_HALF_UP_TO_EURO)
 
 #: Split keys are weights by default (equal keys "1", populations, percentages); with
 #: ``"split_by": "percent"`` each key must lie in 0–100 and the keys must total exactly 100.
+#: ``"split_by": "population"`` computes as weights (the keys are the parties' populations):
+#: it only says what the keys are, so that the plan can be stated in words.
 SPLIT_BY_WEIGHT = "weight"
 SPLIT_BY_PERCENT = "percent"
-SPLIT_BYS = (SPLIT_BY_WEIGHT, SPLIT_BY_PERCENT)
+SPLIT_BY_POPULATION = "population"
+SPLIT_BYS = (SPLIT_BY_WEIGHT, SPLIT_BY_PERCENT, SPLIT_BY_POPULATION)
 
 CENT = Decimal("0.01")
 EURO = Decimal(1)
@@ -570,7 +573,8 @@ def _parse_share(number: int, raw: Any) -> ShareRule:
         raise PlanError(f"{where} : « split_by » ne s'emploie qu'avec « split ».")
     if split_by not in SPLIT_BYS:
         raise PlanError(
-            f"{where} : « split_by » vaut « weight » ou « percent », pas « {split_by} »."
+            f"{where} : « split_by » vaut « weight », « population » ou « percent », "
+            f"pas « {split_by} »."
         )
     party = _parse_party(raw["party"], where) if has_party else None
     split = _parse_split(raw["split"], split_by, where) if has_split else ()

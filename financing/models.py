@@ -76,6 +76,50 @@ class FinancingPlan(models.Model):
         return self.convention.status != ConventionStatus.DRAFT
 
 
+class PlanDraft(models.Model):
+    """A plan being written in the guided editor, saved as typed even when incomplete (the
+    forms' values); the plan itself (``FinancingPlan``) changes only when the draft is complete
+    and saved as the plan. One draft per convention and post."""
+
+    convention = models.ForeignKey(
+        "conventions.Convention",
+        verbose_name="convention",
+        on_delete=models.CASCADE,
+        related_name="plan_drafts",
+    )
+    post = models.ForeignKey(
+        "conventions.Post",
+        verbose_name="poste",
+        on_delete=models.CASCADE,
+        related_name="plan_drafts",
+    )
+    data = models.JSONField("saisie en cours", default=dict)
+    saved_at = models.DateTimeField("enregistré le", auto_now=True)
+    saved_by = models.ForeignKey(
+        "iscg.User",
+        verbose_name="enregistré par",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "brouillon de plan"
+        verbose_name_plural = "brouillons de plan"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["convention", "post"],
+                name="plandraft_one_per_post",
+                violation_error_message="Ce poste a déjà un brouillon de plan dans la convention.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Brouillon du plan — {self.convention.reference} — {self.post.name}"
+
+
 class PlanYear(models.Model):
     """One year of a plan as computed: months funded, cost, and the actual cost once closed."""
 

@@ -10,7 +10,7 @@ from django.db.models import Prefetch
 from conventions.models import ConventionKind, Party, PartyKind
 from financing.models import BudgetLine, Payment, PlanYear, ShareLine
 from iscg.formatting import format_euros, format_months
-from iscg.history import HistoryRow
+from iscg.history import HistoryRow, person_name
 
 ZERO = Decimal(0)
 
@@ -492,7 +492,7 @@ def plan_history(plan, limit: int = 30) -> list[HistoryRow]:
     for record, changes in events:
         if not changes:
             continue
-        user = str(record.history_user) if record.history_user else "système"
+        user = person_name(record.history_user)  # a name, never an e-mail address
         last = rows[-1] if rows else None
         if last and last.user == user and record.history_date - last.date <= SAME_SAVE:
             last.changes += changes

@@ -11,18 +11,20 @@ save, with the months from the post's dates and absences, and stored through
 ``FinancingPlan.set_plan``.
 """
 
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from conventions import rules
+from conventions import notices, rules
 from conventions.models import SIGNED_STATUSES, Convention, ConventionStatus, Party
 from financing import engine
 from financing.cancellations import payments_to_cancel
-from financing.models import FinancingPlan, Payment, PlanYear, ShareLine
+from financing.models import FinancingPlan, Payment, PaymentKind, PlanDraft, PlanYear, ShareLine
 from financing.months import period_of, post_months, with_service_start
 from iscg import history
 from iscg.formatting import format_date_long
@@ -269,6 +271,7 @@ def plan_save(
     months_by_hand: bool = False,
     notes: str | None = None,
     dated: bool = True,
+    discard_draft: bool = False,
 ) -> FinancingPlan:
     """Create or replace a convention's plan for ``post`` (one plan per post the convention
     covers; a post it does not cover is refused); refused from the sending to signature on (the
@@ -276,17 +279,12 @@ def plan_save(
     first plan of a signed act may still be entered, as it was signed). The plan is computed
     once, with the months from the post (unless ``months_by_hand``), and dated by the
     convention's period when it fits the plan's years (``months.period_of``) unless ``dated``
-    is False: an avenant or a renewal keeps the reading of the plan it copies."""
+    is False: an avenant or a renewal keeps the reading of the plan it copies. With
+    ``discard_draft`` (the guided editor's save), the post's draft, now the plan, is deleted."""
     _check_post(convention, post)
     financing_plan = _locked_plan(convention, post)
-    status = Convention.objects.filter(pk=convention.pk).values_list("status", flat=True).first()
-    if status == ConventionStatus.TO_SIGN:
-        raise PlanLocked(
-            plan_locked_message(Convention(reference=convention.reference, status=status))
-        )
-    if financing_plan is not None and financing_plan.is_locked:
-        raise PlanLocked(plan_locked_message(financing_plan.convention))
-    return _write_plan(
+    _check_not_frozen(convention, financing_plan)
+    saved = _write_plan(
         financing_plan=financing_plan,
         convention=convention,
         post=post,
@@ -294,6 +292,51 @@ def plan_save(
         months_by_hand=months_by_hand,
         notes=notes,
     )
+    if discard_draft:
+        PlanDraft.objects.filter(convention=convention, post=post).delete()
+    return saved
+
+
+def _check_not_frozen(convention: Convention, financing_plan: FinancingPlan | None) -> None:
+    """PlanLocked from the sending to signature on (and once the recorded plan is signed)."""
+    status = Convention.objects.filter(pk=convention.pk).values_list("status", flat=True).first()
+    if status == ConventionStatus.TO_SIGN:
+        raise PlanLocked(
+            plan_locked_message(Convention(reference=convention.reference, status=status))
+        )
+    if financing_plan is not None and financing_plan.is_locked:
+        raise PlanLocked(plan_locked_message(financing_plan.convention))
+
+
+#: Form fields never kept in a draft (the page's own, not the plan's).
+_NOT_DRAFTED = {"csrfmiddlewaretoken", "action", "mode"}
+
+
+@transaction.atomic
+def plan_draft_save(
+    *, convention: Convention, post: Any, data: Mapping[str, str], by: Any = None
+) -> PlanDraft:
+    """Keep the guided editor's values as typed, complete or not: the stored plan does not
+    change (it changes when the draft, complete, is saved with ``plan_save``). Refused, like a
+    plan, once the convention is sent to signature. One draft per post (replaced)."""
+    _check_post(convention, post)
+    _check_not_frozen(convention, _locked_plan(convention, post))
+    values = {str(key): str(value) for key, value in data.items() if key not in _NOT_DRAFTED}
+    draft = PlanDraft.objects.select_for_update().filter(convention=convention, post=post).first()
+    if draft is None:
+        return PlanDraft.objects.create(convention=convention, post=post, data=values, saved_by=by)
+    draft.data = values
+    draft.saved_by = by
+    draft.save()
+    return draft
+
+
+@transaction.atomic
+def plan_draft_discard(*, convention: Convention, post: Any) -> bool:
+    """Delete the post's draft (the saved plan stays as it is); whether there was one. Its
+    history keeps what it held."""
+    deleted, _ = PlanDraft.objects.filter(convention=convention, post=post).delete()
+    return bool(deleted)
 
 
 @transaction.atomic
@@ -413,6 +456,8 @@ def payment_record(*, share_line: ShareLine, by, **fields) -> Payment:
     payment.full_clean()
     history.attribute(payment, by=by)
     payment.save()
+    if payment.kind == PaymentKind.TITRE:
+        notices.titre_issued(payment)  # queued with this transaction
     return payment
 
 
@@ -457,6 +502,8 @@ def payment_correct(*, payment: Payment, reason: str, by, **fields) -> Payment:
     _cancel(payment, reason=f"{reason} (corrigé par un nouveau titre)", by=by)
     history.attribute(new, by=by, reason=f"Correction du titre {payment.number}. Motif : {reason}")
     new.save()
+    if new.kind == PaymentKind.TITRE:
+        notices.titre_issued(new)  # the corrected titre is the one to pay
     return new
 
 

@@ -12,17 +12,17 @@ from django.urls import reverse
 
 from conventions import perms as convention_perms
 from conventions.models import Convention, Party
-from financing import engine, exports, perms, selectors, services
+from financing import engine, exports, perms, rule_words, selectors, services
 from financing.filters import OrganisationFilter
 from financing.forms import (
+    SPLIT,
     ActualCostForm,
     GuidedPlan,
     PaymentCancelForm,
     PaymentCorrectForm,
     PaymentForm,
-    guided_blockers,
 )
-from financing.models import FinancingPlan, Payment, PlanYear, ShareLine
+from financing.models import FinancingPlan, Payment, PlanDraft, PlanYear, ShareLine
 from iscg import perms as shared_perms
 from iscg.formatting import format_euros
 from iscg.models import Organisation
@@ -147,7 +147,14 @@ def party_summary(request, pk: int):
     return render(
         request,
         "financing/party_summary.html",
-        {"party": party, "years": years, "can_record": can_record, "forecast": forecast},
+        {
+            "party": party,
+            "years": years,
+            "can_record": can_record,
+            "forecast": forecast,
+            # Money is labelled from the reader's side: "à verser" / "à recevoir" for its own.
+            "own_party": request.user.party_id == party.pk,
+        },
     )
 
 
@@ -185,16 +192,75 @@ def _plan_from_post(
             raise _GuidedInvalid(guided)
         return guided.plan(), guided.months_by_hand, guided
     try:
-        data = json.loads(request.POST.get("plan", ""))
-    except json.JSONDecodeError as exc:
+        data = json.loads(_imported_text(request))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ValidationError(
-            f"Le plan n'est pas un JSON valide (ligne {exc.lineno}, colonne {exc.colno})."
+            "Ce texte n'est pas un plan exporté par l'application : il est incomplet ou a été "
+            "modifié. Copiez à nouveau tout le texte donné par « Exporter le plan » (ou "
+            "choisissez le fichier téléchargé)."
         ) from exc
     try:
         plan = engine.read_plan(data)
     except engine.PlanError as exc:
         raise ValidationError(str(exc)) from exc
     return plan, bool(request.POST.get("months_by_hand")), None
+
+
+def _imported_text(request) -> str:
+    """The plan to import: the file chosen, else the text pasted."""
+    upload = request.FILES.get("fichier")
+    if upload is not None:
+        return upload.read(200_000).decode("utf-8")
+    return request.POST.get("plan", "")
+
+
+def _with_blank_rows(data: dict) -> dict:
+    """A draft's values with one more blank row of years, of shares and, for each share split
+    between parties, of its parties, where the last row is filled: what « Ajouter » gives
+    without the page's script."""
+    rows = dict(data)
+
+    def bump(prefix: str) -> None:
+        """One more row, unless the last one is still blank."""
+        key = f"{prefix}-TOTAL_FORMS"
+        count = str(rows.get(key, "0"))
+        if not count.isdigit():
+            return
+        last = f"{prefix}-{int(count) - 1}-"
+        filled = any(
+            name.startswith(last) and not name[len(last) :].startswith("cle-") and value
+            for name, value in data.items()
+            if not name.endswith(("-DELETE", "-TOTAL_FORMS", "-INITIAL_FORMS"))
+            and not name.endswith(("-MIN_NUM_FORMS", "-MAX_NUM_FORMS"))
+        )
+        if int(count) == 0 or filled:
+            rows[key] = str(int(count) + 1)
+
+    bump("annee")
+    bump("part")
+    for key, value in data.items():
+        if key.startswith("part-") and key.endswith("-party") and value == SPLIT:
+            bump(key.removesuffix("-party") + "-cle")
+    return rows
+
+
+def _plan_export(convention, post, financing_plan) -> HttpResponse:
+    """« Exporter le plan »: the saved plan as a file, to import in another convention."""
+    if financing_plan is None:
+        raise Http404
+    name = f"plan-{convention.reference}" + (f"-{post.slug}" if post is not None else "")
+    response = HttpResponse(
+        json.dumps(financing_plan.data, ensure_ascii=False, indent=2),
+        content_type="application/json; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{name}.json"'
+    return response
+
+
+def _party_names(convention) -> dict[str, str]:
+    return {
+        p.slug: str(p) for p in Party.objects.filter(organisation_id=convention.organisation_id)
+    }
 
 
 class _GuidedInvalid(Exception):
@@ -280,46 +346,89 @@ def plan(request, reference: str):
         chosen = plan.post if plan else None
     # From "à signer" on the plan is frozen with the text (withdraw the request to change it).
     can_edit = perms.can_edit_plan(request.user, convention, plan)
+    if request.method == "GET" and request.GET.get("exporter"):
+        return _plan_export(convention, chosen if several else None, plan)
     error = guided = None
-    # The JSON editor posts "plan" (and mode=json); the guided editor posts mode=guided.
+    # The import posts "plan" (and mode=json); the guided editor posts mode=guided, with
+    # action=brouillon (keep as typed), ajouter (the same, without the script: one more blank
+    # row shows), abandonner_brouillon, or nothing (save as the plan).
     mode = "json" if request.method == "POST" and request.POST.get("mode") != "guided" else "guided"
+    action = request.POST.get("action", "") if request.method == "POST" else ""
     current = _current_plan(plan, convention)
-    shown = engine.plan_to_dict(current) if current is not None else plan.data
-    text = json.dumps(shown, ensure_ascii=False, indent=2)
+    back = _plan_url(convention, chosen, several)
     if request.method == "POST":
         if not can_edit:
             raise PermissionDenied
-        if mode != "guided":
-            text = request.POST.get("plan", "")
-        try:
-            typed, months_by_hand, guided = _plan_from_post(request, convention, current)
-            if chosen is None:
-                raise ValidationError("La convention ne couvre aucun poste.")
-            plan = services.plan_save(
-                convention=convention, post=chosen, plan=typed, months_by_hand=months_by_hand
-            )
-        except _GuidedInvalid as exc:
-            guided = exc.guided
-            error = "Le plan contient des erreurs, signalées ci-dessous."
-        except ValidationError as exc:
-            if guided is not None and isinstance(exc.__cause__, engine.PlanError):
-                # Computed with the post's months: the engine's message, on its row.
-                guided.add_plan_error(exc.__cause__)
-                error = "Le plan contient des erreurs, signalées ci-dessous."
-            else:
+        if action in ("brouillon", "ajouter", "abandonner_brouillon"):
+            try:
+                if chosen is None:
+                    raise ValidationError("La convention ne couvre aucun poste.")
+                if action == "abandonner_brouillon":
+                    services.plan_draft_discard(convention=convention, post=chosen)
+                    messages.success(
+                        request, "Brouillon abandonné : le plan enregistré reste tel quel."
+                    )
+                    return redirect(back)
+                services.plan_draft_save(
+                    convention=convention, post=chosen, data=request.POST, by=request.user
+                )
+            except ValidationError as exc:
                 error = " ".join(exc.messages)
+            else:
+                if action == "brouillon":
+                    messages.success(
+                        request,
+                        "Brouillon enregistré. Le plan ne change que lorsque le brouillon, "
+                        "complet, est enregistré comme plan.",
+                    )
+                return redirect(back + "#modifier")
         else:
-            messages.success(request, "Plan enregistré ; les montants ont été recalculés.")
-            return redirect(_plan_url(convention, chosen, several))
+            try:
+                typed, months_by_hand, guided = _plan_from_post(request, convention, current)
+                if chosen is None:
+                    raise ValidationError("La convention ne couvre aucun poste.")
+                plan = services.plan_save(
+                    convention=convention,
+                    post=chosen,
+                    plan=typed,
+                    months_by_hand=months_by_hand,
+                    discard_draft=True,
+                )
+            except _GuidedInvalid as exc:
+                guided = exc.guided
+                error = "Le plan contient des erreurs, signalées ci-dessous."
+            except ValidationError as exc:
+                if guided is not None and isinstance(exc.__cause__, engine.PlanError):
+                    # Computed with the post's months: the engine's message, on its row.
+                    guided.add_plan_error(exc.__cause__)
+                    error = "Le plan contient des erreurs, signalées ci-dessous."
+                else:
+                    error = " ".join(exc.messages)
+            else:
+                messages.success(request, "Plan enregistré ; les montants ont été recalculés.")
+                return redirect(back)
     years = list(plan.years.all()) if plan else []
-    blockers = guided_blockers(current) if current is not None else []
-    if can_edit and guided is None and not blockers and current is not None:
+    draft = (
+        PlanDraft.objects.filter(convention=convention, post=chosen).first()
+        if can_edit and chosen is not None
+        else None
+    )
+    missing: list[str] = []
+    parties = _party_choices(convention, current) if can_edit else []
+    if can_edit and guided is None and draft is not None:
+        guided = GuidedPlan(parties=parties, previous=current, data=_with_blank_rows(draft.data))
+        if not guided.is_valid():
+            missing = guided.errors()
+    elif can_edit and guided is None and current is not None:
         guided = GuidedPlan(
-            parties=_party_choices(convention, current),
+            parties=parties,
             previous=current,
             months_by_hand=bool(plan and plan.months_by_hand),
             months={y.year: y.months for y in years},
+            fresh=plan is None,
         )
+    names = _party_names(convention) if plan is not None else {}
+    words = rule_words.plan_words(current, names) if plan is not None and current else []
     lines = (
         plan.lines.select_related("party").order_by("year", "is_remainder", "pk") if plan else []
     )
@@ -330,11 +439,14 @@ def plan(request, reference: str):
         {
             "convention": convention,
             "plan": plan,
-            "plan_text": text,
+            "plan_text": request.POST.get("plan", "") if mode == "json" else "",
             "error": error,
             "mode": mode,
             "guided": guided,
-            "blockers": blockers,
+            "draft": draft,
+            "missing": missing,
+            "words": words,
+            "export_url": f"{back}{'&' if '?' in back else '?'}exporter=1" if plan else "",
             "can_edit": can_edit,
             # Actual costs are entered after the year closes, whatever the convention's status.
             "can_record": perms.can_record_actual_cost(request.user, convention),
@@ -459,10 +571,21 @@ def plan_preview(request, reference: str):
         if not months_by_hand:
             months_notes = _months_overridden(typed, result)
     names = {p.slug: p for p in Party.objects.filter(organisation_id=convention.organisation_id)}
+    words = (
+        rule_words.plan_words(typed, {slug: str(p) for slug, p in names.items()})
+        if result is not None
+        else []
+    )
     return render(
         request,
         "financing/includes/preview.html",
-        {"result": result, "errors": errors, "names": names, "months_notes": months_notes},
+        {
+            "result": result,
+            "errors": errors,
+            "names": names,
+            "months_notes": months_notes,
+            "words": words,
+        },
     )
 
 
@@ -479,21 +602,21 @@ def _months_overridden(plan: engine.Plan, result: engine.PlanResult) -> list[str
 
 
 def _blank_plan(convention) -> engine.Plan:
-    """A first plan to fill in: the convention's funders at 0 €, its employer as remainder."""
+    """A first plan to fill in: the convention's funders with a fixed amount left to type (no
+    0 typed for the user), its employer as remainder; the cost left to type."""
     year = (convention.start_date or date.today()).year
     shares = []
     for membership in convention.memberships.select_related("party"):
         if membership.is_employer:
             shares.append(engine.ShareRule(rule=engine.REMAINDER, party=membership.party.slug))
         elif membership.is_funder:
-            shares.append(
-                engine.ShareRule(rule=engine.FIXED, party=membership.party.slug, amount=Decimal(0))
-            )
+            shares.append(engine.ShareRule(rule=engine.FIXED, party=membership.party.slug))
     return engine.Plan(
         years=(engine.YearInput(year=year, annual_cost=Decimal(0), months=12),),
         shares=tuple(shares),
         rounding=engine.ROUND_DOWN_TO_EURO,
-        first_year=year,
+        # No first_year: a schedule by year of service then counts from the post's first day
+        # of service (months.with_service_start), not from the convention's first year.
     )
 
 

@@ -10,7 +10,7 @@ from django.shortcuts import render
 from conventions import perms as convention_perms
 from conventions.deadlines import upcoming
 from conventions.models import Convention, ConventionStatus, Post
-from conventions.selectors import deadlines_for
+from conventions.selectors import deadlines_for, proper_words_for, with_readable_titles
 from financing.models import ShareLine
 from financing.selectors import party_summary
 from iscg import perms, queue
@@ -22,13 +22,18 @@ def home(request):
     """Each role lands on what it works on."""
     user = request.user
     conventions = Convention.objects.visible_to(user)
+    proper = proper_words_for(user)  # names as written, for the readable titles
     # What the page shows, by role, decided by the perms modules (the template reads booleans).
     context = {
         "conventions_count": conventions.count(),
         # Abandoned drafts count nowhere: not among what one works on either.
-        "recent_conventions": conventions.exclude(status=ConventionStatus.ABANDONED)
-        .with_signed_renewal()
-        .order_by("-updated_at")[:8],
+        "recent_conventions": with_readable_titles(
+            conventions.exclude(status=ConventionStatus.ABANDONED)
+            .with_signed_renewal()
+            .order_by("-updated_at")[:8],
+            user,
+            proper,
+        ),
         "as_gestionnaire": perms.is_gestionnaire(user),
         "as_partner": perms.is_partner(user),
         "as_intervenant": perms.is_intervenant(user),
@@ -42,8 +47,12 @@ def home(request):
         context["deadlines"] = upcoming(
             deadlines_for(user), today=date.today(), days=90, overdue_days=15
         )
-        context["to_sign"] = conventions.filter(status="a_signer").order_by("reference")
-        context["drafts"] = conventions.filter(status="brouillon").order_by("reference")
+        context["to_sign"] = with_readable_titles(
+            conventions.filter(status="a_signer").order_by("reference"), user, proper
+        )
+        context["drafts"] = with_readable_titles(
+            conventions.filter(status="brouillon").order_by("reference"), user, proper
+        )
         context["posts_count"] = Post.objects.visible_to(user).count()
         context["outstanding"] = _outstanding_recoveries(user)
         context["failed_tasks"] = queue.visible_failures(user).count()

@@ -111,10 +111,11 @@ def _plural_of(word: str) -> str:
 
 
 def count_words(count: Decimal | int | None, singular: str, plural: str | None = None) -> str:
-    """A count and its word: "1 page", "4 pages", "3 bilans transmis", "12 500 conventions";
+    """A count and its word, a no-break space between: "1 page", "4 pages", "3 bilans
+    transmis", "12 500 conventions";
     ``plural`` for phrases whose plural is not each word + "s" ("1 titre à annuler", "2 titres
     à annuler")."""
-    return f"{format_number(count or 0)} {plural_word(count or 0, singular, plural)}"
+    return f"{format_number(count or 0)}{NBSP}{plural_word(count or 0, singular, plural)}"
 
 
 # --------------------------------------------------------------------------- numbers in words

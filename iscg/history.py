@@ -1,5 +1,6 @@
 """Readable change history (who, when, what) from django-simple-history records."""
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -17,6 +18,26 @@ class HistoryRow:
 
 
 MAX_VALUE = 80
+_EMAIL = re.compile(r"\s*<?[\w.+-]+@[\w-]+(?:\.[\w-]+)+>?")
+
+
+def person_name(user) -> str:
+    """Who did it, as a colleague reads it: the person's name, never the e-mail address (a
+    user without a name is named by role, "Gestionnaire"); "système" when nobody did."""
+    if user is None:
+        return "système"
+    name = (user.get_full_name() or "").strip()
+    if name:
+        return name
+    role = user.get_role_display() if getattr(user, "role", "") else ""
+    return role.capitalize() if role else "Utilisateur sans nom"
+
+
+def without_emails(text: str) -> str:
+    """``text`` with its e-mail addresses removed ("Camille Durand <c@x.fr>" → "Camille
+    Durand"); only an address left: "Utilisateur sans nom"."""
+    stripped = _EMAIL.sub("", text or "").strip(" ,;—-")
+    return stripped or ("Utilisateur sans nom" if text else "")
 
 
 def _short(value) -> str:
@@ -69,7 +90,7 @@ def history_rows(instance, limit: int = 30) -> list[HistoryRow]:
         rows.append(
             HistoryRow(
                 date=record.history_date,
-                user=str(record.history_user) if record.history_user else "système",
+                user=person_name(record.history_user),
                 operation=record.get_history_type_display(),
                 changes=changes,
                 reason=getattr(record, "history_change_reason", None) or "",

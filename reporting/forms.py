@@ -97,14 +97,21 @@ class BilanForm(forms.Form):
             self.fields[ORIENTATION_PREFIX + key] = forms.IntegerField(
                 label=label, required=False, min_value=0
             )
+        self.inconsistencies: list[dict] = []
 
     def fieldsets(self):
-        result = [(legend, [self[name] for name in names]) for legend, names in FIELDSETS]
+        """(legend, bound fields, live sum or None) for each fieldset of the page; the live
+        sum tells the page's script (``bilan_totals.js``) which fields add up to which total."""
+        result = [
+            (legend, [self[name] for name in names], _live_sum(names))
+            for legend, names in FIELDSETS
+        ]
         result.insert(
             5,
             (
                 "Principales problématiques (nombre de saisines concernées)",
                 [self[PROBLEM_PREFIX + key] for key in rules.PROBLEMS],
+                None,
             ),
         )
         result.insert(
@@ -112,6 +119,7 @@ class BilanForm(forms.Form):
             (
                 "Orientations (nombre de saisines)",
                 [self[ORIENTATION_PREFIX + key] for key in rules.ORIENTATIONS],
+                None,
             ),
         )
         return result
@@ -120,14 +128,31 @@ class BilanForm(forms.Form):
         data = super().clean()
         # The year's rules run here too, so that every mistake shows on the first submit; the
         # service checks them again before saving. Rules reading a field already in error are
-        # left out: that field's own message says what to fix.
+        # left out: that field's own message says what to fix. Inconsistencies (sums that do
+        # not add up yet) never stop the saving: they are listed as such.
         in_error = set(self.errors)
+        found = []
         if in_error:
             for issue in rules.bilan_issues(self.figures()):
                 target = issue.field if issue.field in self.fields else None
-                if target not in in_error and not in_error & _READS.get(issue.field, set()):
+                if target in in_error or in_error & _READS.get(issue.field, set()):
+                    continue
+                if issue.inconsistency:
+                    found.append(issue)
+                else:
                     self.add_error(target, issue.message)
+        self.set_inconsistencies(found)
         return data
+
+    def set_inconsistencies(self, issues: list[rules.Issue]) -> None:
+        """Show ``issues`` (kept by a draft, blocking its sending) above the form and beside
+        their fields (``field.inconsistencies`` in the template)."""
+        self.inconsistencies = issue_rows(issues)
+        for name in self.fields:
+            self[name].inconsistencies = []
+        for row in self.inconsistencies:
+            if row["field"] in self.fields:
+                self[row["field"]].inconsistencies.append(row["message"])
 
     def figures(self) -> dict:
         """The cleaned data as the model's values."""
@@ -155,6 +180,62 @@ class BilanForm(forms.Form):
             target = name if name in self.fields else None
             for message in messages:
                 self.add_error(target, message)
+
+
+#: The breakdowns whose total the page computes as one types (the others are compared to it).
+COMPUTED_TOTALS = (rules.SEX, rules.INTERVIEWS)
+
+
+def _live_sum(names: list[str]) -> dict | None:
+    """What the page's script needs to add up a fieldset's breakdown as one types: the ids of
+    its parts, of its total and of its "non ventilé" box, and the sum in words."""
+    for breakdown in rules.BREAKDOWNS:
+        if breakdown.flag in names:
+            labels = [label for _, label in breakdown.parts]
+            words = " + ".join([labels[0], *(label.lower() for label in labels[1:])])
+            return {
+                "parts": " ".join(f"id_{field}" for field in breakdown.parts_fields),
+                "total": f"id_{breakdown.total}",
+                "flag": f"id_{breakdown.flag}",
+                "words": words,
+                "total_label": breakdown.total_label,
+                "fills": breakdown in COMPUTED_TOTALS,
+            }
+    return None
+
+
+def _anchor_field(name: str | None) -> str | None:
+    """The form field a rule's message points to (problématiques and orientations: the first
+    of their counts)."""
+    if name in FIGURE_FIELDS:
+        return name
+    if name == "problems":
+        return PROBLEM_PREFIX + next(iter(rules.PROBLEMS))
+    if name == "orientations":
+        return ORIENTATION_PREFIX + next(iter(rules.ORIENTATIONS))
+    if name in {field for field, _ in rules.PART_FIELDS}:
+        return name
+    return None
+
+
+def issue_rows(issues: list[rules.Issue]) -> list[dict]:
+    """Issues as the pages list them: the message, the field it concerns (its label, and the
+    form field to link to: ``id_<field>`` on the entry form), or none for the whole bilan."""
+    rows = []
+    for issue in issues:
+        field = _anchor_field(issue.field)
+        label = ""
+        if issue.field in {f.name for f in Bilan._meta.get_fields()}:
+            label = str(Bilan._meta.get_field(issue.field).verbose_name)
+        rows.append(
+            {
+                "message": issue.message,
+                "field": field,
+                "anchor": f"id_{field}" if field else "",
+                "label": label[:1].upper() + label[1:],
+            }
+        )
+    return rows
 
 
 class BilanPartForm(forms.Form):

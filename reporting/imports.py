@@ -272,7 +272,8 @@ class BilanResource(resources.ModelResource):
 
     def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
         """The checks of ``full_clean`` without a query per row: the imported fields' own
-        validators and the rules (``Bilan.clean``); the one post/year is ensured by the lookup in
+        validators and the rules (``Bilan.clean``, and the inconsistencies a draft entered by
+        hand may keep: an imported row has none); the one post/year is ensured by the lookup in
         ``existing`` and the refusal of repeated lines; the table's check constraints are
         refused by those rules first (``rules.no_report_issues``), never re-checked here."""
         errors = dict(import_validation_errors or {})
@@ -293,6 +294,11 @@ class BilanResource(resources.ModelResource):
             )
         except ValidationError as error:
             errors = error.update_error_dict(errors)
+        if instance.is_editable:
+            # A draft entered in the form is kept with figures that do not add up yet; a file
+            # is imported consistent, or not at all.
+            for issue in rules.inconsistencies(rules.bilan_issues(instance.figures())):
+                errors.setdefault(issue.field or NON_FIELD_ERRORS, []).append(issue.message)
         if errors:
             raise ValidationError(errors)
 

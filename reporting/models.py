@@ -205,9 +205,15 @@ class Bilan(models.Model):
         return {name: getattr(self, name) for name in names}
 
     def clean(self) -> None:
+        """The rules on the figures. A draft (or a bilan sent back) is kept with its
+        inconsistencies (``rules.Issue.inconsistency``: they only stop its sending); a bilan
+        transmitted or validated has none."""
         super().clean()
         errors: dict[str, list[str]] = {}
-        for issue in rules.bilan_issues(self.figures()):
+        issues = rules.bilan_issues(self.figures())
+        if self.is_editable:
+            issues = rules.blocking(issues)
+        for issue in issues:
             errors.setdefault(issue.field or "__all__", []).append(issue.message)
         if errors:
             raise ValidationError(errors)

@@ -9,6 +9,7 @@ import calendar
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -124,15 +125,37 @@ COUNT_FIELDS = (
 
 @dataclass(frozen=True)
 class Issue:
-    """One broken rule: the field it concerns (None for the whole bilan) and a French message."""
+    """One broken rule: the field it concerns (None for the whole bilan) and a French message.
+
+    ``inconsistency``: figures that do not add up yet (a sum, a part above its total, a missing
+    figure). A draft is saved with them, so that half-finished work is kept; they are listed on
+    the bilan's pages and only the sending to the coordinator waits for them. Every other issue
+    (out of range, nominative text, a structure the table cannot hold) stops the saving."""
 
     field: str | None
     message: str
+    inconsistency: bool = dataclass_field(default=False, compare=False)
+
+
+def blocking(issues: Iterable[Issue]) -> list[Issue]:
+    """The issues that stop even a draft from being saved."""
+    return [issue for issue in issues if not issue.inconsistency]
+
+
+def inconsistencies(issues: Iterable[Issue]) -> list[Issue]:
+    """The issues a draft is saved with (they block only its sending)."""
+    return [issue for issue in issues if issue.inconsistency]
 
 
 def n(value: Decimal | int) -> str:
     """A count as French text ("1 000")."""
     return format_number(value)
+
+
+def counted(count: int, singular: str, plural: str) -> str:
+    """A count and its noun, agreed the French way: 0 and 1 take the singular ("0 bilan
+    transmis", "1 bilan transmis", "4 bilans transmis", "1 000 bilans transmis")."""
+    return f"{n(count)}\u00a0{singular if abs(count) < 2 else plural}"
 
 
 def pct(value: Decimal | int | str) -> str:
@@ -161,6 +184,7 @@ def breakdown_issues(values: Values, breakdown: Breakdown) -> list[Issue]:
                 breakdown.total,
                 f"Indiquez le {breakdown.total_label} : la ventilation ({breakdown.name}) "
                 "n'a de sens qu'avec lui.",
+                inconsistency=True,
             )
         ]
     text = " + ".join(f"{label} {n(value)}" for _, label, value in given)
@@ -172,6 +196,7 @@ def breakdown_issues(values: Values, breakdown: Breakdown) -> list[Issue]:
                 Issue(
                     breakdown.total,
                     f"{text} = {n(given_sum)}, plus que le {breakdown.total_label} {n(total)}.",
+                    inconsistency=True,
                 )
             ]
         return []
@@ -182,6 +207,7 @@ def breakdown_issues(values: Values, breakdown: Breakdown) -> list[Issue]:
                 breakdown.flag,
                 f"Ventilation ({breakdown.name}) incomplète : renseignez "
                 f"{', '.join(label.lower() for label in missing)}, ou cochez « non ventilé ».",
+                inconsistency=True,
             )
         ]
     if given_sum != total:
@@ -189,6 +215,7 @@ def breakdown_issues(values: Values, breakdown: Breakdown) -> list[Issue]:
             Issue(
                 breakdown.total,
                 f"{text} = {n(given_sum)}, différent du {breakdown.total_label} {n(total)}.",
+                inconsistency=True,
             )
         ]
     return []
@@ -226,7 +253,11 @@ def subset_issues(values: Values) -> list[Issue]:
         value, total = values.get(field), values.get(total_field)
         if value is not None and total is not None and value > total:
             issues.append(
-                Issue(field, f"{label} {n(value)}, plus que le {total_label} {n(total)}.")
+                Issue(
+                    field,
+                    f"{label} {n(value)}, plus que le {total_label} {n(total)}.",
+                    inconsistency=True,
+                )
             )
     return issues
 
@@ -254,7 +285,11 @@ def category_counts_issues(
             issues.append(Issue(field, f"{label} : un nombre entier positif est attendu."))
         elif total is not None and value > total:
             issues.append(
-                Issue(field, f"{label} {n(value)}, plus que le total des saisines {n(total)}.")
+                Issue(
+                    field,
+                    f"{label} {n(value)}, plus que le total des saisines {n(total)}.",
+                    inconsistency=True,
+                )
             )
     return issues
 
@@ -284,6 +319,7 @@ def completeness_issues(values: Values) -> list[Issue]:
             Issue(
                 "referrals_total",
                 "Indiquez le total des saisines, ou le motif de l'absence de bilan.",
+                inconsistency=True,
             )
         ]
     return []
@@ -418,7 +454,13 @@ def parts_issues(year: Values, parts: Sequence[Values], *, complete: bool = Fals
             issues.append(Issue(None, f"« {part_label(kind, number)} » figure deux fois."))
         if complete and not wrong and len(set(numbers)) != expected:
             missing = [part_label(kind, x) for x in range(1, expected + 1) if x not in numbers]
-            issues.append(Issue(None, f"Ventilation incomplète : manque {', '.join(missing)}."))
+            issues.append(
+                Issue(
+                    None,
+                    f"Ventilation incomplète : manque {', '.join(missing)}.",
+                    inconsistency=True,
+                )
+            )
     else:
         labels = [(part.get("label") or "").strip() for part in parts]
         if any(not label for label in labels):
@@ -428,7 +470,9 @@ def parts_issues(year: Values, parts: Sequence[Values], *, complete: bool = Fals
     for part in parts:
         name = part_label(kind, part.get("number"), part.get("label") or "")
         for issue in breakdown_issues(part, SEX):
-            issues.append(Issue(None, f"{name[0].upper()}{name[1:]} : {issue.message}"))
+            issues.append(
+                Issue(None, f"{name[0].upper()}{name[1:]} : {issue.message}", inconsistency=True)
+            )
         vif_issue = percentage_issue(part.get("vif_pct"), label=f"La part de VIF ({name})")
         if vif_issue:
             issues.append(Issue(None, vif_issue.message))
@@ -441,7 +485,11 @@ def parts_issues(year: Values, parts: Sequence[Values], *, complete: bool = Fals
             continue
         if any(value is None for value in values):
             issues.append(
-                Issue(field, f"Renseignez le nombre de {label} de chaque part, ou d'aucune.")
+                Issue(
+                    field,
+                    f"Renseignez le nombre de {label} de chaque part, ou d'aucune.",
+                    inconsistency=True,
+                )
             )
             continue
         total = sum(value for value in values if value is not None)  # none is, by now
@@ -451,6 +499,7 @@ def parts_issues(year: Values, parts: Sequence[Values], *, complete: bool = Fals
                     field,
                     f"La somme {what} ({label} : {n(total)}) diffère du chiffre de l'année "
                     f"({n(year[field])}).",
+                    inconsistency=True,
                 )
             )
     year_vif = year.get("vif_pct")
@@ -462,6 +511,7 @@ def parts_issues(year: Values, parts: Sequence[Values], *, complete: bool = Fals
                     "vif_pct",
                     f"La part de VIF {what}, pondérée par les saisines ({pct(share)}), diffère de "
                     f"celle de l'année ({pct(year_vif)}).",
+                    inconsistency=True,
                 )
             )
     return issues
@@ -481,3 +531,29 @@ def due_date(year: int, month: int = DEFAULT_DUE[0], day: int = DEFAULT_DUE[1]) 
 def is_late(due: date, today: date, *, transmitted: bool) -> bool:
     """A bilan not yet transmitted (nor replaced by a reason) is late once its due date is past."""
     return not transmitted and today > due
+
+
+# --------------------------------------------------------------------------- years to report
+
+
+def years_to_report(
+    spans: Iterable[tuple[date | None, date | None]],
+    today: date,
+    *,
+    service_start: int | None = None,
+    service_end: int | None = None,
+) -> list[int]:
+    """The years a post's bilan is offered for: last year and this one, and every year from the
+    first one a convention of the post covers up to this one (a year between two conventions,
+    or covered by a renewal still being signed, is still a year of work). ``spans``: each
+    convention's (start, end), an open end running to today; none beyond this year. The post's
+    years of service bound them (``service_start``, ``service_end``)."""
+    years = {today.year - 1, today.year}
+    starts = [start.year for start, _ in spans if start is not None]
+    if starts:
+        years.update(range(min(starts), today.year + 1))
+    if service_start is not None:
+        years = {year for year in years if year >= service_start}
+    if service_end is not None:
+        years = {year for year in years if year <= service_end}
+    return sorted(year for year in years if year <= today.year)

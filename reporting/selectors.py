@@ -622,3 +622,30 @@ def committee_pack(user, post: Post, year: int, share_lines) -> CommitteePack:
         conventions=conventions,
         generated_on=date.today(),
     )
+
+
+# --------------------------------------------------------------------------- review
+
+
+@dataclass
+class YearOnYear:
+    """A bilan beside the same post's bilan of the year before (None: there is none)."""
+
+    bilan: Bilan
+    previous: Bilan | None
+    rows: list
+
+
+def year_on_year(user, bilan: Bilan) -> YearOnYear:
+    """The review page's comparison: the post's bilan of the year before, as far as the user
+    sees bilans (``visible_to``), whatever its state (its column says which)."""
+    from reporting import comparison
+
+    previous = (
+        Bilan.objects.visible_to(user).filter(post_id=bilan.post_id, year=bilan.year - 1).first()
+    )
+    before = None
+    if previous is not None and not previous.has_no_report:
+        before = {name: getattr(previous, name) for name in comparison.FIELDS}
+    current = {name: getattr(bilan, name) for name in comparison.FIELDS}
+    return YearOnYear(bilan, previous, comparison.year_on_year(current, before))

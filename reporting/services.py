@@ -64,7 +64,9 @@ def bilan_create(*, user, post, year: int, data: Mapping | None = None) -> Bilan
 
 @transaction.atomic
 def bilan_update(*, user, bilan: Bilan, data: Mapping, parts: list[Mapping] | None = None) -> Bilan:
-    """Change a draft's figures, and replace its parts when ``parts`` is given."""
+    """Change a draft's figures, and replace its parts when ``parts`` is given. The draft is
+    saved with its inconsistencies (``submission_issues`` lists them); only what the table
+    cannot hold or the rules never allow (a nominative text, a percentage above 100) refuses."""
     bilan = Bilan.objects.select_for_update().select_related("post").get(pk=bilan.pk)
     if not can_edit(user, bilan):
         if not can_enter(user, bilan.post):
@@ -76,7 +78,7 @@ def bilan_update(*, user, bilan: Bilan, data: Mapping, parts: list[Mapping] | No
     for name, value in data.items():
         setattr(bilan, name, value)
     if parts is not None:
-        issues = rules.parts_issues(bilan.figures(), parts)
+        issues = rules.blocking(rules.parts_issues(bilan.figures(), parts))
         if issues:
             raise _issues_error(issues)
     _save(bilan, user)
@@ -108,7 +110,8 @@ def replace_parts(bilan: Bilan, parts: list[Mapping], user=None) -> None:
 
 
 def submission_issues(bilan: Bilan) -> list[rules.Issue]:
-    """Everything that stops a bilan from being submitted (empty list: it may be)."""
+    """Everything that stops a bilan from being submitted (empty list: it may be): a draft's
+    pages list them, its saving does not wait for them."""
     parts = [part.figures() for part in bilan.parts.all()]
     return rules.bilan_issues(bilan.figures(), complete=True) + rules.parts_issues(
         bilan.figures(), parts, complete=True

@@ -10,15 +10,21 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from conventions.models import DRAFT_STATUSES, Convention, Post
+from conventions.models import Convention, ConventionStatus, Post
 from financing.models import ShareLine
 from iscg import perms as shared_perms
-from iscg.formatting import count_words
 from iscg.history import history_rows
 from iscg.models import Organisation
-from reporting import exports, imports, perms, selectors, services
+from reporting import exports, imports, perms, rules, selectors, services
 from reporting.filters import BilanFilter, DashboardFilter
-from reporting.forms import BilanForm, ImportForm, PartFormSet, ReviewForm, blank_parts
+from reporting.forms import (
+    BilanForm,
+    ImportForm,
+    PartFormSet,
+    ReviewForm,
+    blank_parts,
+    issue_rows,
+)
 from reporting.models import Bilan, BilanStatus, PartKind
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
@@ -188,11 +194,28 @@ def bilan_detail(request, pk: int):
             "late": not bilan.is_transmitted and date.today() > due,
             "history": history_rows(bilan),
             "can_edit": perms.can_edit(user, bilan),
+            "inconsistencies": issue_rows(services.submission_issues(bilan))
+            if bilan.is_editable
+            else [],
             "can_review": perms.can_validate(user, bilan) or perms.can_return(user, bilan),
             "can_pack": perms.can_see_dashboard(user),
             "can_see_dashboard": perms.can_see_dashboard(user),
         },
     )
+
+
+def _saved(request, bilan: Bilan, text: str) -> None:
+    """Say the draft is saved, and how many inconsistencies it keeps (listed on its page)."""
+    issues = services.submission_issues(bilan)
+    if issues:
+        count = rules.counted(len(issues), "point", "points")
+        messages.warning(
+            request,
+            f"{text} Il reste {count} à corriger avant de le transmettre au coordinateur "
+            "(liste ci-dessous).",
+        )
+    else:
+        messages.success(request, text)
 
 
 def bilan_create(request, post_pk: int, year: int):
@@ -213,7 +236,7 @@ def bilan_create(request, post_pk: int, year: int):
         except ValidationError as error:
             form.add_service_errors(error)
         else:
-            messages.success(request, f"Bilan {year} enregistré (brouillon).")
+            _saved(request, bilan, f"Bilan {year} enregistré (brouillon).")
             return redirect(bilan.get_absolute_url())
     return render(
         request,
@@ -239,6 +262,7 @@ def bilan_edit(request, pk: int):
         formset = PartFormSet(request.POST, prefix="parts")
     else:
         form = BilanForm(instance=bilan)
+        form.set_inconsistencies(services.submission_issues(bilan))
         if split in PartKind.values:
             initial = blank_parts(split, bilan.post)
         else:
@@ -247,11 +271,13 @@ def bilan_edit(request, pk: int):
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         parts = [p for p in (f.part() for f in formset.forms) if p is not None]
         try:
-            services.bilan_update(user=request.user, bilan=bilan, data=form.figures(), parts=parts)
+            bilan = services.bilan_update(
+                user=request.user, bilan=bilan, data=form.figures(), parts=parts
+            )
         except ValidationError as error:
             form.add_service_errors(error)
         else:
-            messages.success(request, "Bilan enregistré.")
+            _saved(request, bilan, "Bilan enregistré (brouillon).")
             return redirect(bilan.get_absolute_url())
     return render(
         request,
@@ -263,6 +289,7 @@ def bilan_edit(request, pk: int):
             "year": bilan.year,
             "bilan": bilan,
             "part_kinds": PartKind.choices,
+            "part_columns": [(field, field) for field, _ in rules.PART_FIELDS],
         },
         status=400 if form.errors or formset.errors and any(formset.errors) else 200,
     )
@@ -286,7 +313,7 @@ def bilan_submit(request, pk: int):
         "reporting/bilan_submit.html",
         {
             "bilan": bilan,
-            "issues": services.submission_issues(bilan) if bilan.is_editable else [],
+            "issues": issue_rows(services.submission_issues(bilan)) if bilan.is_editable else [],
         },
     )
 
@@ -321,6 +348,7 @@ def bilan_review(request, pk: int):
             "form": form,
             "can_validate": perms.can_validate(request.user, bilan),
             "can_return": perms.can_return(request.user, bilan),
+            "compared": selectors.year_on_year(request.user, bilan),
         },
         status=400 if form.errors else 200,
     )
@@ -355,19 +383,20 @@ def _require_importer(user) -> None:
 
 
 def _years_to_report(post_id: int, today: date) -> list[int]:
-    """Last year and this one, and every past year a non-draft convention of the post covers
-    (a bilan is due for each year of a convention)."""
-    years = {today.year - 1, today.year}
-    spans = (
-        Convention.objects.filter(posts=post_id)
-        .exclude(status__in=DRAFT_STATUSES)
-        .values_list("start_date", "end_date")
+    """The years offered to the post's intervenant (``rules.years_to_report``): every
+    convention of the post counts but an abandoned draft, whatever its signature's state."""
+    post = Post.objects.get(pk=post_id)
+    conventions = Convention.objects.filter(posts=post_id).exclude(
+        status=ConventionStatus.ABANDONED
     )
-    for start, end in spans:
-        if start is not None:
-            last = min((end or today).year, today.year)
-            years.update(range(start.year, last + 1))
-    return sorted(years)
+    spans = [(c.effective_start_date, c.computed_end_date) for c in conventions]
+    start = post.start_date.year if post.start_date else post.first_year
+    return rules.years_to_report(
+        spans,
+        today,
+        service_start=start,
+        service_end=post.end_date.year if post.end_date else None,
+    )
 
 
 def import_bilans(request):
@@ -385,8 +414,8 @@ def import_bilans(request):
         if report.ok:
             messages.success(
                 request,
-                f"{count_words(report.created, 'bilan créé')}, "
-                f"{count_words(report.updated, 'mis à jour', 'mis à jour')} (brouillons).",
+                f"{rules.counted(report.created, 'bilan créé', 'bilans créés')}, "
+                f"{rules.counted(report.updated, 'mis à jour', 'mis à jour')} (brouillons).",
             )
             return redirect(reverse("reporting:bilan_list"))
     return render(

@@ -348,6 +348,14 @@ MATRIX = {
         )
     ],
     "conventions:list": [("liste", lambda w: {}, EVERYONE)],
+    # POST only (the list's actions on the ticked conventions): GET answers 405 to everyone.
+    "conventions:bulk": [
+        (
+            "actions groupées",
+            lambda w: {},
+            expect(gest=405, other=405, coord=405, partner=405, interv=405, admin=405),
+        )
+    ],
     "wizard_start": [
         (
             "nouvelle convention",
@@ -1064,6 +1072,35 @@ WRITES = {
             writes(partner=DENIED, interv=DENIED, admin=WROTE, other_coord=DENIED),
         )
     ],
+    "conventions:bulk": [
+        (
+            "envoyer à la signature le brouillon coché, confirmé",
+            _NOTHING,
+            lambda w: {"action": "signature", "conventions": [w.c3.reference], "confirmer": "oui"},
+            # The world's draft prints blanks: refused, all or nothing (sent in
+            # tests/conventions/test_bulk.py); another gestionnaire ticks nothing it may see.
+            writes(gest=400, other=REDIRECT, partner=DENIED, interv=DENIED),
+        ),
+        (
+            "envoyer à la signature, sans confirmer : la page de confirmation",
+            _NOTHING,
+            lambda w: {"action": "signature", "conventions": [w.c3.reference]},
+            writes(gest=OK, other=REDIRECT, partner=DENIED, interv=DENIED),
+        ),
+        (
+            "télécharger une convention signée dont le PDF n'est pas prêt",
+            _NOTHING,
+            lambda w: {"action": "telecharger", "conventions": [w.c1.reference]},
+            writes(
+                gest=REDIRECT,
+                other=REDIRECT,
+                coord=REDIRECT,
+                partner=REDIRECT,
+                interv=REDIRECT,
+                admin=REDIRECT,
+            ),
+        ),
+    ],
     "conventions:deliberation_zip_progress": [
         (
             "produire le PDF manquant suivant d'une délibération",
@@ -1316,6 +1353,18 @@ WRITES = {
             "plan figé d'une convention signée",
             lambda w: {"reference": w.share_line().convention.reference},
             lambda w: {"mode": "json", "plan": _plan_json(w)},
+            writes(gest=DENIED, partner=DENIED, interv=DENIED),
+        ),
+        (
+            "brouillon du plan, même incomplet",
+            _draft_with_post,
+            lambda w: {"mode": "guided", "action": "brouillon", "part-0-amount": "1"},
+            writes(interv=DENIED),
+        ),
+        (
+            "brouillon du plan figé d'une convention signée",
+            lambda w: {"reference": w.share_line().convention.reference},
+            lambda w: {"mode": "guided", "action": "brouillon", "part-0-amount": "1"},
             writes(gest=DENIED, partner=DENIED, interv=DENIED),
         ),
     ],

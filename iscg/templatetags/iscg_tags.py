@@ -2,7 +2,7 @@
 
 from django import template
 
-from iscg import formatting
+from iscg import formatting, history
 
 register = template.Library()
 
@@ -27,6 +27,20 @@ def date_long(value):
 def datetime_long(value):
     """A moment as "1er juillet 2023 à 14:05" (local time)."""
     return formatting.format_datetime_long(value)
+
+
+@register.filter
+def person(user):
+    """A user's name without the e-mail address (iscg.history.person_name); "—" for none."""
+    if user is None or user == "":
+        return "—"
+    return history.person_name(user)
+
+
+@register.filter
+def no_email(text):
+    """A stored label ("Nom <adresse>") without its e-mail address."""
+    return history.without_emails(str(text or ""))
 
 
 @register.filter
@@ -58,8 +72,10 @@ def compte(value, forms):
 
 
 @register.filter
-def accord(value, forms):
-    """The words only, agreeing with a count: {{ posts|length|accord:"Poste" }} → "Postes"."""
+def pluriel(value, forms):
+    """The words only, agreeing with a count: {{ posts|length|pluriel:"Poste" }} → "Postes",
+    {{ n|pluriel:"a,ont" }} → "ont". (The count with its words is ``compte``; the bilans'
+    library has the same as ``accord``.)"""
     if value is None or value == "":
         value = 0
     return formatting.plural_word(value, *_forms(forms))

@@ -17,10 +17,21 @@ def pct(value):
     return rules.pct(value)
 
 
+@register.filter
+def accord(count, forms):
+    """``{{ n|accord:"bilan transmis,bilans transmis" }}`` → "1 bilan transmis", "4 bilans
+    transmis"; 0 and 1 take the singular, as in French (``rules.counted``)."""
+    singular, _, plural = forms.partition(",")
+    return rules.counted(int(count or 0), singular, plural or singular)
+
+
 @register.simple_tag
-def bar_chart(breakdown, chart_id, width=640):
+def bar_chart(breakdown, chart_id, pdf=False):
+    """A page's chart at its own narrow width; a PDF's wider (labels on one line), drawn in
+    parts of ten bars so that a page may break between them."""
+    options = {"width": charts.PDF_WIDTH, "max_bars": 10} if pdf else {}
     return charts.bar_chart(
-        breakdown.items, chart_id=chart_id, title=breakdown.title, unit=breakdown.unit, width=width
+        breakdown.items, chart_id=chart_id, title=breakdown.title, unit=breakdown.unit, **options
     )
 
 

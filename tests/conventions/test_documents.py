@@ -286,20 +286,20 @@ def test_a_deliberations_conventions_come_in_one_zip(client, run_tasks):
     user = world.users["gestionnaire"]
     client.force_login(user)
     page = client.get(reverse("conventions:deliberation_zip", args=[pk])).content.decode()
-    assert "1 document prêt sur 3" in page  # C2's signed copy; C1 and C3 to produce
+    assert "1\u00a0document prêt sur 3" in page  # C2's signed copy; C1 and C3 to produce
     assert "Préparer l'archive (2 PDF à produire)" in page
     step = reverse("conventions:deliberation_zip_progress", args=[pk])
     htmx = {"HTTP_HX_REQUEST": "true"}
     stored = DocumentVersion.objects.count()
     queued = client.post(step, **htmx).content.decode()
     # The request only queues the work: nothing rendered yet, the fragment polls.
-    assert "Préparation en cours" in queued and "1 document prêt sur 3" in queued
+    assert "Préparation en cours" in queued and "1\u00a0document prêt sur 3" in queued
     assert DocumentVersion.objects.count() == stored
     client.post(step, **htmx)  # a second click while it is under way queues nothing more
     assert DBTaskResult.objects.filter(task_path=bundles.TASK_PATH).count() == 1
     run_tasks()
     last = client.get(step, **htmx).content.decode()
-    assert "3 documents prêts sur 3" in last and "Télécharger l'archive ZIP" in last
+    assert "3\u00a0documents prêts sur 3" in last and "Télécharger l'archive ZIP" in last
     response = client.get(reverse("conventions:deliberation_zip_download", args=[pk]))
     assert response["Content-Type"] == "application/zip"
     archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
@@ -350,7 +350,7 @@ def test_reading_the_zip_pages_writes_no_document(client):
     step = client.get(reverse("conventions:deliberation_zip_progress", args=[pk]))
     download = client.get(reverse("conventions:deliberation_zip_download", args=[pk]))
     assert page.status_code == step.status_code == 200
-    assert "0 document prêt sur 3" in step.content.decode()
+    assert "0\u00a0document prêt sur 3" in step.content.decode()
     assert download.status_code == 302  # back to the page: 3 PDF to produce first
     assert download["Location"] == reverse("conventions:deliberation_zip", args=[pk])
     assert DocumentVersion.objects.count() == stored

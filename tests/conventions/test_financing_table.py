@@ -23,10 +23,11 @@ def test_the_table_reads_party_by_party_then_totals_and_cost():
     )
     html = _financing_table(financing, [])
     e = f"{NBSP}€"
+    # Each funder's total over the period in the last column.
     assert text(html) == (
-        f"Financeur 2023 2024 État 4{NBSP}666{e} 14{NBSP}000{e} "
-        f"CC d'Osartis-Marquion 9{NBSP}334{e} reste à charge — "
-        f"Total 14{NBSP}000{e} 14{NBSP}000{e} "
-        f"Coût du poste sur la période 14{NBSP}000{e} 4{NBSP}mois 14{NBSP}000{e}"
+        f"Financeur 2023 2024 Sur la période État 4{NBSP}666{e} 14{NBSP}000{e} 18{NBSP}666{e} "
+        f"CC d'Osartis-Marquion 9{NBSP}334{e} reste à charge — 9{NBSP}334{e} "
+        f"Total 14{NBSP}000{e} 14{NBSP}000{e} 28{NBSP}000{e} "
+        f"Coût du poste sur la période 14{NBSP}000{e} 4{NBSP}mois 14{NBSP}000{e} 28{NBSP}000{e}"
     )
     assert html.startswith('<table class="financing">') and html.count("<tr") == 5

@@ -128,7 +128,7 @@ def test_statuses_follow_the_dates():
     assert statuses[started.pk] == ConventionStatus.IN_FORCE
     assert statuses[ended.pk] == ConventionStatus.EXPIRED
     assert statuses[draft.pk] == ConventionStatus.DRAFT
-    assert "2 statuts mis à jour." in stdout.getvalue()
+    assert "2\u00a0statuts mis à jour." in stdout.getvalue()
 
 
 def test_the_signature_page_records_a_signature(client, draft, manager):
@@ -403,7 +403,7 @@ def test_the_generated_document_is_refused_as_the_signed_copy(client, signed, ma
     assert response.status_code == 400
     page = html.unescape(response.content.decode())
     assert f"document généré par l'application (version {generated.number}" in page
-    assert "même empreinte SHA-256" in page
+    assert "fichier identique), pas la copie signée" in page
     after = (list(DocumentVersion.objects.values_list("pk", flat=True)), media_files(settings))
     assert after == before and signed.signed_copy is None
 

@@ -297,7 +297,7 @@ def test_gestionnaire_amends_a_signed_convention_and_the_figures_count_once(
     login("partenaire.pas-de-calais.epci-cu-arras@demo.iscg.fr", DEMO_PASSWORD)
     year_2023 = page.locator("li").filter(has_text=re.compile(r"^\s*2023\s*:"))
     expect(year_2023).to_have_count(1)
-    expect(year_2023).to_contain_text(f"supporte 14{NBSP}000{NBSP}€ comme employeur")
+    expect(year_2023).to_contain_text(f"reste à charge comme employeur 14{NBSP}000{NBSP}€")
     screenshot("partenaire-avenant")
 
 
@@ -350,7 +350,9 @@ def test_gestionnaire_imports_bilans_atomically(
     good.write_text(bad.read_text(encoding="utf-8").replace(";99", ";17"), encoding="utf-8")
     page.get_by_label("Fichier (XLSX ou CSV)").set_input_files(good)
     page.get_by_role("button", name="Vérifier et importer").click()
-    expect(page.locator(".message-success")).to_contain_text("2 bilans créés")
+    expect(page.locator(".message-success")).to_contain_text(
+        f"2{NBSP}bilans créés, 0{NBSP}mis à jour"
+    )
     screenshot("gestionnaire-import")
 
 

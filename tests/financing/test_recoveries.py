@@ -69,7 +69,7 @@ def test_gestionnaire_records_a_titre_and_the_partner_sees_what_is_outstanding(c
     assert (payment.number, payment.amount_received) == ("T2023-118", Decimal("15000"))
     assert payment.history.first().history_user == plan.gestionnaire
     summary = client.get(reverse("financing:party_summary", args=[line.party_id]))
-    assert "reste à percevoir <strong>6\u00a0000\u00a0€</strong>" in summary.text
+    assert "reste à verser <strong>6\u00a0000\u00a0€</strong>" in summary.text
 
 
 def test_a_received_date_before_issue_is_refused_and_nothing_is_written(client, plan):

@@ -161,13 +161,21 @@ def test_plan_page_of_a_draft_has_the_form(gestionnaire):
     assert 'name="plan"' in html
     assert "hx-post" in html
     assert f"4{NBSP}668{NBSP}€" in html
-    assert json.loads(response.context["plan_text"])["years"][0]["annual_cost"] == "42000"
+    # « Exporter le plan »: the saved plan as a file, to import elsewhere.
+    export = gestionnaire.get(reverse("conventions:plan", args=["PDC2023-A13"]) + "?exporter=1")
+    assert export.status_code == 200
+    assert export["Content-Disposition"] == 'attachment; filename="plan-PDC2023-A13.json"'
+    assert json.loads(export.content)["years"][0]["annual_cost"] == "42000"
 
 
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("{pas du json", "Le plan n'est pas un JSON valide (ligne 1, colonne 2)."),
+        (
+            "{pas du json",
+            "Ce texte n'est pas un plan exporté par l'application : il est incomplet ou a été "
+            "modifié.",
+        ),
         (
             json.dumps(
                 {
@@ -273,7 +281,8 @@ def test_a_draft_plan_opens_in_the_guided_editor_with_the_json_one_folded(
     gestionnaire.get(url)  # the session is read once per request: count a second one
     # Session, user, savepoints, convention, its posts, plans, years, parties (2), history (4),
     # lines.
-    with django_assert_max_num_queries(15):
+    # The plan's draft (none) and the parties' names for the rules in words: 17.
+    with django_assert_max_num_queries(17):
         response = gestionnaire.get(url)
     html = response.content.decode()
     guided = response.context["guided"]
@@ -289,7 +298,8 @@ def test_a_draft_plan_opens_in_the_guided_editor_with_the_json_one_folded(
         "months": 4,
     }
     assert '<option value="epci_cc_osartis_marquion" selected>CC Osartis Marquion</option>' in html
-    assert "<details>\n<summary>Mode avancé : le plan en JSON</summary>" in html
+    assert "<details>\n<summary>Exporter ou importer un plan</summary>" in html
+    assert "JSON" not in html.replace('application/json"', "").replace(".json,", "")
 
 
 def test_saving_the_guided_editor_recomputes_and_keeps_history(gestionnaire):
@@ -379,7 +389,7 @@ def test_guided_posts_are_refused_outside_the_gestionnaire_s_drafts(client):
     assert snapshot("PDC2023-A04") == signed
 
 
-def test_a_plan_with_rare_rules_opens_in_the_json_editor(gestionnaire):
+def test_a_plan_with_a_split_opens_in_the_guided_editor(gestionnaire):
     plan = FinancingPlan.objects.get(convention__reference="PDC2023-A13")
     data = {
         **plan.data,
@@ -398,9 +408,10 @@ def test_a_plan_with_rare_rules_opens_in_the_json_editor(gestionnaire):
     FinancingPlan.objects.filter(pk=plan.pk).update(data=data)
     response = gestionnaire.get(reverse("conventions:plan", args=["PDC2023-A13"]))
     html = response.content.decode()
-    assert response.context["guided"] is None
-    assert "Ce plan utilise une part répartie entre plusieurs parties" in html
-    assert "<details open>" in html
+    guided = response.context["guided"]
+    assert guided.shares.forms[0].is_split
+    assert "Répartition entre plusieurs parties (2 parties)" in html
+    assert f"28{NBSP}000{NBSP}€ par an, répartie entre État et Département à parts égales" in html
 
 
 def test_a_guided_save_reads_and_computes_the_plan_once(gestionnaire, monkeypatch):

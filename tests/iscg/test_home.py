@@ -26,21 +26,26 @@ def text_of(client, email: str) -> str:
 
 def test_partner_sees_what_its_party_bears_and_is_owed(client, demo):
     text = text_of(client, "partenaire.pas-de-calais.epci-cc-ternois@demo.iscg.fr")
-    assert "2023 : supporte 14\u00a0334\u00a0€ comme employeur" in text
-    assert "les co-financeurs lui doivent 28\u00a0666\u00a0€" in text
+    assert "2023 : reste à charge comme employeur 14\u00a0334\u00a0€" in text
+    assert "à recevoir des cofinanceurs de vos postes 28\u00a0666\u00a0€" in text
     assert "PDC2023-A09" not in text
 
 
 def test_partner_funder_sees_what_it_owes(client, demo):
     text = text_of(client, "partenaire.pas-de-calais.epci-ca-bethune-bruay@demo.iscg.fr")
     # It funds the Béthune commissariat post and employs the gendarmerie one (A09).
-    assert "2023 : doit 17\u00a0500\u00a0€ (versé 0\u00a0€, reste 17\u00a0500\u00a0€)" in text
-    assert "supporte 14\u00a0801\u00a0€ comme employeur" in text
+    assert (
+        "2023 : à verser 17\u00a0500\u00a0€ (déjà versé 0\u00a0€, reste à verser 17\u00a0500\u00a0€)"
+        in text
+    )
+    assert "reste à charge comme employeur 14\u00a0801\u00a0€" in text
+    # From the reader's side: what it pays, never "dû à d'autres … reste à percevoir".
+    assert "percevoir" not in text and "doit" not in text
 
 
 def test_gestionnaire_sees_drafts_to_sign_and_recoveries(client, demo):
     text = text_of(client, "gestionnaire@demo.iscg.fr")
-    assert "À signer PDC2023-A13" in text
+    assert "À signer PDC2023-A13 — Convention de partenariat relative au financement" in text
     assert "Recettes à percevoir 2023 — État : 22\u00a0409\u00a0€ (Poste ISC Boulonnais)" in text
 
 
@@ -94,13 +99,15 @@ def test_the_home_page_and_the_conventions_list_read_in_a_bounded_number_of_quer
     client, demo_data, django_assert_max_num_queries
 ):
     """The gestionnaire's home (deadlines, drafts, recoveries) and the filtered list do not read
-    once per convention: 14 (one for the failed background tasks) and 11 queries for the 20 demo conventions."""
+    once per convention: 15 (one for the failed background tasks) and 14 queries for the 20 demo
+    conventions (the parties' names for readable titles, the filters' choices counted to offer
+    only useful ones)."""
     from conventions.models import Party
     from demo.users import GESTIONNAIRE_EMAIL
 
     client.force_login(User.objects.get(email=GESTIONNAIRE_EMAIL))
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(15):
         assert client.get("/").status_code == 200
     party = Party.objects.get(slug="epci_cc_ternois")
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(14):
         assert client.get("/conventions/", {"partie": party.pk}).status_code == 200

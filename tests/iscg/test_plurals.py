@@ -16,31 +16,32 @@ NBSP = "\u00a0"
 
 @pytest.mark.parametrize(
     ("count", "expected"),
-    [(0, "0 page"), (1, "1 page"), (2, "2 pages"), (4, "4 pages"), (12500, f"12{NBSP}500 pages")],
+    [(0, "0 page"), (1, "1 page"), (2, "2 pages"), (4, "4 pages"), (12500, "12 500 pages")],
 )
 def test_a_count_and_its_word_french_rule_zero_and_one_singular(count, expected):
-    assert count_words(count, "page") == expected
+    # A no-break space between the count and its word, and between thousands.
+    assert count_words(count, "page") == expected.replace(" ", NBSP)
 
 
 def test_phrases_agree_word_by_word_small_words_and_final_s_unchanged():
-    assert count_words(1, "bilan transmis") == "1 bilan transmis"
-    assert count_words(3, "bilan transmis") == "3 bilans transmis"
-    assert count_words(2, "bilan transmis ou validé") == "2 bilans transmis ou validés"
-    assert count_words(2, "poste attendu") == "2 postes attendus"
-    assert count_words(5, "mois") == "5 mois"
-    assert count_words(2, "prix") == "2 prix"
+    assert count_words(1, "bilan transmis") == f"1{NBSP}bilan transmis"
+    assert count_words(3, "bilan transmis") == f"3{NBSP}bilans transmis"
+    assert count_words(2, "bilan transmis ou validé") == f"2{NBSP}bilans transmis ou validés"
+    assert count_words(2, "poste attendu") == f"2{NBSP}postes attendus"
+    assert count_words(5, "mois") == f"5{NBSP}mois"
+    assert count_words(2, "prix") == f"2{NBSP}prix"
 
 
 def test_an_irregular_plural_is_given():
-    assert count_words(1, "titre à annuler", "titres à annuler") == "1 titre à annuler"
-    assert count_words(2, "titre à annuler", "titres à annuler") == "2 titres à annuler"
-    assert count_words(2, "travail", "travaux") == "2 travaux"
+    assert count_words(1, "titre à annuler", "titres à annuler") == f"1{NBSP}titre à annuler"
+    assert count_words(2, "titre à annuler", "titres à annuler") == f"2{NBSP}titres à annuler"
+    assert count_words(2, "travail", "travaux") == f"2{NBSP}travaux"
 
 
 def test_decimals_and_none():
     assert plural_word(Decimal("1.5"), "mois financé") == "mois financé"
     assert plural_word(Decimal("2"), "an") == "ans"
-    assert count_words(None, "page") == "0 page"
+    assert count_words(None, "page") == f"0{NBSP}page"
 
 
 @pytest.mark.parametrize(
@@ -50,13 +51,15 @@ def test_decimals_and_none():
         ('{{ n|compte:"page" }}', 4, "4 pages"),
         ('{{ n|compte:"bilan transmis" }}', 1, "1 bilan transmis"),
         ('{{ n|compte:"titre à annuler,titres à annuler" }}', 2, "2 titres à annuler"),
-        ('{{ n|accord:"Poste" }}', 1, "Poste"),
-        ('{{ n|accord:"Poste" }}', 3, "Postes"),
+        ('{{ n|pluriel:"Poste" }}', 1, "Poste"),
+        ('{{ n|pluriel:"Poste" }}', 3, "Postes"),
+        ('{{ n|pluriel:"a,ont" }}', 2, "ont"),
         ('{{ n|compte:"page" }}', "", "0 page"),
     ],
 )
 def test_template_filters(source, count, expected):
-    assert Template(source).render(Context({"n": count})) == expected
+    # The count and its word joined by a no-break space (the first space of ``expected``).
+    assert Template(source).render(Context({"n": count})) == expected.replace(" ", NBSP, 1)
 
 
 def _user_facing_files():
@@ -77,14 +80,25 @@ LAZY_PLURAL = re.compile(r"\w\((s|es)\)")
 
 
 def _texts(path: Path):
-    """(line, text) of a template's lines, or of a Python file's string literals."""
+    """(line, text) of a template's lines, or of a Python file's strings (not docstrings)."""
     source = path.read_text(encoding="utf-8")
     if path.suffix != ".py":
         yield from enumerate(source.splitlines(), 1)
         return
-    for node in ast.walk(ast.parse(source)):
+    tree = ast.parse(source)
+    # Docstrings are the code's comments (in English), not text shown to users.
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    for node in ast.walk(tree):
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            yield node.lineno, node.value
+            if id(node) not in docstrings:
+                yield node.lineno, node.value
 
 
 def test_no_template_nor_message_leaves_the_plural_to_the_reader():

@@ -145,6 +145,7 @@ def test_the_intervenant_is_offered_the_years_of_its_conventions(client):
     assert 2023 in to_enter  # the post's 2023 convention: its bilan is due
     assert to_enter[-2:] == [this_year - 1, this_year]
     assert 2022 not in to_enter  # already in the demo
+    assert to_enter == list(range(2023, this_year + 1))  # 2024: no convention, still offered
     assert "Saisir le bilan 2023" in response.content.decode()
 
 

@@ -293,3 +293,40 @@ def test_late_only_when_not_transmitted_after_the_due_date():
     assert rules.is_late(due, date(2023, 2, 1), transmitted=False)
     assert not rules.is_late(due, date(2023, 1, 31), transmitted=False)
     assert not rules.is_late(due, date(2023, 2, 1), transmitted=True)
+
+
+# --------------------------------------------------------------------------- years to report
+
+
+TODAY = date(2026, 12, 3)
+
+
+@pytest.mark.parametrize(
+    ("spans", "service", "expected"),
+    [
+        # A convention for 2023 only, none for 2024: 2024 is still a year of work.
+        ([(date(2023, 1, 1), date(2023, 12, 31))], {}, [2023, 2024, 2025, 2026]),
+        # Nothing dated: last year and this one.
+        ([(None, None)], {}, [2025, 2026]),
+        # An open end runs to today, never beyond.
+        ([(date(2024, 7, 1), None)], {}, [2024, 2025, 2026]),
+        ([(date(2027, 1, 1), date(2027, 12, 31))], {}, [2025, 2026]),
+        # The post's service bounds the years.
+        (
+            [(date(2020, 1, 1), date(2022, 12, 31))],
+            {"service_start": 2021, "service_end": 2024},
+            [2021, 2022, 2023, 2024],
+        ),
+    ],
+)
+def test_years_to_report(spans, service, expected):
+    assert rules.years_to_report(spans, TODAY, **service) == expected
+
+
+def test_counted_agrees_the_french_way():
+    assert [rules.counted(k, "bilan transmis", "bilans transmis") for k in (0, 1, 4, 1000)] == [
+        "0\u00a0bilan transmis",
+        "1\u00a0bilan transmis",
+        "4\u00a0bilans transmis",
+        f"{rules.n(1000)}\u00a0bilans transmis",
+    ]

@@ -97,8 +97,11 @@ def test_dashboard_totals_filters_and_charts(client, org, coordinator):
     posts = build(org, 4, 2)
     client.force_login(coordinator)
     html = client.get("/bilans/2022/").content.decode()
-    assert f"4{NBSP}bilan" not in html  # 4 bilans: counted in the footer sentence below
-    assert "Total (4 bilans transmis ou validés)" in html
+    # French plurals, the number held to its noun (no line break between them).
+    assert f"Totaux : 4{NBSP}bilans transmis ou validés." in html
+    assert f"Total (4{NBSP}bilans transmis ou validés)" in html
+    assert f"4{NBSP}postes attendus pour 2022" in html
+    assert "(s)" not in html
     assert "400" in html  # 4 × 100 saisines
     assert '<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img"' in html
     assert '<title id="graphique-public-titre">Saisines par public</title>' in html
@@ -227,18 +230,34 @@ def test_intervenant_enters_submits_and_coordinator_returns(client, org, coordin
     post = PostFactory(organisation=org)
     intervenant = UserFactory(intervenant=True, post=post, organisation=org)
     client.force_login(intervenant)
+    # A sum that does not add up: the draft is kept, the inconsistency listed, sending refused.
     response = client.post(
         f"/bilans/poste/{post.pk}/2023/saisir/", post_data(referrals_total="101")
     )
-    assert response.status_code == 400
-    assert (
-        "Femmes 60 + hommes 25 + enfants 15 = 100, différent du total 101."
-        in response.content.decode()
-    )
-    assert not Bilan.objects.exists()
-    response = client.post(f"/bilans/poste/{post.pk}/2023/saisir/", post_data())
     bilan = Bilan.objects.get()
     assert response.url == f"/bilans/bilan/{bilan.pk}/"
+    assert (bilan.status, bilan.referrals_total) == ("brouillon", 101)
+    message = "Femmes 60 + hommes 25 + enfants 15 = 100, différent du total 101."
+    page = client.get(response.url).content.decode().replace("\u00a0", " ")
+    assert "Il reste 1 point à corriger avant de le transmettre au coordinateur" in page
+    assert "Avant de le transmettre au coordinateur, corrigez" in page
+    assert f'href="/bilans/bilan/{bilan.pk}/modifier/#id_referrals_total">' in page
+    assert message in page
+    edit = client.get(f"/bilans/bilan/{bilan.pk}/modifier/").content.decode()
+    assert edit.count(message) == 2  # above the form, and beside the total
+    assert 'href="#id_referrals_total"' in edit
+    response = client.post(f"/bilans/bilan/{bilan.pk}/transmettre/")
+    assert response.status_code == 302
+    bilan.refresh_from_db()
+    assert bilan.status == BilanStatus.DRAFT and bilan.submitted_at is None
+    assert message in client.get(response.url).content.decode()
+    response = client.post(f"/bilans/bilan/{bilan.pk}/modifier/", post_data())
+    assert response.url == f"/bilans/bilan/{bilan.pk}/"
+    bilan.refresh_from_db()
+    assert bilan.referrals_total == 100
+    page = client.get(response.url).content.decode()
+    assert "Avant de le transmettre" not in page
+    assert "Bilan enregistré (brouillon)." in page and "Il reste" not in page
     assert bilan.vif_pct == Decimal("61.5")
     assert bilan.problems == {"violences_conjugales": 40}
 
@@ -293,14 +312,22 @@ def test_edit_with_monthly_parts(client, org):
         data[f"parts-{index}-referrals_total"] = "10"
     data["parts-0-referrals_total"] = "11"
     response = client.post(f"/bilans/bilan/{bilan.pk}/modifier/", data)
-    assert response.status_code == 400
+    assert response.status_code == 302  # kept as a draft, listed on its page
+    assert bilan.parts.get(number=1).referrals_total == 11
     assert "La somme des mois (saisines : 121) diffère du chiffre de l&#x27;année (120)." in (
-        response.content.decode()
+        client.get(response.url).content.decode()
     )
     data["parts-0-referrals_total"] = "10"
     response = client.post(f"/bilans/bilan/{bilan.pk}/modifier/", data)
     assert response.status_code == 302
     assert bilan.parts.count() == 12
+    assert "Avant de le transmettre" not in client.get(response.url).content.decode()
+    # Two rows for the same month: the table cannot hold them, nothing is changed.
+    data["parts-1-number"] = "1"
+    response = client.post(f"/bilans/bilan/{bilan.pk}/modifier/", data)
+    assert response.status_code == 400
+    assert "« janvier » figure deux fois." in response.content.decode()
+    assert sorted(bilan.parts.values_list("number", flat=True)) == list(range(1, 13))
 
 
 def test_list_shows_late_drafts(client, org):
@@ -382,7 +409,8 @@ def test_national_view_query_count_does_not_grow_with_organisations(client, org,
 
 def test_every_error_of_the_bilan_form_is_summed_up_at_once(client, org):
     """A negative count, a 150 % VIF and a subset above its total: all listed on the first
-    submit, once each; the sum involving the negative count waits for it to be fixed."""
+    submit, once each (the subset as an inconsistency a draft may keep); the sum involving the
+    negative count waits for it to be fixed."""
     post = PostFactory(organisation=org)
     client.force_login(UserFactory(intervenant=True, post=post, organisation=org))
     response = client.post(
@@ -391,7 +419,8 @@ def test_every_error_of_the_bilan_form_is_summed_up_at_once(client, org):
     )
     assert response.status_code == 400
     html = response.content.decode().replace("&#x27;", "'").replace("\u00a0", " ")
-    assert "Le bilan n'a pas été enregistré : à corriger (3 rubriques)" in html
+    assert "Le bilan n'a pas été enregistré : à corriger (2 rubriques)" in html
+    assert "À corriger avant de transmettre le bilan (le brouillon s'enregistre tel quel)" in html
     # Each message twice: in the summary at the top and next to its field.
     assert html.count("supérieure ou égale à 0") == 2
     assert html.count("doit être comprise entre 0 et 100 % (saisi : 150 %)") == 2
@@ -399,3 +428,47 @@ def test_every_error_of_the_bilan_form_is_summed_up_at_once(client, org):
     assert "inférieure ou égale à 100" not in html
     assert "différent du total" not in html
     assert not Bilan.objects.exists()
+
+
+# --------------------------------------------------------------------------- years offered
+
+
+def test_every_year_the_posts_conventions_cover_is_offered(client, org):
+    """A convention for 2019, a renewal for 2021 still a draft, nothing in between: the
+    intervenant is offered every year from 2019 to this one but the one it has entered; an
+    abandoned draft counts for nothing."""
+    from datetime import date
+
+    from conventions.models import ConventionStatus
+
+    today = date.today()
+    post = PostFactory(organisation=org, first_year=2010)
+    ConventionFactory(
+        organisation=org, start_date=date(2019, 1, 1), end_date=date(2019, 12, 31)
+    ).posts.add(post)
+    ConventionFactory(
+        organisation=org, draft=True, start_date=date(2021, 1, 1), end_date=date(2021, 12, 31)
+    ).posts.add(post)
+    ConventionFactory(
+        organisation=org,
+        status=ConventionStatus.ABANDONED,
+        start_date=date(2015, 1, 1),
+        end_date=date(2015, 12, 31),
+    ).posts.add(post)
+    BilanFactory(post=post, year=2020)
+    intervenant = UserFactory(intervenant=True, post=post, organisation=org)
+    client.force_login(intervenant)
+    response = client.get("/bilans/liste/")
+    expected = [2019, *range(2021, today.year + 1)]
+    assert response.context["to_enter"] == expected
+    html = response.content.decode()
+    for year in expected:
+        assert f'href="/bilans/poste/{post.pk}/{year}/saisir/"' in html
+    assert f"/bilans/poste/{post.pk}/2020/saisir/" not in html
+    assert f"/bilans/poste/{post.pk}/2015/saisir/" not in html
+    assert client.get(f"/bilans/poste/{post.pk}/2021/saisir/").status_code == 200
+    # Another post's intervenant is offered nothing of this post, and may not enter it.
+    other = UserFactory(intervenant=True, post=PostFactory(organisation=org), organisation=org)
+    client.force_login(other)
+    assert f"/bilans/poste/{post.pk}/" not in client.get("/bilans/liste/").content.decode()
+    assert client.get(f"/bilans/poste/{post.pk}/2021/saisir/").status_code == 404

@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
-from reporting import services
+from reporting import rules, services
 from reporting.models import Bilan, BilanStatus
 from tests.factories import BilanFactory, OrganisationFactory, PostFactory, UserFactory
 
@@ -46,12 +46,65 @@ def test_one_bilan_per_post_and_year(post):
 
 
 def test_model_clean_reports_the_sum(post):
+    """A draft keeps a sum that does not add up (only its sending waits); a transmitted bilan
+    never has one."""
     bilan = BilanFactory.build(post=post, referrals_total=101)
+    bilan.full_clean()  # a draft: saved as it is
+    bilan.status = BilanStatus.SUBMITTED
     with pytest.raises(ValidationError) as error:
         bilan.full_clean()
     assert error.value.message_dict["referrals_total"] == [
         "Femmes 60 + hommes 25 + enfants 15 = 100, différent du total 101."
     ]
+
+
+def test_a_draft_is_saved_with_its_inconsistencies_and_sending_is_refused(post, people):
+    bilan = services.bilan_create(
+        user=people["intervenant"],
+        post=post,
+        year=2023,
+        data={
+            "referrals_women": 60,
+            "referrals_total": 101,
+            "interviews_total": 10,
+            "interviews_with_partners": 12,
+        },
+    )
+    bilan.refresh_from_db()
+    assert (bilan.referrals_women, bilan.referrals_total, bilan.status) == (60, 101, "brouillon")
+    messages = [issue.message for issue in services.submission_issues(bilan)]
+    assert messages == [
+        "Ventilation (saisines) incomplète : renseignez hommes, enfants, ou cochez « non ventilé ».",
+        "Entretiens avec des partenaires 12, plus que le total des entretiens 10.",
+    ]
+    with pytest.raises(ValidationError) as error:
+        services.bilan_submit(user=people["intervenant"], bilan=bilan)
+    assert "Entretiens avec des partenaires 12" in str(error.value)
+    bilan.refresh_from_db()
+    assert bilan.status == BilanStatus.DRAFT and bilan.submitted_at is None
+    # Fixed, it goes.
+    services.bilan_update(
+        user=people["intervenant"],
+        bilan=bilan,
+        data={"referrals_not_split": True, "interviews_with_partners": 4},
+    )
+    assert services.bilan_submit(user=people["intervenant"], bilan=bilan).status == "transmis"
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"vif_pct": 150}, "vif_pct"),
+        ({"comment": "Suivi de Mme Dupont."}, "comment"),
+        ({"no_report_reason": "Poste vacant", "referrals_total": 3}, "no_report_reason"),
+        ({"problems": {"inconnue": 3}}, "problems"),
+    ],
+)
+def test_a_draft_is_never_saved_out_of_range_nominative_or_unknown(post, people, data, field):
+    with pytest.raises(ValidationError) as error:
+        services.bilan_create(user=people["intervenant"], post=post, year=2023, data=data)
+    assert field in error.value.message_dict
+    assert not Bilan.objects.exists()
 
 
 def test_vif_range_is_a_database_constraint(post):
@@ -195,11 +248,22 @@ def test_parts_must_add_up_before_submission(post, people):
         for m in range(1, 11)
     ]
     months[0]["referrals_total"] = 30
+    # Saved as a draft, listed, and its sending refused.
+    services.bilan_update(user=people["intervenant"], bilan=bilan, data={}, parts=months)
+    assert bilan.parts.get(number=1).referrals_total == 30
+    assert [issue.message for issue in rules.parts_issues(bilan.figures(), months)] == [
+        "La somme des mois (saisines : 120) diffère du chiffre de l'année (100)."
+    ]
+    with pytest.raises(ValidationError):
+        services.bilan_submit(user=people["intervenant"], bilan=bilan)
+    bilan.refresh_from_db()
+    assert bilan.status == BilanStatus.DRAFT
+    # Months numbered twice are refused outright (the table cannot hold them).
+    twice = [dict(months[1]), dict(months[1])]
     with pytest.raises(ValidationError) as error:
-        services.bilan_update(user=people["intervenant"], bilan=bilan, data={}, parts=months)
-    assert "La somme des mois (saisines : 120) diffère du chiffre de l'année (100)." in str(
-        error.value
-    )
+        services.bilan_update(user=people["intervenant"], bilan=bilan, data={}, parts=twice)
+    assert "« février » figure deux fois." in str(error.value)
+    assert bilan.parts.count() == 10
     months[0]["referrals_total"] = 10
     services.bilan_update(user=people["intervenant"], bilan=bilan, data={}, parts=months)
     assert bilan.parts.count() == 10
