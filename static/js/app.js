@@ -69,15 +69,25 @@
     var tables = (root || document).querySelectorAll("table");
     for (var i = 0; i < tables.length; i++) {
       var table = tables[i];
-      if (table.parentElement && table.parentElement.classList.contains("table-scroll")) {
-        continue;
+      var box = table.parentElement;
+      if (box && box.classList.contains("table-scroll")) {
+        // A box written in the page: named if it is not, and its own tabindex left alone.
+        if (box.dataset.scrollBox || box.hasAttribute("tabindex")) {
+          continue;
+        }
+      } else {
+        box = document.createElement("div");
+        box.className = "table-scroll";
+        table.parentNode.insertBefore(box, table);
+        box.appendChild(table);
       }
-      var box = document.createElement("div");
-      box.className = "table-scroll";
-      box.setAttribute("role", "region");
-      box.setAttribute("aria-label", tableName(table));
-      table.parentNode.insertBefore(box, table);
-      box.appendChild(table);
+      box.dataset.scrollBox = "1";
+      if (!box.getAttribute("role")) {
+        box.setAttribute("role", "region");
+      }
+      if (!box.getAttribute("aria-label") && !box.getAttribute("aria-labelledby")) {
+        box.setAttribute("aria-label", tableName(table));
+      }
       boxes.push(box);
       updateBox(box);
     }
