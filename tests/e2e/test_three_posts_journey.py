@@ -108,9 +108,9 @@ def test_gestionnaire_drafts_a_three_post_convention_by_year_of_service(
 
     # The plan of the first post, then the same plan for the two others.
     page.goto(f"{live_server.url}/conventions/PDC2027-TER/financement/?poste=ternois-0")
-    page.locator("summary", has_text="Mode avancé").click()
-    page.locator("#id_plan").fill(json.dumps(PLAN))
-    page.get_by_role("button", name="Enregistrer le JSON et recalculer").click()
+    page.locator("summary", has_text="Exporter ou importer un plan").click()
+    page.locator("#id_plan").fill(json.dumps(PLAN))  # a plan exported elsewhere, pasted
+    page.get_by_role("button", name="Importer et recalculer").click()
     expect(page.locator(".message-success")).to_contain_text("Plan enregistré")
     page.get_by_role("link", name="Appliquer ce plan aux autres postes").click()
     page.get_by_role("button", name="Afficher les postes concernés").click()
