@@ -65,7 +65,7 @@ def test_sending_asks_for_confirmation_first_and_changes_nothing(client, world):
     response = post(client, action="signature", conventions=refs)
     assert response.status_code == 200
     page = html.unescape(response.content.decode())
-    assert "Envoyer 2 conventions à la signature" in page
+    assert "Envoyer 2\u00a0conventions à la signature" in page
     assert "ne peuvent plus être modifiés" in page
     assert re.search(r"A-SIGNEE : elle est « [^»]+ », pas en brouillon", page)
     assert statuses(*world["drafts"]) == [ConventionStatus.DRAFT] * 2

@@ -151,7 +151,7 @@ def test_drafts_stay_out_of_every_total_due(world, signed, client):
     page = client.get(reverse("financing:annual", args=[YEAR]))
     html = page.content.decode()
     assert page.status_code == 200
-    assert "1 poste financé" in html
+    assert "1\u00a0poste financé" in html
     assert f"Prévisionnel {YEAR}" in html and draft.reference in html
     summary = client.get(reverse("financing:party_summary", args=[world.commune.pk]))
     (year,) = [y for y in summary.context["years"] if y.year == YEAR]
