@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from iscg import history, perms
-from reporting import imports, rules
+from reporting import imports, notices, rules
 from reporting.models import EDITABLE_STATUSES, Bilan, BilanPart, BilanStatus
 from reporting.perms import can_edit, can_enter, can_review
 
@@ -149,6 +149,7 @@ def bilan_validate(*, user, bilan: Bilan, comment: str = "") -> Bilan:
     bilan.reviewed_by = user
     bilan.review_comment = comment.strip()
     _save(bilan, user)
+    notices.bilan_validated(bilan)  # queued with this transaction
     return bilan
 
 
@@ -173,6 +174,7 @@ def bilan_return(*, user, bilan: Bilan, comment: str) -> Bilan:
     bilan.reviewed_by = user
     bilan.review_comment = comment.strip()
     _save(bilan, user)
+    notices.bilan_returned(bilan)  # queued with this transaction
     return bilan
 
 

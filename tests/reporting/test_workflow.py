@@ -294,3 +294,31 @@ def test_the_workflow_dates_every_status(post, people):
     bilan = services.bilan_validate(user=people["coordinateur"], bilan=bilan)
     assert bilan.submitted_at and bilan.reviewed_at
     bilan.full_clean()  # the constraints hold
+
+
+def test_the_coordinator_s_decision_is_mailed_to_the_intervenant_and_the_gestionnaires(
+    post, people, run_tasks, smtp_server
+):
+    bilan = BilanFactory(post=post, year=2024, submitted=True)
+    services.bilan_return(
+        user=people["coordinateur"], bilan=bilan, comment="Le total des saisines est à revoir."
+    )
+    run_tasks()
+    to = sorted(m.envelope_to[0] for m in smtp_server.messages)
+    assert to == sorted([people["intervenant"].email, people["gestionnaire"].email])
+    assert smtp_server.messages[0]["Subject"] == f"Bilan 2024 de {post} à corriger"
+    assert "Le total des saisines est à revoir." in smtp_server.bodies()[0]
+    assert f"/bilans/bilan/{bilan.pk}/" in smtp_server.bodies()[0]
+    # Corrected, sent again and validated: a second notice, of the validation.
+    bilan.refresh_from_db()
+    bilan.referrals_total = bilan.referrals_women + bilan.referrals_men + bilan.referrals_children
+    bilan.save()
+    services.bilan_submit(user=people["intervenant"], bilan=bilan)
+    services.bilan_validate(user=people["coordinateur"], bilan=bilan)
+    run_tasks()
+    validated = [m for m in smtp_server.messages if "validé" in m["Subject"]]
+    assert sorted(m.envelope_to[0] for m in validated) == to
+    # Neither the other organisation's gestionnaire nor another post's intervenant is told.
+    everyone = {m.envelope_to[0] for m in smtp_server.messages}
+    assert people["gestionnaire_autre_org"].email not in everyone
+    assert people["autre_intervenant"].email not in everyone
