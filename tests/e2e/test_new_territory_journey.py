@@ -290,8 +290,8 @@ def test_a_gestionnaire_runs_a_new_territory_alone(
     page.get_by_role("button", name="Se déconnecter").click()
     page.goto(link)
     page.get_by_label("Prénom").fill("Gwenaëlle")
-    page.get_by_label("Nom", exact=True).fill("LE BRIS")
-    page.get_by_label("Mot de passe", exact=True).fill("Concarneau-2027!")
+    page.get_by_label(re.compile("^Nom")).fill("LE BRIS")
+    page.get_by_label(re.compile("^Mot de passe")).fill("Concarneau-2027!")
     page.get_by_label("Confirmation du mot de passe").fill("Concarneau-2027!")
     page.get_by_role("button", name="Créer mon compte").click()
     expect(page.locator(".message-success")).to_contain_text("Votre compte est créé")
@@ -313,3 +313,34 @@ def test_a_gestionnaire_runs_a_new_territory_alone(
     for forbidden in ("/conventions/FIN2026-AUTRE/", "/conventions/FIN2026-AUTRE/copie-signee/"):
         assert page.request.get(f"{live_server.url}{forbidden}").status == 404, forbidden
     screenshot("territoire-partenaire")
+
+    # 10. At 390 px wide: the partner's pages, then the gestionnaire's, never wider than the
+    # screen (tables scroll inside their own box)
+    page.set_viewport_size({"width": 390, "height": 844})
+    widths = {}
+    for url in ("/", "/conventions/", f"/conventions/{REFERENCE}/"):
+        assert page.goto(f"{live_server.url}{url}").status == 200, url
+        widths[f"partenaire {url}"] = page.evaluate("document.documentElement.scrollWidth")
+    screenshot("telephone-territoire-partenaire")
+    page.get_by_role("button", name="Se déconnecter").click()
+    login("g@finistere.fr", PASSWORD)
+    pages = {
+        "/": "accueil",
+        "/conventions/parties/": "parties",
+        f"/conventions/parties/{parties['Commune de Quimper'].pk}/": "partie",
+        f"/conventions/postes/{post.pk}/modifier/": "poste",
+        "/conventions/nouvelle/?mode=nouvelle": "assistant",
+        "/conventions/": "conventions",
+        f"/conventions/{REFERENCE}/": "convention",
+        f"/conventions/{REFERENCE}/financement/": "plan",
+        f"/conventions/{REFERENCE}/texte/": "texte",
+        f"/conventions/{REFERENCE}/signatures/": "signatures",
+        "/conventions/modeles/": "modeles",
+        "/comptes/invitations/": "invitations",
+        "/financement/2028/": "financement",
+    }
+    for url, name in pages.items():
+        assert page.goto(f"{live_server.url}{url}").status == 200, url
+        widths[url] = page.evaluate("document.documentElement.scrollWidth")
+        screenshot(f"telephone-territoire-{name}")
+    assert widths == dict.fromkeys(widths, 390)
