@@ -140,12 +140,10 @@ def test_a_gestionnaire_runs_a_new_territory_alone(
     # CIAS the rest.
     expect(page.locator("#id_part-0-party")).to_have_value("cias_du_pays_de_quimper")
     expect(page.locator("#id_part-0-rule")).to_have_value("remainder")
-    page.locator("#id_annee-0-annual_cost").fill("50000")
-    page.locator("#id_annee-1-year").fill("2028")
-    page.locator("#id_annee-1-annual_cost").fill("50000")
-    page.get_by_role("button", name="Ajouter une année").click()
-    page.locator("#id_annee-2-year").fill("2029")
-    page.locator("#id_annee-2-annual_cost").fill("50000")
+    # A row per year of the convention's period, the costs left to type.
+    for index, year in enumerate((2027, 2028, 2029)):
+        expect(page.locator(f"#id_annee-{index}-year")).to_have_value(str(year))
+        page.locator(f"#id_annee-{index}-annual_cost").fill("50000")
     state = page.locator("#rows-part > fieldset.plan-share").nth(1)
     expect(state.get_by_label("Qui paie")).to_have_value("prefecture_du_finistere")
     state.get_by_label("Règle").select_option(label="Pourcentage du coût")
