@@ -36,6 +36,8 @@ INFO_STEP_NAMES = frozenset(
         "convention.preavis_mois",
         "convention.date_limite_denonciation",
         "convention.lieu_signature",
+        "convention.exemplaires",
+        "convention.exemplaires_lettres",
     }
 )
 #: Parts of a party that its page shows and the back-office edits.
@@ -99,7 +101,8 @@ def where_to_fill(
     no such party (then the party or its role is to be added at the parties step).
     """
     info = Place(
-        "étape 1 du brouillon « Informations » (dates, durée, préavis, lieu de signature)",
+        "étape 1 du brouillon « Informations » (dates, durée, préavis, lieu de signature, "
+        "exemplaires)",
         reverse("wizard_info", args=[reference]),
     )
     parties = Place(
