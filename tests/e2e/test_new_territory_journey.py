@@ -254,7 +254,7 @@ def test_a_gestionnaire_runs_a_new_territory_alone(
     page.get_by_role("button", name="Confirmer l'envoi à la signature").click()
     expect(page.locator("h1")).to_contain_text("À signer")
     record = page.get_by_role("button", name="Enregistrer", exact=True)
-    signed = 0
+    signed = confirmations = 0
     for _ in range(8):  # each signatory (bounded)
         if not record.count():
             break
@@ -264,8 +264,10 @@ def test_a_gestionnaire_runs_a_new_territory_alone(
         with page.expect_navigation():
             form.get_by_role("button", name="Enregistrer", exact=True).click()
         signed += 1
-        confirm_last_signature(page)
-    assert signed == 6
+        if page.get_by_role("button", name="Confirmer la dernière signature").count():
+            confirmations += 1
+            confirm_last_signature(page)
+    assert (signed, confirmations) == (6, 1)
     expect(page.locator("h1")).to_contain_text(re.compile("Signée|En vigueur"))
     page.goto(f"{live_server.url}/conventions/{REFERENCE}/")
     page.get_by_role("link", name="Déposer la copie signée").click()
