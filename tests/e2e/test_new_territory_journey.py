@@ -51,6 +51,9 @@ def test_a_gestionnaire_runs_a_new_territory_alone(
     # Another convention of the organisation, which the partner must never see.
     ConventionFactory(organisation=organisation, reference="FIN2026-AUTRE")
     login("g@finistere.fr", PASSWORD)
+    # On a computer the navigation shows, no « Menu » button.
+    expect(page.get_by_role("button", name="Menu")).to_be_hidden()
+    expect(page.get_by_role("link", name="Parties", exact=True)).to_be_visible()
 
     # 1. The parties, each with its representative in office
     for kind, name, person, title in PARTIES:
@@ -324,6 +327,16 @@ def test_a_gestionnaire_runs_a_new_territory_alone(
     # 10. At 390 px wide: the partner's pages, then the gestionnaire's, never wider than the
     # screen (tables scroll inside their own box)
     page.set_viewport_size({"width": 390, "height": 844})
+    # On a phone the navigation stays behind « Menu » until asked for.
+    page.goto(f"{live_server.url}/")
+    menu = page.get_by_role("button", name="Menu")
+    nav_link = page.locator("nav.main-nav").get_by_role("link", name="Conventions", exact=True)
+    expect(nav_link).to_be_hidden()
+    expect(menu).to_have_attribute("aria-expanded", "false")
+    menu.click()
+    expect(menu).to_have_attribute("aria-expanded", "true")
+    nav_link.click()
+    expect(page.locator("h1")).to_have_text("Conventions")
     widths = {}
     for url in ("/", "/conventions/", f"/conventions/{REFERENCE}/"):
         assert page.goto(f"{live_server.url}{url}").status == 200, url
