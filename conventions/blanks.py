@@ -55,6 +55,11 @@ class Place:
     label: str
     url: str | None = None
 
+    @property
+    def is_back_office(self) -> bool:
+        """The Django admin: offered only to those it admits (a gestionnaire is refused)."""
+        return bool(self.url and self.url.startswith("/admin/"))
+
 
 @dataclass(frozen=True)
 class Blank:
