@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
-from conventions import documents
+from conventions import documents, templating, text_editing
 from conventions.documents import KIND_KEYS, ROLE_KEYS
 
 #: Left blank on purpose in the document to sign: written by hand when signing.
@@ -77,6 +77,15 @@ class Blank:
 
     def __str__(self) -> str:
         return f"{self.where} : {self.message}"
+
+    @property
+    def readable(self) -> str:
+        """What the page says: the value by its French label (« Lieu de signature »), not by
+        its name in the template language; the history keeps ``str()``, with the name."""
+        if templating.is_known(self.name):
+            label = text_editing.variable_label(self.name)
+            return f"{self.where} : « {label} » n'a pas de valeur pour cette convention."
+        return str(self)
 
 
 def _admin(model: str, pk: int | None) -> Place | None:
