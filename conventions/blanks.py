@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
-from conventions import documents
+from conventions import documents, templating, text_editing
 from conventions.documents import KIND_KEYS, ROLE_KEYS
 
 #: Left blank on purpose in the document to sign: written by hand when signing.
@@ -36,6 +36,8 @@ INFO_STEP_NAMES = frozenset(
         "convention.preavis_mois",
         "convention.date_limite_denonciation",
         "convention.lieu_signature",
+        "convention.exemplaires",
+        "convention.exemplaires_lettres",
     }
 )
 #: Parts of a party that its page shows and the back-office edits.
@@ -52,6 +54,11 @@ class Place:
 
     label: str
     url: str | None = None
+
+    @property
+    def is_back_office(self) -> bool:
+        """The Django admin: offered only to those it admits (a gestionnaire is refused)."""
+        return bool(self.url and self.url.startswith("/admin/"))
 
 
 @dataclass(frozen=True)
@@ -70,6 +77,15 @@ class Blank:
 
     def __str__(self) -> str:
         return f"{self.where} : {self.message}"
+
+    @property
+    def readable(self) -> str:
+        """What the page says: the value by its French label (« Lieu de signature »), not by
+        its name in the template language; the history keeps ``str()``, with the name."""
+        if templating.is_known(self.name):
+            label = text_editing.variable_label(self.name)
+            return f"{self.where} : « {label} » n'a pas de valeur pour cette convention."
+        return str(self)
 
 
 def _admin(model: str, pk: int | None) -> Place | None:
@@ -99,7 +115,8 @@ def where_to_fill(
     no such party (then the party or its role is to be added at the parties step).
     """
     info = Place(
-        "étape 1 du brouillon « Informations » (dates, durée, préavis, lieu de signature)",
+        "étape 1 du brouillon « Informations » (dates, durée, préavis, lieu de signature, "
+        "exemplaires)",
         reverse("wizard_info", args=[reference]),
     )
     parties = Place(

@@ -16,9 +16,10 @@ from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
-from conventions import bundles, documents, perms, services, templating
+from conventions import bundles, documents, perms, services, template_library, templating
 from conventions.blanks import blanks_from_problems, convention_blanks
 from conventions.forms import (
     SignatureForm,
@@ -429,10 +430,36 @@ def template_list(request):
         .order_by("organisation__name", "name")
     )
     editable = {t.pk for t in templates if perms.can_edit_template(request.user, t)}
+    missing = template_library.missing_shared_templates() if perms.can_draft(request.user) else []
     return render(
         request,
         "conventions/documents/template_list.html",
-        {"templates": templates, "editable": editable},
+        {"templates": templates, "editable": editable, "missing": missing},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def template_install(request):
+    """The templates shipped with the application, shared by every organisation, installed by a
+    gestionnaire (a new organisation has none otherwise): GET says which, POST installs them;
+    a template already there is never changed."""
+    if not perms.can_draft(request.user):
+        raise PermissionDenied
+    back = request.POST.get("suivant") or request.GET.get("suivant") or ""
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = ""
+    if request.method == "POST":
+        versions = template_library.install_shared_templates()
+        if versions:
+            names = ", ".join(f"« {v.template.name} »" for v in versions)
+            messages.success(request, f"Modèles installés : {names}.")
+        else:
+            messages.info(request, "Les modèles fournis avec l'application sont déjà installés.")
+        return redirect(back or "conventions:template_list")
+    return render(
+        request,
+        "conventions/documents/template_install.html",
+        {"missing": template_library.missing_shared_templates(), "back": back},
     )
 
 

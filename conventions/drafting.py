@@ -433,6 +433,7 @@ DRAFT_INFO_FIELDS = (
     "duration_months",
     "notice_months",
     "signature_place",
+    "original_copies",
 )
 #: What step 2 sets on each party of a draft.
 MEMBERSHIP_FIELDS = ("order", "party", *ConventionParty.ROLE_FIELDS.values(), "representative")

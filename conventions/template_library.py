@@ -123,3 +123,19 @@ def install_templates() -> dict[str, TemplateVersion]:
                 continue
         installed[shipped.slug] = install_template(shipped, organisation)
     return installed
+
+
+def missing_shared_templates() -> list[ShippedTemplate]:
+    """The shipped templates shared by every organisation (no organisation named) that are not
+    installed yet: a new organisation's gestionnaire installs them from the templates' page."""
+    installed = set(
+        DocumentTemplate.objects.filter(organisation__isnull=True).values_list("slug", flat=True)
+    )
+    return [t for t in shipped_templates() if not t.organisation and t.slug not in installed]
+
+
+@transaction.atomic
+def install_shared_templates() -> list[TemplateVersion]:
+    """Install the shared shipped templates not installed yet; their versions (none when every
+    one is there already). Never changes a template already installed."""
+    return [install_template(shipped, None) for shipped in missing_shared_templates()]

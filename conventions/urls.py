@@ -37,6 +37,7 @@ urlpatterns = [
     path("deliberations/nouvelle/", ref.deliberation_form, name="deliberation_create"),
     path("deliberations/<int:pk>/modifier/", ref.deliberation_form, name="deliberation_edit"),
     path("modeles/", docs.template_list, name="template_list"),
+    path("modeles/installer/", docs.template_install, name="template_install"),
     path("modeles/<int:pk>/", docs.template_detail, name="template_detail"),
     path("modeles/<int:pk>/modifier/", text.template_edit, name="template_edit"),
     path("modeles/<int:pk>/modifier/<slug:part>/", text.template_part, name="template_part"),

@@ -92,6 +92,9 @@ class StartForm(forms.Form):
     )
     notice_months = forms.IntegerField(label="Préavis (mois)", min_value=0, max_value=24, initial=3)
     signature_place = forms.CharField(label="Lieu de signature", max_length=120, required=False)
+    original_copies = forms.IntegerField(
+        label="Exemplaires originaux", min_value=1, max_value=20, required=False
+    )
 
     def __init__(self, *args, organisation, mode: str = "nouvelle", **kwargs):
         super().__init__(*args, **kwargs)
@@ -435,6 +438,8 @@ def parties(request, reference: str):
 class InfoForm(forms.ModelForm):
     """Step 1 again, for a draft that exists: what can still change (not its post or nature,
     which the parties, plan and text were drafted from)."""
+
+    original_copies = StartForm.base_fields["original_copies"]
 
     class Meta:
         model = Convention

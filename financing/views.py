@@ -601,10 +601,18 @@ def _months_overridden(plan: engine.Plan, result: engine.PlanResult) -> list[str
     ]
 
 
+#: A new plan offers one row per year of the convention's period, up to this many.
+MAX_BLANK_YEARS = 10
+
+
 def _blank_plan(convention) -> engine.Plan:
-    """A first plan to fill in: the convention's funders with a fixed amount left to type (no
-    0 typed for the user), its employer as remainder; the cost left to type."""
-    year = (convention.start_date or date.today()).year
+    """A first plan to fill in: a row per calendar year of the convention's period (its first
+    year alone when the period is unknown or implausibly long), the convention's funders with a
+    fixed amount left to type (no 0 typed for the user), its employer as remainder; the cost
+    left to type."""
+    first = (convention.start_date or date.today()).year
+    end = convention.computed_end_date if convention.start_date else None
+    last = end.year if end and first <= end.year < first + MAX_BLANK_YEARS else first
     shares = []
     for membership in convention.memberships.select_related("party"):
         if membership.is_employer:
@@ -612,7 +620,10 @@ def _blank_plan(convention) -> engine.Plan:
         elif membership.is_funder:
             shares.append(engine.ShareRule(rule=engine.FIXED, party=membership.party.slug))
     return engine.Plan(
-        years=(engine.YearInput(year=year, annual_cost=Decimal(0), months=12),),
+        years=tuple(
+            engine.YearInput(year=year, annual_cost=Decimal(0), months=12)
+            for year in range(first, last + 1)
+        ),
         shares=tuple(shares),
         rounding=engine.ROUND_DOWN_TO_EURO,
         # No first_year: a schedule by year of service then counts from the post's first day

@@ -799,6 +799,13 @@ MATRIX = {
             expect(other=OK, coord=DENIED, partner=DENIED, interv=DENIED, admin=DENIED),
         )
     ],
+    "conventions:template_install": [
+        (
+            "installer les modèles fournis avec l'application",
+            lambda w: {},
+            expect(other=OK, coord=DENIED, partner=DENIED, interv=DENIED, admin=DENIED),
+        )
+    ],
     **ENDING,
     **REPORTING,
     **REFERENCE,
@@ -1338,6 +1345,14 @@ WRITES = {
         (
             "copier un modèle commun",
             lambda w: {"pk": document_template().pk},
+            _NOTHING,
+            writes(other=WROTE, partner=DENIED, interv=DENIED),
+        )
+    ],
+    "conventions:template_install": [
+        (
+            "installer les modèles fournis avec l'application",
+            _NOTHING,
             _NOTHING,
             writes(other=WROTE, partner=DENIED, interv=DENIED),
         )

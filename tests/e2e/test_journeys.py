@@ -127,7 +127,7 @@ def test_gestionnaire_drafts_a_convention_with_three_co_funders(
     page.get_by_role("button", name="Confirmer l'envoi à la signature").click()
     # Refused: no place of signature nor number of copies; each blank links to its place.
     expect(page.locator(".message-error")).to_contain_text("Envoi refusé")
-    expect(page.locator("#valeurs-absentes")).to_contain_text("convention.lieu_signature")
+    expect(page.locator("#valeurs-absentes")).to_contain_text("« Lieu de signature »")
     page.get_by_label("J'envoie malgré les valeurs absentes").check()
     page.get_by_label("Motif").fill("Lieu et exemplaires fixés le jour de la signature")
     page.get_by_role("button", name="Confirmer l'envoi à la signature").click()

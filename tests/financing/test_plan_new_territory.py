@@ -73,13 +73,14 @@ def test_a_new_plan_typed_in_the_guided_editor_only(client, world):
         if 'type="hidden"' not in tag.split(">")[0]
     ]
     assert not [tag for tag in visible if 'value="0"' in tag.split(">")[0]]
+    # A row per year of the convention's period (2027 to 2029), the costs left to type.
+    assert [f.initial["year"] for f in guided.years.initial_forms] == [2027, 2028, 2029]
     data = post_data(
         guided,
         **{
-            "annee-0-year": "2027",
             "annee-0-annual_cost": "45000",
-            "annee-1-year": "2028",
             "annee-1-annual_cost": "45000",
+            "annee-2-annual_cost": "45000",
             "part-0-rule": "percent_of_cost",
             "part-0-by_rank": "80 ; 50 ; 30",
             "part-1-party": SPLIT,
@@ -115,3 +116,23 @@ def test_a_new_plan_typed_in_the_guided_editor_only(client, world):
     html = client.get(url).content.decode()
     assert "80\u00a0% du coût la 1re année de service, 50\u00a0% la 2e, 30\u00a0% ensuite" in html
     assert "au prorata de la population (81,32\u00a0% / 18,68\u00a0%)" in html
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "years"),
+    [
+        (date(2027, 1, 1), date(2027, 12, 31), [2027]),
+        (date(2027, 9, 1), date(2029, 8, 31), [2027, 2028, 2029]),
+        (date(2027, 1, 1), None, [2027]),  # no end: the first year alone
+        (date(2027, 1, 1), date(2060, 12, 31), [2027]),  # implausibly long: the first year
+    ],
+)
+def test_a_new_plan_offers_a_row_per_year_of_the_period(client, start, end, years):
+    convention = ConventionFactory(
+        status=ConventionStatus.DRAFT, text_frozen_at=None, start_date=start, end_date=end
+    )
+    client.force_login(UserFactory(gestionnaire=True, organisation=convention.organisation))
+    page = client.get(reverse("conventions:plan", args=[convention.reference]))
+    guided = page.context["guided"]
+    assert [f.initial["year"] for f in guided.years.initial_forms] == years
+    assert {f.initial["annual_cost"] for f in guided.years.initial_forms} <= {None, D(0)}
