@@ -51,9 +51,9 @@ def read(content: bytes, filename: str) -> tuple[list[str], list[list[str]]]:
     """The header (as ``header_key``) and the non-empty rows of the file, each cell as text."""
     name = filename.lower()
     if name.endswith(".xlsx"):
-        header, rows = _read_xlsx(content)
+        header, rows = read_xlsx(content)
     elif name.endswith((".csv", ".txt")):
-        header, rows = _read_csv(content)
+        header, rows = read_csv(content)
     else:
         raise FileError("Format non reconnu : déposez un fichier .xlsx ou .csv.")
     keys = [header_key(cell) for cell in header]
@@ -66,7 +66,7 @@ def read(content: bytes, filename: str) -> tuple[list[str], list[list[str]]]:
     return keys, cleaned
 
 
-def _read_csv(content: bytes) -> tuple[list, list[list]]:
+def read_csv(content: bytes) -> tuple[list, list[list]]:
     text = decode_csv(content)
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
@@ -76,7 +76,7 @@ def _read_csv(content: bytes) -> tuple[list, list[list]]:
     return rows[0], rows[1:]
 
 
-def _read_xlsx(content: bytes) -> tuple[list, list[list]]:
+def read_xlsx(content: bytes) -> tuple[list, list[list]]:
     from openpyxl import load_workbook
 
     try:

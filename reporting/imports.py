@@ -10,8 +10,6 @@ Only drafts (or bilans sent back) are created or updated; posts are named by the
 ``reporting.services.bilans_import`` (who may import, a new bilan's defaults as ``bilan_create``).
 """
 
-import csv
-import io
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -23,7 +21,8 @@ from import_export import fields, resources, widgets
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from conventions.models import Post
-from iscg import history
+from iscg import history, spreadsheets
+from iscg.spreadsheets import FileError, read_csv
 from reporting import rules
 from reporting.exports import french_csv
 from reporting.models import EDITABLE_STATUSES, Bilan
@@ -342,45 +341,11 @@ class BilanResource(resources.ModelResource):
 # --------------------------------------------------------------------------- reading files
 
 
-class FileError(Exception):
-    pass
-
-
-def decode_csv(content: bytes) -> str:
-    """UTF-8 (BOM or not), else Windows-1252 (what Excel writes for "CSV (séparateur : ;)")."""
-    if content.startswith(b"\xef\xbb\xbf"):
-        return content[3:].decode("utf-8")
-    try:
-        return content.decode("utf-8")
-    except UnicodeDecodeError:
-        return content.decode("cp1252")
-
-
-def read_csv(content: bytes) -> tuple[list[str], list[list]]:
-    text = decode_csv(content)
-    first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") >= first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows = list(reader)
-    if not rows:
-        raise FileError("Le fichier est vide.")
-    return rows[0], rows[1:]
-
-
 def read_xlsx(content: bytes) -> tuple[list[str], list[list]]:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises several kinds for a file that is not XLSX
-        raise FileError("Le fichier n'est pas un classeur XLSX lisible.") from exc
-    try:
-        rows = [list(row) for row in workbook.worksheets[0].iter_rows(values_only=True)]
-    finally:
-        workbook.close()
-    if not rows:
-        raise FileError("Le classeur est vide.")
-    return ["" if cell is None else str(cell) for cell in rows[0]], rows[1:]
+    """The first sheet's header (as text) and rows (``iscg.spreadsheets``, shared with the
+    imports of parties and posts)."""
+    header, rows = spreadsheets.read_xlsx(content)
+    return ["" if cell is None else str(cell) for cell in header], rows
 
 
 def normalise_header(name: str) -> str:
