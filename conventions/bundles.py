@@ -6,9 +6,7 @@ web request)."""
 from __future__ import annotations
 
 import hashlib
-import io
 import re
-import zipfile
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -17,6 +15,7 @@ from django.core.files.storage import default_storage
 from django.tasks import TaskResultStatus
 
 from conventions import services
+from conventions.bulk import zip_of
 from conventions.models import Convention, Deliberation, DocumentVersion, Party
 
 TASK_PATH = "conventions.tasks.prepare_deliberation_zip"
@@ -73,12 +72,7 @@ def build_archive(deliberation: Deliberation, documents: list[DocumentVersion]) 
     name = archive_name(deliberation, documents)
     if default_storage.exists(name):
         return name
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for document in documents:
-            with document.file.open("rb") as stored:
-                archive.writestr(document.filename, stored.read())
-    return default_storage.save(name, ContentFile(buffer.getvalue()))
+    return default_storage.save(name, ContentFile(zip_of(documents)))
 
 
 def prepare(deliberation_id: int, user) -> dict:

@@ -13,7 +13,7 @@ from django.urls import reverse
 from conventions.models import Convention
 from iscg.formatting import format_date_long, format_euros
 from iscg.models import Role, User
-from iscg.tasks import queue_email
+from iscg.tasks import queue_emails_to
 
 
 def _link(path: str) -> str:
@@ -43,23 +43,19 @@ def convention_signed(convention: Convention) -> int:
     recipients = _partners(parties) + _gestionnaires(convention.organisation_id)
     link = _link(convention.get_absolute_url())
     signed = format_date_long(convention.signature_date) if convention.signature_date else ""
-    queued = 0
-    for user in recipients:
-        log = queue_email(
-            key=f"convention-signee:{convention.pk}:{user.pk}",
-            organisation=convention.organisation,
-            reference=convention.reference,
-            to=[user.email],
-            subject=f"Convention {convention.reference} signée par toutes les parties",
-            body=(
-                "Bonjour,\n\n"
-                f"La convention « {convention.title} » ({convention.reference}) a été signée "
-                f"par toutes les parties{f' (dernière signature le {signed})' if signed else ''}."
-                f"\n\nVous pouvez la consulter et en télécharger le PDF : {link}\n"
-            ),
-        )
-        queued += log is not None
-    return queued
+    return queue_emails_to(
+        recipients,
+        key=f"convention-signee:{convention.pk}",
+        organisation=convention.organisation,
+        reference=convention.reference,
+        subject=f"Convention {convention.reference} signée par toutes les parties",
+        body=(
+            "Bonjour,\n\n"
+            f"La convention « {convention.title} » ({convention.reference}) a été signée "
+            f"par toutes les parties{f' (dernière signature le {signed})' if signed else ''}."
+            f"\n\nVous pouvez la consulter et en télécharger le PDF : {link}\n"
+        ),
+    )
 
 
 def titre_issued(payment) -> int:
@@ -69,21 +65,17 @@ def titre_issued(payment) -> int:
     convention = line.convention
     link = _link(reverse("financing:my_financing"))
     number = f" n° {payment.number}" if payment.number else ""
-    queued = 0
-    for user in _partners([line.party_id]):
-        log = queue_email(
-            key=f"titre-emis:{payment.pk}:{user.pk}",
-            organisation=convention.organisation,
-            reference=convention.reference,
-            to=[user.email],
-            subject=f"Titre de recettes{number} : {format_euros(payment.amount_issued)} à verser",
-            body=(
-                "Bonjour,\n\n"
-                f"{convention.organisation} a émis un titre de recettes{number} de "
-                f"{format_euros(payment.amount_issued)} à l'ordre de {line.party}, pour sa part "
-                f"{line.year} de la convention « {convention.title} » ({convention.reference})."
-                f"\n\nCe que vous avez à verser, par année : {link}\n"
-            ),
-        )
-        queued += log is not None
-    return queued
+    return queue_emails_to(
+        _partners([line.party_id]),
+        key=f"titre-emis:{payment.pk}",
+        organisation=convention.organisation,
+        reference=convention.reference,
+        subject=f"Titre de recettes{number} : {format_euros(payment.amount_issued)} à verser",
+        body=(
+            "Bonjour,\n\n"
+            f"{convention.organisation} a émis un titre de recettes{number} de "
+            f"{format_euros(payment.amount_issued)} à l'ordre de {line.party}, pour sa part "
+            f"{line.year} de la convention « {convention.title} » ({convention.reference})."
+            f"\n\nCe que vous avez à verser, par année : {link}\n"
+        ),
+    )

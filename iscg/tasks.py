@@ -42,6 +42,15 @@ def queue_email(
     return log
 
 
+def queue_emails_to(users, *, key: str, **message) -> int:
+    """``queue_email`` for each user (its own copy, keyed ``key:<user pk>``); returns how many
+    were queued (a user already notified under that key is not again)."""
+    return sum(
+        queue_email(key=f"{key}:{user.pk}", to=[user.email], **message) is not None
+        for user in users
+    )
+
+
 @task()
 def send_email(*, key: str, organisation_id: int | None = None) -> str:
     """Send a logged e-mail once: a retry after it left is a no-op. ``organisation_id`` (every

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db.models import Q
 
 from iscg.models import Role, User
-from iscg.tasks import queue_email
+from iscg.tasks import queue_emails_to
 from reporting.models import Bilan
 
 
@@ -26,17 +26,13 @@ def _recipients(bilan: Bilan) -> list[User]:
 
 def _queue(bilan: Bilan, *, event: str, subject: str, body: str) -> int:
     stamp = bilan.reviewed_at.isoformat() if bilan.reviewed_at else ""
-    queued = 0
-    for user in _recipients(bilan):
-        log = queue_email(
-            key=f"bilan-{event}:{bilan.pk}:{stamp}:{user.pk}",
-            organisation=bilan.post.organisation,
-            to=[user.email],
-            subject=subject,
-            body=body,
-        )
-        queued += log is not None
-    return queued
+    return queue_emails_to(
+        _recipients(bilan),
+        key=f"bilan-{event}:{bilan.pk}:{stamp}",
+        organisation=bilan.post.organisation,
+        subject=subject,
+        body=body,
+    )
 
 
 def bilan_validated(bilan: Bilan) -> int:

@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from iscg.formatting import MONTHS, format_number
+from iscg.formatting import MONTHS, count_words, format_number
 
 #: A bilan's figures as a form or an import gives them (field name → value, None when blank).
 Values = Mapping[str, Any]
@@ -154,8 +154,9 @@ def n(value: Decimal | int) -> str:
 
 def counted(count: int, singular: str, plural: str) -> str:
     """A count and its noun, agreed the French way: 0 and 1 take the singular ("0 bilan
-    transmis", "1 bilan transmis", "4 bilans transmis", "1 000 bilans transmis")."""
-    return f"{n(count)}\u00a0{singular if abs(count) < 2 else plural}"
+    transmis", "1 bilan transmis", "4 bilans transmis", "1 000 bilans transmis"):
+    ``iscg.formatting.count_words``, the product's one rule."""
+    return count_words(count, singular, plural)
 
 
 def pct(value: Decimal | int | str) -> str:

@@ -20,7 +20,8 @@ def pct(value):
 @register.filter
 def accord(count, forms):
     """``{{ n|accord:"bilan transmis,bilans transmis" }}`` → "1 bilan transmis", "4 bilans
-    transmis"; 0 and 1 take the singular, as in French (``rules.counted``)."""
+    transmis"; 0 and 1 take the singular, as in French (``compte`` of iscg_tags, the same
+    rule, for templates that load the bilans' library)."""
     singular, _, plural = forms.partition(",")
     return rules.counted(int(count or 0), singular, plural or singular)
 
