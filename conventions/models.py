@@ -1135,3 +1135,70 @@ class DocumentDownload(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_label} — {self.document} — {format_datetime_long(self.at)}"
+
+
+# --------------------------------------------------------------------------- @ctes transmission
+
+
+def transmission_upload_to(instance, filename: str) -> str:
+    return (
+        f"actes/{instance.convention.organisation.slug}/{instance.convention.reference}/{filename}"
+    )
+
+
+class TransmissionStatus(models.TextChoices):
+    PREPARING = "preparation", "Paquet en préparation"
+    READY = "pret", "Paquet prêt"
+    SENDING = "envoi", "Envoi à Pastell en cours"
+    SENT = "transmis", "Transmis, en attente de l'accusé de réception"
+    ACKNOWLEDGED = "acquitte", "Accusé de réception reçu"
+    ERROR = "erreur", "Erreur"
+
+
+class Transmission(models.Model):
+    """The transmission of a signed convention or avenant to the contrôle de légalité (@ctes):
+    its package (conventions.actes), then, when Pastell is configured, the document created
+    there and the state read back until the préfecture's acknowledgement (AR)."""
+
+    convention = models.ForeignKey(
+        Convention,
+        verbose_name="convention",
+        on_delete=models.CASCADE,
+        related_name="transmissions",
+    )
+    number = models.CharField("numéro de l'acte", max_length=15)
+    classification = models.CharField("classification", max_length=20)
+    decision_date = models.DateField("date de la décision")
+    subject = models.CharField("objet", max_length=499)
+    status = models.CharField(
+        "état",
+        max_length=20,
+        choices=TransmissionStatus.choices,
+        default=TransmissionStatus.PREPARING,
+    )
+    package = models.FileField(
+        "paquet", upload_to=transmission_upload_to, max_length=255, blank=True
+    )
+    package_name = models.CharField("nom du paquet", max_length=120, blank=True)
+    pastell_id = models.CharField("identifiant Pastell", max_length=60, blank=True)
+    pastell_state = models.CharField("état dans Pastell", max_length=200, blank=True)
+    acknowledged_on = models.DateField("accusé de réception le", null=True, blank=True)
+    error = models.TextField("erreur", blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="préparée par",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("préparée le", auto_now_add=True)
+    updated_at = models.DateTimeField("mise à jour le", auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "transmission au contrôle de légalité"
+        verbose_name_plural = "transmissions au contrôle de légalité"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.convention.reference} — {self.get_status_display()}"

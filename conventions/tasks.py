@@ -33,3 +33,30 @@ def render_document_version(*, version_id: int, organisation_id: int) -> str:
 
     version = document_version_render(version_id=version_id)
     return version.file.name
+
+
+@task()
+def build_transmission(*, transmission_id: int, organisation_id: int) -> str:
+    """Build an act's @ctes package (then send it, when Pastell is configured)."""
+    from conventions import transmission
+
+    return transmission.build(transmission_id).status
+
+
+@task()
+def send_transmission(*, transmission_id: int, organisation_id: int) -> str:
+    """Send a prepared act to Pastell (after an error, « Réessayer »)."""
+    from conventions import transmission
+
+    return transmission.send(transmission_id).status
+
+
+@task()
+def refresh_transmissions(*, day: str) -> int:
+    """Read back from Pastell the state of the acts awaiting their acknowledgement (daily)."""
+    from conventions import transmission
+
+    ids = transmission.pending_ids()
+    for pk in ids:
+        transmission.refresh(pk)
+    return len(ids)

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from conventions import bulk_views, views
+from conventions import bulk_views, transmission_views, views
 from conventions import document_views as docs
 from conventions import ending_views as ending
 from conventions import reference_views as ref
@@ -80,6 +80,16 @@ urlpatterns = [
         name="text_restore",
     ),
     path("<str:reference>/signatures/", docs.signatures, name="signatures"),
+    path(
+        "<str:reference>/transmission/",
+        transmission_views.transmission_page,
+        name="transmission",
+    ),
+    path(
+        "<str:reference>/transmission/<int:pk>/paquet/",
+        transmission_views.transmission_package,
+        name="transmission_package",
+    ),
     path("<str:reference>/signatures/envoyer/", docs.send_confirm, name="send_confirm"),
     path(
         "<str:reference>/signatures/<int:party_pk>/confirmer/",

@@ -8,7 +8,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 
-from conventions import drafting, perms
+from conventions import drafting, perms, transmission
 from conventions.deadlines import convention_deadlines, missed_at_creation
 from conventions.document_views import editable_convention
 from conventions.drafting import related_acts
@@ -167,6 +167,9 @@ def convention_detail(request, reference: str):
             "can_see_financing": financing_perms.can_see_financing(request.user),
             "documents": documents.order_by("-number"),
             "signed_copy": convention.signed_copy,
+            # The contrôle de légalité (@ctes): staff only, once signed.
+            "transmission": transmission.current(convention) if staff else None,
+            "executory": transmission.is_executory(convention) if staff else None,
             "signatories": [m for m in memberships if m.is_signatory],
             "downloads": DocumentDownload.objects.filter(document__convention=convention)
             .select_related("document")

@@ -27,6 +27,27 @@ class Organisation(models.Model):
     budget_line = models.CharField(
         "imputation budgétaire", max_length=60, blank=True, help_text="Ex. 6568//934213"
     )
+    # Transmission of the signed acts to the contrôle de légalité (@ctes): conventions.actes.
+    actes_department = models.CharField(
+        "code du département (@ctes)",
+        max_length=3,
+        blank=True,
+        help_text="Trois caractères, ex. 062 : le département de la préfecture destinataire.",
+    )
+    actes_classification = models.CharField(
+        "classification par défaut (@ctes)",
+        max_length=20,
+        default="7.5",
+        help_text="Matière et sous-matière, ex. 7.5 (subventions) ou 8.2 (aide sociale).",
+    )
+    actes_required = models.BooleanField(
+        "actes exécutoires après transmission",
+        default=False,
+        help_text=(
+            "Une convention signée n'est exécutoire qu'une fois l'accusé de réception de la "
+            "préfecture reçu."
+        ),
+    )
 
     class Meta:
         verbose_name = "organisation gestionnaire"

@@ -211,6 +211,15 @@ TASK_DAILY_HOUR = env.int("TASK_DAILY_HOUR", default=7)
 #: Base URL of the links in e-mails sent by tasks (no request to read it from).
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
+# Pastell (Libriciel), the operator's platform that sends the signed acts to the contrôle de
+# légalité (@ctes): unset, the transmission stops at the package, deposited by hand.
+PASTELL_URL = env("PASTELL_URL", default="")
+PASTELL_LOGIN = env("PASTELL_LOGIN", default="")
+PASTELL_PASSWORD = env("PASTELL_PASSWORD", default="")
+PASTELL_ENTITY_ID = env("PASTELL_ENTITY_ID", default="")
+PASTELL_FLOW = env("PASTELL_FLOW", default="actes-generique")
+PASTELL_TIMEOUT = env.float("PASTELL_TIMEOUT", default=20)
+
 INVITATION_VALIDITY_DAYS = 7
 SIGNED_COPY_MAX_BYTES = env.int("SIGNED_COPY_MAX_BYTES", default=20 * 1024 * 1024)
 
