@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date
+from urllib.parse import urlencode
 
 import urllib3
 
@@ -75,6 +76,7 @@ class PastellClient:
             timeout=urllib3.Timeout(total=config.timeout), retries=False
         )
         self.headers = urllib3.make_headers(basic_auth=f"{config.login}:{config.password}")
+        self.last_message = ""
 
     def _url(self, path: str) -> str:
         base = self.config.url.rstrip("/")
@@ -91,7 +93,7 @@ class PastellClient:
                 response = self.http.request(
                     method,
                     url,
-                    body=urllib3.request.urlencode(fields),
+                    body=urlencode(fields),
                     headers=self.headers | {"Content-Type": "application/x-www-form-urlencoded"},
                 )
         except urllib3.exceptions.HTTPError as error:
@@ -119,16 +121,18 @@ class PastellClient:
         return str(document_id)
 
     def fill(self, document_id: str, fields: dict[str, str]) -> None:
-        payload = self._call("PATCH", f"/{document_id}", fields=fields, encode_multipart=False)
-        if payload.get("formulaire_ok") in (0, "0") and payload.get("message"):
-            raise PastellError(f"Pastell juge le formulaire incomplet : {payload['message']}")
+        """Set the form's fields (the form is complete only once its files are there)."""
+        self._call("PATCH", f"/{document_id}", fields=fields, encode_multipart=False)
 
-    def upload(self, document_id: str, field: str, number: int, name: str, content: bytes) -> None:
-        self._call(
+    def upload(self, document_id: str, field: str, number: int, name: str, content: bytes) -> bool:
+        """Upload one file; returns whether Pastell now holds the form complete."""
+        payload = self._call(
             "POST",
             f"/{document_id}/file/{field}/{number}",
             fields={"file_name": name, "file_content": (name, content, "application/pdf")},
         )
+        self.last_message = payload.get("message") or ""
+        return payload.get("formulaire_ok") in (1, "1", True)
 
     def action(self, document_id: str, action: str) -> None:
         payload = self._call("POST", f"/{document_id}/action/{action}", fields={})

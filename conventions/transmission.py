@@ -247,7 +247,11 @@ def send(transmission_id: int, client: PastellClient | None = None) -> Transmiss
         client.fill(transmission.pastell_id, _pastell_fields(transmission))
         data = acte_data(transmission)
         _, act_name, _ = actes.file_names(data)
-        client.upload(transmission.pastell_id, "arrete", 0, act_name, data.pdf)
+        if not client.upload(transmission.pastell_id, "arrete", 0, act_name, data.pdf):
+            raise PastellError(
+                "Pastell juge le formulaire de l'acte incomplet"
+                + (f" : {client.last_message}" if client.last_message else ".")
+            )
         client.action(transmission.pastell_id, "send-tdt")
     except PastellError as error:
         return _set(

@@ -12,7 +12,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -159,9 +159,10 @@ def transmission_package(request, reference: str, pk: int):
     item = get_object_or_404(Transmission, pk=pk, convention=convention)
     if not item.package:
         raise Http404
-    return FileResponse(
-        item.package.open("rb"),
-        as_attachment=True,
-        filename=item.package_name or "transmission.tar.gz",
-        content_type="application/gzip",
-    )
+    with item.package.open("rb") as stored:  # read whole: a package is one act's PDFs
+        content = stored.read()
+    response = HttpResponse(content, content_type="application/gzip")
+    name = item.package_name or "transmission.tar.gz"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "private, no-store"
+    return response

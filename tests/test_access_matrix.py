@@ -577,6 +577,20 @@ MATRIX = {
             expect(gest=REDIRECT, coord=DENIED, partner=DENIED, interv=DENIED, admin=DENIED),
         ),
     ],
+    "conventions:transmission": [
+        (
+            "transmission au contrôle de légalité d'une convention signée",
+            lambda w: {"reference": w.c1.reference},
+            expect(partner=DENIED, interv=DENIED),
+        ),
+    ],
+    "conventions:transmission_package": [
+        (
+            "paquet @ctes d'une convention signée",
+            lambda w: _with_transmission(w.c1),
+            expect(partner=DENIED, interv=DENIED),
+        ),
+    ],
     "conventions:signatures": [
         (
             "signatures de la convention du partenaire",
@@ -817,6 +831,26 @@ MATRIX = {
 #: The request succeeded (200 or a redirect) and changed the database: proves the payload is one
 #: that writes, so that "nothing written" for the other roles means something.
 WROTE = "écrit"
+
+
+def _with_transmission(convention) -> dict:
+    """A transmission of the convention with its package stored; the URL's arguments."""
+    from django.core.files.base import ContentFile
+
+    from conventions.models import Transmission, TransmissionStatus
+
+    item = Transmission(
+        convention=convention,
+        number="A_C1",
+        classification="7.5",
+        decision_date=date(2023, 7, 3),
+        subject="Convention A-C1",
+        status=TransmissionStatus.READY,
+        package_name="EACT--226200012--20230801-1.tar.gz",
+    )
+    item.package.save("EACT.tar.gz", ContentFile(b"\x1f\x8b package"), save=False)
+    item.save()
+    return {"reference": convention.reference, "pk": item.pk}
 
 
 def writes(
@@ -1247,6 +1281,18 @@ WRITES = {
             _C1,
             lambda w: {"reason": "En double"},
             writes(gest=REDIRECT, partner=DENIED, interv=DENIED),
+        ),
+    ],
+    "conventions:transmission": [
+        (
+            "paramètres de transmission de l'organisation",
+            _C1,
+            lambda w: {
+                "action": "parametres",
+                "actes_department": "062",
+                "actes_classification": "8.2",
+            },
+            writes(partner=DENIED, interv=DENIED),
         ),
     ],
     "conventions:send_confirm": [
