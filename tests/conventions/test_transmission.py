@@ -257,7 +257,8 @@ def test_page_prepares_then_offers_the_package(client, convention, gestionnaire,
     )
     assert package.status_code == 200
     assert package["Content-Type"] == "application/gzip"
-    names = tarfile.open(fileobj=io.BytesIO(package.content)).getnames()
+    with tarfile.open(fileobj=io.BytesIO(package.content)) as archive:
+        names = archive.getnames()
     assert "99_DC-062-226200012-20230703-A_C1-DC-1-1_1.pdf" in names
     detail = client.get(convention.get_absolute_url()).content.decode()
     assert "Contrôle de légalité" in detail and "Paquet prêt" in detail
