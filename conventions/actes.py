@@ -25,6 +25,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree as ET
 
 NAMESPACE = "http://www.interieur.gouv.fr/ACTES#v1.1-20040216"
@@ -220,7 +221,7 @@ def envelope_xml(data: ActeData) -> bytes:
 
 
 @functools.cache
-def _schema():
+def _schema() -> Any:
     from lxml import etree
 
     return etree.XMLSchema(etree.parse(str(XSD_PATH)))

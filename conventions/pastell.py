@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 from datetime import date
 from urllib.parse import urlencode
 
@@ -82,7 +83,14 @@ class PastellClient:
         base = self.config.url.rstrip("/")
         return f"{base}/api/v2/entite/{self.config.entity_id}/document{path}"
 
-    def _call(self, method: str, path: str, *, fields=None, encode_multipart=True) -> dict:
+    def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        fields: dict[str, Any] | None = None,
+        encode_multipart: bool = True,
+    ) -> dict[str, Any]:
         url = self._url(path)
         try:
             if fields is None:
@@ -103,6 +111,8 @@ class PastellClient:
         try:
             payload = json.loads(response.data or b"{}")
         except ValueError:
+            payload = {}
+        if not isinstance(payload, dict):
             payload = {}
         if response.status >= 400 or payload.get("status") == "error":
             detail = payload.get("error-message") or payload.get("message") or ""
