@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
 from datetime import date
+from typing import Any
 from urllib.parse import urlencode
 
 import urllib3
