@@ -304,8 +304,12 @@ def clean_title(value: str) -> str:
 # --------------------------------------------------------------------------- building blocks
 
 
-def upsert_organisation(slug: str, name: str, budget_line: str = "") -> Organisation:
-    return upsert(Organisation, {"slug": slug}, {"name": name, "budget_line": budget_line})
+def upsert_organisation(
+    slug: str, name: str, budget_line: str = "", actes_department: str = ""
+) -> Organisation:
+    """``actes_department``: the préfecture's département code of its @ctes transmissions."""
+    values = {"name": name, "budget_line": budget_line, "actes_department": actes_department}
+    return upsert(Organisation, {"slug": slug}, values)
 
 
 def set_organisation_party(organisation: Organisation, party: Party) -> None:
@@ -459,6 +463,7 @@ def load_pas_de_calais() -> Organisation:
         budget_line=text(
             decision.get("budget_line", {}).get("in_decision_article_27", {}).get("imputation")
         ),
+        actes_department="062",
     )
     parties, representatives = _pdc_parties(organisation, source["parties"])
     set_organisation_party(organisation, parties["departement_62"])
@@ -888,7 +893,9 @@ def load_quimper() -> Organisation:
     """Ville de Quimper, deliberation n° 20 of 7 December 2023 (the convention is not in it)."""
     source = read_source("quimper_2023.json")
     deliberation = source["deliberation"]
-    organisation = upsert_organisation("finistere", "Département du Finistère")
+    organisation = upsert_organisation(
+        "finistere", "Département du Finistère", actes_department="029"
+    )
 
     parties: dict[str, Party] = {}
     representatives: dict[str, Representative] = {}
@@ -1021,7 +1028,7 @@ def load_dijon() -> Organisation:
     """Convention triennale de partenariat signed in Dijon on 24 June 2022 (CCAS employer)."""
     source = read_source("dijon_2022.json")
     data = source["convention"]
-    organisation = upsert_organisation("dijon", "CCAS de Dijon")
+    organisation = upsert_organisation("dijon", "CCAS de Dijon", actes_department="021")
 
     parties: dict[str, Party] = {}
     representatives: dict[str, list[Representative]] = {}
@@ -1170,7 +1177,9 @@ def load_aubervilliers() -> Organisation:
     """Conseil municipal of 21 November 2013: renewal of the 2009 partnership convention."""
     source = read_source("aubervilliers_2013.json")
     deliberation = source["deliberation"]
-    organisation = upsert_organisation("aubervilliers", "Ville d'Aubervilliers")
+    organisation = upsert_organisation(
+        "aubervilliers", "Ville d'Aubervilliers", actes_department="093"
+    )
 
     titles = {
         "commune_aubervilliers": "Maire d'Aubervilliers",
