@@ -75,8 +75,9 @@ def _error_messages(error: ValidationError) -> list[str]:
 def _preview(convention: Convention | None, text: dict) -> dict:
     """Errors (refused at save), blanks (values this convention lacks) and the rendered HTML."""
     errors = templating.validate_text(text)
-    if convention is None:
-        return {"errors": errors, "missing": [], "html": "", "convention": None}
+    if convention is None or templating.size_problems(text):
+        # A text too large is not rendered at all: its preview is the refusal.
+        return {"errors": errors, "missing": [], "html": "", "convention": convention}
     rendered = documents.render_html(convention, text=text)
     body = rendered.html.split("<body>", 1)[-1].rsplit("</body>", 1)[0]
     return {

@@ -21,6 +21,7 @@ empty string silently.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -157,7 +158,10 @@ def is_known(name: str) -> bool:
 
 # --------------------------------------------------------------------------- parsing
 
-_TOKEN = re.compile(r"\{\{(?P<inner>.*?)\}\}", re.S)
+#: A placeholder. Its inside is bounded (a name is short): an opening "{{" never closed costs
+#: at most that many characters to reject, not the rest of the text (linear, not quadratic).
+NAME_MAX = 200
+_TOKEN = re.compile(r"\{\{(?P<inner>(?:(?!\}\}).){0," + str(NAME_MAX) + r"}?)\}\}", re.S)
 _NAME = re.compile(r"^[a-z_][a-z0-9_]*(?:\.[a-z0-9_]+)*$")
 
 
@@ -187,13 +191,16 @@ def parse(text: str) -> list[str | tuple[str]]:
     """Split a text into literal strings and one-tuples ``(name,)``; raise on a syntax error."""
     parts: list[str | tuple[str]] = []
     position = 0
+    # Line numbers counted as the scan goes (once over the text, not from its start each time).
+    line, counted = 1, 0
     for match in _TOKEN.finditer(text):
         literal = text[position : match.start()]
         _check_literal(text, literal, position)
         if literal:
             parts.append(literal)
         name = match["inner"].strip()
-        line = _line_of(text, match.start())
+        line += text.count("\n", counted, match.start())
+        counted = match.start()
         if not name:
             raise TemplateSyntaxError(f"variable vide « {{{{ }}}} » (ligne {line})")
         if "{" in name:
@@ -228,6 +235,16 @@ def names_in(text: str) -> list[str]:
     return [part[0] for part in parse(text) if isinstance(part, tuple)]
 
 
+@functools.lru_cache(maxsize=1024)
+def _unknown_message(name: str) -> str:
+    """Once per name, not per occurrence: the closest known name is a costly search."""
+    message = f"la variable « {name} » n'existe pas."
+    close = difflib.get_close_matches(name, SCHEMA, n=1, cutoff=0.75)
+    if close:
+        message += f" Vouliez-vous dire « {close[0]} » ?"
+    return message
+
+
 def check_text(where: str, text: str) -> list[Problem]:
     """Syntax and unknown names of one text (a preamble, an article body…)."""
     try:
@@ -241,11 +258,7 @@ def check_text(where: str, text: str) -> list[Problem]:
         name = part[0]
         if is_known(name):
             continue
-        message = f"la variable « {name} » n'existe pas."
-        close = difflib.get_close_matches(name, SCHEMA, n=1, cutoff=0.75)
-        if close:
-            message += f" Vouliez-vous dire « {close[0]} » ?"
-        problems.append(Problem(where, message, name))
+        problems.append(Problem(where, _unknown_message(name), name))
     for paragraph in _paragraphs(text):
         if _is_block_paragraph(paragraph):
             continue
@@ -270,12 +283,75 @@ def text_parts(text: Mapping) -> Iterable[tuple[str, str]]:
     yield "Formule finale", text.get("closing", "")
 
 
+#: Size limits of a text (a convention's articles are a few thousand characters; the national
+#: model's longest is under 2 000): a text past them is refused with a French message before
+#: anything renders it, so no request spends its time on a text nobody could sign.
+PART_MAX = 50_000
+TEXT_MAX = 300_000
+ARTICLES_MAX = 150
+PLACEHOLDERS_MAX = 2_000
+
+
+def _thousands(n: int) -> str:
+    return f"{n:,}".replace(",", "\u202f")
+
+
+def part_size_problems(where: str, part: str) -> list[Problem]:
+    """A part (an article's body) past ``PART_MAX`` characters, refused in French."""
+    if len(part) <= PART_MAX:
+        return []
+    return [
+        Problem(
+            where,
+            f"{_thousands(len(part))} caractères : {_thousands(PART_MAX)} au plus par partie "
+            "du texte (découpez-le en plusieurs articles).",
+        )
+    ]
+
+
+def size_problems(text: Mapping) -> list[Problem]:
+    """What makes a text too large to be saved or previewed (French), empty when it is not."""
+    articles = text.get("articles", [])
+    if isinstance(articles, list) and len(articles) > ARTICLES_MAX:
+        return [
+            Problem(
+                "Articles",
+                f"le texte compte {_thousands(len(articles))} articles : {ARTICLES_MAX} au plus.",
+            )
+        ]
+    problems, total, placeholders = [], 0, 0
+    for where, part in text_parts(text) if isinstance(articles, list) else ():
+        part = str(part or "")
+        total += len(part)
+        placeholders += part.count("{{")
+        problems.extend(part_size_problems(where, part))
+    if total > TEXT_MAX:
+        problems.append(
+            Problem(
+                "Texte",
+                f"{_thousands(total)} caractères en tout : {_thousands(TEXT_MAX)} au plus.",
+            )
+        )
+    if placeholders > PLACEHOLDERS_MAX:
+        problems.append(
+            Problem(
+                "Texte",
+                f"{_thousands(placeholders)} variables « {{{{ … }}}} » : "
+                f"{_thousands(PLACEHOLDERS_MAX)} au plus.",
+            )
+        )
+    return problems
+
+
 def validate_text(text: Mapping) -> list[Problem]:
-    """Every problem of a whole text (empty list: it may be saved)."""
+    """Every problem of a whole text (empty list: it may be saved). A text too large is
+    refused for its size alone (nothing else of it is read)."""
     problems = []
     articles = text.get("articles", [])
     if not isinstance(articles, list) or not all(isinstance(a, dict) for a in articles):
         return [Problem("Articles", "la liste des articles est mal formée.")]
+    if too_large := size_problems(text):
+        return too_large
     for number, article in enumerate(articles, start=1):
         if not str(article.get("title", "")).strip():
             problems.append(Problem(f"Article {number}", "le titre est vide."))
@@ -318,8 +394,11 @@ _PUNCTUATION = re.compile(r"[ \u00a0\u202f]?([;:!?])(?=\s|$|[)»*\u00a0\u202f])"
 _OPEN_QUOTE = re.compile(r"«[ \u00a0\u202f]?")
 _CLOSE_QUOTE = re.compile(r"[ \u00a0\u202f]?»")
 _NUMERO = re.compile(r"\b(n°|N°|article|Article|art\.) (?=\d)")
-_BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)
-_ITALIC = re.compile(r"(?<![*\w])\*(?![*\s])(.+?)(?<![*\s])\*(?![*\w])", re.S)
+# Emphasis spans are bounded: a "*" never closed is given up after that many characters (or,
+# for italics, at the next "*") instead of being looked for until the end of the text, for
+# each "*" (quadratic).
+_BOLD = re.compile(r"\*\*(.{1,2000}?)\*\*", re.S)
+_ITALIC = re.compile(r"(?<![*\w])\*(?![*\s])([^*]{1,2000}?)(?<![*\s])\*(?![*\w])")
 #: A value right after these (or first in its paragraph) opens a sentence: capitalised.
 _SENTENCE_START = re.compile(r"(?:\A|[.!?]\s+|\n)\s*(?:[-•]\s+|\d+[.)]\s+)?(?:\*\*)?\Z")
 
@@ -344,9 +423,13 @@ def _is_block_paragraph(paragraph: str) -> bool:
 def _resolve(where: str, text: str, context: Mapping[str, Value], missing: list[Problem]) -> str:
     """The text with its placeholders replaced (markers for blanks), before escaping."""
     out: list[str] = []
+    # The output's last characters, kept as it grows: whether a value opens a sentence is read
+    # there, not in the whole output joined again at each placeholder (linear, not quadratic).
+    tail, length = "", 0
     for part in parse(text):
         if isinstance(part, str):
             out.append(part)
+            tail, length = (tail + part)[-_TAIL:], length + len(part)
             continue
         name = part[0]
         value = context.get(name)
@@ -356,16 +439,33 @@ def _resolve(where: str, text: str, context: Mapping[str, Value], missing: list[
             missing.append(
                 Problem(where, f"« {name} » n'a pas de valeur pour cette convention.", name)
             )
-            out.append(f"{_MISSING_OPEN}{name}{_MISSING_CLOSE}")
+            piece = f"{_MISSING_OPEN}{name}{_MISSING_CLOSE}"
+            out.append(piece)
+            tail, length = (tail + piece)[-_TAIL:], length + len(piece)
         else:
             value = str(value)
             if out and isinstance(out[-1], str) and not out[-1].endswith(_MISSING_CLOSE):
                 # "de" + "le Groupement" → "du Groupement", "à les" → "aux", "de un" → "d'un"
-                out[-1], value = contract(out[-1], value)
-            if _SENTENCE_START.search("".join(out)):
+                before = out[-1]
+                out[-1], value = contract(before, value)
+                tail = (
+                    (tail[: len(tail) - len(before)] + out[-1])[-_TAIL:]
+                    if len(before) <= len(tail)
+                    else out[-1][-_TAIL:]
+                )
+                length += len(out[-1]) - len(before)
+            # A window shorter than the output starts mid-text: "\A" must not match there.
+            window = tail if length <= _TAIL else "x" + tail
+            if _SENTENCE_START.search(window):
                 value = value[:1].upper() + value[1:]  # "la Communauté…" opening a sentence
-            out.append(value.replace("*", _STAR))
+            piece = value.replace("*", _STAR)
+            out.append(piece)
+            tail, length = (tail + piece)[-_TAIL:], length + len(piece)
     return "".join(out)
+
+
+#: How much of the output the sentence-start rule reads (a bullet, "**", spaces after a ".").
+_TAIL = 256
 
 
 def _inline_html(plain: str) -> str:

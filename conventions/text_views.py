@@ -225,6 +225,11 @@ def _part_preview(
 ) -> dict:
     """One part rendered with the convention's values; problems refused at save; blanks."""
     where = part.label
+    too_large = templating.part_size_problems(where, body) + templating.part_size_problems(
+        f"{where} (titre)", title
+    )
+    if too_large:  # refused for its size: not parsed nor rendered
+        return {"errors": too_large, "missing": [], "html": "", "convention": convention}
     problems = templating.check_text(where, body)
     if part.is_article:
         problems = templating.check_text(f"{where} (titre)", title) + problems
