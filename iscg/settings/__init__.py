@@ -62,6 +62,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # Last, as django-axes requires.
     "axes.middleware.AxesMiddleware",
+    # After every other middleware's process_view: it runs the view of a write itself.
+    "iscg.middleware.AtomicWritesMiddleware",
 ]
 
 ROOT_URLCONF = "iscg.urls"
@@ -88,7 +90,9 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
-DATABASES["default"]["ATOMIC_REQUESTS"] = True
+# Requests that write run in one transaction each (iscg.middleware.AtomicWritesMiddleware);
+# reads run in autocommit, so that no page holds SQLite's write lock while it renders.
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

@@ -1,0 +1,33 @@
+"""Transactions for the requests that write, and only for them.
+
+Django's ``ATOMIC_REQUESTS`` wraps every view in a transaction, reads included: on SQLite, whose
+transactions take the write lock at BEGIN (``transaction_mode`` IMMEDIATE, so that concurrent
+writers wait instead of failing), one slow page then blocked every other request, login
+included (the red team's "database is locked" for 10 minutes). Here a POST, PUT, PATCH or
+DELETE runs its view in one transaction, as ATOMIC_REQUESTS did (all or nothing); a GET or HEAD
+runs in autocommit and holds no lock. A view marked ``transaction.non_atomic_requests`` is left
+alone, as Django does. A GET that writes does so through its service's own ``atomic``.
+"""
+
+from django.db import DEFAULT_DB_ALIAS, transaction
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
+
+class AtomicWritesMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if request.method in SAFE_METHODS:
+            return None
+        if DEFAULT_DB_ALIAS in getattr(view_func, "_non_atomic_requests", set()):
+            return None
+        with transaction.atomic():
+            response = view_func(request, *view_args, **view_kwargs)
+            if hasattr(response, "render") and callable(response.render):
+                response = response.render()  # a template response reads inside, too
+        return response
