@@ -12,6 +12,7 @@ from stdnum.fr import siret
 
 from financing.selectors import AnnualTable
 from iscg.formatting import format_euros
+from iscg.spreadsheets import xlsx_texts_as_text
 
 EURO_FORMAT = '#,##0 "€";-#,##0 "€"'
 
@@ -131,6 +132,7 @@ def annual_xlsx(table: AnnualTable) -> bytes:
     for column, width in zip("ABCDEFGHIJ", widths, strict=True):
         sheet.column_dimensions[column].width = width
     buffer = io.BytesIO()
+    xlsx_texts_as_text(workbook)
     workbook.save(buffer)
     return buffer.getvalue()
 

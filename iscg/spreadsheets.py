@@ -215,3 +215,27 @@ def read_xlsx(content: bytes) -> tuple[list, list[list]]:
     if not rows:
         raise FileError("Le classeur est vide.")
     return rows[0], rows[1:]
+
+
+# --------------------------------------------------------------------------- writing
+
+#: What a spreadsheet reads as the start of a formula (OWASP's CSV injection list).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: str) -> str:
+    """A text cell of a CSV that a spreadsheet will not run: a value starting like a formula
+    (« =HYPERLINK(…) », « +33… », « @SUM ») gets a leading apostrophe, which Excel and
+    LibreOffice show as text. Numbers are written by the callers, not through this."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def xlsx_texts_as_text(workbook) -> None:
+    """Store every text cell of the workbook as text, just before it is saved: openpyxl would
+    otherwise write a text starting with « = » as a live formula (a motif typed
+    « =HYPERLINK(…) », a reference « =1+1 »). The product writes no formula of its own."""
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    cell.data_type = "s"

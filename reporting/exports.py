@@ -10,6 +10,7 @@ from django.template.loader import render_to_string
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from iscg.spreadsheets import csv_safe, xlsx_texts_as_text
 from reporting.selectors import CommitteePack, Dashboard
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -189,6 +190,7 @@ def dashboard_xlsx(board: Dashboard) -> bytes:
     for row in summary_rows(board):
         summary.append(row)
     summary.column_dimensions["A"].width = 60
+    xlsx_texts_as_text(workbook)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -207,7 +209,7 @@ def french_cell(value) -> str:
         return f"{Decimal(value):f}".replace(".", ",")
     if isinstance(value, date):
         return value.strftime("%d/%m/%Y")
-    return str(value)
+    return csv_safe(str(value))
 
 
 def french_csv(header: list[str], rows: list[list]) -> bytes:
