@@ -8,7 +8,7 @@ class IscgConfig(AppConfig):
     def ready(self) -> None:
         from django.tasks.signals import task_finished
 
-        from iscg import queue
+        from iscg import checks, queue  # noqa: F401 — checks registers the project's checks
 
         def retry(sender, task_result, **kwargs):
             queue.retry_failed(task_result)

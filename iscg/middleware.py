@@ -9,6 +9,12 @@ runs in autocommit and holds no lock. A view marked ``transaction.non_atomic_req
 alone, as Django does. A GET that writes does so through its service's own ``atomic``.
 """
 
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
 from django.db import DEFAULT_DB_ALIAS, transaction
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
@@ -31,3 +37,33 @@ class AtomicWritesMiddleware:
             if hasattr(response, "render") and callable(response.render):
                 response = response.render()  # a template response reads inside, too
         return response
+
+
+class IdleSessionMiddleware:
+    """Close a signed-in session left unused for ``SESSION_IDLE_HOURS`` (8 by default): its
+    next request logs out and sends to the login page with a French message. The time of the
+    last request is written at most once a minute, so that reads do not write the session."""
+
+    KEY = "iscg_last_seen"
+    RESOLUTION = 60
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            now = int(time.time())
+            last = request.session.get(self.KEY)
+            idle = settings.SESSION_IDLE_HOURS * 3600
+            if isinstance(last, int) and now - last > idle:
+                logout(request)
+                messages.info(
+                    request,
+                    f"Votre session a été fermée après {settings.SESSION_IDLE_HOURS:g} heures "
+                    "sans activité : connectez-vous à nouveau.",
+                )
+                return redirect_to_login(request.get_full_path())
+            if not isinstance(last, int) or now - last >= self.RESOLUTION:
+                request.session[self.KEY] = now
+        return self.get_response(request)

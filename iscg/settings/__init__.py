@@ -16,6 +16,14 @@ env = environ.Env(
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env("DEBUG")
+#: Keys of development and of the demo server (make run): production refuses them (a deploy
+#: check, iscg.checks, and iscg.settings.production at start).
+DEVELOPMENT_SECRET_KEYS = frozenset(
+    {
+        "dev-insecure-secret-key-change-me-in-production-0123456789",
+        "demo-only-secret-key-not-for-production-iscg-conventions-2026",
+    }
+)
 if DEBUG:
     SECRET_KEY = env(
         "SECRET_KEY", default="dev-insecure-secret-key-change-me-in-production-0123456789"
@@ -57,6 +65,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A session left idle too long is closed (SESSION_IDLE_HOURS).
+    "iscg.middleware.IdleSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -223,6 +233,9 @@ PASTELL_PASSWORD = env("PASTELL_PASSWORD", default="")
 PASTELL_ENTITY_ID = env("PASTELL_ENTITY_ID", default="")
 PASTELL_FLOW = env("PASTELL_FLOW", default="actes-generique")
 PASTELL_TIMEOUT = env.float("PASTELL_TIMEOUT", default=20)
+
+#: A signed-in session unused for that long is closed at its next request (login again).
+SESSION_IDLE_HOURS = env.float("SESSION_IDLE_HOURS", default=8)
 
 INVITATION_VALIDITY_DAYS = 7
 SIGNED_COPY_MAX_BYTES = env.int("SIGNED_COPY_MAX_BYTES", default=20 * 1024 * 1024)

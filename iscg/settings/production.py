@@ -5,10 +5,15 @@ value that must not fall back to a default is read again here, without one.
 """
 
 from iscg.settings import *  # noqa: F403
-from iscg.settings import DATABASES, MIDDLEWARE, build_mailers, env
+from iscg.settings import DATABASES, DEVELOPMENT_SECRET_KEYS, MIDDLEWARE, build_mailers, env
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")  # required: no default in production
+if SECRET_KEY in DEVELOPMENT_SECRET_KEYS:
+    raise RuntimeError(
+        "SECRET_KEY est la clé de développement ou de la démo : en production, donnez une clé "
+        "secrète propre à l'installation (python -c 'import secrets; print(secrets.token_urlsafe(50))')."
+    )
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise RuntimeError("En production, DATABASE_URL doit désigner une base PostgreSQL.")
