@@ -84,3 +84,14 @@ def can_edit_reference_data(user, organisation_id: int | None = None) -> bool:
     if organisation_id is None:
         return is_gestionnaire(user)
     return can_edit_in(user, organisation_id)
+
+
+def can_see_transmission(user) -> bool:
+    """The contrôle de légalité is the organisation's business with its préfecture: its staff
+    read it (coordinators included), partners and intervenants never."""
+    return can_see_organisation_data(user)
+
+
+def can_transmit(user, convention: Convention) -> bool:
+    """Preparing, retrying a transmission, or changing the organisation's @ctes settings."""
+    return can_edit_convention(user, convention)

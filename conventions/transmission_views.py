@@ -16,9 +16,8 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
-from conventions import actes, transmission
+from conventions import actes, perms, transmission
 from conventions.models import Convention, Transmission
-from iscg.perms import can_edit_in, can_see_organisation_data
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -71,7 +70,7 @@ class SettingsForm(forms.Form):
 
 
 def _convention(request, reference: str) -> Convention:
-    if not can_see_organisation_data(request.user):
+    if not perms.can_see_transmission(request.user):
         raise PermissionDenied
     return get_object_or_404(
         Convention.objects.visible_to(request.user).select_related("organisation__party"),
@@ -81,7 +80,7 @@ def _convention(request, reference: str) -> Convention:
 
 def _page(request, convention, *, form=None, settings_form=None, status=200):
     organisation = convention.organisation
-    can_edit = can_edit_in(request.user, convention.organisation_id)
+    can_edit = perms.can_transmit(request.user, convention)
     return render(
         request,
         "conventions/transmission.html",
@@ -111,7 +110,7 @@ def transmission_page(request, reference: str):
     convention = _convention(request, reference)
     if request.method == "GET":
         return _page(request, convention)
-    if not can_edit_in(request.user, convention.organisation_id):
+    if not perms.can_transmit(request.user, convention):
         raise PermissionDenied
     action = request.POST.get("action")
     if action == "parametres":
