@@ -115,7 +115,7 @@ def requeue_stale(now: datetime | None = None) -> list[str]:
 
 
 #: The daily tasks, by module path (enqueued once a day by whichever worker gets there first).
-DAILY_TASKS = ("conventions.tasks.daily_reminders",)
+DAILY_TASKS = ("conventions.tasks.daily_reminders", "reporting.tasks.daily_bilan_reminders")
 
 
 def schedule_daily(now: datetime | None = None, tasks: tuple[str, ...] = DAILY_TASKS) -> list[str]:
@@ -159,6 +159,7 @@ def every(period: timedelta) -> Callable[[datetime], bool]:
 TASK_LABELS = {
     "iscg.tasks.send_email": "Envoi d'un e-mail",
     "conventions.tasks.daily_reminders": "Rappels quotidiens des échéances",
+    "reporting.tasks.daily_bilan_reminders": "Rappels quotidiens des bilans dus ou en retard",
     "conventions.tasks.prepare_deliberation_zip": "Archive ZIP d'une délibération",
     "conventions.tasks.render_document_version": "Rendu du PDF d'une convention",
 }
