@@ -223,6 +223,20 @@ class Invitation(models.Model):
         return f"{self.email} ({self.get_role_display()})"
 
 
+class EmailLogQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The e-mails a user may list: its organisation's (every one for an administrator or
+        a national coordinator); partners and intervenants none (``iscg.perms.organisation_scope``)."""
+        from iscg.perms import organisation_scope
+
+        scope = organisation_scope(user)
+        if scope.everything:
+            return self.all()
+        if scope.organisation_id:
+            return self.filter(organisation_id=scope.organisation_id)
+        return self.none()
+
+
 class EmailLog(models.Model):
     """One e-mail the product sends, recorded when it is queued and marked when it leaves: the
     ``key`` makes a retried task send it once (``iscg.tasks.send_email``), and the log says what
@@ -242,6 +256,8 @@ class EmailLog(models.Model):
     personal = models.BooleanField("lien personnel", default=False)
     queued_at = models.DateTimeField("mis en file le", auto_now_add=True)
     sent_at = models.DateTimeField("envoyé le", null=True, blank=True)
+
+    objects = EmailLogQuerySet.as_manager()
 
     class Meta:
         verbose_name = "e-mail envoyé"

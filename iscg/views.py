@@ -59,7 +59,9 @@ def invitation_accept(request, token: str):
 @require_http_methods(["GET", "POST"])
 def notice_preferences(request):
     """« Mes notifications »: each signed-in user chooses which optional e-mails it receives."""
-    form = NoticePreferencesForm(request.POST or None, user=request.user)
+    # An empty POST is a real answer: every box unticked (hence no ``request.POST or None``).
+    posted = request.POST if request.method == "POST" else None
+    form = NoticePreferencesForm(posted, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             services.notice_preferences_set(
