@@ -126,7 +126,7 @@ def test_a_user_who_turned_a_kind_off_is_skipped_and_nothing_is_logged_for_them(
     assert sorted(m.envelope_to[0] for m in smtp_server.messages) == sorted(
         ["keen@exemple.fr", "quiet@exemple.fr", "quiet@exemple.fr", "keen@exemple.fr"]
     )
-    assert not EmailLog.objects.filter(key__in=["signee:%d" % quiet.pk, "seul"]).exists()
+    assert not EmailLog.objects.filter(key__in=[f"signee:{quiet.pk}", "seul"]).exists()
 
 
 def test_the_preferences_page_offers_the_role_s_notices_all_on_and_saves_them(client):
