@@ -75,7 +75,8 @@ def notices_due(convention: Convention, *, today: date, renewed: bool) -> list[D
     ``PREAVIS_LEAD_DAYS``; its end when nothing renews it (no rule, no signed ``renewed``
     convention), within ``END_LEAD_DAYS``. Keyed by date, each is sent once."""
     found = []
-    deadlines = convention_deadlines(convention)
+    # Only the préavis and the end are read: the State's funding requests need not be known.
+    deadlines = convention_deadlines(convention, state_funds=False)
     if convention.renewal_rule.strip():
         preavis = [d for d in deadlines if d.kind == "preavis"]
         found += upcoming(preavis, today=today, days=PREAVIS_LEAD_DAYS)
@@ -89,6 +90,7 @@ def _signed_conventions(organisation: Organisation) -> Iterator[Convention]:
     yield from (
         Convention.objects.filter(organisation=organisation, status__in=SIGNED_STATUSES)
         .with_signed_renewal()
+        .select_related("report_deadline")
         .order_by("reference")
     )
 
