@@ -7,7 +7,8 @@ Rules, from the sources (DOMAIN.md, "Deadlines the sources impose"):
   ("par période successive de 3 ans, après concertation"), our default;
 - funding request to the State before 30 October of the year before each funded year (Dijon art. 8),
   when the State is a funder;
-- bilan d'activité of each year due by 31 January of the next year (CAB art. 3);
+- bilan d'activité of each year due by 31 January of the next year (CAB art. 3), or when the
+  convention's ``ReportDeadline`` says (``reporting.rules.due_date``, as the bilans' pages);
 - yearly comité de suivi, which reviews that bilan: by 31 March of the next year, our default.
 """
 
@@ -98,9 +99,25 @@ def convention_deadlines(convention, *, state_funds: bool | None = None) -> list
                     "demande_etat",
                     f"Demande de financement {year} à l'État (FIPD) pour {reference}",
                 )
-            add(date(year + 1, 1, 31), "bilan", f"Bilan d'activité {year} dû ({reference})")
+            add(_bilan_due(convention, year), "bilan", f"Bilan d'activité {year} dû ({reference})")
             add(date(year + 1, 3, 31), "comite", f"Comité de suivi du bilan {year} ({reference})")
     return sorted(found)
+
+
+def _bilan_due(convention, year: int) -> date:
+    """The bilan of ``year`` is due when the convention says (its ``ReportDeadline``), else on
+    31 January of the next year: ``reporting.rules.due_date``, the rule of the bilans' pages."""
+    from django.core.exceptions import ObjectDoesNotExist
+
+    from reporting.rules import due_date
+
+    try:
+        deadline = convention.report_deadline
+    except (ObjectDoesNotExist, ValueError):  # none set, or an unsaved convention
+        deadline = None
+    if deadline is None:
+        return due_date(year)
+    return due_date(year, deadline.month, deadline.day)
 
 
 def upcoming(

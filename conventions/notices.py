@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from conventions.models import Convention
 from iscg.formatting import format_date_long, format_euros
-from iscg.models import Role, User
+from iscg.models import NoticeKind, Role, User
 from iscg.tasks import queue_emails_to
 
 
@@ -46,6 +46,7 @@ def convention_signed(convention: Convention) -> int:
     return queue_emails_to(
         recipients,
         key=f"convention-signee:{convention.pk}",
+        kind=NoticeKind.CONVENTION_SIGNED,
         organisation=convention.organisation,
         reference=convention.reference,
         subject=f"Convention {convention.reference} signée par toutes les parties",
@@ -68,6 +69,7 @@ def titre_issued(payment) -> int:
     return queue_emails_to(
         _partners([line.party_id]),
         key=f"titre-emis:{payment.pk}",
+        kind=NoticeKind.TITRE_ISSUED,
         organisation=convention.organisation,
         reference=convention.reference,
         subject=f"Titre de recettes{number} : {format_euros(payment.amount_issued)} à verser",

@@ -15,6 +15,7 @@ def deadlines_for(user) -> list[Deadline]:
         Convention.objects.visible_to(user)
         .with_signed_renewal()
         .annotate(state_funds=Exists(state_funder))
+        .select_related("report_deadline")
     )
     found: list[Deadline] = []
     for convention in conventions:

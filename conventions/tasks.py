@@ -5,15 +5,18 @@ from datetime import date
 from django.conf import settings
 from django.tasks import task
 
-from conventions.reminders import queue_deadline_reminders
+from conventions.reminders import queue_deadline_notices, queue_deadline_reminders
 
 
 @task()
 def daily_reminders(*, day: str) -> int:
-    """The day's deadline reminders (enqueued once a day by ``iscg.queue.schedule_daily``)."""
+    """The day's deadline reminders: each gestionnaire's digest of the coming 30 days and the
+    notices of préavis and end, each once (enqueued once a day by
+    ``iscg.queue.schedule_daily``). Returns how many e-mails were queued."""
+    today = date.fromisoformat(day)
     return queue_deadline_reminders(
-        today=date.fromisoformat(day), days=30, base_url=settings.SITE_URL
-    )
+        today=today, days=30, base_url=settings.SITE_URL
+    ) + queue_deadline_notices(today=today, base_url=settings.SITE_URL)
 
 
 @task()

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", views.convention_list, name="list"),
     path("brouillons-supprimes/", views.deleted_drafts, name="deleted_drafts"),
     path("lot/", bulk_views.bulk_action, name="bulk"),
+    path("e-mails/", views.email_log, name="email_log"),
     path("postes/", views.post_list, name="post_list"),
     path("postes/<int:pk>/", views.post_detail, name="post_detail"),
     path("parties/", views.party_list, name="party_list"),

@@ -48,6 +48,7 @@ from financing.effective import line_standings
 from financing.models import ShareLine
 from iscg.history import history_rows, history_rows_of
 from iscg.models import EmailLog
+from iscg.perms import can_manage_tasks, sees_every_organisation
 from reporting.models import Bilan
 
 PAGE_SIZE = 50
@@ -183,6 +184,34 @@ def convention_detail(request, reference: str):
             )[:30]
             if staff
             else [],
+        },
+    )
+
+
+def email_log(request):
+    """Staff page: the e-mails the product sent (or is sending) for the organisation, newest
+    first, filtered by convention (``?convention=<référence>``; one out of reach is a 404). The
+    list says when, to whom, what and whether it left; never the text (an invitation's link)."""
+    if not perms.can_see_back_office(request.user):
+        raise PermissionDenied
+    logs = EmailLog.objects.visible_to(request.user).select_related("organisation")
+    references = sorted(set(logs.exclude(reference="").values_list("reference", flat=True)))
+    convention = None
+    if reference := request.GET.get("convention", "").strip():
+        convention = get_object_or_404(
+            Convention.objects.visible_to(request.user), reference=reference
+        )
+        logs = logs.filter(reference=convention.reference, organisation=convention.organisation)
+    page = Paginator(logs.order_by("-queued_at", "-pk"), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "conventions/email_log.html",
+        {
+            "page": page,
+            "references": references,
+            "convention": convention,
+            "several_organisations": sees_every_organisation(request.user),
+            "can_manage_tasks": can_manage_tasks(request.user),
         },
     )
 

@@ -15,6 +15,7 @@ NAV = [
     ("reporting:current_year", "Bilans", perms.sees_bilans_menu),
     ("conventions:template_list", "Modèles", perms.sees_staff_menu),
     ("deadlines", "Échéances", perms.sees_staff_menu),
+    ("conventions:email_log", "E-mails", perms.sees_staff_menu),
 ]
 
 

@@ -2,7 +2,7 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 
-from iscg.models import Role, User
+from iscg.models import Role, User, notice_kinds_for
 
 
 class InvitationForm(forms.Form):
@@ -80,3 +80,21 @@ class LoginForm(AuthenticationForm):
         ),
         "inactive": "Ce compte est désactivé ; adressez-vous au gestionnaire de votre département.",
     }
+
+
+class NoticePreferencesForm(forms.Form):
+    """« Mes notifications »: the optional notices the user's role may receive, ticked = on."""
+
+    received = forms.MultipleChoiceField(
+        label="Je reçois par e-mail",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Décochez un avis pour ne plus le recevoir. Les invitations et les demandes "
+        "de signature adressées à un signataire sont toujours envoyées.",
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        offered = notice_kinds_for(user.role)
+        self.fields["received"].choices = [(kind.value, kind.label) for kind in offered]
+        self.initial.setdefault("received", [k.value for k in offered if user.receives(k)])

@@ -65,6 +65,37 @@ class Role(models.TextChoices):
     INTERVENANT = "intervenant", "Intervenant"
 
 
+class NoticeKind(models.TextChoices):
+    """The optional e-mail notices, each of which a user may turn off (« Mes notifications »).
+    An e-mail queued without a kind (an invitation, a signature request to a signatory, a
+    password reset) is always sent."""
+
+    CONVENTION_SIGNED = "convention_signee", "Convention signée par toutes les parties"
+    TITRE_ISSUED = "titre_emis", "Titre de recettes émis"
+    BILAN_DUE = "bilan_echeance", "Bilan d'activité bientôt dû ou en retard"
+    BILAN_DECISION = "bilan_decision", "Bilan validé ou renvoyé pour correction"
+    DEADLINES = "rappel_echeances", "Rappels des échéances des conventions"
+
+
+#: Who each optional notice may reach: the kinds a role is offered on its preferences page.
+NOTICE_KINDS_BY_ROLE = {
+    Role.GESTIONNAIRE: [
+        NoticeKind.CONVENTION_SIGNED,
+        NoticeKind.BILAN_DUE,
+        NoticeKind.BILAN_DECISION,
+        NoticeKind.DEADLINES,
+    ],
+    Role.COORDINATEUR: [],
+    Role.PARTENAIRE: [NoticeKind.CONVENTION_SIGNED, NoticeKind.TITRE_ISSUED],
+    Role.INTERVENANT: [NoticeKind.BILAN_DUE, NoticeKind.BILAN_DECISION],
+}
+
+
+def notice_kinds_for(role: str) -> list[NoticeKind]:
+    """The optional notices a user of ``role`` may receive, hence choose (none for no role)."""
+    return list(NOTICE_KINDS_BY_ROLE.get(role, []))
+
+
 class UserManager(BaseUserManager):
     """Users log in by e-mail; there is no separate user name."""
 
@@ -122,6 +153,10 @@ class User(AbstractUser):
         related_name="users",
     )
 
+    #: The optional notices (``NoticeKind`` values) the user turned off; empty = all on, so a
+    #: kind added later reaches everyone until they turn it off.
+    muted_notices = models.JSONField("avis désactivés", default=list, blank=True)
+
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
     objects = UserManager()
@@ -134,6 +169,10 @@ class User(AbstractUser):
     def __str__(self) -> str:
         full = self.get_full_name()
         return f"{full} <{self.email}>" if full else self.email
+
+    def receives(self, kind: str | None) -> bool:
+        """Whether the user wants the notices of ``kind`` (always, for a mandatory e-mail)."""
+        return not kind or kind not in (self.muted_notices or [])
 
     def clean(self) -> None:
         super().clean()
@@ -205,6 +244,20 @@ class Invitation(models.Model):
         return f"{self.email} ({self.get_role_display()})"
 
 
+class EmailLogQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The e-mails a user may list: its organisation's (every one for an administrator or
+        a national coordinator); partners and intervenants none (``iscg.perms.organisation_scope``)."""
+        from iscg.perms import organisation_scope
+
+        scope = organisation_scope(user)
+        if scope.everything:
+            return self.all()
+        if scope.organisation_id:
+            return self.filter(organisation_id=scope.organisation_id)
+        return self.none()
+
+
 class EmailLog(models.Model):
     """One e-mail the product sends, recorded when it is queued and marked when it leaves: the
     ``key`` makes a retried task send it once (``iscg.tasks.send_email``), and the log says what
@@ -224,6 +277,8 @@ class EmailLog(models.Model):
     personal = models.BooleanField("lien personnel", default=False)
     queued_at = models.DateTimeField("mis en file le", auto_now_add=True)
     sent_at = models.DateTimeField("envoyé le", null=True, blank=True)
+
+    objects = EmailLogQuerySet.as_manager()
 
     class Meta:
         verbose_name = "e-mail envoyé"

@@ -115,7 +115,11 @@ def requeue_stale(now: datetime | None = None) -> list[str]:
 
 
 #: The daily tasks, by module path (enqueued once a day by whichever worker gets there first).
-DAILY_TASKS = ("conventions.tasks.daily_reminders", "conventions.tasks.refresh_transmissions")
+DAILY_TASKS = (
+    "conventions.tasks.daily_reminders",
+    "reporting.tasks.daily_bilan_reminders",
+    "conventions.tasks.refresh_transmissions",
+)
 
 
 def schedule_daily(now: datetime | None = None, tasks: tuple[str, ...] = DAILY_TASKS) -> list[str]:
@@ -162,6 +166,7 @@ TASK_LABELS = {
     "conventions.tasks.build_transmission": "Paquet de transmission au contrôle de légalité",
     "conventions.tasks.send_transmission": "Envoi d'un acte à Pastell",
     "conventions.tasks.refresh_transmissions": "État des actes transmis (Pastell)",
+    "reporting.tasks.daily_bilan_reminders": "Rappels quotidiens des bilans dus ou en retard",
     "conventions.tasks.prepare_deliberation_zip": "Archive ZIP d'une délibération",
     "conventions.tasks.render_document_version": "Rendu du PDF d'une convention",
 }

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from iscg.models import Invitation, Role, User
+from iscg.models import Invitation, Role, User, notice_kinds_for
 from iscg.tasks import queue_email
 
 
@@ -123,4 +123,17 @@ def invitation_accept(
     invitation.used_at = timezone.now()
     invitation.user = user
     invitation.save(update_fields=["used_at", "user"])
+    return user
+
+
+def notice_preferences_set(*, user: User, received: list[str]) -> User:
+    """Keep the optional notices ``received`` (among those the user's role may receive) on, turn
+    the others of the role off. A kind the role is not offered is refused, nothing changes."""
+    offered = {kind.value for kind in notice_kinds_for(user.role)}
+    unknown = set(received) - offered
+    if unknown:
+        raise ValidationError("Cet avis n'existe pas ou ne vous est pas envoyé.")
+    others = [kind for kind in (user.muted_notices or []) if kind not in offered]
+    user.muted_notices = others + sorted(offered - set(received))
+    user.save(update_fields=["muted_notices"])
     return user

@@ -7,7 +7,8 @@ from django.core.mail import EmailMultiAlternatives
 from django.tasks import task
 from django.utils import timezone
 
-from iscg.models import EmailLog
+from iscg.emails import html_from_text, text_footer
+from iscg.models import EmailLog, User
 
 
 def queue_email(
@@ -20,14 +21,35 @@ def queue_email(
     organisation=None,
     reference: str = "",
     personal: bool = False,
+    kind: str | None = None,
 ) -> EmailLog | None:
     """Log an e-mail and queue its sending (after the current transaction commits: the queue is
     in the same database). A key already logged queues nothing (``None``): the same notice is
-    never sent twice."""
+    never sent twice.
+
+    ``kind`` (an ``iscg.models.NoticeKind``) makes it an optional notice: the addresses of users
+    who turned that kind off are dropped, and with nobody left nothing is logged nor sent
+    (``None``). Without ``kind`` the e-mail is mandatory (invitation, signature request).
+    Without ``html``, the HTML part is built from the text in the product's layout
+    (``iscg.emails.html_from_text``); the text gets the footer with the preferences link."""
+    if EmailLog.objects.filter(key=key).exists():
+        return None
+    to = _wanting(list(to), kind)
+    if not to:
+        return None
+    if not html:
+        html = html_from_text(
+            body,
+            subject=subject,
+            organisation=str(organisation) if organisation else "",
+            reference=reference,
+            personal=personal,
+        )
+        body = body.rstrip("\n") + "\n" + text_footer(personal=personal)
     log, created = EmailLog.objects.get_or_create(
         key=key,
         defaults={
-            "to": list(to),
+            "to": to,
             "subject": subject,
             "body": body,
             "html": html,
@@ -42,12 +64,26 @@ def queue_email(
     return log
 
 
-def queue_emails_to(users, *, key: str, **message) -> int:
+def _wanting(to: list[str], kind: str | None) -> list[str]:
+    """``to`` without the addresses of the accounts that turned ``kind`` off."""
+    if not kind:
+        return to
+    muted = {
+        user.email.lower()
+        for user in User.objects.filter(email__in=[address.lower() for address in to])
+        if not user.receives(kind)
+    }
+    return [address for address in to if address.lower() not in muted]
+
+
+def queue_emails_to(users, *, key: str, kind: str | None = None, **message) -> int:
     """``queue_email`` for each user (its own copy, keyed ``key:<user pk>``); returns how many
-    were queued (a user already notified under that key is not again)."""
+    were queued (a user already notified under that key is not again, nor one who turned
+    ``kind`` off)."""
     return sum(
         queue_email(key=f"{key}:{user.pk}", to=[user.email], **message) is not None
         for user in users
+        if user.receives(kind)
     )
 
 

@@ -20,6 +20,7 @@ urlpatterns = [
     path("comptes/", include("django.contrib.auth.urls")),
     path("comptes/invitations/", views.invitation_create, name="invitation_create"),
     path("comptes/invitation/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path("comptes/notifications/", views.notice_preferences, name="notice_preferences"),
     path("taches/", views.task_failures, name="task_failures"),
     path("taches/<uuid:pk>/relancer/", views.task_restart, name="task_restart"),
     path("echeances/", include("conventions.deadline_urls")),

@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from iscg import perms, queue, services
-from iscg.forms import AcceptInvitationForm, InvitationForm
+from iscg.forms import AcceptInvitationForm, InvitationForm, NoticePreferencesForm
 from iscg.models import Invitation
 
 
@@ -54,6 +54,30 @@ def invitation_accept(request, token: str):
         messages.success(request, "Votre compte est créé. Bienvenue !")
         return redirect("home")
     return render(request, "iscg/invitation_accept.html", {"form": form, "invitation": invitation})
+
+
+@require_http_methods(["GET", "POST"])
+def notice_preferences(request):
+    """« Mes notifications »: each signed-in user chooses which optional e-mails it receives."""
+    # An empty POST is a real answer: every box unticked (hence no ``request.POST or None``).
+    posted = request.POST if request.method == "POST" else None
+    form = NoticePreferencesForm(posted, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.notice_preferences_set(
+                user=request.user, received=form.cleaned_data["received"]
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Vos préférences de notification sont enregistrées.")
+            return redirect("notice_preferences")
+    return render(
+        request,
+        "iscg/notice_preferences.html",
+        {"form": form, "offered": bool(form.fields["received"].choices)},
+        status=400 if form.errors else 200,
+    )
 
 
 def task_failures(request):

@@ -346,3 +346,32 @@ class ReportDeadline(models.Model):
 
     def __str__(self) -> str:
         return f"{self.convention.reference} : bilan dû le {self.day:02d}/{self.month:02d} de N+1"
+
+
+class BilanReminder(models.Model):
+    """A « bilan bientôt dû » or « bilan en retard » notice of a post's bilan, recorded on the
+    day it was sent (``reporting.reminders``): the first goes once, the late ones a week apart
+    (``rules.reminder_due``), whoever receives them."""
+
+    class Kind(models.TextChoices):
+        DUE_SOON = rules.DUE_SOON, "bientôt dû"
+        LATE = rules.LATE, "en retard"
+
+    post = models.ForeignKey(
+        "conventions.Post", verbose_name="poste", on_delete=models.CASCADE, related_name="+"
+    )
+    year = models.PositiveIntegerField("année du bilan")
+    kind = models.CharField("avis", max_length=8, choices=Kind.choices)
+    day = models.DateField("envoyé le")
+
+    class Meta:
+        verbose_name = "rappel de bilan"
+        verbose_name_plural = "rappels de bilans"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["post", "year", "kind", "day"], name="bilan_reminder_once_a_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.post_id} {self.year} {self.kind} ({self.day})"

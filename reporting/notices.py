@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db.models import Q
 
-from iscg.models import Role, User
+from iscg.models import NoticeKind, Role, User
 from iscg.tasks import queue_emails_to
 from reporting.models import Bilan
 
@@ -29,6 +29,7 @@ def _queue(bilan: Bilan, *, event: str, subject: str, body: str) -> int:
     return queue_emails_to(
         _recipients(bilan),
         key=f"bilan-{event}:{bilan.pk}:{stamp}",
+        kind=NoticeKind.BILAN_DECISION,
         organisation=bilan.post.organisation,
         subject=subject,
         body=body,

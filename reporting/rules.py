@@ -534,6 +534,53 @@ def is_late(due: date, today: date, *, transmitted: bool) -> bool:
     return not transmitted and today > due
 
 
+# --------------------------------------------------------------------------- due and late notices
+
+#: The « bilan bientôt dû » notice goes this many days before the due date (once).
+DUE_SOON_DAYS = 15
+#: A late bilan is recalled at most this often…
+LATE_EVERY_DAYS = 7
+#: …and no longer than this many days after its due date (the dashboard still shows it late).
+LATE_FOR_DAYS = 91
+DUE_SOON, LATE = "bientot", "retard"
+
+
+def reminder_due(
+    due: date,
+    today: date,
+    *,
+    transmitted: bool,
+    soon_sent_on: date | None = None,
+    last_late_on: date | None = None,
+) -> str:
+    """Which notice a bilan due on ``due`` calls for on ``today``: ``DUE_SOON`` within
+    ``DUE_SOON_DAYS`` before its due date, once; ``LATE`` once it is late (``is_late``), then
+    every ``LATE_EVERY_DAYS`` at most, for ``LATE_FOR_DAYS``; "" for none. A notice already
+    recorded today is due again (the e-mails are keyed by day: asking twice sends once).
+
+    >>> d = date(2027, 1, 31)
+    >>> reminder_due(d, date(2027, 1, 16), transmitted=False), reminder_due(d, date(2027, 1, 15), transmitted=False)
+    ('bientot', '')
+    >>> reminder_due(d, date(2027, 1, 20), transmitted=False, soon_sent_on=date(2027, 1, 16))
+    ''
+    >>> reminder_due(d, date(2027, 2, 1), transmitted=False), reminder_due(d, date(2027, 2, 1), transmitted=True)
+    ('retard', '')
+    >>> [reminder_due(d, date(2027, 2, n), transmitted=False, last_late_on=date(2027, 2, 1)) for n in (5, 8)]
+    ['', 'retard']
+    """
+    if transmitted:
+        return ""
+    if is_late(due, today, transmitted=transmitted):
+        if (today - due).days > LATE_FOR_DAYS:
+            return ""
+        if last_late_on is None or last_late_on == today:
+            return LATE
+        return LATE if (today - last_late_on).days >= LATE_EVERY_DAYS else ""
+    if (due - today).days <= DUE_SOON_DAYS and soon_sent_on in (None, today):
+        return DUE_SOON
+    return ""
+
+
 # --------------------------------------------------------------------------- years to report
 
 

@@ -340,6 +340,13 @@ MATRIX = {
             ),
         )
     ],
+    # Every signed-in user chooses its own notices (tests/iscg/test_emails.py).
+    "notice_preferences": [("mes notifications", lambda w: {}, EVERYONE)],
+    # The organisation's e-mail log: its staff (another organisation's sees its own, empty);
+    # the filter by another organisation's convention is a 404 (tests/iscg/test_emails.py).
+    "conventions:email_log": [
+        ("e-mails envoyés", lambda w: {}, expect(other=OK, partner=DENIED, interv=DENIED))
+    ],
     "invitation_create": [
         (
             "inviter",
@@ -1105,6 +1112,23 @@ REFERENCE_WRITES = {
 # name → list of (case label, kwargs builder, POST data builder, expected outcome per role).
 # Every URL that changes something on POST is here; the others are in READS.
 WRITES = {
+    # Turning every optional notice off: written for the roles that are offered some; a
+    # coordinator or an administrator without role has none, the page saves nothing.
+    "notice_preferences": [
+        (
+            "ne plus recevoir aucun avis facultatif",
+            _NOTHING,
+            lambda w: {"received": []},
+            writes(
+                other=WROTE,
+                coord=REDIRECT,
+                other_coord=REDIRECT,
+                partner=WROTE,
+                interv=WROTE,
+                admin=REDIRECT,
+            ),
+        )
+    ],
     "task_restart": [
         (
             "relancer une tâche en échec de l'organisation",
