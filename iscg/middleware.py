@@ -16,6 +16,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.db import DEFAULT_DB_ALIAS, transaction
+from django.shortcuts import render
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
@@ -67,3 +68,21 @@ class IdleSessionMiddleware:
             if not isinstance(last, int) or now - last >= self.RESOLUTION:
                 request.session[self.KEY] = now
         return self.get_response(request)
+
+
+class RejectNulMiddleware:
+    """A NUL character in the address or a form (``?q=%00``) is refused with the French « Requête
+    incorrecte » page (400) before any view reads it: PostgreSQL cannot store nor compare text
+    holding one, and no field of the product may hold it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path or _has_nul(request.GET) or _has_nul(request.POST):
+            return render(request, "400.html", status=400)
+        return self.get_response(request)
+
+
+def _has_nul(query) -> bool:
+    return any("\x00" in key or any("\x00" in v for v in values) for key, values in query.lists())

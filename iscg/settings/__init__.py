@@ -65,6 +65,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A NUL character in the address or a form: 400, before any view reads it.
+    "iscg.middleware.RejectNulMiddleware",
     # A session left idle too long is closed (SESSION_IDLE_HOURS).
     "iscg.middleware.IdleSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
