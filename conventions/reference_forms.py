@@ -34,7 +34,7 @@ class PartyForm(forms.ModelForm):
 
     class Meta:
         model = Party
-        fields = ["kind", "name", "short_name", "siret", "address", "notes"]
+        fields = ["kind", "name", "short_name", "siret", "rna", "address", "notes"]
         widgets = {
             "address": forms.Textarea(attrs={"rows": 3}),
             "notes": forms.Textarea(attrs={"rows": 3}),
@@ -46,6 +46,10 @@ class PartyForm(forms.ModelForm):
     def clean_siret(self):
         # People copy SIRETs with spaces (« 229 620 013 00012 »): the number is the digits.
         return "".join((self.cleaned_data.get("siret") or "").split())
+
+    def clean_rna(self):
+        # « w622001234 » or « W 622 001 234 » is the same number.
+        return "".join((self.cleaned_data.get("rna") or "").split()).upper()
 
 
 class RepresentativeForm(forms.ModelForm):
