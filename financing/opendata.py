@@ -155,7 +155,7 @@ def percentage(part: Decimal, whole: Decimal) -> Decimal:
         raise ValueError("the whole subsidy must be positive")
     if part == whole:
         return Decimal("1.00")
-    value = (part / whole).quantize(Decimal("0.0001"), rounding=ROUND_HALF_EVEN)
+    value = (part / whole).quantize(Decimal("0.0001"), rounding=ROUND_HALF_EVEN).normalize()
     return value if value.as_tuple().exponent <= -2 else value.quantize(Decimal("0.01"))
 
 
@@ -399,8 +399,9 @@ def _french(error) -> str:
     cell = getattr(error, "cell", None)
     if cell:
         words += f" : « {cell} »"
-    prefix = ", ".join(where).capitalize()
-    return f"{prefix} : {words}" if prefix else words.capitalize()
+    prefix = ", ".join(where)
+    text = f"{prefix} : {words}" if prefix else words
+    return text[:1].upper() + text[1:]
 
 
 def validate_csv(content: bytes) -> list[str]:

@@ -137,7 +137,7 @@ def _opendata_page(request, export: opendata.Export, *, status: int = 200):
     )
 
 
-def opendata(request, year: int):
+def opendata_page(request, year: int):
     """The year's open data before it is published: the rows, those held back and why, with
     links to fix them, why a year is empty, and the file's check against the model."""
     return _opendata_page(request, _opendata_export(request, year))
