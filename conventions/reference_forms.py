@@ -31,6 +31,14 @@ class PartyForm(forms.ModelForm):
         help_text="14 chiffres (facultatif).",
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
+    # Associations (open data: rnaBeneficiaire); copied with spaces too (« W 622 001 234 »).
+    rna = forms.CharField(
+        label="Numéro RNA",
+        required=False,
+        max_length=20,
+        help_text="Associations : W suivi de 9 chiffres (facultatif).",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
 
     class Meta:
         model = Party
