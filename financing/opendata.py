@@ -30,6 +30,7 @@ from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from django.urls import reverse
 from stdnum.fr import siret
@@ -39,6 +40,9 @@ from iscg.formatting import count_words, format_euros, format_number
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "scdl-subventions-2.1.1.json"
 SCHEMA_VERSION = "2.1.1"
+
+#: One row of the file: column → text.
+Row = dict[str, str]
 
 #: The 16 columns of SCDL Subventions 2.1.1, in the schema's order.
 COLUMNS = [
@@ -89,8 +93,8 @@ class Fix:
 class Blocked:
     """A row that cannot be published, and why."""
 
-    convention: object
-    beneficiary: object
+    convention: Any
+    beneficiary: Any
     amount: Decimal
     posts: list[str]
     fixes: list[Fix]
@@ -104,14 +108,14 @@ class Blocked:
         return f"{self.label} : " + " ; ".join(fix.text for fix in self.fixes)
 
 
-def party_words(party) -> str:
+def party_words(party: Any) -> str:
     """The party as a list names it (« CC du Ternois »), its full name when the short one is
     only its kind (« Département »)."""
     short = str(party)
     return party.name if short == party.get_kind_display() else short
 
 
-def _party_fix(party, problem: str) -> Fix:
+def _party_fix(party: Any, problem: str) -> Fix:
     return Fix(
         subject=party_words(party),
         problem=problem,
@@ -120,7 +124,7 @@ def _party_fix(party, problem: str) -> Fix:
     )
 
 
-def attributor_fixes(party) -> list[Fix]:
+def attributor_fixes(party: Any) -> list[Fix]:
     """What stops the organisation's own party from being named as ``idAttribuant``."""
     if not party.siret:
         return [_party_fix(party, "SIRET manquant")]
@@ -129,7 +133,7 @@ def attributor_fixes(party) -> list[Fix]:
     return []
 
 
-def beneficiary_fixes(party) -> list[Fix]:
+def beneficiary_fixes(party: Any) -> list[Fix]:
     """The « SIRET ou RNA » rule of 2.1.x, with each number valid when it is given."""
     fixes = []
     if party.siret and not siret.is_valid(party.siret):
@@ -156,7 +160,10 @@ def percentage(part: Decimal, whole: Decimal) -> Decimal:
     if part == whole:
         return Decimal("1.00")
     value = (part / whole).quantize(Decimal("0.0001"), rounding=ROUND_HALF_EVEN).normalize()
-    return value if value.as_tuple().exponent <= -2 else value.quantize(Decimal("0.01"))
+    exponent = value.as_tuple().exponent  # an int for a finite number
+    if isinstance(exponent, int) and exponent <= -2:
+        return value
+    return value.quantize(Decimal("0.01"))
 
 
 def payment_period(year: int, start: date | None, end: date | None) -> str:
@@ -179,13 +186,13 @@ def _objet(year: int, posts: list[str]) -> str:
 
 @dataclass
 class _Grant:
-    convention: object
-    beneficiary: object
+    convention: Any
+    beneficiary: Any
     amount: Decimal = ZERO
     posts: list[str] = field(default_factory=list)
 
 
-def grants(table) -> list[_Grant]:
+def grants(table: Any) -> list[_Grant]:
     """The organisation's shares paid to another employer, one per convention and employer,
     in the annual table's order (its rows are the effective plans)."""
     own = table.organisation.party
@@ -208,8 +215,8 @@ def grants(table) -> list[_Grant]:
 class Line:
     """A published row as the page shows it."""
 
-    convention: object
-    beneficiary: object
+    convention: Any
+    beneficiary: Any
     posts: tuple[str, ...]
     signed_on: date
     decision: str
@@ -223,7 +230,9 @@ class Line:
         return f"{format_number(self.part * 100, 2).removesuffix(',00')}\u00a0%"
 
 
-def build_rows(table, decisions: dict[int, str] | None = None) -> tuple[list[dict], list[Blocked]]:
+def build_rows(
+    table: Any, decisions: dict[int, str] | None = None
+) -> tuple[list[Row], list[Blocked]]:
     """The year's rows in the 16 columns, and the rows that cannot be published (with what to
     fix). ``decisions``: the reference of the deliberation granting each convention's subsidy
     (by convention id), when known."""
@@ -232,8 +241,8 @@ def build_rows(table, decisions: dict[int, str] | None = None) -> tuple[list[dic
 
 
 def build(
-    table, decisions: dict[int, str] | None = None
-) -> tuple[list[dict], list[Blocked], list[Line]]:
+    table: Any, decisions: dict[int, str] | None = None
+) -> tuple[list[Row], list[Blocked], list[Line]]:
     """``build_rows``, with each published row as the page shows it."""
     decisions = decisions or {}
     own = table.organisation.party
@@ -307,7 +316,7 @@ def build(
     return rows, blocked, lines
 
 
-def write_csv(rows: list[dict]) -> str:
+def write_csv(rows: list[Row]) -> str:
     """CSV as the schema asks: UTF-8, comma, header of the 16 columns."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\r\n")
@@ -344,14 +353,14 @@ _CONSTRAINT_WORDS = {
 
 
 @cache
-def _schema():
+def _schema() -> Any:
     from frictionless import Schema
 
     # Read here, given as a descriptor: frictionless refuses a schema by absolute path.
     return Schema.from_descriptor(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
 
 
-def _one_of_required_check():
+def _one_of_required_check() -> Any:
     """The 2.1.x rule that a Table Schema cannot state: idBeneficiaire or rnaBeneficiaire."""
     from frictionless import Check, errors
 
@@ -365,7 +374,7 @@ def _one_of_required_check():
         type = "one-of-required"
         Errors = [OneOfRequiredError]
 
-        def validate_row(self, row):
+        def validate_row(self, row: Any) -> Any:
             if not row.get("idBeneficiaire") and not row.get("rnaBeneficiaire"):
                 yield OneOfRequiredError.from_row(
                     row, note="idBeneficiaire or rnaBeneficiaire must be filled"
@@ -377,7 +386,7 @@ def _one_of_required_check():
 _COLUMN_NAMES = {name.lower(): name for name in COLUMNS}
 
 
-def _french(error) -> str:
+def _french(error: Any) -> str:
     where = []
     row = getattr(error, "row_number", None)
     if row:
@@ -472,8 +481,8 @@ def explain_empty(
 class Export:
     """A year's file and what the page says about it."""
 
-    table: object
-    rows: list[dict]
+    table: Any
+    rows: list[Row]
     blocked: list[Blocked]
     lines: list[Line]
     content: str
@@ -496,7 +505,7 @@ class Export:
         return list(seen.values())
 
 
-def _decisions(conventions, own_party) -> dict[int, str]:
+def _decisions(conventions: set[int], own_party: Any) -> dict[int, str]:
     """The number (or date) of the latest deliberation of the organisation's party authorising
     each convention: ``referenceDecision``. One query."""
     from conventions.models import Deliberation
@@ -512,19 +521,19 @@ def _decisions(conventions, own_party) -> dict[int, str]:
     return found
 
 
-def _rows_of(table) -> tuple[list[dict], list[Blocked], list[Line]]:
+def _rows_of(table: Any) -> tuple[list[Row], list[Blocked], list[Line]]:
     own = table.organisation.party
     conventions = {row.convention.pk for row in table.rows}
     decisions = _decisions(conventions, own) if own is not None and conventions else {}
     return build(table, decisions)
 
 
-def year_export(organisation, year: int, share_lines, years: list[int]) -> Export:
+def year_export(organisation: Any, year: int, share_lines: Any, years: list[int]) -> Export:
     """The year's SCDL file for ``organisation`` from the share lines the user may see
     (``share_lines``), validated; ``years``: the years with figures, to say which have rows."""
     from financing import selectors
 
-    table = selectors.annual_table(organisation, year, share_lines)
+    table: Any = selectors.annual_table(organisation, year, share_lines)
     rows, blocked, lines = _rows_of(table)
     content = write_csv(rows)
     errors = validate_csv(content.encode("utf-8"))
