@@ -131,7 +131,10 @@ def _opendata_page(request, export: opendata.Export, *, status: int = 200):
             "export": export,
             "table": export.table,
             "schema_version": opendata.SCHEMA_VERSION,
-            "choose_organisation": shared_perms.sees_every_organisation(request.user),
+            # Links to fix a party or a date only for who may change them (the gestionnaire).
+            "can_fix": convention_perms.can_edit_reference_data(
+                request.user, export.table.organisation.pk
+            ),
         },
         status=status,
     )

@@ -401,6 +401,11 @@ def test_the_page_lists_each_row_held_back_with_a_link_to_fix_it(client):
     # What is held back is not in the file.
     rows = read_csv(client.get(reverse("financing:opendata_csv", args=[2023])).content)
     assert [r["nomBeneficiaire"] for r in rows] == ["Communauté de Communes du Ternois"]
+    # The coordinator reads the same list, without links to pages it may not change.
+    html = login(client, COORDINATEUR_EMAIL).get(reverse("financing:opendata", args=[2023]))
+    text = html.content.decode()
+    assert "CU d&#x27;Arras : SIRET manquant — le renseigner (par un gestionnaire)" in text
+    assert "/modifier/" not in text
 
 
 @pytest.mark.django_db
