@@ -387,19 +387,20 @@ _COLUMN_NAMES = {name.lower(): name for name in COLUMNS}
 
 
 def _french(error: Any) -> str:
+    words = _ERROR_WORDS.get(error.type, "non conforme")
+    field_name = getattr(error, "field_name", None)
+    field_name = _COLUMN_NAMES.get(field_name.lower(), field_name) if field_name else None
+    label = getattr(error, "label", None)
+    if error.type == "incorrect-label" and label is not None:
+        return f"Colonne « {label} » : {words} (attendue : {field_name})"
     where = []
     row = getattr(error, "row_number", None)
     if row:
         where.append(f"ligne {row}")
-    field_name = getattr(error, "field_name", None)
-    field_name = _COLUMN_NAMES.get(field_name.lower(), field_name) if field_name else None
     if field_name:
         where.append(f"colonne {field_name}")
-    label = getattr(error, "label", None)
-    if label and not field_name:
-        label = _COLUMN_NAMES.get(label.lower(), label)
+    elif label:
         where.append(f"colonne « {label} »")
-    words = _ERROR_WORDS.get(error.type, "non conforme")
     note = getattr(error, "note", "") or ""
     for key, french in _CONSTRAINT_WORDS.items():
         if error.type == "constraint-error" and note.startswith(f'constraint "{key}"'):

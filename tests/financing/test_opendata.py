@@ -505,3 +505,29 @@ def test_only_the_organisation_staff_see_it(client, name):
     admin = login(client, ADMIN_EMAIL)
     assert admin.get(url + "?organisation=pas-de-calais").status_code == 200
     assert admin.get(url + "?organisation=inconnue").status_code == 404
+
+
+@pytest.mark.django_db
+@demo
+def test_the_command_writes_the_checked_file_and_checks_any_file(tmp_path):
+    from django.core.management import CommandError, call_command
+
+    out, err = io.StringIO(), io.StringIO()
+    call_command(
+        "financing", "opendata", "2023", "--organisation", "pas-de-calais", stdout=out, stderr=err
+    )
+    assert [r["nomBeneficiaire"] for r in csv.DictReader(io.StringIO(out.getvalue()))] == [
+        "Communauté de Communes du Ternois"
+    ]
+    assert "Non publiée : PDC2023-A10" in err.getvalue()
+    good = tmp_path / "subventions-2023.csv"
+    good.write_text(out.getvalue(), encoding="utf-8")
+    checked = io.StringIO()
+    call_command("financing", "check-opendata", str(good), stdout=checked)
+    assert "est conforme au modèle « Subventions » 2.1.1" in checked.getvalue()
+    bad = tmp_path / "ancien.csv"
+    bad.write_text(out.getvalue().replace(",rnaBeneficiaire", ""), encoding="utf-8")
+    with pytest.raises(CommandError, match="n'est pas conforme"):
+        call_command("financing", "check-opendata", str(bad))
+    with pytest.raises(CommandError, match="impossible"):
+        call_command("financing", "check-opendata", str(tmp_path / "absent.csv"))
