@@ -74,7 +74,7 @@ class PartyAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
     resource_classes = [PartyResource]
     list_display = ["name", "short_name", "kind", "organisation", "siret"]
     list_filter = ["organisation", "kind"]
-    search_fields = ["name", "short_name", "slug", "siret"]
+    search_fields = ["name", "short_name", "slug", "siret", "rna"]
     inlines = [RepresentativeInline, DeliberationInline]
     prepopulated_fields = {"slug": ["short_name"]}
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from conventions import rules
-from conventions.validators import validate_siret
+from conventions.validators import validate_rna, validate_siret
 from iscg.formatting import format_date_long, format_datetime_long
 from iscg.perms import organisation_scope
 
@@ -82,6 +82,13 @@ class Party(models.Model):
     short_name = models.CharField("nom court", max_length=120, blank=True)
     siret = models.CharField(
         "SIRET", max_length=14, blank=True, validators=[validate_siret], help_text="14 chiffres."
+    )
+    rna = models.CharField(
+        "numéro RNA",
+        max_length=10,
+        blank=True,
+        validators=[validate_rna],
+        help_text="Associations : W suivi de 9 chiffres (répertoire national des associations).",
     )
     address = models.TextField("adresse", blank=True)
     notes = models.TextField("remarques", blank=True)

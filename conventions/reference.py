@@ -65,7 +65,7 @@ def _save(instance, *, by) -> None:
 
 # --------------------------------------------------------------------------- parties
 
-PARTY_FIELDS = ("kind", "name", "short_name", "siret", "address", "notes")
+PARTY_FIELDS = ("kind", "name", "short_name", "siret", "rna", "address", "notes")
 
 
 @transaction.atomic

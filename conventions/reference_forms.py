@@ -31,10 +31,18 @@ class PartyForm(forms.ModelForm):
         help_text="14 chiffres (facultatif).",
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
+    # Associations (open data: rnaBeneficiaire); copied with spaces too (« W 622 001 234 »).
+    rna = forms.CharField(
+        label="Numéro RNA",
+        required=False,
+        max_length=20,
+        help_text="Associations : W suivi de 9 chiffres (facultatif).",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
 
     class Meta:
         model = Party
-        fields = ["kind", "name", "short_name", "siret", "address", "notes"]
+        fields = ["kind", "name", "short_name", "siret", "rna", "address", "notes"]
         widgets = {
             "address": forms.Textarea(attrs={"rows": 3}),
             "notes": forms.Textarea(attrs={"rows": 3}),
@@ -46,6 +54,10 @@ class PartyForm(forms.ModelForm):
     def clean_siret(self):
         # People copy SIRETs with spaces (« 229 620 013 00012 »): the number is the digits.
         return "".join((self.cleaned_data.get("siret") or "").split())
+
+    def clean_rna(self):
+        # « w622001234 » or « W 622 001 234 » is the same number.
+        return "".join((self.cleaned_data.get("rna") or "").split()).upper()
 
 
 class RepresentativeForm(forms.ModelForm):

@@ -36,6 +36,7 @@ PARTY_COLUMNS = [
     Column("denomination", "name", "Dénomination officielle", True),
     Column("nom_court", "short_name", "Nom court (facultatif)"),
     Column("siret", "siret", "SIRET, 14 chiffres (facultatif)"),
+    Column("rna", "rna", "Numéro RNA des associations, W suivi de 9 chiffres (facultatif)"),
     Column("adresse", "address", "Adresse (facultatif)"),
     Column("remarques", "notes", "Remarques (facultatif)"),
 ]

@@ -68,7 +68,17 @@ class PartyResource(FullCleanMixin, resources.ModelResource):
 
     class Meta:
         model = Party
-        fields = ("organisation", "slug", "kind", "name", "short_name", "siret", "address", "notes")
+        fields = (
+            "organisation",
+            "slug",
+            "kind",
+            "name",
+            "short_name",
+            "siret",
+            "rna",
+            "address",
+            "notes",
+        )
         import_id_fields = ("organisation", "slug")
         skip_unchanged = True
         report_skipped = False

@@ -1,5 +1,7 @@
 """Field validators with French messages; the number rules come from python-stdnum."""
 
+import re
+
 from django.core.exceptions import ValidationError
 from stdnum import exceptions as stdnum_errors
 from stdnum.fr import siret
@@ -18,3 +20,15 @@ def validate_siret(value: str) -> None:
         raise ValidationError(
             "Le SIRET doit comporter 14 chiffres.", code="siret_format"
         ) from error
+
+
+#: The RNA number (Répertoire national des associations) as the SCDL schemas write it:
+#: « W » and 9 digits (schema.data.gouv.fr, scdl/subventions 2.1.1, rnaBeneficiaire).
+RNA_PATTERN = re.compile(r"^W\d{9}$")
+
+
+def validate_rna(value: str) -> None:
+    if not RNA_PATTERN.match(value):
+        raise ValidationError(
+            "Le numéro RNA s'écrit W suivi de 9 chiffres (ex. W622001234).", code="rna_format"
+        )

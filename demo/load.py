@@ -66,6 +66,7 @@ EXTRA_STEPS: list[str] = [
     "demo.bilans.load_bilans",
     "demo.documents.load_document_templates",
     "demo.load.load_amendment_and_renewal",
+    "demo.identifiers.load_public_identifiers",
     "demo.users.create_demo_users",
 ]
 

@@ -1,17 +1,14 @@
-"""Exports of the annual table: XLSX (openpyxl), PDF (WeasyPrint), open data CSV (SCDL)."""
+"""Exports of the annual table: XLSX (openpyxl), PDF (WeasyPrint). The open data file (SCDL
+Subventions) is financing/opendata.py."""
 
-import csv
 import io
-from datetime import date
 from decimal import Decimal
 
 from django.template.loader import render_to_string
 from openpyxl import Workbook
 from openpyxl.styles import Font
-from stdnum.fr import siret
 
 from financing.selectors import AnnualTable
-from iscg.formatting import format_euros
 from iscg.spreadsheets import xlsx_texts_as_text
 
 EURO_FORMAT = '#,##0 "€";-#,##0 "€"'
@@ -142,109 +139,3 @@ def annual_pdf(table: AnnualTable) -> bytes:
 
     html = render_to_string("financing/annual_pdf.html", {"table": table})
     return HTML(string=html).write_pdf()
-
-
-# --------------------------------------------------------------------------- open data
-
-SCDL_COLUMNS = [
-    "nomAttribuant",
-    "idAttribuant",
-    "dateConvention",
-    "referenceDecision",
-    "nomBeneficiaire",
-    "idBeneficiaire",
-    "objet",
-    "montant",
-    "nature",
-    "conditionsVersement",
-    "datesPeriodeVersement",
-    "idRAE",
-    "notificationUE",
-    "pourcentageSubvention",
-]
-OBJET_MAX = 256
-
-
-def _payment_period(table: AnnualTable, convention) -> str:
-    """The convention's period within the budget year (the date of the single payment is not
-    known here): "AAAA-MM-JJ/AAAA-MM-JJ", as the schema asks for an unknown date."""
-    first, last = date(table.year, 1, 1), date(table.year, 12, 31)
-    start = convention.effective_start_date
-    end = convention.computed_end_date
-    if start and first <= start <= last:
-        first = start
-    if end and first <= end <= last:
-        last = end
-    return f"{first.isoformat()}/{last.isoformat()}"
-
-
-def _siret_problem(role: str, party) -> str | None:
-    """Why the party's SIRET cannot be published (the schema asks for a valid one), or None."""
-    if not party.siret:
-        return f"SIRET {role} {party.name} manquant"
-    if not siret.is_valid(party.siret):
-        return f"SIRET {role} {party.name} invalide"
-    return None
-
-
-def scdl_rows(table: AnnualTable) -> tuple[list[dict], list[str]]:
-    """The organisation's participations paid to other employers, in the SCDL "Subventions"
-    schema; rows that would break its rules (no SIRET, no date) are returned as reasons, not
-    exported."""
-    own = table.organisation.party
-    rows, missing = [], []
-    if own is None:
-        return [], ["L'organisation n'est rattachée à aucune partie : rien à publier."]
-    for row in table.rows:
-        for cell in row.cells:
-            if cell.party.pk != own.pk or cell.is_employer or cell.amount <= 0:
-                continue
-            convention = row.convention
-            signed_on = convention.signature_date or convention.effective_start_date
-            problems = [
-                problem
-                for problem in (
-                    _siret_problem("de l'attribuant", own),
-                    _siret_problem("du bénéficiaire", row.employer),
-                )
-                if problem
-            ]
-            if signed_on is None:
-                problems.append("date de la convention inconnue")
-            if problems:
-                missing.append(
-                    f"{convention.reference} ({row.post.name}, {format_euros(cell.amount)}) : "
-                    + " ; ".join(problems)
-                )
-                continue
-            decision = convention.deliberations.filter(party=own).order_by("-date").first()
-            objet = f"Financement {table.year} du poste d'intervenant social {row.post.name}"
-            rows.append(
-                {
-                    "nomAttribuant": own.name,
-                    "idAttribuant": own.siret,
-                    "dateConvention": signed_on.isoformat(),
-                    "referenceDecision": decision.number if decision else "",
-                    "nomBeneficiaire": row.employer.name,
-                    "idBeneficiaire": row.employer.siret,
-                    "objet": objet[:OBJET_MAX],
-                    "montant": f"{cell.amount:.2f}",
-                    "nature": "aide en numéraire",
-                    "conditionsVersement": "unique",
-                    "datesPeriodeVersement": _payment_period(table, convention),
-                    "idRAE": "",
-                    "notificationUE": "non",
-                    # Share of the subsidy that goes to this beneficiary: one beneficiary, 100 %.
-                    "pourcentageSubvention": "1.00",
-                }
-            )
-    return rows, missing
-
-
-def scdl_subventions_csv(table: AnnualTable) -> tuple[str, list[str]]:
-    rows, missing = scdl_rows(table)
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=SCDL_COLUMNS, lineterminator="\r\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue(), missing

@@ -16,5 +16,6 @@ urlpatterns = [
     path("<int:year>/ligne-budgetaire/", budget_views.budget_line_edit, name="budget_line"),
     path("<int:year>/tableau.xlsx", views.annual_xlsx, name="annual_xlsx"),
     path("<int:year>/tableau.pdf", views.annual_pdf, name="annual_pdf"),
+    path("<int:year>/donnees-ouvertes/", views.opendata_page, name="opendata"),
     path("<int:year>/subventions.csv", views.opendata_csv, name="opendata_csv"),
 ]

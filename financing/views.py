@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from conventions import perms as convention_perms
 from conventions.models import Convention, Party
-from financing import engine, exports, perms, rule_words, selectors, services
+from financing import engine, exports, opendata, perms, rule_words, selectors, services
 from financing.filters import OrganisationFilter
 from financing.forms import (
     SPLIT,
@@ -116,14 +116,47 @@ def annual_pdf(request, year: int):
     return response
 
 
+def _opendata_export(request, year: int) -> opendata.Export:
+    organisation = _organisation_for(request)
+    lines = ShareLine.objects.visible_to(request.user).filter(organisation=organisation)
+    years = _years_with_figures(request, organisation)
+    return opendata.year_export(organisation, year, lines, years)
+
+
+def _opendata_page(request, export: opendata.Export, *, status: int = 200):
+    return render(
+        request,
+        "financing/opendata_check.html",
+        {
+            "export": export,
+            "table": export.table,
+            "schema_version": opendata.SCHEMA_VERSION,
+            # Links to fix a party or a date only for who may change them (the gestionnaire).
+            "can_fix": convention_perms.can_edit_reference_data(
+                request.user, export.table.organisation.pk
+            ),
+        },
+        status=status,
+    )
+
+
+def opendata_page(request, year: int):
+    """The year's open data before it is published: the rows, those held back and why, with
+    links to fix them, why a year is empty, and the file's check against the model."""
+    return _opendata_page(request, _opendata_export(request, year))
+
+
 def opendata_csv(request, year: int):
-    table = _table(request, year)
-    content, missing = exports.scdl_subventions_csv(table)
-    if request.GET.get("verifier"):
-        return render(
-            request, "financing/opendata_check.html", {"table": table, "missing": missing}
-        )
-    response = HttpResponse(content, content_type="text/csv; charset=utf-8")
+    """The file itself, offered only once it passes the check (else the page says why)."""
+    if request.GET.get("verifier"):  # the former address of the check page
+        url = reverse("financing:opendata", args=[year])
+        query = request.GET.copy()
+        query.pop("verifier")
+        return redirect(f"{url}?{query.urlencode()}" if query else url)
+    export = _opendata_export(request, year)
+    if not export.is_valid:
+        return _opendata_page(request, export, status=422)
+    response = HttpResponse(export.content, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="subventions-{year}.csv"'
     return response
 

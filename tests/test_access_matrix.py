@@ -505,6 +505,7 @@ MATRIX = {
             "financing:annual",
             "financing:annual_xlsx",
             "financing:annual_pdf",
+            "financing:opendata",
             "financing:opendata_csv",
         )
     },

@@ -71,3 +71,17 @@ def test_convention_pdf_text(gestionnaire, snapshot):
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert pdf_lines(b"".join(response)) == snapshot(extension_class=TextSnapshot)
+
+
+class CsvSnapshot(SingleFileSnapshotExtension):
+    _write_mode = WriteMode.TEXT
+    file_extension = "csv"
+
+
+def test_open_data_file_2023(gestionnaire, snapshot):
+    """The demo's SCDL Subventions 2.1.1 file of 2023, as offered for data.gouv.fr."""
+    response = gestionnaire.get("/financement/2023/subventions.csv")
+    assert response.status_code == 200
+    text = response.content.decode("utf-8")
+    assert text.count("\r\n") == text.count("\n")  # CSV lines end with CRLF
+    assert text.replace("\r\n", "\n") == snapshot(extension_class=CsvSnapshot)

@@ -108,6 +108,23 @@ def test_party_with_bad_siret_is_refused_and_nothing_written(client_g, siret, me
     assert not Party.objects.exists()
 
 
+def test_party_rna_is_cleaned_checked_and_kept_in_history(client_g, organisation):
+    """An association's RNA number (open data: rnaBeneficiaire), « W » and 9 digits."""
+    party = PartyFactory(organisation=organisation, kind=PartyKind.ASSOCIATION, name="France V.")
+    url = reverse("conventions:party_edit", args=[party.pk])
+    values = {"kind": PartyKind.ASSOCIATION, "name": "France Victimes 29"}
+    response = client_g.post(url, values | {"rna": "W29"})
+    assert response.status_code == 400
+    assert "Le numéro RNA s&#x27;écrit W suivi de 9 chiffres" in response.content.decode()
+    party.refresh_from_db()
+    assert (party.name, party.rna) == ("France V.", "")
+    assert client_g.post(url, values | {"rna": "w 291 000 123"}).status_code == 302
+    party.refresh_from_db()
+    assert party.rna == "W291000123"
+    assert party.history.first().rna == "W291000123"
+    assert "W291000123" in client_g.get(party.get_absolute_url()).content.decode()
+
+
 def test_party_edit_keeps_its_identifier(client_g, organisation):
     party = PartyFactory(organisation=organisation, slug="epci_quimper", name="CA Quimper")
     response = client_g.post(

@@ -7,6 +7,10 @@ status. The plan may use every field of the engine (part months such as ``9.55``
 period ``start``/``end``, the post's ``service_start``, a ``residue`` party instead of a
 remainder share); the output keeps its form (``docs/financing.md``, « Le moteur »). ``table`` prints what is due that year (each post once, from its effective plan: the
 latest signed act) and, apart, the forecast (drafts and acts awaiting signature).
+``manage.py financing opendata YEAR [--organisation CODE]``: the year's open data file (SCDL
+Subventions 2.1.1) on stdout, the rows held back on stderr; ``manage.py financing
+check-opendata FILE.csv``: any such file checked against the shipped schema (frictionless and
+the SIRET-or-RNA rule). Both end with a non-zero status when the file does not validate.
 """
 
 import json
@@ -43,28 +47,83 @@ class Command(BaseCommand):
         table.add_argument(
             "--json", action="store_true", help="Sortie JSON (le seul format proposé)."
         )
+        opendata = actions.add_parser(
+            "opendata",
+            help="Fichier des subventions de l'année pour data.gouv.fr (SCDL 2.1.1), vérifié.",
+        )
+        opendata.add_argument("year", type=int, help="Exercice, ex. 2023.")
+        opendata.add_argument(
+            "--organisation", help="Identifiant de l'organisation (par défaut : la seule)."
+        )
+        check = actions.add_parser(
+            "check-opendata",
+            help="Vérifie un fichier de subventions contre le modèle SCDL 2.1.1 livré.",
+        )
+        check.add_argument("file", help="Fichier CSV (UTF-8, séparateur virgule).")
 
     def handle(self, *args: str, **options) -> None:
         if options["action"] == "compute":
             self.compute(Path(options["plan"]))
         elif options["action"] == "table":
             self.table(options["year"], options.get("organisation"))
+        elif options["action"] == "opendata":
+            self.opendata(options["year"], options.get("organisation"))
+        elif options["action"] == "check-opendata":
+            self.check_opendata(Path(options["file"]))
 
-    def table(self, year: int, code: str | None) -> None:
+    def opendata(self, year: int, code: str | None) -> None:
+        from financing import opendata
+        from financing.models import ShareLine
+
+        organisation = self.organisation(code)
+        lines = ShareLine.objects.filter(organisation=organisation)
+        years = sorted(set(lines.values_list("year", flat=True)))
+        export = opendata.year_export(organisation, year, lines, years)
+        for blocked in export.blocked:
+            self.stderr.write(f"Non publiée : {blocked.text}")
+        for reason in export.empty_reasons:
+            self.stderr.write(reason)
+        if export.errors:
+            raise CommandError("Fichier refusé par la vérification : " + " ; ".join(export.errors))
+        self.stdout.write(export.content, ending="")
+
+    def check_opendata(self, path: Path) -> None:
+        from financing import opendata
+
+        try:
+            content = path.read_bytes()
+        except OSError as error:
+            raise CommandError(f"Lecture du fichier {path} impossible.") from error
+        if len(content) > 50 * 1024 * 1024:
+            raise CommandError(f"{path} dépasse 50 Mo : ce n'est pas un fichier de subventions.")
+        errors = opendata.validate_csv(content)
+        if errors:
+            raise CommandError(
+                f"{path} n'est pas conforme au modèle « Subventions » "
+                f"{opendata.SCHEMA_VERSION} :\n" + "\n".join(errors)
+            )
+        self.stdout.write(
+            f"{path} est conforme au modèle « Subventions » {opendata.SCHEMA_VERSION}."
+        )
+
+    def organisation(self, code: str | None) -> Organisation:
         organisations = Organisation.objects.order_by("slug")
         if code:
             organisation = organisations.filter(slug=code).first()
             if organisation is None:
                 known = ", ".join(organisations.values_list("slug", flat=True)) or "aucune"
                 raise CommandError(f"Organisation « {code} » inconnue (connues : {known}).")
-        else:
-            found = list(organisations[:2])
-            if len(found) != 1:
-                raise CommandError(
-                    "Indiquez l'organisation avec --organisation CODE "
-                    f"({len(organisations)} organisations dans la base)."
-                )
-            organisation = found[0]
+            return organisation
+        found = list(organisations[:2])
+        if len(found) != 1:
+            raise CommandError(
+                "Indiquez l'organisation avec --organisation CODE "
+                f"({len(organisations)} organisations dans la base)."
+            )
+        return found[0]
+
+    def table(self, year: int, code: str | None) -> None:
+        organisation = self.organisation(code)
         result = table_as_dict(annual_table(organisation, year))
         self.stdout.write(json.dumps(result, indent=2, ensure_ascii=False))
 
