@@ -33,3 +33,12 @@ def render_document_version(*, version_id: int, organisation_id: int) -> str:
 
     version = document_version_render(version_id=version_id)
     return version.file.name
+
+
+@task()
+def render_office_document(*, office_id: int, organisation_id: int) -> str:
+    """Write a version's ODT or DOCX from the HTML of its PDF (idempotent: once written,
+    nothing to do)."""
+    from conventions.office_services import office_document_render
+
+    return office_document_render(office_id=office_id).file.name
