@@ -168,7 +168,13 @@ _FIXED = {"intitule": "title", "parties": "parties_block", "preambule": "preambl
 _FIXED["formule-finale"] = "closing"
 
 
-def _taken_text(convention: Convention, returned: ReturnedText, part: textdiff.PartComparison):
+def _taken_text(
+    convention: Convention,
+    returned: ReturnedText,
+    part: textdiff.PartComparison,
+    after: int = 0,
+):
+    """``after``: for an added article, how many of the draft's articles come before it."""
     """The draft's text with this part of the returned text taken in, and what could not be."""
     text = documents.effective_text(convention)
     context = documents.convention_context(convention)
@@ -185,9 +191,8 @@ def _taken_text(convention: Convention, returned: ReturnedText, part: textdiff.P
             body=body,
             title=office.merge_title("", article["title"], context),
         )
-        number = int(str(part.new_key).split("-", 1)[1])
         articles = result["articles"]
-        articles.insert(min(number - 1, len(articles) - 1), articles.pop())
+        articles.insert(min(after, len(articles) - 1), articles.pop())
         return result, notes
     key = str(part.old_key)
     if key in _FIXED:
@@ -226,7 +231,11 @@ def returned_take(
     part = parts[index].part
     if not part.changed:
         raise ValidationError(f"{part.label} : rien à reprendre, le texte est identique.")
-    text, notes = _taken_text(convention, returned, part)
+    before = [
+        p.part.old_key for p in parts[:index] if (p.part.old_key or "").startswith("article-")
+    ]
+    after = int(before[-1].split("-", 1)[1]) if before else 0
+    text, notes = _taken_text(convention, returned, part, after)
     uploader = returned.uploaded_by
     who = (uploader.get_full_name().strip() or uploader.email) if uploader else ""
     reason = (
