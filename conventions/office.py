@@ -993,6 +993,11 @@ def _join(lines: list[str]) -> str:
     return out
 
 
+def _norm(line: str) -> str:
+    """A line as compared: spaces of every kind (no-break, narrow) alike."""
+    return re.sub(r"[\s\u00a0\u202f]+", " ", line).strip()
+
+
 def merge_part(
     source: str,
     returned: str,
@@ -1010,44 +1015,41 @@ def merge_part(
     groups = [_source_lines(p, context, where) for p in paragraphs]
     flat = [(index, line) for index, lines in enumerate(groups) for line in lines]
     new_lines = [line.strip() for line in returned.split("\n\n") if line.strip()]
-    matcher = difflib.SequenceMatcher(None, [line for _, line in flat], new_lines, autojunk=False)
-    # Events in reading order: ("keep", flat index), ("drop", flat index), ("new", line).
-    events: list[tuple[str, Any]] = []
+    matcher = difflib.SequenceMatcher(
+        None, [_norm(line) for _, line in flat], [_norm(line) for line in new_lines], autojunk=False
+    )
+    # Events in reading order: (kind, value, owner group). A line typed in place of a draft's
+    # line, or between two lines of the same paragraph, belongs to that paragraph; one typed
+    # between two paragraphs is a paragraph of its own (owner None).
+    events: list[tuple[str, Any, int | None]] = []
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
-            events.extend(("keep", i) for i in range(i1, i2))
+            events.extend(("keep", i, flat[i][0]) for i in range(i1, i2))
+            continue
+        if tag == "replace":
+            owner: int | None = flat[i1][0]
         else:
-            events.extend(("drop", i) for i in range(i1, i2))
-            events.extend(("new", new_lines[j]) for j in range(j1, j2))
-    # Each group's span of events: from its first to its last line.
-    span: dict[int, tuple[int, int]] = {}
-    for position, (kind, value) in enumerate(events):
-        if kind in ("keep", "drop"):
-            group = flat[value][0]
-            first, _ = span.get(group, (position, position))
-            span[group] = (first, position)
-    owner: dict[int, int] = {}
-    for group, (first, last) in span.items():
-        for position in range(first, last + 1):
-            owner.setdefault(position, group)
+            before = flat[i1 - 1][0] if 0 < i1 <= len(flat) else None
+            after = flat[i2][0] if i2 < len(flat) else None
+            owner = before if before is not None and before == after else None
+        events.extend(("drop", i, flat[i][0]) for i in range(i1, i2))
+        events.extend(("new", new_lines[j], owner) for j in range(j1, j2))
+    owned: dict[int, list[tuple[str, Any]]] = {}
+    for kind, value, group in events:
+        if group is not None:
+            owned.setdefault(group, []).append((kind, value))
     out: list[str] = []
     notes: list[str] = []
     done: set[int] = set()
-    position = 0
-    while position < len(events):
-        group = owner.get(position)
-        kind, value = events[position]
+    for kind, value, group in events:
         if group is None:  # a paragraph added between the draft's paragraphs
             out.append(_as_source(value, []))
-            position += 1
             continue
         if group in done:
-            position += 1
             continue
         done.add(group)
-        first, last = span[group]
-        inside = events[first : last + 1]
-        unchanged = all(kind == "keep" for kind, _ in inside) and len(inside) == len(groups[group])
+        inside = owned[group]
+        unchanged = all(k == "keep" for k, _ in inside)
         if unchanged or templating._is_block_paragraph(paragraphs[group]):
             out.append(paragraphs[group])
             if not unchanged:
@@ -1056,15 +1058,14 @@ def merge_part(
                     "dans le fichier : il n'est pas repris (modifiez le plan de financement ou "
                     "les parties de la convention)."
                 )
-        else:
-            values = _values(paragraphs[group], context)
-            lines = [flat[v][1] if k == "keep" else v for k, v in inside if k != "drop"]
-            if lines:
-                out.append(_join([_as_source(line, values) for line in lines]))
-        position = last + 1
-    # Groups that rendered to nothing (an empty value) stay where they were.
-    for index, lines in enumerate(groups):
-        if not lines and index not in done:
+            continue
+        values = _values(paragraphs[group], context)
+        kept = [flat[v][1] if k == "keep" else v for k, v in inside if k != "drop"]
+        if kept:
+            out.append(_join([_as_source(line, values) for line in kept]))
+    # Paragraphs that rendered to nothing (an empty value) stay where they were.
+    for index, group_lines in enumerate(groups):
+        if not group_lines:
             out.insert(min(index, len(out)), paragraphs[index])
     return "\n\n".join(out), notes
 
