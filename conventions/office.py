@@ -1041,7 +1041,7 @@ def merge_part(
     out: list[str] = []
     notes: list[str] = []
     done: set[int] = set()
-    for kind, value, group in events:
+    for _kind, value, group in events:
         if group is None:  # a paragraph added between the draft's paragraphs
             out.append(_as_source(value, []))
             continue
