@@ -144,6 +144,34 @@ def test_libreoffice_opens_both_files(longest, tmp_path):
         assert longest.reference in converted  # in the page header
 
 
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) absent")
+def test_a_text_saved_again_by_libreoffice_reads_back_the_same(longest, tmp_path):
+    """The ODT saved as DOCX by LibreOffice, and the DOCX as ODT: the styles that say which
+    part a paragraph belongs to survive a word processor."""
+    structure = office.structure(documents.render_html(longest).html)
+    expected = office.plain_text(structure.blocks)
+    (tmp_path / "a.odt").write_bytes(office.to_odt(structure))
+    (tmp_path / "b.docx").write_bytes(office.to_docx(structure))
+    for source, target in (("a.odt", "docx"), ("b.docx", "odt")):
+        subprocess.run(  # noqa: S603 - fixed arguments
+            [
+                shutil.which("soffice"),
+                f"-env:UserInstallation=file://{tmp_path}/profil",
+                "--headless",
+                "--convert-to",
+                target,
+                "--outdir",
+                str(tmp_path / "out"),
+                str(tmp_path / source),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=180,
+        )
+        saved = (tmp_path / "out" / f"{source.split('.')[0]}.{target}").read_bytes()
+        assert office.read_upload(saved).text == expected, source
+
+
 def test_writing_them_is_measured(longest):
     """Why the files are written by the worker: a DOCX of the longest convention takes more
     than the 100 ms a web request may spend on it (measured here, warm)."""
