@@ -115,6 +115,16 @@ def test_a_file_read_back_gives_the_text_the_draft_reads(longest):
     assert len(expected["articles"]) >= 8
 
 
+def test_every_demo_convention_reads_back_as_written(demo_data):
+    """Avenant, several posts, signed or draft: each file reads back to its draft's text."""
+    for convention in Convention.objects.order_by("reference"):
+        structure = office.structure(documents.render_html(convention).html)
+        expected = office.plain_text(structure.blocks)
+        assert expected["articles"], convention.reference
+        for content in (office.to_odt(structure), office.to_docx(structure)):
+            assert office.read_upload(content).text == expected, convention.reference
+
+
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) absent")
 def test_libreoffice_opens_both_files(longest, tmp_path):
     structure = office.structure(documents.render_html(longest).html)
