@@ -161,6 +161,7 @@ TASK_LABELS = {
     "conventions.tasks.daily_reminders": "Rappels quotidiens des échéances",
     "conventions.tasks.prepare_deliberation_zip": "Archive ZIP d'une délibération",
     "conventions.tasks.render_document_version": "Rendu du PDF d'une convention",
+    "conventions.tasks.render_office_document": "Texte ODT ou DOCX d'une convention",
 }
 
 

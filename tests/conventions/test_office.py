@@ -12,6 +12,7 @@ from html import unescape
 
 import docx
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from odfdo import Document as OdfDocument
@@ -395,3 +396,40 @@ def test_a_partner_downloads_the_odt_of_its_signed_convention_only(client, demo_
     assert client.get(reverse("conventions:docx", args=[draft.reference])).status_code == 404
     upload = reverse("conventions:returned_upload", args=[signed.reference])
     assert client.get(upload).status_code == 403
+
+
+def test_a_text_frozen_since_the_upload_takes_no_change(gestionnaire):
+    """Sent to signature after the returned text was deposited: the comparison is still read,
+    nothing is taken."""
+    from django.utils import timezone
+
+    draft = Convention.objects.get(reference="PDC2024-A10")
+    pk = ReturnedText.objects.create(
+        convention=draft,
+        format="docx",
+        sha256="0" * 64,
+        text={**office_services.draft_plain_text(draft), "closing": "Fait à Lille."},
+    ).pk
+    returned = ReturnedText.objects.get(pk=pk)
+    part = next(p for p in office_services.returned_comparison(draft, returned) if p.part.changed)
+    Convention.objects.filter(pk=draft.pk).update(
+        status=ConventionStatus.TO_SIGN, text_frozen_at=timezone.now()
+    )
+    before = documents.effective_text(draft)
+    compare = reverse("conventions:returned_text", args=[draft.reference, pk])
+    page_html = page(gestionnaire.get(compare))
+    assert "le texte de la convention est figé" in page_html.lower()
+    assert "Reprendre cette modification" not in page_html
+    take = reverse("conventions:returned_take", args=[draft.reference, pk])
+    response = gestionnaire.post(take, {"part": part.index, "empreinte": part.fingerprint})
+    assert response.status_code == 302 and response["Location"] == draft.get_absolute_url()
+    draft.refresh_from_db()
+    assert documents.effective_text(draft) == before
+    with pytest.raises(ValidationError, match="figé"):
+        office_services.returned_take(
+            convention=draft,
+            returned=returned,
+            index=part.index,
+            fingerprint=part.fingerprint,
+            by=None,
+        )
