@@ -967,9 +967,24 @@ def _values(paragraph: str, context: Mapping[str, templating.Value]) -> list[tup
     return sorted(pairs, key=lambda pair: -len(pair[0]))
 
 
-def _as_source(line: str, values: list[tuple[str, str]]) -> str:
+def _blanks(paragraph: str, context: Mapping[str, templating.Value]) -> list[str]:
+    """The placeholders of a paragraph that print a blank « ………… », in reading order."""
+    try:
+        names = templating.names_in(paragraph)
+    except templating.TemplateSyntaxError:
+        return []
+    return [
+        "{{ " + name + " }}"
+        for name in names
+        if name not in templating.BLOCK_NAMES
+        and (context.get(name) is None or not str(context.get(name)).strip())
+    ]
+
+
+def _as_source(line: str, values: list[tuple[str, str]], blanks: list[str] | None = None) -> str:
     """A line of the returned text as template text: the draft's values put back as their
-    placeholders; « • » and « 2. » stay list items; nothing that could read as a tag."""
+    placeholders, and its blanks « ………… » (values still missing) as theirs, in order; « • »
+    and « 2. » stay list items; nothing that could read as a tag."""
     line = line.replace("{{", "{ {").replace("}}", "} }").replace("{%", "{ %").replace("%}", "% }")
     used: set[str] = set()
     for value, placeholder in values:
@@ -977,6 +992,10 @@ def _as_source(line: str, values: list[tuple[str, str]]) -> str:
             continue
         line = line.replace(value, placeholder, 1)
         used.add(placeholder)
+    for placeholder in blanks or []:
+        if templating.BLANK not in line:
+            break
+        line = line.replace(templating.BLANK, placeholder, 1)
     return line
 
 
@@ -1060,9 +1079,15 @@ def merge_part(
                 )
             continue
         values = _values(paragraphs[group], context)
+        blanks = _blanks(paragraphs[group], context)
         kept = [flat[v][1] if k == "keep" else v for k, v in inside if k != "drop"]
-        if kept:
-            out.append(_join([_as_source(line, values) for line in kept]))
+        converted = []
+        for line in kept:
+            count = line.count(templating.BLANK)
+            converted.append(_as_source(line, values, blanks[:count]))
+            blanks = blanks[count:]
+        if converted:
+            out.append(_join(converted))
     # Paragraphs that rendered to nothing (an empty value) stay where they were.
     for index, group_lines in enumerate(groups):
         if not group_lines:

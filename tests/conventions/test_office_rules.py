@@ -240,3 +240,10 @@ def test_what_the_partner_types_cannot_become_a_placeholder():
 def test_a_title_keeps_its_source_when_it_reads_the_same():
     assert office.merge_title("**Objet**", "Objet", CONTEXT) == "**Objet**"
     assert office.merge_title("Objet", "Objet et durée", CONTEXT) == "Objet et durée"
+
+
+def test_a_blank_is_put_back_as_its_placeholder():
+    source = "A compter du {{ convention.date_debut }}, le temps est de 38 heures."
+    returned = "A compter du ………… , le temps est de 38 heures ouvrées."
+    body, _ = office.merge_part(source, returned.replace(" ,", ","), CONTEXT)
+    assert body == "A compter du {{ convention.date_debut }}, le temps est de 38 heures ouvrées."
