@@ -56,7 +56,11 @@ def office_document(*, convention: Convention, file_format: str, by=None) -> Off
         )
     item, created = OfficeDocument.objects.get_or_create(version=version, format=file_format)
     if item.file:
-        return item
+        if item.file.storage.exists(item.file.name or ""):
+            return item
+        # The stored file is gone (media restored without it): written again.
+        OfficeDocument.objects.filter(pk=item.pk).update(file="", size=0)
+        item.file, created = "", True
     now = timezone.now()
     if created or item.requested_at < now - OFFICE_RETRY_AFTER:
         if not created:

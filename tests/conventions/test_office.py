@@ -433,3 +433,12 @@ def test_a_text_frozen_since_the_upload_takes_no_change(gestionnaire):
             fingerprint=part.fingerprint,
             by=None,
         )
+
+
+def test_a_lost_file_is_written_again(gestionnaire, run_tasks):
+    draft = Convention.objects.get(reference="PDC2024-A10")
+    _download(gestionnaire, run_tasks, draft, "odt")
+    item = OfficeDocument.objects.get(version__convention=draft, format="odt")
+    item.file.storage.delete(item.file.name)
+    response = _download(gestionnaire, run_tasks, draft, "odt")
+    assert response.content.startswith(b"PK")
