@@ -1209,3 +1209,84 @@ class Transmission(models.Model):
 
     def __str__(self) -> str:
         return f"{self.convention.reference} — {self.get_status_display()}"
+
+
+class OfficeFormat(models.TextChoices):
+    ODT = "odt", "OpenDocument (.odt)"
+    DOCX = "docx", "Word (.docx)"
+
+
+def office_upload_to(instance, filename: str) -> str:
+    """A random name, like the PDFs: nothing of a convention's reference reaches the disk."""
+    return f"conventions/office/{uuid.uuid4().hex}.{instance.format}"
+
+
+class OfficeDocument(models.Model):
+    """A stored version's text as a word processor file (ODT or DOCX), written by the worker
+    from the version's HTML (``conventions.office``, task ``render_office_document``)."""
+
+    version = models.ForeignKey(
+        DocumentVersion,
+        verbose_name="version du document",
+        on_delete=models.CASCADE,
+        related_name="office_files",
+    )
+    format = models.CharField("format", max_length=4, choices=OfficeFormat.choices)
+    #: Empty until the worker has written it.
+    file = models.FileField("fichier", upload_to=office_upload_to, max_length=255, blank=True)
+    size = models.PositiveIntegerField("taille (octets)", default=0)
+    requested_at = models.DateTimeField("demandé le", default=timezone.now)
+    created_at = models.DateTimeField("le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "document de traitement de texte"
+        verbose_name_plural = "documents de traitement de texte"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "format"], name="officedocument_unique_format"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.filename
+
+    @property
+    def filename(self) -> str:
+        """The PDF's name with the format's extension (« PDC2023-A13-v2.odt »)."""
+        return self.version.filename.rsplit(".", 1)[0] + "." + self.format
+
+
+class ReturnedText(models.Model):
+    """A convention's text sent back as ODT or DOCX (a partner's legal service proposing
+    changes), read into plain text part by part (``conventions.office.read_upload``); the file
+    itself is not kept. Compared with the draft, its changes taken one by one."""
+
+    convention = models.ForeignKey(
+        Convention,
+        verbose_name="convention",
+        on_delete=models.CASCADE,
+        related_name="returned_texts",
+    )
+    format = models.CharField("format", max_length=4, choices=OfficeFormat.choices)
+    original_name = models.CharField("nom du fichier déposé", max_length=255, blank=True)
+    sha256 = models.CharField("empreinte SHA-256", max_length=64)
+    size = models.PositiveIntegerField("taille (octets)", default=0)
+    #: title, parties_block, preamble, articles [{title, body}], closing: plain text.
+    text = models.JSONField("texte lu")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="déposé par",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField("déposé le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "texte renvoyé"
+        verbose_name_plural = "textes renvoyés"
+        ordering = ["convention", "-uploaded_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.convention.reference} — {self.original_name or self.get_format_display()}"

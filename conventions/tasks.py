@@ -63,3 +63,12 @@ def refresh_transmissions(*, day: str) -> int:
     for pk in ids:
         transmission.refresh(pk)
     return len(ids)
+
+
+@task()
+def render_office_document(*, office_id: int, organisation_id: int) -> str:
+    """Write a version's ODT or DOCX from the HTML of its PDF (idempotent: once written,
+    nothing to do)."""
+    from conventions.office_services import office_document_render
+
+    return office_document_render(office_id=office_id).file.name

@@ -130,6 +130,10 @@ class PartComparison:
     new: str
     old_html: str
     new_html: str
+    #: Where the part is in each text, as ``text_editing`` keys (« article-3 », « preambule »);
+    #: None on the side where it is absent.
+    old_key: str | None = None
+    new_key: str | None = None
 
     @property
     def status_label(self) -> str:
@@ -140,14 +144,20 @@ class PartComparison:
         return self.status != "unchanged"
 
 
-def _part(label: str, old: str | None, new: str | None) -> PartComparison:
+def _part(
+    label: str,
+    old: str | None,
+    new: str | None,
+    old_key: str | None = None,
+    new_key: str | None = None,
+) -> PartComparison:
     if old is None:
-        return PartComparison(label, "added", "", new or "", "", _ins(new or ""))
+        return PartComparison(label, "added", "", new or "", "", _ins(new or ""), None, new_key)
     if new is None:
-        return PartComparison(label, "removed", old, "", _del(old), "")
+        return PartComparison(label, "removed", old, "", _del(old), "", old_key, None)
     status: Status = "unchanged" if old == new else "changed"
     old_html, new_html = side_by_side(old, new)
-    return PartComparison(label, status, old, new, old_html, new_html)
+    return PartComparison(label, status, old, new, old_html, new_html, old_key, new_key)
 
 
 def _ins(text: str) -> str:
@@ -178,9 +188,15 @@ def compare_texts(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[PartCo
     removed. An article's label is its place and title in the new text (in the old one when it
     was removed)."""
     parts = [
-        _part("Intitulé", _str(old, "title"), _str(new, "title")),
-        _part("Bloc des parties", _str(old, "parties_block"), _str(new, "parties_block")),
-        _part("Préambule", _str(old, "preamble"), _str(new, "preamble")),
+        _part("Intitulé", _str(old, "title"), _str(new, "title"), "intitule", "intitule"),
+        _part(
+            "Bloc des parties",
+            _str(old, "parties_block"),
+            _str(new, "parties_block"),
+            "parties",
+            "parties",
+        ),
+        _part("Préambule", _str(old, "preamble"), _str(new, "preamble"), "preambule", "preambule"),
     ]
     old_articles = list(old.get("articles") or [])
     new_articles = list(new.get("articles") or [])
@@ -202,23 +218,39 @@ def compare_texts(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[PartCo
                             label,
                             _article_text(old_articles[i]),
                             _article_text(new_articles[j]),
+                            f"article-{i + 1}",
+                            f"article-{j + 1}",
                         )
                     )
                 elif i < i2:
                     label = _article_label(i + 1, old_articles[i]) + " (ancien)"
-                    parts.append(_part(label, _article_text(old_articles[i]), None))
+                    parts.append(
+                        _part(label, _article_text(old_articles[i]), None, f"article-{i + 1}")
+                    )
                 else:
                     label = _article_label(j + 1, new_articles[j])
-                    parts.append(_part(label, None, _article_text(new_articles[j])))
+                    parts.append(
+                        _part(label, None, _article_text(new_articles[j]), None, f"article-{j + 1}")
+                    )
         elif tag == "delete":
             for i in range(i1, i2):
                 label = _article_label(i + 1, old_articles[i]) + " (ancien)"
-                parts.append(_part(label, _article_text(old_articles[i]), None))
+                parts.append(_part(label, _article_text(old_articles[i]), None, f"article-{i + 1}"))
         else:  # insert
             for j in range(j1, j2):
                 label = _article_label(j + 1, new_articles[j])
-                parts.append(_part(label, None, _article_text(new_articles[j])))
-    parts.append(_part("Formule finale", _str(old, "closing"), _str(new, "closing")))
+                parts.append(
+                    _part(label, None, _article_text(new_articles[j]), None, f"article-{j + 1}")
+                )
+    parts.append(
+        _part(
+            "Formule finale",
+            _str(old, "closing"),
+            _str(new, "closing"),
+            "formule-finale",
+            "formule-finale",
+        )
+    )
     return parts
 
 

@@ -3,6 +3,7 @@ from django.urls import include, path
 from conventions import bulk_views, transmission_views, views
 from conventions import document_views as docs
 from conventions import ending_views as ending
+from conventions import office_views as office
 from conventions import reference_views as ref
 from conventions import text_views as text
 
@@ -63,6 +64,16 @@ urlpatterns = [
     path("<str:reference>/", views.convention_detail, name="detail"),
     path("<str:reference>/pdf/", docs.convention_pdf, name="pdf"),
     path("<str:reference>/documents/<int:number>/", docs.document_download, name="document"),
+    # The text as ODT/DOCX, and a text sent back in one of them (conventions/office_views.py).
+    path("<str:reference>/odt/", office.office_download, {"file_format": "odt"}, name="odt"),
+    path("<str:reference>/docx/", office.office_download, {"file_format": "docx"}, name="docx"),
+    path("<str:reference>/texte/retour/", office.returned_upload, name="returned_upload"),
+    path("<str:reference>/texte/retour/<int:pk>/", office.returned_text, name="returned_text"),
+    path(
+        "<str:reference>/texte/retour/<int:pk>/reprendre/",
+        office.returned_take,
+        name="returned_take",
+    ),
     path("<str:reference>/texte/", text.convention_text, name="text"),
     path("<str:reference>/texte/partie/<slug:part>/", text.convention_text_part, name="text_part"),
     path(

@@ -169,6 +169,7 @@ TASK_LABELS = {
     "reporting.tasks.daily_bilan_reminders": "Rappels quotidiens des bilans dus ou en retard",
     "conventions.tasks.prepare_deliberation_zip": "Archive ZIP d'une délibération",
     "conventions.tasks.render_document_version": "Rendu du PDF d'une convention",
+    "conventions.tasks.render_office_document": "Texte ODT ou DOCX d'une convention",
 }
 
 

@@ -321,6 +321,42 @@ REFERENCE = {
     "financing:budget_line": [("exercice 2027", lambda w: {"year": 2027}, _NEW_REFERENCE)],
 }
 
+
+# Word processor files and returned texts (issue 17, conventions/office_views.py).
+def _returned_of(convention, closing: str = "Fait à Lille, en deux exemplaires.") -> int:
+    """A text sent back for ``convention``: its own text, the closing changed."""
+    from conventions import documents, office
+    from conventions.models import ReturnedText
+
+    text = office.plain_text(office.structure(documents.render_html(convention).html).blocks)
+    text["closing"] = closing
+    return ReturnedText.objects.create(
+        convention=convention, format="docx", sha256="0" * 64, text=text
+    ).pk
+
+
+def _c3_returned(world) -> dict:
+    return {"reference": world.c3.reference, "pk": _returned_of(world.c3)}
+
+
+def _c3_docx(world) -> dict:
+    from conventions import documents, office
+
+    content = office.to_docx(office.structure(documents.render_html(world.c3).html))
+    return {"file": SimpleUploadedFile("retour.docx", content)}
+
+
+def _take_closing(world) -> dict:
+    from conventions import office_services
+    from conventions.models import ReturnedText
+
+    returned = ReturnedText.objects.filter(convention=world.c3).latest("pk")
+    part = next(
+        p for p in office_services.returned_comparison(world.c3, returned) if p.part.changed
+    )
+    return {"part": str(part.index), "empreinte": part.fingerprint}
+
+
 # name → list of (case label, kwargs builder, expected status per role)
 MATRIX = {
     "home": [("accueil", lambda w: {}, EVERYONE)],
@@ -525,6 +561,64 @@ MATRIX = {
             "PDF d'une autre organisation",
             lambda w: {"reference": w.c_other_org.reference},
             expect(gest=NOT_FOUND, other=OK, coord=NOT_FOUND, other_coord=OK),
+        ),
+    ],
+    **{
+        name: [
+            (
+                "texte de la convention du partenaire",
+                lambda w: {"reference": w.c1.reference},
+                expect(partner=OK, interv=OK),
+            ),
+            (
+                "texte d'un brouillon du partenaire",
+                lambda w: {"reference": w.c3.reference},
+                expect(),
+            ),
+            (
+                "texte d'une autre organisation",
+                lambda w: {"reference": w.c_other_org.reference},
+                expect(gest=NOT_FOUND, other=OK, coord=NOT_FOUND, other_coord=OK),
+            ),
+        ]
+        for name in ("conventions:odt", "conventions:docx")
+    },
+    "conventions:returned_upload": [
+        (
+            "déposer un texte renvoyé pour un brouillon",
+            lambda w: {"reference": w.c3.reference},
+            expect(coord=DENIED, admin=DENIED),
+        ),
+        (
+            "texte figé d'une autre organisation (renvoie à la convention)",
+            lambda w: {"reference": w.c_other_org.reference},
+            expect(
+                gest=NOT_FOUND,
+                other=REDIRECT,
+                coord=NOT_FOUND,
+                admin=DENIED,
+                other_coord=DENIED,
+            ),
+        ),
+    ],
+    "conventions:returned_text": [
+        ("comparer un texte renvoyé", _c3_returned, expect(coord=DENIED, admin=DENIED)),
+        (
+            "texte renvoyé d'une autre organisation",
+            lambda w: {"reference": w.c_other_org.reference, "pk": _returned_of(w.c_other_org)},
+            expect(gest=NOT_FOUND, other=OK, coord=NOT_FOUND, admin=DENIED, other_coord=DENIED),
+        ),
+        (
+            "texte renvoyé d'une autre convention, sous la référence d'un brouillon",
+            lambda w: {"reference": w.c3.reference, "pk": _returned_of(w.c_other_org)},
+            expect(gest=NOT_FOUND, coord=DENIED, admin=DENIED),
+        ),
+    ],
+    "conventions:returned_take": [
+        (
+            "reprendre une modification (GET : renvoie à la comparaison)",
+            _c3_returned,
+            expect(gest=REDIRECT, coord=DENIED, admin=DENIED),
         ),
     ],
     "conventions:document": [
@@ -1344,6 +1438,18 @@ WRITES = {
             lambda w: {"reason": "Projet arrêté"},
             writes(gest=REDIRECT, partner=DENIED, interv=DENIED),
         ),
+    ],
+    "conventions:returned_upload": [
+        ("déposer le texte renvoyé d'un brouillon", _c3_texted, _c3_docx, writes()),
+        (
+            "déposer sur le texte figé d'une autre organisation",
+            _OTHER_ORG,
+            _c3_docx,
+            writes(gest=NOT_FOUND, other=REDIRECT, coord=NOT_FOUND, other_coord=DENIED),
+        ),
+    ],
+    "conventions:returned_take": [
+        ("reprendre la formule finale d'un texte renvoyé", _c3_returned, _take_closing, writes()),
     ],
     "conventions:signed_copy_upload": [
         (
