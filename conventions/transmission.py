@@ -97,6 +97,10 @@ def _check(convention: Convention, values: dict) -> None:
             "Seule une convention signée part au contrôle de légalité (la convention est « "
             f"{convention.get_status_display()} »)."
         )
+    if values.get("decision_date") is None:
+        raise ValidationError(
+            "Indiquez la date de la décision (pour une convention : sa signature)."
+        )
     data = actes.ActeData(
         number=values["number"],
         decision_date=values["decision_date"],

@@ -103,6 +103,13 @@ def test_a_second_transmission_of_the_same_act_is_refused(convention, gestionnai
     assert convention.transmissions.count() == 1
 
 
+def test_a_decision_date_is_required(convention, gestionnaire):
+    with pytest.raises(Exception, match="Indiquez la date de la décision"):
+        transmission.transmission_prepare(
+            convention=convention, values={**VALUES, "decision_date": None}, by=gestionnaire
+        )
+
+
 def test_a_draft_is_not_transmitted(convention, gestionnaire):
     draft = ConventionFactory(organisation=convention.organisation, draft=True)
     with pytest.raises(Exception, match="Seule une convention signée"):
@@ -343,3 +350,30 @@ def test_coordinator_reads_but_does_not_prepare(client, convention):
     page = client.get(url)
     assert page.status_code == 200 and "Préparer la transmission" not in page.content.decode()
     assert client.post(url, {"action": "preparer", **VALUES}).status_code == 403
+
+
+def test_a_demo_convention_gives_a_package_that_validates(demo_data, run_tasks):
+    """The Pas-de-Calais' signed convention A05: its package is built by the worker, named with
+    the Département's SIREN (its SIRET in the demo: 22620001200012) and département code 062, and
+    both XML files validate against the shipped XSD."""
+    from conventions.models import Convention
+    from demo.users import GESTIONNAIRE_EMAIL
+    from iscg.models import User
+
+    convention = Convention.objects.get(reference="PDC2023-A05")
+    gestionnaire = User.objects.get(email=GESTIONNAIRE_EMAIL)
+    values = transmission.initial(convention)
+    assert values["number"] == "PDC2023_A05"
+    # The demo's act does not give its signature date: the gestionnaire types it.
+    values["decision_date"] = convention.signature_date or date(2023, 7, 3)
+    item = transmission.transmission_prepare(convention=convention, values=values, by=gestionnaire)
+    run_tasks()
+    item.refresh_from_db()
+    assert item.status == TransmissionStatus.READY, item.error
+    members = _members(item)
+    base = f"062-226200012-{values['decision_date']:%Y%m%d}-PDC2023_A05-DC-1-1"
+    assert f"99_DC-{base}_1.pdf" in members
+    assert members[f"99_DC-{base}_1.pdf"].startswith(b"%PDF")
+    for name, content in members.items():
+        if name.endswith(".xml"):
+            assert actes.validate(content) == [], name
