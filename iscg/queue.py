@@ -161,6 +161,8 @@ TASK_LABELS = {
     "conventions.tasks.daily_reminders": "Rappels quotidiens des échéances",
     "conventions.tasks.prepare_deliberation_zip": "Archive ZIP d'une délibération",
     "conventions.tasks.render_document_version": "Rendu du PDF d'une convention",
+    "financing.tasks.prepare_titres_zip": "Archive ZIP des titres de recettes d'un exercice",
+    "financing.tasks.import_collection_returns": "Import d'un fichier d'encaissements",
 }
 
 
