@@ -172,9 +172,7 @@ def read_table(content: bytes, filename: str) -> list[ReturnRow]:
     number_at, date_at, amount_at = columns.values()
     numbered = [(index + 2, row) for index, row in enumerate(rows) if any(c.strip() for c in row)]
     if len(numbered) > MAX_ROWS:
-        raise FileRefused(
-            [f"Le fichier a {len(numbered)} lignes : {MAX_ROWS} au plus par import."]
-        )
+        raise FileRefused([f"Le fichier a {len(numbered)} lignes : {MAX_ROWS} au plus par import."])
     return _checked(
         (line, row[number_at], row[date_at], row[amount_at], None) for line, row in numbered
     )
@@ -323,7 +321,10 @@ def reconcile(
         candidates = _candidates(row, titres)
         active = [t for t in candidates if not t.cancelled]
         if not candidates:
-            shown.status, shown.message = UNKNOWN, "aucun titre de votre organisation ne porte ce numéro"
+            shown.status, shown.message = (
+                UNKNOWN,
+                "aucun titre de votre organisation ne porte ce numéro",
+            )
         elif not active:
             shown.status, shown.message = CANCELLED, "ce titre a été annulé"
         elif len(active) > 1:
@@ -338,18 +339,17 @@ def reconcile(
                 shown.message = "cet encaissement est déjà enregistré (même date, même montant)"
             elif titre.outstanding <= 0:
                 shown.status = ALREADY
-                shown.message = f"titre déjà soldé ({format_euros(titre.amount_received)} encaissés)"
+                shown.message = (
+                    f"titre déjà soldé ({format_euros(titre.amount_received)} encaissés)"
+                )
             elif row.received_on > today or (
                 titre.issued_on is not None and row.received_on < titre.issued_on
             ):
                 shown.status = BAD_DATE
-                shown.message = (
-                    f"encaissé le {format_date_long(row.received_on)}, "
-                    + (
-                        "dans le futur"
-                        if row.received_on > today
-                        else f"avant l'émission du titre ({format_date_long(titre.issued_on)})"
-                    )
+                shown.message = f"encaissé le {format_date_long(row.received_on)}, " + (
+                    "dans le futur"
+                    if row.received_on > today
+                    else f"avant l'émission du titre ({format_date_long(titre.issued_on)})"
                 )
             elif row.amount > titre.outstanding:
                 shown.status = DIFFERS
@@ -361,7 +361,10 @@ def reconcile(
                 titre.amount_received += row.amount
                 titre.recorded.add(key)
                 if titre.outstanding == 0:
-                    shown.status, shown.message = PAID, f"titre soldé ({format_euros(titre.amount_issued)})"
+                    shown.status, shown.message = (
+                        PAID,
+                        f"titre soldé ({format_euros(titre.amount_issued)})",
+                    )
                 else:
                     shown.status = PARTIAL
                     shown.message = f"reste {format_euros(titre.outstanding)} à encaisser"
@@ -490,7 +493,5 @@ def queue_import(*, organisation, filename: str, content: bytes, by) -> Collecti
             content=content,
             uploaded_by=by,
         )
-        import_collection_returns.enqueue(
-            import_id=deposited.pk, organisation_id=organisation.pk
-        )
+        import_collection_returns.enqueue(import_id=deposited.pk, organisation_id=organisation.pk)
     return deposited

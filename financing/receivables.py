@@ -51,9 +51,7 @@ def outstanding_queryset(lines):
     return (
         Payment.objects.active()
         .filter(kind=PaymentKind.TITRE, share_line__in=lines)
-        .annotate(
-            outstanding=ExpressionWrapper(F("amount_issued") - F("amount_received"), money)
-        )
+        .annotate(outstanding=ExpressionWrapper(F("amount_issued") - F("amount_received"), money))
         .filter(outstanding__gt=0)
     )
 
@@ -64,7 +62,10 @@ def receivables(payments, today: date, *, days_by_organisation: dict | None = No
     days_by_organisation = days_by_organisation or {}
     rows = []
     for titre in payments.select_related(
-        "share_line__party", "share_line__post", "share_line__convention", "share_line__organisation"
+        "share_line__party",
+        "share_line__post",
+        "share_line__convention",
+        "share_line__organisation",
     ).order_by("issued_on", "number", "pk"):
         organisation = titre.share_line.organisation
         if organisation.pk not in days_by_organisation:
@@ -72,7 +73,9 @@ def receivables(payments, today: date, *, days_by_organisation: dict | None = No
         due = due_date(titre.issued_on, titre.due_on, days_by_organisation[organisation.pk])
         outstanding = titre.amount_issued - titre.amount_received
         rows.append(
-            Receivable(titre, due, age_days(titre.issued_on, today), is_late(due, outstanding, today))
+            Receivable(
+                titre, due, age_days(titre.issued_on, today), is_late(due, outstanding, today)
+            )
         )
     total = sum((row.outstanding for row in rows), ZERO)
     return rows, total

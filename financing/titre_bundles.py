@@ -134,9 +134,11 @@ def request_preparation(organisation, year: int, user) -> bool:
     """Queue the preparation unless one is under way; whether it was queued."""
     from financing.tasks import prepare_titres_zip
 
-    if _tasks(organisation, year).filter(
-        status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING]
-    ).exists():
+    if (
+        _tasks(organisation, year)
+        .filter(status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING])
+        .exists()
+    ):
         return False
     prepare_titres_zip.enqueue(organisation_id=organisation.pk, year=year, user_id=user.pk)
     return True

@@ -161,8 +161,12 @@ def titres_zip(request, year: int):
     if request.method == "POST":
         titre_bundles.request_preparation(organisation, year, request.user)
         if not request.headers.get("HX-Request"):
-            messages.success(request, "Préparation de l'archive lancée : la page suit son avancement.")
-            return redirect(reverse("financing:titres_zip", args=[year]) + _query(request, organisation))
+            messages.success(
+                request, "Préparation de l'archive lancée : la page suit son avancement."
+            )
+            return redirect(
+                reverse("financing:titres_zip", args=[year]) + _query(request, organisation)
+            )
     template = (
         "financing/includes/titres_zip_progress.html"
         if request.headers.get("HX-Request")
@@ -183,8 +187,12 @@ def titres_zip_download(request, year: int):
     organisation = _organisation_for(request)
     progress = titre_bundles.progress(organisation, year, request.user)
     if not progress.done:
-        messages.error(request, "L'archive n'est pas encore prête : préparez-la avant de la télécharger.")
-        return redirect(reverse("financing:titres_zip", args=[year]) + _query(request, organisation))
+        messages.error(
+            request, "L'archive n'est pas encore prête : préparez-la avant de la télécharger."
+        )
+        return redirect(
+            reverse("financing:titres_zip", args=[year]) + _query(request, organisation)
+        )
     return FileResponse(
         default_storage.open(progress.archive, "rb"),
         as_attachment=True,
@@ -205,7 +213,9 @@ def titre_settings(request):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.titre_settings_save(organisation=organisation, by=request.user, **form.cleaned_data)
+            services.titre_settings_save(
+                organisation=organisation, by=request.user, **form.cleaned_data
+            )
         except ValidationError as exc:
             form.add_error(None, exc.messages)
         else:

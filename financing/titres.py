@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Prefetch
+from django.db.models import DecimalField, Prefetch, Q, Sum, Value
+from django.db.models.functions import Coalesce
 
 from conventions.models import ConventionKind
 from financing.models import (
@@ -196,20 +197,26 @@ def titre_lines(lines, year: int):
 
 def left_by_year(lines, up_to: int) -> list[tuple[int, int, Decimal]]:
     """(exercice, shares with something left to issue, amount left) for each exercice up to
-    ``up_to``, most recent first: what the home page points to. Two queries."""
+    ``up_to``, most recent first: what the home page points to. Two queries (the rule's and
+    the shares with their issued sum)."""
+    money = DecimalField(max_digits=12, decimal_places=2)
     query = (
         lines.filter(year__lte=up_to, is_employer=False, amount__gt=0)
         .exclude(convention__kind=ConventionKind.OBJECTIFS)
         .effective()
-        .prefetch_related(
-            Prefetch("payments", queryset=Payment.objects.active(), to_attr="active_titres")
+        .annotate(
+            issued=Coalesce(
+                Sum("payments__amount_issued", filter=Q(payments__cancelled_at__isnull=True)),
+                Value(0, output_field=money),
+            )
         )
+        .values_list("year", "amount", "issued")
     )
     by_year: dict[int, list] = {}
-    for line in query:
-        left = remaining(line.amount, [t.amount_issued for t in line.active_titres])
+    for year, amount, issued in query:
+        left = remaining(amount, [issued])
         if left > 0:
-            entry = by_year.setdefault(line.year, [0, ZERO])
+            entry = by_year.setdefault(year, [0, ZERO])
             entry[0] += 1
             entry[1] += left
     return [(year, count, left) for year, (count, left) in sorted(by_year.items(), reverse=True)]
