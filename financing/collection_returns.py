@@ -7,8 +7,8 @@ Two formats:
   ISO), ``montant`` (« 17 500,00 » or 17500.00); other columns are ignored. Read through
   ``iscg.spreadsheets``.
 * a **PES_Retour** XML (Hélios, ``Class_Encaissement_Retour``), the subset this product reads:
-  every element named ``Encaissement`` (or ``Class_Encaissement_Retour``), whatever its
-  namespace, gives one collection from its descendants ``IdPce`` (or ``NumPce``: the titre's
+  every innermost element named ``Encaissement`` (or ``Class_Encaissement_Retour``), whatever
+  its namespace, gives one collection from its descendants ``IdPce`` (or ``NumPce``: the titre's
   number), ``DteEnc`` (or ``DteEncaissement``, ``DteOpe``), ``MtEnc`` (or ``MtEncaissement``,
   ``Mt``) and optionally ``Exer``; a value is read from the PES ``V`` attribute, else from the
   text. A numeric piece number with its exercice also finds the product's TR-<exercice>-<n°>.
@@ -230,7 +230,13 @@ def read_pes_retour(content: bytes) -> list[ReturnRow]:
         root = ET.fromstring(content)
     except ET.ParseError as exc:
         raise FileRefused([f"Le fichier XML est illisible ({exc})."]) from exc
-    found = [element for element in root.iter() if _local(element.tag) in ENCAISSEMENT_TAGS]
+    tagged = [element for element in root.iter() if _local(element.tag) in ENCAISSEMENT_TAGS]
+    # The innermost ones: a Class_Encaissement_Retour may hold Encaissement elements.
+    found = [
+        element
+        for element in tagged
+        if not any(_local(d.tag) in ENCAISSEMENT_TAGS for d in element.iter() if d is not element)
+    ]
     if len(found) > MAX_ROWS:
         raise FileRefused(
             [f"Le fichier a {len(found)} encaissements : {MAX_ROWS} au plus par import."]
