@@ -37,7 +37,10 @@ class ReceivableFilter(StrictFilterSet):
     see every organisation), only the late ones. Choices are scoped to what the user sees."""
 
     partie = django_filters.ModelChoiceFilter(
-        queryset=Party.objects.none(), field_name="share_line__party", label="Partie"
+        queryset=Party.objects.none(),
+        field_name="share_line__party",
+        label="Partie",
+        empty_label="Toutes",
     )
     annee = YearFilter(field_name="share_line__year", label="Exercice")
     organisation = django_filters.ModelChoiceFilter(
@@ -45,6 +48,7 @@ class ReceivableFilter(StrictFilterSet):
         to_field_name="slug",
         field_name="share_line__organisation",
         label="Organisation",
+        empty_label="Toutes",
     )
 
     class Meta:

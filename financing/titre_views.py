@@ -298,9 +298,9 @@ def receivables_list(request):
         raise PermissionDenied
     lines = ShareLine.objects.visible_to(request.user)
     base = receivables.outstanding_queryset(lines)
-    filterset = ReceivableFilter(request.GET or None, base, user=request.user)
+    filterset = ReceivableFilter(request.GET, base, user=request.user)
     rows, total = receivables.receivables(filterset.results, date.today())
-    late_form = _Late(request.GET or None)
+    late_form = _Late(request.GET)
     only_late = late_form.is_valid() and late_form.cleaned_data["en_retard"]
     if only_late:
         rows = [row for row in rows if row.late]
