@@ -17,6 +17,7 @@ REQUEST_MODULES = [
     "conventions/reference_views.py",
     "financing/views.py",
     "financing/budget_views.py",
+    "financing/titre_views.py",
     "reporting/views.py",
     "home/views.py",
     "iscg/views.py",
