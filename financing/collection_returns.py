@@ -418,7 +418,7 @@ def apply(*, organisation, rows: list[ReturnRow], by, source: CollectionImport |
     """Reconcile ``rows`` against the organisation's titres and apply the matching ones, all in
     one transaction (the titres are locked). Returns the outcomes."""
     list(
-        Payment.objects.select_for_update()
+        Payment.objects.select_for_update(of=("self",))
         .filter(share_line__organisation=organisation, kind=PaymentKind.TITRE)
         .values_list("pk", flat=True)
     )
@@ -460,7 +460,7 @@ def run_import(collection_import: CollectionImport) -> dict:
     stored on the import. A refused file changes nothing. Idempotent: a file already read is
     not read again."""
     locked = (
-        CollectionImport.objects.select_for_update()
+        CollectionImport.objects.select_for_update(of=("self",))
         .select_related("organisation", "uploaded_by")
         .get(pk=collection_import.pk)
     )

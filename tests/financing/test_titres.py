@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from financing import services, titres
-from financing.models import Payment, TitreSettings
+from financing.models import Payment, ShareLine, TitreSettings
 from tests.access import with_signed_copy
 from tests.factories import PaymentFactory, UserFactory
 from tests.financing import titre_world
@@ -333,3 +333,35 @@ def test_settings_are_kept_with_history_and_used_by_the_export(client, world):
     assert "7473//93421" in content
     client.force_login(UserFactory(coordinateur=True, organisation=world.org))
     assert client.get(url).status_code == 403
+
+
+def test_only_what_is_due_is_listed_never_a_draft_or_a_superseded_act(world):
+    """The list reads the effective plan: a draft's shares (prévisionnel) are not to issue."""
+    draft = titre_world.signed_plan(
+        world.org, employer=world.employer, funders={world.etat: "9999"}, reference="PDC2023-B"
+    )
+    type(draft).objects.filter(pk=draft.pk).update(status="brouillon", text_frozen_at=None)
+    rows = titres.to_issue(ShareLine.objects.filter(organisation=world.org), 2023)
+    assert {r.line.convention.reference for r in rows} == {"PDC2023-A01"}
+    with pytest.raises(ValidationError, match="n'est pas due"):
+        services.titres_issue(
+            organisation=world.org,
+            amounts={draft.share_lines.get(party=world.etat).pk: Decimal("1")},
+            lines=ShareLine.objects.filter(organisation=world.org),
+            issued_on=date(2023, 10, 2),
+            by=world.gestionnaire,
+        )
+
+
+def test_the_partner_is_told_of_its_titre_by_e_mail(client, world, run_tasks, smtp_server):
+    client.force_login(world.gestionnaire)
+    response = client.post(
+        reverse("financing:titres", args=[2023]),
+        {"parts": [world.etat_line.pk], "issued_on": date.today().isoformat()},
+    )
+    assert response.status_code == 302
+    run_tasks()
+    assert [m.envelope_to[0] for m in smtp_server.messages] == [world.partner.email]
+    assert smtp_server.messages[0]["Subject"] == (
+        "Titre de recettes n° TR-2023-0001 : 21\u00a0000\u00a0€ à verser"
+    )
