@@ -638,7 +638,10 @@ def titres_issue(
         .order_by("party__name", "convention__reference", "pk")
     }
     errors = [
-        f"Part n° {pk} : introuvable dans votre organisation." for pk in amounts if pk not in chosen
+        f"Part n° {pk} : rien à émettre (elle n'est pas due pour cet exercice, ou pas dans "
+        "votre organisation)."
+        for pk in amounts
+        if pk not in chosen
     ]
     numbers = list(
         Payment.objects.filter(

@@ -298,3 +298,42 @@ def test_who_imports_and_who_reads_an_import(client, world, run_tasks):
     assert Payment.objects.get(
         number="TR-2023-0002", share_line__organisation=world.org
     ).amount_received == Decimal(0)
+
+
+def test_the_demo_round_trips_every_titre_of_2023(client, demo_data, run_tasks):
+    """On the demo: issue every titre of 2023 from the list, export them, import the return
+    (the first titre paid 1 € more than issued, one unknown titre): everything else is soldé."""
+    from financing import titres as titre_rules
+    from financing.models import ShareLine
+    from iscg.models import User
+
+    user = User.objects.get(email="gestionnaire@demo.iscg.fr")
+    client.force_login(user)
+    rows = titre_rules.to_issue(ShareLine.objects.filter(organisation=user.organisation), 2023)
+    due = sum((row.remaining for row in rows), Decimal(0))
+    response = client.post(
+        reverse("financing:titres", args=[2023]),
+        {"parts": [row.line.pk for row in rows], "issued_on": "2023-10-02"},
+    )
+    assert response.status_code == 302
+    assert (
+        titre_rules.to_issue(ShareLine.objects.filter(organisation=user.organisation), 2023) == []
+    )
+    content = client.get(
+        reverse("financing:titres_issued_csv", args=[2023]), {"format": "machine"}
+    ).content.decode()
+    exported_rows = list(csv.DictReader(io.StringIO(content)))
+    assert len(exported_rows) == len(rows) == 35
+    assert sum((Decimal(r["montant"]) for r in exported_rows), Decimal(0)) == due
+    lines = ["numero_titre,date,montant"]
+    for index, row in enumerate(exported_rows):
+        amount = Decimal(row["montant"]) + (1 if index == 0 else 0)
+        lines.append(f"{row['numero_titre']},2023-11-15,{amount}")
+    lines.append("TR-2023-0999,2023-11-15,10.00")
+    done = imported(client, user, "retour.csv", "\n".join(lines).encode(), run_tasks)
+    statuses = [o["status"] for o in done.report["outcomes"]]
+    assert statuses == ["ecart"] + ["solde"] * 34 + ["inconnu"]
+    first = Decimal(exported_rows[0]["montant"])
+    assert Decimal(done.report["total_applied"]) == due - first
+    outstanding = client.get(reverse("financing:receivables")).content.decode()
+    assert f"Total à encaisser : {format_euros(first)}" in outstanding

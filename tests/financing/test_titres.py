@@ -219,7 +219,7 @@ def test_only_the_gestionnaire_issues_and_never_on_another_organisations_share(c
         {"parts": [world.other_line.pk], "issued_on": date.today().isoformat()},
     )
     assert response.status_code == 400
-    assert "introuvable dans votre organisation" in response.content.decode()
+    assert "rien à émettre (elle n&#x27;est pas due" in response.content.decode()
     assert not Payment.objects.exists()
 
 
