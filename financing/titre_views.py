@@ -20,6 +20,7 @@ from financing.models import CollectionImport, ShareLine
 from financing.views import _organisation_for
 from iscg import perms as shared_perms
 from iscg.formatting import count_words, format_euros
+from iscg.models import Organisation
 
 #: Most shares issued in one go (a département has a few dozen a year).
 MAX_ISSUED = 500
@@ -111,6 +112,9 @@ def titres_to_issue(request, year: int):
             "payment_days": titre_settings.payment_days,
             "query": _query(request, organisation),
             "issued_count": titres.issued_titres(lines, year).count(),
+            "organisations": Organisation.objects.order_by("name")
+            if shared_perms.sees_every_organisation(request.user)
+            else None,
         },
         status=400 if errors or form.errors else 200,
     )
