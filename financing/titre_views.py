@@ -2,7 +2,7 @@
 authorise, call ``financing.titres`` / ``services`` / ``collection_returns`` and render."""
 
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django import forms
 from django.contrib import messages
@@ -50,14 +50,18 @@ def _chosen_amounts(request, rows) -> tuple[dict[int, Decimal], list[str]]:
             errors.append("Part inconnue.")
             continue
         pk = int(value)
-        typed = request.POST.get(f"montant-{pk}", "").strip().replace(" ", "").replace(",", ".")
+        typed = request.POST.get(f"montant-{pk}", "").strip()
         if not typed:
             amounts[pk] = by_pk[pk].remaining if pk in by_pk else Decimal(0)
             continue
-        try:
-            amounts[pk] = Decimal(typed)
-        except InvalidOperation:
-            errors.append(f"Montant « {titres.formula_safe(typed[:20])} » illisible.")
+        amount = collection_returns.parse_amount(typed)
+        if amount is None:
+            errors.append(
+                f"Montant « {collection_returns.echo(typed)} » illisible : un montant positif, "
+                "ex. 17 500,00."
+            )
+        else:
+            amounts[pk] = amount
     return amounts, errors
 
 

@@ -365,3 +365,33 @@ def test_the_partner_is_told_of_its_titre_by_e_mail(client, world, run_tasks, sm
     assert smtp_server.messages[0]["Subject"] == (
         "Titre de recettes n° TR-2023-0001 : 21\u00a0000\u00a0€ à verser"
     )
+
+
+@pytest.mark.parametrize("typed", ["NaN", "-5", "beaucoup", "1e3", "12,345"])
+def test_an_unreadable_amount_issues_nothing(client, world, typed):
+    client.force_login(world.gestionnaire)
+    response = client.post(
+        reverse("financing:titres", args=[2023]),
+        {
+            "parts": [world.etat_line.pk, world.dept_line.pk],
+            f"montant-{world.etat_line.pk}": typed,
+            "issued_on": date.today().isoformat(),
+        },
+    )
+    assert response.status_code == 400
+    assert "illisible : un montant positif, ex. 17 500,00." in response.content.decode()
+    assert not Payment.objects.exists()
+
+
+def test_an_issue_date_in_the_future_is_refused(client, world):
+    client.force_login(world.gestionnaire)
+    response = client.post(
+        reverse("financing:titres", args=[2023]),
+        {
+            "parts": [world.etat_line.pk],
+            "issued_on": (date.today() + timedelta(days=1)).isoformat(),
+        },
+    )
+    assert response.status_code == 400
+    assert "La date d&#x27;émission ne peut pas être dans le futur." in response.content.decode()
+    assert not Payment.objects.exists()
