@@ -2,7 +2,16 @@ from django.contrib import admin
 from import_export.admin import ExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
-from financing.models import BudgetLine, FinancingPlan, Payment, PlanYear, ShareLine
+from financing.models import (
+    BudgetLine,
+    Collection,
+    CollectionImport,
+    FinancingPlan,
+    Payment,
+    PlanYear,
+    ShareLine,
+    TitreSettings,
+)
 
 
 class PlanYearInline(admin.TabularInline):
@@ -73,3 +82,40 @@ class BudgetLineAdmin(SimpleHistoryAdmin):
     list_display = ["organisation", "year", "imputation", "label", "credits", "available"]
     list_filter = ["organisation", "year"]
     search_fields = ["imputation", "label"]
+
+
+@admin.register(TitreSettings)
+class TitreSettingsAdmin(SimpleHistoryAdmin):
+    list_display = ["organisation", "imputation", "payment_days"]
+
+
+@admin.register(CollectionImport)
+class CollectionImportAdmin(admin.ModelAdmin):
+    """Deposited return files are read by the worker (financing.collection_returns): shown,
+    never edited here."""
+
+    list_display = ["filename", "organisation", "uploaded_at", "status"]
+    list_filter = ["status", "organisation"]
+    exclude = ["content"]
+    readonly_fields = [
+        "organisation",
+        "filename",
+        "uploaded_by",
+        "uploaded_at",
+        "status",
+        "finished_at",
+        "report",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Collection)
+class CollectionAdmin(SimpleHistoryAdmin):
+    list_display = ["payment", "received_on", "amount", "source"]
+    search_fields = ["payment__number"]
+    readonly_fields = ["payment", "received_on", "amount", "source"]
+
+    def has_add_permission(self, request):
+        return False

@@ -3,9 +3,11 @@ administrator reads, parsed and validated by django-filter instead of by hand in
 
 import django_filters
 
-from conventions.filters import StrictFilterSet
-from financing.models import ShareLine
+from conventions.filters import StrictFilterSet, YearFilter
+from conventions.models import Party
+from financing.models import Payment, ShareLine
 from iscg.models import Organisation
+from iscg.perms import sees_every_organisation
 
 
 class OrganisationFilter(StrictFilterSet):
@@ -28,3 +30,36 @@ class OrganisationFilter(StrictFilterSet):
             self.form.cleaned_data.get("organisation")
             or self.filters["organisation"].queryset.first()
         )
+
+
+class ReceivableFilter(StrictFilterSet):
+    """The receivables page: the debtor party, the exercice, the organisation (for those who
+    see every organisation), only the late ones. Choices are scoped to what the user sees."""
+
+    partie = django_filters.ModelChoiceFilter(
+        queryset=Party.objects.none(),
+        field_name="share_line__party",
+        label="Partie",
+        empty_label="Toutes",
+    )
+    annee = YearFilter(field_name="share_line__year", label="Exercice")
+    organisation = django_filters.ModelChoiceFilter(
+        queryset=Organisation.objects.none(),
+        to_field_name="slug",
+        field_name="share_line__organisation",
+        label="Organisation",
+        empty_label="Toutes",
+    )
+
+    class Meta:
+        model = Payment
+        fields: list[str] = []
+
+    def __init__(self, data=None, queryset=None, *, user, **kwargs):
+        super().__init__(data, queryset, **kwargs)
+        self.filters["partie"].queryset = Party.objects.visible_to(user).order_by("name")
+        if sees_every_organisation(user):
+            self.filters["organisation"].queryset = Organisation.objects.order_by("name")
+        else:
+            del self.filters["organisation"]
+            self.form.fields.pop("organisation", None)

@@ -677,3 +677,50 @@ def _form_messages(form: forms.Form, where: str) -> list[str]:
         place = where + (f", {label.lower()}" if label else "")
         messages += [f"{place} : {error}" for error in errors]
     return messages
+
+
+class TitresIssueForm(forms.Form):
+    """« Émettre les titres cochés »: the issue date (the ticked shares and their amounts are
+    read by the view, one field per row)."""
+
+    issued_on = forms.DateField(
+        label="Date d'émission",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"required": "Indiquez la date d'émission des titres."},
+    )
+
+
+class TitreSettingsForm(forms.Form):
+    imputation = forms.CharField(
+        label="Imputation des titres",
+        max_length=60,
+        required=False,
+        help_text="Ex. 7478//934213. Vide : 7478 et la fonction de votre ligne budgétaire.",
+    )
+    payment_days = forms.IntegerField(
+        label="Délai de paiement (jours)",
+        min_value=1,
+        max_value=365,
+        help_text="Un titre non soldé après ce délai est « en retard ».",
+    )
+
+
+class CollectionImportForm(forms.Form):
+    file = forms.FileField(
+        label="Fichier d'encaissements (.csv, .xlsx ou PES_Retour .xml)",
+        help_text="Colonnes numero_titre, date, montant ; 1 Mo et 5 000 lignes au plus.",
+    )
+
+    def clean_file(self):
+        from financing.collection_returns import MAX_BYTES
+
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_BYTES:
+            raise forms.ValidationError(
+                f"Fichier trop volumineux : {MAX_BYTES // 1024} Ko au plus."
+            )
+        if not upload.name.lower().endswith((".csv", ".txt", ".xlsx", ".xml")):
+            raise forms.ValidationError(
+                "Format non reconnu : déposez un fichier .csv, .xlsx ou .xml (PES_Retour)."
+            )
+        return upload

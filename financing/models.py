@@ -288,6 +288,12 @@ class Payment(models.Model):
     )
     number = models.CharField("numéro", max_length=60, blank=True)
     issued_on = models.DateField("émis le", null=True, blank=True)
+    due_on = models.DateField(
+        "à payer avant le",
+        null=True,
+        blank=True,
+        help_text="Sans date, l'émission plus le délai de paiement de l'organisation.",
+    )
     amount_issued = models.DecimalField("montant émis", validators=[MinValueValidator(0)], **MONEY)
     received_on = models.DateField("encaissé le", null=True, blank=True)
     amount_received = models.DecimalField(
@@ -383,3 +389,127 @@ class BudgetLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.imputation} — {self.year}"
+
+
+#: A titre's default imputation (recettes): chapter 74, "participations" of other bodies; the
+#: function is taken from the organisation's budget line when it has one (6568//934213 →
+#: 7478//934213). Configurable per organisation (``TitreSettings``).
+DEFAULT_TITRE_NATURE = "7478"
+DEFAULT_PAYMENT_DAYS = 30
+
+
+class TitreSettings(models.Model):
+    """How an organisation's titres de recettes are issued: the imputation the finance software
+    expects in the export and the delay of payment (their due date)."""
+
+    organisation = models.OneToOneField(
+        "iscg.Organisation",
+        verbose_name="organisation",
+        on_delete=models.CASCADE,
+        related_name="titre_settings",
+    )
+    imputation = models.CharField(
+        "imputation des titres",
+        max_length=60,
+        blank=True,
+        help_text="Ex. 7478//934213 ; vide : 7478 et la fonction de la ligne budgétaire.",
+    )
+    payment_days = models.PositiveSmallIntegerField(
+        "délai de paiement (jours)",
+        default=DEFAULT_PAYMENT_DAYS,
+        validators=[MinValueValidator(1)],
+        help_text="Un titre non soldé après ce délai est « en retard ».",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "réglage des titres de recettes"
+        verbose_name_plural = "réglages des titres de recettes"
+
+    def __str__(self) -> str:
+        return f"Titres de recettes — {self.organisation}"
+
+
+class CollectionImportStatus(models.TextChoices):
+    PENDING = "en_attente", "En attente"
+    DONE = "termine", "Terminé"
+    REFUSED = "refuse", "Refusé"
+
+
+class CollectionImport(models.Model):
+    """A file of collection returns (CSV, or PES_Retour XML) deposited by a gestionnaire and
+    read by the worker (``financing.collections``): what it marked received and what did not
+    match are kept in ``report``."""
+
+    organisation = models.ForeignKey(
+        "iscg.Organisation",
+        verbose_name="organisation",
+        on_delete=models.CASCADE,
+        related_name="collection_imports",
+    )
+    filename = models.CharField("fichier", max_length=255)
+    content = models.BinaryField("contenu")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="déposé par",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField("déposé le", auto_now_add=True)
+    status = models.CharField(
+        "état",
+        max_length=20,
+        choices=CollectionImportStatus.choices,
+        default=CollectionImportStatus.PENDING,
+    )
+    finished_at = models.DateTimeField("traité le", null=True, blank=True)
+    report = models.JSONField("compte rendu", default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "import d'encaissements"
+        verbose_name_plural = "imports d'encaissements"
+        ordering = ["-uploaded_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Encaissements — {self.filename}"
+
+
+class Collection(models.Model):
+    """One collection of a titre (all or part of it), as a return file stated it: kept so
+    that the same return imported twice is recognised, never counted twice."""
+
+    payment = models.ForeignKey(
+        Payment, verbose_name="titre", on_delete=models.PROTECT, related_name="collections"
+    )
+    received_on = models.DateField("encaissé le")
+    amount = models.DecimalField("montant encaissé", validators=[MinValueValidator(0)], **MONEY)
+    source = models.ForeignKey(
+        CollectionImport,
+        verbose_name="import",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="collections",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "encaissement"
+        verbose_name_plural = "encaissements"
+        ordering = ["payment", "received_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["payment", "received_on", "amount"],
+                name="collection_once",
+                violation_error_message="Cet encaissement est déjà enregistré.",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gt=0),
+                name="collection_amount_positive",
+                violation_error_message="Un encaissement est un montant positif.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.payment} — {self.received_on} — {self.amount} €"

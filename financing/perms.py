@@ -70,3 +70,19 @@ def has_own_financing(user) -> bool:
 def can_edit_budget_line(user) -> bool:
     """The year's budget line of the organisation: its gestionnaire."""
     return is_gestionnaire(user)
+
+
+def can_issue_titres(user, organisation) -> bool:
+    """Issuing titres from « Titres à émettre », their settings: the organisation's
+    gestionnaire."""
+    return organisation is not None and can_edit_in(user, organisation.pk)
+
+
+def can_import_collections(user) -> bool:
+    """Depositing a file of collection returns: a gestionnaire (for its own organisation)."""
+    return is_gestionnaire(user)
+
+
+def can_see_receivables(user) -> bool:
+    """Titres à émettre, receivables, the titres' exports: the organisation's staff."""
+    return can_see_organisation_data(user)

@@ -22,9 +22,17 @@ from django.utils import timezone
 
 from conventions import notices, rules
 from conventions.models import SIGNED_STATUSES, Convention, ConventionStatus, Party
-from financing import engine
+from financing import engine, titres
 from financing.cancellations import payments_to_cancel
-from financing.models import FinancingPlan, Payment, PaymentKind, PlanDraft, PlanYear, ShareLine
+from financing.models import (
+    FinancingPlan,
+    Payment,
+    PaymentKind,
+    PlanDraft,
+    PlanYear,
+    ShareLine,
+    TitreSettings,
+)
 from financing.months import period_of, post_months, with_service_start
 from iscg import history
 from iscg.formatting import format_date_long
@@ -454,11 +462,27 @@ def payment_record(*, share_line: ShareLine, by, **fields) -> Payment:
         )
     payment = Payment(share_line=share_line, **fields)
     payment.full_clean()
+    _check_within_share(share_line, payment.amount_issued)
     history.attribute(payment, by=by)
     payment.save()
     if payment.kind == PaymentKind.TITRE:
         notices.titre_issued(payment)  # queued with this transaction
     return payment
+
+
+def _check_within_share(share_line: ShareLine, amount, *, replacing: Payment | None = None) -> None:
+    """ValidationError (French) when a titre of ``amount`` would take what is issued on the
+    share beyond its amount (``titres.issue_refusal``; ``replacing``: the titre a correction
+    cancels, left out). The share is locked, so two titres issued at once cannot both pass."""
+    locked = ShareLine.objects.select_for_update().get(pk=share_line.pk)
+    issued = Payment.objects.active().filter(share_line=locked)
+    if replacing is not None:
+        issued = issued.exclude(pk=replacing.pk)
+    refusal = titres.issue_refusal(
+        locked.amount, list(issued.values_list("amount_issued", flat=True)), amount
+    )
+    if refusal:
+        raise ValidationError({"amount_issued": refusal})
 
 
 def _cancel(payment: Payment, *, reason: str, by) -> None:
@@ -499,6 +523,7 @@ def payment_correct(*, payment: Payment, reason: str, by, **fields) -> Payment:
     payment, reason = _locked_payment(payment, reason)
     new = Payment(share_line=payment.share_line, corrects=payment, **fields)
     new.full_clean()
+    _check_within_share(payment.share_line, new.amount_issued, replacing=payment)
     _cancel(payment, reason=f"{reason} (corrigé par un nouveau titre)", by=by)
     history.attribute(new, by=by, reason=f"Correction du titre {payment.number}. Motif : {reason}")
     new.save()
@@ -572,3 +597,76 @@ def plan_truncate(*, plan: FinancingPlan, on: date, by) -> list[Payment]:
     financing_plan.save(update_fields=["computed_at"])
 
     return payments_to_cancel(financing_plan.lines.filter(year__gte=on.year))
+
+
+# --------------------------------------------------------------------------- titres to issue
+
+
+@transaction.atomic
+def titre_settings_save(*, organisation, imputation: str, payment_days: int, by) -> TitreSettings:
+    """Save how the organisation's titres are issued (history kept)."""
+    found = TitreSettings.objects.select_for_update().filter(organisation=organisation).first()
+    found = found or TitreSettings(organisation=organisation)
+    found.imputation = (imputation or "").strip()
+    found.payment_days = payment_days
+    found.full_clean()
+    history.attribute(found, by=by)
+    found.save()
+    return found
+
+
+@transaction.atomic
+def titres_issue(
+    *, organisation, amounts: Mapping[int, Decimal], lines, issued_on: date, by
+) -> list[Payment]:
+    """Issue one titre de recettes per share of ``amounts`` (share pk → amount), all or
+    nothing: a share outside ``lines`` (the user's scope) or of another organisation, an
+    amount beyond what is left to issue, and nothing is issued (ValidationError with one
+    French message per refusal). Each titre gets the organisation's next number
+    (TR-<exercice>-<n°>), its due date from the organisation's delay, its history, and the
+    partner's notice. The organisation's settings row is locked: numbers never collide."""
+    if not amounts:
+        raise ValidationError("Cochez au moins une part à émettre.")
+    if issued_on > timezone.localdate():
+        raise ValidationError("La date d'émission ne peut pas être dans le futur.")
+    settings_row, _ = TitreSettings.objects.get_or_create(organisation=organisation)
+    settings_row = TitreSettings.objects.select_for_update().get(pk=settings_row.pk)
+    chosen = {
+        line.pk: line
+        for line in lines.filter(organisation=organisation, pk__in=list(amounts))
+        .select_related("party", "convention", "post")
+        .order_by("party__name", "convention__reference", "pk")
+    }
+    errors = [
+        f"Part n° {pk} : rien à émettre (elle n'est pas due pour cet exercice, ou pas dans "
+        "votre organisation)."
+        for pk in amounts
+        if pk not in chosen
+    ]
+    numbers = list(
+        Payment.objects.filter(
+            share_line__organisation=organisation, number__startswith=f"{titres.NUMBER_PREFIX}-"
+        ).values_list("number", flat=True)
+    )
+    issued = []
+    for pk, line in chosen.items():
+        number = titres.next_number(line.year, numbers)
+        try:
+            with transaction.atomic():
+                payment = payment_record(
+                    share_line=line,
+                    by=by,
+                    kind=PaymentKind.TITRE,
+                    number=number,
+                    issued_on=issued_on,
+                    due_on=titres.due_date(issued_on, None, settings_row.payment_days),
+                    amount_issued=Decimal(amounts[pk]),
+                )
+        except ValidationError as exc:
+            errors.append(f"{line.party} — {line.convention.reference} : {' '.join(exc.messages)}")
+            continue
+        numbers.append(number)
+        issued.append(payment)
+    if errors:
+        raise ValidationError(errors)
+    return issued

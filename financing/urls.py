@@ -1,6 +1,6 @@
 from django.urls import path
 
-from financing import budget_views, views
+from financing import budget_views, titre_views, views
 
 app_name = "financing"
 
@@ -18,4 +18,17 @@ urlpatterns = [
     path("<int:year>/tableau.pdf", views.annual_pdf, name="annual_pdf"),
     path("<int:year>/donnees-ouvertes/", views.opendata_page, name="opendata"),
     path("<int:year>/subventions.csv", views.opendata_csv, name="opendata_csv"),
+    path("<int:year>/titres/", titre_views.titres_to_issue, name="titres"),
+    path("<int:year>/titres-a-emettre.csv", titre_views.titres_csv, name="titres_csv"),
+    path("<int:year>/titres-emis.csv", titre_views.titres_issued_csv, name="titres_issued_csv"),
+    path("<int:year>/titres/archive/", titre_views.titres_zip, name="titres_zip"),
+    path(
+        "<int:year>/titres/archive/telecharger/",
+        titre_views.titres_zip_download,
+        name="titres_zip_download",
+    ),
+    path("titres/reglages/", titre_views.titre_settings, name="titre_settings"),
+    path("creances/", titre_views.receivables_list, name="receivables"),
+    path("encaissements/", titre_views.collections_import, name="collections_import"),
+    path("encaissements/<int:pk>/", titre_views.collection_import, name="collection_import"),
 ]

@@ -3,14 +3,13 @@ in its own app above them (``iscg`` stays the ground floor)."""
 
 from datetime import date
 
-from django.db.models import DecimalField, F, Q, Sum, Value
-from django.db.models.functions import Coalesce
 from django.shortcuts import render
 
 from conventions import perms as convention_perms
 from conventions.deadlines import upcoming
 from conventions.models import Convention, ConventionStatus, Post
 from conventions.selectors import deadlines_for, proper_words_for, with_readable_titles
+from financing import receivables, titres
 from financing.models import ShareLine
 from financing.selectors import party_summary
 from iscg import perms, queue
@@ -55,6 +54,7 @@ def home(request):
         )
         context["posts_count"] = Post.objects.visible_to(user).count()
         context["outstanding"] = _outstanding_recoveries(user)
+        context["current_year"] = date.today().year
         context["failed_tasks"] = queue.visible_failures(user).count()
     if context["as_partner"]:
         context["party"] = user.party
@@ -75,21 +75,19 @@ def home(request):
     return render(request, "home/home.html", context)
 
 
-def _outstanding_recoveries(user):
-    """Co-funders' shares of past and current years not fully received (titres de recettes)."""
-    zero = Value(0, output_field=DecimalField(max_digits=12, decimal_places=2))
-    return (
-        ShareLine.objects.visible_to(user)
-        .filter(is_employer=False, year__lte=date.today().year, amount__gt=0)
-        .effective()
-        .annotate(
-            received=Coalesce(
-                Sum("payments__amount_received", filter=Q(payments__cancelled_at__isnull=True)),
-                zero,
-            )
-        )
-        .annotate(outstanding=F("amount") - F("received"))
-        .filter(outstanding__gt=0)
-        .select_related("party", "post", "convention")
-        .order_by("-year", "-outstanding")[:10]
-    )
+#: Titres shown on the home page (the oldest); the receivables page lists them all.
+HOME_RECEIVABLES = 5
+
+
+def _outstanding_recoveries(user) -> dict:
+    """The titres de recettes issued and not fully collected: how many, the total, how many
+    are late, and the oldest few with their age (financing.receivables)."""
+    payments = receivables.outstanding_queryset(ShareLine.objects.visible_to(user))
+    rows, total = receivables.receivables(payments, date.today())
+    return {
+        "to_issue": titres.left_by_year(ShareLine.objects.visible_to(user), date.today().year),
+        "count": len(rows),
+        "total": total,
+        "late": sum(1 for row in rows if row.late),
+        "oldest": rows[:HOME_RECEIVABLES],
+    }

@@ -170,6 +170,8 @@ TASK_LABELS = {
     "conventions.tasks.prepare_deliberation_zip": "Archive ZIP d'une délibération",
     "conventions.tasks.render_document_version": "Rendu du PDF d'une convention",
     "conventions.tasks.render_office_document": "Texte ODT ou DOCX d'une convention",
+    "financing.tasks.prepare_titres_zip": "Archive ZIP des titres de recettes d'un exercice",
+    "financing.tasks.import_collection_returns": "Import d'un fichier d'encaissements",
 }
 
 

@@ -148,6 +148,15 @@ REPORTING = {
 }
 
 
+def _collection_import(world) -> int:
+    """A file of collection returns deposited by organisation A (not read yet); its pk."""
+    from financing.models import CollectionImport
+
+    return CollectionImport.objects.create(
+        organisation=world.org, filename="retour.csv", content=b"numero_titre;date;montant\n"
+    ).pk
+
+
 def _terminated(convention) -> dict:
     """Record a résiliation on the convention (as the service would); its URL kwargs."""
     from datetime import date
@@ -545,6 +554,48 @@ MATRIX = {
             "financing:opendata_csv",
         )
     },
+    # Titres à émettre, collection returns, receivables (issue 17): the organisation's staff.
+    **{
+        name: [
+            (
+                "exercice 2023",
+                lambda w: {"year": 2023},
+                expect(other=OK, partner=DENIED, interv=DENIED),
+            )
+        ]
+        for name in (
+            "financing:titres",
+            "financing:titres_csv",
+            "financing:titres_issued_csv",
+            "financing:titres_zip",
+        )
+    },
+    "financing:titres_zip_download": [
+        (
+            "archive pas encore préparée",
+            lambda w: {"year": 2023},
+            expect(
+                gest=REDIRECT,
+                other=REDIRECT,
+                coord=REDIRECT,
+                partner=DENIED,
+                interv=DENIED,
+                admin=REDIRECT,
+            ),
+        )
+    ],
+    "financing:titre_settings": [("réglages", lambda w: {}, _NEW_REFERENCE)],
+    "financing:receivables": [
+        ("créances", lambda w: {}, expect(other=OK, partner=DENIED, interv=DENIED))
+    ],
+    "financing:collections_import": [("import", lambda w: {}, _NEW_REFERENCE)],
+    "financing:collection_import": [
+        (
+            "import de l'organisation",
+            lambda w: {"pk": _collection_import(w)},
+            expect(partner=DENIED, interv=DENIED),
+        )
+    ],
     "conventions:party_detail": [
         ("partie du partenaire", lambda w: {"pk": w.party.pk}, expect(partner=OK)),
         ("autre partie", lambda w: {"pk": w.other_party.pk}, expect()),
@@ -1623,6 +1674,43 @@ WRITES = {
                 "reason": "Montant erroné",
             },
             writes(partner=DENIED),
+        )
+    ],
+    "financing:titres": [
+        (
+            "émettre le titre d'une part du partenaire",
+            lambda w: {"year": 2023},
+            lambda w: {"parts": [w.share_line().pk], "issued_on": "2023-10-02"},
+            # another organisation's gestionnaire: the share is not its own, nothing issued
+            writes(other=400, partner=DENIED, interv=DENIED),
+        )
+    ],
+    "financing:titres_zip": [
+        (
+            "préparer l'archive des titres",
+            lambda w: {"year": 2023},
+            lambda w: {},
+            writes(other=WROTE, coord=WROTE, admin=WROTE, partner=DENIED, interv=DENIED),
+        )
+    ],
+    "financing:titre_settings": [
+        (
+            "réglages des titres",
+            _NOTHING,
+            lambda w: {"imputation": "7478//934213", "payment_days": "30"},
+            writes(other=WROTE, partner=DENIED, interv=DENIED),
+        )
+    ],
+    "financing:collections_import": [
+        (
+            "déposer un fichier d'encaissements",
+            _NOTHING,
+            lambda w: {
+                "file": SimpleUploadedFile(
+                    "retour.csv", b"numero_titre;date;montant\r\nT-1;15/11/2023;10\r\n"
+                )
+            },
+            writes(other=WROTE, partner=DENIED, interv=DENIED),
         )
     ],
     "financing:actual_cost": [

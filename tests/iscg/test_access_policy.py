@@ -18,6 +18,7 @@ REQUEST_MODULES = [
     "conventions/transmission_views.py",
     "financing/views.py",
     "financing/budget_views.py",
+    "financing/titre_views.py",
     "reporting/views.py",
     "home/views.py",
     "iscg/views.py",

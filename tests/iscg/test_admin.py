@@ -12,8 +12,13 @@ MODEL_ADMINS = sorted(
     (model._meta.app_label, model._meta.model_name) for model in admin.site._registry
 )
 # Our own models (third-party logs such as axes' access attempts have no add page by design).
-#: Rows that only the services create (share lines follow from their plan): no add page.
-SERVICE_OWNED = {("financing", "shareline")}
+#: Rows that only the services create (share lines follow from their plan; collection returns
+#: and their collections are read by the worker): no add page.
+SERVICE_OWNED = {
+    ("financing", "shareline"),
+    ("financing", "collection"),
+    ("financing", "collectionimport"),
+}
 OUR_MODEL_ADMINS = [
     pair
     for pair in MODEL_ADMINS

@@ -46,7 +46,9 @@ def test_partner_funder_sees_what_it_owes(client, demo):
 def test_gestionnaire_sees_drafts_to_sign_and_recoveries(client, demo):
     text = text_of(client, "gestionnaire@demo.iscg.fr")
     assert "À signer PDC2023-A13 — Convention de partenariat relative au financement" in text
-    assert "Recettes à percevoir 2023 — État : 22\u00a0409\u00a0€ (Poste ISC Boulonnais)" in text
+    # No titre is issued in the demo: what is left to issue, by exercice, links to its list.
+    assert "Recettes à percevoir Aucun titre en attente d'encaissement." in text
+    assert "Titres restant à émettre : 2023 : 35\u00a0parts, 404\u00a0223\u00a0€" in text
 
 
 def test_coordinator_sees_bilans_to_validate(client, demo):
@@ -99,7 +101,8 @@ def test_the_home_page_and_the_conventions_list_read_in_a_bounded_number_of_quer
     client, demo_data, django_assert_max_num_queries
 ):
     """The gestionnaire's home (deadlines, drafts, recoveries) and the filtered list do not read
-    once per convention: 15 (one for the failed background tasks) and 14 queries for the 20 demo
+    once per convention: 16 (one for the failed background tasks, two for the titres left to
+    issue and to collect, financing.titres/receivables) and 14 queries for the 20 demo
     conventions (the parties' names for readable titles, the filters' choices counted to offer
     only useful ones)."""
     from conventions.models import Party
@@ -107,7 +110,7 @@ def test_the_home_page_and_the_conventions_list_read_in_a_bounded_number_of_quer
 
     client.force_login(User.objects.get(email=GESTIONNAIRE_EMAIL))
     client.get("/")  # the session notes its first request (then at most once a minute)
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(16):
         assert client.get("/").status_code == 200
     party = Party.objects.get(slug="epci_cc_ternois")
     with django_assert_max_num_queries(14):
