@@ -159,7 +159,7 @@ def every(period: timedelta) -> Callable[[datetime], bool]:
 TASK_LABELS = {
     "iscg.tasks.send_email": "Envoi d'un e-mail",
     "conventions.tasks.daily_reminders": "Rappels quotidiens des échéances",
-    "conventions.tasks.prepare_deliberation_zip": "Archive ZIP d'une délibération",
+    "iscg.tasks.prepare_file": "Préparation d'un fichier à télécharger (PDF, archive ZIP)",
     "conventions.tasks.render_document_version": "Rendu du PDF d'une convention",
 }
 
