@@ -174,6 +174,69 @@ def run_tasks(monkeypatch):
     return run
 
 
+class RenderedInRequest(AssertionError):
+    """A PDF rendered in a web request: the worker's work."""
+
+
+def _forbidden_render(*args, **kwargs):
+    raise RenderedInRequest("WeasyPrint called in a web request")
+
+
+@pytest.fixture
+def no_render():
+    """Make any PDF render (WeasyPrint, hence ``conventions.documents.render_pdf`` too) fail the
+    test; ``with no_render.allowed():`` lifts it (to run the queue in the same test)."""
+    import contextlib
+
+    import weasyprint
+
+    from conventions import documents
+
+    class Guard:
+        def __init__(self):
+            self.patch = pytest.MonkeyPatch()
+
+        def forbid(self):
+            self.patch.setattr(weasyprint, "HTML", _forbidden_render)
+            self.patch.setattr(documents, "render_pdf", _forbidden_render)
+
+        @contextlib.contextmanager
+        def allowed(self):
+            self.patch.undo()
+            try:
+                yield
+            finally:
+                self.forbid()
+
+    guard = Guard()
+    guard.forbid()
+    yield guard
+    guard.patch.undo()
+
+
+@pytest.fixture
+def fetch(run_tasks, monkeypatch):
+    """GET a file the worker prepares, as a reader does: first the page « … en préparation »
+    (HTTP 200, French, nothing rendered: WeasyPrint would fail the test), then, once the queue
+    has run, the file itself from the same address."""
+    import weasyprint
+
+    from conventions import documents
+
+    def get(client, url, **extra):
+        with monkeypatch.context() as patch:
+            patch.setattr(weasyprint, "HTML", _forbidden_render)
+            patch.setattr(documents, "render_pdf", _forbidden_render)
+            first = client.get(url, **extra)
+        if first.status_code != 200 or not first["Content-Type"].startswith("text/html"):
+            return first  # already stored, or refused
+        assert "Le document est en préparation" in first.content.decode()
+        run_tasks()
+        return client.get(url, **extra)
+
+    return get
+
+
 class SmtpInbox:
     """What a real local SMTP server (aiosmtpd) received, as parsed messages."""
 
