@@ -145,33 +145,14 @@ def pytest_runtest_teardown(item, nextitem):
 
 
 @pytest.fixture
-def run_tasks(monkeypatch):
+def run_tasks():
     """Run what the queue holds, in this process and this test's transaction, as a worker in
     batch mode would (``manage.py worker --batch``); returns how many tasks ran. Tasks a task
-    enqueues run too; tasks scheduled for later (a retry's backoff) stay queued. The worker's
-    closing of old connections is left out: it would close the test's open transaction."""
-    from django_tasks_db.management.commands import db_worker
+    enqueues run too; tasks scheduled for later (a retry's backoff) stay queued
+    (``tests.queue.run_queue``)."""
+    from tests.queue import run_queue
 
-    from iscg.management.commands.worker import Worker
-
-    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
-
-    def run() -> int:
-        worker = Worker(
-            queue_names=["*"],
-            interval=0,
-            batch=True,
-            backend_name="default",
-            startup_delay=False,
-            max_tasks=None,
-            worker_id="tests",
-            excluded_queue_names=[],
-        )
-        worker.housekeep = False
-        worker.run()
-        return worker._run_tasks
-
-    return run
+    return run_queue
 
 
 class RenderedInRequest(AssertionError):
