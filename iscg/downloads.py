@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -45,11 +46,20 @@ BUILDERS = frozenset(
     }
 )
 
+#: Most files one user may have in preparation at once (a guard against a loop of requests).
+MAX_PENDING_PER_USER = 20
+#: Prepared files are kept this long, then purged by the daily task (asked again, re-made).
+KEEP_DAYS = 7
+
 #: How often the waiting page asks again (seconds); the meta refresh without script, slower.
 POLL_SECONDS = 2
 REFRESH_SECONDS = 5
 
 Progress = Callable[[int, int], None]
+
+
+class TooMany(ValidationError):
+    """Refused: the user already has ``MAX_PENDING_PER_USER`` files in preparation."""
 
 
 def content_key(*parts: object) -> str:
@@ -107,6 +117,13 @@ def prepare(
     if builder not in BUILDERS:
         raise ValueError(f"Unknown builder: {builder}")
     with transaction.atomic():
+        existing = PreparedFile.objects.filter(user=user, builder=builder, key=key).exists()
+        pending = PreparedFile.objects.filter(user=user, status=PreparedFile.Status.PENDING)
+        if not existing and pending.count() >= MAX_PENDING_PER_USER:
+            raise TooMany(
+                f"Vous avez déjà {MAX_PENDING_PER_USER} fichiers en préparation : attendez "
+                "qu'ils soient prêts avant d'en demander d'autres."
+            )
         prepared, created = PreparedFile.objects.get_or_create(
             user=user,
             builder=builder,
@@ -208,6 +225,20 @@ def build(prepared_id: int) -> str:
     return name
 
 
+def purge(now=None) -> int:
+    """Delete the files prepared more than ``KEEP_DAYS`` ago, rows and stored files (the
+    daily task): asked again, a file is prepared again. Returns how many were deleted."""
+    now = now or timezone.now()
+    old = PreparedFile.objects.filter(created_at__lt=now - timedelta(days=KEEP_DAYS))
+    count = 0
+    for prepared in old.exclude(status=PreparedFile.Status.PENDING):
+        if prepared.file.name:
+            default_storage.delete(prepared.file.name)
+        prepared.delete()
+        count += 1
+    return count
+
+
 # --------------------------------------------------------------------------- responses
 
 
@@ -276,16 +307,21 @@ def pdf_download(
 ) -> HttpResponse:
     """A PDF made from ``html`` (decided here, under the user's scope): served when the worker
     has stored it, else the waiting page (the render queued once)."""
-    prepared = prepare(
-        user=request.user,
-        builder=builder,
-        key=content_key(html),
-        label=label,
-        filename=filename,
-        content_type="application/pdf",
-        source=html,
-        organisation=organisation,
-    )
+    try:
+        prepared = prepare(
+            user=request.user,
+            builder=builder,
+            key=content_key(html),
+            label=label,
+            filename=filename,
+            content_type="application/pdf",
+            source=html,
+            organisation=organisation,
+        )
+    except TooMany as error:
+        response = waiting(request, label=label, error=" ".join(error.messages))
+        response.status_code = 429
+        return response
     return serve_when_ready(request, prepared, inline=inline)
 
 

@@ -115,7 +115,7 @@ def requeue_stale(now: datetime | None = None) -> list[str]:
 
 
 #: The daily tasks, by module path (enqueued once a day by whichever worker gets there first).
-DAILY_TASKS = ("conventions.tasks.daily_reminders",)
+DAILY_TASKS = ("conventions.tasks.daily_reminders", "iscg.tasks.purge_prepared_files")
 
 
 def schedule_daily(now: datetime | None = None, tasks: tuple[str, ...] = DAILY_TASKS) -> list[str]:
@@ -160,6 +160,7 @@ TASK_LABELS = {
     "iscg.tasks.send_email": "Envoi d'un e-mail",
     "conventions.tasks.daily_reminders": "Rappels quotidiens des échéances",
     "iscg.tasks.prepare_file": "Préparation d'un fichier à télécharger (PDF, archive ZIP)",
+    "iscg.tasks.purge_prepared_files": "Suppression des fichiers préparés anciens",
     "conventions.tasks.render_document_version": "Rendu du PDF d'une convention",
 }
 

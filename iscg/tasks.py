@@ -84,3 +84,11 @@ def prepare_file(*, prepared_id: int, organisation_id: int | None = None) -> str
     from iscg import downloads
 
     return downloads.build(prepared_id)
+
+
+@task()
+def purge_prepared_files(*, day: str) -> int:
+    """The day's purge of old prepared files (``iscg.downloads.purge``)."""
+    from iscg import downloads
+
+    return downloads.purge()

@@ -78,12 +78,11 @@ def test_the_daily_tasks_are_enqueued_once_a_day_from_the_hour(settings):
     early = datetime(2026, 12, 3, 6, 59, tzinfo=PARIS)
     assert queue.schedule_daily(early) == []
     morning = datetime(2026, 12, 3, 7, 0, tzinfo=PARIS)
-    assert queue.schedule_daily(morning) == ["conventions.tasks.daily_reminders"]
+    daily = ["conventions.tasks.daily_reminders", "iscg.tasks.purge_prepared_files"]
+    assert queue.schedule_daily(morning) == daily
     assert queue.schedule_daily(morning + timedelta(hours=5)) == []  # another worker, later
-    assert queue.schedule_daily(morning + timedelta(days=1)) == [
-        "conventions.tasks.daily_reminders"
-    ]
-    assert DailyRun.objects.count() == 2
+    assert queue.schedule_daily(morning + timedelta(days=1)) == daily
+    assert DailyRun.objects.count() == 4
     queued = DBTaskResult.objects.filter(task_path="conventions.tasks.daily_reminders")
     assert sorted(r.args_kwargs["kwargs"]["day"] for r in queued) == ["2026-12-03", "2026-12-04"]
 
