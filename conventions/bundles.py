@@ -39,15 +39,18 @@ def deliberation_for(user, pk: int) -> tuple[Deliberation, list[Convention]]:
 
 
 def bundle_document(convention: Convention, user, *, produce: bool) -> DocumentVersion | None:
-    """The document a bundle holds for a convention: its signed copy, else its PDF (produced
-    when ``produce``, in the worker only, else only when already stored)."""
+    """The document a bundle holds for a convention: its signed copy, else its PDF. With
+    ``produce`` (in the worker), its version is decided and its render queued when missing
+    (``conventions.tasks.render_document_version``, one task per PDF: several workers share
+    them); else only a version already stored. The PDF may not be rendered yet."""
     copy = convention.signed_copy
     if copy is not None:
         return copy
     if produce:
-        return services.document_rendered(
-            services.convention_document(convention=convention, by=user)
-        )
+        document = services.convention_document(convention=convention, by=user)
+        if not document.is_rendered:
+            services.document_render_queued(document)
+        return document
     return services.stored_document(convention=convention)
 
 
@@ -60,12 +63,12 @@ def download_name(deliberation: Deliberation) -> str:
 
 
 def gather(conventions: list[Convention], user, progress, *, signed_only: bool) -> list:
-    """Each convention's document, produced when missing, ``progress`` told after each one;
-    every convention that cannot be in the archive is said in one French refusal."""
+    """Each convention's document. Every convention that cannot be in the archive is said in
+    one French refusal; while PDFs are still being rendered (their own tasks), ``NotReady``
+    says how many are ready, and the preparation looks again once they ran."""
     documents, errors = [], []
     total = len(conventions)
-    progress(0, total)
-    for done, convention in enumerate(conventions, 1):
+    for convention in conventions:
         try:
             if signed_only and convention.status not in SIGNED_STATUSES:
                 raise ValidationError(
@@ -77,9 +80,12 @@ def gather(conventions: list[Convention], user, progress, *, signed_only: bool) 
             documents.append(document)
         except ValidationError as error:
             errors.append(f"{convention.reference} : {' '.join(error.messages)}")
-        progress(done, total)
     if errors:
         raise ValidationError(errors)
+    awaiting = [f"document:{d.pk}" for d in documents if not d.is_rendered]
+    if awaiting:
+        raise downloads.NotReady(total - len(awaiting), total, awaiting)
+    progress(total, total)
     return documents
 
 

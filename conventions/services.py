@@ -367,8 +367,12 @@ def document_version_render(*, version_id: int) -> DocumentVersion:
     stored = DocumentVersion.objects.filter(pk=version.pk, file="").update(
         file=version.file.name, sha256=hashlib.sha256(pdf).hexdigest(), size=len(pdf), pages=pages
     )
-    if not stored:  # rendered meanwhile by another reader: keep theirs
+    if not stored:  # rendered meanwhile by another task: keep theirs
         version.file.storage.delete(version.file.name or "")
+    else:  # the ZIPs waiting for it move on their page
+        from iscg.downloads import part_ready
+
+        part_ready(f"document:{version.pk}")
     return DocumentVersion.objects.get(pk=version_id)
 
 

@@ -15,6 +15,7 @@ This module imports no business application: builders are named by their dotted 
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -51,11 +52,27 @@ MAX_PENDING_PER_USER = 20
 #: Prepared files are kept this long, then purged by the daily task (asked again, re-made).
 KEEP_DAYS = 7
 
+#: A preparation waiting for its parts is queued again below them (they run first), up to
+#: ``MAX_WAITS`` times, pausing ``STALL_SECONDS`` when nothing moved since its last look.
+WAIT_PRIORITY = -10
+MAX_WAITS = 2000
+STALL_SECONDS = 0.25
+
 #: How often the waiting page asks again (seconds); the meta refresh without script, slower.
 POLL_SECONDS = 2
 REFRESH_SECONDS = 5
 
 Progress = Callable[[int, int], None]
+
+
+class NotReady(Exception):  # noqa: N818 (a state, not an error)
+    """Raised by a builder whose parts other tasks are still making (the PDFs of a ZIP, each
+    its own render task, shared by the workers): the preparation records ``done`` of ``total``
+    and is queued again behind them (``WAIT_PRIORITY``)."""
+
+    def __init__(self, done: int, total: int, awaiting: list[str] | None = None):
+        super().__init__(f"{done}/{total}")
+        self.done, self.total, self.awaiting = done, total, list(awaiting or [])
 
 
 class TooMany(ValidationError):
@@ -198,6 +215,8 @@ def build(prepared_id: int) -> str:
 
     try:
         content = import_string(prepared.builder)(prepared, progress)
+    except NotReady as waiting_for:
+        return _wait(prepared, waiting_for)
     except ValidationError as error:
         PreparedFile.objects.filter(pk=prepared.pk).update(
             status=PreparedFile.Status.FAILED,
@@ -237,6 +256,53 @@ def purge(now=None) -> int:
         prepared.delete()
         count += 1
     return count
+
+
+def part_ready(part: str) -> int:
+    """A part that preparations wait for is made (``"document:<pk>"``: a PDF rendered by its
+    own task): each of them counts one more done, so that their page moves meanwhile. Returns
+    how many preparations were waiting for it."""
+    waiting = [
+        prepared.pk
+        for prepared in PreparedFile.objects.filter(status=PreparedFile.Status.PENDING).only(
+            "pk", "params"
+        )
+        if part in prepared.params.get("awaiting", ())
+    ]
+    if waiting:
+        PreparedFile.objects.filter(pk__in=waiting, done__lt=F("total")).update(done=F("done") + 1)
+    return len(waiting)
+
+
+def _wait(prepared: PreparedFile, waiting_for: NotReady) -> str:
+    """Record the progress and queue the preparation again, behind the parts it waits for."""
+    from iscg.tasks import prepare_file
+
+    waits = prepared.params.get("waits", 0) + 1
+    if waits > MAX_WAITS:
+        PreparedFile.objects.filter(pk=prepared.pk).update(
+            status=PreparedFile.Status.FAILED,
+            error="Les documents n'ont pas été produits à temps : "
+            f"{waiting_for.done} sur {waiting_for.total} sont prêts. Reprenez la préparation.",
+            finished_at=timezone.now(),
+        )
+        return "échec"
+    stalled = prepared.params.get("last_done") == waiting_for.done
+    params = {
+        **prepared.params,
+        "waits": waits,
+        "last_done": waiting_for.done,
+        "awaiting": waiting_for.awaiting,
+    }
+    PreparedFile.objects.filter(pk=prepared.pk).update(
+        done=waiting_for.done, total=waiting_for.total, params=params
+    )
+    if stalled:  # the parts are being made by other workers: do not spin
+        time.sleep(STALL_SECONDS)
+    prepare_file.using(priority=WAIT_PRIORITY).enqueue(
+        prepared_id=prepared.pk, organisation_id=prepared.organisation_id
+    )
+    return "en attente"
 
 
 # --------------------------------------------------------------------------- responses

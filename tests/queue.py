@@ -2,10 +2,10 @@
 journeys' downloads)."""
 
 
-def run_queue() -> int:
+def run_queue(max_tasks: int | None = None) -> int:
     """Run what the queue holds, in this process and this test's transaction, as a worker in
     batch mode would (``manage.py worker --batch``); returns how many tasks ran. Tasks a task
-    enqueues run too; tasks scheduled for later (a retry's backoff) stay queued. The worker's
+    enqueues run too (up to ``max_tasks``); tasks scheduled for later (a retry's backoff) stay queued. The worker's
     closing of old connections is left out: it would close the test's open transaction."""
     from django_tasks_db.management.commands import db_worker
 
@@ -20,7 +20,7 @@ def run_queue() -> int:
             batch=True,
             backend_name="default",
             startup_delay=False,
-            max_tasks=None,
+            max_tasks=max_tasks,
             worker_id="tests",
             excluded_queue_names=[],
         )

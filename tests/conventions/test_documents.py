@@ -320,34 +320,38 @@ def test_a_deliberations_conventions_come_in_one_zip(client, run_tasks, no_rende
     assert other.status_code == 302
 
 
-def test_the_zip_task_records_its_progress_as_it_goes(client, run_tasks):
-    from conventions import bundles
+def test_the_zip_task_records_its_progress_as_it_goes(client):
+    from django_tasks_db.models import DBTaskResult
+
     from iscg.models import PreparedFile
-    from tests.access import build_world, deliberation_of
+    from tests.access import build_world, deliberation_of, with_signed_copy
+    from tests.queue import run_queue
 
     world = build_world()
     pk = deliberation_of(world)
+    with_signed_copy(world.c2)
     client.force_login(world.users["gestionnaire"])
     client.post(reverse("conventions:deliberation_zip_progress", args=[pk]))
-    seen = []
-    original = bundles.bundle_document
+    step = reverse("conventions:deliberation_zip_progress", args=[pk])
 
-    def watched(convention, user, *, produce):
-        seen.append(PreparedFile.objects.values_list("done", "total").get())
-        return original(convention, user, produce=produce)
+    def state():
+        return PreparedFile.objects.values_list("done", "total", "status").get()
 
-    bundles.bundle_document = watched
-    try:
-        run_tasks()
-    finally:
-        bundles.bundle_document = original
-    assert seen == [(0, 3), (1, 3), (2, 3)]
-    assert PreparedFile.objects.values_list("done", "total").get() == (3, 3)
-    # The page reads that row: no document is looked up to show the progress.
-    with_htmx = client.get(
-        reverse("conventions:deliberation_zip_progress", args=[pk]), HTTP_HX_REQUEST="true"
-    )
-    assert "3\u00a0documents prêts sur 3" in with_htmx.content.decode()
+    assert state() == (0, 3, "en_preparation")
+    # Its first look: C2's signed copy is ready, C1 and C3 each get their own render task
+    # (which two workers would share), and it waits behind them.
+    assert run_queue(max_tasks=1) == 1
+    assert state() == (1, 3, "en_preparation")
+    renders = DBTaskResult.objects.filter(task_path="conventions.tasks.render_document_version")
+    assert renders.filter(status="READY").count() == 2
+    page = client.get(step, HTTP_HX_REQUEST="true").content.decode()
+    assert "1\u00a0document prêt sur 3" in page and "Préparation en cours" in page
+    assert run_queue(max_tasks=1) == 1  # one PDF rendered: the page moves
+    assert state() == (2, 3, "en_preparation")
+    run_queue()  # the last PDF, then the archive
+    assert state() == (3, 3, "pret")
+    page = client.get(step, HTTP_HX_REQUEST="true").content.decode()
+    assert "3\u00a0documents prêts sur 3" in page
 
 
 def test_a_zip_whose_pdf_cannot_be_produced_says_why_and_offers_to_resume(client, run_tasks):
