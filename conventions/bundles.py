@@ -206,6 +206,7 @@ def request_signed_zip(conventions: list[Convention], user) -> PreparedFile:
         params={"conventions": sorted(c.pk for c in conventions)},
         total=len(conventions),
         organisation=conventions[0].organisation if conventions else None,
+        retry_failed=True,  # the user asks again: a refusal may have been fixed since
     )
 
 

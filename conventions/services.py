@@ -401,8 +401,11 @@ def document_render_queued(document: DocumentVersion) -> bool:
         return False
     with transaction.atomic():
         # One reader at a time decides (the row lock; SQLite writes one at a time anyway).
-        version = DocumentVersion.objects.select_for_update().select_related("convention")
-        version = version.get(pk=document.pk)
+        version = (
+            DocumentVersion.objects.select_for_update()
+            .select_related("convention")
+            .get(pk=document.pk)
+        )
         if version.is_rendered:
             return False
         waiting = DBTaskResult.objects.filter(

@@ -128,9 +128,11 @@ def prepare(
     params: dict | None = None,
     total: int = 1,
     organisation=None,
+    retry_failed: bool = False,
 ) -> PreparedFile:
     """The user's file made of this content: the one already recorded (queued again if its
-    task failed or vanished), else a new one, queued. Nothing is built here."""
+    task failed or vanished; with ``retry_failed``, an explicit new request, also if it was
+    refused), else a new one, queued. Nothing is built here."""
     if builder not in BUILDERS:
         raise ValueError(f"Unknown builder: {builder}")
     with transaction.atomic():
@@ -157,6 +159,8 @@ def prepare(
         )
         if created:
             _enqueue(prepared)
+        elif retry_failed and prepared.status == PreparedFile.Status.FAILED:
+            restart(prepared)
         else:
             ensure_queued(prepared)
     return prepared
