@@ -325,3 +325,34 @@ def test_old_prepared_files_are_purged_with_their_file(world, run_tasks, monkeyp
     assert downloads.purge(later) == 1
     assert not PreparedFile.objects.exists()
     assert not prepared.file.storage.exists(name)
+
+
+def test_the_deliberation_page_refreshes_without_script_while_pending(client, world):
+    pk = deliberation_of(world)
+    client.force_login(world.users["gestionnaire"])
+    page = reverse("conventions:deliberation_zip", args=[pk])
+    refresh = '<noscript><meta http-equiv="refresh" content="5"></noscript>'
+    assert refresh not in client.get(page).content.decode()
+    client.post(reverse("conventions:deliberation_zip_progress", args=[pk]))
+    assert refresh in client.get(page).content.decode()
+
+
+def test_a_refused_bulk_zip_is_prepared_again_when_asked_again(client, world, run_tasks):
+    from tests.access import with_signed_copy
+
+    with_signed_copy(world.c1)
+    client.force_login(world.users["gestionnaire"])
+    data = {"action": "telecharger", "conventions": [world.c1.reference]}
+    first = client.post(reverse("conventions:bulk"), data)
+    prepared = PreparedFile.objects.get()
+    PreparedFile.objects.filter(pk=prepared.pk).update(
+        status=PreparedFile.Status.FAILED, error="A-C1 : refus d'essai."
+    )
+    DBTaskResult.objects.all().delete()
+    page = client.get(first["Location"]).content.decode()
+    assert "refus d&#x27;essai" in page or "refus d'essai" in page
+    again = client.post(reverse("conventions:bulk"), data)
+    assert again["Location"] == first["Location"]
+    assert run_tasks() == 1
+    prepared.refresh_from_db()
+    assert prepared.status == PreparedFile.Status.READY and prepared.error == ""
