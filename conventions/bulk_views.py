@@ -77,7 +77,11 @@ def _download(request, selection: bulk.Selection):
     if not selection.ready:
         messages.error(request, "Aucune des conventions cochées n'est signée.")
         return redirect(_back(request))
-    prepared = bundles.request_signed_zip(selection.ready, request.user)
+    try:
+        prepared = bundles.request_signed_zip(selection.ready, request.user)
+    except downloads.TooMany as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(_back(request))
     if selection.refused:
         messages.warning(
             request,

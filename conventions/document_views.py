@@ -568,7 +568,11 @@ def deliberation_zip_progress(request, pk: int):
     not while one is under way) and renders nothing."""
     deliberation, conventions = _deliberation(request, pk)
     if request.method == "POST":
-        bundles.request_preparation(deliberation, conventions, request.user)
+        try:
+            bundles.request_preparation(deliberation, conventions, request.user)
+        except downloads.TooMany as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("conventions:deliberation_zip", pk=deliberation.pk)
         if not request.headers.get("HX-Request"):
             messages.success(
                 request, "Préparation de l'archive lancée : la page suit son avancement."

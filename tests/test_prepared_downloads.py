@@ -356,3 +356,28 @@ def test_a_refused_bulk_zip_is_prepared_again_when_asked_again(client, world, ru
     assert run_tasks() == 1
     prepared.refresh_from_db()
     assert prepared.status == PreparedFile.Status.READY and prepared.error == ""
+
+
+def test_zips_past_the_limit_are_refused_in_french(client, world):
+    from tests.access import with_signed_copy
+
+    user = world.users["gestionnaire"]
+    for n in range(downloads.MAX_PENDING_PER_USER):
+        downloads.prepare(
+            user=user,
+            builder="financing.exports.prepared_pdf",
+            key=str(n),
+            label="x",
+            filename="x.pdf",
+            content_type="application/pdf",
+        )
+    with_signed_copy(world.c1)
+    client.force_login(user)
+    data = {"action": "telecharger", "conventions": [world.c1.reference]}
+    refused = client.post(reverse("conventions:bulk"), data, follow=True)
+    assert "fichiers en préparation" in refused.content.decode()
+    pk = deliberation_of(world)
+    step = reverse("conventions:deliberation_zip_progress", args=[pk])
+    refused = client.post(step, follow=True)
+    assert "fichiers en préparation" in refused.content.decode()
+    assert PreparedFile.objects.count() == downloads.MAX_PENDING_PER_USER
