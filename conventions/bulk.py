@@ -1,5 +1,6 @@
 """Actions on several conventions at once (a deliberation approves fifteen of them): send the
-drafts to signature, gather the signed PDFs in one archive.
+drafts to signature, gather the signed PDFs in one archive (``zip_of``; prepared by the worker:
+``conventions.bundles``).
 
 ``sort_selection`` is pure (what can go, what cannot and why); ``send_all_to_signature`` is
 all or nothing: one convention refused and none is sent.
@@ -62,19 +63,6 @@ def send_all_to_signature(*, conventions: list[Convention], by) -> int:
     if errors:
         raise ValidationError(errors)
     return len(conventions)
-
-
-def signed_documents(conventions: list[Convention]) -> tuple[list, list[Convention]]:
-    """Each convention's signed PDF as stored (its uploaded signed copy, else the signed text),
-    and the conventions whose PDF is not produced yet."""
-    found, missing = [], []
-    for convention in conventions:
-        document = convention.signed_copy or services.stored_document(convention=convention)
-        if document is None or not document.is_rendered:
-            missing.append(convention)
-        else:
-            found.append(document)
-    return found, missing
 
 
 def zip_of(documents) -> bytes:

@@ -3,13 +3,16 @@ for what freezes texts)."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from conventions import bulk, perms, services
+from conventions import bulk, bundles, perms
 from conventions.models import Convention
+from iscg import downloads
+from iscg.models import PreparedFile
 
 ACTIONS = {"signature", "telecharger"}
 
@@ -69,22 +72,58 @@ def _send(request, selection: bulk.Selection):
 
 
 def _download(request, selection: bulk.Selection):
+    """Ask the worker for the ZIP of the signed conventions ticked (their PDFs rendered there
+    when missing), then follow it on its page; nothing is rendered or zipped here."""
     if not selection.ready:
         messages.error(request, "Aucune des conventions cochées n'est signée.")
         return redirect(_back(request))
-    documents, missing = bulk.signed_documents(selection.ready)
-    missing += [d.convention for d in documents if not perms.can_download(request.user, d)]
-    documents = [d for d in documents if perms.can_download(request.user, d)]
-    if missing:
-        messages.error(
-            request,
-            "Le PDF signé n'est pas encore prêt pour "
-            + ", ".join(c.reference for c in missing)
-            + " : ouvrez la convention (ou la page de sa délibération) pour le produire.",
-        )
+    try:
+        prepared = bundles.request_signed_zip(selection.ready, request.user)
+    except downloads.TooMany as error:
+        messages.error(request, " ".join(error.messages))
         return redirect(_back(request))
-    for document in documents:
-        services.document_download_log(document=document, user=request.user)
-    response = HttpResponse(bulk.zip_of(documents), content_type="application/zip")
-    response["Content-Disposition"] = 'attachment; filename="conventions-signees.zip"'
-    return response
+    if selection.refused:
+        messages.warning(
+            request,
+            "Non comprises dans l'archive, car pas signées : "
+            + ", ".join(c.reference for c, _reason in selection.refused)
+            + ".",
+        )
+    return redirect("conventions:prepared", token=prepared.token)
+
+
+def _signed_zip(request, token) -> PreparedFile:
+    """The user's own archive (404 for anyone else's, and for any other kind of file)."""
+    prepared = downloads.of_user(request.user, token)
+    if prepared.builder != bundles.SIGNED_BUILDER:
+        raise Http404
+    return prepared
+
+
+def prepared(request, token):
+    """The archive's page: its progress (polled every 2 s), then its download link."""
+    prepared = _signed_zip(request, token)
+    ready = downloads.stored(prepared)
+    if not ready and prepared.status == PreparedFile.Status.PENDING:
+        downloads.ensure_queued(prepared)  # its task failed for good or vanished
+    return downloads.waiting(
+        request,
+        label=prepared.label,
+        done=prepared.done,
+        total=prepared.total,
+        error=prepared.error if prepared.status == PreparedFile.Status.FAILED else "",
+        file_url=reverse("conventions:prepared_file", args=[prepared.token]) if ready else "",
+        archive=True,
+    )
+
+
+def prepared_file(request, token):
+    """The stored archive (back to its page while it is being prepared)."""
+    prepared = _signed_zip(request, token)
+    if not downloads.stored(prepared):
+        messages.error(
+            request, "L'archive est encore en préparation : la page suit son avancement."
+        )
+        return redirect("conventions:prepared", token=prepared.token)
+    bundles.log_downloads(prepared, request.user)
+    return downloads.file_response(prepared)

@@ -1,24 +1,27 @@
-"""The ZIP of a deliberation's conventions, prepared by the worker: each convention's signed
-copy, else its PDF (rendered when missing), then the archive itself, stored; the page follows
-the task's progress and the download serves the stored archive (no render, no ZIP built in a
-web request)."""
+"""ZIPs of conventions, prepared by the worker (``iscg.downloads``): the ZIP of a deliberation's
+conventions, and the one of the signed conventions ticked in the list. Each convention's signed
+copy, else its PDF (rendered by the worker when missing), then the archive itself, stored for
+the user who asked; the task records its progress (documents done of total) on its
+``PreparedFile`` row, which the page reads in one query; the download serves the stored
+archive (no render, no ZIP built in a web request).
+"""
 
 from __future__ import annotations
 
-import hashlib
 import re
-from dataclasses import dataclass, field
+import uuid
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
-from django.tasks import TaskResultStatus
 
-from conventions import services
+from conventions import perms, services
 from conventions.bulk import zip_of
-from conventions.models import Convention, Deliberation, DocumentVersion, Party
+from conventions.models import SIGNED_STATUSES, Convention, Deliberation, DocumentVersion, Party
+from iscg import downloads
+from iscg.models import PreparedFile
 
-TASK_PATH = "conventions.tasks.prepare_deliberation_zip"
+DELIBERATION_BUILDER = "conventions.bundles.prepared_deliberation_zip"
+SIGNED_BUILDER = "conventions.bundles.prepared_signed_zip"
 
 
 def deliberation_for(user, pk: int) -> tuple[Deliberation, list[Convention]]:
@@ -36,30 +39,19 @@ def deliberation_for(user, pk: int) -> tuple[Deliberation, list[Convention]]:
 
 
 def bundle_document(convention: Convention, user, *, produce: bool) -> DocumentVersion | None:
-    """The document a bundle holds for a convention: its signed copy, else its PDF (produced
-    when ``produce``, else only when already stored)."""
+    """The document a bundle holds for a convention: its signed copy, else its PDF. With
+    ``produce`` (in the worker), its version is decided and its render queued when missing
+    (``conventions.tasks.render_document_version``, one task per PDF: several workers share
+    them); else only a version already stored. The PDF may not be rendered yet."""
     copy = convention.signed_copy
     if copy is not None:
         return copy
     if produce:
-        return services.document_rendered(
-            services.convention_document(convention=convention, by=user)
-        )
+        document = services.convention_document(convention=convention, by=user)
+        if not document.is_rendered:
+            services.document_render_queued(document)
+        return document
     return services.stored_document(convention=convention)
-
-
-def ready(document: DocumentVersion | None) -> DocumentVersion | None:
-    """The document when its PDF is stored, else None (still to produce)."""
-    return document if document is not None and document.is_rendered else None
-
-
-def archive_name(deliberation: Deliberation, documents: list[DocumentVersion]) -> str:
-    """Where the archive of these very documents is stored: a new document gives a new name,
-    so a stored archive is never stale."""
-    digest = hashlib.sha256("|".join(f"{d.pk}:{d.sha256}" for d in documents).encode()).hexdigest()[
-        :16
-    ]
-    return f"archives/deliberation-{deliberation.pk}-{digest}.zip"
 
 
 def download_name(deliberation: Deliberation) -> str:
@@ -67,96 +59,158 @@ def download_name(deliberation: Deliberation) -> str:
     return f"conventions-{number}.zip"
 
 
-def build_archive(deliberation: Deliberation, documents: list[DocumentVersion]) -> str:
-    """Store the ZIP of these documents (once: the name says its content) and return its name."""
-    name = archive_name(deliberation, documents)
-    if default_storage.exists(name):
-        return name
-    return default_storage.save(name, ContentFile(zip_of(documents)))
+# --------------------------------------------------------------------------- worker side
 
 
-def prepare(deliberation_id: int, user) -> dict:
-    """The task's work: render each missing PDF, then store the archive. Returns the errors
-    (a convention whose PDF cannot be produced, in French) and the archive's name."""
-    deliberation, conventions = deliberation_for(user, deliberation_id)
-    errors, documents = [], []
+def gather(conventions: list[Convention], user, progress, *, signed_only: bool) -> list:
+    """Each convention's document. Every convention that cannot be in the archive is said in
+    one French refusal; while PDFs are still being rendered (their own tasks), ``NotReady``
+    says how many are ready, and the preparation looks again once they ran."""
+    documents, errors = [], []
+    total = len(conventions)
     for convention in conventions:
         try:
-            documents.append(bundle_document(convention, user, produce=True))
+            if signed_only and convention.status not in SIGNED_STATUSES:
+                raise ValidationError(
+                    f"elle est « {convention.get_status_display().lower()} », pas signée."
+                )
+            document = bundle_document(convention, user, produce=True)
+            if not perms.can_download(user, document):
+                raise ValidationError("son document n'est pas encore signé.")
+            documents.append(document)
         except ValidationError as error:
             errors.append(f"{convention.reference} : {' '.join(error.messages)}")
     if errors:
-        return {"errors": errors, "archive": None}
-    return {"errors": [], "archive": build_archive(deliberation, documents)}
+        raise ValidationError(errors)
+    awaiting = [f"document:{d.pk}" for d in documents if not d.is_rendered]
+    if awaiting:
+        raise downloads.NotReady(total - len(awaiting), total, awaiting)
+    progress(total, total)
+    return documents
+
+
+def prepared_deliberation_zip(prepared: PreparedFile, progress) -> bytes:
+    """``iscg.downloads`` builder: the deliberation's conventions, as the user sees them."""
+    try:
+        _deliberation, conventions = deliberation_for(
+            prepared.user, prepared.params["deliberation_id"]
+        )
+    except Deliberation.DoesNotExist:
+        raise ValidationError("La délibération n'existe plus.") from None
+    documents = gather(conventions, prepared.user, progress, signed_only=False)
+    prepared.params["documents"] = [d.pk for d in documents]
+    return zip_of(documents)
+
+
+def prepared_signed_zip(prepared: PreparedFile, progress) -> bytes:
+    """``iscg.downloads`` builder: the signed conventions ticked, as the user sees them."""
+    conventions = list(
+        Convention.objects.visible_to(prepared.user)
+        .filter(pk__in=prepared.params["conventions"])
+        .order_by("reference")
+    )
+    documents = gather(conventions, prepared.user, progress, signed_only=True)
+    prepared.params["documents"] = [d.pk for d in documents]
+    return zip_of(documents)
+
+
+# --------------------------------------------------------------------------- request side
 
 
 @dataclass
 class Progress:
+    """How far the user's archive of a deliberation is (read from its row: one query)."""
+
     deliberation: Deliberation
-    rows: list[dict]
-    pending: bool  # a preparation is queued or running
-    errors: list[str] = field(default_factory=list)
-    archive: str | None = None
+    conventions: list[Convention]
+    prepared: PreparedFile | None
 
     @property
     def total(self) -> int:
-        return len(self.rows)
+        return self.prepared.total if self.prepared else len(self.conventions)
 
     @property
     def ready(self) -> int:
-        return sum(1 for row in self.rows if row["document"] is not None)
+        return self.prepared.done if self.prepared else 0
 
     @property
-    def missing(self) -> int:
-        return self.total - self.ready
+    def pending(self) -> bool:
+        return self.prepared is not None and self.prepared.status == PreparedFile.Status.PENDING
+
+    @property
+    def errors(self) -> list[str]:
+        if self.prepared is None or self.prepared.status != PreparedFile.Status.FAILED:
+            return []
+        return self.prepared.error.splitlines()
 
     @property
     def done(self) -> bool:
-        return self.archive is not None
+        return self.prepared is not None and downloads.stored(self.prepared)
 
     @property
     def percent(self) -> int:
-        return round(100 * self.ready / self.total) if self.rows else 100
+        return round(100 * self.ready / self.total) if self.total else 100
 
 
-def _tasks(deliberation: Deliberation):
-    from django_tasks_db.models import DBTaskResult
-
-    return DBTaskResult.objects.filter(
-        task_path=TASK_PATH, args_kwargs__kwargs__deliberation_id=deliberation.pk
+def latest(deliberation: Deliberation, user) -> PreparedFile | None:
+    """The user's last archive of the deliberation (prepared, under way or failed)."""
+    return (
+        PreparedFile.objects.filter(
+            user=user, builder=DELIBERATION_BUILDER, params__deliberation_id=deliberation.pk
+        )
+        .order_by("-created_at", "-pk")
+        .first()
     )
 
 
 def progress(deliberation: Deliberation, conventions: list[Convention], user) -> Progress:
-    """How far the archive is: documents ready (read from the database: the task's own
-    progress), whether a preparation is under way, the last one's errors, the stored archive."""
-    rows = [
-        {"convention": c, "document": ready(bundle_document(c, user, produce=False))}
-        for c in conventions
-    ]
-    tasks = _tasks(deliberation)
-    pending = tasks.filter(status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING]).exists()
-    last = tasks.filter(status=TaskResultStatus.SUCCESSFUL).order_by("-finished_at").first()
-    errors = list((last.return_value or {}).get("errors", [])) if last and not pending else []
-    archive = None
-    if all(row["document"] is not None for row in rows):
-        name = archive_name(deliberation, [row["document"] for row in rows])
-        archive = name if default_storage.exists(name) else None
-    return Progress(deliberation, rows, pending, errors, archive)
+    return Progress(deliberation, conventions, latest(deliberation, user))
 
 
-def request_preparation(deliberation: Deliberation, user) -> bool:
-    """Queue the preparation unless one is already under way; returns whether it was queued."""
-    from conventions.tasks import prepare_deliberation_zip
-
-    pending = _tasks(deliberation).filter(
-        status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING]
-    )
-    if pending.exists():
+def request_preparation(deliberation: Deliberation, conventions: list[Convention], user) -> bool:
+    """Queue the preparation of a fresh archive unless one is already under way (queued
+    again if its task vanished); returns whether a new one was asked for. Nothing rendered."""
+    last = latest(deliberation, user)
+    if (
+        last is not None
+        and last.status == PreparedFile.Status.PENDING
+        and not downloads.stored(last)
+    ):
+        downloads.ensure_queued(last)
         return False
-    prepare_deliberation_zip.enqueue(
-        deliberation_id=deliberation.pk,
-        user_id=user.pk,
-        organisation_id=deliberation.party.organisation_id,
+    downloads.prepare(
+        user=user,
+        builder=DELIBERATION_BUILDER,
+        key=uuid.uuid4().hex,  # the conventions may have changed since: always a new archive
+        label=f"Archive ZIP de la délibération {deliberation.number or deliberation.pk}",
+        filename=download_name(deliberation),
+        content_type="application/zip",
+        params={"deliberation_id": deliberation.pk},
+        total=len(conventions),
+        organisation=deliberation.party.organisation,
     )
     return True
+
+
+def request_signed_zip(conventions: list[Convention], user) -> PreparedFile:
+    """The user's archive of these signed conventions: the one already prepared when nothing
+    changed (same conventions, same signed copies), else queued. Nothing rendered here."""
+    state = [f"{c.pk}:{c.status}:{getattr(c.signed_copy, 'pk', '')}" for c in conventions]
+    return downloads.prepare(
+        user=user,
+        builder=SIGNED_BUILDER,
+        key=downloads.content_key(*sorted(state)),
+        label="Archive ZIP des conventions signées",
+        filename="conventions-signees.zip",
+        content_type="application/zip",
+        params={"conventions": sorted(c.pk for c in conventions)},
+        total=len(conventions),
+        organisation=conventions[0].organisation if conventions else None,
+        retry_failed=True,  # the user asks again: a refusal may have been fixed since
+    )
+
+
+def log_downloads(prepared: PreparedFile, user) -> None:
+    """Each document of a served archive is counted as downloaded by the user."""
+    for document in DocumentVersion.objects.filter(pk__in=prepared.params.get("documents", [])):
+        services.document_download_log(document=document, user=user)

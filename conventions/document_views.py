@@ -10,10 +10,8 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.storage import default_storage
-from django.db import transaction
 from django.db.models import Q
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -34,6 +32,7 @@ from conventions.models import (
     Party,
 )
 from financing.models import ShareLine
+from iscg import downloads
 from iscg.formatting import count_words
 
 # --------------------------------------------------------------------------- helpers
@@ -54,9 +53,16 @@ def editable_convention(request, reference: str) -> Convention:
 
 
 def _serve(request, document: DocumentVersion, *, inline: bool = True) -> HttpResponse:
-    """The stored file (read whole: documents are small, and no file handle is left open); a
-    version still waiting for its PDF is rendered first."""
-    document = services.document_rendered(document)
+    """The stored file (read whole: documents are small, and no file handle is left open). A
+    version still waiting for its PDF is not rendered here: its render is queued (again, if it
+    failed or vanished) and the page « Le document est en préparation » asks until it is."""
+    if not document.is_rendered:
+        services.document_render_queued(document)
+        return downloads.waiting(
+            request, label=f"PDF de la convention {document.convention.reference}"
+        )
+    if request.headers.get("HX-Request"):
+        return downloads.hx_redirect(request.get_full_path())
     with document.file.open("rb") as stored:
         content = stored.read()
     services.document_download_log(document=document, user=request.user)
@@ -91,7 +97,6 @@ def _preview(convention: Convention | None, text: dict) -> dict:
 # --------------------------------------------------------------------------- PDF and versions
 
 
-@transaction.non_atomic_requests  # the version commits, then renders, before it is served
 def convention_pdf(request, reference: str):
     """The convention's PDF: its stored version when the text is unchanged (or frozen)."""
     convention = _visible(request, reference)
@@ -559,11 +564,16 @@ def deliberation_zip(request, pk: int):
 
 @require_http_methods(["GET", "POST"])
 def deliberation_zip_progress(request, pk: int):
-    """The progress fragment (htmx, polled while the worker prepares the archive). GET only
-    reads it; POST queues the preparation (once: not while one is under way)."""
+    """The progress fragment (htmx, polled every 2 s while the worker prepares the archive),
+    read from the task's own progress. GET only reads it; POST queues the preparation (once:
+    not while one is under way) and renders nothing."""
     deliberation, conventions = _deliberation(request, pk)
     if request.method == "POST":
-        bundles.request_preparation(deliberation, request.user)
+        try:
+            bundles.request_preparation(deliberation, conventions, request.user)
+        except downloads.TooMany as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("conventions:deliberation_zip", pk=deliberation.pk)
         if not request.headers.get("HX-Request"):
             messages.success(
                 request, "Préparation de l'archive lancée : la page suit son avancement."
@@ -577,28 +587,16 @@ def deliberation_zip_progress(request, pk: int):
 
 
 def deliberation_zip_download(request, pk: int):
-    """The stored ZIP of every convention's reference document (signed copy, else its PDF).
-    Nothing is produced here: while the archive is not ready, back to the page that asks for it."""
+    """The user's stored ZIP of every convention's reference document (signed copy, else its
+    PDF). Nothing is produced here: while it is not ready, back to the page that asks for it."""
     deliberation, conventions = _deliberation(request, pk)
     progress = bundles.progress(deliberation, conventions, request.user)
     if not progress.done:
-        if progress.missing:
-            text = f"{absent_documents(progress.missing)} : préparez l'archive avant de la télécharger."
+        if progress.pending:
+            text = "L'archive est en préparation : la page suit son avancement."
         else:
             text = "L'archive n'est pas encore prête : préparez-la avant de la télécharger."
         messages.error(request, text)
         return redirect("conventions:deliberation_zip", pk=deliberation.pk)
-    for row in progress.rows:
-        services.document_download_log(document=row["document"], user=request.user)
-    response = FileResponse(
-        default_storage.open(progress.archive, "rb"),
-        as_attachment=True,
-        filename=bundles.download_name(deliberation),
-        content_type="application/zip",
-    )
-    return response
-
-
-def absent_documents(count: int) -> str:
-    """ "1 PDF manque", "3 PDF manquent"."""
-    return f"{count} PDF manque" if count == 1 else f"{count} PDF manquent"
+    bundles.log_downloads(progress.prepared, request.user)
+    return downloads.file_response(progress.prepared)

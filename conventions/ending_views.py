@@ -10,7 +10,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 from conventions import letters, perms, services
 from conventions.document_views import editable_convention
 from conventions.models import Convention
+from iscg import downloads
 from iscg.formatting import count_words, format_date_long, plural_word
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -141,8 +142,12 @@ def termination_letter(request, reference: str):
     )
     if not convention.termination_kind:
         raise Http404("Aucune dénonciation ni résiliation n'est enregistrée.")
-    pdf = letters.termination_letter_pdf(convention)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    name = f"{convention.reference}-{convention.termination_kind}.pdf"
-    response["Content-Disposition"] = f'inline; filename="{name}"'
-    return response
+    return downloads.pdf_download(
+        request,
+        builder="conventions.letters.prepared_pdf",
+        html=letters.termination_letter_html(convention),
+        label=f"Lettre de {convention.get_termination_kind_display().lower()} de {convention.reference}",
+        filename=f"{convention.reference}-{convention.termination_kind}.pdf",
+        organisation=convention.organisation,
+        inline=True,
+    )

@@ -179,6 +179,13 @@ def termination_letter_html(convention) -> str:
 
 
 def termination_letter_pdf(convention) -> bytes:
-    """The letter as a PDF (rendered on demand from the recorded ending: always in step)."""
+    """The letter as a PDF (rendered from the recorded ending: always in step)."""
     pdf, _pages = render_pdf(termination_letter_html(convention))
+    return pdf
+
+
+def prepared_pdf(prepared, progress) -> bytes:
+    """``iscg.downloads`` builder: the worker renders the letter's HTML the request decided
+    (the HTML says the recorded ending: a new ending is a new file)."""
+    pdf, _pages = render_pdf(prepared.source)
     return pdf

@@ -4,8 +4,8 @@ Every function checks its own preconditions and raises ``ValidationError`` with 
 message; views only translate those into messages. A document version is decided inside the
 transaction (its number, its HTML, its hash) and its PDF rendered once it has committed
 by the worker (``document_version_render``, queued as ``conventions.tasks.render_document_version``):
-no row lock is held while WeasyPrint works, and no web request renders it unless a reader comes
-before the worker (``document_rendered``). Nothing here checks *who*
+no row lock is held while WeasyPrint works, and no web request renders it: a reader who comes
+before the worker waits on a page while the render is queued (``document_render_queued``). Nothing here checks *who*
 may act: views do (``conventions.perms.can_edit_convention``; the policy is in
 ``docs/architecture.md``).
 """
@@ -358,7 +358,7 @@ def _store_render(
 def document_version_render(*, version_id: int) -> DocumentVersion:
     """Render a decided version's PDF from its stored HTML and store it; nothing to do when it
     is already rendered. Run after the commit that decided the version (a task queue can call
-    it later as it is); ``document_rendered`` runs it at once when a reader comes first."""
+    it later as it is)."""
     version = DocumentVersion.objects.get(pk=version_id)
     if version.is_rendered or version.kind != DocumentKind.GENERATED:
         return version
@@ -367,17 +367,58 @@ def document_version_render(*, version_id: int) -> DocumentVersion:
     stored = DocumentVersion.objects.filter(pk=version.pk, file="").update(
         file=version.file.name, sha256=hashlib.sha256(pdf).hexdigest(), size=len(pdf), pages=pages
     )
-    if not stored:  # rendered meanwhile by another reader: keep theirs
+    if not stored:  # rendered meanwhile by another task: keep theirs
         version.file.storage.delete(version.file.name or "")
+    else:  # the ZIPs waiting for it move on their page
+        from iscg.downloads import part_ready
+
+        part_ready(f"document:{version.pk}")
     return DocumentVersion.objects.get(pk=version_id)
 
 
 def document_rendered(document: DocumentVersion) -> DocumentVersion:
     """The version with its PDF stored: rendered now when its render after commit has not run
-    (yet, or it failed)."""
+    (yet, or it failed). For the worker and the command line only: a web request never
+    renders, it asks for the render (``document_render_queued``) and waits."""
     if document.is_rendered:
         return document
     return document_version_render(version_id=document.pk)
+
+
+RENDER_TASK_PATH = "conventions.tasks.render_document_version"
+
+
+def document_render_queued(document: DocumentVersion) -> bool:
+    """Make sure a version waiting for its PDF has its render queued: queued again when its
+    task failed for good or vanished, never a second time while one waits or runs (and the
+    render itself stores one PDF only). Returns whether a task was queued."""
+    from django.tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    from conventions.tasks import render_document_version
+
+    if document.is_rendered or document.kind != DocumentKind.GENERATED:
+        return False
+    with transaction.atomic():
+        # One reader at a time decides (the row lock; SQLite writes one at a time anyway).
+        version = (
+            DocumentVersion.objects.select_for_update()
+            .select_related("convention")
+            .get(pk=document.pk)
+        )
+        if version.is_rendered:
+            return False
+        waiting = DBTaskResult.objects.filter(
+            task_path=RENDER_TASK_PATH,
+            status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING],
+            args_kwargs__kwargs__version_id=version.pk,
+        )
+        if waiting.exists():
+            return False
+        render_document_version.enqueue(
+            version_id=version.pk, organisation_id=version.convention.organisation_id
+        )
+    return True
 
 
 def document_download_log(*, document: DocumentVersion, user) -> DocumentDownload:

@@ -20,16 +20,6 @@ def daily_reminders(*, day: str) -> int:
 
 
 @task()
-def prepare_deliberation_zip(*, deliberation_id: int, user_id: int, organisation_id: int) -> dict:
-    """Render the missing PDFs of a deliberation's conventions, then store their ZIP, as the
-    user who asked sees them (``conventions.bundles.prepare``)."""
-    from conventions import bundles
-    from iscg.models import User
-
-    return bundles.prepare(deliberation_id, User.objects.get(pk=user_id))
-
-
-@task()
 def render_document_version(*, version_id: int, organisation_id: int) -> str:
     """Render a decided document version's PDF (idempotent: nothing to do once rendered)."""
     from conventions.services import document_version_render

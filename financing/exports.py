@@ -134,8 +134,21 @@ def annual_xlsx(table: AnnualTable) -> bytes:
     return buffer.getvalue()
 
 
-def annual_pdf(table: AnnualTable) -> bytes:
+def annual_pdf_html(table: AnnualTable) -> str:
+    """The annual table as printed (decided in the request, rendered by the worker)."""
+    return render_to_string("financing/annual_pdf.html", {"table": table})
+
+
+def pdf_from_html(html: str) -> bytes:
     from weasyprint import HTML
 
-    html = render_to_string("financing/annual_pdf.html", {"table": table})
     return HTML(string=html).write_pdf()
+
+
+def annual_pdf(table: AnnualTable) -> bytes:
+    return pdf_from_html(annual_pdf_html(table))
+
+
+def prepared_pdf(prepared, progress) -> bytes:
+    """``iscg.downloads`` builder: the worker renders the HTML the request decided."""
+    return pdf_from_html(prepared.source)

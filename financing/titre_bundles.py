@@ -16,7 +16,8 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.tasks import TaskResultStatus
 
-from conventions.bundles import bundle_document, ready
+from conventions import services
+from conventions.bundles import bundle_document
 from financing import titres
 from financing.models import ShareLine
 
@@ -29,6 +30,11 @@ def titres_of(user, organisation, year: int) -> list:
     return list(titres.issued_titres(lines, year))
 
 
+def _ready(document):
+    """The document when its PDF is stored, else None (still to produce)."""
+    return document if document is not None and document.is_rendered else None
+
+
 def _documents(titre_list, user, *, produce: bool) -> tuple[dict, list[str]]:
     """Each convention's document (by convention pk), and the French errors."""
     found, errors = {}, []
@@ -38,9 +44,10 @@ def _documents(titre_list, user, *, produce: bool) -> tuple[dict, list[str]]:
             continue
         try:
             found[convention.pk] = (
-                bundle_document(convention, user, produce=True)
+                # In the worker: a PDF not yet rendered is rendered here, in this task.
+                services.document_rendered(bundle_document(convention, user, produce=True))
                 if produce
-                else ready(bundle_document(convention, user, produce=False))
+                else _ready(bundle_document(convention, user, produce=False))
             )
         except ValidationError as error:
             errors.append(f"{convention.reference} : {' '.join(error.messages)}")

@@ -23,6 +23,7 @@ from financing.forms import (
     PaymentForm,
 )
 from financing.models import FinancingPlan, Payment, PlanDraft, PlanYear, ShareLine
+from iscg import downloads
 from iscg import perms as shared_perms
 from iscg.formatting import format_euros
 from iscg.models import Organisation
@@ -110,10 +111,16 @@ def annual_xlsx(request, year: int):
 
 
 def annual_pdf(request, year: int):
+    """The annual table's PDF, rendered by the worker (the waiting page until it is stored)."""
     table = _table(request, year)
-    response = HttpResponse(exports.annual_pdf(table), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="financement-{year}.pdf"'
-    return response
+    return downloads.pdf_download(
+        request,
+        builder="financing.exports.prepared_pdf",
+        html=exports.annual_pdf_html(table),
+        label=f"Tableau de financement {year} (PDF)",
+        filename=f"financement-{year}.pdf",
+        organisation=table.organisation,
+    )
 
 
 def _opendata_export(request, year: int) -> opendata.Export:

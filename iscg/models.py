@@ -4,6 +4,8 @@ Every business object belongs to one managing organisation (usually a Conseil d�
 a user belongs to one organisation and has one role that decides what it may see.
 """
 
+import uuid
+
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -321,3 +323,62 @@ class DailyRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_path} ({self.day})"
+
+
+class PreparedFile(models.Model):
+    """A file the worker prepares for one user (a PDF rendered from HTML decided in the
+    request, a ZIP of conventions): the request that asks for it only records this row and
+    queues ``iscg.tasks.prepare_file``; the task records its progress (``done`` of ``total``)
+    here, where the waiting page reads it, and stores the file. Only its ``user`` reaches it
+    (``iscg.downloads``)."""
+
+    class Status(models.TextChoices):
+        PENDING = "en_preparation", "en préparation"
+        READY = "pret", "prêt"
+        FAILED = "echec", "échec"
+
+    token = models.UUIDField("jeton", default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(
+        User, verbose_name="demandé par", on_delete=models.CASCADE, related_name="prepared_files"
+    )
+    organisation = models.ForeignKey(
+        Organisation, verbose_name="organisation", null=True, blank=True, on_delete=models.CASCADE
+    )
+    #: What makes the file: one of ``iscg.downloads.BUILDERS`` (set by code, never by a user).
+    builder = models.CharField("préparation", max_length=100)
+    #: What it is made from (a hash of its HTML, of the conventions chosen): the same request
+    #: for the same content reuses the file instead of preparing it again.
+    key = models.CharField("clé", max_length=64)
+    label = models.CharField("document", max_length=200)
+    filename = models.CharField("nom du fichier", max_length=200)
+    content_type = models.CharField("type", max_length=100)
+    source = models.TextField("source", blank=True)
+    params = models.JSONField("paramètres", default=dict, blank=True)
+    status = models.CharField("état", max_length=20, choices=Status.choices, default=Status.PENDING)
+    done = models.PositiveIntegerField("fait", default=0)
+    total = models.PositiveIntegerField("total", default=1)
+    error = models.TextField("erreur", blank=True)
+    file = models.FileField("fichier", upload_to="prepared/%Y/%m/", blank=True)
+    created_at = models.DateTimeField("demandé le", auto_now_add=True)
+    finished_at = models.DateTimeField("prêt le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "fichier préparé"
+        verbose_name_plural = "fichiers préparés"
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "builder", "key"], name="prepared_file_once_per_content"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.get_status_display()})"
+
+    @property
+    def is_ready(self) -> bool:
+        return self.status == self.Status.READY and bool(self.file)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 100

@@ -119,6 +119,7 @@ DAILY_TASKS = (
     "conventions.tasks.daily_reminders",
     "reporting.tasks.daily_bilan_reminders",
     "conventions.tasks.refresh_transmissions",
+    "iscg.tasks.purge_prepared_files",
 )
 
 
@@ -167,7 +168,8 @@ TASK_LABELS = {
     "conventions.tasks.send_transmission": "Envoi d'un acte à Pastell",
     "conventions.tasks.refresh_transmissions": "État des actes transmis (Pastell)",
     "reporting.tasks.daily_bilan_reminders": "Rappels quotidiens des bilans dus ou en retard",
-    "conventions.tasks.prepare_deliberation_zip": "Archive ZIP d'une délibération",
+    "iscg.tasks.prepare_file": "Préparation d'un fichier à télécharger (PDF, archive ZIP)",
+    "iscg.tasks.purge_prepared_files": "Suppression des fichiers préparés anciens",
     "conventions.tasks.render_document_version": "Rendu du PDF d'une convention",
     "conventions.tasks.render_office_document": "Texte ODT ou DOCX d'une convention",
     "financing.tasks.prepare_titres_zip": "Archive ZIP des titres de recettes d'un exercice",

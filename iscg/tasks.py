@@ -111,3 +111,20 @@ LINK = re.compile(r"https?://[^\s\"'<>]+")
 def mask_links(text: str) -> str:
     """ "… lien : https://x/invitation/abc" → "… lien : [lien personnel retiré]"."""
     return LINK.sub("[lien personnel retiré]", text)
+
+
+@task()
+def prepare_file(*, prepared_id: int, organisation_id: int | None = None) -> str:
+    """Prepare a file asked for in a web request (a PDF, a ZIP), recording its progress
+    (``iscg.downloads.build``; idempotent: a retry after it was stored does nothing)."""
+    from iscg import downloads
+
+    return downloads.build(prepared_id)
+
+
+@task()
+def purge_prepared_files(*, day: str) -> int:
+    """The day's purge of old prepared files (``iscg.downloads.purge``)."""
+    from iscg import downloads
+
+    return downloads.purge()

@@ -229,15 +229,28 @@ def dashboard_csv(board: Dashboard) -> bytes:
 # --------------------------------------------------------------------------- PDF
 
 
-def _pdf(template: str, context: dict) -> bytes:
+def pdf_from_html(html: str) -> bytes:
     from weasyprint import HTML
 
-    return HTML(string=render_to_string(template, context)).write_pdf()
+    return HTML(string=html).write_pdf()
+
+
+def dashboard_pdf_html(board: Dashboard) -> str:
+    return render_to_string("reporting/dashboard_pdf.html", {"board": board})
+
+
+def committee_pdf_html(pack: CommitteePack) -> str:
+    return render_to_string("reporting/committee_pdf.html", {"pack": pack})
 
 
 def dashboard_pdf(board: Dashboard) -> bytes:
-    return _pdf("reporting/dashboard_pdf.html", {"board": board})
+    return pdf_from_html(dashboard_pdf_html(board))
 
 
 def committee_pdf(pack: CommitteePack) -> bytes:
-    return _pdf("reporting/committee_pdf.html", {"pack": pack})
+    return pdf_from_html(committee_pdf_html(pack))
+
+
+def prepared_pdf(prepared, progress) -> bytes:
+    """``iscg.downloads`` builder: the worker renders the HTML the request decided."""
+    return pdf_from_html(prepared.source)

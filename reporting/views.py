@@ -12,6 +12,7 @@ from django.utils.http import urlencode
 
 from conventions.models import Convention, ConventionStatus, Post
 from financing.models import ShareLine
+from iscg import downloads
 from iscg import perms as shared_perms
 from iscg.history import history_rows
 from iscg.models import Organisation
@@ -122,7 +123,14 @@ def dashboard_csv(request, year: int):
 
 def dashboard_pdf(request, year: int):
     board = _dashboard(request, year)
-    return _download(exports.dashboard_pdf(board), "application/pdf", f"bilans-{year}.pdf")
+    return downloads.pdf_download(
+        request,
+        builder="reporting.exports.prepared_pdf",
+        html=exports.dashboard_pdf_html(board),
+        label=f"Tableau de bord des bilans {year} (PDF)",
+        filename=f"bilans-{year}.pdf",
+        organisation=request.user.organisation,
+    )
 
 
 # --------------------------------------------------------------------------- bilans
@@ -369,8 +377,13 @@ def committee_pack(request, post_pk: int, year: int):
     pack = selectors.committee_pack(
         request.user, post, year, ShareLine.objects.visible_to(request.user)
     )
-    return _download(
-        exports.committee_pdf(pack), "application/pdf", f"comite-{post.slug}-{year}.pdf"
+    return downloads.pdf_download(
+        request,
+        builder="reporting.exports.prepared_pdf",
+        html=exports.committee_pdf_html(pack),
+        label=f"Dossier du comité de suivi {year} — {post.name}",
+        filename=f"comite-{post.slug}-{year}.pdf",
+        organisation=post.organisation,
     )
 
 

@@ -145,33 +145,77 @@ def pytest_runtest_teardown(item, nextitem):
 
 
 @pytest.fixture
-def run_tasks(monkeypatch):
+def run_tasks():
     """Run what the queue holds, in this process and this test's transaction, as a worker in
     batch mode would (``manage.py worker --batch``); returns how many tasks ran. Tasks a task
-    enqueues run too; tasks scheduled for later (a retry's backoff) stay queued. The worker's
-    closing of old connections is left out: it would close the test's open transaction."""
-    from django_tasks_db.management.commands import db_worker
+    enqueues run too; tasks scheduled for later (a retry's backoff) stay queued
+    (``tests.queue.run_queue``)."""
+    from tests.queue import run_queue
 
-    from iscg.management.commands.worker import Worker
+    return run_queue
 
-    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
 
-    def run() -> int:
-        worker = Worker(
-            queue_names=["*"],
-            interval=0,
-            batch=True,
-            backend_name="default",
-            startup_delay=False,
-            max_tasks=None,
-            worker_id="tests",
-            excluded_queue_names=[],
-        )
-        worker.housekeep = False
-        worker.run()
-        return worker._run_tasks
+class RenderedInRequest(AssertionError):
+    """A PDF rendered in a web request: the worker's work."""
 
-    return run
+
+def _forbidden_render(*args, **kwargs):
+    raise RenderedInRequest("WeasyPrint called in a web request")
+
+
+@pytest.fixture
+def no_render():
+    """Make any PDF render (WeasyPrint, hence ``conventions.documents.render_pdf`` too) fail the
+    test; ``with no_render.allowed():`` lifts it (to run the queue in the same test)."""
+    import contextlib
+
+    import weasyprint
+
+    from conventions import documents
+
+    class Guard:
+        def __init__(self):
+            self.patch = pytest.MonkeyPatch()
+
+        def forbid(self):
+            self.patch.setattr(weasyprint, "HTML", _forbidden_render)
+            self.patch.setattr(documents, "render_pdf", _forbidden_render)
+
+        @contextlib.contextmanager
+        def allowed(self):
+            self.patch.undo()
+            try:
+                yield
+            finally:
+                self.forbid()
+
+    guard = Guard()
+    guard.forbid()
+    yield guard
+    guard.patch.undo()
+
+
+@pytest.fixture
+def fetch(run_tasks, monkeypatch):
+    """GET a file the worker prepares, as a reader does: first the page « … en préparation »
+    (HTTP 200, French, nothing rendered: WeasyPrint would fail the test), then, once the queue
+    has run, the file itself from the same address."""
+    import weasyprint
+
+    from conventions import documents
+
+    def get(client, url, **extra):
+        with monkeypatch.context() as patch:
+            patch.setattr(weasyprint, "HTML", _forbidden_render)
+            patch.setattr(documents, "render_pdf", _forbidden_render)
+            first = client.get(url, **extra)
+        if first.status_code != 200 or not first["Content-Type"].startswith("text/html"):
+            return first  # already stored, or refused
+        assert "Le document est en préparation" in first.content.decode()
+        run_tasks()
+        return client.get(url, **extra)
+
+    return get
 
 
 class SmtpInbox:

@@ -200,6 +200,29 @@ ENDING = {
     ],
 }
 
+
+def _prepared_zip(world, role: str) -> str:
+    """A signed conventions' ZIP the worker stored for the role's user; its token."""
+    from django.core.files.base import ContentFile
+
+    from conventions import bundles
+    from iscg.models import PreparedFile
+
+    prepared = PreparedFile.objects.create(
+        user=world.users[role],
+        organisation=world.org,
+        builder=bundles.SIGNED_BUILDER,
+        key=role,
+        label="Archive ZIP des conventions signées",
+        filename="conventions-signees.zip",
+        content_type="application/zip",
+        params={"conventions": [world.c1.pk], "documents": []},
+        status=PreparedFile.Status.READY,
+    )
+    prepared.file.save("conventions-signees.zip", ContentFile(b"PK\x05\x06" + bytes(18)))
+    return str(prepared.token)
+
+
 # The text editor: a draft with two versions of its own text, a template with two versions.
 _MATRIX_TEXT = {
     "title": "Convention de financement du poste",
@@ -952,6 +975,22 @@ MATRIX = {
             "conventions:deliberation_zip_progress",  # GET reads; POST produces (WRITES)
         )
     },
+    # A ZIP the worker prepared for one user (conventions.bundles): only that user reaches it.
+    **{
+        name: [
+            (
+                "archive préparée pour le gestionnaire",
+                lambda w: {"token": _prepared_zip(w, "gestionnaire")},
+                expect(coord=NOT_FOUND, admin=NOT_FOUND),
+            ),
+            (
+                "archive préparée pour le partenaire",
+                lambda w: {"token": _prepared_zip(w, "partenaire")},
+                expect(gest=NOT_FOUND, coord=NOT_FOUND, admin=NOT_FOUND, partner=OK),
+            ),
+        ]
+        for name in ("conventions:prepared", "conventions:prepared_file")
+    },
     "conventions:deliberation_zip_download": [
         (
             "ZIP d'une délibération dont des PDF restent à produire (GET ne produit rien)",
@@ -1299,16 +1338,17 @@ WRITES = {
             writes(gest=OK, other=REDIRECT, partner=DENIED, interv=DENIED),
         ),
         (
-            "télécharger une convention signée dont le PDF n'est pas prêt",
+            "télécharger une convention signée : l'archive est demandée au travailleur",
             _NOTHING,
             lambda w: {"action": "telecharger", "conventions": [w.c1.reference]},
+            # whoever sees it asks for its own archive; another organisation sees none
             writes(
-                gest=REDIRECT,
                 other=REDIRECT,
-                coord=REDIRECT,
-                partner=REDIRECT,
-                interv=REDIRECT,
-                admin=REDIRECT,
+                other_coord=REDIRECT,
+                coord=WROTE,
+                partner=WROTE,
+                interv=WROTE,
+                admin=WROTE,
             ),
         ),
     ],

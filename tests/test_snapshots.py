@@ -66,8 +66,8 @@ def test_convention_page_as_the_gestionnaire_sees_it(gestionnaire, snapshot):
     assert normalised_main(response.text) == snapshot(extension_class=HtmlSnapshot)
 
 
-def test_convention_pdf_text(gestionnaire, snapshot):
-    response = gestionnaire.get(f"/conventions/{CONVENTION}/pdf/")
+def test_convention_pdf_text(gestionnaire, fetch, snapshot):
+    response = fetch(gestionnaire, f"/conventions/{CONVENTION}/pdf/")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert pdf_lines(b"".join(response)) == snapshot(extension_class=TextSnapshot)

@@ -11,6 +11,7 @@ import pytest
 from django.urls import reverse
 
 from conventions.models import Convention, ConventionStatus, DocumentDownload
+from iscg.models import PreparedFile
 from tests.access import with_signed_copy
 from tests.factories import (
     ConventionFactory,
@@ -112,32 +113,95 @@ def test_refusals_nothing_ticked_unknown_action_and_outside_roles(client, world)
     assert client.get(reverse("conventions:bulk")).status_code == 405
 
 
-def test_download_gathers_the_signed_copies_in_one_archive(client, world):
+def stored_bytes(document) -> bytes:
+    with document.file.open("rb") as stored:
+        return stored.read()
+
+
+def test_download_gathers_the_signed_copies_in_one_archive(client, world, run_tasks, no_render):
     client.force_login(world["manager"])
     other = ConventionFactory(organisation=world["org"], reference="A-SIGNEE-2")
     with_signed_copy(world["signed"])
     with_signed_copy(other)
-    response = post(client, action="telecharger", conventions=["A-SIGNEE", "A-SIGNEE-2", "A-1"])
-    assert response.status_code == 200
-    assert response["Content-Type"] == "application/zip"
-    names = zipfile.ZipFile(io.BytesIO(response.content)).namelist()
-    assert sorted(names) == ["A-SIGNEE-2-signee.pdf", "A-SIGNEE-signee.pdf"]  # not the draft
+    refs = ["A-SIGNEE", "A-SIGNEE-2", "A-1"]
+    response = post(client, action="telecharger", conventions=refs)
+    # The request only asks the worker (no_render: nothing rendered, nothing zipped here).
+    assert response.status_code == 302
+    prepared = PreparedFile.objects.get()
+    assert response["Location"] == reverse("conventions:prepared", args=[prepared.token])
+    assert prepared.total == 2 and prepared.done == 0  # the draft is not in it
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    text = html.unescape(page.content.decode())
+    assert "Le document est en préparation" in text and "0\u00a0document prêt sur 2" in text
+    assert "pas signées : A-1" in text
+    file_url = reverse("conventions:prepared_file", args=[prepared.token])
+    assert client.get(file_url).status_code == 302  # not ready: back to its page
+    assert run_tasks() == 1
+    prepared.refresh_from_db()
+    assert (prepared.done, prepared.total, prepared.status) == (2, 2, PreparedFile.Status.READY)
+    assert "Télécharger le fichier" in client.get(response["Location"]).content.decode()
+    download = client.get(file_url)
+    assert download.status_code == 200 and download["Content-Type"] == "application/zip"
+    assert download["Content-Disposition"] == 'attachment; filename="conventions-signees.zip"'
+    archive = zipfile.ZipFile(io.BytesIO(download.content))
+    assert sorted(archive.namelist()) == ["A-SIGNEE-2-signee.pdf", "A-SIGNEE-signee.pdf"]
+    assert archive.read("A-SIGNEE-signee.pdf") == stored_bytes(world["signed"].signed_copy)
     assert DocumentDownload.objects.count() == 2
+    # Asked again with nothing changed: the same archive, no second preparation.
+    again = post(client, action="telecharger", conventions=refs)
+    assert again["Location"] == response["Location"]
+    assert PreparedFile.objects.count() == 1 and run_tasks() == 0
+    # Another user, even of the same organisation, never reaches this archive.
+    client.force_login(UserFactory(gestionnaire=True, organisation=world["org"]))
+    assert client.get(response["Location"]).status_code == 404
+    assert client.get(file_url).status_code == 404
 
 
-def test_download_refuses_when_a_signed_pdf_is_missing_or_nothing_is_signed(client, world):
+def test_a_signed_pdf_still_to_produce_is_rendered_by_the_worker(
+    client, world, run_tasks, no_render
+):
+    from conventions import services
+    from conventions.models import DocumentKind, DocumentVersion
+
     client.force_login(world["manager"])
+    signed = world["signed"]
+    # The signed text, decided (its HTML stored, its render queued) but not rendered yet.
+    version = services.convention_document(convention=signed, by=world["manager"])
+    assert not version.is_rendered
     response = post(client, action="telecharger", conventions=["A-SIGNEE"])
     assert response.status_code == 302
-    assert "pas encore prêt pour A-SIGNEE" in client.get(response["Location"]).text
+    assert not DocumentVersion.objects.get(pk=version.pk).is_rendered  # nothing rendered here
+    rendered = []
+
+    def render(html):
+        rendered.append(html)
+        return b"%PDF-1.7 rendu par le travailleur", 1
+
+    no_render.patch.setattr("conventions.documents.render_pdf", render)
+    run_tasks()
+    prepared = PreparedFile.objects.get()
+    assert prepared.status == PreparedFile.Status.READY, prepared.error
+    archive = zipfile.ZipFile(
+        io.BytesIO(client.get(reverse("conventions:prepared_file", args=[prepared.token])).content)
+    )
+    (name,) = archive.namelist()
+    assert archive.read(name) == b"%PDF-1.7 rendu par le travailleur"
+    assert len(rendered) == 1
+    assert signed.documents.filter(kind=DocumentKind.GENERATED).count() == 1  # no 2nd version
+
+
+def test_download_refuses_when_nothing_is_signed(client, world):
+    client.force_login(world["manager"])
     response = post(client, action="telecharger", conventions=["A-1"])
     assert (
         "Aucune des conventions cochées n&#x27;est signée" in client.get(response["Location"]).text
     )
     assert DocumentDownload.objects.count() == 0
+    assert not PreparedFile.objects.exists()
 
 
-def test_a_partner_downloads_only_its_own_signed_conventions(client, world):
+def test_a_partner_downloads_only_its_own_signed_conventions(client, world, run_tasks):
     party = PartyFactory(organisation=world["org"])
     ConventionPartyFactory(convention=world["signed"], party=party)
     foreign = ConventionFactory(organisation=world["org"], reference="A-AUTRE")
@@ -145,8 +209,13 @@ def test_a_partner_downloads_only_its_own_signed_conventions(client, world):
     with_signed_copy(foreign)
     client.force_login(UserFactory(partenaire=True, party=party, organisation=world["org"]))
     response = post(client, action="telecharger", conventions=["A-SIGNEE", "A-AUTRE"])
-    names = zipfile.ZipFile(io.BytesIO(response.content)).namelist()
+    run_tasks()
+    prepared = PreparedFile.objects.get()
+    assert prepared.params["conventions"] == [world["signed"].pk]
+    download = client.get(reverse("conventions:prepared_file", args=[prepared.token]))
+    names = zipfile.ZipFile(io.BytesIO(download.content)).namelist()
     assert names == ["A-SIGNEE-signee.pdf"]
+    assert response["Location"] == reverse("conventions:prepared", args=[prepared.token])
     # the list offers it the download, never the sending
     page = client.get(reverse("conventions:list")).content.decode()
     assert 'value="telecharger"' in page and 'value="signature"' not in page

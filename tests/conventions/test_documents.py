@@ -145,11 +145,11 @@ def test_an_unchanged_convention_is_served_from_its_stored_version(a13):
     assert "Clause ajoutée." in " ".join(pdf_text(stored_bytes(changed))[1])
 
 
-def test_the_pdf_page_serves_the_stored_file_and_logs_the_download(client, a13):
+def test_the_pdf_page_serves_the_stored_file_and_logs_the_download(client, fetch, a13):
     user = UserFactory(gestionnaire=True, organisation=a13.organisation)
     client.force_login(user)
     url = reverse("conventions:pdf", args=[a13.reference])
-    first = client.get(url)
+    first = fetch(client, url)  # the preparation page, then (the worker ran) the file
     second = client.get(url)
     assert first.status_code == second.status_code == 200
     assert first["Content-Type"] == "application/pdf"
@@ -272,12 +272,13 @@ def test_a_document_never_loads_anything_but_the_shipped_fonts():
     assert pages == 1 and b"passwd" not in pdf
 
 
-def test_a_deliberations_conventions_come_in_one_zip(client, run_tasks):
+def test_a_deliberations_conventions_come_in_one_zip(client, run_tasks, no_render):
     import zipfile
 
     from django_tasks_db.models import DBTaskResult
 
     from conventions import bundles
+    from iscg.models import PreparedFile
     from tests.access import build_world, deliberation_of, with_signed_copy
 
     world = build_world()
@@ -286,26 +287,71 @@ def test_a_deliberations_conventions_come_in_one_zip(client, run_tasks):
     user = world.users["gestionnaire"]
     client.force_login(user)
     page = client.get(reverse("conventions:deliberation_zip", args=[pk])).content.decode()
-    assert "1\u00a0document prêt sur 3" in page  # C2's signed copy; C1 and C3 to produce
-    assert "Préparer l'archive (2 PDF à produire)" in page
+    assert "Préparer l'archive (3\u00a0conventions)" in page
     step = reverse("conventions:deliberation_zip_progress", args=[pk])
     htmx = {"HTTP_HX_REQUEST": "true"}
     stored = DocumentVersion.objects.count()
     queued = client.post(step, **htmx).content.decode()
-    # The request only queues the work: nothing rendered yet, the fragment polls.
-    assert "Préparation en cours" in queued and "1\u00a0document prêt sur 3" in queued
+    # The request only queues the work (no_render: WeasyPrint would fail it); the fragment
+    # polls every 2 s and reads the task's own progress.
+    assert "Préparation en cours" in queued and "0\u00a0document prêt sur 3" in queued
+    assert 'hx-trigger="load delay:2s"' in queued
     assert DocumentVersion.objects.count() == stored
     client.post(step, **htmx)  # a second click while it is under way queues nothing more
-    assert DBTaskResult.objects.filter(task_path=bundles.TASK_PATH).count() == 1
-    run_tasks()
+    assert DBTaskResult.objects.filter(task_path="iscg.tasks.prepare_file").count() == 1
+    with no_render.allowed():
+        run_tasks()
+    prepared = PreparedFile.objects.get(builder=bundles.DELIBERATION_BUILDER)
+    assert (prepared.done, prepared.total, prepared.user) == (3, 3, user)
     last = client.get(step, **htmx).content.decode()
     assert "3\u00a0documents prêts sur 3" in last and "Télécharger l'archive ZIP" in last
+    assert "delay:2s" not in last  # done: no more polling
     response = client.get(reverse("conventions:deliberation_zip_download", args=[pk]))
     assert response["Content-Type"] == "application/zip"
-    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
     assert sorted(archive.namelist()) == ["A-C1-v1.pdf", "A-C2-signee.pdf", "A-C3-v1.pdf"]
     assert all(archive.read(name).startswith(b"%PDF-") for name in archive.namelist())
+    with world.c2.signed_copy.file.open("rb") as copy:
+        assert archive.read("A-C2-signee.pdf") == copy.read()
     assert DocumentDownload.objects.filter(user=user).count() == 3
+    # The archive is the user's own: a coordinator of the organisation prepares its own.
+    client.force_login(world.users["coordinateur"])
+    other = client.get(reverse("conventions:deliberation_zip_download", args=[pk]))
+    assert other.status_code == 302
+
+
+def test_the_zip_task_records_its_progress_as_it_goes(client):
+    from django_tasks_db.models import DBTaskResult
+
+    from iscg.models import PreparedFile
+    from tests.access import build_world, deliberation_of, with_signed_copy
+    from tests.queue import run_queue
+
+    world = build_world()
+    pk = deliberation_of(world)
+    with_signed_copy(world.c2)
+    client.force_login(world.users["gestionnaire"])
+    client.post(reverse("conventions:deliberation_zip_progress", args=[pk]))
+    step = reverse("conventions:deliberation_zip_progress", args=[pk])
+
+    def state():
+        return PreparedFile.objects.values_list("done", "total", "status").get()
+
+    assert state() == (0, 3, "en_preparation")
+    # Its first look: C2's signed copy is ready, C1 and C3 each get their own render task
+    # (which two workers would share), and it waits behind them.
+    assert run_queue(max_tasks=1) == 1
+    assert state() == (1, 3, "en_preparation")
+    renders = DBTaskResult.objects.filter(task_path="conventions.tasks.render_document_version")
+    assert renders.filter(status="READY").count() == 2
+    page = client.get(step, HTTP_HX_REQUEST="true").content.decode()
+    assert "1\u00a0document prêt sur 3" in page and "Préparation en cours" in page
+    assert run_queue(max_tasks=1) == 1  # one PDF rendered: the page moves
+    assert state() == (2, 3, "en_preparation")
+    run_queue()  # the last PDF, then the archive
+    assert state() == (3, 3, "pret")
+    page = client.get(step, HTTP_HX_REQUEST="true").content.decode()
+    assert "3\u00a0documents prêts sur 3" in page
 
 
 def test_a_zip_whose_pdf_cannot_be_produced_says_why_and_offers_to_resume(client, run_tasks):
@@ -350,8 +396,8 @@ def test_reading_the_zip_pages_writes_no_document(client):
     step = client.get(reverse("conventions:deliberation_zip_progress", args=[pk]))
     download = client.get(reverse("conventions:deliberation_zip_download", args=[pk]))
     assert page.status_code == step.status_code == 200
-    assert "0\u00a0document prêt sur 3" in step.content.decode()
-    assert download.status_code == 302  # back to the page: 3 PDF to produce first
+    assert "Préparer l'archive (3\u00a0conventions)" in step.content.decode()
+    assert download.status_code == 302  # back to the page: the archive is to prepare first
     assert download["Location"] == reverse("conventions:deliberation_zip", args=[pk])
     assert DocumentVersion.objects.count() == stored
     assert not DBTaskResult.objects.exists()
@@ -359,7 +405,7 @@ def test_reading_the_zip_pages_writes_no_document(client):
     response = client.post(reverse("conventions:deliberation_zip_progress", args=[pk]))
     assert response.status_code == 302
     assert DocumentVersion.objects.count() == stored
-    assert DBTaskResult.objects.get().task_path == "conventions.tasks.prepare_deliberation_zip"
+    assert DBTaskResult.objects.get().task_path == "iscg.tasks.prepare_file"
 
 
 WORDING_TEXT = {

@@ -283,13 +283,13 @@ def pdf_text(content: bytes) -> str:
     return " ".join(text.replace("\u202f", " ").replace("\xa0", " ").split())
 
 
-def test_the_letter_of_a_denunciation_reads_back_from_its_pdf(client, world):
+def test_the_letter_of_a_denunciation_reads_back_from_its_pdf(client, fetch, world):
     convention = world["convention"]
     services.convention_denounce(
         convention=convention, notice_date=date(2026, 9, 1), by=world["gestionnaire"]
     )
     client.force_login(world["gestionnaire"])
-    response = client.get(reverse("conventions:termination_letter", args=[convention.reference]))
+    response = fetch(client, reverse("conventions:termination_letter", args=[convention.reference]))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     text = pdf_text(response.content)
@@ -300,7 +300,7 @@ def test_the_letter_of_a_denunciation_reads_back_from_its_pdf(client, world):
 
 
 def test_the_letter_names_its_sender_with_its_article_and_signs_with_its_representative(
-    client, world
+    client, fetch, world
 ):
     convention, departement = world["convention"], world["departement"]
     departement.name = "Département du Pas-de-Calais"
@@ -318,7 +318,7 @@ def test_the_letter_names_its_sender_with_its_article_and_signs_with_its_represe
         convention=convention, notice_date=date(2026, 9, 1), by=world["gestionnaire"]
     )
     client.force_login(world["gestionnaire"])
-    response = client.get(reverse("conventions:termination_letter", args=[convention.reference]))
+    response = fetch(client, reverse("conventions:termination_letter", args=[convention.reference]))
     text = pdf_text(response.content)
     assert "Par la présente, le Département du Pas-de-Calais vous notifie la dénonciation" in text
     assert (

@@ -62,6 +62,7 @@ NOT_PAGES = {
     "conventions:termination_letter",
     "conventions:deliberation_zip_download",
     "conventions:deliberation_zip_progress",
+    "conventions:prepared_file",
     "conventions:template_preview",
     "conventions:text_preview",
     "conventions:plan_preview",

@@ -16,6 +16,7 @@ from iscg.models import User
 from reporting import services
 from reporting.models import Bilan
 from tests.e2e.conftest import ARTIFACTS
+from tests.queue import run_queue
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -28,9 +29,17 @@ def demo():
 
 
 def download(page, live_server, link, name: str) -> Path:
-    """Follow a download link with the browser's session (PDFs open inline in Chromium)."""
-    response = page.request.get(live_server.url + link.get_attribute("href"))
+    """Follow a download link with the browser's session (PDFs open inline in Chromium). A
+    PDF the worker has not rendered yet answers its page « en préparation » first: the queue
+    is run here, as ``make run``'s worker would, then the same link serves the file."""
+    url = live_server.url + link.get_attribute("href")
+    response = page.request.get(url)
     assert response.status == 200
+    if response.headers["content-type"].startswith("text/html"):
+        assert "Le document est en préparation" in response.text()
+        run_queue()
+        response = page.request.get(url)
+        assert response.status == 200
     assert response.headers["content-type"] == "application/pdf"
     path = ARTIFACTS.parent / "downloads" / name
     path.parent.mkdir(parents=True, exist_ok=True)

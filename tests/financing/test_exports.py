@@ -55,8 +55,8 @@ def test_xlsx_opens_and_holds_the_totals(gestionnaire):
     )
 
 
-def test_pdf_export_is_a_pdf_with_posts_and_amounts(gestionnaire):
-    response = gestionnaire.get("/financement/2023/tableau.pdf")
+def test_pdf_export_is_a_pdf_with_posts_and_amounts(gestionnaire, fetch):
+    response = fetch(gestionnaire, "/financement/2023/tableau.pdf")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")

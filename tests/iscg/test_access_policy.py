@@ -23,6 +23,7 @@ REQUEST_MODULES = [
     "home/views.py",
     "iscg/views.py",
     "iscg/context_processors.py",
+    "iscg/downloads.py",  # the waiting page and the prepared files' responses
 ]
 ROLE_TEST = re.compile(
     r"\.role\s*(==|!=|in\b|not in\b)|\bRole\.|is_national|is_superuser"

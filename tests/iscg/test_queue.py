@@ -80,6 +80,7 @@ def test_the_daily_tasks_are_enqueued_once_a_day_from_the_hour(settings):
     morning = datetime(2026, 12, 3, 7, 0, tzinfo=PARIS)
     assert "conventions.tasks.daily_reminders" in queue.DAILY_TASKS
     assert "reporting.tasks.daily_bilan_reminders" in queue.DAILY_TASKS
+    assert "iscg.tasks.purge_prepared_files" in queue.DAILY_TASKS
     assert queue.schedule_daily(morning) == list(queue.DAILY_TASKS)
     assert queue.schedule_daily(morning + timedelta(hours=5)) == []  # another worker, later
     assert queue.schedule_daily(morning + timedelta(days=1)) == list(queue.DAILY_TASKS)

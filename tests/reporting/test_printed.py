@@ -55,9 +55,9 @@ def _organisation(first_group: int):
     return org
 
 
-def _pages(client, org) -> list[list[str]]:
+def _pages(client, fetch, org) -> list[list[str]]:
     client.force_login(UserFactory(coordinateur=True, organisation=org))
-    response = client.get("/bilans/2022/tableau.pdf")
+    response = fetch(client, "/bilans/2022/tableau.pdf")
     assert response.status_code == 200
     reader = PdfReader(io.BytesIO(response.content))
     return [
@@ -69,16 +69,16 @@ def _pages(client, org) -> list[list[str]]:
 # 12 posts in the first group put the second group's heading at the foot of page 1 (without
 # ``break-after: avoid`` it is printed there alone); 11 and 13 move it a row either way.
 @pytest.mark.parametrize("first_group", [11, 12, 13])
-def test_pdf_group_heading_never_alone_at_the_foot_of_a_page(client, first_group):
-    pages = _pages(client, _organisation(first_group))
+def test_pdf_group_heading_never_alone_at_the_foot_of_a_page(client, fetch, first_group):
+    pages = _pages(client, fetch, _organisation(first_group))
     for number, lines in enumerate(pages, start=1):
         table = _table_rows(lines)
         if table:
             assert not GROUP.match(table[-1]), f"page {number} ends on « {table[-1]} »"
 
 
-def test_pdf_prints_its_total_once_after_every_post_in_order(client):
-    pages = _pages(client, _organisation(12))
+def test_pdf_prints_its_total_once_after_every_post_in_order(client, fetch):
+    pages = _pages(client, fetch, _organisation(12))
     lines = [line for page in pages for line in page]
     totals = [line for line in lines if line.startswith("Total (")]
     assert totals == [
@@ -159,7 +159,7 @@ def test_dashboard_page_and_pdf_charts(client):
         (4, f"Totaux : 4{NBSP}bilans transmis ou validés."),
     ],
 )
-def test_dashboard_plurals(client, bilans, text):
+def test_dashboard_plurals(client, fetch, bilans, text):
     org = OrganisationFactory(slug="org-pluriels")
     for index in range(max(bilans, 1)):
         post = PostFactory(organisation=org, name=f"Poste {index}")
@@ -169,7 +169,7 @@ def test_dashboard_plurals(client, bilans, text):
     page = client.get("/bilans/2022/").content.decode()
     assert text in page
     assert "(s)" not in page
-    pdf = client.get("/bilans/2022/tableau.pdf").content
+    pdf = fetch(client, "/bilans/2022/tableau.pdf").content
     printed = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     assert text in printed
     assert rules.counted(bilans, "bilan transmis", "bilans transmis").startswith(str(bilans))

@@ -167,20 +167,20 @@ def test_csv_export_is_french(client, org, coordinator):
     assert "31/01/2023" in cells
 
 
-def test_xlsx_and_pdf_exports(client, org, coordinator):
+def test_xlsx_and_pdf_exports(client, fetch, org, coordinator):
     BilanFactory(post=PostFactory(organisation=org), validated=True)
     client.force_login(coordinator)
     workbook = load_workbook(io.BytesIO(client.get("/bilans/2022/tableau.xlsx").content))
     assert workbook.sheetnames == ["Postes 2022", "Synthèse"]
     values = [row[:2] for row in workbook["Synthèse"].iter_rows(values_only=True)]
     assert ("Saisines", 100) in values
-    pdf = client.get("/bilans/2022/tableau.pdf").content
+    pdf = fetch(client, "/bilans/2022/tableau.pdf").content
     assert pdf.startswith(b"%PDF")
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     assert "Bilans d'activité 2022" in text
 
 
-def test_committee_pack_has_bilan_financing_and_dates(client, org, coordinator):
+def test_committee_pack_has_bilan_financing_and_dates(client, fetch, org, coordinator):
     from datetime import date
 
     post = PostFactory(organisation=org, name="Poste ISG Ternois")
@@ -196,7 +196,7 @@ def test_committee_pack_has_bilan_financing_and_dates(client, org, coordinator):
     )
     PaymentFactory(share_line=line, amount_received=Decimal("10000"))
     client.force_login(coordinator)
-    response = client.get(f"/bilans/poste/{post.pk}/2023/comite.pdf")
+    response = fetch(client, f"/bilans/poste/{post.pk}/2023/comite.pdf")
     assert response.status_code == 200
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
     assert "Poste ISG Ternois" in text
