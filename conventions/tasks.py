@@ -10,10 +10,14 @@ from conventions.reminders import queue_deadline_reminders
 
 @task()
 def daily_reminders(*, day: str) -> int:
-    """The day's deadline reminders (enqueued once a day by ``iscg.queue.schedule_daily``)."""
-    return queue_deadline_reminders(
-        today=date.fromisoformat(day), days=30, base_url=settings.SITE_URL
-    )
+    """The day's deadline reminders (enqueued once a day by ``iscg.queue.schedule_daily``), and
+    the signature circuits' reminders and expiries (``signing_services.daily_signature_work``).
+    Returns how many e-mails and requests it handled."""
+    from conventions.signing_services import daily_signature_work
+
+    today = date.fromisoformat(day)
+    reminders = queue_deadline_reminders(today=today, days=30, base_url=settings.SITE_URL)
+    return reminders + sum(daily_signature_work(today=today).values())
 
 
 @task()
