@@ -131,26 +131,24 @@ class Signer:
     party_id: int | None
 
 
-def sign_problem(request: RequestLike, signer: Signer, today: date) -> str:
-    """Why this user cannot sign (or refuse) this request now (French), or "".
+def sign_problem(sig: RequestLike, signer: Signer, today: date) -> str:
+    """Why this user cannot sign (or refuse) this sig now (French), or "".
 
-    Another party's request is never reached (the views answer 404 before asking)."""
-    if not signer.is_partner or signer.party_id != request.party_id:
+    Another party's sig is never reached (the views answer 404 before asking)."""
+    if not signer.is_partner or signer.party_id != sig.party_id:
         return "Seul un représentant de la partie signataire signe sa demande."
-    if request.state == SIGNED:
+    if sig.state == SIGNED:
         return "Cette demande est déjà signée : une partie ne signe qu'une fois."
-    if request.state == PENDING:
+    if sig.state == PENDING:
         return (
             "Ce n'est pas encore votre tour : les parties signent dans l'ordre, vous serez "
             "prévenu par e-mail quand ce sera le vôtre."
         )
-    if request.state == REFUSED:
+    if sig.state == REFUSED:
         return "Cette demande a été refusée : le circuit de signature est arrêté."
-    if request.state == EXPIRED or (
-        request.state == OPEN and is_expired(request.expires_on, today)
-    ):
+    if sig.state == EXPIRED or (sig.state == OPEN and is_expired(sig.expires_on, today)):
         return "Cette demande de signature a expiré : demandez au gestionnaire de la renvoyer."
-    if request.state == WITHDRAWN:
+    if sig.state == WITHDRAWN:
         return "Cette demande de signature a été retirée."
     return ""
 

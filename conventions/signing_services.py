@@ -80,29 +80,29 @@ def request_for_party(convention: Convention, party_id: int | None) -> Signature
     )
 
 
-def _membership(request: SignatureRequest):
+def _membership(sig: SignatureRequest):
     return (
-        request.convention.memberships.filter(party_id=request.party_id, is_signatory=True)
+        sig.convention.memberships.filter(party_id=sig.party_id, is_signatory=True)
         .select_related("representative", "party")
         .first()
     )
 
 
-def capacity_of(request: SignatureRequest) -> str:
+def capacity_of(sig: SignatureRequest) -> str:
     """ "Président, Camille DURAND": in what capacity the party's representative signs."""
-    membership = _membership(request)
+    membership = _membership(sig)
     if membership is not None and membership.representative is not None:
         return membership.representative.signature_line
-    return f"représentant de {request.party.name}"
+    return f"représentant de {sig.party.name}"
 
 
-def consent_for(request: SignatureRequest) -> str:
-    convention = request.convention
+def consent_for(sig: SignatureRequest) -> str:
+    convention = sig.convention
     return signing.consent_text(
         reference=convention.reference,
         title=convention.title,
-        capacity=capacity_of(request),
-        party=request.party.name,
+        capacity=capacity_of(sig),
+        party=sig.party.name,
     )
 
 
@@ -154,20 +154,20 @@ def open_turns(convention: Convention) -> list[SignatureRequest]:
     return opened
 
 
-def notify_turn(request: SignatureRequest) -> str:
+def notify_turn(sig: SignatureRequest) -> str:
     """E-mail the party's partner accounts that the convention awaits their signature; with no
     account, its representative's address, with an invitation to create one (``iscg``'s
     invitation flow). Returns to whom (empty: nobody to tell, a paper signature is needed).
-    Once per request."""
-    if request.notified_at is not None:
-        return request.notified_to
-    convention = request.convention
-    partners = _partners(request.party_id)
-    expiry = format_date_long(request.expires_on)
+    Once per sig."""
+    if sig.notified_at is not None:
+        return sig.notified_to
+    convention = sig.convention
+    partners = _partners(sig.party_id)
+    expiry = format_date_long(sig.expires_on)
     body = (
         "Bonjour,\n\n"
         f"{convention.organisation} vous demande de signer la convention « {convention.title} » "
-        f"({convention.reference}) pour {request.party.name}.\n\n"
+        f"({convention.reference}) pour {sig.party.name}.\n\n"
         f"Lisez le document et signez-le (ou refusez-le, avec votre motif) avant le {expiry} : "
         f"{sign_url(convention)}\n\n"
         "Un code à usage unique vous sera envoyé par e-mail au moment de signer.\n"
@@ -177,7 +177,7 @@ def notify_turn(request: SignatureRequest) -> str:
     if partners:
         queue_emails_to(
             partners,
-            key=f"signature-demandee:{request.pk}",
+            key=f"signature-demandee:{sig.pk}",
             organisation=convention.organisation,
             reference=convention.reference,
             subject=subject,
@@ -185,28 +185,28 @@ def notify_turn(request: SignatureRequest) -> str:
         )
         recipients = [user.email for user in partners]
     else:
-        recipients = _invite_representative(request, body)
-    request.notified_at = timezone.now()
-    request.notified_to = ", ".join(recipients)[:500]
-    request.save(update_fields=["notified_at", "notified_to"])
-    return request.notified_to
+        recipients = _invite_representative(sig, body)
+    sig.notified_at = timezone.now()
+    sig.notified_to = ", ".join(recipients)[:500]
+    sig.save(update_fields=["notified_at", "notified_to"])
+    return sig.notified_to
 
 
-def _invite_representative(request: SignatureRequest, body: str) -> list[str]:
+def _invite_representative(sig: SignatureRequest, body: str) -> list[str]:
     """The representative's address, invited to create the party's account (whose first page
     is the signature to give); nobody when it has no address or the address has an account."""
     from iscg import services as accounts
 
-    membership = _membership(request)
+    membership = _membership(sig)
     representative = membership.representative if membership is not None else None
     email = (representative.email or "").strip().lower() if representative else ""
-    by = request.sent_by
+    by = sig.sent_by
     if not email or by is None or by.organisation_id is None:
         return []
     try:
         with transaction.atomic():
             new = accounts.invitation_create(
-                by=by, email=email, role=Role.PARTENAIRE, party=request.party
+                by=by, email=email, role=Role.PARTENAIRE, party=sig.party
             )
     except ValidationError:
         return []  # an account already uses the address (another party's): nobody told
@@ -222,12 +222,12 @@ def _invite_representative(request: SignatureRequest, body: str) -> list[str]:
 # --------------------------------------------------------------------------- the one-time code
 
 
-def _code_state(request: SignatureRequest) -> signing.CodeState:
+def _code_state(sig: SignatureRequest) -> signing.CodeState:
     return signing.CodeState(
-        code_hash=request.code_hash,
-        sent_at=request.code_sent_at,
-        attempts=request.code_attempts,
-        sends=request.codes_sent,
+        code_hash=sig.code_hash,
+        sent_at=sig.code_sent_at,
+        attempts=sig.code_attempts,
+        sends=sig.codes_sent,
     )
 
 
@@ -238,21 +238,21 @@ def _signer(user) -> signing.Signer:
     )
 
 
-def _locked(request: SignatureRequest) -> SignatureRequest:
+def _locked(sig: SignatureRequest) -> SignatureRequest:
     return (
         SignatureRequest.objects.select_for_update()
         .select_related("convention__organisation", "party", "document")
-        .get(pk=request.pk)
+        .get(pk=sig.pk)
     )
 
 
-def _require_signable(request: SignatureRequest, user, today: date) -> None:
-    if request.convention.status != ConventionStatus.TO_SIGN:
+def _require_signable(sig: SignatureRequest, user, today: date) -> None:
+    if sig.convention.status != ConventionStatus.TO_SIGN:
         raise ValidationError(
-            f"La convention {request.convention.reference} n'est pas à la signature (statut « "
-            f"{request.convention.get_status_display()} »)."
+            f"La convention {sig.convention.reference} n'est pas à la signature (statut « "
+            f"{sig.convention.get_status_display()} »)."
         )
-    if problem := signing.sign_problem(request, _signer(user), today):
+    if problem := signing.sign_problem(sig, _signer(user), today):
         raise ValidationError(problem)
 
 
