@@ -540,3 +540,13 @@ def test_the_partner_refuses_from_the_page(client, draft, manager, partners, run
     assert client.post(url, {"action": "refuser", "reason": "Pas d'accord."}).status_code == 302
     assert _state(requests[0]) == SignatureRequestState.REFUSED
     assert "Pas d&#x27;accord." in client.get(url).content.decode()
+
+
+def test_abandoning_an_act_to_sign_withdraws_its_open_requests(draft, manager, partners):
+    from conventions import drafting
+
+    requests = _send(draft, manager)
+    drafting.convention_abandon(convention=draft, by=manager, reason="Projet arrêté")
+    assert {_state(r) for r in requests} == {SignatureRequestState.WITHDRAWN}
+    with pytest.raises(ValidationError, match="n'est pas à la signature"):
+        signing_services.code_send(request=requests[0], user=partners[0])
