@@ -13,10 +13,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 
 PENDING, OPEN, SIGNED, REFUSED, EXPIRED, WITHDRAWN = (
     "en_attente",
@@ -52,11 +52,17 @@ METHOD_PAPER = "manuscrite"
 class RequestLike(Protocol):
     """What the rules read of a request (a ``SignatureRequest`` or a test's stand-in)."""
 
-    pk: int | None
-    party_id: int
-    position: int
-    state: str
-    expires_on: date
+    @property
+    def party_id(self) -> int: ...
+    @property
+    def position(self) -> int: ...
+    @property
+    def state(self) -> str: ...
+    @property
+    def expires_on(self) -> date: ...
+
+
+R = TypeVar("R", bound=RequestLike)
 
 
 # --------------------------------------------------------------------------- order and turns
@@ -69,7 +75,7 @@ def positions_for(party_ids: Sequence[int], *, order: str) -> dict[int, int]:
     return {party: rank for rank, party in enumerate(party_ids, start=1)}
 
 
-def ranks_problem(ranks: dict[int, int | None]) -> str:
+def ranks_problem(ranks: Mapping[int, int | None]) -> str:
     """Why these ranks (party → rank typed by the gestionnaire) cannot be an order, or ""."""
     if any(rank is None or rank < 1 for rank in ranks.values()):
         return "Donnez à chaque partie un rang d'au moins 1."
@@ -83,7 +89,7 @@ def is_stopped(requests: Iterable[RequestLike]) -> bool:
     return any(r.state in STOPPING_STATES for r in requests)
 
 
-def to_open(requests: Sequence[RequestLike]) -> list[RequestLike]:
+def to_open(requests: Sequence[R]) -> list[R]:
     """The requests whose turn has come and that are still waiting for it: those of the lowest
     rank not yet signed, once every lower rank has signed. Nothing when the circuit stopped."""
     if is_stopped(requests):
@@ -238,7 +244,7 @@ class SignatureEvidence:
     document_sha256: str
 
 
-def signature_evidence(convention) -> list[SignatureEvidence]:
+def signature_evidence(convention: Any) -> list[SignatureEvidence]:
     """Each signatory's signature of ``convention``, in signing order: the electronic ones with
     their trail (from the current circuit), the paper ones recorded by the gestionnaire."""
     from conventions.models import SignatureMethod
@@ -288,7 +294,7 @@ def signature_evidence(convention) -> list[SignatureEvidence]:
     return lines
 
 
-def current_requests(convention) -> list:
+def current_requests(convention: Any) -> list[Any]:
     """The requests of the convention's last sending (its current circuit), in order."""
     from django.db.models import Max
 

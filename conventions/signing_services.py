@@ -516,7 +516,7 @@ def expire_due(*, today: date) -> int:
     requests = SignatureRequest.objects.filter(
         state__in=OPEN_STATES, convention__status=ConventionStatus.TO_SIGN, expires_on__lt=today
     ).select_related("convention__organisation", "party")
-    conventions = {}
+    conventions: dict[int, tuple[Convention, int, list[str]]] = {}
     now = timezone.now()
     for request in requests:
         with transaction.atomic():
