@@ -16,7 +16,7 @@ import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
 PENDING, OPEN, SIGNED, REFUSED, EXPIRED, WITHDRAWN = (
     "en_attente",
@@ -62,9 +62,6 @@ class RequestLike(Protocol):
     def expires_on(self) -> date: ...
 
 
-R = TypeVar("R", bound=RequestLike)
-
-
 # --------------------------------------------------------------------------- order and turns
 
 
@@ -89,7 +86,7 @@ def is_stopped(requests: Iterable[RequestLike]) -> bool:
     return any(r.state in STOPPING_STATES for r in requests)
 
 
-def to_open(requests: Sequence[R]) -> list[R]:
+def to_open[R: RequestLike](requests: Sequence[R]) -> list[R]:
     """The requests whose turn has come and that are still waiting for it: those of the lowest
     rank not yet signed, once every lower rank has signed. Nothing when the circuit stopped."""
     if is_stopped(requests):
