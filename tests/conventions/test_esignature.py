@@ -550,3 +550,13 @@ def test_abandoning_an_act_to_sign_withdraws_its_open_requests(draft, manager, p
     assert {_state(r) for r in requests} == {SignatureRequestState.WITHDRAWN}
     with pytest.raises(ValidationError, match="n'est pas à la signature"):
         signing_services.code_send(request=requests[0], user=partners[0])
+
+
+def test_the_partners_home_lists_what_its_party_is_asked_to_sign(client, draft, manager, partners):
+    _send(draft, manager)
+    client.force_login(partners[0])
+    page = client.get(reverse("home")).content.decode()
+    assert "Conventions à signer" in page
+    assert reverse("conventions:sign", args=[draft.reference]) in page
+    client.force_login(partners[1])  # not yet its turn
+    assert "Conventions à signer" not in client.get(reverse("home")).content.decode()
