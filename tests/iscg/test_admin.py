@@ -13,7 +13,7 @@ MODEL_ADMINS = sorted(
 )
 # Our own models (third-party logs such as axes' access attempts have no add page by design).
 #: Rows that only the services create (share lines follow from their plan): no add page.
-SERVICE_OWNED = {("financing", "shareline")}
+SERVICE_OWNED = {("financing", "shareline"), ("conventions", "signaturerequest")}
 OUR_MODEL_ADMINS = [
     pair
     for pair in MODEL_ADMINS
