@@ -19,6 +19,7 @@ from conventions.models import (
     PostAbsence,
     PostHolder,
     Representative,
+    SignatureRequest,
     TemplateVersion,
 )
 from conventions.resources import PartyResource, PostResource
@@ -284,3 +285,23 @@ class ConventionPartyAdmin(SimpleHistoryAdmin):
     list_display = ["convention", "party", "is_signatory", "is_funder", "is_employer"]
     search_fields = ["convention__reference", "party__name"]
     autocomplete_fields = ["convention", "party", "representative"]
+
+
+@admin.register(SignatureRequest)
+class SignatureRequestAdmin(SimpleHistoryAdmin):
+    """The signature requests and their trail, to read: only the circuit writes them
+    (``conventions.signing_services``); the one-time code's hash is never shown."""
+
+    list_display = ["convention", "party", "round", "position", "state", "expires_on", "signed_at"]
+    list_filter = ["state", "method"]
+    search_fields = ["convention__reference", "party__name", "signer_name"]
+    exclude = ["code_hash"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields if f.name != "code_hash"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

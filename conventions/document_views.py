@@ -17,7 +17,15 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
-from conventions import bundles, documents, perms, services, template_library, templating
+from conventions import (
+    bundles,
+    documents,
+    perms,
+    services,
+    signing,
+    template_library,
+    templating,
+)
 from conventions.blanks import blanks_from_problems, convention_blanks
 from conventions.forms import (
     SignatureForm,
@@ -273,6 +281,8 @@ def signatures(request, reference: str):
             "blocking_blanks": [blank for blank in blanks if blank.blocking],
             "send_with_blanks": request.POST.get("send_with_blanks") == "on",
             "reason": request.POST.get("reason", "") if request.method == "POST" else "",
+            "is_staff": staff,
+            "signature_requests": signing.current_requests(convention) if staff else [],
         },
         status=400 if request.method == "POST" else 200,
     )
@@ -310,13 +320,19 @@ def send_confirm(request, reference: str):
         )
         return redirect(convention)
     status = 200
+    circuit = _circuit_choices(request, convention)
     if request.method == "POST":
         try:
+            if circuit["problem"]:
+                raise ValidationError(circuit["problem"])
             services.convention_send_to_signature(
                 convention=convention,
                 by=request.user,
                 send_with_blanks=request.POST.get("send_with_blanks") == "on",
                 reason=request.POST.get("reason", ""),
+                order=circuit["order"],
+                ranks=circuit["ranks"],
+                expires_on=circuit["expires_on"],
             )
         except ValidationError as error:
             for message in _error_messages(error):
@@ -339,10 +355,58 @@ def send_confirm(request, reference: str):
             "blocking_blanks": [blank for blank in blanks if blank.blocking],
             "send_with_blanks": request.POST.get("send_with_blanks") == "on",
             "reason": request.POST.get("reason", "") if request.method == "POST" else "",
+            "circuit": circuit,
+            "order_labels": signing.ORDER_LABELS,
             **_frozen_summary(convention),
         },
         status=status,
     )
+
+
+def _circuit_choices(request, convention: Convention) -> dict:
+    """The signing order and expiry the send page offers (GET: the defaults) or was posted:
+    the order, each signatory's rank (``rang-<party pk>``), the expiry date, and what is wrong
+    with them (French, or "")."""
+    from datetime import date, timedelta
+
+    from django.utils import timezone
+
+    signatories = list(
+        convention.memberships.filter(is_signatory=True)
+        .select_related("party", "representative")
+        .order_by("order", "pk")
+    )
+    default_expiry = timezone.localdate() + timedelta(days=signing.DEFAULT_VALIDITY_DAYS)
+    if request.method != "POST":
+        ranks = signing.positions_for([m.party_id for m in signatories], order=signing.SEQUENTIAL)
+        return {
+            "order": signing.SEQUENTIAL,
+            "ranks": ranks,
+            "rows": [(m, ranks[m.party_id]) for m in signatories],
+            "expires_on": default_expiry,
+            "problem": "",
+        }
+    order = request.POST.get("order", signing.SEQUENTIAL)
+    problem = "" if order in signing.ORDER_LABELS else "Choisissez l'ordre des signatures."
+    ranks: dict[int, int | None] = {}
+    for rank_default, membership in enumerate(signatories, start=1):
+        raw = (request.POST.get(f"rang-{membership.party_id}") or str(rank_default)).strip()
+        ranks[membership.party_id] = int(raw) if raw.isdigit() and len(raw) <= 2 else None
+    problem = problem or (signing.ranks_problem(ranks) if order == signing.SEQUENTIAL else "")
+    raw_expiry = (request.POST.get("expires_on") or "").strip()
+    try:
+        expires_on = date.fromisoformat(raw_expiry) if raw_expiry else default_expiry
+    except ValueError:
+        expires_on = None
+        problem = problem or "La date d'expiration n'est pas une date (jj/mm/aaaa)."
+    problem = problem or signing.expiry_problem(expires_on, timezone.localdate())
+    return {
+        "order": order,
+        "ranks": ranks,
+        "rows": [(m, ranks.get(m.party_id)) for m in signatories],
+        "expires_on": expires_on,
+        "problem": problem,
+    }
 
 
 @require_http_methods(["GET", "POST"])

@@ -555,6 +555,12 @@ def convention_abandon(*, convention: Convention, reason: str, by) -> Convention
         )
     if not reason:
         raise ValidationError({"reason": "Indiquez le motif de l'abandon."})
+    if convention.status == ConventionStatus.TO_SIGN:
+        from conventions import signing_services
+
+        signing_services.circuit_withdraw(
+            convention=convention, by=by, reason=f"Abandon : {reason}"
+        )
     convention.status = ConventionStatus.ABANDONED
     convention.abandoned_at = timezone.now()
     convention.abandon_reason = reason

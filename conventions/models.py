@@ -140,6 +140,12 @@ class Representative(models.Model):
     )
     valid_from = models.DateField("en fonction du", null=True, blank=True)
     valid_to = models.DateField("jusqu'au", null=True, blank=True)
+    email = models.EmailField(
+        "adresse e-mail",
+        blank=True,
+        help_text="Sans compte partenaire pour sa partie, la demande de signature électronique "
+        "lui est envoyée avec une invitation à créer son compte.",
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -545,7 +551,8 @@ class ConventionQuerySet(OrganisationQuerySet):
         """The one place that says which conventions a user may see (lists, pages, downloads).
 
         Gestionnaire/coordinateur: their organisation's (all for a national coordinator);
-        partenaire: those its party is a party to, never drafts; intervenant: its post's.
+        partenaire: the signed ones its party is a party to, and those awaiting its party's
+        signature (to read and sign them), never drafts; intervenant: its post's.
         """
         scope = organisation_scope(user)
         if scope.everything:
@@ -553,7 +560,14 @@ class ConventionQuerySet(OrganisationQuerySet):
         if scope.organisation_id:
             return self.filter(organisation_id=scope.organisation_id)
         if scope.party_id:
-            return self.filter(memberships__party_id=scope.party_id).not_drafts().distinct()
+            # One filter(): the party and its signatory flag are read on the same membership.
+            return self.filter(
+                Q(memberships__party_id=scope.party_id)
+                & (
+                    Q(status__in=SIGNED_STATUSES)
+                    | Q(status=ConventionStatus.TO_SIGN, memberships__is_signatory=True)
+                )
+            ).distinct()
         if scope.post_id:
             return self.filter(posts=scope.post_id).distinct()
         return self.none()
@@ -1290,3 +1304,110 @@ class ReturnedText(models.Model):
 
     def __str__(self) -> str:
         return f"{self.convention.reference} — {self.original_name or self.get_format_display()}"
+
+
+# --------------------------------------------------------------------------- electronic signature
+
+
+class SignatureRequestState(models.TextChoices):
+    PENDING = "en_attente", "En attente"
+    OPEN = "ouverte", "Ouverte"
+    SIGNED = "signee", "Signée"
+    REFUSED = "refusee", "Refusée"
+    EXPIRED = "expiree", "Expirée"
+    WITHDRAWN = "retiree", "Retirée"
+
+
+class SignatureMethod(models.TextChoices):
+    ELECTRONIC = "electronique", "électronique (code à usage unique par e-mail)"
+    PAPER = "manuscrite", "manuscrite"
+
+
+class SignatureRequest(models.Model):
+    """One signatory party's request to sign a convention sent to signature (``round``: each
+    sending opens a new circuit; the older ones stay as they ended). Its rules are in
+    ``conventions.signing``; its writes in ``conventions.signing_services``."""
+
+    convention = models.ForeignKey(
+        Convention,
+        verbose_name="convention",
+        on_delete=models.CASCADE,
+        related_name="signature_requests",
+    )
+    party = models.ForeignKey(
+        Party, verbose_name="partie", on_delete=models.PROTECT, related_name="signature_requests"
+    )
+    document = models.ForeignKey(
+        DocumentVersion,
+        verbose_name="document à signer",
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="signature_requests",
+    )
+    round = models.PositiveIntegerField("envoi n°", default=1)
+    position = models.PositiveSmallIntegerField(
+        "rang", default=1, help_text="Même rang pour toutes : elles signent en même temps."
+    )
+    state = models.CharField(
+        "état",
+        max_length=20,
+        choices=SignatureRequestState.choices,
+        default=SignatureRequestState.PENDING,
+    )
+    expires_on = models.DateField("expire après le")
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="envoyée par",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("créée le", auto_now_add=True)
+    opened_at = models.DateTimeField("ouverte le", null=True, blank=True)
+    notified_at = models.DateTimeField("signataire prévenu le", null=True, blank=True)
+    notified_to = models.CharField("prévenu à", max_length=500, blank=True)
+    reminded_at = models.DateTimeField("rappel envoyé le", null=True, blank=True)
+    closed_at = models.DateTimeField("close le", null=True, blank=True)
+    # The signature (electronic: the partner; paper: recorded by the gestionnaire)
+    method = models.CharField("méthode", max_length=20, choices=SignatureMethod.choices, blank=True)
+    signed_at = models.DateTimeField("signée le", null=True, blank=True)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="signée par (compte)",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    signer_name = models.CharField("nom du signataire", max_length=160, blank=True)
+    signer_capacity = models.CharField("en tant que", max_length=500, blank=True)
+    consent_text = models.TextField("consentement exprimé", blank=True)
+    ip_address = models.GenericIPAddressField("adresse IP", null=True, blank=True)
+    user_agent = models.CharField("navigateur", max_length=500, blank=True)
+    document_sha256 = models.CharField(
+        "empreinte SHA-256 du document signé", max_length=64, blank=True
+    )
+    refused_at = models.DateTimeField("refusée le", null=True, blank=True)
+    refusal_reason = models.TextField("motif du refus", blank=True)
+    # The one-time code (its hash only), its tries and how many were sent
+    code_hash = models.CharField(max_length=64, blank=True, editable=False)
+    code_sent_at = models.DateTimeField("code envoyé le", null=True, blank=True)
+    code_attempts = models.PositiveSmallIntegerField("essais du code", default=0)
+    codes_sent = models.PositiveSmallIntegerField("codes envoyés", default=0)
+    history = HistoricalRecords(excluded_fields=["code_hash"])
+
+    class Meta:
+        verbose_name = "demande de signature"
+        verbose_name_plural = "demandes de signature"
+        ordering = ["convention", "-round", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["convention", "round", "party"],
+                name="signaturerequest_one_per_party_and_round",
+                violation_error_message="Cette partie a déjà une demande pour cet envoi.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.convention.reference} — {self.party} ({self.get_state_display()})"

@@ -73,7 +73,7 @@ class RepresentativeForm(forms.ModelForm):
 
     class Meta:
         model = Representative
-        fields = ["name", "title", "delegation", "valid_from", "valid_to"]
+        fields = ["name", "title", "delegation", "valid_from", "valid_to", "email"]
         widgets = {"valid_from": DATE, "valid_to": DATE}
 
     def __init__(self, *args, party: Party, **kwargs):

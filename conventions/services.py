@@ -16,7 +16,7 @@ import hashlib
 import io
 import warnings
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -438,10 +438,20 @@ class BlanksInText(ValidationError):
 
 @transaction.atomic
 def convention_send_to_signature(
-    *, convention: Convention, by, send_with_blanks: bool = False, reason: str = ""
+    *,
+    convention: Convention,
+    by,
+    send_with_blanks: bool = False,
+    reason: str = "",
+    order: str = "sequentiel",
+    ranks: dict[int, int] | None = None,
+    expires_on: date | None = None,
 ) -> DocumentVersion:
     """Freeze the text and the financing plan, store the document to sign, and open one
-    signature per signatory.
+    signature request per signatory (``signing_services.circuit_open``): in the order of the
+    parties (``order`` "sequentiel", ``ranks`` party pk → rank, default the parties' order) or
+    all at once ("simultane"), expiring after ``expires_on`` (default in 30 days; must be in
+    the future). The first signatories are e-mailed.
 
     Refused (``BlanksInText``, nothing changed) while the text has a missing value, except the
     signature date that signatories write by hand; a gestionnaire may send anyway only with
@@ -483,7 +493,26 @@ def convention_send_to_signature(
     convention.memberships.filter(is_signatory=True).update(
         signed_on=None, signatory_name="", signature_recorded_by=None, signature_recorded_at=None
     )
-    return _store_document(convention=convention, by=by)
+    from conventions import signing, signing_services
+
+    today = timezone.localdate()
+    expires_on = expires_on or today + timedelta(days=signing.DEFAULT_VALIDITY_DAYS)
+    if problem := signing.expiry_problem(expires_on, today):
+        raise ValidationError(problem)
+    signatories = list(
+        convention.memberships.filter(is_signatory=True)
+        .order_by("order", "pk")
+        .values_list("party_id", flat=True)
+    )
+    if order == signing.ALL_AT_ONCE:
+        ranks = signing.positions_for(signatories, order=order)
+    elif ranks is None:
+        ranks = signing.positions_for(signatories, order=signing.SEQUENTIAL)
+    document = _store_document(convention=convention, by=by)
+    signing_services.circuit_open(
+        convention=convention, document=document, by=by, ranks=ranks, expires_on=expires_on
+    )
+    return document
 
 
 @transaction.atomic
@@ -516,6 +545,9 @@ def convention_signature_withdraw(*, convention: Convention, by, reason: str) ->
             membership, by=by, reason=f"Demande de signature retirée. Motif : {reason}"
         )
         membership.save()
+    from conventions import signing_services
+
+    signing_services.circuit_withdraw(convention=convention, by=by, reason=f"Motif : {reason}")
     convention.status = ConventionStatus.DRAFT
     convention.text_frozen_at = None
     history.attribute(convention, by=by, reason=f"Demande de signature retirée. Motif : {reason}")
@@ -583,6 +615,26 @@ def convention_sign(
         raise ValidationError("Indiquez le nom du signataire.")
     if problem := signature_date_problem(convention, signed_on):
         raise ValidationError(problem)
+    from conventions import signing_services
+
+    signing_services.paper_signature_recorded(
+        convention=convention, party=party, signatory_name=signatory_name, by=by
+    )
+    return record_party_signature(
+        convention=convention,
+        membership=membership,
+        signed_on=signed_on,
+        signatory_name=signatory_name,
+        by=by,
+    )
+
+
+def record_party_signature(
+    *, convention: Convention, membership: ConventionParty, signed_on: date, signatory_name: str, by
+) -> ConventionParty:
+    """Write one party's signature, paper or electronic, on its membership (the convention
+    locked by the caller, its checks done); the last one makes the convention "signée", in
+    force at once when started, and every party is told (``notices.convention_signed``)."""
     membership.signed_on = signed_on
     membership.signatory_name = signatory_name
     membership.signature_recorded_by = by
@@ -621,6 +673,11 @@ def convention_unsign(*, convention: Convention, party, by) -> ConventionParty:
     membership = convention.memberships.filter(party=party, is_signatory=True).first()
     if membership is None or membership.signed_on is None:
         raise ValidationError(f"Aucune signature de {party} n'est enregistrée.")
+    from conventions import signing_services
+
+    if problem := signing_services.signature_withdraw_problem(convention, party):
+        raise ValidationError(problem)
+    signing_services.paper_signature_withdrawn(convention=convention, party=party, by=by)
     membership.signed_on = None
     membership.signatory_name = ""
     membership.signature_recorded_by = None

@@ -11,12 +11,16 @@ from conventions.reminders import queue_deadline_notices, queue_deadline_reminde
 @task()
 def daily_reminders(*, day: str) -> int:
     """The day's deadline reminders: each gestionnaire's digest of the coming 30 days and the
-    notices of préavis and end, each once (enqueued once a day by
-    ``iscg.queue.schedule_daily``). Returns how many e-mails were queued."""
+    notices of préavis and end, each once, and the signature circuits' reminders and expiries
+    (``signing_services.daily_signature_work``); enqueued once a day by
+    ``iscg.queue.schedule_daily``. Returns how many e-mails and requests it handled."""
+    from conventions.signing_services import daily_signature_work
+
     today = date.fromisoformat(day)
-    return queue_deadline_reminders(
+    reminders = queue_deadline_reminders(
         today=today, days=30, base_url=settings.SITE_URL
     ) + queue_deadline_notices(today=today, base_url=settings.SITE_URL)
+    return reminders + sum(daily_signature_work(today=today).values())
 
 
 @task()

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from conventions import bulk_views, transmission_views, views
+from conventions import bulk_views, signing_views, transmission_views, views
 from conventions import document_views as docs
 from conventions import ending_views as ending
 from conventions import office_views as office
@@ -105,6 +105,7 @@ urlpatterns = [
         name="transmission_package",
     ),
     path("<str:reference>/signatures/envoyer/", docs.send_confirm, name="send_confirm"),
+    path("<str:reference>/signer/", signing_views.sign, name="sign"),
     path(
         "<str:reference>/signatures/<int:party_pk>/confirmer/",
         docs.sign_confirm,

@@ -124,6 +124,15 @@ def _sort_options(current: str) -> list[tuple[str, str]]:
     return options
 
 
+def _signature_requests(user, convention: Convention, staff: bool) -> list:
+    from conventions.signing import current_requests
+
+    requests = current_requests(convention)
+    if staff:
+        return requests
+    return [r for r in requests if r.party_id == getattr(user, "party_id", None)]
+
+
 def convention_detail(request, reference: str):
     convention = get_object_or_404(
         Convention.objects.visible_to(request.user).select_related("organisation", "parent"),
@@ -172,6 +181,9 @@ def convention_detail(request, reference: str):
             "transmission": transmission.current(convention) if staff else None,
             "executory": transmission.is_executory(convention) if staff else None,
             "signatories": [m for m in memberships if m.is_signatory],
+            # The signature circuit: every request for the staff (with its trail); a partner
+            # only its own party's, and the page to sign it.
+            "signature_requests": _signature_requests(request.user, convention, staff),
             "downloads": DocumentDownload.objects.filter(document__convention=convention)
             .select_related("document")
             .order_by("-at")[:20]

@@ -7,7 +7,13 @@ from django.shortcuts import render
 
 from conventions import perms as convention_perms
 from conventions.deadlines import upcoming
-from conventions.models import Convention, ConventionStatus, Post
+from conventions.models import (
+    Convention,
+    ConventionStatus,
+    Post,
+    SignatureRequest,
+    SignatureRequestState,
+)
 from conventions.selectors import deadlines_for, proper_words_for, with_readable_titles
 from financing import receivables, titres
 from financing.models import ShareLine
@@ -58,6 +64,16 @@ def home(request):
         context["failed_tasks"] = queue.visible_failures(user).count()
     if context["as_partner"]:
         context["party"] = user.party
+        # The signatures its party is asked for now (the electronic circuit's open requests).
+        context["signatures_awaited"] = (
+            SignatureRequest.objects.filter(
+                party_id=user.party_id,
+                state=SignatureRequestState.OPEN,
+                convention__in=conventions.filter(status="a_signer"),
+            )
+            .select_related("convention")
+            .order_by("expires_on")
+        )
         receivable = ShareLine.objects.filter(convention__in=Convention.objects.visible_to(user))
         context["party_years"] = party_summary(
             user.party, ShareLine.objects.visible_to(user), receivable=receivable

@@ -62,7 +62,9 @@ def _inviter(invitation: Invitation) -> str:
     return author.get_full_name() or author.email
 
 
-def invitation_send(*, new: NewInvitation, base_url: str) -> None:
+def invitation_send(*, new: NewInvitation, base_url: str, intro: str = "") -> None:
+    """E-mail the invitation link; ``intro`` (optional) says first why the person is invited
+    (a convention to sign)."""
     link = base_url.rstrip("/") + reverse("invitation_accept", args=[new.token])
     invitation = new.invitation
     queue_email(
@@ -73,7 +75,8 @@ def invitation_send(*, new: NewInvitation, base_url: str) -> None:
         subject="Votre accès à l'application ISCG conventions",
         body=(
             "Bonjour,\n\n"
-            f"{_inviter(invitation)} vous invite à "
+            + (intro.strip() + "\n\n" if intro else "")
+            + f"{_inviter(invitation)} vous invite à "
             f"accéder à l'application ISCG conventions ({invitation.organisation}).\n\n"
             f"Choisissez votre mot de passe avec ce lien, valable {settings.INVITATION_VALIDITY_DAYS} "
             f"jours et utilisable une seule fois :\n{link}\n"

@@ -100,17 +100,24 @@ def send_email(*, key: str, organisation_id: int | None = None) -> str:
     message.send()
     sent = {"sent_at": timezone.now()}
     if log.personal:
-        sent |= {"body": mask_links(log.body), "html": mask_links(log.html)}
+        sent |= {"body": mask_personal(log.body), "html": mask_personal(log.html)}
     EmailLog.objects.filter(pk=log.pk).update(**sent)
     return "envoyé"
 
 
 LINK = re.compile(r"https?://[^\s\"'<>]+")
+#: A one-time code (6 digits on their own) in a personal e-mail: a signature's second factor.
+ONE_TIME_CODE = re.compile(r"(?<![\d/])\d{6}(?![\d/])")
 
 
 def mask_links(text: str) -> str:
     """ "… lien : https://x/invitation/abc" → "… lien : [lien personnel retiré]"."""
     return LINK.sub("[lien personnel retiré]", text)
+
+
+def mask_personal(text: str) -> str:
+    """What a personal e-mail's log keeps once sent: its links and one-time codes masked."""
+    return ONE_TIME_CODE.sub("[code retiré]", mask_links(text))
 
 
 @task()

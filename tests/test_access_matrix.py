@@ -806,7 +806,26 @@ MATRIX = {
         (
             "confirmer une signature, sans date (renvoie aux signatures)",
             lambda w: _to_sign(w),
-            expect(gest=REDIRECT, coord=DENIED, admin=DENIED),
+            # the partner sees the convention it is asked to sign, but records nothing
+            expect(gest=REDIRECT, coord=DENIED, partner=DENIED, admin=DENIED),
+        ),
+    ],
+    # The electronic signature (issue 16): only a partner signs, its own party's request.
+    "conventions:sign": [
+        (
+            "signer la convention envoyée à la partie du partenaire",
+            lambda w: _sent_electronically(w),
+            expect(gest=DENIED, coord=DENIED, partner=OK, admin=DENIED),
+        ),
+        (
+            "signer une convention signée sans demande (rien à signer)",
+            lambda w: {"reference": w.c1.reference},
+            expect(gest=DENIED, coord=DENIED, interv=DENIED, admin=DENIED),
+        ),
+        (
+            "signer la convention d'une autre partie",
+            lambda w: {"reference": w.c2.reference},
+            expect(gest=DENIED, coord=DENIED, admin=DENIED),
         ),
     ],
     **{
@@ -1119,6 +1138,20 @@ def _to_sign(world) -> dict:
         status="a_signer", text_frozen_at=timezone.now()
     )
     return {"reference": world.c3.reference, "party_pk": world.party.pk}
+
+
+def _sent_electronically(world) -> dict:
+    """The draft C3 sent to signature by the gestionnaire (its circuit open: the partner's
+    party is its one signatory)."""
+    from conventions.services import convention_send_to_signature
+
+    convention_send_to_signature(
+        convention=world.c3,
+        by=world.users["gestionnaire"],
+        send_with_blanks=True,
+        reason="Matrice d'accès",
+    )
+    return {"reference": world.c3.reference}
 
 
 def _in_force(convention) -> dict:
@@ -1518,7 +1551,21 @@ WRITES = {
             "enregistrer la dernière signature",
             lambda w: _to_sign(w),
             lambda w: {"signed_on": date.today().isoformat(), "signatory_name": "Jacques BILLANT"},
-            writes(),
+            writes(partner=DENIED),
+        ),
+    ],
+    "conventions:sign": [
+        (
+            "demander le code de signature",
+            lambda w: _sent_electronically(w),
+            lambda w: {"action": "code"},
+            writes(gest=DENIED, partner=WROTE),
+        ),
+        (
+            "signer une convention d'une autre partie",
+            _C2,
+            lambda w: {"action": "signer", "code": "123456", "consent": "on"},
+            writes(gest=DENIED),
         ),
     ],
     "conventions:abandon": [

@@ -34,18 +34,21 @@ def test_the_last_signature_tells_every_party_and_the_gestionnaires_once(
 ):
     convention = send_and_sign(world.convention, world.manager)
     run_tasks()  # the e-mails (and the PDF's render)
-    recipients = sorted(m.envelope_to[0] for m in smtp_server.messages)
+    # Each signatory was first asked to sign (the electronic circuit, test_esignature.py).
+    signed = [m for m in smtp_server.messages if "signée par toutes" in m["Subject"]]
+    recipients = sorted(m.envelope_to[0] for m in signed)
     assert recipients == sorted(["prefecture@exemple.fr", "mairie@exemple.fr", world.manager.email])
-    subject = smtp_server.messages[0]["Subject"]
+    subject = signed[0]["Subject"]
     assert subject == f"Convention {convention.reference} signée par toutes les parties"
-    body = smtp_server.bodies()[0]
+    body = signed[0].get_body(preferencelist=("plain",)).get_content()
     assert f"http://127.0.0.1:8000/conventions/{convention.reference}/" in body
     assert "signée par toutes les parties (dernière signature le" in body
     # Done again (a retried task, a status recomputed), nothing more is sent.
     from conventions import notices
 
+    sent = len(smtp_server.messages)
     assert notices.convention_signed(convention) == 0
-    assert run_tasks() == 0 and len(smtp_server.messages) == 3
+    assert run_tasks() == 0 and len(smtp_server.messages) == sent
 
 
 def test_a_titre_de_recettes_tells_the_party_that_owes_it_what_to_pay(
@@ -93,9 +96,10 @@ def test_the_staff_see_the_e_mails_of_a_convention_and_partners_do_not(
     url = reverse("conventions:detail", args=[convention.reference])
     client.force_login(world.manager)
     page = client.get(url).content.decode()
-    assert "E-mails envoyés (3)" in page and "prefecture@exemple.fr" in page
+    # 3 "signée par toutes les parties" and the 2 signatories' requests to sign
+    assert "E-mails envoyés (5)" in page and "prefecture@exemple.fr" in page
     client.force_login(world.etat_partner)
     partner_page = client.get(url)
     assert partner_page.status_code == 200
     assert "E-mails envoyés" not in partner_page.content.decode()
-    assert EmailLog.objects.filter(reference=convention.reference).count() == 3
+    assert EmailLog.objects.filter(reference=convention.reference).count() == 5

@@ -171,13 +171,15 @@ def test_gestionnaire_drafts_a_convention_with_three_co_funders(
     login("partenaire.pas-de-calais.epci-cc-osartis-marquion@demo.iscg.fr", DEMO_PASSWORD)
     page.get_by_role("link", name="Conventions", exact=True).click()
     expect(page.locator("table")).to_contain_text("PDC2027-E2E")
-    expect(page.locator("table")).not_to_contain_text("PDC2023-A13")  # its draft stays hidden
+    # PDC2023-A13 awaits its signature (issue 16: a signatory sees what it is asked to sign)
+    expect(page.locator("table")).to_contain_text("PDC2023-A13")
+    expect(page.locator("table")).not_to_contain_text("PDC2023-A08")  # another party's
     page.get_by_role("link", name="PDC2027-E2E").click()
     copy = download(
         page, live_server, page.get_by_role("link", name="Copie signée (PDF)"), "copie.pdf"
     )
     assert copy.read_bytes().startswith(b"%PDF-")
-    for forbidden in ("/conventions/PDC2023-A08/copie-signee/", "/conventions/PDC2023-A13/pdf/"):
+    for forbidden in ("/conventions/PDC2023-A08/copie-signee/", "/conventions/PDC2023-A08/pdf/"):
         response = page.request.get(f"{live_server.url}{forbidden}")
         assert response.status == 404, forbidden
     screenshot("partenaire-convention")

@@ -16,6 +16,7 @@ REQUEST_MODULES = [
     "conventions/bulk_views.py",
     "conventions/reference_views.py",
     "conventions/transmission_views.py",
+    "conventions/signing_views.py",
     "financing/views.py",
     "financing/budget_views.py",
     "financing/titre_views.py",

@@ -13,11 +13,13 @@ MODEL_ADMINS = sorted(
 )
 # Our own models (third-party logs such as axes' access attempts have no add page by design).
 #: Rows that only the services create (share lines follow from their plan; collection returns
-#: and their collections are read by the worker): no add page.
+#: and their collections are read by the worker; signature requests are opened by
+#: sending to signature): no add page.
 SERVICE_OWNED = {
     ("financing", "shareline"),
     ("financing", "collection"),
     ("financing", "collectionimport"),
+    ("conventions", "signaturerequest"),
 }
 OUR_MODEL_ADMINS = [
     pair

@@ -36,10 +36,17 @@ def test_partner_of_cc_ternois_opens_a08_but_not_a09(client, demo):
 
 
 def test_partner_never_sees_a_draft_of_its_own(client, demo):
+    """A draft, never; a convention awaiting its party's signature, yes (to read and sign it:
+    issue 16)."""
+    renewal = Convention.objects.get(reference="PDC2024-A10")
+    assert renewal.status == "brouillon"
+    party = renewal.memberships.order_by("order").first().party
+    client.force_login(User.objects.get(email=partner_email(party)))
+    assert client.get(reverse("conventions:detail", args=["PDC2024-A10"])).status_code == 404
     osartis = Party.objects.get(slug="epci_cc_osartis_marquion")
-    assert Convention.objects.get(reference="PDC2023-A13").is_draft
+    assert Convention.objects.get(reference="PDC2023-A13").status == "a_signer"
     client.force_login(User.objects.get(email=partner_email(osartis)))
-    assert client.get(reverse("conventions:detail", args=["PDC2023-A13"])).status_code == 404
+    assert client.get(reverse("conventions:detail", args=["PDC2023-A13"])).status_code == 200
 
 
 def test_gestionnaire_of_another_organisation_sees_nothing_of_the_pas_de_calais(client, demo):
