@@ -86,3 +86,9 @@ class RejectNulMiddleware:
 
 def _has_nul(query) -> bool:
     return any("\x00" in key or any("\x00" in v for v in values) for key, values in query.lists())
+
+
+def note_login(sender, request, user, **kwargs) -> None:
+    """At login the session is written anyway: its first request need not write it again."""
+    if request is not None and hasattr(request, "session"):
+        request.session[IdleSessionMiddleware.KEY] = int(time.time())

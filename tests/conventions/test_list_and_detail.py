@@ -86,7 +86,6 @@ def test_a_partner_asking_for_another_party_is_told_in_french(client, demo_data)
             "Statut : Sélectionnez un choix valide. perdue n’en fait pas partie.",
         ),
         ({"nature": "x", "annee": "2023"}, "Nature : Sélectionnez un choix valide."),
-        ({"q": "Osartis\x00"}, "Rechercher : Le caractère nul n’est pas autorisé."),
     ],
 )
 def test_a_bad_filter_value_gives_a_french_message_and_no_rows(

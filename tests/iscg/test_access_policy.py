@@ -17,6 +17,7 @@ REQUEST_MODULES = [
     "conventions/reference_views.py",
     "conventions/transmission_views.py",
     "conventions/signing_views.py",
+    "conventions/office_views.py",
     "financing/views.py",
     "financing/budget_views.py",
     "financing/titre_views.py",
