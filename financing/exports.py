@@ -12,6 +12,7 @@ from stdnum.fr import siret
 
 from financing.selectors import AnnualTable
 from iscg.formatting import format_euros
+from iscg.pdf import render_pdf
 
 EURO_FORMAT = '#,##0 "€";-#,##0 "€"'
 
@@ -136,10 +137,8 @@ def annual_xlsx(table: AnnualTable) -> bytes:
 
 
 def annual_pdf(table: AnnualTable) -> bytes:
-    from weasyprint import HTML
-
     html = render_to_string("financing/annual_pdf.html", {"table": table})
-    return HTML(string=html).write_pdf()
+    return render_pdf(html)[0]
 
 
 # --------------------------------------------------------------------------- open data

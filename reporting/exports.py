@@ -10,6 +10,7 @@ from django.template.loader import render_to_string
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from iscg.pdf import render_pdf
 from reporting.selectors import CommitteePack, Dashboard
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -228,9 +229,7 @@ def dashboard_csv(board: Dashboard) -> bytes:
 
 
 def _pdf(template: str, context: dict) -> bytes:
-    from weasyprint import HTML
-
-    return HTML(string=render_to_string(template, context)).write_pdf()
+    return render_pdf(render_to_string(template, context))[0]
 
 
 def dashboard_pdf(board: Dashboard) -> bytes:

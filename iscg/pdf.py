@@ -1,0 +1,111 @@
+"""Every PDF the product makes goes through ``render_pdf``: PDF/A-3u, tagged, warm.
+
+* **Archivable and accessible**: WeasyPrint writes PDF/A-3u (XMP identification, sRGB output
+  intent, every font embedded, Unicode text) and a tag tree (headings, paragraphs, lists, tables)
+  whose language is the HTML's ``<html lang="fr">``; the HTML's ``<title>`` is the PDF's title.
+* **Warm**: the fonts (``static/fonts``, registered once in one ``FontConfiguration``), the
+  stylesheets (parsed once into WeasyPrint ``CSS`` objects) and the URL fetcher are built once per
+  process, so a render in a worker that already rendered pays for layout and drawing only.
+* **Closed**: a document may load the shipped fonts and nothing else (no network, no disk).
+
+WeasyPrint's font configuration is not thread-safe: renders in one process take turns.
+"""
+
+from __future__ import annotations
+
+import atexit
+import threading
+from functools import cache
+from pathlib import Path
+
+from django.conf import settings
+
+FONTS_DIR = Path(settings.BASE_DIR) / "static" / "fonts"
+#: The fonts of the documents that declare none of their own (reports, tables): the shipped
+#: DejaVu files under their usual family names, so no document depends on the system's fonts.
+BASE_CSS_PATH = Path(settings.BASE_DIR) / "templates" / "pdf" / "base.css"
+#: The output intent's colour profile: WeasyPrint's sRGB profile, loaded once (WeasyPrint's own
+#: ``srgb`` intent reopens the file at every render and leaves it open).
+OUTPUT_INTENT = "iscg-srgb"
+#: What every render writes: PDF/A-3 (ISO 19005-3) level U, and the structure tags.
+PDF_OPTIONS = {"pdf_variant": "pdf/a-3u", "pdf_tags": True, "output_intent": OUTPUT_INTENT}
+
+_lock = threading.Lock()
+
+
+class RefusedResource(ValueError):
+    """A document asked for something else than a shipped font."""
+
+
+@cache
+def _engine():
+    """The font configuration and URL fetcher, made once per process."""
+    from weasyprint.text.fonts import FontConfiguration
+    from weasyprint.urls import URLFetcher
+
+    class FontsOnly(URLFetcher):
+        """Only the shipped fonts may be loaded: a document never reaches the network or disk."""
+
+        prefix = FONTS_DIR.as_uri() + "/"
+
+        def fetch(self, url, headers=None):
+            if not url.startswith(self.prefix) or ".." in url or "%" in url:
+                raise RefusedResource(f"Ressource refusée : {url}")
+            return super().fetch(url, headers)
+
+    # Released before the interpreter tears modules down (WeasyPrint's __del__ needs them).
+    atexit.register(_engine.cache_clear)
+    atexit.register(stylesheet.cache_clear)
+    return FontConfiguration(), FontsOnly(allowed_protocols=("file",)), FontsOnly.prefix
+
+
+@cache
+def _srgb():
+    from importlib.resources import files
+
+    from weasyprint.css import ColorProfile
+
+    with (files("weasyprint.pdf") / "sRGB2014.icc").open("rb") as icc:
+        return ColorProfile(icc, "sRGB2014.icc", "relative-colorimetric", (["r"], ["g"], ["b"]))
+
+
+@cache
+def stylesheet(path: Path):
+    """The parsed stylesheet at ``path`` (its ``@font-face`` fonts registered), once per process;
+    relative ``url()`` are the shipped fonts."""
+    from weasyprint import CSS
+
+    font_config, fetcher, fonts_url = _engine()
+    return CSS(
+        string=path.read_text(encoding="utf-8"),
+        base_url=fonts_url,
+        font_config=font_config,
+        url_fetcher=fetcher,
+    )
+
+
+def warm_up(*paths: Path) -> None:
+    """Load fonts and stylesheets now (a worker calls it once at start, not at its first PDF)."""
+    for path in (BASE_CSS_PATH, *paths):
+        stylesheet(path)
+
+
+def render_pdf(html: str, css_path: Path | None = None) -> tuple[bytes, int]:
+    """The PDF/A-3u, tagged, of a complete HTML document, and its number of pages.
+
+    ``css_path``: the document's stylesheet (parsed once per process), after the base fonts; the
+    HTML may also carry its own ``<style>``."""
+    from weasyprint import HTML
+
+    font_config, fetcher, _ = _engine()
+    sheets = [stylesheet(BASE_CSS_PATH)]
+    if css_path is not None:
+        sheets.append(stylesheet(css_path))
+    with _lock:
+        document = HTML(string=html, url_fetcher=fetcher).render(
+            stylesheets=sheets,
+            font_config=font_config,
+            color_profiles={OUTPUT_INTENT: _srgb()},
+            **PDF_OPTIONS,
+        )
+        return document.write_pdf(**PDF_OPTIONS), len(document.pages)
