@@ -38,14 +38,18 @@ def deliberation_for(user, pk: int) -> tuple[Deliberation, list[Convention]]:
 def bundle_document(convention: Convention, user, *, produce: bool) -> DocumentVersion | None:
     """The document a bundle holds for a convention: its signed copy, else its PDF (produced
     when ``produce``, else only when already stored)."""
+    if produce:
+        return services.document_rendered(decided_document(convention, user))
     copy = convention.signed_copy
     if copy is not None:
         return copy
-    if produce:
-        return services.document_rendered(
-            services.convention_document(convention=convention, by=user)
-        )
     return services.stored_document(convention=convention)
+
+
+def decided_document(convention: Convention, user) -> DocumentVersion:
+    """The document a bundle holds for a convention, decided (its signed copy, else its PDF's
+    version, whose render is queued) but not necessarily rendered yet."""
+    return convention.signed_copy or services.convention_document(convention=convention, by=user)
 
 
 def ready(document: DocumentVersion | None) -> DocumentVersion | None:
@@ -79,14 +83,19 @@ def prepare(deliberation_id: int, user) -> dict:
     """The task's work: render each missing PDF, then store the archive. Returns the errors
     (a convention whose PDF cannot be produced, in French) and the archive's name."""
     deliberation, conventions = deliberation_for(user, deliberation_id)
-    errors, documents = [], []
+    errors, decided = [], []
+    # Every document decided first: each new version's render is queued as its own task
+    # (services), which other workers take meanwhile; this task then renders what is still
+    # missing from the last one back, so that two workers meet in the middle.
     for convention in conventions:
         try:
-            documents.append(bundle_document(convention, user, produce=True))
+            decided.append(decided_document(convention, user))
         except ValidationError as error:
             errors.append(f"{convention.reference} : {' '.join(error.messages)}")
     if errors:
         return {"errors": errors, "archive": None}
+    documents = [services.document_rendered(document) for document in reversed(decided)]
+    documents.reverse()
     return {"errors": [], "archive": build_archive(deliberation, documents)}
 
 

@@ -150,9 +150,14 @@ def stylesheet(path: Path):
 
 
 def warm_up(*paths: Path) -> None:
-    """Load fonts and stylesheets now (a worker calls it once at start, not at its first PDF)."""
-    for path in (BASE_CSS_PATH, *paths):
-        stylesheet(path)
+    """Pay a first render's costs now (imports, fonts, stylesheets, Pango's caches): a worker
+    calls it once when it starts, not at its first document."""
+    html = (
+        '<html lang="fr"><head><title>Préchauffage</title></head><body><h2>Titre</h2>'
+        "<p>Texte <strong>gras</strong> <em>italique</em> 17\u202f500\u00a0€.</p></body></html>"
+    )
+    for path in paths or (None,):
+        render_pdf(html, path)
 
 
 def render_pdf(html: str, css_path: Path | None = None) -> tuple[bytes, int]:
