@@ -16,9 +16,10 @@ from django.tasks import TaskResultStatus
 
 from conventions import services
 from conventions.bulk import zip_of
-from conventions.models import Convention, Deliberation, DocumentVersion, Party
+from conventions.models import Convention, Deliberation, DocumentKind, DocumentVersion, Party
 
 TASK_PATH = "conventions.tasks.prepare_deliberation_zip"
+RENDER_TASK_PATH = "conventions.tasks.render_document_version"
 
 
 def deliberation_for(user, pk: int) -> tuple[Deliberation, list[Convention]]:
@@ -94,9 +95,33 @@ def prepare(deliberation_id: int, user) -> dict:
             errors.append(f"{convention.reference} : {' '.join(error.messages)}")
     if errors:
         return {"errors": errors, "archive": None}
+    queue_renders([document for document in decided if not document.is_rendered])
     documents = [services.document_rendered(document) for document in reversed(decided)]
     documents.reverse()
     return {"errors": [], "archive": build_archive(deliberation, documents)}
+
+
+def queue_renders(documents: list[DocumentVersion]) -> int:
+    """Queue the render of each of these versions that has none queued or running (for the
+    other workers: a render is idempotent, the first one done is kept); returns how many."""
+    from django_tasks_db.models import DBTaskResult
+
+    from conventions.tasks import render_document_version
+
+    queued = set(
+        DBTaskResult.objects.filter(
+            task_path=RENDER_TASK_PATH,
+            status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING],
+        ).values_list("args_kwargs__kwargs__version_id", flat=True)
+    )
+    count = 0
+    for document in documents:
+        if document.kind == DocumentKind.GENERATED and document.pk not in queued:
+            render_document_version.enqueue(
+                version_id=document.pk, organisation_id=document.convention.organisation_id
+            )
+            count += 1
+    return count
 
 
 @dataclass
