@@ -57,7 +57,7 @@ def test_the_zip_task_renders_from_the_last_and_the_queued_renders_do_nothing_mo
     with mock.patch.object(services, "document_version_render", recording):
         result = bundles.prepare(pk, user)
         versions = DocumentVersion.objects.count()
-        files = {version_id: name for version_id, name in rendered}
+        files = dict(rendered)
         # The ZIP task went from the last convention back.
         order = [version_id for version_id, _ in rendered]
         assert order == sorted(order, reverse=True) and len(order) == len(conventions)
