@@ -135,10 +135,18 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time a process has used so far (/proc/PID/stat)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+def session_cpu_seconds(session: int) -> float:
+    """User + system CPU time used so far by the processes of a session (/proc/PID/stat):
+    unoserver and the LibreOffice processes it started (oosplash, soffice.bin)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == session:
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def warm_libreoffice(html_path: Path, warm: list[float], warm_cpu: list[float], pages: int):
@@ -169,8 +177,6 @@ def warm_libreoffice(html_path: Path, warm: list[float], warm_cpu: list[float], 
             str(uno_port),
             "--user-installation",
             f"{tmp}/uno-profile",
-            "--libreoffice-pid-file",
-            f"{tmp}/soffice.pid",
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -192,8 +198,7 @@ def warm_libreoffice(html_path: Path, warm: list[float], warm_cpu: list[float], 
                 print("LibreOffice à chaud : unoserver n'a pas démarré : pas de comparaison.")
                 return
             time.sleep(1)
-        soffice_pid = int(Path(f"{tmp}/soffice.pid").read_text().strip())
-        cpu_before = cpu_seconds(soffice_pid)
+        cpu_before = session_cpu_seconds(server.pid)
         out = subprocess.run(
             [system_python, "-c", UNO_CLIENT, str(port), str(html_path), str(outdir)]
             + [str(UNO_RUNS)],
@@ -201,7 +206,7 @@ def warm_libreoffice(html_path: Path, warm: list[float], warm_cpu: list[float], 
             text=True,
             check=True,
         ).stdout
-        lo_cpu = (cpu_seconds(soffice_pid) - cpu_before) / UNO_RUNS
+        lo_cpu = (session_cpu_seconds(server.pid) - cpu_before) / UNO_RUNS
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         try:
@@ -218,13 +223,14 @@ def warm_libreoffice(html_path: Path, warm: list[float], warm_cpu: list[float], 
     print(
         f"LibreOffice à chaud (unoserver lancé une fois, même HTML) : {median_ms(times)} "
         f"(médiane de {UNO_RUNS}), {lo_pages} pages, {lo_page * 1000:.0f} ms par page ; "
-        f"temps CPU de soffice {lo_cpu * 1000:.0f} ms, {lo_cpu / lo_pages * 1000:.0f} ms par page"
+        f"temps CPU côté serveur (unoserver et soffice) {lo_cpu * 1000:.0f} ms, "
+        f"{lo_cpu / lo_pages * 1000:.0f} ms par page"
     )
     print(
         f"  par page, WeasyPrint / LibreOffice à chaud : {ours * 1000:.0f} / "
         f"{lo_page * 1000:.0f} ms = {ours / lo_page:.2f} (temps écoulé), "
         f"{ours_cpu * 1000:.0f} / {lo_cpu / lo_pages * 1000:.0f} ms = "
-        f"{ours_cpu / (lo_cpu / lo_pages):.2f} (temps CPU)"
+        f"{ours_cpu / max(lo_cpu / lo_pages, 1e-6):.2f} (temps CPU)"
     )
 
 
