@@ -26,6 +26,11 @@ def machine() -> str:
     return f"{platform.node()} — {os.cpu_count()} cœurs, {cpu}, Python {platform.python_version()}"
 
 
+def load() -> str:
+    """The machine's load average (1, 5, 15 min): figures taken on a busy machine say so."""
+    return ", ".join(f"{value:.1f}" for value in os.getloadavg())
+
+
 def main() -> int:
     scripts = sorted((ROOT / "benchmarks").glob("bench_*.py"))
     only = sys.argv[1:]
@@ -33,6 +38,7 @@ def main() -> int:
         scripts = [s for s in scripts if any(name in s.stem for name in only)]
     results = []
     failed = False
+    load_before = load()
     for script in scripts:
         print(f"== {script.stem}", flush=True)
         proc = subprocess.run(
@@ -51,6 +57,9 @@ def main() -> int:
         "# Benchmarks",
         "",
         f"Mesuré le {now} sur {machine()}, par `make bench` (`benchmarks/run.py`).",
+        f"Charge moyenne de la machine (1, 5, 15 min) : {load_before} au départ, {load()} à la fin "
+        f"(au-delà de {os.cpu_count()}, les processus attendent un cœur : temps écoulés allongés ; "
+        "les temps CPU le sont moins).",
         "Chiffres bruités : relancer avant de conclure.",
         "",
     ]

@@ -9,10 +9,8 @@ Storing versions, caching and freezing are in ``conventions.services``; the Fren
 
 from __future__ import annotations
 
-import atexit
 import hashlib
 import re
-import threading
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -47,12 +45,11 @@ from conventions.wording import (
     with_article,
 )
 from financing import engine, rule_words
-from iscg import formatting
+from iscg import formatting, pdf
 from iscg.formatting import NBSP, format_date_long, format_euros
 
 #: Bump when the layout changes: a new layout must not be served from an older stored file.
-RENDERER_VERSION = "2"
-FONTS_DIR = Path(settings.BASE_DIR) / "static" / "fonts"
+RENDERER_VERSION = "3"  # 3: PDF/A-3u and tagged (iscg.pdf)
 CSS_PATH = Path(settings.BASE_DIR) / "templates" / "conventions" / "pdf" / "document.css"
 
 _PARENTHESIS = re.compile(r"\s*\([^)]*\)")
@@ -798,8 +795,9 @@ class RenderedDocument:
 def _static_fingerprint() -> str:
     """What else than the HTML decides the PDF: the renderer, the stylesheet, the fonts."""
     digest = hashlib.sha256(RENDERER_VERSION.encode())
+    digest.update(pdf.BASE_CSS_PATH.read_bytes())
     digest.update(CSS_PATH.read_bytes())
-    for font in sorted(FONTS_DIR.glob("*.ttf")):
+    for font in sorted(pdf.FONTS_DIR.glob("*.ttf")):
         digest.update(f"{font.name}:{font.stat().st_size}".encode())
     return digest.hexdigest()
 
@@ -914,46 +912,7 @@ def _designation_blanks(convention: Convention, text: dict) -> list[Problem]:
 
 # --------------------------------------------------------------------------- PDF
 
-_lock = threading.Lock()
-
-
-@cache
-def _weasyprint():
-    """The stylesheet, fonts and URL fetcher, loaded once per process (a first render's cost)."""
-    from weasyprint import CSS
-    from weasyprint.text.fonts import FontConfiguration
-    from weasyprint.urls import URLFetcher
-
-    class FontsOnly(URLFetcher):
-        """Only the shipped fonts may be loaded: a document never reaches the network or disk."""
-
-        prefix = FONTS_DIR.as_uri() + "/"
-
-        def fetch(self, url, headers=None):
-            if not url.startswith(self.prefix) or ".." in url or "%" in url:
-                raise ValueError(f"Ressource refusée : {url}")
-            return super().fetch(url, headers)
-
-    fetcher = FontsOnly(allowed_protocols=("file",))
-    font_config = FontConfiguration()
-    # Released before the interpreter tears modules down (WeasyPrint's __del__ needs them).
-    atexit.register(_weasyprint.cache_clear)
-    css = CSS(
-        string=CSS_PATH.read_text(encoding="utf-8"),
-        base_url=FontsOnly.prefix,
-        font_config=font_config,
-        url_fetcher=fetcher,
-    )
-    return css, font_config, fetcher
-
 
 def render_pdf(html: str) -> tuple[bytes, int]:
-    """The PDF of a document's HTML and its number of pages."""
-    from weasyprint import HTML
-
-    css, font_config, fetcher = _weasyprint()
-    with _lock:
-        document = HTML(string=html, url_fetcher=fetcher).render(
-            stylesheets=[css], font_config=font_config
-        )
-        return document.write_pdf(), len(document.pages)
+    """The PDF (PDF/A-3u, tagged: ``iscg.pdf``) of a document's HTML and its number of pages."""
+    return pdf.render_pdf(html, CSS_PATH)

@@ -9,6 +9,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from financing.selectors import AnnualTable
+from iscg.pdf import render_pdf
 from iscg.spreadsheets import xlsx_texts_as_text
 
 EURO_FORMAT = '#,##0 "€";-#,##0 "€"'
@@ -140,9 +141,8 @@ def annual_pdf_html(table: AnnualTable) -> str:
 
 
 def pdf_from_html(html: str) -> bytes:
-    from weasyprint import HTML
-
-    return HTML(string=html).write_pdf()
+    """PDF/A-3u, tagged (``iscg.pdf.render_pdf``: the one PDF helper)."""
+    return render_pdf(html)[0]
 
 
 def annual_pdf(table: AnnualTable) -> bytes:

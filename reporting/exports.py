@@ -10,6 +10,7 @@ from django.template.loader import render_to_string
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from iscg.pdf import render_pdf
 from iscg.spreadsheets import csv_safe, xlsx_texts_as_text
 from reporting.selectors import CommitteePack, Dashboard
 
@@ -230,9 +231,8 @@ def dashboard_csv(board: Dashboard) -> bytes:
 
 
 def pdf_from_html(html: str) -> bytes:
-    from weasyprint import HTML
-
-    return HTML(string=html).write_pdf()
+    """PDF/A-3u, tagged (``iscg.pdf.render_pdf``: the one PDF helper)."""
+    return render_pdf(html)[0]
 
 
 def dashboard_pdf_html(board: Dashboard) -> str:

@@ -15,6 +15,14 @@ from iscg import queue
 logger = logging.getLogger("iscg.queue")
 
 
+def warm_up() -> None:
+    """Fonts, stylesheets and the PDF engine loaded before the first task (iscg.pdf)."""
+    from conventions.documents import CSS_PATH
+    from iscg import pdf
+
+    pdf.warm_up(CSS_PATH)
+
+
 class Worker(db_worker.Worker):
     #: Beat, requeue and schedule (off in the tests' in-process runs: they call ``iscg.queue``).
     housekeep = True
@@ -41,6 +49,7 @@ class Worker(db_worker.Worker):
         if not self.housekeep:
             super().run()
             return
+        warm_up()  # before the first heartbeat: a worker that beats renders warm
         self.housekeeping()
         stop = threading.Event()
         beating = threading.Thread(target=self._keep_beating, args=(stop,), daemon=True)
