@@ -126,9 +126,9 @@ def test_a_stored_convention_version_is_pdfa(demo_data):
         ("/bilans/2022/tableau.pdf", "Bilans d'activité 2022"),
     ],
 )
-def test_the_printed_tables_are_pdfa_and_tagged(demo_data, client, url, title):
+def test_the_printed_tables_are_pdfa_and_tagged(demo_data, client, fetch, url, title):
     client.force_login(User.objects.get(email=GESTIONNAIRE_EMAIL))
-    response = client.get(url)
+    response = fetch(client, url)  # prepared by the worker
     assert response.status_code == 200
     document, tags = structure(response.content)
     assert_pdfa_3u(document, title)

@@ -363,19 +363,19 @@ def test_a_zip_whose_pdf_cannot_be_produced_says_why_and_offers_to_resume(client
     world = build_world()
     pk = deliberation_of(world)
     client.force_login(world.users["gestionnaire"])
-    original = bundles.decided_document
+    original = bundles.bundle_document
 
-    def failing(convention, user):
-        if convention.reference == "A-C3":
+    def failing(convention, user, *, produce):
+        if produce and convention.reference == "A-C3":
             raise ValidationError("Le texte de la convention est vide.")
-        return original(convention, user)
+        return original(convention, user, produce=produce)
 
-    bundles.decided_document = failing
+    bundles.bundle_document = failing
     try:
         client.post(reverse("conventions:deliberation_zip_progress", args=[pk]))
         run_tasks()
     finally:
-        bundles.decided_document = original
+        bundles.bundle_document = original
     page = client.get(reverse("conventions:deliberation_zip", args=[pk])).content.decode()
     assert "A-C3 : Le texte de la convention est vide." in page
     assert "Reprendre la préparation" in page
