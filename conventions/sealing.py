@@ -78,10 +78,13 @@ class SignatureEvidence:
 def paper_evidence(convention) -> list[SignatureEvidence]:
     """One line per signatory party of ``convention``, from the signatures recorded on paper
     (``ConventionParty.signed_on``, ``signatory_name``); no IP, no user agent."""
+    from conventions.models import DocumentKind
     from conventions.wording import with_article
 
     frozen = (
-        convention.documents.filter(kind="generated", is_frozen=True).order_by("-number").first()
+        convention.documents.filter(kind=DocumentKind.GENERATED, is_frozen=True)
+        .order_by("-number")
+        .first()
     )
     digest = frozen.sha256 if frozen is not None else ""
     evidence = []

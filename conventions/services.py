@@ -12,6 +12,7 @@ may act: views do (``conventions.perms.can_edit_convention``; the policy is in
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import warnings
@@ -25,7 +26,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from conventions import documents, notices, pdf_checks, rules, templating
+from conventions import documents, notices, pdf_checks, rules, sealing, templating
 from conventions.blanks import blanks_summary, convention_blanks
 from conventions.models import (
     SIGNED_STATUSES,
@@ -212,8 +213,9 @@ def _next_number(convention: Convention) -> int:
 
 
 def _frozen_document(convention: Convention) -> DocumentVersion | None:
+    """The text as sent to signature (the sealed final document is frozen too, but is not it)."""
     return (
-        convention.documents.filter(kind=DocumentKind.GENERATED, is_frozen=True)
+        convention.documents.filter(kind=DocumentKind.GENERATED, is_frozen=True, is_sealed=False)
         .order_by("-number")
         .first()
     )
@@ -246,13 +248,29 @@ def _signed_html(convention: Convention, frozen: DocumentVersion | None) -> str:
     return documents.render_html(convention, projet=False).html
 
 
+def signature_evidence(convention: Convention) -> list[sealing.SignatureEvidence]:
+    """Who signed for each party, when and how, for the certificate of signature (today the
+    signatures recorded on paper; the electronic circuit gives its own records)."""
+    return sealing.paper_evidence(convention)
+
+
+def _final_html(convention: Convention, frozen: DocumentVersion | None, html: str) -> str:
+    """The final document: the signed text ``html`` and its certificate of signature, with the
+    SHA-256 of the document sent to signature (``frozen``'s PDF, rendered first if need be)."""
+    if frozen is not None and not frozen.is_rendered:
+        frozen = document_rendered(frozen)
+    digest = frozen.sha256 if frozen is not None else ""
+    certificate = sealing.certificate_html(convention, signature_evidence(convention), digest)
+    return sealing.with_certificate(html, certificate)
+
+
 def stored_document(*, convention: Convention) -> DocumentVersion | None:
     """The stored PDF that ``convention_document`` would return, without rendering a PDF."""
     if not convention.is_text_editable:
         frozen = _frozen_document(convention)
         if convention.status in SIGNED_STATUSES:
-            digest = documents.html_hash(_signed_html(convention, frozen))
-            return _generated(convention, digest)
+            html = _final_html(convention, frozen, _signed_html(convention, frozen))
+            return _generated(convention, documents.html_hash(html))
         if frozen is not None:
             return frozen
     rendered = documents.render_html(convention)
@@ -301,6 +319,9 @@ def _store_document(*, convention: Convention, by) -> DocumentVersion:
 
 
 def _signed_document(convention: Convention, frozen: DocumentVersion | None, by) -> DocumentVersion:
+    """The final document of a signed convention: its signed text and certificate of
+    signature, sealed by the organisation when the worker renders it (decided once: the same
+    text and signatures give back the same version)."""
     if frozen is None:  # signed without a stored text (an imported act): rendered from its data
         rendered = documents.render_html(convention, projet=False)
         if rendered.errors:
@@ -308,20 +329,24 @@ def _signed_document(convention: Convention, frozen: DocumentVersion | None, by)
         html = rendered.html
     else:
         html = _signed_html(convention, frozen)
+    final = _final_html(convention, frozen, html)
     convention = Convention.objects.select_for_update().get(pk=convention.pk)
-    version = _store_render(convention, html, documents.html_hash(html), freeze=True, by=by)
+    version = _store_render(
+        convention, final, documents.html_hash(final), freeze=True, by=by, seal=True
+    )
     _keep_signed_html(version, html)
     return version
 
 
 def _store_render(
-    convention: Convention, html: str, input_hash: str, *, freeze: bool, by
+    convention: Convention, html: str, input_hash: str, *, freeze: bool, by, seal: bool = False
 ) -> DocumentVersion:
     """The stored version of this HTML, else its PDF rendered and stored as a new version."""
     existing = _generated(convention, input_hash)
     if (
         existing is not None
         and freeze
+        and not seal
         and existing.is_frozen
         and existing.pk != getattr(_frozen_document(convention), "pk", None)
     ):
@@ -343,6 +368,7 @@ def _store_render(
         input_hash=input_hash,
         template_version=convention.template_version,
         is_frozen=freeze,
+        is_sealed=seal,
         created_by=by,
     )
     # Decided here, rendered by the worker once the transaction has committed (the queue is in
@@ -363,6 +389,8 @@ def document_version_render(*, version_id: int) -> DocumentVersion:
     if version.is_rendered or version.kind != DocumentKind.GENERATED:
         return version
     pdf, pages = documents.render_pdf(version.html)
+    if version.is_sealed:  # applied to these rendered bytes only: a version is sealed once
+        pdf = sealing.seal_pdf(pdf, **seal_details(version.convention))
     version.file.save("document.pdf", ContentFile(pdf), save=False)
     stored = DocumentVersion.objects.filter(pk=version.pk, file="").update(
         file=version.file.name, sha256=hashlib.sha256(pdf).hexdigest(), size=len(pdf), pages=pages
@@ -370,6 +398,14 @@ def document_version_render(*, version_id: int) -> DocumentVersion:
     if not stored:  # rendered meanwhile by another reader: keep theirs
         version.file.storage.delete(version.file.name or "")
     return DocumentVersion.objects.get(pk=version_id)
+
+
+def seal_details(convention: Convention) -> dict[str, str]:
+    """The reason and location written in a convention's seal."""
+    return {
+        "reason": f"Convention {convention.reference} signée par toutes les parties",
+        "location": convention.signature_place or convention.organisation.name,
+    }
 
 
 def document_rendered(document: DocumentVersion) -> DocumentVersion:
@@ -563,6 +599,10 @@ def convention_sign(
             today=timezone.localdate(), conventions=[convention], expire=False
         )
         notices.convention_signed(convention)  # queued with this transaction
+        # The final document decided now (text, certificate of signature), rendered and sealed
+        # by the worker once this commits; one that cannot be produced yet is decided when read.
+        with contextlib.suppress(ValidationError), transaction.atomic():
+            convention_document(convention=convention, by=by)
     return membership
 
 
