@@ -30,7 +30,9 @@ install: $(STAMP)
 migrate: install
 	$(PY) manage.py migrate --noinput
 
+# The demo seal certificate (self-signed, "sans valeur juridique") is created when missing.
 demo: migrate
+	$(PY) manage.py seal_certificate --demo
 	$(PY) manage.py load_demo
 
 # The demo as users see it: DEBUG off (the product's French error pages, not Django's debugging

@@ -43,6 +43,16 @@ class SignedCopyForm(forms.Form):
     )
 
 
+class VerifyPdfForm(forms.Form):
+    file = forms.FileField(
+        label="PDF à vérifier",
+        help_text=f"PDF uniquement, {settings.VERIFY_PDF_MAX_BYTES // (1024 * 1024)} Mo au plus. "
+        "Le fichier est lu pour la vérification puis oublié : il n'est pas conservé.",
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf"}),
+        error_messages={"required": "Choisissez le PDF à vérifier."},
+    )
+
+
 class AbandonForm(forms.Form):
     reason = forms.CharField(
         label="Motif de l'abandon",

@@ -383,9 +383,7 @@ class PdfVerification:
     @property
     def is_intact(self) -> bool:
         """Every signature intact and none modified after signing (False when unsigned)."""
-        return (
-            not self.error and self.is_signed and all(check.ok for check in self.signatures)
-        )
+        return not self.error and self.is_signed and all(check.ok for check in self.signatures)
 
     @property
     def is_sealed_by_us(self) -> bool:

@@ -841,21 +841,9 @@ def check_pdf(content: bytes) -> int:
     return pages
 
 
-@transaction.atomic
-def signed_copy_upload(*, convention: Convention, upload, by) -> DocumentVersion:
-    """Store the scanned signed copy under a random name; it becomes the reference document.
-
-    Checked by content (``%PDF-`` and a parse with pypdf) and by size; a refused file changes
-    nothing. The very file the application generated (same SHA-256 as one of its versions) is
-    refused; a PDF neither signed electronically nor scanned is kept with a warning
-    (``DocumentVersion.warning``, shown on the convention page).
-    """
-    limit = settings.SIGNED_COPY_MAX_BYTES
-    if convention.status == ConventionStatus.DRAFT:
-        raise ValidationError(
-            "La convention est encore un brouillon : envoyez-la à la signature avant de déposer "
-            "la copie signée."
-        )
+def read_upload(upload, *, limit: int) -> bytes:
+    """An uploaded file's bytes, read no further than ``limit``; ``ValidationError`` (French)
+    when it is larger or empty."""
     if upload.size is not None and upload.size > limit:
         raise ValidationError(
             f"Le fichier dépasse la taille permise ({_size_text(upload.size)} pour "
@@ -868,6 +856,27 @@ def signed_copy_upload(*, convention: Convention, upload, by) -> DocumentVersion
         )
     if not content:
         raise ValidationError("Le fichier est vide.")
+    return content
+
+
+@transaction.atomic
+def signed_copy_upload(*, convention: Convention, upload, by) -> DocumentVersion:
+    """Store the scanned signed copy under a random name; it becomes the reference document.
+
+    Checked by content (``%PDF-`` and a parse with pypdf) and by size; a refused file changes
+    nothing. The very file the application generated (same SHA-256 as one of its versions) is
+    refused; a PDF signed electronically (e.g. by an i-Parapheur) is verified like on the
+    verification page and refused when a signature is broken or the file was modified after
+    signing (``signed_copy_check``); a PDF neither signed electronically nor scanned is kept
+    with a warning (``DocumentVersion.warning``, shown on the convention page).
+    """
+    limit = settings.SIGNED_COPY_MAX_BYTES
+    if convention.status == ConventionStatus.DRAFT:
+        raise ValidationError(
+            "La convention est encore un brouillon : envoyez-la à la signature avant de déposer "
+            "la copie signée."
+        )
+    content = read_upload(upload, limit=limit)
     pages = check_pdf(content)
     convention = Convention.objects.select_for_update().get(pk=convention.pk)
     digest = hashlib.sha256(content).hexdigest()
@@ -878,7 +887,9 @@ def signed_copy_upload(*, convention: Convention, upload, by) -> DocumentVersion
             "fichier identique), pas la copie signée : déposez le scan de l'exemplaire "
             "signé par les parties, ou le PDF qui porte leurs signatures électroniques."
         )
-    warning = pdf_checks.signed_copy_warning(pdf_checks.inspect_pdf(content))
+    traits = pdf_checks.inspect_pdf(content)
+    signed_copy_check(content, traits)
+    warning = pdf_checks.signed_copy_warning(traits)
     version = DocumentVersion(
         convention=convention,
         number=_next_number(convention),
@@ -894,6 +905,23 @@ def signed_copy_upload(*, convention: Convention, upload, by) -> DocumentVersion
     version.file.save("copie.pdf", ContentFile(content), save=False)
     version.save()
     return version
+
+
+def signed_copy_check(content: bytes, traits: pdf_checks.PdfTraits) -> sealing.PdfVerification:
+    """The verification of an uploaded signed copy; ``ValidationError`` (French) when it carries
+    a signature that is broken, unreadable, or does not cover the file (modified after signing).
+    A file with no signature passes: it is a paper scan (``signed_copy_warning`` judges it)."""
+    verification = sealing.verify_pdf(content)
+    if verification.is_signed or traits.has_signature:
+        problem = verification.problem or (
+            "" if verification.is_signed else "Sa signature électronique ne peut pas être lue."
+        )
+        if problem:
+            raise ValidationError(
+                f"Copie signée refusée. {problem} Déposez le fichier tel que l'outil de "
+                "signature l'a produit, sans le modifier ni l'enregistrer à nouveau."
+            )
+    return verification
 
 
 def _size_text(size: int) -> str:
