@@ -65,7 +65,7 @@ class SignatureEvidence:
         if isinstance(self.signed_at, dt.datetime):
             return format_datetime_long(self.signed_at)
         if self.signed_at is None:
-            return "(non précisé)"
+            return "(non précisée)"
         return f"{format_date_long(self.signed_at)} (heure non enregistrée)"
 
     @property

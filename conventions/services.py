@@ -13,6 +13,7 @@ may act: views do (``conventions.perms.can_edit_convention``; the policy is in
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import io
 import warnings
@@ -888,8 +889,11 @@ def signed_copy_upload(*, convention: Convention, upload, by) -> DocumentVersion
             "signé par les parties, ou le PDF qui porte leurs signatures électroniques."
         )
     traits = pdf_checks.inspect_pdf(content)
-    signed_copy_check(content, traits)
-    warning = pdf_checks.signed_copy_warning(traits)
+    verification = signed_copy_check(content)
+    # Signed is what verifies as signed (an empty signature field is no signature).
+    warning = pdf_checks.signed_copy_warning(
+        dataclasses.replace(traits, has_signature=verification.is_signed)
+    )
     version = DocumentVersion(
         convention=convention,
         number=_next_number(convention),
@@ -907,20 +911,22 @@ def signed_copy_upload(*, convention: Convention, upload, by) -> DocumentVersion
     return version
 
 
-def signed_copy_check(content: bytes, traits: pdf_checks.PdfTraits) -> sealing.PdfVerification:
+def signed_copy_check(content: bytes) -> sealing.PdfVerification:
     """The verification of an uploaded signed copy; ``ValidationError`` (French) when it carries
     a signature that is broken, unreadable, or does not cover the file (modified after signing).
     A file with no signature passes: it is a paper scan (``signed_copy_warning`` judges it)."""
     verification = sealing.verify_pdf(content)
-    if verification.is_signed or traits.has_signature:
-        problem = verification.problem or (
-            "" if verification.is_signed else "Sa signature électronique ne peut pas être lue."
+    if verification.is_signed:
+        problem = verification.problem
+    else:  # signed bytes (a /ByteRange) that no signature reads: a broken one
+        problem = (
+            "Sa signature électronique ne peut pas être lue." if b"/ByteRange" in content else ""
         )
-        if problem:
-            raise ValidationError(
-                f"Copie signée refusée. {problem} Déposez le fichier tel que l'outil de "
-                "signature l'a produit, sans le modifier ni l'enregistrer à nouveau."
-            )
+    if problem:
+        raise ValidationError(
+            f"Copie signée refusée. {problem} Déposez le fichier tel que l'outil de "
+            "signature l'a produit, sans le modifier ni l'enregistrer à nouveau."
+        )
     return verification
 
 
