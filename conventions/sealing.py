@@ -347,8 +347,8 @@ class SignatureCheck:
         """Plain French lines for display."""
         if self.error:
             return [self.error]
-        kind = "Horodatage" if self.is_timestamp else "Signature"
-        lines = [f"{kind} de {self.signer or 'signataire inconnu'}"]
+        kind = "Horodatage par" if self.is_timestamp else "Signataire"
+        lines = [f"{kind} : {self.signer or 'inconnu (certificat sans nom)'}"]
         if self.signed_at is not None:
             lines.append(f"Date de signature : {format_datetime_long(self.signed_at)}")
         lines.append(

@@ -401,6 +401,24 @@ def document_version_render(*, version_id: int) -> DocumentVersion:
     return DocumentVersion.objects.get(pk=version_id)
 
 
+def final_documents_decide() -> tuple[int, list[str]]:
+    """Decide the final document of every signed convention that has none sealed yet (signed
+    before the seal existed: the demo's, signed on paper); their renders and seals are queued.
+    Returns how many were decided and the French errors of those that cannot be produced."""
+    decided, errors = 0, []
+    signed = Convention.objects.filter(status__in=SIGNED_STATUSES).exclude(
+        documents__is_sealed=True
+    )
+    for convention in signed.order_by("pk"):
+        try:
+            convention_document(convention=convention)
+        except ValidationError as error:
+            errors.append(f"{convention.reference} : {' '.join(error.messages)}")
+        else:
+            decided += 1
+    return decided, errors
+
+
 def seal_details(convention: Convention) -> dict[str, str]:
     """The reason and location written in a convention's seal."""
     return {

@@ -33,3 +33,12 @@ def render_document_version(*, version_id: int, organisation_id: int) -> str:
 
     version = document_version_render(version_id=version_id)
     return version.file.name
+
+
+@task()
+def decide_final_documents() -> dict:
+    """Give every signed convention without one its sealed final document (renders queued)."""
+    from conventions.services import final_documents_decide
+
+    decided, errors = final_documents_decide()
+    return {"decided": decided, "errors": errors}

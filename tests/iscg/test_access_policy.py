@@ -15,6 +15,7 @@ REQUEST_MODULES = [
     "conventions/wizard.py",
     "conventions/bulk_views.py",
     "conventions/reference_views.py",
+    "conventions/verify_views.py",
     "financing/views.py",
     "financing/budget_views.py",
     "reporting/views.py",
