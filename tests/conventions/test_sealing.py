@@ -404,3 +404,24 @@ def test_the_page_says_a_modified_file_and_refuses_bad_input(client, db, rendere
     page = client.post(url, {"file": _upload(rendered)})
     assert page.status_code == 400 and "dépasse la taille permise" in page.content.decode()
     assert client.post(url, {}).status_code == 400
+
+
+def test_conventions_signed_before_the_seal_get_their_sealed_document(db, run_tasks):
+    """The demo's conventions, signed on paper before the seal existed: one task decides their
+    final documents, the worker seals them; running it again adds nothing."""
+    from tests.access import build_world
+
+    world = build_world()  # A-C1, A-C2 and B-C1 signed, A-C3 a draft
+    call_command("seal_signed_documents", stdout=io.StringIO())
+    run_tasks()
+    sealed = DocumentVersion.objects.filter(is_sealed=True).select_related("convention")
+    assert sorted(d.convention.reference for d in sealed) == ["A-C1", "A-C2", "B-C1"]
+    for document in sealed:
+        assert document.is_rendered and sealing.verify_pdf(_read(document)).is_sealed_by_us
+    count = DocumentVersion.objects.count()
+    out = io.StringIO()
+    call_command("seal_signed_documents", "--now", stdout=out)
+    run_tasks()
+    assert DocumentVersion.objects.count() == count
+    assert out.getvalue().startswith("0\u00a0document final")
+    assert not world.c3.documents.exists()
