@@ -38,7 +38,9 @@ class SignatureForm(forms.Form):
 class SignedCopyForm(forms.Form):
     file = forms.FileField(
         label="Scan de la convention signée (PDF)",
-        help_text=f"PDF uniquement, {settings.SIGNED_COPY_MAX_BYTES // (1024 * 1024)} Mo au plus.",
+        help_text=f"PDF uniquement, {settings.SIGNED_COPY_MAX_BYTES // (1024 * 1024)} Mo au plus. "
+        "Un PDF signé électroniquement (parapheur) est vérifié : refusé si une signature est "
+        "rompue ou s'il a été modifié après la signature.",
         widget=forms.ClearableFileInput(attrs={"accept": "application/pdf"}),
     )
 

@@ -270,6 +270,8 @@ def stored_document(*, convention: Convention) -> DocumentVersion | None:
     if not convention.is_text_editable:
         frozen = _frozen_document(convention)
         if convention.status in SIGNED_STATUSES:
+            if frozen is not None and not frozen.is_rendered:
+                return None  # its final document needs the sent one's hash: not decided yet
             html = _final_html(convention, frozen, _signed_html(convention, frozen))
             return _generated(convention, documents.html_hash(html))
         if frozen is not None:
