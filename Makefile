@@ -30,8 +30,12 @@ install: $(STAMP)
 migrate: install
 	$(PY) manage.py migrate --noinput
 
+# The demo seal certificate (self-signed, "sans valeur juridique") is created when missing;
+# the signed demo conventions get their final document, sealed by the worker.
 demo: migrate
+	$(PY) manage.py seal_certificate --demo
 	$(PY) manage.py load_demo
+	$(PY) manage.py seal_signed_documents
 
 # The demo as users see it: DEBUG off (the product's French error pages, not Django's debugging
 # pages); DEBUG=1 make run to debug. --insecure: runserver still serves the static files.

@@ -38,8 +38,20 @@ class SignatureForm(forms.Form):
 class SignedCopyForm(forms.Form):
     file = forms.FileField(
         label="Scan de la convention signée (PDF)",
-        help_text=f"PDF uniquement, {settings.SIGNED_COPY_MAX_BYTES // (1024 * 1024)} Mo au plus.",
+        help_text=f"PDF uniquement, {settings.SIGNED_COPY_MAX_BYTES // (1024 * 1024)} Mo au plus. "
+        "Un PDF signé électroniquement (parapheur) est vérifié : refusé si une signature est "
+        "rompue ou s'il a été modifié après la signature.",
         widget=forms.ClearableFileInput(attrs={"accept": "application/pdf"}),
+    )
+
+
+class VerifyPdfForm(forms.Form):
+    file = forms.FileField(
+        label="PDF à vérifier",
+        help_text=f"PDF uniquement, {settings.VERIFY_PDF_MAX_BYTES // (1024 * 1024)} Mo au plus. "
+        "Le fichier est lu pour la vérification puis oublié : il n'est pas conservé.",
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf"}),
+        error_messages={"required": "Choisissez le PDF à vérifier."},
     )
 
 

@@ -1082,6 +1082,12 @@ class DocumentVersion(models.Model):
         default=False,
         help_text="Le texte de la convention tel qu'il a été envoyé à la signature.",
     )
+    is_sealed = models.BooleanField(
+        "scellé",
+        default=False,
+        help_text="Le PDF final porte le sceau électronique de l'organisation (appliqué à son "
+        "rendu, une seule fois).",
+    )
     original_name = models.CharField("nom du fichier déposé", max_length=255, blank=True)
     warning = models.CharField("avertissement", max_length=500, blank=True)
     html = models.TextField(

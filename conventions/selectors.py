@@ -44,3 +44,21 @@ def with_readable_titles(conventions, user, proper: dict[str, str] | None = None
         convention.readable_title = readable_title(convention.title, proper)
         convention.short_title = short_title(convention.readable_title)
     return items
+
+
+def known_document(user, sha256: str):
+    """The stored document with this very SHA-256 that ``user`` may download, if any (one of
+    the conventions it sees; nothing is said of the others)."""
+    from conventions.models import DocumentVersion
+    from conventions.perms import can_download
+
+    if not sha256:
+        return None
+    candidates = (
+        DocumentVersion.objects.filter(
+            sha256=sha256, convention__in=Convention.objects.visible_to(user)
+        )
+        .select_related("convention")
+        .order_by("-number")
+    )
+    return next((d for d in candidates if can_download(user, d)), None)

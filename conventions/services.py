@@ -12,6 +12,8 @@ may act: views do (``conventions.perms.can_edit_convention``; the policy is in
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import hashlib
 import io
 import warnings
@@ -25,7 +27,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from conventions import documents, notices, pdf_checks, rules, templating
+from conventions import documents, notices, pdf_checks, rules, sealing, templating
 from conventions.blanks import blanks_summary, convention_blanks
 from conventions.models import (
     SIGNED_STATUSES,
@@ -212,8 +214,9 @@ def _next_number(convention: Convention) -> int:
 
 
 def _frozen_document(convention: Convention) -> DocumentVersion | None:
+    """The text as sent to signature (the sealed final document is frozen too, but is not it)."""
     return (
-        convention.documents.filter(kind=DocumentKind.GENERATED, is_frozen=True)
+        convention.documents.filter(kind=DocumentKind.GENERATED, is_frozen=True, is_sealed=False)
         .order_by("-number")
         .first()
     )
@@ -246,13 +249,40 @@ def _signed_html(convention: Convention, frozen: DocumentVersion | None) -> str:
     return documents.render_html(convention, projet=False).html
 
 
+def signature_evidence(convention: Convention) -> list[sealing.SignatureEvidence]:
+    """Who signed for each party, when and how, for the certificate of signature: the records
+    of the electronic circuit when the convention went through one (``conventions.signing``:
+    time, IP, user agent, document hash; its paper signatures too), else the signatures
+    recorded on paper."""
+    from conventions import signing
+
+    if convention.signature_requests.exists():
+        return [
+            sealing.SignatureEvidence(**dataclasses.asdict(line))
+            for line in signing.signature_evidence(convention)
+        ]
+    return sealing.paper_evidence(convention)
+
+
+def _final_html(convention: Convention, frozen: DocumentVersion | None, html: str) -> str:
+    """The final document: the signed text ``html`` and its certificate of signature, with the
+    SHA-256 of the document sent to signature (``frozen``'s PDF, rendered first if need be)."""
+    if frozen is not None and not frozen.is_rendered:
+        frozen = document_rendered(frozen)
+    digest = frozen.sha256 if frozen is not None else ""
+    certificate = sealing.certificate_html(convention, signature_evidence(convention), digest)
+    return sealing.with_certificate(html, certificate)
+
+
 def stored_document(*, convention: Convention) -> DocumentVersion | None:
     """The stored PDF that ``convention_document`` would return, without rendering a PDF."""
     if not convention.is_text_editable:
         frozen = _frozen_document(convention)
         if convention.status in SIGNED_STATUSES:
-            digest = documents.html_hash(_signed_html(convention, frozen))
-            return _generated(convention, digest)
+            if frozen is not None and not frozen.is_rendered:
+                return None  # its final document needs the sent one's hash: not decided yet
+            html = _final_html(convention, frozen, _signed_html(convention, frozen))
+            return _generated(convention, documents.html_hash(html))
         if frozen is not None:
             return frozen
     rendered = documents.render_html(convention)
@@ -301,6 +331,9 @@ def _store_document(*, convention: Convention, by) -> DocumentVersion:
 
 
 def _signed_document(convention: Convention, frozen: DocumentVersion | None, by) -> DocumentVersion:
+    """The final document of a signed convention: its signed text and certificate of
+    signature, sealed by the organisation when the worker renders it (decided once: the same
+    text and signatures give back the same version)."""
     if frozen is None:  # signed without a stored text (an imported act): rendered from its data
         rendered = documents.render_html(convention, projet=False)
         if rendered.errors:
@@ -308,20 +341,24 @@ def _signed_document(convention: Convention, frozen: DocumentVersion | None, by)
         html = rendered.html
     else:
         html = _signed_html(convention, frozen)
+    final = _final_html(convention, frozen, html)
     convention = Convention.objects.select_for_update().get(pk=convention.pk)
-    version = _store_render(convention, html, documents.html_hash(html), freeze=True, by=by)
+    version = _store_render(
+        convention, final, documents.html_hash(final), freeze=True, by=by, seal=True
+    )
     _keep_signed_html(version, html)
     return version
 
 
 def _store_render(
-    convention: Convention, html: str, input_hash: str, *, freeze: bool, by
+    convention: Convention, html: str, input_hash: str, *, freeze: bool, by, seal: bool = False
 ) -> DocumentVersion:
     """The stored version of this HTML, else its PDF rendered and stored as a new version."""
     existing = _generated(convention, input_hash)
     if (
         existing is not None
         and freeze
+        and not seal
         and existing.is_frozen
         and existing.pk != getattr(_frozen_document(convention), "pk", None)
     ):
@@ -343,6 +380,7 @@ def _store_render(
         input_hash=input_hash,
         template_version=convention.template_version,
         is_frozen=freeze,
+        is_sealed=seal,
         created_by=by,
     )
     # Decided here, rendered by the worker once the transaction has committed (the queue is in
@@ -363,6 +401,8 @@ def document_version_render(*, version_id: int) -> DocumentVersion:
     if version.is_rendered or version.kind != DocumentKind.GENERATED:
         return version
     pdf, pages = documents.render_pdf(version.html)
+    if version.is_sealed:  # applied to these rendered bytes only: a version is sealed once
+        pdf = sealing.seal_pdf(pdf, **seal_details(version.convention))
     version.file.save("document.pdf", ContentFile(pdf), save=False)
     stored = DocumentVersion.objects.filter(pk=version.pk, file="").update(
         file=version.file.name, sha256=hashlib.sha256(pdf).hexdigest(), size=len(pdf), pages=pages
@@ -374,6 +414,32 @@ def document_version_render(*, version_id: int) -> DocumentVersion:
 
         part_ready(f"document:{version.pk}")
     return DocumentVersion.objects.get(pk=version_id)
+
+
+def final_documents_decide() -> tuple[int, list[str]]:
+    """Decide the final document of every signed convention that has none sealed yet (signed
+    before the seal existed: the demo's, signed on paper); their renders and seals are queued.
+    Returns how many were decided and the French errors of those that cannot be produced."""
+    decided, errors = 0, []
+    signed = Convention.objects.filter(status__in=SIGNED_STATUSES).exclude(
+        documents__is_sealed=True
+    )
+    for convention in signed.order_by("pk"):
+        try:
+            convention_document(convention=convention)
+        except ValidationError as error:
+            errors.append(f"{convention.reference} : {' '.join(error.messages)}")
+        else:
+            decided += 1
+    return decided, errors
+
+
+def seal_details(convention: Convention) -> dict[str, str]:
+    """The reason and location written in a convention's seal."""
+    return {
+        "reason": f"Convention {convention.reference} signée par toutes les parties",
+        "location": convention.signature_place or convention.organisation.name,
+    }
 
 
 def document_rendered(document: DocumentVersion) -> DocumentVersion:
@@ -656,6 +722,10 @@ def record_party_signature(
             today=timezone.localdate(), conventions=[convention], expire=False
         )
         notices.convention_signed(convention)  # queued with this transaction
+        # The final document decided now (text, certificate of signature), rendered and sealed
+        # by the worker once this commits; one that cannot be produced yet is decided when read.
+        with contextlib.suppress(ValidationError), transaction.atomic():
+            convention_document(convention=convention, by=by)
     return membership
 
 
@@ -899,21 +969,9 @@ def check_pdf(content: bytes) -> int:
     return pages
 
 
-@transaction.atomic
-def signed_copy_upload(*, convention: Convention, upload, by) -> DocumentVersion:
-    """Store the scanned signed copy under a random name; it becomes the reference document.
-
-    Checked by content (``%PDF-`` and a parse with pypdf) and by size; a refused file changes
-    nothing. The very file the application generated (same SHA-256 as one of its versions) is
-    refused; a PDF neither signed electronically nor scanned is kept with a warning
-    (``DocumentVersion.warning``, shown on the convention page).
-    """
-    limit = settings.SIGNED_COPY_MAX_BYTES
-    if convention.status == ConventionStatus.DRAFT:
-        raise ValidationError(
-            "La convention est encore un brouillon : envoyez-la à la signature avant de déposer "
-            "la copie signée."
-        )
+def read_upload(upload, *, limit: int) -> bytes:
+    """An uploaded file's bytes, read no further than ``limit``; ``ValidationError`` (French)
+    when it is larger or empty."""
     if upload.size is not None and upload.size > limit:
         raise ValidationError(
             f"Le fichier dépasse la taille permise ({_size_text(upload.size)} pour "
@@ -926,6 +984,27 @@ def signed_copy_upload(*, convention: Convention, upload, by) -> DocumentVersion
         )
     if not content:
         raise ValidationError("Le fichier est vide.")
+    return content
+
+
+@transaction.atomic
+def signed_copy_upload(*, convention: Convention, upload, by) -> DocumentVersion:
+    """Store the scanned signed copy under a random name; it becomes the reference document.
+
+    Checked by content (``%PDF-`` and a parse with pypdf) and by size; a refused file changes
+    nothing. The very file the application generated (same SHA-256 as one of its versions) is
+    refused; a PDF signed electronically (e.g. by an i-Parapheur) is verified like on the
+    verification page and refused when a signature is broken or the file was modified after
+    signing (``signed_copy_check``); a PDF neither signed electronically nor scanned is kept
+    with a warning (``DocumentVersion.warning``, shown on the convention page).
+    """
+    limit = settings.SIGNED_COPY_MAX_BYTES
+    if convention.status == ConventionStatus.DRAFT:
+        raise ValidationError(
+            "La convention est encore un brouillon : envoyez-la à la signature avant de déposer "
+            "la copie signée."
+        )
+    content = read_upload(upload, limit=limit)
     pages = check_pdf(content)
     convention = Convention.objects.select_for_update().get(pk=convention.pk)
     digest = hashlib.sha256(content).hexdigest()
@@ -936,7 +1015,12 @@ def signed_copy_upload(*, convention: Convention, upload, by) -> DocumentVersion
             "fichier identique), pas la copie signée : déposez le scan de l'exemplaire "
             "signé par les parties, ou le PDF qui porte leurs signatures électroniques."
         )
-    warning = pdf_checks.signed_copy_warning(pdf_checks.inspect_pdf(content))
+    traits = pdf_checks.inspect_pdf(content)
+    verification = signed_copy_check(content)
+    # Signed is what verifies as signed (an empty signature field is no signature).
+    warning = pdf_checks.signed_copy_warning(
+        dataclasses.replace(traits, has_signature=verification.is_signed)
+    )
     version = DocumentVersion(
         convention=convention,
         number=_next_number(convention),
@@ -952,6 +1036,25 @@ def signed_copy_upload(*, convention: Convention, upload, by) -> DocumentVersion
     version.file.save("copie.pdf", ContentFile(content), save=False)
     version.save()
     return version
+
+
+def signed_copy_check(content: bytes) -> sealing.PdfVerification:
+    """The verification of an uploaded signed copy; ``ValidationError`` (French) when it carries
+    a signature that is broken, unreadable, or does not cover the file (modified after signing).
+    A file with no signature passes: it is a paper scan (``signed_copy_warning`` judges it)."""
+    verification = sealing.verify_pdf(content)
+    if verification.is_signed:
+        problem = verification.problem
+    else:  # signed bytes (a /ByteRange) that no signature reads: a broken one
+        problem = (
+            "Sa signature électronique ne peut pas être lue." if b"/ByteRange" in content else ""
+        )
+    if problem:
+        raise ValidationError(
+            f"Copie signée refusée. {problem} Déposez le fichier tel que l'outil de "
+            "signature l'a produit, sans le modifier ni l'enregistrer à nouveau."
+        )
+    return verification
 
 
 def _size_text(size: int) -> str:

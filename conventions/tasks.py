@@ -66,3 +66,12 @@ def render_office_document(*, office_id: int, organisation_id: int) -> str:
     from conventions.office_services import office_document_render
 
     return office_document_render(office_id=office_id).file.name
+
+
+@task()
+def decide_final_documents() -> dict:
+    """Give every signed convention without one its sealed final document (renders queued)."""
+    from conventions.services import final_documents_decide
+
+    decided, errors = final_documents_decide()
+    return {"decided": decided, "errors": errors}

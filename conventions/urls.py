@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from conventions import bulk_views, signing_views, transmission_views, views
+from conventions import bulk_views, signing_views, transmission_views, verify_views, views
 from conventions import document_views as docs
 from conventions import ending_views as ending
 from conventions import office_views as office
@@ -63,6 +63,7 @@ urlpatterns = [
         docs.deliberation_zip_download,
         name="deliberation_zip_download",
     ),
+    path("verifier/", verify_views.verify_pdf, name="verify_pdf"),
     path("<str:reference>/", views.convention_detail, name="detail"),
     path("<str:reference>/pdf/", docs.convention_pdf, name="pdf"),
     path("<str:reference>/documents/<int:number>/", docs.document_download, name="document"),

@@ -23,6 +23,26 @@ def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+SEAL_PASSWORD = "seal-for-tests"
+
+
+@pytest.fixture(scope="session")
+def seal_certificate(tmp_path_factory):
+    """A throwaway self-signed seal certificate (PKCS#12), made once per test session."""
+    from conventions.sealing import make_certificate
+
+    path = tmp_path_factory.mktemp("seal") / "seal.p12"
+    make_certificate(path, SEAL_PASSWORD, organisation="Organisation de test")
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _seal_settings(settings, seal_certificate):
+    """Final documents are sealed with the session's throwaway certificate."""
+    settings.SEAL_PKCS12_PATH = seal_certificate
+    settings.SEAL_PKCS12_PASSWORD = SEAL_PASSWORD
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = FAST_HASHER

@@ -729,6 +729,9 @@ MATRIX = {
             expect(gest=NOT_FOUND, coord=NOT_FOUND, admin=NOT_FOUND),
         ),
     ],
+    # The verification of a PDF (issue 16): any signed-in user; it reveals only the file's
+    # own signatures and whether it is a document the user may already download.
+    "conventions:verify_pdf": [("vérifier un PDF", lambda w: {}, EVERYONE)],
     "conventions:signed_copy_upload": [
         (
             "dépôt",
@@ -1588,6 +1591,14 @@ WRITES = {
     ],
     "conventions:returned_take": [
         ("reprendre la formule finale d'un texte renvoyé", _c3_returned, _take_closing, writes()),
+    ],
+    "conventions:verify_pdf": [
+        (
+            "vérifier un PDF (lu, jamais gardé)",
+            lambda w: {},
+            lambda w: {"file": SimpleUploadedFile("copie.pdf", minimal_pdf(), "application/pdf")},
+            writes(gest=OK, other=OK, coord=OK, partner=OK, interv=OK, admin=OK),
+        ),
     ],
     "conventions:signed_copy_upload": [
         (

@@ -242,6 +242,16 @@ SESSION_IDLE_HOURS = env.float("SESSION_IDLE_HOURS", default=8)
 INVITATION_VALIDITY_DAYS = 7
 SIGNED_COPY_MAX_BYTES = env.int("SIGNED_COPY_MAX_BYTES", default=20 * 1024 * 1024)
 
+# The organisation's PAdES seal on the final signed PDFs (conventions.sealing): a PKCS#12 file
+# (key and certificate). `manage.py seal_certificate --demo` writes a self-signed demonstration
+# one there (make run does when it is missing); production points these at a real certificate.
+SEAL_PKCS12_PATH = env.path("SEAL_PKCS12_PATH", default=BASE_DIR / "var" / "seal-demo.p12")
+SEAL_PKCS12_PASSWORD = env("SEAL_PKCS12_PASSWORD", default="demo-iscg-seal")
+#: The signer's name written in the seal (shown by PDF readers next to the certificate).
+SEAL_LABEL = env("SEAL_LABEL", default="ISCG conventions — sceau de l'organisation")
+#: Largest PDF the verification page and command accept.
+VERIFY_PDF_MAX_BYTES = env.int("VERIFY_PDF_MAX_BYTES", default=20 * 1024 * 1024)
+
 # django-import-export: every import runs in one transaction (all rows or nothing).
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False

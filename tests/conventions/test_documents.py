@@ -550,7 +550,9 @@ def test_a_draft_pdf_says_projet_on_every_page_and_the_signed_one_never():
     _, pages = pdf_text(stored_bytes(signed))
     assert not any("PROJET" in page for page in pages)
     assert "Signataire epci" in " ".join(pages) and "Nouveau NOM" not in " ".join(pages)
-    assert len(pages) == services.document_rendered(sent).pages
+    # The text sent, then its certificate of signature on a page of its own.
+    assert len(pages) == services.document_rendered(sent).pages + 1
+    assert "Certificat de signature" in pages[-1] and signed.is_sealed
     # Served again without a new render, and the same one the bundle or the page would find.
     with mock.patch.object(documents, "render_pdf", side_effect=AssertionError):
         assert services.convention_document(convention=convention) == signed
@@ -579,7 +581,8 @@ def test_the_closing_formula_stays_on_the_page_of_the_signatures(demo_data):
         closing = [n for n, page in enumerate(pages) if "Fait à" in page]
         assert len(closing) == 1 and len(pages) > 1, reference
         assert first in pages[closing[0]] and last in pages[closing[0]], (reference, closing)
-        assert closing[0] == len(pages) - 1
+        assert closing[0] == len(pages) - 2  # the last page: the certificate of signature
+        assert "Certificat de signature" in pages[-1]
 
 
 def date_today():

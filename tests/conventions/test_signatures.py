@@ -436,7 +436,24 @@ def test_a_pdf_neither_signed_nor_scanned_is_kept_with_a_warning(client, signed,
     assert f"Copie signée v{copy.number}" in page
 
 
-@pytest.mark.parametrize("make", [scanned_pdf, signed_pdf], ids=["scan", "signature"])
+def electronically_signed_pdf() -> bytes:
+    """A text PDF signed for real (pyHanko, the test seal certificate)."""
+    from conventions.sealing import seal_pdf
+
+    return seal_pdf(text_pdf(), reason="Signature", location="Arras")
+
+
+def test_an_empty_signature_field_is_no_signature(client, signed, manager):
+    """A PDF prepared for signature but never signed: kept with the warning."""
+    client.force_login(manager)
+    response = upload(client, signed, "copie.pdf", signed_pdf())
+    assert response.status_code == 302
+    assert signed.signed_copy.warning.startswith("Ce fichier ne porte ni signature")
+
+
+@pytest.mark.parametrize(
+    "make", [scanned_pdf, electronically_signed_pdf], ids=["scan", "signature"]
+)
 def test_a_scan_or_a_signed_pdf_is_accepted_silently(client, signed, manager, make):
     client.force_login(manager)
     response = upload(client, signed, "copie.pdf", make())

@@ -159,3 +159,31 @@ def test_three_parties_sign_electronically_in_order(
         Convention.objects.get(pk=convention.pk).signature_requests.filter(state="signee").count()
         == 3
     )
+
+    # 4. The final document: the signed text, its certificate of signature, the organisation's
+    #    seal — rendered and sealed by the worker; a partner downloads it and it verifies.
+    run_tasks()
+    login(SIGNATORIES[0][3], PASSWORD)
+    response = page.request.get(f"{live_server.url}/conventions/{REFERENCE}/pdf/")
+    assert response.status == 200
+    assert response.headers["content-type"] == "application/pdf"
+    sealed = response.body()
+    from conventions import sealing
+
+    checked = sealing.verify_pdf(sealed)
+    assert len(checked.signatures) == 1, checked
+    (seal,) = checked.signatures
+    assert seal.intact and seal.valid and seal.is_ours, seal
+    import io
+
+    from pypdf import PdfReader
+
+    certificate = PdfReader(io.BytesIO(sealed)).pages[-1].extract_text()
+    assert "Certificat de signature" in certificate
+    # Each party, the account that signed for it, the method and where from.
+    for request in SignatureRequest.objects.filter(convention=convention).select_related("party"):
+        assert request.party.name in certificate
+        assert request.signer_name in certificate
+    assert certificate.count("Électronique") == 3 and certificate.count("127.0.0.1") == 3
+    frozen = SignatureRequest.objects.filter(convention=convention).first().document_sha256
+    assert " ".join(frozen[i : i + 16] for i in range(0, 64, 16)) in certificate

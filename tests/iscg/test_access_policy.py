@@ -18,6 +18,7 @@ REQUEST_MODULES = [
     "conventions/transmission_views.py",
     "conventions/signing_views.py",
     "conventions/office_views.py",
+    "conventions/verify_views.py",
     "financing/views.py",
     "financing/budget_views.py",
     "financing/titre_views.py",
