@@ -377,3 +377,24 @@ def test_a_demo_convention_gives_a_package_that_validates(demo_data, run_tasks):
     for name, content in members.items():
         if name.endswith(".xml"):
             assert actes.validate(content) == [], name
+
+
+def test_the_page_shows_pastells_refusal_in_french_and_offers_to_retry(
+    client, convention, gestionnaire, pastell, run_tasks
+):
+    pastell.answer(
+        "POST",
+        "/api/v2/entite/12/document/Ab3dE9f/action/send-tdt",
+        400,
+        {"status": "error", "error-message": "Le connecteur TdT n'est pas configuré"},
+    )
+    transmission.transmission_prepare(convention=convention, values=VALUES, by=gestionnaire)
+    run_tasks()
+    client.force_login(gestionnaire)
+    page = client.get(reverse("conventions:transmission", args=[convention.reference]))
+    body = page.content.decode()
+    assert (
+        "Pastell a refusé la demande (HTTP 400) : Le connecteur TdT n&#x27;est pas configuré"
+        in body
+    )
+    assert "Réessayer la transmission" in body
