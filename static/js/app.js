@@ -121,3 +121,22 @@
     start();
   }
 })();
+
+// A page waiting for a file the worker prepares (data-refresh-url): asks again after a few
+// seconds. A script rather than <meta http-equiv="refresh">, which screen readers announce
+// badly (axe: meta-refresh); without script, the page's <noscript> refresh does it.
+(function () {
+  function wait() {
+    var waiting = document.querySelector("[data-refresh-url]");
+    if (!waiting) return;
+    var seconds = parseFloat(waiting.getAttribute("data-refresh-seconds")) || 2;
+    window.setTimeout(function () {
+      window.location.replace(waiting.getAttribute("data-refresh-url"));
+    }, seconds * 1000);
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", wait);
+  } else {
+    wait();
+  }
+})();

@@ -172,11 +172,14 @@ def test_a_signed_pdf_still_to_produce_is_rendered_by_the_worker(
     response = post(client, action="telecharger", conventions=["A-SIGNEE"])
     assert response.status_code == 302
     assert not DocumentVersion.objects.get(pk=version.pk).is_rendered  # nothing rendered here
+    from tests.access import minimal_pdf
+
     rendered = []
+    pdf = minimal_pdf()  # a real PDF: the final version of a signed act is sealed
 
     def render(html):
         rendered.append(html)
-        return b"%PDF-1.7 rendu par le travailleur", 1
+        return pdf, 1
 
     no_render.patch.setattr("conventions.documents.render_pdf", render)
     run_tasks()
@@ -186,7 +189,8 @@ def test_a_signed_pdf_still_to_produce_is_rendered_by_the_worker(
         io.BytesIO(client.get(reverse("conventions:prepared_file", args=[prepared.token])).content)
     )
     (name,) = archive.namelist()
-    assert archive.read(name) == b"%PDF-1.7 rendu par le travailleur"
+    # The worker's render, sealed by incremental update: its bytes come first, as rendered.
+    assert archive.read(name).startswith(pdf) and len(archive.read(name)) > len(pdf)
     assert len(rendered) == 1
     assert signed.documents.filter(kind=DocumentKind.GENERATED).count() == 1  # no 2nd version
 

@@ -233,7 +233,8 @@ def test_three_parties_sign_in_order_and_the_last_signature_signs_the_convention
         assert signed.method == SignatureMethod.ELECTRONIC
         assert (signed.ip_address, signed.user_agent) == ("192.0.2.7", "Firefox/140")
         assert signed.signed_by == partner and signed.signer_name == f"Alex Signataire{index}"
-        assert signed.document_sha256 == draft.documents.get(is_frozen=True).sha256
+        sent = draft.documents.filter(is_frozen=True, is_sealed=False).order_by("number").first()
+        assert signed.document_sha256 == sent.sha256  # the document sent, not the final one
         assert len(signed.document_sha256) == 64 and signed.code_hash == ""
         assert signed.consent_text == (
             f"Je signe la convention ESIG-1 « Poste ISG du Ternois » en tant que Président, "
