@@ -240,7 +240,7 @@ def _signer(user) -> signing.Signer:
 
 def _locked(sig: SignatureRequest) -> SignatureRequest:
     return (
-        SignatureRequest.objects.select_for_update()
+        SignatureRequest.objects.select_for_update(of=("self",))
         .select_related("convention__organisation", "party", "document")
         .get(pk=sig.pk)
     )
