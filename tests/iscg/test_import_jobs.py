@@ -400,3 +400,30 @@ def test_old_finished_jobs_are_purged_with_their_file(gestionnaire, organisation
     )
     assert imports.purge() == 1
     assert set(ImportJob.objects.values_list("pk", flat=True)) == {waiting.pk, recent.pk}
+
+
+def test_the_100_000_row_file_of_the_red_team_is_refused_by_the_worker_not_read_in_the_request(
+    client_g, organisation, monkeypatch
+):
+    """Issue 18: a 100 000-row CSV took 74–87 s in one web request. The request now only stores
+    it; the worker stops reading past the row limit and refuses it in French, writing nothing."""
+    from conventions import reference_imports
+
+    read_in_request = []
+    original = spreadsheets.read
+
+    def counted_read(*args, **kwargs):
+        read_in_request.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(reference_imports.spreadsheets, "read", counted_read)
+    data = _parties(100_000)
+    response = client_g.post(PARTY_IMPORT, data)
+    assert response.status_code == 302 and not read_in_request
+    run_queue()
+    assert read_in_request == [1]  # by the worker
+    job = ImportJob.objects.get()
+    assert job.status == "refuse"
+    assert job.result["error_count"] == 1
+    assert job.result["errors"][0].startswith("Le fichier compte plus de 20\u202f000 lignes")
+    assert not Party.objects.exists()
