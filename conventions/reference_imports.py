@@ -6,6 +6,9 @@ generated identifier, history). All or nothing: the rows are written in one tran
 back when any row is wrong, and the report names each faulty row (« Ligne 4 : … »; the header is
 line 1). A row whose name is already a party (a post) of the organisation updates it.
 
+The pages only deposit the file: the worker runs the import (``parties_job``, ``posts_job``,
+through ``iscg.imports``), reporting its progress row by row.
+
 The back-office keeps its django-import-export resources (``conventions/resources.py``) for
 administrators, whose files name the organisation and identifiers.
 """
@@ -13,13 +16,13 @@ administrators, whose files name the organisation and identifiers.
 import unicodedata
 from dataclasses import dataclass, field
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from conventions import reference
 from conventions.models import Party, PartyKind, Post, PostKind
 from conventions.reference_forms import PartyForm, PostForm
-from iscg import spreadsheets
+from iscg import imports, perms, spreadsheets
 
 
 @dataclass(frozen=True)
@@ -118,7 +121,9 @@ def _only_given(form, values):
     return form
 
 
-def _run(content: bytes, filename: str, columns: list[Column], save_row) -> ImportReport:
+def _run(
+    content: bytes, filename: str, columns: list[Column], save_row, progress=None
+) -> ImportReport:
     report = ImportReport()
     try:
         header, rows = spreadsheets.read(content, filename)
@@ -132,8 +137,11 @@ def _run(content: bytes, filename: str, columns: list[Column], save_row) -> Impo
     if report.errors:
         return report
     by_key = {c.key: c for c in columns}
+    total = len(numbered)
     with transaction.atomic():
-        for line, row in numbered:
+        for done, (line, row) in enumerate(numbered):
+            if progress is not None:
+                progress(done, total)
             values = {}
             for key, cell in zip(header, row, strict=True):
                 column = by_key.get(key)
@@ -148,13 +156,17 @@ def _run(content: bytes, filename: str, columns: list[Column], save_row) -> Impo
                 report.created += 1
             elif created is False:
                 report.updated += 1
+        if progress is not None:
+            progress(total, total)
         if report.errors:
             report.created = report.updated = 0
             transaction.set_rollback(True)
     return report
 
 
-def parties_import(content: bytes, filename: str, *, organisation, by) -> ImportReport:
+def parties_import(
+    content: bytes, filename: str, *, organisation, by, progress=None
+) -> ImportReport:
     """Import parties into ``organisation`` (see the module's docstring)."""
     existing = {_plain(p.name): p for p in Party.objects.filter(organisation=organisation)}
 
@@ -171,10 +183,10 @@ def parties_import(content: bytes, filename: str, *, organisation, by) -> Import
         existing[_plain(saved.name)] = saved
         return party is None
 
-    return _run(content, filename, PARTY_COLUMNS, save_row)
+    return _run(content, filename, PARTY_COLUMNS, save_row, progress)
 
 
-def posts_import(content: bytes, filename: str, *, organisation, by) -> ImportReport:
+def posts_import(content: bytes, filename: str, *, organisation, by, progress=None) -> ImportReport:
     """Import posts into ``organisation``; the employer is named by its name, short name or
     identifier among the organisation's parties (see the module's docstring)."""
     parties = list(Party.objects.filter(organisation=organisation))
@@ -209,4 +221,59 @@ def posts_import(content: bytes, filename: str, *, organisation, by) -> ImportRe
         existing[_plain(saved.name)] = saved
         return post is None
 
-    return _run(content, filename, POST_COLUMNS, save_row)
+    return _run(content, filename, POST_COLUMNS, save_row, progress)
+
+
+# --------------------------------------------------------------------------- run by the worker
+
+PARTY_WORDS = (("partie ajoutée", "parties ajoutées"), ("mise à jour", "mises à jour"))
+POST_WORDS = (("poste ajouté", "postes ajoutés"), ("mis à jour", "mis à jour"))
+
+
+def _count(number: int, singular: str, plural: str) -> str:
+    return f"{number} {singular if number <= 1 else plural}"
+
+
+def _still_allowed(job) -> None:
+    """The uploader must still be a gestionnaire of the organisation when the worker runs."""
+    if not perms.can_edit_in(job.user, job.organisation_id):
+        raise PermissionDenied(
+            "Le compte qui a déposé ce fichier n'est plus gestionnaire de l'organisation : "
+            "rien n'a été importé."
+        )
+
+
+def _outcome(report: ImportReport, words) -> imports.Outcome:
+    added, updated = words
+    return imports.Outcome(
+        created=report.created,
+        updated=report.updated,
+        summary=f"{_count(report.created, *added)}, {_count(report.updated, *updated)}.",
+        errors=list(report.errors),
+    )
+
+
+def parties_job(job, progress) -> imports.Outcome:
+    """The worker's import of a deposited file of parties (``iscg.imports``)."""
+    _still_allowed(job)
+    report = parties_import(
+        bytes(job.content),
+        job.filename,
+        organisation=job.organisation,
+        by=job.user,
+        progress=progress,
+    )
+    return _outcome(report, PARTY_WORDS)
+
+
+def posts_job(job, progress) -> imports.Outcome:
+    """The worker's import of a deposited file of posts (``iscg.imports``)."""
+    _still_allowed(job)
+    report = posts_import(
+        bytes(job.content),
+        job.filename,
+        organisation=job.organisation,
+        by=job.user,
+        progress=progress,
+    )
+    return _outcome(report, POST_WORDS)

@@ -6,6 +6,7 @@ posts. Objects are looked up through ``visible_to`` (404 outside the user's scop
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 
 from conventions import perms, reference, reference_imports
 from conventions.models import Deliberation, Party, Post
@@ -19,6 +20,7 @@ from conventions.reference_forms import (
     holder_formset,
     unit_formset,
 )
+from iscg import imports
 from iscg.formatting import format_date_long
 
 
@@ -223,61 +225,67 @@ def post_form(request, pk: int | None = None):
 # --------------------------------------------------------------------------- imports
 
 
-def _count(number: int, singular: str, plural: str) -> str:
-    return f"{number} {singular if number <= 1 else plural}"
-
-
-def _import(request, *, run, columns, title, nouns, back, model_file):
+def _import(request, *, importer, columns, title, label, back, model_file, again):
+    """Deposit a spreadsheet: its type and size are checked here, the worker imports it and
+    the job's page follows it (``iscg.imports``)."""
     _require_editor(request.user)
     form = ImportForm(request.POST or None, request.FILES or None)
-    report = None
+    status = 200
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        report = run(
-            upload.read(), upload.name, organisation=request.user.organisation, by=request.user
-        )
-        if report.ok:
-            added, updated = nouns
-            messages.success(
-                request,
-                f"Import terminé : {_count(report.created, *added)}, "
-                f"{_count(report.updated, *updated)}.",
+        try:
+            job = imports.submit(
+                user=request.user,
+                organisation=request.user.organisation,
+                importer=importer,
+                label=label,
+                filename=upload.name,
+                content=imports.read_upload(upload),
+                back_url=reverse(back),
+                again_url=reverse(again),
             )
-            return redirect(back)
+        except imports.TooMany as refused:
+            form.add_error("file", refused)
+            status = 429
+        except ValidationError as refused:
+            form.add_error("file", refused)
+        else:
+            return redirect("import_job", token=job.token)
     return render(
         request,
         "conventions/reference/import.html",
         {
             "form": form,
-            "report": report,
             "columns": columns,
             "title": title,
             "back": back,
             "model_file": model_file,
         },
-        status=400 if form.errors or (report and not report.ok) else 200,
+        status=400 if form.errors and status == 200 else status,
     )
 
 
 def party_import(request):
     return _import(
         request,
-        run=reference_imports.parties_import,
+        importer="conventions.reference_imports.parties_job",
         columns=reference_imports.PARTY_COLUMNS,
         title="Importer des parties depuis un tableur",
-        nouns=(("partie ajoutée", "parties ajoutées"), ("mise à jour", "mises à jour")),
+        label="Import de parties",
         back="conventions:party_list",
         model_file="conventions/modele-import-parties.csv",
+        again="conventions:party_import",
     )
 
 
 def post_import(request):
     return _import(
         request,
-        run=reference_imports.posts_import,
+        importer="conventions.reference_imports.posts_job",
         columns=reference_imports.POST_COLUMNS,
         title="Importer des postes depuis un tableur",
-        nouns=(("poste ajouté", "postes ajoutés"), ("mis à jour", "mis à jour")),
+        label="Import de postes",
         back="conventions:post_list",
         model_file="conventions/modele-import-postes.csv",
+        again="conventions:post_import",
     )

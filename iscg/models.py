@@ -382,3 +382,60 @@ class PreparedFile(models.Model):
     @property
     def percent(self) -> int:
         return round(100 * self.done / self.total) if self.total else 100
+
+
+class ImportJob(models.Model):
+    """A spreadsheet a user deposited for an import (parties, posts, bilans): the request only
+    checks its size and type, stores it here and queues ``iscg.tasks.run_import``; the worker
+    runs the import, all or nothing, recording its progress (``done`` of ``total`` rows) and
+    then its outcome (rows created and updated, or the French errors, nothing written). Only
+    its ``user`` and the gestionnaires of its ``organisation`` reach it (``iscg.imports``)."""
+
+    class Status(models.TextChoices):
+        PENDING = "en_attente", "en attente"
+        RUNNING = "en_cours", "en cours"
+        DONE = "termine", "terminé"
+        REFUSED = "refuse", "refusé"
+        FAILED = "echec", "échec"
+
+    token = models.UUIDField("jeton", default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(
+        User, verbose_name="déposé par", on_delete=models.CASCADE, related_name="import_jobs"
+    )
+    organisation = models.ForeignKey(
+        Organisation, verbose_name="organisation", on_delete=models.CASCADE, related_name="+"
+    )
+    #: What reads the file: one of ``iscg.imports.IMPORTERS`` (set by code, never by a user).
+    importer = models.CharField("import", max_length=100)
+    label = models.CharField("intitulé", max_length=200)
+    filename = models.CharField("fichier", max_length=255)
+    content = models.BinaryField("contenu")
+    #: Where the page links: the list the rows go to, the form to deposit another file.
+    params = models.JSONField("paramètres", default=dict, blank=True)
+    status = models.CharField("état", max_length=20, choices=Status.choices, default=Status.PENDING)
+    done = models.PositiveIntegerField("lignes traitées", default=0)
+    total = models.PositiveIntegerField("lignes", default=0)
+    #: The outcome: ``created``, ``updated``, ``summary`` (French), ``errors`` (French, the
+    #: first ``iscg.imports.MAX_ERRORS_KEPT``) and ``error_count``.
+    result = models.JSONField("compte rendu", default=dict, blank=True)
+    #: Why the import stopped (a crash, a lost worker), in French.
+    error = models.TextField("erreur", blank=True)
+    created_at = models.DateTimeField("déposé le", auto_now_add=True)
+    started_at = models.DateTimeField("commencé le", null=True, blank=True)
+    finished_at = models.DateTimeField("terminé le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "import de tableur"
+        verbose_name_plural = "imports de tableurs"
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.label} — {self.filename} ({self.get_status_display()})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.REFUSED, self.Status.FAILED)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0

@@ -169,11 +169,12 @@ TASK_LABELS = {
     "conventions.tasks.refresh_transmissions": "État des actes transmis (Pastell)",
     "reporting.tasks.daily_bilan_reminders": "Rappels quotidiens des bilans dus ou en retard",
     "iscg.tasks.prepare_file": "Préparation d'un fichier à télécharger (PDF, archive ZIP)",
-    "iscg.tasks.purge_prepared_files": "Suppression des fichiers préparés anciens",
+    "iscg.tasks.purge_prepared_files": "Suppression des fichiers préparés et des imports anciens",
     "conventions.tasks.render_document_version": "Rendu du PDF d'une convention",
     "conventions.tasks.render_office_document": "Texte ODT ou DOCX d'une convention",
     "financing.tasks.prepare_titres_zip": "Archive ZIP des titres de recettes d'un exercice",
     "financing.tasks.import_collection_returns": "Import d'un fichier d'encaissements",
+    "iscg.tasks.run_import": "Import d'un tableur (parties, postes, bilans)",
 }
 
 

@@ -49,6 +49,17 @@ def _check_size(content: bytes) -> None:
         )
 
 
+FORMATS = (".xlsx", ".csv", ".txt")
+
+
+def check_upload(content: bytes, filename: str) -> None:
+    """What a web request checks of a deposited spreadsheet before storing it for the worker:
+    its type (by its name) and its size; the rest is read by the worker (``read``)."""
+    if not filename.lower().endswith(FORMATS):
+        raise FileError("Format non reconnu : déposez un fichier .xlsx ou .csv.")
+    _check_size(content)
+
+
 def _position(text: str, index: int) -> tuple[int, int]:
     line = text.count("\n", 0, index) + 1
     return line, index - (text.rfind("\n", 0, index) + 1) + 1

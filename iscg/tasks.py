@@ -131,7 +131,17 @@ def prepare_file(*, prepared_id: int, organisation_id: int | None = None) -> str
 
 @task()
 def purge_prepared_files(*, day: str) -> int:
-    """The day's purge of old prepared files (``iscg.downloads.purge``)."""
-    from iscg import downloads
+    """The day's purge of old prepared files and of old imports with their deposited file
+    (``iscg.downloads.purge``, ``iscg.imports.purge``)."""
+    from iscg import downloads, imports
 
-    return downloads.purge()
+    return downloads.purge() + imports.purge()
+
+
+@task()
+def run_import(*, job_id: int, organisation_id: int) -> str:
+    """Import a deposited spreadsheet, all or nothing, recording its progress and outcome on
+    the job (``iscg.imports.run``; idempotent: a finished job is not run again)."""
+    from iscg import imports
+
+    return imports.run(job_id)

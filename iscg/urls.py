@@ -23,6 +23,7 @@ urlpatterns = [
     path("comptes/notifications/", views.notice_preferences, name="notice_preferences"),
     path("taches/", views.task_failures, name="task_failures"),
     path("taches/<uuid:pk>/relancer/", views.task_restart, name="task_restart"),
+    path("imports/<uuid:token>/", views.import_job, name="import_job"),
     path("echeances/", include("conventions.deadline_urls")),
     # Before conventions.urls, whose "<reference>/" would otherwise catch "nouvelle/".
     path("conventions/", include("conventions.wizard")),

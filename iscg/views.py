@@ -1,5 +1,5 @@
-"""Account pages: invitations (create, accept); the staff page of failed tasks; the
-accessibility statement."""
+"""Account pages: invitations (create, accept); the staff page of failed tasks; the page of an
+import run by the worker; the accessibility statement."""
 
 from datetime import date
 
@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
-from iscg import perms, queue, services
+from iscg import imports, perms, queue, services
 from iscg.forms import AcceptInvitationForm, InvitationForm, NoticePreferencesForm
 from iscg.models import Invitation
 
@@ -94,6 +94,28 @@ def task_failures(request):
         for result in queue.visible_failures(request.user)[:100]
     ]
     return render(request, "iscg/task_failures.html", {"failures": failures})
+
+
+def import_job(request, token):
+    """An import run by the worker: while it runs, the page asks again (``data-refresh-url``,
+    a refresh without script); then what it created and updated, or its errors. Only its
+    uploader and the gestionnaires of its organisation see it (404 for anyone else)."""
+    job = imports.of_viewer(request.user, token)
+    if not job.is_finished:
+        imports.settle_lost(job)
+    response = render(
+        request,
+        "iscg/import_job.html",
+        {
+            "job": job,
+            "result": job.result,
+            "poll_seconds": imports.POLL_SECONDS,
+            "refresh_seconds": imports.REFRESH_SECONDS,
+        },
+        status=200,
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @require_http_methods(["GET", "POST"])

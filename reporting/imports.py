@@ -7,7 +7,9 @@ Otherwise nothing is written and the report names each faulty row, column and re
 CSV: semicolon or comma separator, decimal comma, UTF-8 with or without BOM, or Windows-1252.
 Only drafts (or bilans sent back) are created or updated; posts are named by their identifier
 (slug) within the importer's organisation. The way in is the service
-``reporting.services.bilans_import`` (who may import, a new bilan's defaults as ``bilan_create``).
+``reporting.services.bilans_import`` (who may import, a new bilan's defaults as ``bilan_create``),
+called by the worker (``services.bilans_import_job``, through ``iscg.imports``): the page only
+deposits the file.
 """
 
 import re
@@ -165,9 +167,12 @@ class BilanResource(resources.ModelResource):
     row is checked in memory (widgets, field validators, ``reporting/rules.py``, the table's
     constraints), and the bilans are written with their history only when no row is wrong."""
 
-    def __init__(self, organisation, user, defaults=None):
+    def __init__(self, organisation, user, defaults=None, progress=None):
         super().__init__()
         self.user = user
+        #: ``progress(done, total)``: each row checked (``iscg.imports``), or None.
+        self.progress = progress
+        self.total = 0
         #: post → the values a new bilan starts with (``services.new_bilan_defaults``).
         self.defaults = defaults or (lambda post: {})
         self.fields = {}
@@ -221,6 +226,9 @@ class BilanResource(resources.ModelResource):
         return self.existing.get(key)
 
     def before_import(self, dataset, **kwargs):
+        self.total = len(dataset)
+        if self.progress is not None:
+            self.progress(0, self.total)
         self.updated_columns = {
             attribute
             for column, (attribute, _) in COLUMNS.items()
@@ -268,6 +276,11 @@ class BilanResource(resources.ModelResource):
                 setattr(instance, attribute, counts)
         if errors:
             raise ValidationError(errors)
+
+    def after_import_row(self, row, row_result, **kwargs):
+        super().after_import_row(row, row_result, **kwargs)
+        if self.progress is not None:
+            self.progress(kwargs.get("row_number", 0), self.total)
 
     def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
         """The checks of ``full_clean`` without a query per row: the imported fields' own
@@ -423,7 +436,7 @@ def _row_errors(result) -> list[RowError]:
 
 
 def import_file(
-    content: bytes, filename: str, *, user, organisation, defaults=None
+    content: bytes, filename: str, *, user, organisation, defaults=None, progress=None
 ) -> ImportReport:
     """Check every row; write them all only when none is wrong. Called by the service
     ``reporting.services.bilans_import``, which gives the ``defaults`` of a new bilan."""
@@ -444,7 +457,7 @@ def import_file(
     report.errors = _file_errors(dataset)
     if report.errors:
         return report
-    result = BilanResource(organisation, user, defaults).import_data(
+    result = BilanResource(organisation, user, defaults, progress).import_data(
         dataset, dry_run=False, use_transactions=True, rollback_on_validation_errors=True
     )
     report.errors = _row_errors(result)
@@ -472,3 +485,13 @@ def template_csv() -> bytes:
         "commentaire": "Constats anonymes uniquement.",
     }
     return french_csv(header, [[example.get(column) for column in header]])
+
+
+def error_text(error: RowError) -> str:
+    """« Ligne 3, colonne « saisines_total » : … », as the job's page lists it."""
+    where = []
+    if error.line:
+        where.append(f"Ligne {error.line}")
+    if error.column and error.column != "—":
+        where.append(f"colonne « {error.column} »")
+    return f"{', '.join(where)} : {error.message}" if where else error.message

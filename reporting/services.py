@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from iscg import history, perms
+from iscg.imports import Outcome
 from reporting import imports, notices, rules
 from reporting.models import EDITABLE_STATUSES, Bilan, BilanPart, BilanStatus
 from reporting.perms import can_edit, can_enter, can_review
@@ -182,7 +183,9 @@ def bilan_return(*, user, bilan: Bilan, comment: str) -> Bilan:
 
 
 @transaction.atomic
-def bilans_import(*, user, organisation, content: bytes, filename: str) -> imports.ImportReport:
+def bilans_import(
+    *, user, organisation, content: bytes, filename: str, progress=None
+) -> imports.ImportReport:
     """Import a spreadsheet of bilans into the organisation, all or nothing: every row checked
     with the rules of ``Bilan.clean``, new bilans started as ``bilan_create`` starts them
     (``new_bilan_defaults``); nothing is written while a row is wrong (French report)."""
@@ -191,5 +194,29 @@ def bilans_import(*, user, organisation, content: bytes, filename: str) -> impor
     if user.organisation_id != organisation.pk:
         _deny("Les bilans s'importent dans l'organisation du gestionnaire.")
     return imports.import_file(
-        content, filename, user=user, organisation=organisation, defaults=new_bilan_defaults
+        content,
+        filename,
+        user=user,
+        organisation=organisation,
+        defaults=new_bilan_defaults,
+        progress=progress,
+    )
+
+
+def bilans_import_job(job, progress) -> Outcome:
+    """The worker's import of a deposited file of bilans (``iscg.imports``): ``bilans_import``
+    as its uploader, the errors as the job's page lists them."""
+    report = bilans_import(
+        user=job.user,
+        organisation=job.organisation,
+        content=bytes(job.content),
+        filename=job.filename,
+        progress=progress,
+    )
+    return Outcome(
+        created=report.created,
+        updated=report.updated,
+        summary=f"{rules.counted(report.created, 'bilan créé', 'bilans créés')}, "
+        f"{rules.counted(report.updated, 'mis à jour', 'mis à jour')} (brouillons).",
+        errors=[imports.error_text(error) for error in report.errors],
     )

@@ -13,6 +13,7 @@ from django.utils.http import urlencode
 from conventions.models import Convention, ConventionStatus, Post
 from financing.models import ShareLine
 from iscg import downloads
+from iscg import imports as import_jobs
 from iscg import perms as shared_perms
 from iscg.history import history_rows
 from iscg.models import Organisation
@@ -413,36 +414,44 @@ def _years_to_report(post_id: int, today: date) -> list[int]:
 
 
 def import_bilans(request):
+    """Deposit a spreadsheet of bilans: its type and size are checked here, the worker imports
+    it (``services.bilans_import_job``) and the job's page follows it (``iscg.imports``)."""
     _require_importer(request.user)
     form = ImportForm(request.POST or None, request.FILES or None)
-    report = None
+    status = 200
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        report = services.bilans_import(
-            user=request.user,
-            organisation=request.user.organisation,
-            content=upload.read(),
-            filename=upload.name,
-        )
-        if report.ok:
-            messages.success(
-                request,
-                f"{rules.counted(report.created, 'bilan créé', 'bilans créés')}, "
-                f"{rules.counted(report.updated, 'mis à jour', 'mis à jour')} (brouillons).",
+        try:
+            job = import_jobs.submit(
+                user=request.user,
+                organisation=request.user.organisation,
+                importer="reporting.services.bilans_import_job",
+                label="Import de bilans",
+                filename=upload.name,
+                content=import_jobs.read_upload(upload),
+                back_url=reverse("reporting:bilan_list"),
+                again_url=reverse("reporting:import"),
             )
-            return redirect(reverse("reporting:bilan_list"))
+        except import_jobs.TooMany as refused:
+            form.add_error("file", refused)
+            status = 429
+        except ValidationError as refused:
+            form.add_error("file", refused)
+        else:
+            return redirect("import_job", token=job.token)
+    if form.errors and status == 200:
+        status = 400
     return render(
         request,
         "reporting/import.html",
         {
             "form": form,
-            "report": report,
             "columns": imports.column_labels(),
             "posts": Post.objects.visible_to(request.user)
             .select_related("employer")
             .order_by("name"),
         },
-        status=400 if report and not report.ok else 200,
+        status=status,
     )
 
 

@@ -29,3 +29,16 @@ def run_queue(max_tasks: int | None = None) -> int:
         return worker._run_tasks
     finally:
         db_worker.close_old_connections = original
+
+
+def import_through_page(client, url: str, data: dict):
+    """Deposit a spreadsheet on an import page as a user does: the page stores it and answers
+    with the job's page (HTTP 302, nothing imported yet); the worker runs (in this process);
+    returns the job's page, which then shows the outcome."""
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    location = response["Location"]
+    assert location.startswith("/imports/"), location
+    assert "Fichier déposé" in client.get(location).content.decode()
+    run_queue()
+    return client.get(location)

@@ -157,6 +157,30 @@ def _collection_import(world) -> int:
     ).pk
 
 
+def _import_job(world, *, by: str | None = "gestionnaire", other_org: bool = False) -> dict:
+    """A spreadsheet deposited for an import (queued, not run yet) by the role's user, or by a second
+    gestionnaire of organisation A (``by=None``); its URL kwargs."""
+    from iscg.models import ImportJob
+    from iscg.tasks import run_import
+    from tests.factories import UserFactory
+
+    organisation = world.other_org if other_org else world.org
+    user = world.users[by] if by else UserFactory(gestionnaire=True, organisation=organisation)
+    job = ImportJob.objects.create(
+        user=user,
+        organisation=organisation,
+        importer="conventions.reference_imports.parties_job",
+        label="Import de parties",
+        filename="parties.csv",
+        content=b"nature;denomination\r\ncommune;Commune de la matrice\r\n",
+    )
+    run_import.enqueue(job_id=job.pk, organisation_id=organisation.pk)
+    return {"token": job.token}
+
+
+_UPLOADER_AND_ITS_GESTIONNAIRES = expect(coord=NOT_FOUND, other_coord=NOT_FOUND, admin=NOT_FOUND)
+
+
 def _terminated(convention) -> dict:
     """Record a résiliation on the convention (as the service would); its URL kwargs."""
     from datetime import date
@@ -612,6 +636,27 @@ MATRIX = {
         ("créances", lambda w: {}, expect(other=OK, partner=DENIED, interv=DENIED))
     ],
     "financing:collections_import": [("import", lambda w: {}, _NEW_REFERENCE)],
+    # An import run by the worker: its uploader and the gestionnaires of its organisation
+    # only (not the coordinators, nor the administrators: 404).
+    "import_job": [
+        ("import déposé par le gestionnaire", _import_job, _UPLOADER_AND_ITS_GESTIONNAIRES),
+        (
+            "import déposé par un autre gestionnaire de l'organisation",
+            lambda w: _import_job(w, by=None),
+            _UPLOADER_AND_ITS_GESTIONNAIRES,
+        ),
+        (
+            "import déposé dans l'autre organisation",
+            lambda w: _import_job(w, by="gestionnaire_autre_org", other_org=True),
+            expect(
+                gest=NOT_FOUND,
+                other=OK,
+                coord=NOT_FOUND,
+                other_coord=NOT_FOUND,
+                admin=NOT_FOUND,
+            ),
+        ),
+    ],
     "financing:collection_import": [
         (
             "import de l'organisation",
@@ -1259,6 +1304,7 @@ REFERENCE_WRITES = {
             "import d'une partie",
             _NOTHING,
             lambda w: _spreadsheet("nature;denomination", "commune;Commune importée"),
+            # the file is stored and its import queued (the worker imports it)
             writes(other=WROTE, partner=DENIED, interv=DENIED),
         )
     ],
@@ -1284,8 +1330,9 @@ REFERENCE_WRITES = {
             "import d'un poste employé par la partie du partenaire",
             _NOTHING,
             lambda w: _spreadsheet("intitule;type;employeur", "Poste importé;ISG;CC du Ternois"),
-            # another organisation's gestionnaire: no such employer there, nothing imported
-            writes(other=400, partner=DENIED, interv=DENIED),
+            # the file is stored and its import queued: for another organisation's
+            # gestionnaire the worker finds no such employer there and imports nothing
+            writes(other=WROTE, partner=DENIED, interv=DENIED),
         )
     ],
     "conventions:representative_create": [
@@ -1866,8 +1913,9 @@ WRITES = {
             "import d'un bilan du poste",
             _NOTHING,
             _import_file,
-            # another organisation's gestionnaire: the post is not its own, nothing imported
-            writes(other=400, partner=DENIED, interv=DENIED),
+            # the file is stored and its import queued: for another organisation's
+            # gestionnaire the worker finds the post is not its own and imports nothing
+            writes(other=WROTE, partner=DENIED, interv=DENIED),
         )
     ],
     **REFERENCE_WRITES,

@@ -29,6 +29,7 @@ from tests.factories import (
     RepresentativeFactory,
     UserFactory,
 )
+from tests.queue import import_through_page
 
 pytestmark = pytest.mark.django_db
 
@@ -448,7 +449,7 @@ def test_parties_import_writes_every_row(client_g, organisation):
             "EPCI;Concarneau Cornouaille Agglomération;CCA;" + VALID_SIRET,
         ]
     )
-    response = client_g.post(reverse("conventions:party_import"), _upload(content), follow=True)
+    response = import_through_page(client_g, reverse("conventions:party_import"), _upload(content))
     assert "Import terminé : 2 parties ajoutées, 0 mise à jour." in response.content.decode()
     assert set(Party.objects.values_list("slug", "kind")) == {("etat", "etat"), ("cca", "epci")}
     assert Party.objects.get(slug="cca").history.get().history_user.organisation == organisation
@@ -463,9 +464,8 @@ def test_parties_import_with_one_bad_row_writes_nothing(client_g, organisation):
             "etat;Préfecture;12345678901234",
         ]
     )
-    response = client_g.post(reverse("conventions:party_import"), _upload(content))
+    response = import_through_page(client_g, reverse("conventions:party_import"), _upload(content))
     page = response.content.decode()
-    assert response.status_code == 400
     assert "Rien n'a été enregistré" in page
     assert "Ligne 4, colonne « siret » : Ce SIRET n&#x27;est pas valide" in page
     assert not Party.objects.exists()
@@ -475,8 +475,8 @@ def test_posts_import_finds_the_employer_and_refuses_unknown_ones(client_g, orga
     PartyFactory(organisation=organisation, name="CIAS du Pays de Quimper", short_name="CIAS")
     PartyFactory(name="Commune d'ailleurs")  # another organisation's
     good = "\n".join(["intitule;type;employeur;temps_de_travail", "ISCG Quimper;iscg;CIAS;80,5 %"])
-    response = client_g.post(
-        reverse("conventions:post_import"), _upload(good, "postes.csv"), follow=True
+    response = import_through_page(
+        client_g, reverse("conventions:post_import"), _upload(good, "postes.csv")
     )
     assert "1 poste ajouté" in response.content.decode()
     post = Post.objects.get()
@@ -492,17 +492,21 @@ def test_posts_import_finds_the_employer_and_refuses_unknown_ones(client_g, orga
             "ISG Ailleurs;ISG;Commune d'ailleurs",
         ]
     )
-    response = client_g.post(reverse("conventions:post_import"), _upload(bad, "postes.csv"))
-    assert response.status_code == 400
+    response = import_through_page(
+        client_g, reverse("conventions:post_import"), _upload(bad, "postes.csv")
+    )
     assert "Ligne 3, colonne « employeur » : aucune partie" in response.content.decode()
     assert Post.objects.count() == 1
 
 
 def test_import_of_an_unreadable_file_or_unknown_column(client_g):
     response = client_g.post(reverse("conventions:party_import"), _upload("x", "parties.pdf"))
+    assert response.status_code == 400  # refused by the page itself: nothing stored
     assert "Format non reconnu" in response.content.decode()
-    response = client_g.post(
-        reverse("conventions:party_import"), _upload("nature;denomination;couleur\nepci;X;bleu")
+    response = import_through_page(
+        client_g,
+        reverse("conventions:party_import"),
+        _upload("nature;denomination;couleur\nepci;X;bleu"),
     )
     assert "Colonne « couleur » inconnue (ligne 1)." in response.content.decode()
     assert not Party.objects.exists()
@@ -520,8 +524,8 @@ def test_import_xlsx(client_g, organisation):
     buffer = io.BytesIO()
     workbook.save(buffer)
     upload = SimpleUploadedFile("parties.xlsx", buffer.getvalue())
-    response = client_g.post(reverse("conventions:party_import"), {"file": upload})
-    assert response.status_code == 302
+    response = import_through_page(client_g, reverse("conventions:party_import"), {"file": upload})
+    assert "Import terminé : 1 partie ajoutée" in response.content.decode()
     assert Party.objects.get().slug == "commune_d_ergue_gaberic"
 
 
@@ -610,8 +614,8 @@ def test_the_import_models_are_accepted_as_they_are(client_g, organisation):
         page = client_g.get(reverse(url)).content.decode()
         assert name in page
         upload = SimpleUploadedFile(name, (folder / name).read_bytes())
-        response = client_g.post(reverse(url), {"file": upload})
-        assert response.status_code == 302, response.content.decode()[-3000:]
+        response = import_through_page(client_g, reverse(url), {"file": upload})
+        assert "Import terminé" in response.content.decode(), response.content.decode()[-3000:]
     post = Post.objects.get()
     assert post.employer.short_name == "CC du Ternois"
     assert post.start_date == date(2023, 9, 1)

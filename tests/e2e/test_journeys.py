@@ -354,13 +354,19 @@ def test_gestionnaire_imports_bilans_atomically(
     )
     page.get_by_label("Fichier (XLSX ou CSV)").set_input_files(bad)
     page.get_by_role("button", name="Vérifier et importer").click()
-    expect(page.locator("main")).to_contain_text("Aucun bilan n'a été enregistré")
-    expect(page.locator("main table").first).to_contain_text("3")  # the faulty line, named
+    expect(page.locator("main")).to_contain_text("Fichier déposé")  # the worker imports it
+    run_queue()
+    page.reload()
+    expect(page.locator("main")).to_contain_text("Rien n'a été enregistré")
+    expect(page.locator("main")).to_contain_text("Ligne 3, colonne « saisines_total »")
     assert not Bilan.objects.filter(post__slug="isg_ternois", year=2024).exists()
     good = tmp_path / "bons.csv"
     good.write_text(bad.read_text(encoding="utf-8").replace(";99", ";17"), encoding="utf-8")
+    page.get_by_role("link", name="Corriger le fichier et le déposer à nouveau").click()
     page.get_by_label("Fichier (XLSX ou CSV)").set_input_files(good)
     page.get_by_role("button", name="Vérifier et importer").click()
+    run_queue()
+    page.reload()
     expect(page.locator(".message-success")).to_contain_text(
         f"2{NBSP}bilans créés, 0{NBSP}mis à jour"
     )

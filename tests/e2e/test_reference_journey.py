@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from conventions.models import Party, Post
 from tests.factories import PASSWORD, OrganisationFactory, UserFactory
+from tests.queue import run_queue
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -77,6 +78,9 @@ def test_gestionnaire_builds_a_new_territory_from_nothing(page, live_server, log
         ]
     )
     page.get_by_role("button", name="Vérifier et importer").click()
+    expect(page.locator("main")).to_contain_text("Fichier déposé")  # the worker imports it
+    run_queue()
+    page.reload()
     expect(page.locator("main")).to_contain_text("Import terminé : 1 partie ajoutée")
     assert Party.objects.filter(organisation=organisation, slug="commune_de_concarneau").exists()
 

@@ -337,3 +337,21 @@ def test_the_demo_round_trips_every_titre_of_2023(client, demo_data, run_tasks):
     assert Decimal(done.report["total_applied"]) == due - first
     outstanding = client.get(reverse("financing:receivables")).content.decode()
     assert f"Total à encaisser : {format_euros(first)}" in outstanding
+
+
+def test_the_page_of_a_file_being_read_refreshes_without_script(client):
+    """While the worker reads the file the page asks again by htmx; without script, a
+    <noscript> refresh does (issue 18); once read, neither."""
+    from tests.factories import OrganisationFactory
+
+    organisation = OrganisationFactory()
+    client.force_login(UserFactory(gestionnaire=True, organisation=organisation))
+    deposited = CollectionImport.objects.create(
+        organisation=organisation, filename="retour.csv", content=b"numero_titre;date;montant\n"
+    )
+    url = f"/financement/encaissements/{deposited.pk}/"
+    assert '<noscript><meta http-equiv="refresh" content="5"></noscript>' in (
+        client.get(url).content.decode()
+    )
+    CollectionImport.objects.filter(pk=deposited.pk).update(status="refuse")
+    assert "http-equiv" not in client.get(url).content.decode()

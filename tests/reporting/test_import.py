@@ -10,6 +10,7 @@ from openpyxl import Workbook
 from reporting import services
 from reporting.models import Bilan, BilanStatus
 from tests.factories import BilanFactory, OrganisationFactory, PostFactory, UserFactory
+from tests.queue import import_through_page
 
 pytestmark = pytest.mark.django_db
 
@@ -177,15 +178,16 @@ def test_import_page_lists_the_errors(client, org, user, posts):
         csv_bytes([HEADER, "isc_a;2022;1;1;1;3;;;", "isg_b;2022;1;1;1;4;;;"]),
         content_type="text/csv",
     )
-    response = client.post("/bilans/import/", {"file": upload})
-    assert response.status_code == 400
+    response = import_through_page(client, "/bilans/import/", {"file": upload})
     html = response.content.decode()
-    assert "Aucun bilan n'a été enregistré" in html
-    assert "<td>3</td><td>saisines_total</td>" in html
+    assert "Rien n'a été enregistré : 1\u00a0erreur." in html
+    assert "Ligne 3, colonne « saisines_total » : " in html
     assert Bilan.objects.count() == 0
     upload = SimpleUploadedFile("bilans.csv", csv_bytes([HEADER, "isc_a;2022;1;1;1;3;;;"]))
-    response = client.post("/bilans/import/", {"file": upload})
-    assert response.status_code == 302
+    response = import_through_page(client, "/bilans/import/", {"file": upload})
+    assert "Import terminé : 1\u00a0bilan créé, 0\u00a0mis à jour (brouillons)." in (
+        response.content.decode()
+    )
     assert Bilan.objects.count() == 1
 
 
