@@ -81,10 +81,10 @@ def convention_from_url(request, queryset, reference: str) -> Convention:
     see one organisation, so one convention; a user who sees every organisation names it with
     ``?organisation=<slug>`` when two use the same reference, else gets the choice."""
     found = queryset.filter(reference=reference)
-    organisation = request.GET.get("organisation")
-    if organisation:
-        found = found.filter(organisation__slug=organisation)
     conventions = list(found[:20])
+    organisation = request.GET.get("organisation")
+    if len(conventions) > 1 and organisation:  # read only then: other pages keep their own
+        conventions = list(found.filter(organisation__slug=organisation)[:20])
     if not conventions:
         raise Http404("Aucune convention ne porte cette référence.")
     if len(conventions) > 1:
