@@ -7,6 +7,7 @@ from import_export.admin import ImportExportModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
 from conventions import rules
+from conventions.forms import ReferenceField
 from conventions.models import (
     Convention,
     ConventionParty,
@@ -175,6 +176,13 @@ class ConventionAdmin(SimpleHistoryAdmin):
         "updated_at",
     ]
     inlines = [ConventionPartyInline, DocumentVersionInline]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        # The reference is checked and normalised as in the wizard (conventions.validators).
+        if db_field.name == "reference":
+            return ReferenceField()
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
     fieldsets = [
         (
             None,

@@ -39,6 +39,7 @@ from conventions.models import (
     DocumentVersion,
     Party,
 )
+from conventions.selectors import convention_from_url
 from financing.models import ShareLine
 from iscg import downloads
 from iscg.formatting import count_words
@@ -47,9 +48,22 @@ from iscg.formatting import count_words
 
 
 def _visible(request, reference: str) -> Convention:
-    return get_object_or_404(
+    return convention_from_url(
+        request,
         Convention.objects.visible_to(request.user).select_related("organisation"),
-        reference=reference,
+        reference,
+    )
+
+
+def _signatory_party(convention: Convention, value: str | None) -> Party:
+    """The signatory party of ``convention`` a form names by its number: any other party (of
+    another convention, of another organisation) or a value that is not a number is a 404,
+    so that no message ever names a party the user may not see."""
+    if not (value or "").isdigit():
+        raise Http404("Partie inconnue.")
+    return get_object_or_404(
+        Party.objects.filter(memberships__convention=convention, memberships__is_signatory=True),
+        pk=int(value or 0),
     )
 
 
@@ -198,7 +212,7 @@ def signatures(request, reference: str):
                 )
                 return redirect(convention)
             if action == "signer":
-                party = get_object_or_404(Party, pk=request.POST.get("party"))
+                party = _signatory_party(convention, request.POST.get("party"))
                 form = SignatureForm(request.POST, prefix=f"p{party.pk}")
                 forms_by_party[party.pk] = form
                 if form.is_valid() and (
@@ -235,7 +249,7 @@ def signatures(request, reference: str):
                     messages.success(request, message)
                     return redirect("conventions:signatures", reference=convention.reference)
             elif action == "retirer":
-                party = get_object_or_404(Party, pk=request.POST.get("party"))
+                party = _signatory_party(convention, request.POST.get("party"))
                 services.convention_unsign(convention=convention, party=party, by=request.user)
                 messages.success(
                     request, f"Signature de {party} retirée ; elle reste dans l'historique."

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -21,6 +21,12 @@ from conventions.models import (
     PartyKind,
     Post,
     PostKind,
+)
+from conventions.validators import (
+    REFERENCE_TAKEN,
+    normalize_reference,
+    reference_problem,
+    reserved_reference_names,
 )
 from financing import engine
 from financing.models import FinancingPlan
@@ -51,9 +57,20 @@ def next_reference(organisation, year: int) -> str:
     """A free reference such as "PDC2026-N01" (organisation slug initials + year + number)."""
     prefix = "".join(part[0] for part in organisation.slug.split("-") if part).upper()[:4] or "CONV"
     number = 1
-    while Convention.objects.filter(reference=f"{prefix}{year}-N{number:02d}").exists():
+    while reference_taken(organisation, f"{prefix}{year}-N{number:02d}"):
         number += 1
     return f"{prefix}{year}-N{number:02d}"
+
+
+def reference_taken(organisation, reference: str, *, exclude_pk: int | None = None) -> bool:
+    """Whether a convention of ``organisation`` has ``reference`` already (without case, as the
+    database's constraint compares). Other organisations' references are never looked at."""
+    found = Convention.objects.filter(
+        organisation=organisation, reference__iexact=normalize_reference(reference)
+    )
+    if exclude_pk is not None:
+        found = found.exclude(pk=exclude_pk)
+    return found.exists()
 
 
 # --------------------------------------------------------------------------- dates (pure)
@@ -165,7 +182,10 @@ def proposal(mode: str, source: Convention | None) -> dict:
         number = next_amendment_number(parent)
         values["title"] = amendment_title(parent, number)
         reference = f"{parent.reference}-AV{number}"
-        if len(reference) <= 40 and not Convention.objects.filter(reference=reference).exists():
+        # Proposed only when it is a valid reference, free in the organisation.
+        if reference_problem(
+            normalize_reference(reference), reserved_reference_names()
+        ) is None and not reference_taken(parent.organisation, reference):
             values["reference"] = reference
     else:
         values["title"] = parent.title
@@ -261,6 +281,20 @@ class DraftStarted:
     plan_not_copied: str = ""
 
 
+def _save_new_reference(convention: Convention) -> None:
+    """Insert a new convention; another one of the organisation given the same reference in
+    the meantime (two gestionnaires, four tabs) makes the database refuse the second insert:
+    it is rolled back to its savepoint and refused with the French message, the caller's
+    transaction intact."""
+    try:
+        with transaction.atomic():
+            convention.save()
+    except IntegrityError as error:
+        if reference_taken(convention.organisation, convention.reference):
+            raise ValidationError({"reference": REFERENCE_TAKEN}) from error
+        raise
+
+
 @transaction.atomic
 def convention_draft_start(
     *, organisation, mode: str, source: Convention | None = None, by=None, **fields
@@ -329,11 +363,15 @@ def convention_draft_start(
             mode == "renouvellement" or dates != proposed_dates(mode, source)
         ):
             fields["duration_text"] = ""
+    if "reference" in fields:
+        fields["reference"] = normalize_reference(fields["reference"] or "")
+        if fields["reference"] and reference_taken(organisation, fields["reference"]):
+            raise ValidationError({"reference": REFERENCE_TAKEN})
     convention = Convention(organisation=organisation, status=ConventionStatus.DRAFT, **fields)
     convention.full_clean()
     if by is not None:
         history.attribute(convention, by=by)
-    convention.save()
+    _save_new_reference(convention)
     if posts is not None:
         convention.posts.set(posts)
     elif copied_from is not None:

@@ -11,13 +11,14 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from conventions import letters, perms, services
 from conventions.document_views import editable_convention
 from conventions.models import Convention
+from conventions.selectors import convention_from_url
 from iscg import downloads
 from iscg.formatting import count_words, format_date_long, plural_word
 
@@ -136,9 +137,10 @@ def termination_letter(request, reference: str):
     """The letter of the recorded dénonciation or résiliation (staff of the organisation)."""
     if not perms.can_see_back_office(request.user):
         raise PermissionDenied
-    convention = get_object_or_404(
+    convention = convention_from_url(
+        request,
         Convention.objects.visible_to(request.user).select_related("organisation"),
-        reference=reference,
+        reference,
     )
     if not convention.termination_kind:
         raise Http404("Aucune dénonciation ni résiliation n'est enregistrée.")

@@ -5,6 +5,33 @@ from django import forms
 from django.conf import settings
 
 from conventions.models import TemplateVersion
+from conventions.validators import (
+    REFERENCE_MAX_LENGTH,
+    normalize_reference,
+    validate_convention_reference,
+)
+
+
+class ReferenceField(forms.CharField):
+    """A convention's reference: normalised (NFC, no surrounding spaces) before it is checked
+    by ``validate_convention_reference``, so the value cleaned is the value stored. The length
+    is checked by the validator, on the normalised value, with its own message."""
+
+    default_validators = [validate_convention_reference]
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", "Référence")
+        kwargs.setdefault("strip", False)
+        kwargs.setdefault(
+            "help_text",
+            "Lettres, chiffres, tiret (-), tiret bas (_) et point (.), sans espace ; "
+            f"{REFERENCE_MAX_LENGTH} caractères au plus (ex. PDC2023-A08).",
+        )
+        super().__init__(**kwargs)
+        self.widget.attrs.setdefault("maxlength", str(REFERENCE_MAX_LENGTH))
+
+    def to_python(self, value):
+        return normalize_reference(super().to_python(value))
 
 
 class DraftFromTemplateForm(forms.Form):

@@ -8,12 +8,20 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from conventions import rules
-from conventions.validators import validate_rna, validate_siret
+from conventions.validators import (
+    REFERENCE_MAX_LENGTH,
+    REFERENCE_TAKEN,
+    normalize_reference,
+    validate_convention_reference,
+    validate_rna,
+    validate_siret,
+)
 from iscg.formatting import format_date_long, format_datetime_long
 from iscg.perms import organisation_scope
 
@@ -591,7 +599,12 @@ class Convention(models.Model):
         related_name="conventions",
     )
     reference = models.CharField(
-        "référence", max_length=40, unique=True, help_text="Référence unique, ex. PDC2023-A08."
+        "référence",
+        max_length=REFERENCE_MAX_LENGTH,
+        db_index=True,
+        validators=[validate_convention_reference],
+        help_text="Unique dans l'organisation, ex. PDC2023-A08 : lettres, chiffres, tiret, "
+        "tiret bas et point.",
     )
     title = models.CharField("intitulé", max_length=500)
     kind = models.CharField("nature", max_length=30, choices=ConventionKind.choices)
@@ -691,6 +704,14 @@ class Convention(models.Model):
         verbose_name_plural = "conventions"
         ordering = ["reference"]
         constraints = [
+            # Per organisation (another organisation's references are never revealed), without
+            # case: « pdc2023-a08 » is « PDC2023-A08 ».
+            models.UniqueConstraint(
+                models.F("organisation"),
+                Lower("reference"),
+                name="convention_unique_reference_per_organisation",
+                violation_error_message=REFERENCE_TAKEN,
+            ),
             models.CheckConstraint(
                 condition=Q(end_date__isnull=True)
                 | Q(start_date__isnull=True)
@@ -718,6 +739,8 @@ class Convention(models.Model):
         return reverse("conventions:detail", args=[self.reference])
 
     def clean(self) -> None:
+        # Stored as compared: NFC (the validator checked the same form).
+        self.reference = normalize_reference(self.reference or "")
         errors: dict[str, str] = {}
         if self.start_date and self.end_date and self.end_date < self.start_date:
             errors["end_date"] = "La date de fin précède la date de début."

@@ -1,6 +1,7 @@
 """Reads of conventions for a user: one query each, then the pure rules."""
 
 from django.db.models import Exists, OuterRef
+from django.http import Http404
 
 from conventions.deadlines import Deadline, convention_deadlines
 from conventions.models import Convention, ConventionParty
@@ -62,3 +63,30 @@ def known_document(user, sha256: str):
         .order_by("-number")
     )
     return next((d for d in candidates if can_download(user, d)), None)
+
+
+class SeveralConventions(Http404):
+    """A reference that several organisations use, asked by someone who sees them all
+    (administrator, national coordinator) without ``?organisation=``: a 404 at worst, the
+    page to choose from for a GET (``conventions.middleware.ConventionChoiceMiddleware``)."""
+
+    def __init__(self, conventions: list[Convention]):
+        super().__init__("Plusieurs organisations utilisent cette référence.")
+        self.conventions = conventions
+
+
+def convention_from_url(request, queryset, reference: str) -> Convention:
+    """The convention of a URL's ``reference`` among ``queryset`` (already ``visible_to`` the
+    user), 404 otherwise. A reference is unique in its organisation only: staff and partners
+    see one organisation, so one convention; a user who sees every organisation names it with
+    ``?organisation=<slug>`` when two use the same reference, else gets the choice."""
+    found = queryset.filter(reference=reference)
+    conventions = list(found[:20])
+    organisation = request.GET.get("organisation")
+    if len(conventions) > 1 and organisation:  # read only then: other pages keep their own
+        conventions = list(found.filter(organisation__slug=organisation)[:20])
+    if not conventions:
+        raise Http404("Aucune convention ne porte cette référence.")
+    if len(conventions) > 1:
+        raise SeveralConventions(conventions)
+    return conventions[0]

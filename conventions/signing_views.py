@@ -11,12 +11,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from conventions import signing, signing_services
 from conventions.models import Convention, SignatureRequestState
+from conventions.selectors import convention_from_url
 from iscg.perms import is_partner
 
 MAX_REASON = 2000
@@ -30,9 +31,10 @@ def client_ip(request) -> str | None:
 
 @require_http_methods(["GET", "POST"])
 def sign(request, reference: str):
-    convention = get_object_or_404(
+    convention = convention_from_url(
+        request,
         Convention.objects.visible_to(request.user).select_related("organisation"),
-        reference=reference,
+        reference,
     )
     if not is_partner(request.user):
         raise PermissionDenied

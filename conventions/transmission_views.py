@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from conventions import actes, perms, transmission
 from conventions.models import Convention, Transmission
+from conventions.selectors import convention_from_url
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -72,9 +73,10 @@ class SettingsForm(forms.Form):
 def _convention(request, reference: str) -> Convention:
     if not perms.can_see_transmission(request.user):
         raise PermissionDenied
-    return get_object_or_404(
+    return convention_from_url(
+        request,
         Convention.objects.visible_to(request.user).select_related("organisation__party"),
-        reference=reference,
+        reference,
     )
 
 

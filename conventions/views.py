@@ -40,7 +40,7 @@ from conventions.models import (
     PostKind,
     Representative,
 )
-from conventions.selectors import with_readable_titles
+from conventions.selectors import convention_from_url, with_readable_titles
 from financing import perms as financing_perms
 from financing import selectors as financing_selectors
 from financing.cancellations import titres_to_cancel
@@ -134,9 +134,10 @@ def _signature_requests(user, convention: Convention, staff: bool) -> list:
 
 
 def convention_detail(request, reference: str):
-    convention = get_object_or_404(
+    convention = convention_from_url(
+        request,
         Convention.objects.visible_to(request.user).select_related("organisation", "parent"),
-        reference=reference,
+        reference,
     )
     memberships = convention.memberships.select_related("party", "representative")
     staff = perms.can_see_back_office(request.user)
@@ -210,8 +211,8 @@ def email_log(request):
     references = sorted(set(logs.exclude(reference="").values_list("reference", flat=True)))
     convention = None
     if reference := request.GET.get("convention", "").strip():
-        convention = get_object_or_404(
-            Convention.objects.visible_to(request.user), reference=reference
+        convention = convention_from_url(
+            request, Convention.objects.visible_to(request.user), reference
         )
         logs = logs.filter(reference=convention.reference, organisation=convention.organisation)
     page = Paginator(logs.order_by("-queued_at", "-pk"), 50).get_page(request.GET.get("page"))

@@ -8,11 +8,12 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import BaseInlineFormSet, inlineformset_factory
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import path
 
 from conventions import drafting, perms
 from conventions.deadlines import convention_deadlines, missed_warning
+from conventions.forms import ReferenceField
 from conventions.models import (
     SIGNED_STATUSES,
     Convention,
@@ -22,6 +23,8 @@ from conventions.models import (
     Post,
     Representative,
 )
+from conventions.selectors import convention_from_url
+from conventions.validators import REFERENCE_TAKEN
 
 MODES = [
     ("nouvelle", "Nouvelle convention"),
@@ -75,7 +78,7 @@ class StartForm(forms.Form):
         choices=[("", "—"), *[c for c in ConventionKind.choices if c[0] != ConventionKind.AVENANT]],
         required=False,
     )
-    reference = forms.CharField(label="Référence", max_length=40)
+    reference = ReferenceField()
     title = forms.CharField(label="Intitulé", max_length=500, required=False)
     start_date = forms.DateField(
         label="Date de début",
@@ -99,6 +102,7 @@ class StartForm(forms.Form):
     def __init__(self, *args, organisation, mode: str = "nouvelle", **kwargs):
         super().__init__(*args, **kwargs)
         self.mode = mode
+        self.organisation = organisation
         for name in list(self.fields):
             if name != "mode" and name not in MODE_FIELDS[mode]:
                 del self.fields[name]
@@ -136,11 +140,9 @@ class StartForm(forms.Form):
                 self.add_error("title", "Donnez un intitulé à la convention.")
         elif not data.get("source"):
             self.add_error(None, "Choisissez la convention à renouveler ou à modifier.")
-        if (
-            data.get("reference")
-            and Convention.objects.filter(reference=data["reference"]).exists()
-        ):
-            self.add_error("reference", "Cette référence est déjà utilisée.")
+        # Only this organisation's conventions are compared: another's reference is free here.
+        if data.get("reference") and drafting.reference_taken(self.organisation, data["reference"]):
+            self.add_error("reference", REFERENCE_TAKEN)
         return data
 
 
@@ -155,7 +157,9 @@ def _source_choices(organisation, mode: str):
 
 
 def _gestionnaire_convention(request, reference: str) -> Convention:
-    convention = get_object_or_404(Convention.objects.visible_to(request.user), reference=reference)
+    convention = convention_from_url(
+        request, Convention.objects.visible_to(request.user), reference
+    )
     if not perms.can_edit_convention(request.user, convention):
         raise PermissionDenied
     return convention

@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from conventions import perms as convention_perms
 from conventions.models import Convention, Party
+from conventions.selectors import convention_from_url
 from financing import engine, exports, opendata, perms, rule_words, selectors, services
 from financing.filters import OrganisationFilter
 from financing.forms import (
@@ -365,7 +366,9 @@ def plan(request, reference: str):
     with the guided editor (years and shares as forms) or, for the rarer rules, as JSON. A
     convention covering several posts has one plan per post: the page lists them and shows
     the one of ``?poste=<slug>`` (the first post's by default)."""
-    convention = get_object_or_404(Convention.objects.visible_to(request.user), reference=reference)
+    convention = convention_from_url(
+        request, Convention.objects.visible_to(request.user), reference
+    )
     if not perms.can_see_plan(request.user):
         raise PermissionDenied
     posts = _convention_posts(convention)
@@ -514,7 +517,9 @@ def plan_apply(request, reference: str):
     """« Appliquer ce plan aux autres postes »: copy the plan of ``?poste=<slug>`` to the
     convention's posts without a plan (``cible=sans_plan``) or to all its other posts
     (``cible=tous``, replacing their plans). GET asks for the confirmation, POST applies."""
-    convention = get_object_or_404(Convention.objects.visible_to(request.user), reference=reference)
+    convention = convention_from_url(
+        request, Convention.objects.visible_to(request.user), reference
+    )
     if not perms.can_see_plan(request.user):
         raise PermissionDenied
     posts = _convention_posts(convention)
@@ -574,7 +579,9 @@ def plan_apply(request, reference: str):
 def plan_preview(request, reference: str):
     """htmx: the computed table for the plan being edited, from either editor (months from the
     post, as saving would compute them), nothing saved."""
-    convention = get_object_or_404(Convention.objects.visible_to(request.user), reference=reference)
+    convention = convention_from_url(
+        request, Convention.objects.visible_to(request.user), reference
+    )
     if not perms.can_preview_plan(request.user, convention):
         raise PermissionDenied
     chosen = _chosen_post(request, _convention_posts(convention))

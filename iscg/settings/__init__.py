@@ -72,6 +72,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # A reference two organisations share, read by someone who sees both: the page to choose.
+    "conventions.middleware.ConventionChoiceMiddleware",
     # Last, as django-axes requires.
     "axes.middleware.AxesMiddleware",
     # After every other middleware's process_view: it runs the view of a write itself.

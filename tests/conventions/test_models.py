@@ -11,6 +11,7 @@ from conventions.models import Convention, ConventionKind, ConventionParty
 from tests.factories import (
     ConventionFactory,
     HostUnitFactory,
+    OrganisationFactory,
     PartyFactory,
     PostFactory,
     RepresentativeFactory,
@@ -121,15 +122,25 @@ def test_duration_that_contradicts_the_end_date_is_refused():
     assert "30 juin 2023" in exc.value.message_dict["duration_months"][0]
 
 
-def test_reference_is_unique():
-    ConventionFactory(reference="PDC2023-A08")
-    with pytest.raises(IntegrityError), transaction.atomic():
-        Convention.objects.create(
-            organisation=ConventionFactory().organisation,
-            reference="PDC2023-A08",
-            title="Doublon",
-            kind=ConventionKind.FINANCEMENT,
-        )
+def test_reference_is_unique_in_its_organisation_without_case():
+    first = ConventionFactory(reference="PDC2023-A08")
+    for reference in ("PDC2023-A08", "pdc2023-a08"):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Convention.objects.create(
+                organisation=first.organisation,
+                reference=reference,
+                title="Doublon",
+                kind=ConventionKind.FINANCEMENT,
+            )
+    # Another organisation's convention may carry the same reference.
+    other = Convention.objects.create(
+        organisation=OrganisationFactory(),
+        reference="PDC2023-A08",
+        title="Une autre organisation",
+        kind=ConventionKind.FINANCEMENT,
+    )
+    assert Convention.objects.filter(reference="PDC2023-A08").count() == 2
+    assert other.organisation_id != first.organisation_id
 
 
 @pytest.mark.parametrize("status", ["a_signer", "signee", "en_vigueur", "expiree"])

@@ -19,11 +19,25 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("reference", help="Référence de la convention, ex. PDC2023-A13")
         parser.add_argument("-o", "--output", required=True, help="Fichier PDF à écrire")
+        parser.add_argument(
+            "--organisation",
+            help="Identifiant (slug) de l'organisation, quand plusieurs ont cette référence",
+        )
 
-    def handle(self, *args, reference, output, **options):
-        convention = Convention.objects.filter(reference=reference).first()
-        if convention is None:
+    def handle(self, *args, reference, output, organisation=None, **options):
+        found = Convention.objects.filter(reference=reference)
+        if organisation:
+            found = found.filter(organisation__slug=organisation)
+        conventions = list(found.select_related("organisation")[:20])
+        if not conventions:
             raise CommandError(f"Aucune convention « {reference} ».")
+        if len(conventions) > 1:
+            slugs = ", ".join(sorted(c.organisation.slug for c in conventions))
+            raise CommandError(
+                f"Plusieurs organisations ont une convention « {reference} » ({slugs}) : "
+                "précisez --organisation."
+            )
+        convention = conventions[0]
         try:
             document = services.document_rendered(
                 services.convention_document(convention=convention)
