@@ -1,0 +1,230 @@
+"""Addresses matched whatever their case; invitations withdrawn; the calendar link's key.
+
+Before the constraints: every user's and invitation's address is lowercased. Two accounts whose
+addresses differ only by case cannot both keep theirs: they are not merged (they may hold
+different roles), the migration stops and names them, an administrator renames or removes one
+and migrates again. Of several open invitations to one address and organisation, the newest
+stays open, the older are marked withdrawn.
+"""
+
+import django.db.models.deletion
+import django.db.models.functions.text
+import django.utils.timezone
+import simple_history.models
+from django.conf import settings
+from django.db import migrations, models
+from django.db.models.functions import Lower
+
+
+def lowercase_addresses(apps, schema_editor):
+    User = apps.get_model("iscg", "User")
+    Invitation = apps.get_model("iscg", "Invitation")
+    by_address: dict[str, list] = {}
+    for pk, email in User.objects.values_list("pk", "email"):
+        by_address.setdefault((email or "").strip().lower(), []).append((pk, email))
+    clashes = {address: rows for address, rows in by_address.items() if len(rows) > 1}
+    if clashes:
+        listed = "; ".join(
+            f"{address}: " + ", ".join(f"#{pk} {email}" for pk, email in rows)
+            for address, rows in sorted(clashes.items())
+        )
+        raise RuntimeError(
+            "Accounts whose addresses differ only by case must be resolved by hand before "
+            f"this migration (rename or delete one of each): {listed}"
+        )
+    for address, [(pk, email)] in by_address.items():
+        if email != address:
+            User.objects.filter(pk=pk).update(email=address)
+    for pk, email in Invitation.objects.exclude(email=Lower("email")).values_list("pk", "email"):
+        Invitation.objects.filter(pk=pk).update(email=email.strip().lower())
+    seen = set()
+    now = django.utils.timezone.now()
+    open_ones = Invitation.objects.filter(used_at__isnull=True, revoked_at__isnull=True)
+    for invitation in open_ones.order_by("-created_at", "-pk"):
+        key = (invitation.organisation_id, invitation.email)
+        if key in seen:
+            Invitation.objects.filter(pk=invitation.pk).update(revoked_at=now)
+        seen.add(key)
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("conventions", "0013_documentversion_is_sealed"),
+        ("iscg", "0006_prepared_file"),
+    ]
+
+    operations = [
+        migrations.CreateModel(
+            name="HistoricalInvitation",
+            fields=[
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("email", models.EmailField(max_length=254, verbose_name="adresse e-mail")),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("gestionnaire", "Gestionnaire"),
+                            ("coordinateur", "Coordinateur"),
+                            ("partenaire", "Partenaire"),
+                            ("intervenant", "Intervenant"),
+                        ],
+                        max_length=20,
+                        verbose_name="rôle",
+                    ),
+                ),
+                ("token_hash", models.CharField(db_index=True, editable=False, max_length=64)),
+                (
+                    "created_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="envoyée le"),
+                ),
+                ("expires_at", models.DateTimeField(verbose_name="expire le")),
+                (
+                    "used_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="utilisée le"),
+                ),
+                (
+                    "revoked_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="retirée le"),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.TextField(null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical invitation",
+                "verbose_name_plural": "historical invitations",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.AddField(
+            model_name="invitation",
+            name="revoked_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="retirée le"),
+        ),
+        migrations.AddField(
+            model_name="invitation",
+            name="revoked_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="retirée par",
+            ),
+        ),
+        migrations.AddField(
+            model_name="user",
+            name="calendar_key",
+            field=models.CharField(
+                blank=True,
+                default="",
+                editable=False,
+                max_length=32,
+                verbose_name="clé du lien d'agenda",
+            ),
+        ),
+        migrations.RunPython(lowercase_addresses, migrations.RunPython.noop),
+        migrations.AddField(
+            model_name="historicalinvitation",
+            name="created_by",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="invité par",
+            ),
+        ),
+        migrations.AddField(
+            model_name="historicalinvitation",
+            name="history_user",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
+        ),
+        migrations.AddField(
+            model_name="historicalinvitation",
+            name="organisation",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="iscg.organisation",
+                verbose_name="organisation",
+            ),
+        ),
+        migrations.AddField(
+            model_name="historicalinvitation",
+            name="party",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="conventions.party",
+                verbose_name="partie",
+            ),
+        ),
+        migrations.AddField(
+            model_name="historicalinvitation",
+            name="post",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="conventions.post",
+                verbose_name="poste",
+            ),
+        ),
+        migrations.AddField(
+            model_name="historicalinvitation",
+            name="revoked_by",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="retirée par",
+            ),
+        ),
+        migrations.AddField(
+            model_name="historicalinvitation",
+            name="user",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="compte créé",
+            ),
+        ),
+    ]
