@@ -31,15 +31,24 @@ def feed_token(user) -> str:
     payload: dict[str, object] = {"u": user.pk}
     if user.calendar_key:
         payload["k"] = user.calendar_key
-    return signing.dumps(payload, salt=FEED_SALT, compress=True)
+    # Without a timestamp: the same link on every visit of the page, until the key changes.
+    return signing.Signer(salt=FEED_SALT).sign_object(payload, compress=True)
+
+
+def _load(token: str):
+    try:
+        return signing.Signer(salt=FEED_SALT).unsign_object(token)
+    except (signing.BadSignature, ValueError):
+        # Links given before the key were timestamped (signing.dumps): still read.
+        return signing.loads(token, salt=FEED_SALT)
 
 
 def read_token(token: str) -> tuple[int, str] | None:
     """(user id, key) the token names, or None when it is forged or malformed."""
     try:
-        payload = signing.loads(token, salt=FEED_SALT)
+        payload = _load(token)
         user_id, key = payload["u"], payload.get("k", "")
-    except (signing.BadSignature, KeyError, TypeError, AttributeError):
+    except (signing.BadSignature, ValueError, KeyError, TypeError, AttributeError):
         return None
     if not isinstance(user_id, int) or not isinstance(key, str):
         return None
