@@ -11,6 +11,7 @@ convention's absolute address. The icalendar library writes CRLF line ends and f
 
 import hmac
 from collections.abc import Iterable
+from typing import Any, Protocol
 from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -19,13 +20,20 @@ from icalendar import Calendar, Event
 
 from conventions.deadlines import KIND_LABELS, Deadline, in_period
 
+class FeedOwner(Protocol):
+    """What the feed's link reads of a user (``iscg.models.User``)."""
+
+    pk: Any
+    calendar_key: str
+
+
 FEED_SALT = "iscg.deadlines.feed"  # kept from before the move: issued feeds stay valid
 #: How far back and ahead the calendar goes (a bounded file, whatever the conventions).
 PAST_DAYS = 365
 FUTURE_DAYS = 3 * 365 + 1
 
 
-def feed_token(user) -> str:
+def feed_token(user: FeedOwner) -> str:
     """A token naming the user and its calendar key, signed with SECRET_KEY: calendar apps
     cannot log in with it, and a new key (« Régénérer le lien », a new password) kills it."""
     payload: dict[str, object] = {"u": user.pk}
@@ -35,7 +43,7 @@ def feed_token(user) -> str:
     return signing.Signer(salt=FEED_SALT).sign_object(payload, compress=True)
 
 
-def _load(token: str):
+def _load(token: str) -> Any:
     try:
         return signing.Signer(salt=FEED_SALT).unsign_object(token)
     except (signing.BadSignature, ValueError):
@@ -55,7 +63,7 @@ def read_token(token: str) -> tuple[int, str] | None:
     return user_id, key
 
 
-def token_matches(user, key: str) -> bool:
+def token_matches(user: FeedOwner, key: str) -> bool:
     """Whether a token's key is the user's current one (the feed's link is still valid)."""
     return hmac.compare_digest(user.calendar_key or "", key)
 
@@ -105,4 +113,5 @@ def to_ical(
         event.add("categories", [kind])
         event.add("transp", "TRANSPARENT")
         calendar.add_component(event)
-    return calendar.to_ical()
+    content: bytes = calendar.to_ical()
+    return content

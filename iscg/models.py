@@ -193,7 +193,7 @@ class User(AbstractUser):
         ordering = ["email"]
         constraints = [
             # Stored in lower case, so that the unique index is case-insensitive and the login
-            # finds « Gestion@X.fr » (migration 0007 lowercased the older addresses).
+            # finds « Gestion@X.fr » (migration 0008 lowercased the older addresses).
             models.CheckConstraint(
                 condition=models.Q(email=Lower("email")),
                 name="user_email_lower_case",

@@ -1,5 +1,5 @@
-"""The constraints that migration 0007 prepared the rows for (its own transaction: PostgreSQL
-refuses to alter a table with updates pending in the same one)."""
+"""The constraints that migration 0008 prepared the rows for (in their own transaction:
+PostgreSQL refuses to alter a table with updates pending in the same one)."""
 
 import django.db.models.functions.text
 from django.db import migrations, models
@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("iscg", "0007_user_email_lower_case_calendar_key_invitation_revocation"),
+        ("iscg", "0008_lowercase_addresses_close_duplicate_invitations"),
     ]
 
     operations = [
