@@ -11,14 +11,15 @@ convention's absolute address. The icalendar library writes CRLF line ends and f
 
 import hmac
 from collections.abc import Iterable
-from typing import Any, Protocol
 from datetime import date, datetime, timedelta
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from django.core import signing
 from icalendar import Calendar, Event
 
 from conventions.deadlines import KIND_LABELS, Deadline, in_period
+
 
 class FeedOwner(Protocol):
     """What the feed's link reads of a user (``iscg.models.User``)."""
