@@ -361,3 +361,45 @@ def test_an_unfinished_password_reset_leaves_the_lock(client):
         reverse("login"), {"username": "bloque@pasdecalais.fr", "password": PASSWORD}
     )
     assert response.status_code == 429
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_invitations_to_one_address_accepted_at_once_on_postgresql():
+    """The race behind the red team's 500: both requests pass the check « no account yet »;
+    the unique index lets one insert, the other gets the French refusal (no 500)."""
+    import threading
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("deux connexions simultanées : PostgreSQL")
+    links = [_invite(_gestionnaire()).token for _ in range(2)]
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+    real_check = services.invitation_check
+
+    def check_then_wait(token):
+        invitation = real_check(token)
+        barrier.wait(timeout=10)  # both past the check before either saves
+        return invitation
+
+    def accept(token):
+        try:
+            services.invitation_accept(token=token, password=NEW_PASSWORD)
+            outcomes.append("créé")
+        except services.InvitationConflict as exc:
+            outcomes.append(str(exc))
+        finally:
+            connection.close()
+
+    services.invitation_check = check_then_wait
+    try:
+        threads = [threading.Thread(target=accept, args=(token,)) for token in links]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+    finally:
+        services.invitation_check = real_check
+    assert sorted(outcomes) == sorted(["créé", services.ACCOUNT_EXISTS])
+    assert User.objects.filter(email="invite@ternois.fr").count() == 1
