@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.deadlines, name="deadlines"),
     path("calendrier.ics", views.deadlines_ics, name="deadlines_ics"),
     path("flux/<str:token>.ics", views.deadlines_feed, name="deadlines_feed"),
+    path("flux/regenerer/", views.deadlines_feed_regenerate, name="deadlines_feed_regenerate"),
 ]

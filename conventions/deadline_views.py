@@ -1,11 +1,17 @@
 """Deadline pages: the calendar page, its iCalendar download and the subscribable feed."""
 
 from datetime import date
+from urllib.parse import urlsplit
 
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
 
 from conventions import calendar, perms
 from conventions.deadline_forms import PRESETS, DeadlineQueryForm
@@ -17,6 +23,7 @@ from conventions.deadlines import (
     shift_month,
 )
 from conventions.selectors import deadlines_for
+from iscg import services as accounts
 from iscg.models import User
 
 
@@ -47,9 +54,7 @@ def deadlines(request):
         "presets": PRESETS,
         "kind": kind,
         "view": view,
-        "feed_url": request.build_absolute_uri(
-            f"/echeances/flux/{calendar.feed_token(request.user)}.ics"
-        ),
+        "feed_url": _feed_url(request, request.user),
     }
     if view == "mois":
         year, number = month
@@ -69,8 +74,18 @@ def deadlines(request):
     return render(request, "conventions/deadlines.html", context, status=status)
 
 
+def _feed_url(request, user) -> str:
+    return request.build_absolute_uri(reverse("deadlines_feed", args=[calendar.feed_token(user)]))
+
+
 def _ics_response(user, request) -> HttpResponse:
-    content = calendar.to_ical(deadlines_for(user), base_url=request.build_absolute_uri("/"))
+    chosen = calendar.calendar_deadlines(deadlines_for(user), today=date.today())
+    content = calendar.to_ical(
+        chosen,
+        base_url=request.build_absolute_uri("/"),
+        stamp=timezone.now(),
+        uid_domain=urlsplit(settings.SITE_URL).hostname or "",
+    )
     response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="echeances-iscg.ics"'
     return response
@@ -84,9 +99,29 @@ def deadlines_ics(request):
 
 @login_not_required
 def deadlines_feed(request, token: str):
-    """Subscribable feed for calendar apps: the signed token stands for the login."""
-    user_id = calendar.user_id_from_token(token)
-    user = User.objects.filter(pk=user_id, is_active=True).first() if user_id else None
-    if user is None or not perms.can_see_back_office(user):
+    """Subscribable feed for calendar apps: the signed token stands for the login, until the
+    user regenerates the link or changes its password (404 then, as for a forged one)."""
+    named = calendar.read_token(token)
+    user = User.objects.filter(pk=named[0], is_active=True).first() if named else None
+    if user is None or not calendar.token_matches(user, named[1]):
+        raise Http404
+    if not perms.can_see_back_office(user):
         raise Http404
     return _ics_response(user, request)
+
+
+@require_http_methods(["GET", "POST"])
+def deadlines_feed_regenerate(request):
+    """« Régénérer le lien »: GET says what it does, POST gives a new link (the old one stops
+    working at once)."""
+    if not perms.can_see_back_office(request.user):
+        raise PermissionDenied
+    if request.method == "POST":
+        accounts.calendar_key_regenerate(user=request.user)
+        messages.success(
+            request,
+            "Votre lien d'agenda est régénéré : l'ancien ne fonctionne plus. Abonnez votre "
+            "agenda au nouveau lien ci-dessous.",
+        )
+        return redirect(reverse("deadlines") + "#abonnement")
+    return render(request, "conventions/deadlines_feed_regenerate.html")

@@ -22,6 +22,8 @@ from django.utils import timezone
 from conventions import rules
 
 CLOSED_STATUSES = {"expiree", "resiliee", "renouvelee", "abandonnee"}
+#: Not signed yet (``conventions.models.DRAFT_STATUSES``; this module imports no model).
+DRAFT_STATUSES = {"brouillon", "a_signer"}
 #: Read today from the dates: a convention past its end keeps its deadlines (the bilan of its
 #: last year is still due), one résiliée, renewed or abandoned has none.
 CLOSED_READ_STATUSES = {"resiliee", "renouvelee", "abandonnee"}
@@ -38,10 +40,21 @@ class Deadline:
     #: Already past on the day the convention was entered: it was missed before anyone could
     #: act on it (a convention recorded late), so it is flagged rather than silently overdue.
     missed_at_creation: bool = field(default=False, compare=False)
+    #: The convention and, for the yearly deadlines, the year they concern: what the deadline
+    #: is, whatever its date (the identity of its calendar event, ``uid``).
+    convention_id: int | None = field(default=None, compare=False)
+    year: int | None = field(default=None, compare=False)
+    #: The convention is not signed yet (a draft, or sent to signature): its deadlines are
+    #: shown to staff but left out of the calendar exports.
+    draft: bool = field(default=False, compare=False)
 
     @property
     def uid(self) -> str:
-        return f"{self.reference}-{self.kind}-{self.date.isoformat()}@iscg"
+        """Stable across exports while the deadline is the same one: a moved date keeps it
+        (the calendar application moves the event instead of adding another)."""
+        owner = f"convention-{self.convention_id}" if self.convention_id else self.reference
+        year = f"-{self.year}" if self.year is not None else ""
+        return f"{owner}-{self.kind}{year}"
 
 
 KIND_LABELS = {
@@ -68,10 +81,24 @@ def convention_deadlines(convention, *, state_funds: bool | None = None) -> list
     created = _day(getattr(convention, "created_at", None))
     found: list[Deadline] = []
 
-    def add(day: date | None, kind: str, label: str) -> None:
+    draft = convention.status in DRAFT_STATUSES
+
+    def add(day: date | None, kind: str, label: str, year: int | None = None) -> None:
         if day is not None:
             missed = created is not None and day < created
-            found.append(Deadline(day, kind, label, reference, url, missed_at_creation=missed))
+            found.append(
+                Deadline(
+                    day,
+                    kind,
+                    label,
+                    reference,
+                    url,
+                    missed_at_creation=missed,
+                    convention_id=convention.pk,
+                    year=year,
+                    draft=draft,
+                )
+            )
 
     start = convention.effective_start_date
     # Denounced or résiliée: it ends at its date of effect, with nothing left to denounce or renew.
@@ -98,9 +125,20 @@ def convention_deadlines(convention, *, state_funds: bool | None = None) -> list
                     date(year - 1, 10, 30),
                     "demande_etat",
                     f"Demande de financement {year} à l'État (FIPD) pour {reference}",
+                    year,
                 )
-            add(_bilan_due(convention, year), "bilan", f"Bilan d'activité {year} dû ({reference})")
-            add(date(year + 1, 3, 31), "comite", f"Comité de suivi du bilan {year} ({reference})")
+            add(
+                _bilan_due(convention, year),
+                "bilan",
+                f"Bilan d'activité {year} dû ({reference})",
+                year,
+            )
+            add(
+                date(year + 1, 3, 31),
+                "comite",
+                f"Comité de suivi du bilan {year} ({reference})",
+                year,
+            )
     return sorted(found)
 
 

@@ -203,13 +203,15 @@ def _invite_representative(sig: SignatureRequest, body: str) -> list[str]:
     by = sig.sent_by
     if not email or by is None or by.organisation_id is None:
         return []
+    if User.objects.filter(email=email).exists():
+        return []  # an account already uses the address (another party's): nobody told
     try:
         with transaction.atomic():
             new = accounts.invitation_create(
                 by=by, email=email, role=Role.PARTENAIRE, party=sig.party
             )
     except ValidationError:
-        return []  # an account already uses the address (another party's): nobody told
+        return []
     accounts.invitation_send(
         new=new,
         base_url=settings.SITE_URL,

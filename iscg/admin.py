@@ -67,8 +67,10 @@ class InvitationAdmin(admin.ModelAdmin):
         "created_at",
         "expires_at",
         "used_at",
+        "revoked_at",
     ]
     list_filter = ["role", "organisation"]
     search_fields = ["email"]
-    readonly_fields = ["token_hash", "created_at", "used_at", "user"]
+    # Used, replaced and withdrawn through the services (iscg.services), which keep the history.
+    readonly_fields = ["token_hash", "created_at", "used_at", "user", "revoked_at", "revoked_by"]
     autocomplete_fields = ["party", "post", "organisation"]

@@ -4,12 +4,15 @@ Every business object belongs to one managing organisation (usually a Conseil d�
 a user belongs to one organisation and has one role that decides what it may see.
 """
 
+import secrets
 import uuid
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 
 class Organisation(models.Model):
@@ -98,15 +101,30 @@ def notice_kinds_for(role: str) -> list[NoticeKind]:
     return list(NOTICE_KINDS_BY_ROLE.get(role, []))
 
 
+def normalize_email(email: str) -> str:
+    """How an address is stored and matched (login, invitations, password reset): without
+    surrounding spaces, in lower case."""
+    return (email or "").strip().lower()
+
+
+def new_calendar_key() -> str:
+    return secrets.token_urlsafe(16)
+
+
 class UserManager(BaseUserManager):
     """Users log in by e-mail; there is no separate user name."""
 
     use_in_migrations = True
 
+    def get_by_natural_key(self, username: str | None):
+        """The login: the address as typed, whatever its case (addresses are stored in
+        lower case, a database constraint holds it)."""
+        return self.get(email=normalize_email(username or ""))
+
     def _create_user(self, email: str, password: str | None, **extra):
         if not email:
             raise ValueError("L'adresse e-mail est obligatoire.")
-        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user = self.model(email=normalize_email(email), **extra)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -158,6 +176,12 @@ class User(AbstractUser):
     #: The optional notices (``NoticeKind`` values) the user turned off; empty = all on, so a
     #: kind added later reaches everyone until they turn it off.
     muted_notices = models.JSONField("avis désactivés", default=list, blank=True)
+    #: Part of the calendar feed's signed link (``conventions.calendar.feed_token``): a new key
+    #: (« Régénérer le lien », or any change of the password) kills every link given before.
+    #: Empty for accounts older than the key: their first link stays valid until then.
+    calendar_key = models.CharField(
+        "clé du lien d'agenda", max_length=32, blank=True, default="", editable=False
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -167,10 +191,30 @@ class User(AbstractUser):
         verbose_name = "utilisateur"
         verbose_name_plural = "utilisateurs"
         ordering = ["email"]
+        constraints = [
+            # Stored in lower case, so that the unique index is case-insensitive and the login
+            # finds « Gestion@X.fr » (migration 0008 lowercased the older addresses).
+            models.CheckConstraint(
+                condition=models.Q(email=Lower("email")),
+                name="user_email_lower_case",
+                violation_error_message="L'adresse e-mail doit être enregistrée en minuscules.",
+            )
+        ]
 
     def __str__(self) -> str:
         full = self.get_full_name()
         return f"{full} <{self.email}>" if full else self.email
+
+    def save(self, *args, **kwargs):
+        self.email = normalize_email(self.email)
+        # ``_password`` is set by set_password() and cleared by Django once saved; a hash
+        # upgraded at login does not set it: only a real change of the password renews the key.
+        if self._password is not None:
+            self.calendar_key = new_calendar_key()
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None and "password" in update_fields:
+                kwargs["update_fields"] = {*update_fields, "calendar_key"}
+        super().save(*args, **kwargs)
 
     def receives(self, kind: str | None) -> bool:
         """Whether the user wants the notices of ``kind`` (always, for a mandatory e-mail)."""
@@ -178,7 +222,7 @@ class User(AbstractUser):
 
     def clean(self) -> None:
         super().clean()
-        self.email = (self.email or "").lower()
+        self.email = normalize_email(self.email)
         errors = {}
         if self.role == Role.PARTENAIRE and not self.party_id:
             errors["party"] = "Un partenaire doit être rattaché à une partie."
@@ -195,8 +239,13 @@ class User(AbstractUser):
 
 
 class InvitationQuerySet(models.QuerySet):
+    def open(self):
+        """Neither used nor withdrawn (expired ones included): at most one per address and
+        organisation (a database constraint)."""
+        return self.filter(used_at__isnull=True, revoked_at__isnull=True)
+
     def pending(self):
-        return self.filter(used_at__isnull=True, expires_at__gt=timezone.now())
+        return self.open().filter(expires_at__gt=timezone.now())
 
 
 class Invitation(models.Model):
@@ -234,16 +283,49 @@ class Invitation(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    #: Withdrawn (« Révoquer ») or replaced by a newer invitation to the same address: its link
+    #: no longer works. Who and why are in the history.
+    revoked_at = models.DateTimeField("retirée le", null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        User,
+        verbose_name="retirée par",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     objects = InvitationQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "invitation"
         verbose_name_plural = "invitations"
         ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "email"],
+                condition=models.Q(used_at__isnull=True, revoked_at__isnull=True),
+                name="invitation_one_open_per_email",
+                violation_error_message=(
+                    "Une invitation est déjà en attente pour cette adresse dans votre organisation."
+                ),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.email} ({self.get_role_display()})"
+
+    @property
+    def state(self) -> str:
+        """« en attente », « utilisée », « retirée » or « expirée », as the page shows it."""
+        if self.used_at is not None:
+            return "utilisée"
+        if self.revoked_at is not None:
+            return "retirée"
+        if self.expires_at <= timezone.now():
+            return "expirée"
+        return "en attente"
 
 
 class EmailLogQuerySet(models.QuerySet):

@@ -1,4 +1,5 @@
-"""Account services: invitations (create, check, accept)."""
+"""Account services: invitations (create, replace, revoke, check, accept), the calendar link's
+key, notice preferences."""
 
 import hashlib
 import secrets
@@ -7,11 +8,20 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from iscg.models import Invitation, Role, User, notice_kinds_for
+from iscg.formatting import format_date_long
+from iscg.history import attribute
+from iscg.models import (
+    Invitation,
+    Role,
+    User,
+    new_calendar_key,
+    normalize_email,
+    notice_kinds_for,
+)
 from iscg.tasks import queue_email
 
 
@@ -23,11 +33,18 @@ def _hash(token: str) -> str:
 class NewInvitation:
     invitation: Invitation
     token: str
+    #: The open invitation to the same address that this one replaced (its link is dead).
+    replaced: Invitation | None = None
 
 
 def invitation_create(*, by: User, email: str, role: str, party=None, post=None) -> NewInvitation:
-    """Invite a partner (attached to a party) or an intervenant (attached to a post)."""
-    email = email.strip().lower()
+    """Invite a partner (attached to a party) or an intervenant (attached to a post).
+
+    One open invitation per address and organisation: a new one replaces the previous (whose
+    link dies at once, marked withdrawn in its history). Whether the address already has an
+    account is not said (no one learns who has an account): the same invitation is sent, and
+    its link then says, to the one who reads the mail, to log in instead."""
+    email = normalize_email(email)
     if by.organisation_id is None:
         raise ValidationError("Votre compte n'est rattaché à aucune organisation.")
     if role == Role.PARTENAIRE and party is None:
@@ -39,20 +56,66 @@ def invitation_create(*, by: User, email: str, role: str, party=None, post=None)
     for obj in (party, post):
         if obj is not None and obj.organisation_id != by.organisation_id:
             raise ValidationError("Cette partie ou ce poste n'appartient pas à votre organisation.")
-    if User.objects.filter(email=email).exists():
-        raise ValidationError(f"Un compte existe déjà pour {email}.")
     token = secrets.token_urlsafe(32)
-    invitation = Invitation.objects.create(
-        email=email,
-        role=role,
-        organisation_id=by.organisation_id,
-        party=party if role == Role.PARTENAIRE else None,
-        post=post if role == Role.INTERVENANT else None,
-        token_hash=_hash(token),
-        created_by=by,
-        expires_at=timezone.now() + timedelta(days=settings.INVITATION_VALIDITY_DAYS),
-    )
-    return NewInvitation(invitation=invitation, token=token)
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            previous = (
+                Invitation.objects.select_for_update()
+                .open()
+                .filter(organisation_id=by.organisation_id, email=email)
+                .first()
+            )
+            if previous is not None:
+                previous.revoked_at, previous.revoked_by = now, by
+                attribute(previous, by=by, reason="Remplacée par une nouvelle invitation")
+                previous.save(update_fields=["revoked_at", "revoked_by"])
+            invitation = Invitation(
+                email=email,
+                role=role,
+                organisation_id=by.organisation_id,
+                party=party if role == Role.PARTENAIRE else None,
+                post=post if role == Role.INTERVENANT else None,
+                token_hash=_hash(token),
+                created_by=by,
+                expires_at=now + timedelta(days=settings.INVITATION_VALIDITY_DAYS),
+            )
+            attribute(invitation, by=by, reason="Invitation envoyée")
+            invitation.save()
+    except IntegrityError:
+        # Another gestionnaire invited the same address at the same instant.
+        raise ValidationError(
+            "Une autre invitation vient d'être envoyée à cette adresse : rechargez la page."
+        ) from None
+    return NewInvitation(invitation=invitation, token=token, replaced=previous)
+
+
+def invitation_sent_message(new: NewInvitation) -> str:
+    """What the gestionnaire reads once the invitation is queued: the same words whether the
+    address has an account or not."""
+    message = f"Invitation envoyée à {new.invitation.email}."
+    if new.replaced is not None:
+        message += (
+            f" Elle remplace celle du {format_date_long(timezone.localdate(new.replaced.created_at))}"
+            ", dont le lien ne fonctionne plus."
+        )
+    return message
+
+
+@transaction.atomic
+def invitation_revoke(*, invitation: Invitation, by: User) -> Invitation:
+    """Withdraw an open invitation (« Révoquer »): its link stops working at once."""
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.used_at is not None:
+        raise ValidationError(
+            "Cette invitation a déjà été utilisée : le compte existe, elle ne peut plus être retirée."
+        )
+    if invitation.revoked_at is not None:
+        raise ValidationError("Cette invitation est déjà retirée.")
+    invitation.revoked_at, invitation.revoked_by = timezone.now(), by
+    attribute(invitation, by=by, reason="Invitation retirée")
+    invitation.save(update_fields=["revoked_at", "revoked_by"])
+    return invitation
 
 
 def _inviter(invitation: Invitation) -> str:
@@ -96,6 +159,11 @@ def invitation_check(token: str) -> Invitation:
         raise InvitationInvalid(
             "Ce lien d'invitation a déjà été utilisé. Connectez-vous, ou demandez une nouvelle invitation."
         )
+    if invitation.revoked_at is not None:
+        raise InvitationInvalid(
+            "Ce lien d'invitation a été retiré ou remplacé par une invitation plus récente. "
+            "Utilisez le dernier lien reçu, ou demandez une nouvelle invitation à votre gestionnaire."
+        )
     if invitation.expires_at <= timezone.now():
         raise InvitationInvalid(
             "Ce lien d'invitation a expiré. Demandez une nouvelle invitation à votre gestionnaire."
@@ -103,29 +171,76 @@ def invitation_check(token: str) -> Invitation:
     return invitation
 
 
-@transaction.atomic
+ACCOUNT_EXISTS = (
+    "Un compte existe déjà pour cette adresse : connectez-vous avec votre mot de passe "
+    "(ou réinitialisez-le depuis la page de connexion). Une invitation ne crée pas de second "
+    "compte ; pour un autre rattachement, adressez-vous à votre gestionnaire."
+)
+
+
+class InvitationConflict(InvitationInvalid):
+    """The link is valid but cannot create the account (one exists, another is signed in)."""
+
+
+def invitation_conflict(invitation: Invitation, *, signed_in: User | None) -> str:
+    """Why the link cannot create its account now ("" when it can), in French, for the one
+    who opened it (the invitation's own address may be named: the link was sent to it)."""
+    if signed_in is not None and signed_in.is_authenticated:
+        if normalize_email(signed_in.email) == invitation.email:
+            return (
+                "Votre compte existe déjà et vous êtes connecté : cette invitation est sans objet."
+            )
+        return (
+            f"Vous êtes connecté avec un autre compte que celui de l'invitation "
+            f"({invitation.email}). Déconnectez-vous, puis rouvrez le lien de l'invitation."
+        )
+    if User.objects.filter(email=invitation.email).exists():
+        return ACCOUNT_EXISTS
+    return ""
+
+
 def invitation_accept(
     *, token: str, password: str, first_name: str = "", last_name: str = ""
 ) -> User:
-    invitation = invitation_check(token)
-    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
-    if invitation.used_at is not None:
-        raise InvitationInvalid("Ce lien d'invitation a déjà été utilisé.")
-    user = User(
-        email=invitation.email,
-        role=invitation.role,
-        organisation=invitation.organisation,
-        party=invitation.party,
-        post=invitation.post,
-        first_name=first_name,
-        last_name=last_name,
-    )
-    user.set_password(password)
-    user.full_clean()
-    user.save()
-    invitation.used_at = timezone.now()
-    invitation.user = user
-    invitation.save(update_fields=["used_at", "user"])
+    """Create the invited account; an existing account (another invitation accepted first,
+    even at the same instant) is a French refusal, nothing written."""
+    try:
+        with transaction.atomic():
+            invitation = invitation_check(token)
+            invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+            if invitation.used_at is not None or invitation.revoked_at is not None:
+                raise InvitationInvalid("Ce lien d'invitation a déjà été utilisé ou retiré.")
+            if User.objects.filter(email=invitation.email).exists():
+                raise InvitationConflict(ACCOUNT_EXISTS)
+            user = User(
+                email=invitation.email,
+                role=invitation.role,
+                organisation=invitation.organisation,
+                party=invitation.party,
+                post=invitation.post,
+                first_name=first_name,
+                last_name=last_name,
+            )
+            user.set_password(password)
+            user.full_clean()
+            user.save()
+            invitation.used_at = timezone.now()
+            invitation.user = user
+            attribute(invitation, by=user, reason="Invitation acceptée : compte créé")
+            invitation.save(update_fields=["used_at", "user"])
+    except IntegrityError:  # the same address, accepted in parallel through another invitation
+        raise InvitationConflict(ACCOUNT_EXISTS) from None
+    except ValidationError as exc:
+        if "email" in getattr(exc, "error_dict", {}):
+            raise InvitationConflict(ACCOUNT_EXISTS) from None
+        raise
+    return user
+
+
+def calendar_key_regenerate(*, user: User) -> User:
+    """« Régénérer le lien »: a new key for the calendar feed; every link given before dies."""
+    user.calendar_key = new_calendar_key()
+    user.save(update_fields=["calendar_key"])
     return user
 
 

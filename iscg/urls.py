@@ -17,8 +17,19 @@ urlpatterns = [
         auth_views.LoginView.as_view(authentication_form=LoginForm),
         name="login",
     ),
+    # Before Django's own: the completed reset also lifts the lock after failed logins.
+    path(
+        "comptes/reset/<uidb64>/<token>/",
+        views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
     path("comptes/", include("django.contrib.auth.urls")),
     path("comptes/invitations/", views.invitation_create, name="invitation_create"),
+    path(
+        "comptes/invitations/<int:pk>/revoquer/",
+        views.invitation_revoke,
+        name="invitation_revoke",
+    ),
     path("comptes/invitation/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("comptes/notifications/", views.notice_preferences, name="notice_preferences"),
     path("taches/", views.task_failures, name="task_failures"),

@@ -1,19 +1,25 @@
-"""Account pages: invitations (create, accept); the staff page of failed tasks; the page of an
-import run by the worker; the accessibility statement."""
+"""Account pages: invitations (create, revoke, accept), the password reset's last step; the
+staff page of failed tasks; the page of an import run by the worker; the accessibility
+statement."""
 
 from datetime import date
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
-from iscg import imports, perms, queue, services
+from iscg import imports, login_limits, perms, queue, services
 from iscg.forms import AcceptInvitationForm, InvitationForm, NoticePreferencesForm
 from iscg.models import Invitation
+
+
+def _organisation_invitations(user):
+    return Invitation.objects.filter(organisation_id=user.organisation_id)
 
 
 def invitation_create(request):
@@ -27,10 +33,43 @@ def invitation_create(request):
             form.add_error(None, exc)
         else:
             services.invitation_send(new=new, base_url=request.build_absolute_uri("/"))
-            messages.success(request, f"Invitation envoyée à {new.invitation.email}.")
+            messages.success(request, services.invitation_sent_message(new))
             return redirect("invitation_create")
-    invitations = Invitation.objects.filter(organisation_id=request.user.organisation_id)[:30]
-    return render(request, "iscg/invitation_form.html", {"form": form, "invitations": invitations})
+    invitations = _organisation_invitations(request.user).select_related("party", "post")
+    context = {
+        "form": form,
+        "pending": list(invitations.pending()),
+        "recent": [i for i in invitations[:30] if i.state != "en attente"],
+    }
+    return render(request, "iscg/invitation_form.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def invitation_revoke(request, pk: int):
+    """« Révoquer »: GET asks for confirmation, POST withdraws the invitation (its link dies)."""
+    if not perms.can_invite(request.user):
+        raise PermissionDenied
+    invitation = get_object_or_404(_organisation_invitations(request.user), pk=pk)
+    error = ""
+    if request.method == "POST":
+        try:
+            services.invitation_revoke(invitation=invitation, by=request.user)
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            messages.success(
+                request,
+                f"L'invitation de {invitation.email} est retirée : son lien ne fonctionne plus.",
+            )
+            return redirect("invitation_create")
+    elif invitation.state not in ("en attente", "expirée"):
+        error = f"Cette invitation est {invitation.state} : il n'y a rien à retirer."
+    return render(
+        request,
+        "iscg/invitation_revoke.html",
+        {"invitation": invitation, "error": error},
+        status=400 if error else 200,
+    )
 
 
 @login_not_required
@@ -39,6 +78,9 @@ def invitation_accept(request, token: str):
         invitation = services.invitation_check(token)
     except services.InvitationInvalid as exc:
         return render(request, "iscg/invitation_invalid.html", {"reason": str(exc)}, status=410)
+    conflict = services.invitation_conflict(invitation, signed_in=request.user)
+    if conflict:
+        return render(request, "iscg/invitation_invalid.html", {"reason": conflict}, status=409)
     form = AcceptInvitationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -48,12 +90,27 @@ def invitation_accept(request, token: str):
                 first_name=form.cleaned_data["first_name"],
                 last_name=form.cleaned_data["last_name"],
             )
+        except services.InvitationConflict as exc:
+            return render(request, "iscg/invitation_invalid.html", {"reason": str(exc)}, status=409)
         except services.InvitationInvalid as exc:
             return render(request, "iscg/invitation_invalid.html", {"reason": str(exc)}, status=410)
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, "Votre compte est créé. Bienvenue !")
-        return redirect("home")
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, "Votre compte est créé. Bienvenue !")
+            return redirect("home")
     return render(request, "iscg/invitation_accept.html", {"form": form, "invitation": invitation})
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's last step of the password reset, which also lifts the account's lock after
+    failed logins (the person proved they own the address)."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        login_limits.lift_account_lock(form.user.email)
+        return response
 
 
 @require_http_methods(["GET", "POST"])

@@ -414,6 +414,21 @@ def _take_closing(world) -> dict:
 
 
 # name → list of (case label, kwargs builder, expected status per role)
+
+
+def invitation_of(world) -> int:
+    """An open invitation of the world's organisation, for its « Révoquer » page."""
+    from iscg import services as accounts
+
+    new = accounts.invitation_create(
+        by=world.users["gestionnaire"],
+        email="revoquer@example.fr",
+        role="partenaire",
+        party=world.party,
+    )
+    return new.invitation.pk
+
+
 MATRIX = {
     "home": [("accueil", lambda w: {}, EVERYONE)],
     # The accessibility statement: public, signed in or not (tests/iscg/test_accessibility.py).
@@ -444,6 +459,21 @@ MATRIX = {
             "inviter",
             lambda w: {},
             expect(other=OK, coord=DENIED, partner=DENIED, interv=DENIED, admin=DENIED),
+        )
+    ],
+    # « Révoquer » an invitation: its organisation's gestionnaires (tests/iscg/test_invitations_logins.py).
+    "invitation_revoke": [
+        (
+            "révoquer une invitation de l'organisation",
+            lambda w: {"pk": invitation_of(w)},
+            expect(
+                other=NOT_FOUND,
+                other_coord=DENIED,
+                coord=DENIED,
+                partner=DENIED,
+                interv=DENIED,
+                admin=DENIED,
+            ),
         )
     ],
     "conventions:list": [("liste", lambda w: {}, EVERYONE)],
@@ -478,6 +508,14 @@ MATRIX = {
     ],
     "deadlines": [("échéances", lambda w: {}, expect(other=OK, partner=DENIED, interv=DENIED))],
     "deadlines_ics": [("iCalendar", lambda w: {}, expect(other=OK, partner=DENIED, interv=DENIED))],
+    # « Régénérer le lien » of one's own calendar feed (tests/conventions/test_calendar_feed.py).
+    "deadlines_feed_regenerate": [
+        (
+            "régénérer le lien d'agenda",
+            lambda w: {},
+            expect(other=OK, partner=DENIED, interv=DENIED),
+        )
+    ],
     "conventions:detail": [
         (
             "convention du partenaire",
@@ -1450,6 +1488,22 @@ WRITES = {
             lambda w: {"email": "invite@example.fr", "role": "partenaire", "party": w.party.pk},
             # another organisation's gestionnaire: the party is not offered, the form refuses it
             writes(other=OK, partner=DENIED, interv=DENIED),
+        )
+    ],
+    "invitation_revoke": [
+        (
+            "révoquer une invitation de l'organisation",
+            lambda w: {"pk": invitation_of(w)},
+            _NOTHING,
+            writes(other=NOT_FOUND, other_coord=DENIED, partner=DENIED, interv=DENIED),
+        )
+    ],
+    "deadlines_feed_regenerate": [
+        (
+            "régénérer son lien d'agenda",
+            _NOTHING,
+            _NOTHING,
+            writes(other=WROTE, coord=WROTE, admin=WROTE, partner=DENIED, interv=DENIED),
         )
     ],
     "wizard_start": [

@@ -199,11 +199,19 @@ SECURE_CSP = {
     "form-action": [CSP.SELF],
 }
 
-# Brute-force protection: the sixth wrong password in a row locks the login for a while.
+# Brute-force protection (iscg.login_limits, on django-axes): the sixth wrong password in a row
+# locks the account for a while; LOGIN_IP_FAILURE_LIMIT failures from one network address, on
+# any accounts, within that time lock the address.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=6)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
-# Lock per user name (the check wants ip_address named; the pair is covered by "username").
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
+LOGIN_IP_FAILURE_LIMIT = env.int("LOGIN_IP_FAILURE_LIMIT", default=20)
+#: Reverse proxies in front of the application that append the client to X-Forwarded-For
+#: (nginx of docs/deployment.md: 1; production's default). 0: the connection's address.
+LOGIN_TRUSTED_PROXIES = env.int("LOGIN_TRUSTED_PROXIES", default=0)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_HANDLER = "iscg.login_limits.LoginAttemptsHandler"
+AXES_USERNAME_CALLABLE = "iscg.login_limits.username_of"
+AXES_CLIENT_IP_CALLABLE = "iscg.login_limits.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_LOCKOUT_TEMPLATE = "registration/locked.html"

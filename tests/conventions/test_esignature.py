@@ -192,6 +192,18 @@ def test_a_party_without_account_gets_an_invitation_at_its_representatives_addre
     assert "/comptes/invitation/" in message.body
 
 
+def test_a_representative_whose_address_has_an_account_is_not_invited(draft, manager):
+    """Invitations no longer refuse an address that has an account (no enumeration): the
+    circuit checks it itself and invites nobody, as before (its e-mail says « créez-le »)."""
+    first = draft.memberships.order_by("order").first()
+    first.representative.email = "Prefet@Exemple.gouv.fr"
+    first.representative.save()
+    UserFactory(email="prefet@exemple.gouv.fr")
+    requests = _send(draft, manager)
+    assert requests[0].notified_to == ""
+    assert not Invitation.objects.filter(email="prefet@exemple.gouv.fr").exists()
+
+
 def test_nobody_to_reach_means_a_paper_signature_which_opens_the_next_turn(
     client, draft, manager, run_tasks
 ):

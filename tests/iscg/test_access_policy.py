@@ -27,6 +27,7 @@ REQUEST_MODULES = [
     "iscg/views.py",
     "iscg/context_processors.py",
     "iscg/downloads.py",  # the waiting page and the prepared files' responses
+    "iscg/login_limits.py",  # reads the login requests (address, network) for django-axes
 ]
 ROLE_TEST = re.compile(
     r"\.role\s*(==|!=|in\b|not in\b)|\bRole\.|is_national|is_superuser"
