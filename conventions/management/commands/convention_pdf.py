@@ -26,7 +26,7 @@ class Command(BaseCommand):
             raise CommandError(f"Aucune convention « {reference} ».")
         try:
             document = services.document_rendered(
-                services.convention_document(convention=convention)
+                services.convention_document(convention=convention, render_sent=True)
             )
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from error
