@@ -294,7 +294,8 @@ def stored_document(*, convention: Convention) -> DocumentVersion | None:
     """The stored PDF that ``convention_document`` would return, without rendering a PDF."""
     if not convention.is_text_editable:
         frozen = _frozen_document(convention)
-        if convention.status in SIGNED_STATUSES:
+        signed = convention.status in SIGNED_STATUSES
+        if signed and (frozen is not None or convention.text_frozen_at is not None):
             if frozen is not None and not frozen.is_rendered:
                 return None  # its final document needs the sent one's hash: not decided yet
             html = _final_html(
