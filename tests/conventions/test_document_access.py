@@ -253,3 +253,44 @@ def test_a_withdrawn_signature_shows_on_the_conventions_page(world, client):
     line = page.split("Signatures retirées", 1)[1].split("</ul>", 1)[0]
     assert "retirée le" in line and "Jean Préfet" in line
     assert "Gaëlle" not in page and world.manager.email not in page
+
+
+def test_a_partners_zip_and_a_coordinators_zip_follow_the_same_rule(world, client, run_tasks):
+    """The ZIPs hold what their reader may read: a partner's archive of a signed act whose
+    final document was missing gets it decided by the worker, credited to nobody; a
+    coordinator's archive of a deliberation refuses, in French, a draft that no gestionnaire
+    produced (the worker writes no draft version for a reader)."""
+    from datetime import date
+
+    from conventions.models import Deliberation
+    from iscg.models import PreparedFile
+
+    convention = send_and_sign(new_convention(world, world.posts[0], YEARS), world.manager)
+    run_tasks()
+    convention.documents.filter(is_sealed=True).delete()
+    partner = _readers(world)["partenaire"]
+    client.force_login(partner)
+    client.post(
+        reverse("conventions:bulk"),
+        {"action": "telecharger", "conventions": [convention.reference]},
+    )
+    run_tasks()
+    prepared = PreparedFile.objects.get(user=partner)
+    assert prepared.status == PreparedFile.Status.READY, prepared.error
+    final = convention.documents.get(is_sealed=True)
+    assert final.created_by is None
+    draft = new_convention(world, world.posts[0], YEARS)
+    deliberation = Deliberation.objects.create(
+        party=world.employer, body="Conseil communautaire", date=date(2026, 1, 5), number="D-1"
+    )
+    draft.deliberations.add(deliberation)
+    convention.deliberations.add(deliberation)
+    coordinator = _readers(world)["coordinateur"]
+    client.force_login(coordinator)
+    before = DocumentVersion.objects.count()
+    client.post(reverse("conventions:deliberation_zip_progress", args=[deliberation.pk]))
+    run_tasks()
+    prepared = PreparedFile.objects.get(user=coordinator)
+    assert prepared.status == PreparedFile.Status.FAILED
+    assert draft.reference in prepared.error and "pas encore été produit" in prepared.error
+    assert DocumentVersion.objects.count() == before
