@@ -2,6 +2,8 @@
 
 Every convention is looked up through ``Convention.objects.visible_to`` (404 outside the user's
 scope; partners never see drafts); writes also need ``perms.can_edit_convention`` (403 otherwise).
+Which document a URL serves, and whether the request may decide one, is
+``conventions.document_access``'s (one rule for every document URL).
 """
 
 from __future__ import annotations
