@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 
-from conventions import perms, services
+from conventions import document_access, services
 from conventions.bulk import zip_of
 from conventions.models import SIGNED_STATUSES, Convention, Deliberation, DocumentVersion, Party
 from iscg import downloads
@@ -40,17 +40,18 @@ def deliberation_for(user, pk: int) -> tuple[Deliberation, list[Convention]]:
 
 def bundle_document(convention: Convention, user, *, produce: bool) -> DocumentVersion | None:
     """The document a bundle holds for a convention: its signed copy, else its PDF. With
-    ``produce`` (in the worker), its version is decided and its render queued when missing
+    ``produce`` (in the worker), the one the user may read (``document_access.for_bundle``:
+    its version decided when missing, never credited to a reader) and its render queued
     (``conventions.tasks.render_document_version``, one task per PDF: several workers share
     them); else only a version already stored. The PDF may not be rendered yet."""
-    copy = convention.signed_copy
-    if copy is not None:
-        return copy
     if produce:
-        document = services.convention_document(convention=convention, by=user)
+        document = document_access.for_bundle(user, convention)
         if not document.is_rendered:
             services.document_render_queued(document)
         return document
+    copy = convention.signed_copy
+    if copy is not None:
+        return copy
     return services.stored_document(convention=convention)
 
 
@@ -74,10 +75,7 @@ def gather(conventions: list[Convention], user, progress, *, signed_only: bool) 
                 raise ValidationError(
                     f"elle est « {convention.get_status_display().lower()} », pas signée."
                 )
-            document = bundle_document(convention, user, produce=True)
-            if not perms.can_download(user, document):
-                raise ValidationError("son document n'est pas encore signé.")
-            documents.append(document)
+            documents.append(bundle_document(convention, user, produce=True))
         except ValidationError as error:
             errors.append(f"{convention.reference} : {' '.join(error.messages)}")
     if errors:

@@ -2,6 +2,8 @@
 
 Every convention is looked up through ``Convention.objects.visible_to`` (404 outside the user's
 scope; partners never see drafts); writes also need ``perms.can_edit_convention`` (403 otherwise).
+Which document a URL serves, and whether the request may decide one, is
+``conventions.document_access``'s (one rule for every document URL).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from django.views.decorators.http import require_http_methods
 
 from conventions import (
     bundles,
+    document_access,
     documents,
     perms,
     services,
@@ -35,6 +38,7 @@ from conventions.models import (
     Convention,
     ConventionStatus,
     Deliberation,
+    DocumentKind,
     DocumentTemplate,
     DocumentVersion,
     Party,
@@ -120,20 +124,47 @@ def _preview(convention: Convention | None, text: dict) -> dict:
 
 
 def convention_pdf(request, reference: str):
-    """The convention's PDF: its stored version when the text is unchanged (or frozen)."""
+    """The convention's PDF: its stored version when the text is unchanged (or frozen); the
+    one rule of ``document_access`` says which, and who may decide a new one."""
     convention = _visible(request, reference)
     try:
-        document = services.convention_document(convention=convention, by=request.user)
+        reading = document_access.current_for(request.user, convention)
     except ValidationError as error:
         messages.error(request, "Le PDF ne peut pas être produit : " + " ".join(error.messages))
         return redirect(convention)
-    return _serve(request, document)
+    return read_response(request, convention, reading)
+
+
+def read_response(request, convention: Convention, reading: document_access.Reading):
+    """The answer to a reading of the convention's current document: 404 when refused, the
+    page « pas encore disponible », the waiting page while the worker decides it, else the
+    stored document (``_serve``)."""
+    label = f"PDF de la convention {convention.reference}"
+    if reading.denied:
+        raise Http404  # partners and intervenants read no draft's PDF
+    if reading.unavailable:
+        latest = convention.documents.filter(kind=DocumentKind.GENERATED).order_by("-number")
+        return render(
+            request,
+            "conventions/documents/not_available.html",
+            {
+                "convention": convention,
+                "label": label,
+                "reason": reading.unavailable,
+                "latest": next(
+                    iter(document_access.listed_for(request.user, convention, latest[:1])), None
+                ),
+            },
+        )
+    if reading.preparing or reading.document is None:
+        return downloads.waiting(request, label=label)
+    return _serve(request, reading.document)
 
 
 def document_download(request, reference: str, number: int):
     convention = _visible(request, reference)
-    document = get_object_or_404(convention.documents, number=number)
-    if not perms.can_download(request.user, document):
+    document = document_access.version_for(request.user, convention, number)
+    if document is None:
         raise Http404  # partners and intervenants get signed copies and frozen texts only
     return _serve(request, document)
 
@@ -141,7 +172,7 @@ def document_download(request, reference: str, number: int):
 def signed_copy(request, reference: str):
     """The signed copy, the convention's reference document (partners: never of a draft)."""
     convention = _visible(request, reference)
-    document = convention.signed_copy
+    document = document_access.signed_copy_for(request.user, convention)
     if document is None:
         raise Http404("Aucune copie signée n'a été déposée.")
     return _serve(request, document, inline=False)

@@ -21,6 +21,7 @@ from conventions import documents, office, services, text_editing, textdiff
 from conventions.models import (
     Convention,
     DocumentKind,
+    DocumentVersion,
     OfficeDocument,
     OfficeFormat,
     ReturnedText,
@@ -42,14 +43,14 @@ CONTENT_TYPES = {
 
 
 @transaction.atomic
-def office_document(*, convention: Convention, file_format: str, by=None) -> OfficeDocument:
-    """The convention's document as ODT or DOCX: that of the version its PDF would be
-    (``services.convention_document``: the draft as it reads now, the frozen or signed text
-    once sent), written by the worker after commit; asked again when the worker has not
+def office_document(*, version: DocumentVersion, file_format: str) -> OfficeDocument:
+    """A version's document as ODT or DOCX (the view passes the version its PDF would be for
+    the user, ``document_access.current_for``: the draft as it reads now, the frozen or signed
+    text once sent), written by the worker after commit; asked again when the worker has not
     written it after ``OFFICE_RETRY_AFTER``."""
     if file_format not in OfficeFormat.values:
         raise ValidationError("Format inconnu : seuls ODT et DOCX sont proposés.")
-    version = services.convention_document(convention=convention, by=by)
+    convention = version.convention
     if version.kind != DocumentKind.GENERATED or not version.html:
         raise ValidationError(
             "Ce document n'a pas de texte enregistré : il ne peut pas être converti."

@@ -1,8 +1,8 @@
 """A convention's text as ODT or DOCX, and a text sent back in one of them compared with the
 draft and taken in part by part.
 
-Downloads follow the PDF's rule: whoever sees the convention (``visible_to``: partners only
-their signed conventions) gets the file of the version its PDF would be; the file is written by
+Downloads follow the PDF's rule (``conventions.document_access``: the same version as
+``/pdf/``, refused, waited for or « pas encore disponible » the same way); the file is written by
 the worker, the page waits for it. Upload, comparison and taking are a gestionnaire's of the
 convention's organisation (``perms.can_edit_convention``: 403, 404 outside its scope); only a
 draft whose text is not frozen accepts a returned text (else back to the convention, nothing
@@ -19,8 +19,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from conventions import office, office_services
-from conventions.document_views import _visible, editable_convention
+from conventions import document_access, office, office_services
+from conventions.document_views import _visible, editable_convention, read_response
 from conventions.models import OfficeFormat
 
 #: The waiting page asks again this many times (every 2 s) before saying the worker is late.
@@ -38,9 +38,10 @@ def office_download(request, reference: str, file_format: str):
     if file_format not in OfficeFormat.values:
         raise Http404
     try:
-        item = office_services.office_document(
-            convention=convention, file_format=file_format, by=request.user
-        )
+        reading = document_access.current_for(request.user, convention)
+        if reading.document is None:  # refused, not yet available, or decided by the worker
+            return read_response(request, convention, reading)
+        item = office_services.office_document(version=reading.document, file_format=file_format)
     except ValidationError as error:
         messages.error(
             request, "Le document ne peut pas être produit : " + " ".join(error.messages)

@@ -58,13 +58,40 @@ def can_see_back_office(user) -> bool:
     return can_see_organisation_data(user)
 
 
-def can_download(user, document: DocumentVersion) -> bool:
-    """Staff download every version; the others only signed copies and frozen texts."""
+#: The statuses in which partners and intervenants read a convention's documents: once it has
+#: gone to signature (the text to sign) and once signed; never a draft, nor an abandoned act.
+READER_STATUSES = frozenset({ConventionStatus.TO_SIGN, *SIGNED_STATUSES})
+
+
+def can_read_documents_of(user, convention: Convention) -> bool:
+    """Whether any document of a convention the user sees (``visible_to``) is for it: the
+    organisation's staff read every convention's; partners and intervenants only those of an
+    act sent to signature or signed (an intervenant sees its post's drafts, not their PDFs)."""
+    return can_see_organisation_data(user) or convention.status in READER_STATUSES
+
+
+def can_read_document(user, convention: Convention, document: DocumentVersion) -> bool:
+    """The one rule of who reads a stored document (every document URL applies it: ``/pdf/``,
+    ``/documents/<n>/``, the signed copy, the sealed final PDF and its certificate, the ODT
+    and DOCX, the ZIPs, the verification page): the staff read every version; partners and
+    intervenants only what the act is once sent: the text sent to signature, the signed and
+    sealed final document, the signed copy deposited (``convention`` is ``document``'s)."""
+    if not can_read_documents_of(user, convention):
+        return False
     return (
         can_see_organisation_data(user)
         or document.kind == DocumentKind.SIGNED_COPY
         or document.is_frozen
     )
+
+
+def can_produce_document(user, convention: Convention) -> bool:
+    """Whether a request of the user may decide a new version of the convention's document
+    (its draft's text as it reads now, the text to sign, the final one): the gestionnaire
+    who edits it. Every other role only reads the versions stored; what is missing is
+    decided by the worker (``services.document_decision_queued``), never credited to a
+    reader."""
+    return can_edit_convention(user, convention)
 
 
 def can_edit_template(user, template: DocumentTemplate) -> bool:

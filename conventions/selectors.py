@@ -1,5 +1,8 @@
 """Reads of conventions for a user: one query each, then the pure rules."""
 
+from dataclasses import dataclass
+from datetime import date, datetime
+
 from django.db.models import Exists, OuterRef
 from django.http import Http404
 
@@ -51,7 +54,7 @@ def known_document(user, sha256: str):
     """The stored document with this very SHA-256 that ``user`` may download, if any (one of
     the conventions it sees; nothing is said of the others)."""
     from conventions.models import DocumentVersion
-    from conventions.perms import can_download
+    from conventions.perms import can_read_document
 
     if not sha256:
         return None
@@ -62,7 +65,7 @@ def known_document(user, sha256: str):
         .select_related("convention")
         .order_by("-number")
     )
-    return next((d for d in candidates if can_download(user, d)), None)
+    return next((d for d in candidates if can_read_document(user, d.convention, d)), None)
 
 
 class SeveralConventions(Http404):
@@ -90,3 +93,51 @@ def convention_from_url(request, queryset, reference: str) -> Convention:
     if len(conventions) > 1:
         raise SeveralConventions(conventions)
     return conventions[0]
+
+
+@dataclass(frozen=True)
+class WithdrawnSignature:
+    """A signature recorded then withdrawn (a paper signature entered by mistake, or the
+    signatures cleared when the request was withdrawn), read from the membership's history:
+    the party, the date and signatory recorded, who recorded it and when, who withdrew it and
+    when, and why (the staff read the people; partners only the dates)."""
+
+    party: str
+    signed_on: date
+    signatory_name: str
+    recorded_by: object
+    recorded_at: datetime | None
+    withdrawn_by: object
+    withdrawn_at: datetime
+    reason: str
+
+
+def withdrawn_signatures(convention: Convention) -> list[WithdrawnSignature]:
+    """The convention's withdrawn signatures, newest first: each change of a signatory's
+    membership that cleared a signature its previous record held (one query)."""
+    records = (
+        ConventionParty.history.filter(convention_id=convention.pk)
+        .select_related("history_user", "party", "signature_recorded_by")
+        .order_by("history_id")
+    )
+    previous: dict[int, object] = {}
+    found = []
+    for record in records:
+        before = previous.get(record.id)
+        previous[record.id] = record
+        if before is None or record.history_type != "~":
+            continue
+        if before.signed_on is not None and record.signed_on is None:
+            found.append(
+                WithdrawnSignature(
+                    party=record.party.name,
+                    signed_on=before.signed_on,
+                    signatory_name=before.signatory_name,
+                    recorded_by=before.signature_recorded_by,
+                    recorded_at=before.signature_recorded_at,
+                    withdrawn_by=record.history_user,
+                    withdrawn_at=record.history_date,
+                    reason=getattr(record, "history_change_reason", None) or "",
+                )
+            )
+    return sorted(found, key=lambda item: item.withdrawn_at, reverse=True)

@@ -264,10 +264,26 @@ def signature_evidence(convention: Convention) -> list[sealing.SignatureEvidence
     return sealing.paper_evidence(convention)
 
 
-def _final_html(convention: Convention, frozen: DocumentVersion | None, html: str) -> str:
+class SentDocumentPending(Exception):  # noqa: N818 (a state, not an error)
+    """The final document of a signed convention cannot be decided yet: its certificate
+    quotes the SHA-256 of the document sent to signature, whose PDF the worker has not
+    rendered. A request never renders it: the render is queued, and once it is stored the
+    worker decides the final document (``document_version_render``)."""
+
+    def __init__(self, frozen: DocumentVersion):
+        super().__init__(f"document {frozen.pk} not rendered yet")
+        self.frozen = frozen
+
+
+def _final_html(
+    convention: Convention, frozen: DocumentVersion | None, html: str, *, render_sent: bool
+) -> str:
     """The final document: the signed text ``html`` and its certificate of signature, with the
-    SHA-256 of the document sent to signature (``frozen``'s PDF, rendered first if need be)."""
+    SHA-256 of the document sent to signature (``frozen``'s PDF). When that PDF is not rendered
+    yet, the worker (``render_sent``) renders it first; a request gets ``SentDocumentPending``."""
     if frozen is not None and not frozen.is_rendered:
+        if not render_sent:
+            raise SentDocumentPending(frozen)  # the caller queues its render, once
         frozen = document_rendered(frozen)
     digest = frozen.sha256 if frozen is not None else ""
     certificate = sealing.certificate_html(convention, signature_evidence(convention), digest)
@@ -278,10 +294,13 @@ def stored_document(*, convention: Convention) -> DocumentVersion | None:
     """The stored PDF that ``convention_document`` would return, without rendering a PDF."""
     if not convention.is_text_editable:
         frozen = _frozen_document(convention)
-        if convention.status in SIGNED_STATUSES:
+        signed = convention.status in SIGNED_STATUSES
+        if signed and (frozen is not None or convention.text_frozen_at is not None):
             if frozen is not None and not frozen.is_rendered:
                 return None  # its final document needs the sent one's hash: not decided yet
-            html = _final_html(convention, frozen, _signed_html(convention, frozen))
+            html = _final_html(
+                convention, frozen, _signed_html(convention, frozen), render_sent=False
+            )
             return _generated(convention, documents.html_hash(html))
         if frozen is not None:
             return frozen
@@ -298,19 +317,25 @@ def _generated(convention: Convention, input_hash: str) -> DocumentVersion | Non
 
 
 @transaction.atomic
-def convention_document(*, convention: Convention, by=None) -> DocumentVersion:
+def convention_document(
+    *, convention: Convention, by=None, render_sent: bool = False
+) -> DocumentVersion:
     """The convention's PDF as a stored version: rendered only when its text changed.
 
     Until every party has signed, it is marked "PROJET" on every page. Once the convention has
     gone to signature the frozen version is returned, whatever has changed since in the data it
     was drafted from; once signed, that same frozen text without "PROJET" (rendered once, then
-    stored and frozen in its turn).
+    stored and frozen in its turn), with its certificate of signature. The final document needs
+    the PDF of the document sent: a request gets ``SentDocumentPending`` while the worker has
+    not rendered it; the worker and the command line pass ``render_sent`` to render it first.
+    Who may call this from a request is ``perms.can_produce_document``'s business
+    (``conventions.document_access``).
     """
     signed = convention.status in SIGNED_STATUSES
     if not convention.is_text_editable:
         frozen = _frozen_document(convention)
         if signed and (frozen is not None or convention.text_frozen_at is not None):
-            return _signed_document(convention, frozen, by)
+            return _signed_document(convention, frozen, by, render_sent=render_sent)
         if frozen is not None:
             return frozen
     return _store_document(convention=convention, by=by)
@@ -330,7 +355,9 @@ def _store_document(*, convention: Convention, by) -> DocumentVersion:
     return version
 
 
-def _signed_document(convention: Convention, frozen: DocumentVersion | None, by) -> DocumentVersion:
+def _signed_document(
+    convention: Convention, frozen: DocumentVersion | None, by, *, render_sent: bool
+) -> DocumentVersion:
     """The final document of a signed convention: its signed text and certificate of
     signature, sealed by the organisation when the worker renders it (decided once: the same
     text and signatures give back the same version)."""
@@ -341,7 +368,7 @@ def _signed_document(convention: Convention, frozen: DocumentVersion | None, by)
         html = rendered.html
     else:
         html = _signed_html(convention, frozen)
-    final = _final_html(convention, frozen, html)
+    final = _final_html(convention, frozen, html, render_sent=render_sent)
     convention = Convention.objects.select_for_update().get(pk=convention.pk)
     version = _store_render(
         convention, final, documents.html_hash(final), freeze=True, by=by, seal=True
@@ -413,7 +440,23 @@ def document_version_render(*, version_id: int) -> DocumentVersion:
         from iscg.downloads import part_ready
 
         part_ready(f"document:{version.pk}")
+        _final_after_sent(version)
     return DocumentVersion.objects.get(pk=version_id)
+
+
+def _final_after_sent(version: DocumentVersion) -> None:
+    """The document sent to signature of a convention signed meanwhile is rendered: its final
+    document can be decided now (its render and seal queued), here in the worker, since no
+    request renders the document sent (``SentDocumentPending``)."""
+    if not version.is_frozen or version.is_sealed:
+        return
+    convention = Convention.objects.get(pk=version.convention_id)
+    if convention.status not in SIGNED_STATUSES:
+        return
+    if getattr(_frozen_document(convention), "pk", None) != version.pk:
+        return  # an older text, sent before a withdrawn request
+    with contextlib.suppress(ValidationError), transaction.atomic():
+        convention_document(convention=convention, render_sent=True)
 
 
 def final_documents_decide() -> tuple[int, list[str]]:
@@ -426,7 +469,7 @@ def final_documents_decide() -> tuple[int, list[str]]:
     )
     for convention in signed.order_by("pk"):
         try:
-            convention_document(convention=convention)
+            convention_document(convention=convention, render_sent=True)
         except ValidationError as error:
             errors.append(f"{convention.reference} : {' '.join(error.messages)}")
         else:
@@ -483,6 +526,35 @@ def document_render_queued(document: DocumentVersion) -> bool:
             return False
         render_document_version.enqueue(
             version_id=version.pk, organisation_id=version.convention.organisation_id
+        )
+    return True
+
+
+DECIDE_TASK_PATH = "conventions.tasks.decide_convention_document"
+
+
+def document_decision_queued(convention: Convention) -> bool:
+    """Ask the worker to decide the document a reader asked for and no stored version is
+    (the text sent to signature of an act loaded as it was, the final document of a signed
+    one): ``convention_document`` with nobody credited, its render queued after. Never a
+    second task while one waits or runs. Returns whether a task was queued."""
+    from django.tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    from conventions.tasks import decide_convention_document
+
+    with transaction.atomic():
+        # One reader at a time decides (the row lock; SQLite writes one at a time anyway).
+        Convention.objects.select_for_update().filter(pk=convention.pk).first()
+        waiting = DBTaskResult.objects.filter(
+            task_path=DECIDE_TASK_PATH,
+            status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING],
+            args_kwargs__kwargs__convention_id=convention.pk,
+        )
+        if waiting.exists():
+            return False
+        decide_convention_document.enqueue(
+            convention_id=convention.pk, organisation_id=convention.organisation_id
         )
     return True
 
@@ -723,8 +795,13 @@ def record_party_signature(
         )
         notices.convention_signed(convention)  # queued with this transaction
         # The final document decided now (text, certificate of signature), rendered and sealed
-        # by the worker once this commits; one that cannot be produced yet is decided when read.
-        with contextlib.suppress(ValidationError), transaction.atomic():
+        # by the worker once this commits. While the document sent is not rendered, nothing is
+        # rendered here: the worker decides the final document once it has rendered that one
+        # (``_final_after_sent``); a text that cannot be produced is decided when read.
+        with (
+            contextlib.suppress(ValidationError, SentDocumentPending),
+            transaction.atomic(),
+        ):
             convention_document(convention=convention, by=by)
     return membership
 

@@ -33,6 +33,20 @@ def render_document_version(*, version_id: int, organisation_id: int) -> str:
 
 
 @task()
+def decide_convention_document(*, convention_id: int, organisation_id: int) -> str:
+    """Decide the document a reader waits for (``services.document_decision_queued``):
+    nobody credited; its render is queued by the decision (idempotent: the same text gives
+    back the same version)."""
+    from conventions.models import Convention
+    from conventions.services import convention_document
+
+    version = convention_document(
+        convention=Convention.objects.get(pk=convention_id), render_sent=True
+    )
+    return f"v{version.number}"
+
+
+@task()
 def build_transmission(*, transmission_id: int, organisation_id: int) -> str:
     """Build an act's @ctes package (then send it, when Pastell is configured)."""
     from conventions import transmission

@@ -161,7 +161,11 @@ def _act_pdf(convention: Convention) -> bytes:
     from conventions import services
 
     copy = convention.signed_copy
-    document = copy if copy is not None else services.convention_document(convention=convention)
+    document = (
+        copy
+        if copy is not None
+        else services.convention_document(convention=convention, render_sent=True)
+    )
     if document.kind == DocumentKind.GENERATED:
         document = services.document_rendered(document)
     with document.file.open("rb") as stored:

@@ -5,10 +5,9 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 
-from conventions import drafting, perms, transmission
+from conventions import document_access, drafting, perms, transmission
 from conventions.deadlines import convention_deadlines, missed_at_creation
 from conventions.document_views import editable_convention
 from conventions.drafting import related_acts
@@ -30,7 +29,6 @@ from conventions.models import (
     ConventionStatus,
     Deliberation,
     DocumentDownload,
-    DocumentKind,
     HostUnit,
     Party,
     PartyKind,
@@ -40,7 +38,7 @@ from conventions.models import (
     PostKind,
     Representative,
 )
-from conventions.selectors import convention_from_url, with_readable_titles
+from conventions.selectors import convention_from_url, with_readable_titles, withdrawn_signatures
 from financing import perms as financing_perms
 from financing import selectors as financing_selectors
 from financing.cancellations import titres_to_cancel
@@ -141,9 +139,14 @@ def convention_detail(request, reference: str):
     )
     memberships = convention.memberships.select_related("party", "representative")
     staff = perms.can_see_back_office(request.user)
-    documents = convention.documents.select_related("created_by", "template_version__template")
-    if not staff:
-        documents = documents.filter(Q(kind=DocumentKind.SIGNED_COPY) | Q(is_frozen=True))
+    # The versions the user may read (``document_access``: the one rule of every document URL).
+    documents = document_access.listed_for(
+        request.user,
+        convention,
+        convention.documents.select_related("created_by", "template_version__template").order_by(
+            "-number"
+        ),
+    )
 
     share_lines = line_standings(
         ShareLine.objects.visible_to(request.user)
@@ -176,12 +179,15 @@ def convention_detail(request, reference: str):
             and drafting.never_sent(convention),
             "is_staff": staff,
             "can_see_financing": financing_perms.can_see_financing(request.user),
-            "documents": documents.order_by("-number"),
+            "documents": documents,
+            "can_read_pdf": perms.can_read_documents_of(request.user, convention),
             "signed_copy": convention.signed_copy,
             # The contrôle de légalité (@ctes): staff only, once signed.
             "transmission": transmission.current(convention) if staff else None,
             "executory": transmission.is_executory(convention) if staff else None,
             "signatories": [m for m in memberships if m.is_signatory],
+            # Signatures recorded then withdrawn: the staff read who and when, partners when.
+            "withdrawn_signatures": withdrawn_signatures(convention),
             # The signature circuit: every request for the staff (with its trail); a partner
             # only its own party's, and the page to sign it.
             "signature_requests": _signature_requests(request.user, convention, staff),

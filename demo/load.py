@@ -68,6 +68,7 @@ EXTRA_STEPS: list[str] = [
     "demo.load.load_amendment_and_renewal",
     "demo.identifiers.load_public_identifiers",
     "demo.users.create_demo_users",
+    "demo.signing.open_demo_circuits",
 ]
 
 DEMO_ORGANISATION_SLUGS = ("pas-de-calais", "finistere", "dijon", "aubervilliers")

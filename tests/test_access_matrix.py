@@ -379,6 +379,30 @@ REFERENCE = {
 
 
 # Word processor files and returned texts (issue 17, conventions/office_views.py).
+def _intervenants_draft(world) -> dict:
+    """C3, the partner's draft, covering the intervenant's post too: the intervenant sees
+    the draft, not its PDF (one rule for every document URL, issue 18)."""
+    world.c3.posts.add(world.post)
+    return {"reference": world.c3.reference}
+
+
+def _draft_version(world) -> dict:
+    """A generated version (v1, not frozen, not rendered yet) of the intervenant's draft."""
+    from conventions.models import DocumentKind, DocumentVersion
+
+    kwargs = _intervenants_draft(world)
+    DocumentVersion.objects.create(
+        convention=world.c3, number=1, kind=DocumentKind.GENERATED, html="<p>Projet</p>"
+    )
+    return {**kwargs, "number": 1}
+
+
+def _funder_only(world) -> str:
+    """C1 with the partner's party a funder that does not sign (« party to » is the rule)."""
+    world.c1.memberships.filter(party=world.party).update(is_signatory=False, is_funder=True)
+    return world.c1.reference
+
+
 def _returned_of(convention, closing: str = "Fait à Lille, en deux exemplaires.") -> int:
     """A text sent back for ``convention``: its own text, the closing changed."""
     from conventions import documents, office
@@ -714,6 +738,14 @@ MATRIX = {
             expect(partner=OK, interv=OK),
         ),
         ("PDF d'un brouillon du partenaire", lambda w: {"reference": w.c3.reference}, expect()),
+        # The intervenant sees its post's draft, not its PDF (coordinators: « pas encore
+        # disponible », 200, nothing written).
+        ("PDF d'un brouillon du poste de l'intervenant", _intervenants_draft, expect()),
+        (
+            "PDF d'une convention dont la partie du partenaire est financeur, non signataire",
+            lambda w: {"reference": _funder_only(w)},
+            expect(partner=OK, interv=OK),
+        ),
         (
             "PDF d'une autre organisation",
             lambda w: {"reference": w.c_other_org.reference},
@@ -732,6 +764,7 @@ MATRIX = {
                 lambda w: {"reference": w.c3.reference},
                 expect(),
             ),
+            ("texte d'un brouillon du poste de l'intervenant", _intervenants_draft, expect()),
             (
                 "texte d'une autre organisation",
                 lambda w: {"reference": w.c_other_org.reference},
@@ -789,6 +822,12 @@ MATRIX = {
             lambda w: {"reference": with_signed_copy(w.c2), "number": 1},
             expect(),
         ),
+        (
+            "copie signée v1, partie du partenaire financeur non signataire",
+            lambda w: {"reference": with_signed_copy(w.c1) and _funder_only(w), "number": 1},
+            expect(partner=OK, interv=OK),
+        ),
+        ("version v1 d'un brouillon du poste de l'intervenant", _draft_version, expect()),
     ],
     "conventions:signed_copy": [
         (
@@ -804,6 +843,16 @@ MATRIX = {
         (
             "copie d'un brouillon du partenaire",
             lambda w: {"reference": with_signed_copy(w.c3)},
+            expect(),
+        ),
+        (
+            "copie signée, partie du partenaire financeur non signataire",
+            lambda w: {"reference": with_signed_copy(w.c1) and _funder_only(w)},
+            expect(partner=OK, interv=OK),
+        ),
+        (
+            "copie d'un brouillon du poste de l'intervenant",
+            lambda w: {"reference": with_signed_copy(w.c3), **_intervenants_draft(w)},
             expect(),
         ),
         (

@@ -5,6 +5,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 
 from conventions import rules
 from conventions.models import (
@@ -230,3 +231,30 @@ def test_the_demo_has_a_signed_illustrative_avenant_and_a_draft_renewal(demo):
     assert renewal.text == source.text and len(renewal.text["articles"]) == 15
     amounts = dict(renewal.share_lines.filter(year=2024).values_list("party__slug", "amount"))
     assert amounts == {"etat_62": 12000, "departement_62": 12000, "epci_cu_arras": 12000}
+
+
+def test_the_conventions_to_sign_have_their_circuit_and_can_be_signed(demo, client):
+    """The demo's « à signer » conventions went through the real sending: a frozen document
+    sent, one request per signatory, the first turn open; its partner's signing page answers
+    (it was a 404), and reloading the demo opens no second circuit."""
+    from conventions import signing
+    from conventions.models import DocumentKind, SignatureRequest, SignatureRequestState
+    from demo.users import partner_email
+    from iscg.models import User
+
+    for reference in ("PDC2023-A13", "QUIMPER2023"):
+        convention = Convention.objects.get(reference=reference)
+        requests = signing.current_requests(convention)
+        signatories = convention.memberships.filter(is_signatory=True)
+        assert sorted(r.party_id for r in requests) == sorted(
+            signatories.values_list("party_id", flat=True)
+        )
+        sent = convention.documents.get(kind=DocumentKind.GENERATED, is_frozen=True)
+        assert all(r.document == sent for r in requests)
+        first = next(r for r in requests if r.state == SignatureRequestState.OPEN)
+        client.force_login(User.objects.get(email=partner_email(first.party)))
+        page = client.get(reverse("conventions:sign", args=[reference]))
+        assert page.status_code == 200 and "Le document à signer" in page.content.decode()
+    count = SignatureRequest.objects.count()
+    load_demo()
+    assert SignatureRequest.objects.count() == count

@@ -53,13 +53,41 @@ def test_drafting_is_for_gestionnaires():
     assert not perms.can_draft(COORDINATEUR) and not perms.can_draft(ADMIN)
 
 
-def test_outside_the_staff_only_signed_copies_and_frozen_texts_are_downloaded():
+INTERVENANT = User(role=Role.INTERVENANT, organisation_id=1, post_id=3)
+READERS = (PARTNER, INTERVENANT)
+
+
+def test_outside_the_staff_only_signed_copies_and_frozen_texts_are_read():
+    """One rule for every document URL: the staff read every version; partners and
+    intervenants the text sent, the final document and the signed copy of an act sent or
+    signed, never a draft's PDF (not even one frozen before a withdrawn request)."""
     draft_pdf = DocumentVersion(kind=DocumentKind.GENERATED, is_frozen=False)
     frozen = DocumentVersion(kind=DocumentKind.GENERATED, is_frozen=True)
+    sealed = DocumentVersion(kind=DocumentKind.GENERATED, is_frozen=True, is_sealed=True)
     signed = DocumentVersion(kind=DocumentKind.SIGNED_COPY)
-    assert perms.can_download(COORDINATEUR, draft_pdf)
-    assert not perms.can_download(PARTNER, draft_pdf)
-    assert perms.can_download(PARTNER, frozen) and perms.can_download(PARTNER, signed)
+    draft, to_sign = convention(), convention(ConventionStatus.TO_SIGN)
+    signed_act = convention(ConventionStatus.SIGNED)
+    abandoned = convention(ConventionStatus.ABANDONED)
+    for staff in (GESTIONNAIRE, COORDINATEUR, ADMIN):
+        assert perms.can_read_document(staff, draft, draft_pdf)
+        assert perms.can_read_documents_of(staff, draft)
+    for reader in READERS:
+        assert not perms.can_read_documents_of(reader, draft)
+        assert not perms.can_read_document(reader, draft, draft_pdf)
+        assert not perms.can_read_document(reader, draft, frozen)  # sent, then withdrawn
+        assert not perms.can_read_document(reader, abandoned, frozen)
+        assert not perms.can_read_document(reader, signed_act, draft_pdf)
+        assert perms.can_read_document(reader, to_sign, frozen)
+        for document in (frozen, sealed, signed):
+            assert perms.can_read_document(reader, signed_act, document)
+    assert not perms.can_read_document(AnonymousUser(), signed_act, draft_pdf)
+
+
+def test_only_the_gestionnaire_of_the_convention_decides_a_version_in_a_request():
+    for status in (ConventionStatus.DRAFT, ConventionStatus.TO_SIGN, ConventionStatus.SIGNED):
+        assert perms.can_produce_document(GESTIONNAIRE, convention(status))
+        for reader in (OTHER_GESTIONNAIRE, COORDINATEUR, ADMIN, *READERS, AnonymousUser()):
+            assert not perms.can_produce_document(reader, convention(status))
 
 
 def test_a_gestionnaire_edits_its_own_templates_and_copies_the_shared_ones():

@@ -208,10 +208,12 @@ def test_the_last_signature_makes_a_sealed_final_pdf_once(signed, run_tasks):
     from tests.conventions.test_documents import pdf_text
 
     world, convention = signed
-    final = convention.documents.get(is_sealed=True)  # decided with the last signature
+    # Signed before the worker rendered the document sent: nothing rendered in the request of
+    # the last signature, the final document is decided by the worker after that render.
+    assert not convention.documents.filter(is_sealed=True).exists()
+    run_tasks()  # the worker renders the document sent, decides the final one, seals it
+    final = convention.documents.get(is_sealed=True)
     assert final.is_frozen and final.kind == DocumentKind.GENERATED
-    run_tasks()  # the worker renders and seals it
-    final.refresh_from_db()
     content = _read(final)
     assert final.sha256 == hashlib.sha256(content).hexdigest() and final.size == len(content)
     verification = sealing.verify_pdf(content)

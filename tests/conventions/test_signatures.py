@@ -394,7 +394,9 @@ def test_what_a_pdf_looks_like_is_read_from_its_content():
 
 
 def test_the_generated_document_is_refused_as_the_signed_copy(client, signed, manager, settings):
-    generated = services.document_rendered(services.convention_document(convention=signed))
+    generated = services.document_rendered(
+        services.convention_document(convention=signed, render_sent=True)  # as the worker
+    )
     with generated.file.open("rb") as stored:
         content = stored.read()
     client.force_login(manager)

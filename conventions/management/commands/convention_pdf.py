@@ -40,7 +40,7 @@ class Command(BaseCommand):
         convention = conventions[0]
         try:
             document = services.document_rendered(
-                services.convention_document(convention=convention)
+                services.convention_document(convention=convention, render_sent=True)
             )
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from error
