@@ -4,7 +4,6 @@ renders nothing (``no_render``: WeasyPrint would fail the test), makes sure its 
 (once; again when it failed for good or vanished) and serves the file once stored."""
 
 import hashlib
-import time
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -243,23 +242,19 @@ def test_a_stored_file_that_vanished_is_prepared_again(client, world, run_tasks,
 # --------------------------------------------------------------------------- ZIPs
 
 
-def test_starting_a_deliberation_zip_renders_nothing_and_is_quick(
+def test_starting_a_deliberation_zip_renders_nothing_and_reads_little(
     client, world, no_render, django_assert_max_num_queries
 ):
     pk = deliberation_of(world)
     client.force_login(world.users["gestionnaire"])
     url = reverse("conventions:deliberation_zip_progress", args=[pk])
     client.get(reverse("conventions:deliberation_zip", args=[pk]))  # templates loaded
-    started = time.perf_counter()
     with django_assert_max_num_queries(30):
         response = client.post(url, **HTMX)
-    elapsed = time.perf_counter() - started
     assert response.status_code == 200
     assert "Préparation en cours" in response.content.decode()
     assert not DocumentVersion.objects.filter(convention__reference="A-C3").exists()
-    # Issue 16 asks under 200 ms (measured on the demo, README); the bound here leaves room for
-    # a machine busy with other tests.
-    assert elapsed < 0.5, f"{elapsed * 1000:.0f} ms"
+    # Its time (issue 16: under 200 ms) is measured by benchmarks/bench_queue.py, not here.
     # The poll reads one row, not each convention's document.
     with django_assert_max_num_queries(12):
         poll = client.get(url, **HTMX)
