@@ -64,9 +64,7 @@ def test_the_second_save_of_the_same_part_gets_the_conflict_page(client, world):
     )
     assert saved.status_code == 302
     client.force_login(world["second"])
-    refused = client.post(
-        url, {"title": "Durée", "body": "Elle dure deux ans.", "version": loaded}
-    )
+    refused = client.post(url, {"title": "Durée", "body": "Elle dure deux ans.", "version": loaded})
     assert refused.status_code == 409
     html = unescape(refused.content.decode())
     assert "Quelqu'un a enregistré entre-temps" in html
@@ -84,7 +82,9 @@ def test_the_second_save_of_the_same_part_gets_the_conflict_page(client, world):
 def test_a_fresh_version_saves(client, world):
     convention, url = world["convention"], _part_url(world["convention"], "article-2")
     client.force_login(world["first"])
-    client.post(url, {"title": "Durée", "body": "Trois ans.", "version": version_of(client.get(url))})
+    client.post(
+        url, {"title": "Durée", "body": "Trois ans.", "version": version_of(client.get(url))}
+    )
     response = client.post(
         url, {"title": "Durée", "body": "Quatre ans.", "version": version_of(client.get(url))}
     )
@@ -136,7 +136,9 @@ def test_the_overview_refuses_a_move_from_a_stale_text(client, world):
     client.force_login(world["first"])
     loaded = version_of(client.get(overview))
     url = _part_url(convention, "article-1")
-    client.post(url, {"title": "Objet", "body": "Autre objet.", "version": version_of(client.get(url))})
+    client.post(
+        url, {"title": "Objet", "body": "Autre objet.", "version": version_of(client.get(url))}
+    )
     client.force_login(world["second"])
     refused = client.post(overview, {"action": "supprimer", "article": "1", "version": loaded})
     assert refused.status_code == 409
@@ -159,7 +161,7 @@ def test_an_added_article_never_conflicts(client, world):
 
 
 def test_a_form_shown_again_with_its_errors_keeps_the_version_it_loaded(client, world):
-    convention, url = world["convention"], _part_url(world["convention"], "article-2")
+    url = _part_url(world["convention"], "article-2")
     client.force_login(world["first"])
     loaded = version_of(client.get(url))
     client.post(url, {"title": "Durée", "body": "Trois ans.", "version": loaded})  # the other
@@ -173,7 +175,10 @@ def test_a_template_part_saved_over_another_is_refused(client, world):
     url = reverse("conventions:template_part", args=[template.pk, "article-1"])
     client.force_login(world["first"])
     loaded = version_of(client.get(url))
-    assert client.post(url, {"title": "Objet", "body": "Premier.", "version": loaded}).status_code == 302
+    assert (
+        client.post(url, {"title": "Objet", "body": "Premier.", "version": loaded}).status_code
+        == 302
+    )
     client.force_login(world["second"])
     refused = client.post(url, {"title": "Objet", "body": "Second.", "version": loaded})
     assert refused.status_code == 409
