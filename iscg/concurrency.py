@@ -198,3 +198,32 @@ def conflict_response(request: Any, conflict: EditConflict) -> Any:
         {"conflict": conflict, "reload_url": request.get_full_path()},
         status=409,
     )
+
+
+def row_version(instance: Any, state: Callable[[Any], object] = row_state) -> str:
+    """The version token of a saved object (``""`` for a new one: nothing to check)."""
+    if instance is None or instance.pk is None:
+        return ""
+    return token(state(instance))
+
+
+def check_row(
+    instance: Any,
+    version: str | None,
+    *,
+    subject: str,
+    values: Mapping[str, object],
+    names: Iterable[str] | None = None,
+    state: Callable[[Any], object] = row_state,
+) -> None:
+    """For a service saving a form over ``instance``: lock its row, and when its state is no
+    longer the one the form loaded (``version``), raise ``EditConflict`` with the fields
+    ``names`` as saved and as submitted (``values``). A new object, or no version: nothing."""
+    if version is None or instance is None or instance.pk is None:
+        return
+    locked = type(instance)._default_manager.select_for_update().get(pk=instance.pk)
+    check(
+        version,
+        state(locked),
+        lambda: conflict_for(locked, subject, differences=field_differences(locked, values, names)),
+    )
