@@ -12,7 +12,7 @@ save, with the months from the post's dates and absences, and stored through
 """
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -325,12 +325,12 @@ def _check_plan_version(
         )
         labels = {"years": "Années et coût annuel", "shares": "Parts : qui paie quoi"}
         rows = concurrency.differences(labels, theirs, mine)
-        changes = [
-            change
-            for change in (concurrency.last_change(row) for row in (financing_plan, draft) if row)
-            if change[1] is not None
-        ]
-        who, when = max(changes, key=lambda change: change[1]) if changes else ("", None)
+        saved: list[tuple[datetime, str]] = []
+        for row in (financing_plan, draft):
+            who, when = concurrency.last_change(row) if row is not None else ("", None)
+            if when is not None:
+                saved.append((when, who))
+        when, who = max(saved) if saved else (None, "")
         notes = (
             ["Un brouillon de ce plan a été enregistré entre-temps : il est sur la page rechargée."]
             if draft is not None

@@ -35,8 +35,8 @@ def token(state: object) -> str:
 
 
 def _plain(value: object) -> str:
-    if isinstance(value, Decimal):
-        return format(value.normalize(), "f") if value == value.to_integral() else str(value)
+    if isinstance(value, Decimal):  # 61.50 and 61.5 are the same figure
+        return format(value.normalize(), "f")
     if isinstance(value, datetime | date):
         return value.isoformat()
     return str(value)
@@ -67,10 +67,14 @@ class SideBySide(Protocol):
     """A part of two texts side by side (``conventions.textdiff.PartComparison``): the other
     person's version on the left (``old``), yours on the right (``new``)."""
 
-    label: str
-    status_label: str
-    old_html: str
-    new_html: str
+    @property
+    def label(self) -> str: ...
+    @property
+    def status_label(self) -> str: ...
+    @property
+    def old_html(self) -> str: ...
+    @property
+    def new_html(self) -> str: ...
 
 
 @dataclass
@@ -130,7 +134,7 @@ def row_state(instance: Any, *, exclude: Iterable[str] = ()) -> dict[str, object
     return state
 
 
-def shown(instance: Any, name: str, value: object) -> str:
+def shown(instance: Any, name: str, value: Any) -> str:
     """A field's value as the conflict page shows it (choices' labels, French dates, names of
     related objects)."""
     from iscg.history import _readable
@@ -145,7 +149,7 @@ def shown(instance: Any, name: str, value: object) -> str:
         return ", ".join(sorted(str(item) for item in items)) or "—"
     if isinstance(value, Decimal):
         return _plain(value).replace(".", ",")
-    return str(_readable(model_field, value))
+    return str(_readable(model_field, value))  # type: ignore[no-untyped-call]
 
 
 def field_differences(

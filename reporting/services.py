@@ -92,10 +92,9 @@ def bilan_version_state(bilan: Bilan) -> dict:
 
 
 def _counts(values: Mapping | None, labels: Mapping[str, str]) -> str:
+    found = values or {}
     rows = [
-        f"{label} : {values[key]}"
-        for key, label in labels.items()
-        if (values or {}).get(key) is not None
+        f"{label} : {found[key]}" for key, label in labels.items() if found.get(key) is not None
     ]
     return "\n".join(rows) or "—"
 
