@@ -10,13 +10,11 @@ lives in this process's memory and serialises every write anyway (IMMEDIATE).
 """
 
 import json
-import re
 import threading
 import time
 
 import pytest
 from django.db import connection, connections
-from django.test import Client
 
 from conventions import services as convention_services
 from conventions.models import Convention
@@ -26,6 +24,7 @@ from financing.models import FinancingPlan
 from iscg import concurrency
 from reporting import services as reporting_services
 from reporting.models import Bilan
+from tests.conflicts import logged_in, version_of
 from tests.factories import (
     BilanFactory,
     ConventionFactory,
@@ -62,18 +61,6 @@ def world():
     first = UserFactory(gestionnaire=True, organisation=organisation, first_name="Anne")
     second = UserFactory(gestionnaire=True, organisation=organisation, first_name="Bruno")
     return {"convention": convention, "post": post, "first": first, "second": second}
-
-
-def _client(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def _version(response) -> str:
-    match = re.search(r'name="version" value="([0-9a-f]+)"', response.content.decode())
-    assert match, "the form carries no version token"
-    return match[1]
 
 
 def _waiting_on_a_lock() -> int:
@@ -144,9 +131,9 @@ def test_two_clients_saving_the_same_plan(world, monkeypatch):
     }
     financing_services.plan_save(convention=convention, post=post, plan=read_plan(data))
     url = f"/conventions/{convention.reference}/financement/"
-    anne, bruno = _client(world["first"]), _client(world["second"])
-    loaded = _version(anne.get(url))
-    assert _version(bruno.get(url)) == loaded
+    anne, bruno = logged_in(world["first"]), logged_in(world["second"])
+    loaded = version_of(anne.get(url))
+    assert version_of(bruno.get(url)) == loaded
 
     def with_etat(amount: str) -> dict:
         changed = json.loads(json.dumps(data))
@@ -174,9 +161,9 @@ def test_two_clients_saving_the_same_text(world, monkeypatch):
     }
     convention_services.convention_text_save(convention=convention, text=text, by=world["first"])
     url = f"/conventions/{convention.reference}/texte/partie/article-2/"
-    anne, bruno = _client(world["first"]), _client(world["second"])
-    loaded = _version(anne.get(url))
-    assert _version(bruno.get(url)) == loaded
+    anne, bruno = logged_in(world["first"]), logged_in(world["second"])
+    loaded = version_of(anne.get(url))
+    assert version_of(bruno.get(url)) == loaded
     saved, refused = interleave(
         monkeypatch,
         lambda: anne.post(
@@ -194,9 +181,9 @@ def test_two_clients_saving_the_same_text(world, monkeypatch):
 def test_two_clients_saving_the_same_bilan(world, monkeypatch):
     bilan = BilanFactory(post=world["post"], year=2023, comment="Premier jet.")
     url = f"/bilans/bilan/{bilan.pk}/modifier/"
-    anne, bruno = _client(world["first"]), _client(world["second"])
-    loaded = _version(anne.get(url))
-    assert _version(bruno.get(url)) == loaded
+    anne, bruno = logged_in(world["first"]), logged_in(world["second"])
+    loaded = version_of(anne.get(url))
+    assert version_of(bruno.get(url)) == loaded
     saved, refused = interleave(
         monkeypatch,
         lambda: anne.post(url, bilan_post_data(comment="Chiffres vérifiés.", version=loaded)),
@@ -231,7 +218,7 @@ def test_five_creations_of_one_bilan_at_once(world, monkeypatch):
 
     monkeypatch.setattr(reporting_services, "new_bilan_defaults", together)
     url = f"/bilans/poste/{post.pk}/2024/saisir/"
-    clients = [_client(world["first"]) for _ in range(5)]
+    clients = [logged_in(world["first"]) for _ in range(5)]
     results: dict = {}
     threads = [
         _in_thread(lambda c=c: c.post(url, bilan_post_data()), results, f"client-{n}")

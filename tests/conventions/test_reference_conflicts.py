@@ -2,7 +2,6 @@
 délibération, a post and the year's budget line saved from a stale page get the conflict page
 (409) with what was saved in between, and nothing is written; from a fresh page they save."""
 
-import re
 from datetime import date
 from decimal import Decimal
 from html import unescape
@@ -14,6 +13,7 @@ from django.urls import reverse
 from conventions import reference
 from conventions.models import Deliberation, PartyKind, PostHolder
 from financing.models import BudgetLine
+from tests.conflicts import version_of
 from tests.factories import (
     OrganisationFactory,
     PartyFactory,
@@ -44,12 +44,6 @@ def gestionnaire(organisation):
     return client
 
 
-def _version(response) -> str:
-    match = re.search(r'name="version" value="([0-9a-f]*)"', response.content.decode())
-    assert match, "the form carries no version token"
-    return match[1]
-
-
 def _refused(response, *shown: str) -> None:
     assert response.status_code == 409
     html = unescape(response.content.decode())
@@ -61,7 +55,7 @@ def _refused(response, *shown: str) -> None:
 def test_a_party_saved_in_between(gestionnaire, other, organisation):
     party = PartyFactory(organisation=organisation, kind=PartyKind.EPCI, name="CA Quimper")
     url = reverse("conventions:party_edit", args=[party.pk])
-    stale = _version(gestionnaire.get(url))
+    stale = version_of(gestionnaire.get(url))
     reference.party_save(
         organisation=organisation,
         values={"name": "Quimper Bretagne Occidentale"},
@@ -75,7 +69,7 @@ def test_a_party_saved_in_between(gestionnaire, other, organisation):
     _refused(response, "Odile Autre", "Quimper Bretagne Occidentale", "CA de Quimper")
     party.refresh_from_db()
     assert party.name == "Quimper Bretagne Occidentale" and party.history.count() == history
-    fresh = _version(gestionnaire.get(url))
+    fresh = version_of(gestionnaire.get(url))
     response = gestionnaire.post(url, {"kind": PartyKind.EPCI, "name": "QBO", "version": fresh})
     assert response.status_code == 302
     party.refresh_from_db()
@@ -86,7 +80,7 @@ def test_a_representative_saved_in_between(gestionnaire, other, organisation):
     party = PartyFactory(organisation=organisation, kind=PartyKind.ETAT, name="Préfecture")
     representative = RepresentativeFactory(party=party, name="Philippe MAHÉ", title="Préfet")
     url = reverse("conventions:representative_edit", args=[party.pk, representative.pk])
-    stale = _version(gestionnaire.get(url))
+    stale = version_of(gestionnaire.get(url))
     reference.representative_save(
         party=party,
         values={"name": "Philippe MAHÉ", "title": "Préfet du Finistère"},
@@ -107,7 +101,7 @@ def test_a_deliberation_saved_in_between(gestionnaire, other, organisation):
         party=party, body="Commission permanente", date=date(2023, 7, 3)
     )
     url = reverse("conventions:deliberation_edit", args=[deliberation.pk])
-    stale = _version(gestionnaire.get(url))
+    stale = version_of(gestionnaire.get(url))
     reference.deliberation_save(
         organisation=organisation,
         values={
@@ -154,14 +148,14 @@ def test_a_post_whose_holder_was_added_in_between(gestionnaire, organisation):
     employer = PartyFactory(organisation=organisation, kind=PartyKind.CCAS_CIAS, name="CIAS")
     post = PostFactory(organisation=organisation, employer=employer, name="ISCG Quimper")
     url = reverse("conventions:post_edit", args=[post.pk])
-    stale = _version(gestionnaire.get(url))
+    stale = version_of(gestionnaire.get(url))
     PostHolder.objects.create(post=post, name="Intervenante A", start=date(2023, 9, 1))
     response = gestionnaire.post(url, _post_data(post, name="ISCG de Quimper", version=stale))
     _refused(response, "ISCG de Quimper")
     post.refresh_from_db()
     assert post.name == "ISCG Quimper" and post.holders.count() == 1
     page = gestionnaire.get(url)
-    data = _post_data(post, name="ISCG de Quimper", version=_version(page))
+    data = _post_data(post, name="ISCG de Quimper", version=version_of(page))
     data.update({"titulaires-TOTAL_FORMS": "1", "titulaires-INITIAL_FORMS": "1"})
     holder = post.holders.get()
     data.update(
@@ -178,13 +172,13 @@ def test_a_post_whose_holder_was_added_in_between(gestionnaire, organisation):
 
 def test_the_budget_line_entered_twice_from_the_same_page(gestionnaire, other, organisation):
     url = reverse("financing:budget_line", args=[2027])
-    stale = _version(gestionnaire.get(url))  # no line yet: its own token
+    stale = version_of(gestionnaire.get(url))  # no line yet: its own token
     values = {"imputation": "6568//934213", "credits": "250000", "available": "180000"}
     assert gestionnaire.post(url, {**values, "version": stale}).status_code == 302
     response = gestionnaire.post(url, {**values, "available": "90000", "version": stale})
     _refused(response, "180000", "90000")
     assert BudgetLine.objects.get(organisation=organisation, year=2027).available == Decimal(180000)
-    fresh = _version(gestionnaire.get(url))
+    fresh = version_of(gestionnaire.get(url))
     assert (
         gestionnaire.post(url, {**values, "available": "90000", "version": fresh}).status_code
         == 302

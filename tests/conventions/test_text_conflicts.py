@@ -2,7 +2,6 @@
 same part from the same loaded version; the second gets the conflict page (409) with both
 versions side by side, and nothing of the first is lost."""
 
-import re
 from html import unescape
 
 import pytest
@@ -12,6 +11,7 @@ from conventions import services, text_editing
 from conventions.models import ConventionStatus
 from conventions.text_versions import convention_text_versions
 from tests.access import document_template
+from tests.conflicts import version_of
 from tests.factories import (
     ConventionFactory,
     ConventionPartyFactory,
@@ -31,13 +31,6 @@ TEXT = {
     ],
     "closing": "Fait à Arras.",
 }
-
-
-def version_of(response) -> str:
-    """The version token a page's form carries."""
-    match = re.search(r'name="version" value="([0-9a-f]+)"', response.content.decode())
-    assert match, "the form carries no version token"
-    return match[1]
 
 
 @pytest.fixture

@@ -2,15 +2,14 @@
 from the same loaded page; the second gets the conflict page (409) with both versions, and the
 first save stays whole. And one bilan created twice at once gets a French message, not a 500."""
 
-import re
 from html import unescape
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.test import Client
 
 from reporting import services
 from reporting.models import Bilan
+from tests.conflicts import logged_in, version_of
 from tests.factories import BilanFactory, OrganisationFactory, PostFactory, UserFactory
 from tests.reporting.test_views import post_data
 
@@ -31,24 +30,12 @@ def world():
     return {"bilan": bilan, "post": post, "intervenant": intervenant, "gestionnaire": gestionnaire}
 
 
-def _client(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def _version(response) -> str:
-    match = re.search(r'name="version" value="([0-9a-f]+)"', response.content.decode())
-    assert match, "the form carries no version token"
-    return match[1]
-
-
 def test_the_second_save_of_a_bilan_gets_the_conflict_page(world):
     bilan = world["bilan"]
     url = f"/bilans/bilan/{bilan.pk}/modifier/"
-    intervenant, gestionnaire = _client(world["intervenant"]), _client(world["gestionnaire"])
-    stale = _version(intervenant.get(url))
-    assert _version(gestionnaire.get(url)) == stale
+    intervenant, gestionnaire = logged_in(world["intervenant"]), logged_in(world["gestionnaire"])
+    stale = version_of(intervenant.get(url))
+    assert version_of(gestionnaire.get(url)) == stale
     saved = gestionnaire.post(url, post_data(comment="Chiffres vérifiés.", version=stale))
     assert saved.status_code == 302
     history = bilan.history.count()
@@ -76,9 +63,9 @@ def test_the_second_save_of_a_bilan_gets_the_conflict_page(world):
 def test_a_fresh_page_saves_the_bilan(world):
     bilan = world["bilan"]
     url = f"/bilans/bilan/{bilan.pk}/modifier/"
-    client = _client(world["intervenant"])
-    client.post(url, post_data(version=_version(client.get(url))))
-    response = client.post(url, post_data(comment="Deuxième.", version=_version(client.get(url))))
+    client = logged_in(world["intervenant"])
+    client.post(url, post_data(version=version_of(client.get(url))))
+    response = client.post(url, post_data(comment="Deuxième.", version=version_of(client.get(url))))
     assert response.status_code == 302
     bilan.refresh_from_db()
     assert bilan.comment == "Deuxième."
@@ -87,8 +74,8 @@ def test_a_fresh_page_saves_the_bilan(world):
 def test_monthly_parts_saved_in_between_are_not_lost(world):
     bilan = world["bilan"]
     url = f"/bilans/bilan/{bilan.pk}/modifier/"
-    client = _client(world["gestionnaire"])
-    stale = _version(client.get(url))
+    client = logged_in(world["gestionnaire"])
+    stale = version_of(client.get(url))
     services.replace_parts(
         bilan, [{"kind": "mois", "number": 1, "label": "", "referrals_total": 9}]
     )
@@ -110,7 +97,7 @@ def test_a_bilan_created_in_between_gets_a_french_message(world, monkeypatch):
         return real_defaults(post_)
 
     monkeypatch.setattr(services, "new_bilan_defaults", created_meanwhile)
-    client = _client(gestionnaire)
+    client = logged_in(gestionnaire)
     response = client.post(f"/bilans/poste/{post.pk}/2024/saisir/", post_data())
     assert response.status_code == 400
     assert "a déjà un bilan pour 2024" in unescape(response.content.decode())
