@@ -27,7 +27,7 @@ from conventions.models import (
     PostHolder,
     Representative,
 )
-from iscg import history
+from iscg import concurrency, history
 
 SLUG_MAX = 80
 
@@ -69,11 +69,26 @@ PARTY_FIELDS = ("kind", "name", "short_name", "siret", "rna", "address", "notes"
 
 
 @transaction.atomic
-def party_save(*, organisation, values: dict[str, Any], by, party: Party | None = None) -> Party:
+def party_save(
+    *,
+    organisation,
+    values: dict[str, Any],
+    by,
+    party: Party | None = None,
+    version: str | None = None,
+) -> Party:
     """Create (``party`` None) or change a party of ``organisation``; a new one gets its
-    identifier from its name."""
+    identifier from its name. ``version``: the token of the party as its form loaded it
+    (``iscg.concurrency``); changed since, ``EditConflict`` and nothing is written."""
     if party is not None and party.organisation_id != organisation.pk:
         raise ValidationError("Cette partie appartient à une autre organisation.")
+    concurrency.check_row(
+        party,
+        version,
+        subject=f"la partie « {party} »",
+        values=values,
+        names=[n for n in PARTY_FIELDS if n in values],
+    )
     party = party or Party(organisation=organisation)
     for name in PARTY_FIELDS:
         if name in values:
@@ -106,12 +121,20 @@ def representative_save(
     by,
     representative: Representative | None = None,
     replaces: Representative | None = None,
+    version: str | None = None,
 ) -> RepresentativeChange:
     """Create or change a representative of ``party``. With ``replaces`` (a new préfet, a new
     president), the previous one's mandate ends the day before the new one starts, and every
     draft convention that named the previous one names the new one (``representative_replace``)."""
     if representative is not None and representative.party_id != party.pk:
         raise ValidationError("Ce représentant est celui d'une autre partie.")
+    concurrency.check_row(
+        representative,
+        version,
+        subject=f"le représentant « {representative} » de {party}",
+        values=values,
+        names=[n for n in REPRESENTATIVE_FIELDS if n in values],
+    )
     representative = representative or Representative(party=party)
     for name in REPRESENTATIVE_FIELDS:
         if name in values:
@@ -168,13 +191,25 @@ DELIBERATION_FIELDS = ("party", "body", "date", "number", "subject")
 
 @transaction.atomic
 def deliberation_save(
-    *, organisation, values: dict[str, Any], by, deliberation: Deliberation | None = None
+    *,
+    organisation,
+    values: dict[str, Any],
+    by,
+    deliberation: Deliberation | None = None,
+    version: str | None = None,
 ) -> Deliberation:
     party = values.get("party") or (deliberation.party if deliberation else None)
     if party is None or party.organisation_id != organisation.pk:
         raise ValidationError({"party": "Choisissez une partie de votre organisation."})
     if deliberation is not None and deliberation.party.organisation_id != organisation.pk:
         raise ValidationError("Cette délibération appartient à une autre organisation.")
+    concurrency.check_row(
+        deliberation,
+        version,
+        subject=f"la délibération « {deliberation} »",
+        values=values,
+        names=[n for n in DELIBERATION_FIELDS if n in values],
+    )
     deliberation = deliberation or Deliberation()
     for name in DELIBERATION_FIELDS:
         if name in values:
@@ -208,6 +243,25 @@ POST_FIELDS = (
 UNIT_FIELDS = ("name", "kind", "parent_party", "address", "time_share")
 HOLDER_FIELDS = ("name", "start", "end")
 ABSENCE_FIELDS = ("start", "end", "reason")
+
+
+def post_version_state(post: Post) -> dict[str, Any]:
+    """What a post's form loaded, for its version token: its fields, its EPCIs, its units,
+    holders and absences."""
+
+    def rows(manager) -> list[dict[str, object]]:
+        return [
+            {"pk": row.pk, **concurrency.row_state(row, exclude=("post",))}
+            for row in manager.order_by("pk")
+        ]
+
+    return {
+        "post": concurrency.row_state(post),
+        "epcis": sorted(post.epcis.values_list("pk", flat=True)),
+        "units": rows(post.units),
+        "holders": rows(post.holders),
+        "absences": rows(post.absences),
+    }
 
 
 @dataclass
@@ -253,12 +307,21 @@ def post_save(
     units: Rows | None = None,
     holders: Rows | None = None,
     absences: Rows | None = None,
+    version: str | None = None,
 ) -> Post:
     """Create or change a post of ``organisation`` with its units (their time shares add up to
     100 %, or none is given), holders and absences. The employer, the EPCIs and the units'
     parties are the organisation's own."""
     if post is not None and post.organisation_id != organisation.pk:
         raise ValidationError("Ce poste appartient à une autre organisation.")
+    concurrency.check_row(
+        post,
+        version,
+        subject=f"le poste « {post} »",
+        values=values,
+        names=[n for n in POST_FIELDS if n in values],
+        state=post_version_state,
+    )
     _check_in_organisation(organisation, [values.get("employer")], "employer")
     epcis = list(epcis) if epcis is not None else None
     if epcis is not None:

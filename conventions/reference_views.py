@@ -20,7 +20,7 @@ from conventions.reference_forms import (
     holder_formset,
     unit_formset,
 )
-from iscg import imports
+from iscg import concurrency, imports
 from iscg.formatting import format_date_long
 
 
@@ -35,6 +35,13 @@ def _add_errors(form, error: ValidationError) -> None:
             form.add_error(name if name in form.fields else None, errors)
     else:
         form.add_error(None, error.messages)
+
+
+def _version(request, instance, state=concurrency.row_state) -> str:
+    """The version token the form carries: the one it was loaded with (a form shown again
+    with its errors keeps it), else the object's as it is now (read before a ModelForm binds
+    to it and changes it)."""
+    return concurrency.posted(request.POST) or concurrency.row_version(instance, state)
 
 
 def _status(*forms_and_sets) -> int:
@@ -55,6 +62,7 @@ def party_form(request, pk: int | None = None):
         _require_editor(request.user, party.organisation_id)
     else:
         _require_editor(request.user)
+    version = _version(request, party)
     form = PartyForm(request.POST or None, instance=party)
     if request.method == "POST" and form.is_valid():
         try:
@@ -63,6 +71,7 @@ def party_form(request, pk: int | None = None):
                 values=form.cleaned_data,
                 by=request.user,
                 party=party,
+                version=concurrency.posted(request.POST),
             )
         except ValidationError as error:
             _add_errors(form, error)
@@ -72,7 +81,7 @@ def party_form(request, pk: int | None = None):
     return render(
         request,
         "conventions/reference/party_form.html",
-        {"form": form, "party": party},
+        {"form": form, "party": party, "version": version},
         status=_status(form),
     )
 
@@ -81,6 +90,7 @@ def representative_form(request, party_pk: int, pk: int | None = None):
     party = get_object_or_404(Party.objects.visible_to(request.user), pk=party_pk)
     _require_editor(request.user, party.organisation_id)
     representative = get_object_or_404(party.representatives, pk=pk) if pk is not None else None
+    version = _version(request, representative)
     form = RepresentativeForm(request.POST or None, instance=representative, party=party)
     if request.method == "POST" and form.is_valid():
         values = {name: form.cleaned_data[name] for name in reference.REPRESENTATIVE_FIELDS}
@@ -91,6 +101,7 @@ def representative_form(request, party_pk: int, pk: int | None = None):
                 by=request.user,
                 representative=representative,
                 replaces=form.cleaned_data.get("replaces"),
+                version=concurrency.posted(request.POST),
             )
         except ValidationError as error:
             _add_errors(form, error)
@@ -114,6 +125,7 @@ def representative_form(request, party_pk: int, pk: int | None = None):
             "party": party,
             "representative": representative,
             "current": party.current_representative(),
+            "version": version,
         },
         status=_status(form),
     )
@@ -152,6 +164,7 @@ def deliberation_form(request, pk: int | None = None):
     organisation = request.user.organisation
     chosen = request.GET.get("partie", "")
     initial = {"party": chosen} if deliberation is None and chosen.isdigit() else {}
+    version = _version(request, deliberation)
     form = DeliberationForm(
         request.POST or None, instance=deliberation, organisation=organisation, initial=initial
     )
@@ -162,6 +175,7 @@ def deliberation_form(request, pk: int | None = None):
                 values=form.cleaned_data,
                 by=request.user,
                 deliberation=deliberation,
+                version=concurrency.posted(request.POST),
             )
         except ValidationError as error:
             _add_errors(form, error)
@@ -173,7 +187,7 @@ def deliberation_form(request, pk: int | None = None):
     return render(
         request,
         "conventions/reference/deliberation_form.html",
-        {"form": form, "deliberation": deliberation},
+        {"form": form, "deliberation": deliberation, "version": version},
         status=_status(form),
     )
 
@@ -190,6 +204,7 @@ def post_form(request, pk: int | None = None):
         _require_editor(request.user)
     organisation = request.user.organisation
     data = request.POST or None
+    version = _version(request, post, reference.post_version_state)
     form = PostForm(data, instance=post, organisation=organisation)
     target = post or form.instance
     units = unit_formset(target, organisation, data)
@@ -208,6 +223,7 @@ def post_form(request, pk: int | None = None):
                 units=units.rows(),
                 holders=holders.rows(),
                 absences=absences.rows(),
+                version=concurrency.posted(request.POST),
             )
         except ValidationError as error:
             _add_errors(form, error)
@@ -217,7 +233,14 @@ def post_form(request, pk: int | None = None):
     return render(
         request,
         "conventions/reference/post_form.html",
-        {"form": form, "post": post, "units": units, "holders": holders, "absences": absences},
+        {
+            "form": form,
+            "post": post,
+            "units": units,
+            "holders": holders,
+            "absences": absences,
+            "version": version,
+        },
         status=_status(form, *sets),
     )
 

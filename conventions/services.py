@@ -17,6 +17,7 @@ import dataclasses
 import hashlib
 import io
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -27,7 +28,16 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from conventions import documents, notices, pdf_checks, rules, sealing, templating
+from conventions import (
+    documents,
+    notices,
+    pdf_checks,
+    rules,
+    sealing,
+    templating,
+    text_editing,
+    textdiff,
+)
 from conventions.blanks import blanks_summary, convention_blanks
 from conventions.models import (
     SIGNED_STATUSES,
@@ -45,7 +55,7 @@ from conventions.text_versions import convention_text_versions
 from conventions.wording import absent_values, refused_for_blanks_message
 from financing.models import FinancingPlan
 from financing.services import plan_truncate
-from iscg import history
+from iscg import concurrency, history
 from iscg.formatting import format_date_long
 
 
@@ -86,6 +96,70 @@ def template_save(*, template: DocumentTemplate, text: dict, by, note: str = "")
     return TemplateVersion.objects.create(
         template=template, number=number, created_by=by, note=note, **text
     )
+
+
+@dataclass(frozen=True)
+class TextEdit:
+    """One change made on a text's editor, applied under the row lock to the text as it is
+    then (``change``), refused when what the page loaded has changed since (``version``, the
+    token of ``text_editing.edit_state(text, part)``)."""
+
+    change: Callable[[dict], dict]
+    reason: str
+    #: The part edited (``text_editing`` key), None for the whole text (moving, removing).
+    part: str | None
+    version: str | None
+    #: What the user typed, shown on the conflict page: (title or None, body) of the part,
+    #: else a sentence saying what the action did.
+    yours: tuple[str | None, str] | str
+
+
+def _text_conflict(current: dict, edit: TextEdit, subject: str, **who) -> concurrency.EditConflict:
+    """Both versions of the part (or the whole text's articles) for the conflict page."""
+    readable = text_editing.readable_text(current)
+    if edit.part is None or isinstance(edit.yours, str):
+        titles = "\n".join(p.label for p in text_editing.parts(readable))
+        return concurrency.EditConflict(
+            subject,
+            differences=[concurrency.Difference("Parties du texte", titles, str(edit.yours))],
+            **who,
+        )
+    found = text_editing.part(readable, edit.part)
+    theirs = text_editing.part_text(found.title, found.body) if found else ""
+    title, body = edit.yours
+    yours = text_editing.part_text(
+        text_editing.readable(title) if title is not None else None, text_editing.readable(body)
+    )
+    old_html, new_html = textdiff.side_by_side(theirs, yours)
+    label = found.label if found else "Cette partie (supprimée depuis)"
+    status: textdiff.Status = "changed" if found else "removed"
+    return concurrency.EditConflict(
+        subject,
+        comparison=[textdiff.PartComparison(label, status, theirs, yours, old_html, new_html)],
+        yours_text=text_editing.part_text(title, body),
+        **who,
+    )
+
+
+@transaction.atomic
+def template_edit(*, template: DocumentTemplate, edit: TextEdit, by) -> TemplateVersion:
+    """The editor's change to a template: a new version, unless somebody saved the part (or,
+    for the overview, the template) since the page was loaded (``EditConflict``)."""
+    template = DocumentTemplate.objects.select_for_update().get(pk=template.pk)
+    version = template.current_version
+    current = version.as_text() if version else {"title": "", "articles": []}
+
+    def conflict() -> concurrency.EditConflict:
+        return _text_conflict(
+            current,
+            edit,
+            f"le modèle « {template.name} »",
+            saved_by=history.person_name(version.created_by) if version else "",
+            saved_at=version.created_at if version else None,
+        )
+
+    concurrency.check(edit.version, text_editing.edit_state(current, edit.part), conflict)
+    return template_save(template=template, text=edit.change(current), by=by, note=edit.reason)
 
 
 @transaction.atomic
@@ -168,6 +242,26 @@ def convention_text_save(
         history.attribute(convention, by=by, reason=reason)
     convention.save(update_fields=["text", "updated_at"])
     return convention
+
+
+@transaction.atomic
+def convention_text_edit(*, convention: Convention, edit: TextEdit, by) -> Convention:
+    """The editor's change to a convention's text, applied to the text as it is under the row
+    lock; refused (``EditConflict``, nothing written) when the part edited (or, for the
+    overview, the text) has changed since the page was loaded."""
+    convention = Convention.objects.select_for_update().get(pk=convention.pk)
+    _require_editable_text(convention)
+    current = documents.effective_text(convention)
+
+    def conflict() -> concurrency.EditConflict:
+        who, when = concurrency.last_change(convention)
+        subject = f"le texte de la convention {convention.reference}"
+        return _text_conflict(current, edit, subject, saved_by=who, saved_at=when)
+
+    concurrency.check(edit.version, text_editing.edit_state(current, edit.part), conflict)
+    return convention_text_save(
+        convention=convention, text=edit.change(current), by=by, reason=edit.reason
+    )
 
 
 @transaction.atomic

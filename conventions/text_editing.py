@@ -319,3 +319,27 @@ def readable_text(text: Mapping[str, Any]) -> dict[str, Any]:
         for a in text.get("articles") or []
     ]
     return result
+
+
+# --------------------------------------------------------------------------- version tokens
+
+
+def edit_state(text: Mapping[str, Any], key: str | None) -> dict[str, Any]:
+    """What an edit page of ``text`` loaded, for its version token (``iscg.concurrency``): the
+    part ``key`` (its place, title and body), so that a change elsewhere in the text (another
+    article) does not refuse its save; ``NEW_ARTICLE``: nothing (an article added is appended
+    to the text as it is then, and overwrites nothing); ``None``: the whole text (the overview
+    moves and removes articles by their numbers)."""
+    if key is None:
+        return {"text": dict(text)}
+    if key == NEW_ARTICLE:
+        return {"key": key}
+    found = part(text, key)
+    if found is None:
+        return {"key": key, "absent": True}
+    return {"key": key, "title": found.title, "body": found.body}
+
+
+def part_text(title: str | None, body: str) -> str:
+    """A part as one text (an article: its title, a blank line, its body)."""
+    return f"{title}\n\n{body}" if title else body

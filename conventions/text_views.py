@@ -36,6 +36,7 @@ from conventions.document_views import (
 from conventions.forms import DraftFromTemplateForm, PartForm
 from conventions.models import Convention, DocumentTemplate
 from conventions.text_versions import convention_text_versions, display_name
+from iscg import concurrency
 
 FROZEN = "Le texte est figé depuis l'envoi à la signature : rédigez un avenant pour le modifier."
 
@@ -63,8 +64,17 @@ class Target:
     versions_url: str
     part_url_name: str
     part_url_args: list
-    save: Callable[[dict, str], object]
+    #: Apply an editor's change (``services.TextEdit``) under the row lock; raises
+    #: ``ValidationError``, or ``EditConflict`` when somebody saved in between.
+    save: Callable[[services.TextEdit], object]
     convention: Convention | None = None
+
+    def version(self, request, part: str | None) -> str:
+        """The version token the page's form carries: the one it was loaded with (a form
+        shown again with its errors keeps it), else that of the text as it is now."""
+        return concurrency.posted(request.POST) or concurrency.token(
+            text_editing.edit_state(self.text, part)
+        )
 
     def part_url(self, key: str) -> str:
         return reverse(self.part_url_name, args=[*self.part_url_args, key])
@@ -76,10 +86,8 @@ def _convention_target(request, reference: str) -> Convention | Target:
     if not convention.is_text_editable:
         return convention
 
-    def save(text: dict, reason: str) -> None:
-        services.convention_text_save(
-            convention=convention, text=text, by=request.user, reason=reason
-        )
+    def save(edit: services.TextEdit) -> None:
+        services.convention_text_edit(convention=convention, edit=edit, by=request.user)
 
     return Target(
         heading=f"Texte de la convention {convention.reference}",
@@ -103,8 +111,8 @@ def _template_target(request, pk: int) -> Target:
     current = template.current_version
     text = current.as_text() if current else {"title": "", "articles": []}
 
-    def save(new_text: dict, reason: str) -> None:
-        services.template_save(template=template, text=new_text, by=request.user, note=reason)
+    def save(edit: services.TextEdit) -> None:
+        services.template_edit(template=template, edit=edit, by=request.user)
 
     return Target(
         heading=f"Modèle « {template.name} »",
@@ -139,20 +147,31 @@ def _overview(request, target: Target, extra: dict):
             return redirect(target.overview_url)
         number_ = int(number)
         title = articles[number_ - 1].get("title", "")
+        change: Callable[[dict], dict]
         if action == "supprimer":
-            new_text = text_editing.without_article(text, number_)
+
+            def change(current: dict) -> dict:
+                return text_editing.without_article(current, number_)
+
             reason = f"Article {number_} « {title} » supprimé."
             done = (
                 f"Article {number_} « {title} » supprimé. Le texte d'avant reste dans les "
                 "versions, d'où il se rétablit."
             )
+            yours = f"Supprimer l'article {number_} « {title} »"
         else:
-            new_text = text_editing.with_article_moved(
-                text, number_, -1 if action == "monter" else 1
-            )
+            offset = -1 if action == "monter" else 1
+
+            def change(current: dict) -> dict:
+                return text_editing.with_article_moved(current, number_, offset)
+
             reason = done = f"Article « {title} » déplacé."
+            yours = f"{'Monter' if offset < 0 else 'Descendre'} l'article {number_} « {title} »"
+        edit = services.TextEdit(
+            change, reason, None, concurrency.posted(request.POST), yours=yours
+        )
         try:
-            target.save(new_text, reason)
+            target.save(edit)
         except ValidationError as error:
             for message in error.messages:
                 messages.error(request, message)
@@ -173,6 +192,7 @@ def _overview(request, target: Target, extra: dict):
             "problems": templating.validate_text(text),
             "article_count": len(text.get("articles") or []),
             "new_article_url": target.part_url(text_editing.NEW_ARTICLE),
+            "version": target.version(request, None),
             **extra,
         },
     )
@@ -295,17 +315,27 @@ def _part(request, target: Target, key: str):
             title = form.cleaned_data.get("title", "")
             body = form.cleaned_data["body"]
             if saving:
-                new_text = text_editing.with_part(
-                    text, current.key, title=title if current.is_article else None, body=body
-                )
+                part_title = title if current.is_article else None
+                new_text = text_editing.with_part(text, current.key, title=part_title, body=body)
                 label = (
                     text_editing.part(new_text, f"article-{current.number}").label
                     if current.is_article
                     else current.label
                 )
                 added = key == text_editing.NEW_ARTICLE
+
+                def change(latest: dict) -> dict:
+                    return text_editing.with_part(latest, current.key, title=part_title, body=body)
+
+                edit = services.TextEdit(
+                    change,
+                    f"{label} ajouté." if added else f"{label} modifié.",
+                    current.key,
+                    concurrency.posted(request.POST),
+                    yours=(part_title, body),
+                )
                 try:
-                    target.save(new_text, f"{label} ajouté." if added else f"{label} modifié.")
+                    target.save(edit)
                 except ValidationError as error:
                     for message in error.messages:
                         form.add_error(None, message)
@@ -336,6 +366,7 @@ def _part(request, target: Target, key: str):
             "previous": (previous, target.part_url(previous.key)) if previous else None,
             "next": (following, target.part_url(following.key)) if following else None,
             "action_url": target.part_url(current.key),
+            "version": target.version(request, current.key),
         },
         status=status,
     )

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from financing.models import BudgetLine
-from iscg import history
+from iscg import concurrency, history
 
 FIELDS = ("imputation", "operation_code", "label", "credits", "available")
 
@@ -32,16 +32,43 @@ class BudgetLineForm(forms.ModelForm):
             self.fields[name].widget.attrs.update({"class": "money", "min": 0, "step": "0.01"})
 
 
+def line_version(line: BudgetLine | None) -> str:
+    """The version token of the year's line as a form loads it (a line not entered yet has
+    one too: two first entries of the same year do not overwrite each other)."""
+    return concurrency.token(concurrency.row_state(line) if line else None)
+
+
 def year_line(organisation, year: int) -> BudgetLine | None:
     """The line the annual check reads for ``year`` (``financing.selectors.annual_table``)."""
     return BudgetLine.objects.filter(organisation=organisation, year=year).first()
 
 
 @transaction.atomic
-def budget_line_save(*, organisation, year: int, values: dict[str, Any], by) -> BudgetLine:
+def budget_line_save(
+    *, organisation, year: int, values: dict[str, Any], by, version: str | None = None
+) -> BudgetLine:
     """Create or change ``organisation``'s budget line for ``year``; the disponible never
-    exceeds the credits (French message, nothing saved)."""
-    line = year_line(organisation, year) or BudgetLine(organisation=organisation, year=year)
+    exceeds the credits (French message, nothing saved). ``version``: the token of the line
+    as the form loaded it (``iscg.concurrency``; empty: there was none); when it has been
+    saved since, ``EditConflict`` and nothing is written."""
+    line = (
+        BudgetLine.objects.select_for_update().filter(organisation=organisation, year=year).first()
+    )
+    if version is not None:
+        concurrency.check(
+            version,
+            concurrency.row_state(line) if line else None,
+            lambda: concurrency.conflict_for(
+                line,
+                f"la ligne budgétaire {year}",
+                differences=concurrency.field_differences(
+                    line, values, [n for n in FIELDS if n in values]
+                )
+                if line
+                else [],
+            ),
+        )
+    line = line or BudgetLine(organisation=organisation, year=year)
     for name in FIELDS:
         if name in values:
             value = values[name]

@@ -6,6 +6,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 
 from financing import budget_lines, perms
+from iscg import concurrency
 from iscg.history import history_rows
 
 
@@ -17,13 +18,18 @@ def budget_line_edit(request, year: int):
     organisation = request.user.organisation
     line = budget_lines.year_line(organisation, year)
     initial = {} if line else {"imputation": organisation.budget_line}
+    version = concurrency.posted(request.POST) or budget_lines.line_version(line)
     form = budget_lines.BudgetLineForm(
         request.POST or None, instance=line, organisation=organisation, year=year, initial=initial
     )
     if request.method == "POST" and form.is_valid():
         try:
             budget_lines.budget_line_save(
-                organisation=organisation, year=year, values=form.cleaned_data, by=request.user
+                organisation=organisation,
+                year=year,
+                values=form.cleaned_data,
+                by=request.user,
+                version=concurrency.posted(request.POST),
             )
         except ValidationError as error:
             for name, errors in error.message_dict.items():
@@ -38,6 +44,7 @@ def budget_line_edit(request, year: int):
             "form": form,
             "year": year,
             "line": line,
+            "version": version,
             "history": history_rows(line) if line else None,
         },
         status=400 if form.errors else 200,

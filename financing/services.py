@@ -12,7 +12,7 @@ save, with the months from the post's dates and absences, and stored through
 """
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from conventions import notices, rules
 from conventions.models import SIGNED_STATUSES, Convention, ConventionStatus, Party
-from financing import engine, titres
+from financing import engine, rule_words, titres
 from financing.cancellations import payments_to_cancel
 from financing.models import (
     FinancingPlan,
@@ -34,8 +34,8 @@ from financing.models import (
     TitreSettings,
 )
 from financing.months import period_of, post_months, with_service_start
-from iscg import history
-from iscg.formatting import format_date_long
+from iscg import concurrency, history
+from iscg.formatting import format_date_long, format_euros, format_months
 
 
 class PlanLocked(ValidationError):
@@ -270,6 +270,83 @@ def _write_plan(
     return financing_plan
 
 
+def plan_version_state(
+    financing_plan: FinancingPlan | None, draft: PlanDraft | None
+) -> dict[str, Any]:
+    """What the plan page of a post loaded, for its version token (``iscg.concurrency``): the
+    plan as stored (rules, months by hand, notes) and the editor's draft."""
+    return {
+        "plan": financing_plan.data if financing_plan else None,
+        "months_by_hand": financing_plan.months_by_hand if financing_plan else None,
+        "notes": financing_plan.notes if financing_plan else None,
+        "draft": draft.data if draft else None,
+    }
+
+
+def _plan_summary(plan: engine.Plan | None, names: Mapping[str, str]) -> dict[str, str]:
+    if plan is None:
+        return {"years": "(aucun plan)", "shares": "(aucun plan)"}
+    years = "\n".join(
+        f"{y.year} : {format_euros(y.annual_cost)}"
+        + (f", {format_months(y.months)} mois" if y.months is not None else "")
+        for y in plan.years
+    )
+    shares = "\n".join(f"{who} : {words}" for who, words in rule_words.plan_words(plan, names))
+    return {"years": years or "—", "shares": shares or "—"}
+
+
+def _check_plan_version(
+    convention: Convention,
+    post,
+    financing_plan: FinancingPlan | None,
+    version: str | None,
+    yours: engine.Plan | str,
+) -> None:
+    """Refuse (``EditConflict``, nothing written) when the post's plan or its draft changed
+    since the page was loaded with ``version``. Call with the plan row locked: the draft's
+    row is locked here."""
+    if version is None:
+        return
+    draft = PlanDraft.objects.select_for_update().filter(convention=convention, post=post).first()
+
+    def conflict() -> concurrency.EditConflict:
+        names = {
+            p.slug: str(p) for p in Party.objects.filter(organisation_id=convention.organisation_id)
+        }
+        try:
+            current = financing_plan.get_plan() if financing_plan else None
+        except engine.PlanError:
+            current = None
+        theirs = _plan_summary(current, names)
+        mine = (
+            _plan_summary(yours, names)
+            if isinstance(yours, engine.Plan)
+            else {"years": yours, "shares": yours}
+        )
+        labels = {"years": "Années et coût annuel", "shares": "Parts : qui paie quoi"}
+        rows = concurrency.differences(labels, theirs, mine)
+        saved: list[tuple[datetime, str]] = []
+        for row in (financing_plan, draft):
+            who, when = concurrency.last_change(row) if row is not None else ("", None)
+            if when is not None:
+                saved.append((when, who))
+        when, who = max(saved) if saved else (None, "")
+        notes = (
+            ["Un brouillon de ce plan a été enregistré entre-temps : il est sur la page rechargée."]
+            if draft is not None
+            else []
+        )
+        return concurrency.EditConflict(
+            f"le plan de financement du poste « {post.name} » ({convention.reference})",
+            differences=rows,
+            saved_by=who,
+            saved_at=when,
+            notes=notes,
+        )
+
+    concurrency.check(version, plan_version_state(financing_plan, draft), conflict)
+
+
 @transaction.atomic
 def plan_save(
     *,
@@ -280,6 +357,7 @@ def plan_save(
     notes: str | None = None,
     dated: bool = True,
     discard_draft: bool = False,
+    version: str | None = None,
 ) -> FinancingPlan:
     """Create or replace a convention's plan for ``post`` (one plan per post the convention
     covers; a post it does not cover is refused); refused from the sending to signature on (the
@@ -288,10 +366,13 @@ def plan_save(
     once, with the months from the post (unless ``months_by_hand``), and dated by the
     convention's period when it fits the plan's years (``months.period_of``) unless ``dated``
     is False: an avenant or a renewal keeps the reading of the plan it copies. With
-    ``discard_draft`` (the guided editor's save), the post's draft, now the plan, is deleted."""
+    ``discard_draft`` (the guided editor's save), the post's draft, now the plan, is deleted.
+    ``version``: the token of the plan page as loaded (``plan_version_state``); when the plan or
+    its draft has changed since, ``EditConflict`` and nothing is written."""
     _check_post(convention, post)
     financing_plan = _locked_plan(convention, post)
     _check_not_frozen(convention, financing_plan)
+    _check_plan_version(convention, post, financing_plan, version, plan)
     saved = _write_plan(
         financing_plan=financing_plan,
         convention=convention,
@@ -317,18 +398,27 @@ def _check_not_frozen(convention: Convention, financing_plan: FinancingPlan | No
 
 
 #: Form fields never kept in a draft (the page's own, not the plan's).
-_NOT_DRAFTED = {"csrfmiddlewaretoken", "action", "mode"}
+_NOT_DRAFTED = {"csrfmiddlewaretoken", "action", "mode", concurrency.FIELD}
 
 
 @transaction.atomic
 def plan_draft_save(
-    *, convention: Convention, post: Any, data: Mapping[str, str], by: Any = None
+    *,
+    convention: Convention,
+    post: Any,
+    data: Mapping[str, str],
+    by: Any = None,
+    version: str | None = None,
 ) -> PlanDraft:
     """Keep the guided editor's values as typed, complete or not: the stored plan does not
     change (it changes when the draft, complete, is saved with ``plan_save``). Refused, like a
     plan, once the convention is sent to signature. One draft per post (replaced)."""
     _check_post(convention, post)
-    _check_not_frozen(convention, _locked_plan(convention, post))
+    financing_plan = _locked_plan(convention, post)
+    _check_not_frozen(convention, financing_plan)
+    _check_plan_version(
+        convention, post, financing_plan, version, "(un brouillon, à voir sur la page rechargée)"
+    )
     values = {str(key): str(value) for key, value in data.items() if key not in _NOT_DRAFTED}
     draft = PlanDraft.objects.select_for_update().filter(convention=convention, post=post).first()
     if draft is None:
@@ -340,9 +430,13 @@ def plan_draft_save(
 
 
 @transaction.atomic
-def plan_draft_discard(*, convention: Convention, post: Any) -> bool:
+def plan_draft_discard(*, convention: Convention, post: Any, version: str | None = None) -> bool:
     """Delete the post's draft (the saved plan stays as it is); whether there was one. Its
-    history keeps what it held."""
+    history keeps what it held. Refused (``EditConflict``) when the draft or the plan changed
+    since the page was loaded with ``version``."""
+    _check_plan_version(
+        convention, post, _locked_plan(convention, post), version, "(abandonner le brouillon)"
+    )
     deleted, _ = PlanDraft.objects.filter(convention=convention, post=post).delete()
     return bool(deleted)
 

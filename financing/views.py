@@ -24,7 +24,7 @@ from financing.forms import (
     PaymentForm,
 )
 from financing.models import FinancingPlan, Payment, PlanDraft, PlanYear, ShareLine
-from iscg import downloads
+from iscg import concurrency, downloads
 from iscg import perms as shared_perms
 from iscg.formatting import format_euros
 from iscg.models import Organisation
@@ -399,6 +399,8 @@ def plan(request, reference: str):
     action = request.POST.get("action", "") if request.method == "POST" else ""
     current = _current_plan(plan, convention)
     back = _plan_url(convention, chosen, several)
+    # The version token of the plan and draft the page loaded (iscg.concurrency).
+    loaded = concurrency.posted(request.POST)
     if request.method == "POST":
         if not can_edit:
             raise PermissionDenied
@@ -407,13 +409,17 @@ def plan(request, reference: str):
                 if chosen is None:
                     raise ValidationError("La convention ne couvre aucun poste.")
                 if action == "abandonner_brouillon":
-                    services.plan_draft_discard(convention=convention, post=chosen)
+                    services.plan_draft_discard(convention=convention, post=chosen, version=loaded)
                     messages.success(
                         request, "Brouillon abandonné : le plan enregistré reste tel quel."
                     )
                     return redirect(back)
                 services.plan_draft_save(
-                    convention=convention, post=chosen, data=request.POST, by=request.user
+                    convention=convention,
+                    post=chosen,
+                    data=request.POST,
+                    by=request.user,
+                    version=loaded,
                 )
             except ValidationError as exc:
                 error = " ".join(exc.messages)
@@ -436,6 +442,7 @@ def plan(request, reference: str):
                     plan=typed,
                     months_by_hand=months_by_hand,
                     discard_draft=True,
+                    version=loaded,
                 )
             except _GuidedInvalid as exc:
                 guided = exc.guided
@@ -491,6 +498,11 @@ def plan(request, reference: str):
             "words": words,
             "export_url": f"{back}{'&' if '?' in back else '?'}exporter=1" if plan else "",
             "can_edit": can_edit,
+            "version": (
+                loaded or concurrency.token(services.plan_version_state(plan, draft))
+                if can_edit
+                else ""
+            ),
             # Actual costs are entered after the year closes, whatever the convention's status.
             "can_record": perms.can_record_actual_cost(request.user, convention),
             "lines": lines,

@@ -7,6 +7,8 @@ included (the red team's "database is locked" for 10 minutes). Here a POST, PUT,
 DELETE runs its view in one transaction, as ATOMIC_REQUESTS did (all or nothing); a GET or HEAD
 runs in autocommit and holds no lock. A view marked ``transaction.non_atomic_requests`` is left
 alone, as Django does. A GET that writes does so through its service's own ``atomic``.
+A write refused because somebody saved in between (``iscg.concurrency.EditConflict``) is
+rolled back and answered with the conflict page (409).
 """
 
 import time
@@ -17,6 +19,8 @@ from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.db import DEFAULT_DB_ALIAS, transaction
 from django.shortcuts import render
+
+from iscg import concurrency
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
@@ -33,10 +37,15 @@ class AtomicWritesMiddleware:
             return None
         if DEFAULT_DB_ALIAS in getattr(view_func, "_non_atomic_requests", set()):
             return None
-        with transaction.atomic():
-            response = view_func(request, *view_args, **view_kwargs)
-            if hasattr(response, "render") and callable(response.render):
-                response = response.render()  # a template response reads inside, too
+        try:
+            with transaction.atomic():
+                response = view_func(request, *view_args, **view_kwargs)
+                if hasattr(response, "render") and callable(response.render):
+                    response = response.render()  # a template response reads inside, too
+        except concurrency.EditConflict as conflict:
+            # Somebody saved in between (optimistic locking): everything rolled back, the
+            # conflict page shows both versions.
+            return concurrency.conflict_response(request, conflict)
         return response
 
 

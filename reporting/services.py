@@ -13,10 +13,10 @@ Every change is recorded by django-simple-history with its author. The checks li
 from collections.abc import Iterable, Mapping
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from iscg import history, perms
+from iscg import concurrency, history, perms
 from iscg.imports import Outcome
 from reporting import imports, notices, rules
 from reporting.models import EDITABLE_STATUSES, Bilan, BilanPart, BilanStatus
@@ -49,26 +49,115 @@ def new_bilan_defaults(post) -> dict:
     return {"communes_count": post.communes_count, "epci_count": len(post.epcis.all()) or None}
 
 
+def _already_exists(post, year: int) -> ValidationError:
+    return ValidationError(
+        f"Le poste {post} a déjà un bilan pour {year} : ouvrez-le depuis la liste des bilans "
+        "pour le compléter."
+    )
+
+
 @transaction.atomic
 def bilan_create(*, user, post, year: int, data: Mapping | None = None) -> Bilan:
-    """A new draft for the post and year (the EPCI and communes counts default to the post's)."""
+    """A new draft for the post and year (the EPCI and communes counts default to the post's).
+    Two creations at once (several tabs, a double click): the second, refused by the unique
+    constraint, gets the French message, never a 500."""
     if not can_enter(user, post):
         _deny("Seuls l'intervenant du poste et les gestionnaires saisissent ses bilans.")
     if Bilan.objects.filter(post=post, year=year).exists():
-        raise ValidationError(f"Le poste {post} a déjà un bilan pour {year}.")
+        raise _already_exists(post, year)
     bilan = Bilan(post=post, year=year, **new_bilan_defaults(post))
     for name, value in (data or {}).items():
         setattr(bilan, name, value)
-    _save(bilan, user)
+    try:
+        with transaction.atomic():  # a savepoint: the refused insert leaves the request usable
+            _save(bilan, user)
+    except IntegrityError as error:
+        if Bilan.objects.filter(post=post, year=year).exists():
+            raise _already_exists(post, year) from error
+        raise
+    except ValidationError as error:
+        if Bilan.objects.filter(post=post, year=year).exists():  # created in between
+            raise _already_exists(post, year) from error
+        raise
     return bilan
 
 
+def bilan_version_state(bilan: Bilan) -> dict:
+    """What a bilan's entry page loaded, for its version token (``iscg.concurrency``): every
+    field of the bilan (its status and review included) and its parts."""
+    parts = sorted(
+        (concurrency.row_state(part, exclude=("bilan",)) for part in bilan.parts.all()),
+        key=lambda part: (str(part["kind"]), part["number"] or 0, str(part["label"])),
+    )
+    return {"bilan": concurrency.row_state(bilan), "parts": parts}
+
+
+def _counts(values: Mapping | None, labels: Mapping[str, str]) -> str:
+    found = values or {}
+    rows = [
+        f"{label} : {found[key]}" for key, label in labels.items() if found.get(key) is not None
+    ]
+    return "\n".join(rows) or "—"
+
+
+def _parts_text(parts: Iterable[Mapping]) -> str:
+    rows = []
+    for part in parts:
+        name = part.get("label") or f"{part.get('kind')} {part.get('number')}"
+        rows.append(
+            f"{name} : {part.get('referrals_total') if part.get('referrals_total') is not None else '—'} saisines"
+        )
+    return "\n".join(rows) or "—"
+
+
+def _bilan_conflict(bilan: Bilan, data: Mapping, parts: list[Mapping] | None):
+    simple = [name for name in data if name not in ("problems", "orientations")]
+    rows = concurrency.field_differences(bilan, data, simple)
+    rows.append(
+        concurrency.Difference(
+            "Problématiques",
+            _counts(bilan.problems, rules.PROBLEMS),
+            _counts(data.get("problems"), rules.PROBLEMS),
+        )
+    )
+    rows.append(
+        concurrency.Difference(
+            "Orientations",
+            _counts(bilan.orientations, rules.ORIENTATIONS),
+            _counts(data.get("orientations"), rules.ORIENTATIONS),
+        )
+    )
+    if parts is not None:
+        rows.append(
+            concurrency.Difference(
+                "Ventilation (saisines)",
+                _parts_text(p.figures() for p in bilan.parts.all()),
+                _parts_text(parts),
+            )
+        )
+    return concurrency.conflict_for(
+        bilan, f"le bilan {bilan.year} du poste {bilan.post}", differences=rows
+    )
+
+
 @transaction.atomic
-def bilan_update(*, user, bilan: Bilan, data: Mapping, parts: list[Mapping] | None = None) -> Bilan:
+def bilan_update(
+    *,
+    user,
+    bilan: Bilan,
+    data: Mapping,
+    parts: list[Mapping] | None = None,
+    version: str | None = None,
+) -> Bilan:
     """Change a draft's figures, and replace its parts when ``parts`` is given. The draft is
     saved with its inconsistencies (``submission_issues`` lists them); only what the table
-    cannot hold or the rules never allow (a nominative text, a percentage above 100) refuses."""
+    cannot hold or the rules never allow (a nominative text, a percentage above 100) refuses.
+    ``version``: the token of the entry page as loaded (``bilan_version_state``); when the
+    bilan has been saved since, ``EditConflict`` and nothing is written."""
     bilan = Bilan.objects.select_for_update().select_related("post").get(pk=bilan.pk)
+    concurrency.check(
+        version, bilan_version_state(bilan), lambda: _bilan_conflict(bilan, data, parts)
+    )
     if not can_edit(user, bilan):
         if not can_enter(user, bilan.post):
             _deny("Seuls l'intervenant du poste et les gestionnaires saisissent ses bilans.")

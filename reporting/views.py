@@ -12,7 +12,7 @@ from django.utils.http import urlencode
 
 from conventions.models import Convention, ConventionStatus, Post
 from financing.models import ShareLine
-from iscg import downloads
+from iscg import concurrency, downloads
 from iscg import imports as import_jobs
 from iscg import perms as shared_perms
 from iscg.history import history_rows
@@ -281,7 +281,11 @@ def bilan_edit(request, pk: int):
         parts = [p for p in (f.part() for f in formset.forms) if p is not None]
         try:
             bilan = services.bilan_update(
-                user=request.user, bilan=bilan, data=form.figures(), parts=parts
+                user=request.user,
+                bilan=bilan,
+                data=form.figures(),
+                parts=parts,
+                version=concurrency.posted(request.POST),
             )
         except ValidationError as error:
             form.add_service_errors(error)
@@ -299,6 +303,9 @@ def bilan_edit(request, pk: int):
             "bilan": bilan,
             "part_kinds": PartKind.choices,
             "part_columns": [(field, field) for field, _ in rules.PART_FIELDS],
+            # The version token of the bilan as the page loaded it (iscg.concurrency).
+            "version": concurrency.posted(request.POST)
+            or concurrency.token(services.bilan_version_state(bilan)),
         },
         status=400 if form.errors or formset.errors and any(formset.errors) else 200,
     )

@@ -1,0 +1,180 @@
+"""Optimistic locking of the text editor (issue 18, lost updates): two gestionnaires save the
+same part from the same loaded version; the second gets the conflict page (409) with both
+versions side by side, and nothing of the first is lost."""
+
+from html import unescape
+
+import pytest
+from django.urls import reverse
+
+from conventions import services, text_editing
+from conventions.models import ConventionStatus
+from conventions.text_versions import convention_text_versions
+from tests.access import document_template
+from tests.conflicts import version_of
+from tests.factories import (
+    ConventionFactory,
+    ConventionPartyFactory,
+    OrganisationFactory,
+    PartyFactory,
+    UserFactory,
+)
+
+TEXT = {
+    "title": "Convention de financement du poste",
+    "parties_block": "Entre les parties.",
+    "preamble": "Vu la circulaire du 1er août 2006.",
+    "articles": [
+        {"title": "Objet", "body": "La convention finance le poste."},
+        {"title": "Durée", "body": "Elle dure un an."},
+        {"title": "Bilan", "body": "Un bilan chaque année."},
+    ],
+    "closing": "Fait à Arras.",
+}
+
+
+@pytest.fixture
+def world(db):
+    organisation = OrganisationFactory()
+    convention = ConventionFactory(organisation=organisation, status=ConventionStatus.DRAFT)
+    ConventionPartyFactory(convention=convention, party=PartyFactory(organisation=organisation))
+    first = UserFactory(gestionnaire=True, organisation=organisation, first_name="Anne")
+    second = UserFactory(gestionnaire=True, organisation=organisation, first_name="Bruno")
+    services.convention_text_save(convention=convention, text=TEXT, by=first)
+    return {"convention": convention, "first": first, "second": second}
+
+
+def _part_url(convention, key):
+    return reverse("conventions:text_part", args=[convention.reference, key])
+
+
+def test_the_second_save_of_the_same_part_gets_the_conflict_page(client, world):
+    convention, url = world["convention"], _part_url(world["convention"], "article-2")
+    client.force_login(world["first"])
+    loaded = version_of(client.get(url))
+    saved = client.post(
+        url, {"title": "Durée", "body": "Elle dure trois ans, renouvelable.", "version": loaded}
+    )
+    assert saved.status_code == 302
+    client.force_login(world["second"])
+    refused = client.post(url, {"title": "Durée", "body": "Elle dure deux ans.", "version": loaded})
+    assert refused.status_code == 409
+    html = unescape(refused.content.decode())
+    assert "Quelqu'un a enregistré entre-temps" in html
+    assert "Votre enregistrement n'a pas été fait" in html
+    assert "Anne" in html  # who saved in between
+    assert "<ins>deux</ins>" in html and "<del>trois</del>" in html  # side by side, word by word
+    assert "renouvelable" in html  # what the other saved
+    assert "Elle dure deux ans." in html  # what this one typed, to copy
+    assert "Recharger la page" in html
+    convention.refresh_from_db()
+    assert convention.text["articles"][1]["body"] == "Elle dure trois ans, renouvelable."
+    assert len(convention_text_versions(convention)) == 2  # the first save only
+
+
+def test_a_fresh_version_saves(client, world):
+    convention, url = world["convention"], _part_url(world["convention"], "article-2")
+    client.force_login(world["first"])
+    client.post(
+        url, {"title": "Durée", "body": "Trois ans.", "version": version_of(client.get(url))}
+    )
+    response = client.post(
+        url, {"title": "Durée", "body": "Quatre ans.", "version": version_of(client.get(url))}
+    )
+    assert response.status_code == 302
+    convention.refresh_from_db()
+    assert convention.text["articles"][1]["body"] == "Quatre ans."
+
+
+def test_two_different_parts_saved_from_the_same_load_are_both_kept(client, world):
+    convention = world["convention"]
+    second_url, third_url = (_part_url(convention, k) for k in ("article-2", "article-3"))
+    client.force_login(world["first"])
+    second_version = version_of(client.get(second_url))
+    third_version = version_of(client.get(third_url))
+    client.post(second_url, {"title": "Durée", "body": "Trois ans.", "version": second_version})
+    response = client.post(
+        third_url, {"title": "Bilan", "body": "Deux bilans.", "version": third_version}
+    )
+    assert response.status_code == 302
+    convention.refresh_from_db()
+    bodies = [a["body"] for a in convention.text["articles"]]
+    assert bodies == ["La convention finance le poste.", "Trois ans.", "Deux bilans."]
+
+
+def test_a_part_whose_article_moved_in_between_is_not_overwritten(client, world):
+    """Article 1 removed by the other: « article-3 » is now nothing, « article-2 » is the old
+    article 3, which a stale save would have replaced by the old article 2's text."""
+    convention = world["convention"]
+    url = _part_url(convention, "article-2")
+    client.force_login(world["first"])
+    loaded = version_of(client.get(url))
+    overview = reverse("conventions:text", args=[convention.reference])
+    removed = client.post(
+        overview,
+        {"action": "supprimer", "article": "1", "version": version_of(client.get(overview))},
+    )
+    assert removed.status_code == 302
+    client.force_login(world["second"])
+    refused = client.post(url, {"title": "Durée", "body": "Deux ans.", "version": loaded})
+    assert refused.status_code == 409
+    convention.refresh_from_db()
+    assert [a["title"] for a in convention.text["articles"]] == ["Durée", "Bilan"]
+    assert convention.text["articles"][1]["body"] == "Un bilan chaque année."
+
+
+def test_the_overview_refuses_a_move_from_a_stale_text(client, world):
+    convention = world["convention"]
+    overview = reverse("conventions:text", args=[convention.reference])
+    client.force_login(world["first"])
+    loaded = version_of(client.get(overview))
+    url = _part_url(convention, "article-1")
+    client.post(
+        url, {"title": "Objet", "body": "Autre objet.", "version": version_of(client.get(url))}
+    )
+    client.force_login(world["second"])
+    refused = client.post(overview, {"action": "supprimer", "article": "1", "version": loaded})
+    assert refused.status_code == 409
+    assert "Supprimer l'article 1 « Objet »" in unescape(refused.content.decode())
+    convention.refresh_from_db()
+    assert len(convention.text["articles"]) == 3
+    assert convention.text["articles"][0]["body"] == "Autre objet."
+
+
+def test_an_added_article_never_conflicts(client, world):
+    convention = world["convention"]
+    url = _part_url(convention, text_editing.NEW_ARTICLE)
+    client.force_login(world["first"])
+    loaded = version_of(client.get(url))
+    client.post(url, {"title": "Suivi", "body": "Un comité.", "version": loaded})
+    response = client.post(url, {"title": "Fin", "body": "Trois mois.", "version": loaded})
+    assert response.status_code == 302
+    convention.refresh_from_db()
+    assert [a["title"] for a in convention.text["articles"]][-2:] == ["Suivi", "Fin"]
+
+
+def test_a_form_shown_again_with_its_errors_keeps_the_version_it_loaded(client, world):
+    url = _part_url(world["convention"], "article-2")
+    client.force_login(world["first"])
+    loaded = version_of(client.get(url))
+    client.post(url, {"title": "Durée", "body": "Trois ans.", "version": loaded})  # the other
+    shown_again = client.post(url, {"title": "", "body": "x", "version": loaded})
+    assert shown_again.status_code == 400
+    assert version_of(shown_again) == loaded  # not refreshed: the next save still conflicts
+
+
+def test_a_template_part_saved_over_another_is_refused(client, world):
+    template = document_template(world["convention"].organisation)
+    url = reverse("conventions:template_part", args=[template.pk, "article-1"])
+    client.force_login(world["first"])
+    loaded = version_of(client.get(url))
+    assert (
+        client.post(url, {"title": "Objet", "body": "Premier.", "version": loaded}).status_code
+        == 302
+    )
+    client.force_login(world["second"])
+    refused = client.post(url, {"title": "Objet", "body": "Second.", "version": loaded})
+    assert refused.status_code == 409
+    assert "Anne" in unescape(refused.content.decode())
+    assert template.current_version.articles[0]["body"] == "Premier."
+    assert template.versions.count() == 2
