@@ -28,6 +28,8 @@ REQUEST_MODULES = [
     "iscg/context_processors.py",
     "iscg/downloads.py",  # the waiting page and the prepared files' responses
     "iscg/login_limits.py",  # reads the login requests (address, network) for django-axes
+    "iscg/concurrency.py",  # reads the version token a form carries
+    "conventions/selectors.py",  # the convention a URL names (convention_from_url)
 ]
 ROLE_TEST = re.compile(
     r"\.role\s*(==|!=|in\b|not in\b)|\bRole\.|is_national|is_superuser"
