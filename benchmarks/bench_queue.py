@@ -24,6 +24,8 @@ sys.path.insert(0, str(ROOT))
 from demo.benchenv import configure  # noqa: E402
 
 tmp = configure("iscg-bench-queue-")
+# The final version of a signed convention is sealed by the worker: a throw-away certificate.
+os.environ.setdefault("SEAL_PKCS12_PATH", f"{tmp}/seal.p12")
 
 STARTS = 10
 POLLS = 20
@@ -50,6 +52,15 @@ def main() -> None:
     setup_test_environment()
     call_command("migrate", verbosity=0)
     call_command("load_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    from django.conf import settings
+
+    from conventions import sealing
+
+    sealing.make_certificate(
+        settings.SEAL_PKCS12_PATH,
+        settings.SEAL_PKCS12_PASSWORD,
+        organisation="Département du Pas-de-Calais",
+    )
 
     deliberation = (
         Deliberation.objects.annotate(n=Count("convention", distinct=True)).order_by("-n").first()
