@@ -430,7 +430,7 @@ AT = (
 )
 DOT = r"(?:\.|\s*[\[({<]\s*(?:dot|point)\s*[\])}>]\s*|\s+(?:dot|point)\s+)"
 EMAIL = re.compile(
-    r"(?P<local>[\w.+-]*\w)(?:@(?P<plain>[\w-]+(?:\.[\w-]+)*)|"
+    r"(?<![\w.+-])(?P<local>[\w.+-]*\w)(?:@(?P<plain>[\w-]+(?:\.[\w-]+)*)|"
     + AT
     + r"[\w-]+(?:"
     + DOT
