@@ -94,6 +94,16 @@ def test_a_field_over_131072_characters_in_the_public_forms(url, fields):
         assert response.status_code < 500, f"{url} champ {field} → {response.status_code}"
 
 
+def test_a_login_e_mail_over_254_characters_is_refused_in_french():
+    """It reached django-axes, whose 255-character column PostgreSQL refused (500)."""
+    from axes.models import AccessAttempt
+
+    response = _client().post("/comptes/login/", {"username": LONG, "password": "x"})
+    assert response.status_code == 200
+    assert "comporte au plus 254 caractères" in response.content.decode()
+    assert not AccessAttempt.objects.exists()
+
+
 def test_a_body_over_the_upload_limit_is_a_french_400(settings):
     """Past Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2,5 Mo) or DATA_UPLOAD_MAX_NUMBER_FIELDS
     (1 000 fields), the French « Requête incorrecte » page, status 400."""
