@@ -198,10 +198,7 @@ def signatures(request, reference: str):
                 )
                 return redirect(convention)
             if action == "signer":
-                party_pk = request.POST.get("party", "")
-                if not party_pk.isdigit():  # not a party's number: no such party, not a crash
-                    raise Http404
-                party = get_object_or_404(Party, pk=party_pk)
+                party = get_object_or_404(Party, pk=request.POST.get("party"))
                 form = SignatureForm(request.POST, prefix=f"p{party.pk}")
                 forms_by_party[party.pk] = form
                 if form.is_valid() and (

@@ -234,6 +234,16 @@ def _upload(name: str, content: bytes) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, content, content_type="text/csv")
 
 
+def _import_page(client, url: str, data: dict, run_tasks) -> tuple[int, str]:
+    """The page that reports an import: the form itself (an import read in the request), or,
+    for an import run by the worker, the page the deposit leads to once the queue has run."""
+    response = client.post(url, data)
+    if response.status_code == 302:
+        run_tasks()
+        response = client.get(response["Location"])
+    return response.status_code, response.content.decode()
+
+
 def _unreadable(line: int, column: int) -> str:
     return (
         f"Octet illisible (0x81) ligne {line}, colonne {column} : le fichier n'est ni en UTF-8 "
@@ -241,7 +251,7 @@ def _unreadable(line: int, column: int) -> str:
     )
 
 
-def test_a_byte_neither_utf8_nor_cp1252_in_the_bilans_import():
+def test_a_byte_neither_utf8_nor_cp1252_in_the_bilans_import(run_tasks):
     from reporting.models import Bilan
 
     world = build_world()
@@ -249,9 +259,11 @@ def test_a_byte_neither_utf8_nor_cp1252_in_the_bilans_import():
     client.force_login(world.users["gestionnaire"])
     row = f"{world.post.slug};2023;10;Hausse".encode()
     content = b"poste;annee;saisines_total;commentaire\r\n" + row + BAD_BYTE + b"\r\n"
-    response = client.post("/bilans/import/", {"file": _upload("bilans.csv", content)})
-    assert response.status_code == 400
-    assert escape(_unreadable(2, len(row) + 1)) in response.content.decode()
+    status, page = _import_page(
+        client, "/bilans/import/", {"file": _upload("bilans.csv", content)}, run_tasks
+    )
+    assert status in (200, 400)
+    assert escape(_unreadable(2, len(row) + 1)) in page
     assert not Bilan.objects.exists()
 
 
@@ -262,7 +274,9 @@ def test_a_byte_neither_utf8_nor_cp1252_in_the_bilans_import():
         ("/conventions/postes/importer/", b"identifiant;nom;employeur", "conventions.Post"),
     ],
 )
-def test_a_byte_neither_utf8_nor_cp1252_in_the_parties_and_posts_imports(url, header, model):
+def test_a_byte_neither_utf8_nor_cp1252_in_the_parties_and_posts_imports(
+    url, header, model, run_tasks
+):
     from django.apps import apps
 
     world = build_world()
@@ -270,9 +284,8 @@ def test_a_byte_neither_utf8_nor_cp1252_in_the_parties_and_posts_imports(url, he
     client = _client()
     client.force_login(world.users["gestionnaire"])
     content = header + b"\r\ncommune;Commune de Fr" + BAD_BYTE + b"vent\r\n"
-    response = client.post(url, {"file": _upload("import.csv", content)})
-    assert response.status_code == 400
-    page = response.content.decode()
+    status, page = _import_page(client, url, {"file": _upload("import.csv", content)}, run_tasks)
+    assert status in (200, 400)
     assert escape(_unreadable(2, len("commune;Commune de Fr") + 1)) in page
     assert apps.get_model(model).objects.count() == before
 
