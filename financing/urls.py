@@ -1,5 +1,6 @@
 from django.urls import path
 
+import iscg.converters  # noqa: F401  (registers <year:…>)
 from financing import budget_views, titre_views, views
 
 app_name = "financing"
@@ -12,18 +13,18 @@ urlpatterns = [
     path("titres/<int:pk>/annuler/", views.payment_cancel, name="payment_cancel"),
     path("titres/<int:pk>/corriger/", views.payment_correct, name="payment_correct"),
     path("annees/<int:pk>/cout-reel/", views.actual_cost, name="actual_cost"),
-    path("<int:year>/", views.annual, name="annual"),
-    path("<int:year>/ligne-budgetaire/", budget_views.budget_line_edit, name="budget_line"),
-    path("<int:year>/tableau.xlsx", views.annual_xlsx, name="annual_xlsx"),
-    path("<int:year>/tableau.pdf", views.annual_pdf, name="annual_pdf"),
-    path("<int:year>/donnees-ouvertes/", views.opendata_page, name="opendata"),
-    path("<int:year>/subventions.csv", views.opendata_csv, name="opendata_csv"),
-    path("<int:year>/titres/", titre_views.titres_to_issue, name="titres"),
-    path("<int:year>/titres-a-emettre.csv", titre_views.titres_csv, name="titres_csv"),
-    path("<int:year>/titres-emis.csv", titre_views.titres_issued_csv, name="titres_issued_csv"),
-    path("<int:year>/titres/archive/", titre_views.titres_zip, name="titres_zip"),
+    path("<year:year>/", views.annual, name="annual"),
+    path("<year:year>/ligne-budgetaire/", budget_views.budget_line_edit, name="budget_line"),
+    path("<year:year>/tableau.xlsx", views.annual_xlsx, name="annual_xlsx"),
+    path("<year:year>/tableau.pdf", views.annual_pdf, name="annual_pdf"),
+    path("<year:year>/donnees-ouvertes/", views.opendata_page, name="opendata"),
+    path("<year:year>/subventions.csv", views.opendata_csv, name="opendata_csv"),
+    path("<year:year>/titres/", titre_views.titres_to_issue, name="titres"),
+    path("<year:year>/titres-a-emettre.csv", titre_views.titres_csv, name="titres_csv"),
+    path("<year:year>/titres-emis.csv", titre_views.titres_issued_csv, name="titres_issued_csv"),
+    path("<year:year>/titres/archive/", titre_views.titres_zip, name="titres_zip"),
     path(
-        "<int:year>/titres/archive/telecharger/",
+        "<year:year>/titres/archive/telecharger/",
         titre_views.titres_zip_download,
         name="titres_zip_download",
     ),

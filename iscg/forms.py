@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import MaxLengthValidator
 
 from iscg.models import Role, User, notice_kinds_for
 
@@ -80,6 +81,15 @@ class LoginForm(AuthenticationForm):
         ),
         "inactive": "Ce compte est désactivé ; adressez-vous au gestionnaire de votre département.",
     }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Django sets the e-mail's max_length on the field after building it: the widget says
+        # it, nothing checks it. Checked here, so that an address of 131 072 characters is
+        # refused in French before django-axes records it in its 255-character column
+        # (PostgreSQL refused it: a 500).
+        username = self.fields["username"]
+        username.validators.append(MaxLengthValidator(username.max_length))
 
 
 class NoticePreferencesForm(forms.Form):

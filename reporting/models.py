@@ -295,6 +295,13 @@ class BilanPart(models.Model):
     def __str__(self) -> str:
         return rules.part_label(self.kind, self.number, self.label)
 
+    def clean(self) -> None:
+        """A unit's name is free text: never a person's (``rules.personal_data_issues``)."""
+        super().clean()
+        issues = rules.personal_data_issues(self.label, "label")
+        if issues:
+            raise ValidationError({"label": [issue.message for issue in issues]})
+
     def figures(self) -> dict:
         return {
             "kind": self.kind,

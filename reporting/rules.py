@@ -6,7 +6,6 @@ and the same rules serve the model, the forms, the spreadsheet import and the wo
 """
 
 import calendar
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
@@ -15,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from iscg.formatting import MONTHS, count_words, format_number
+from reporting import privacy
 
 #: A bilan's figures as a form or an import gives them (field name → value, None when blank).
 Values = Mapping[str, Any]
@@ -328,39 +328,22 @@ def completeness_issues(values: Values) -> list[Issue]:
 
 # --------------------------------------------------------------------------- anonymity
 
-CIVILITY_NAME = re.compile(
-    r"\b(?:M\.|Mr\.?|Mme|Mlle|Monsieur|Madame|Mademoiselle)\s+(?!le\b|la\b|les\b|l')"
-    r"([A-ZÀ-Ý][\w'-]+)"
-)
-EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
-PHONE = re.compile(r"(?<!\d)(?:\+33\s?|0)[1-9](?:[\s.-]?\d{2}){4}(?!\d)")
-BIRTH_DATE = re.compile(r"\bn[ée]e?s?\s+le\s+\d", re.IGNORECASE)
+#: Every free-text field of a bilan (and of its parts), with the words naming it in messages.
+FREE_TEXT_LABELS = {
+    "comment": "Commentaire qualitatif",
+    "no_report_reason": "Motif de l'absence de bilan",
+    "review_comment": "Commentaire du coordinateur",
+    "label": "Nom de l'unité",
+}
 
 
-def nominative_issues(text: str | None, field: str = "comment") -> list[Issue]:
-    """Bilans are never nominative (Béthune convention art. 4): refuse what looks like a person's
-    name after a civility, an e-mail address, a phone number or a date of birth."""
-    if not text:
-        return []
-    found = []
-    match = CIVILITY_NAME.search(text)
-    if match:
-        found.append(f"« {match.group(0)} »")
-    if EMAIL.search(text):
-        found.append("une adresse e-mail")
-    if PHONE.search(text):
-        found.append("un numéro de téléphone")
-    if BIRTH_DATE.search(text):
-        found.append("une date de naissance")
-    if not found:
-        return []
-    return [
-        Issue(
-            field,
-            f"Le texte semble contenir une donnée nominative ({', '.join(found)}) : un bilan "
-            "ne contient que des chiffres et des constats anonymes.",
-        )
-    ]
+def personal_data_issues(text: str | None, field: str = "comment") -> list[Issue]:
+    """Bilans are never nominative (Béthune convention art. 4): the one check of every
+    free-text field of a bilan (``reporting/privacy.py``: civilities and titles with a name,
+    first name and name, date of birth, street address, NIR, e-mail, phone), its message
+    naming the field (``FREE_TEXT_LABELS``) and what looks personal, never repeating it whole."""
+    message = privacy.personal_data_message(text, FREE_TEXT_LABELS.get(field, field))
+    return [Issue(field, message)] if message else []
 
 
 # --------------------------------------------------------------------------- whole bilan
@@ -381,8 +364,8 @@ def bilan_issues(values: Values, *, complete: bool = False) -> list[Issue]:
         values.get("orientations"), ORIENTATIONS, "orientations", total
     )
     issues += no_report_issues(values)
-    issues += nominative_issues(values.get("comment"))
-    issues += nominative_issues(values.get("no_report_reason"), "no_report_reason")
+    issues += personal_data_issues(values.get("comment"))
+    issues += personal_data_issues(values.get("no_report_reason"), "no_report_reason")
     if complete:
         issues += completeness_issues(values)
     return issues
@@ -468,6 +451,8 @@ def parts_issues(year: Values, parts: Sequence[Values], *, complete: bool = Fals
             issues.append(Issue(None, "Nommez chaque unité de la ventilation."))
         for label in sorted({x for x in labels if x and labels.count(x) > 1}):
             issues.append(Issue(None, f"L'unité « {label} » figure deux fois."))
+        for label in labels:
+            issues += [Issue(None, i.message) for i in personal_data_issues(label, "label")]
     for part in parts:
         name = part_label(kind, part.get("number"), part.get("label") or "")
         for issue in breakdown_issues(part, SEX):

@@ -227,6 +227,8 @@ def bilan_submit(*, user, bilan: Bilan) -> Bilan:
 
 @transaction.atomic
 def bilan_validate(*, user, bilan: Bilan, comment: str = "") -> Bilan:
+    """Validate a submitted bilan; the comment, if any, is checked like every text of a bilan
+    (``rules.personal_data_issues``)."""
     bilan = Bilan.objects.select_for_update().select_related("post").get(pk=bilan.pk)
     if not can_review(user, bilan.post):
         _deny("Seul un coordinateur valide les bilans.")
@@ -234,6 +236,9 @@ def bilan_validate(*, user, bilan: Bilan, comment: str = "") -> Bilan:
         raise ValidationError(
             f"Seul un bilan transmis se valide ; celui-ci est {bilan.get_status_display().lower()}."
         )
+    issues = rules.personal_data_issues(comment, "review_comment")
+    if issues:
+        raise _issues_error(issues)
     bilan.status = BilanStatus.VALIDATED
     bilan.reviewed_at = timezone.now()
     bilan.reviewed_by = user
@@ -256,7 +261,7 @@ def bilan_return(*, user, bilan: Bilan, comment: str) -> Bilan:
         )
     if not comment.strip():
         raise ValidationError({"review_comment": "Indiquez ce qui doit être corrigé."})
-    issues = rules.nominative_issues(comment, "review_comment")
+    issues = rules.personal_data_issues(comment, "review_comment")
     if issues:
         raise _issues_error(issues)
     bilan.status = BilanStatus.RETURNED

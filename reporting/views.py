@@ -352,8 +352,14 @@ def bilan_review(request, pk: int):
             else:
                 raise ValidationError("Choisissez : valider ou renvoyer.")
         except ValidationError as error:
-            for message in error.messages:
-                form.add_error("comment" if action == "renvoyer" else None, message)
+            # The comment's own refusals (empty, personal data) go beside it; the bilan's
+            # state (already validated…) above the form.
+            on_comment = getattr(error, "error_dict", {}).get("review_comment")
+            for message in ValidationError(on_comment).messages if on_comment else []:
+                form.add_error("comment", message)
+            if not on_comment:
+                for message in error.messages:
+                    form.add_error(None, message)
         else:
             return redirect(bilan.get_absolute_url())
     return render(

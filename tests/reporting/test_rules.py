@@ -174,7 +174,7 @@ def test_submission_needs_saisines_or_a_reason():
     ],
 )
 def test_nominative_data_is_refused(text):
-    issues = rules.nominative_issues(text)
+    issues = rules.personal_data_issues(text)
     assert issues and "donnée nominative" in issues[0].message
 
 
@@ -187,7 +187,7 @@ def test_nominative_data_is_refused(text):
     ],
 )
 def test_anonymous_text_is_accepted(text):
-    assert rules.nominative_issues(text) == []
+    assert rules.personal_data_issues(text) == []
 
 
 def _months(totals):
