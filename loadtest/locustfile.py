@@ -234,6 +234,8 @@ class Intervenant(Member):
         url = f"/bilans/bilan/{self.bilan}/modifier/"
         page = self.client.get(url, name="saisie d'un bilan (page)")
         fields = form_fields(page.text or "")
+        if page.status_code != 200 or not fields:
+            return  # the page failed (counted as such): nothing to save
         with self.client.post(
             url,
             fields,

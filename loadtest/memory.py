@@ -107,8 +107,18 @@ def children(pid: int) -> list[int]:
         return []
 
 
+def is_backend_of(title: str, database: str) -> bool:
+    words = title.split()
+    if not words or words[0] != "postgres:":
+        return False
+    if len(words) > 1 and words[1].endswith(":"):  # "15/main:"
+        words = words[1:]
+    return len(words) > 2 and words[2] == database
+
+
 def backends(database: str) -> list[int]:
-    """PostgreSQL backends serving ``database`` (their title: "postgres: USER DB HOST …")."""
+    """PostgreSQL backends serving ``database`` (their title: "postgres: [CLUSTER: ]USER DB
+    HOST …", the cluster's name on Debian's packages)."""
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -117,8 +127,7 @@ def backends(database: str) -> list[int]:
             title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
             continue
-        words = title.split()
-        if len(words) > 2 and words[0] == "postgres:" and words[2] == database:
+        if is_backend_of(title, database):
             found.append(int(entry.name))
     return sorted(found)
 

@@ -52,6 +52,18 @@ def test_memory_sampling_reads_this_process():
     assert memory._rss_proc(os.getpid()) > 10 * memory.MIB  # the /proc fallback
 
 
+def test_postgresql_backends_are_found_by_their_title():
+    assert memory.is_backend_of(
+        "postgres: 15/main: postgres iscg_load 127.0.0.1(3953) idle", "iscg_load"
+    )
+    assert memory.is_backend_of("postgres: postgres iscg_load [local] idle", "iscg_load")
+    assert not memory.is_backend_of(
+        "postgres: 15/main: postgres iscg_g 127.0.0.1(1) idle", "iscg_load"
+    )
+    assert not memory.is_backend_of("postgres: 15/main: checkpointer ", "iscg_load")
+    assert not memory.is_backend_of("python manage.py worker iscg_load", "iscg_load")
+
+
 def test_form_fields_are_what_a_browser_submits():
     page = """<form method="get"><input name="q" value="x"></form>
     <form method="post" action="/comptes/logout/"><input name="logout" value="1"></form>
