@@ -199,7 +199,8 @@ def report(rows: list[dict[str, float]]) -> str:
     for r in results:
         change = f"{r.change:+.1%}".replace(".", ",").replace("%", " %")
         state = "plate" if r.flat else "NON plate"
-        lines.append(f"- {r.name} : {r.first:.1f} → {r.last:.1f} Mio ({change}) : {state}")
+        first, last = (f"{v:.1f}".replace(".", ",") for v in (r.first, r.last))
+        lines.append(f"- {r.name} : {first} → {last} Mio ({change}) : {state}")
     lines += ["", f"Verdict : {verdict(results)}."]
     return "\n".join(lines)
 
