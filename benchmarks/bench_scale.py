@@ -1,6 +1,8 @@
 """How cost grows with the data: pages, engine and import at 1, 10 and 100 organisations of 15 posts
-over 10 years (issue 8). Each size gets a fresh SQLite database (or DATABASE_URL's PostgreSQL,
-emptied first). Prints median and p95 server time (Django test client) and SQL query counts.
+over 10 years (issue 8). Each size gets a fresh SQLite database, or with a PostgreSQL
+DATABASE_URL a bench database of its own on that server (demo.benchenv: created, then dropped;
+never DATABASE_URL's own data). Prints median and p95 server time (Django test client) and SQL
+query counts per page, then checks that the counts are flat across sizes (exit 1 otherwise).
 
 Run: ``.venv/bin/python benchmarks/bench_scale.py [sizes…]`` (default: 1 10 100).
 """
@@ -29,6 +31,8 @@ from django.test.utils import CaptureQueriesContext, setup_test_environment  # n
 
 REPEAT = 20
 POSTS, YEARS = 15, 10
+#: SQL query counts per page, one per size (flat: the same whatever the data).
+QUERIES: dict[str, list[int]] = {}
 
 
 def timed(client: Client, url: str) -> tuple[float, float, int]:
@@ -87,9 +91,11 @@ def bench_size(organisations: int) -> None:
     ]
     for label, url in pages:
         median, p95, queries = timed(client, url)
+        QUERIES.setdefault(label, []).append(queries)
         print(f"{label:<34} médiane {median:7.1f} ms  p95 {p95:7.1f} ms  {queries:3d} requêtes")
     client.force_login(coordinator)
     median, p95, queries = timed(client, "/bilans/2025/")
+    QUERIES.setdefault("tableau de bord des bilans 2025", []).append(queries)
     print(
         f"{'tableau de bord des bilans 2025':<34} médiane {median:7.1f} ms  p95 {p95:7.1f} ms  {queries:3d} requêtes"
     )
@@ -204,18 +210,32 @@ def bench_import(rows: int = 10_000) -> None:
     )
 
 
-def main() -> None:
+def flat_queries(queries: dict[str, list[int]]) -> list[str]:
+    """The pages whose query count changes with the size of the data."""
+    return [label for label, counts in queries.items() if len(set(counts)) > 1]
+
+
+def main() -> int:
     setup_test_environment()
     call_command("migrate", verbosity=0)
     if sys.argv[1:] == ["import"]:  # the import alone: python benchmarks/bench_scale.py import
         bench_import()
         return
     sizes = [int(a) for a in sys.argv[1:]] or [1, 10, 100]
-    print(f"Base : {connection.vendor}")
+    print(f"Base : {connection.vendor} ({connection.settings_dict['NAME']})")
     for size in sizes:
         bench_size(size)
     bench_import()
+    print(f"\n## requêtes SQL par page à {', '.join(map(str, sizes))} organisations")
+    for label, counts in QUERIES.items():
+        print(f"{label:<34} {' / '.join(map(str, counts))}")
+    growing = flat_queries(QUERIES)
+    print(
+        "nombre de requêtes constant quelle que soit la taille : "
+        + ("oui" if not growing else "NON (" + ", ".join(growing) + ")")
+    )
+    return 1 if growing else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -2,6 +2,10 @@
 
 Each benchmark is a script printing one or more result lines; it runs in its own process so
 that cold-start costs (imports, caches) are measured as a user would meet them.
+
+With a PostgreSQL ``DATABASE_URL`` every benchmark runs on that server, each in a bench
+database of its own created then dropped (``demo.benchenv``; never the user's data), and the
+results go to docs/benchmarks-postgresql.md (SQLite's stay in docs/benchmarks.md).
 """
 
 import datetime
@@ -12,6 +16,20 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from demo.benchenv import is_postgres  # noqa: E402
+
+
+def database() -> tuple[str, Path]:
+    """Which database the benchmarks run on, and where their results are written."""
+    url = os.environ.get("DATABASE_URL", "")
+    if url and is_postgres(url):
+        server = url.rsplit("@", 1)[-1].split("/", 1)[0]
+        return (
+            f"PostgreSQL sur {server} (une base de banc par benchmark, créée puis supprimée)",
+            ROOT / "docs" / "benchmarks-postgresql.md",
+        )
+    return "SQLite (un fichier temporaire par benchmark)", ROOT / "docs" / "benchmarks.md"
 
 
 def machine() -> str:
@@ -53,10 +71,12 @@ def main() -> int:
             lines.append(f"ÉCHEC (code {proc.returncode})")
         results.append((script.stem, lines))
     now = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
+    base, target = database()
     out = [
-        "# Benchmarks",
+        "# Benchmarks" + (" sur PostgreSQL" if target.name != "benchmarks.md" else ""),
         "",
         f"Mesuré le {now} sur {machine()}, par `make bench` (`benchmarks/run.py`).",
+        f"Base : {base}.",
         f"Charge moyenne de la machine (1, 5, 15 min) : {load_before} au départ, {load()} à la fin "
         f"(au-delà de {os.cpu_count()}, les processus attendent un cœur : temps écoulés allongés ; "
         "les temps CPU le sont moins).",
@@ -65,9 +85,9 @@ def main() -> int:
     ]
     for name, lines in results:
         out += [f"## {name}", "", "```", *lines, "```", ""]
-    if not only:
-        (ROOT / "docs" / "benchmarks.md").write_text("\n".join(out), encoding="utf-8")
-        print("Résultats écrits dans docs/benchmarks.md")
+    if not only or os.environ.get("BENCH_WRITE"):
+        target.write_text("\n".join(out), encoding="utf-8")
+        print(f"Résultats écrits dans {target.relative_to(ROOT)}")
     return 1 if failed else 0
 
 

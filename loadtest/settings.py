@@ -1,0 +1,18 @@
+"""Settings of the load test (scripts/loadtest): production's, served over plain HTTP on
+127.0.0.1, login lockouts off (hundreds of logins of the same demo accounts), and the e-mails
+of the task worker delivered to the load test's mailbox (``loadtest.mailbox``), from which
+locust reads the one-time signing codes. Nothing here exists in production."""
+
+import os
+
+from iscg.settings.production import *  # noqa: F403
+
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+AXES_ENABLED = False
+MAILERS = {
+    "default": {
+        "BACKEND": "loadtest.mailbox.CodeMailbox",
+        "OPTIONS": {"directory": os.environ["LOADTEST_MAILBOX"]},
+    }
+}
