@@ -10,8 +10,11 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", 60))  # PDF rendering can take 
 graceful_timeout = 30
 # Longer than clients' think time, so an idle keep-alive connection is not closed under them.
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", 10))
-max_requests = 2000
-max_requests_jitter = 200
+# Workers are recycled after this many requests (a guard against slow leaks); 0 keeps them. The
+# load test sets 0: a client talking to gunicorn directly (no nginx in front, unlike production)
+# sees a recycled worker close its kept-alive connection, and the soak must see any leak.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 2000))
+max_requests_jitter = 200 if max_requests else 0
 accesslog = "-"
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
