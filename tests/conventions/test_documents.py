@@ -65,6 +65,22 @@ def a13(demo_data):
     return convention
 
 
+def _never_sent(convention):
+    """The demo sends A13 to signature (its circuit, a frozen document rendered by the worker):
+    back to a draft never sent, with no document and nothing queued (the demo's renders and
+    e-mails), as these tests need."""
+    from django_tasks_db.models import DBTaskResult
+
+    from conventions.models import SignatureRequest
+
+    SignatureRequest.objects.filter(convention=convention).delete()
+    convention.documents.all().delete()
+    DBTaskResult.objects.all().delete()
+    convention.status = ConventionStatus.DRAFT
+    convention.text_frozen_at = None
+    convention.save()
+
+
 def test_a13_reads_like_its_source(a13):
     document = services.document_rendered(services.convention_document(convention=a13))
     reader, pages = pdf_text(stored_bytes(document))
@@ -125,9 +141,7 @@ def test_fonts_are_embedded_and_french_spaces_are_narrow(a13):
 
 
 def test_an_unchanged_convention_is_served_from_its_stored_version(a13):
-    a13.status = ConventionStatus.DRAFT
-    a13.text_frozen_at = None  # a draft again, as a withdrawal leaves it
-    a13.save()
+    _never_sent(a13)
     first = services.document_rendered(services.convention_document(convention=a13))
     with mock.patch.object(documents, "render_pdf", wraps=documents.render_pdf) as render:
         again = services.document_rendered(services.convention_document(convention=a13))
@@ -161,9 +175,7 @@ def test_the_pdf_page_serves_the_stored_file_and_logs_the_download(client, fetch
 
 
 def test_sending_to_signature_freezes_the_text(a13):
-    a13.status = ConventionStatus.DRAFT
-    a13.text_frozen_at = None  # a draft again, as a withdrawal leaves it
-    a13.save()
+    _never_sent(a13)
     user = UserFactory(gestionnaire=True, organisation=a13.organisation)
     frozen = services.convention_send_to_signature(convention=a13, by=user)
     a13.refresh_from_db()
@@ -610,9 +622,7 @@ def test_a_version_is_decided_in_the_transaction_and_rendered_by_the_worker(a13,
     rendered by the worker, no lock held, no web request waiting for WeasyPrint."""
     from django_tasks_db.models import DBTaskResult
 
-    a13.status = ConventionStatus.DRAFT
-    a13.text_frozen_at = None  # a draft again, as a withdrawal leaves it
-    a13.save()
+    _never_sent(a13)
     with mock.patch.object(documents, "render_pdf", wraps=documents.render_pdf) as render:
         version = services.convention_document(convention=a13)
         assert render.call_count == 0
@@ -632,9 +642,7 @@ def test_a_version_is_decided_in_the_transaction_and_rendered_by_the_worker(a13,
 
 
 def test_a_reader_renders_a_version_whose_render_has_not_run(a13):
-    a13.status = ConventionStatus.DRAFT
-    a13.text_frozen_at = None  # a draft again, as a withdrawal leaves it
-    a13.save()
+    _never_sent(a13)
     version = services.convention_document(convention=a13)  # never committed in a test
     assert not version.is_rendered
     assert stored_bytes(version).startswith(b"%PDF-")
