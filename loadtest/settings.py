@@ -10,6 +10,8 @@ from iscg.settings.production import *  # noqa: F403
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 AXES_ENABLED = False
+# Server CPU per page, added up at the end of the run (loadtest/cpu.py).
+MIDDLEWARE = ["loadtest.cpu.CpuLogMiddleware", *MIDDLEWARE]  # noqa: F405
 MAILERS = {
     "default": {
         "BACKEND": "loadtest.mailbox.CodeMailbox",
