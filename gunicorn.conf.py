@@ -5,7 +5,12 @@ import os
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
-threads = int(os.environ.get("GUNICORN_THREADS", 2))
+# One thread per process (gunicorn's sync workers, behind the buffering proxy of production):
+# the views are CPU-bound Python, two threads of one process share one interpreter lock, and a
+# kept-alive client connection stays with the process that accepted it. The load test
+# (docs/loadtest.md, 6 December 2026): p95 140 ms with 5 processes of 1 thread, 190 ms with
+# 5 × 2 threads, same machine and load.
+threads = int(os.environ.get("GUNICORN_THREADS", 1))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 60))  # PDF rendering can take a few seconds
 graceful_timeout = 30
 # Longer than clients' think time, so an idle keep-alive connection is not closed under them.

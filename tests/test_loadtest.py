@@ -15,7 +15,7 @@ from django.core.management import call_command
 from conventions.models import Convention, SignatureRequest, SignatureRequestState
 from demo import loadtest
 from iscg.models import User
-from loadtest import memory
+from loadtest import cpu, memory
 from loadtest.forms import form_fields
 from loadtest.mailbox import CodeMailbox, code_path
 from reporting.models import Bilan
@@ -43,6 +43,36 @@ def test_memory_growing_over_ten_percent_is_not_flat_and_named():
     rows = [dict.fromkeys(memory.MEMORY + memory.MEMORY_PG, 10.0) | {"charge": 1.5}] * 3
     text = memory.report(rows)  # a short run still reports, over what it has
     assert "| 3 | 1,50 |" in text and "Verdict : plate à 10 % près." in text
+
+
+def test_cpu_summary_adds_up_each_page_from_every_process_file(tmp_path):
+    (tmp_path / "cpu-1.tsv").write_text(
+        "GET\tconventions:detail\t200\t30.00\t40.00\nGET\thome\t200\t10.00\t12.00\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "cpu-2.tsv").write_text(
+        "GET\tconventions:detail\t200\t50.00\t90.00\nGET\tconventions:detail\t200\t10.00\t11.00\n",
+        encoding="utf-8",
+    )
+    lines = cpu.summary(tmp_path).splitlines()
+    # Most CPU first: 3 detail pages (median 30 ms, 90 ms in all = 90 % of the 100 ms).
+    assert lines[2] == "| GET conventions:detail | 3 | 30.0 | 0.1 | 90.0 % |"
+    assert lines[3] == "| GET home | 1 | 10.0 | 0.0 | 10.0 % |"
+    assert lines[-1] == "4 requêtes, CPU des vues (gunicorn) 0.1 s en tout"
+
+
+def test_cpu_middleware_logs_each_request_by_url_name(tmp_path, monkeypatch, rf):
+    from django.http import HttpResponse
+
+    monkeypatch.setenv("LOADTEST_OUT", str(tmp_path))
+    request = rf.get("/")
+    request.resolver_match = type("Match", (), {"view_name": "home"})()
+    response = cpu.CpuLogMiddleware(lambda r: HttpResponse(status=204))(request)
+    assert response.status_code == 204
+    (written,) = tmp_path.glob("cpu-*.tsv")
+    method, name, status, cpu_ms, wall_ms = written.read_text(encoding="utf-8").split("\t")
+    assert (method, name, status) == ("GET", "home", "204")
+    assert float(cpu_ms) >= 0 and float(wall_ms) >= 0
 
 
 def test_memory_sampling_reads_this_process():
