@@ -134,7 +134,9 @@ def _signature_requests(user, convention: Convention, staff: bool) -> list:
 def convention_detail(request, reference: str):
     convention = convention_from_url(
         request,
-        Convention.objects.visible_to(request.user).select_related("organisation", "parent"),
+        Convention.objects.visible_to(request.user).select_related(
+            "organisation", "parent", "template_version__template"
+        ),
         reference,
     )
     memberships = convention.memberships.select_related("party", "representative")
@@ -143,9 +145,10 @@ def convention_detail(request, reference: str):
     documents = document_access.listed_for(
         request.user,
         convention,
-        convention.documents.select_related("created_by", "template_version__template").order_by(
-            "-number"
-        ),
+        # The list shows each version's number, date and author, never its stored HTML.
+        convention.documents.select_related("created_by", "template_version__template")
+        .defer("html", "signed_html")
+        .order_by("-number"),
     )
 
     share_lines = line_standings(
@@ -200,7 +203,7 @@ def convention_detail(request, reference: str):
             # E-mails the product sent about this convention (staff only, like the history).
             "emails": EmailLog.objects.filter(
                 reference=convention.reference, organisation_id=convention.organisation_id
-            )[:30]
+            ).defer("body", "html")[:30]
             if staff
             else [],
         },
