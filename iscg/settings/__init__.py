@@ -3,9 +3,14 @@
 Production overrides live in ``iscg.settings.production``.
 """
 
+import warnings
 from pathlib import Path
 
 import environ
+
+# pyHanko imports DSA key types, which cryptography 51 deprecates: a warning at every process's
+# first seal, about pyHanko's code (the seal is RSA); kept out of the workers' logs.
+warnings.filterwarnings("ignore", message="DSA is deprecated")
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
