@@ -23,7 +23,6 @@ from financing.models import BudgetLine
 from tests.factories import (
     ConventionFactory,
     ConventionPartyFactory,
-    OrganisationFactory,
     PartyFactory,
     PostFactory,
     RepresentativeFactory,
@@ -34,22 +33,6 @@ from tests.queue import import_through_page
 pytestmark = pytest.mark.django_db
 
 VALID_SIRET = "73282932000074"
-
-
-@pytest.fixture
-def organisation():
-    return OrganisationFactory(name="Département du Finistère", slug="finistere")
-
-
-@pytest.fixture
-def gestionnaire(organisation):
-    return UserFactory(gestionnaire=True, organisation=organisation)
-
-
-@pytest.fixture
-def client_g(client, gestionnaire):
-    client.force_login(gestionnaire)
-    return client
 
 
 # --------------------------------------------------------------------------- identifiers

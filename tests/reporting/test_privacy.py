@@ -190,18 +190,15 @@ def test_a_long_text_is_read_in_linear_time():
 
 
 @pytest.fixture
-def org():
+def organisation():
+    """An organisation of this module's own slug; the shared ``coordinator``
+    (tests/conftest.py) belongs to it."""
     return OrganisationFactory(slug="org-privacy")
 
 
 @pytest.fixture
-def post(org):
-    return PostFactory(organisation=org, slug="isc_privacy")
-
-
-@pytest.fixture
-def coordinator(org):
-    return UserFactory(coordinateur=True, organisation=org)
+def post(organisation):
+    return PostFactory(organisation=organisation, slug="isc_privacy")
 
 
 def _form(**overrides):
@@ -227,8 +224,8 @@ def _form(**overrides):
         ("no_report_reason", "Arrêt maladie de Sophie DURAND"),
     ],
 )
-def test_the_intervenants_form_refuses_personal_data(client, org, post, field, value):
-    intervenant = UserFactory(intervenant=True, post=post, organisation=org)
+def test_the_intervenants_form_refuses_personal_data(client, organisation, post, field, value):
+    intervenant = UserFactory(intervenant=True, post=post, organisation=organisation)
     client.force_login(intervenant)
     data = _form(**{field: value})
     if field == "no_report_reason":
@@ -243,9 +240,9 @@ def test_the_intervenants_form_refuses_personal_data(client, org, post, field, v
 
 
 @pytest.mark.django_db
-def test_editing_a_draft_refuses_personal_data_and_keeps_the_old_text(client, org, post):
+def test_editing_a_draft_refuses_personal_data_and_keeps_the_old_text(client, organisation, post):
     bilan = BilanFactory(post=post, year=2023, comment="Hausse des saisines.")
-    client.force_login(UserFactory(gestionnaire=True, organisation=org))
+    client.force_login(UserFactory(gestionnaire=True, organisation=organisation))
     response = client.post(
         f"/bilans/bilan/{bilan.pk}/modifier/", _form(comment="Appeler au +33 6 12 34 56 78")
     )
@@ -319,15 +316,15 @@ def test_a_coordinators_old_comment_does_not_block_the_author(post, coordinator)
         ("motif_absence_bilan", "Congé de Sophie DURAND"),
     ],
 )
-def test_the_import_refuses_personal_data_and_writes_nothing(org, post, column, value):
-    gestionnaire = UserFactory(gestionnaire=True, organisation=org)
+def test_the_import_refuses_personal_data_and_writes_nothing(organisation, post, column, value):
+    gestionnaire = UserFactory(gestionnaire=True, organisation=organisation)
     if column == "commentaire":
         lines = ["poste;annee;saisines_total;commentaire", f"isc_privacy;2023;10;{value}"]
     else:
         lines = ["poste;annee;motif_absence_bilan", f"isc_privacy;2023;{value}"]
     report = services.bilans_import(
         user=gestionnaire,
-        organisation=org,
+        organisation=organisation,
         content="\n".join(lines).encode(),
         filename="bilans.csv",
     )
@@ -338,9 +335,9 @@ def test_the_import_refuses_personal_data_and_writes_nothing(org, post, column, 
 
 
 @pytest.mark.django_db
-def test_a_unit_of_the_breakdown_named_after_a_person_is_refused(client, org, post):
+def test_a_unit_of_the_breakdown_named_after_a_person_is_refused(client, organisation, post):
     bilan = BilanFactory(post=post, year=2023)
-    client.force_login(UserFactory(gestionnaire=True, organisation=org))
+    client.force_login(UserFactory(gestionnaire=True, organisation=organisation))
     data = _form(interviews_total="150")
     data.update({"parts-TOTAL_FORMS": "2", "parts-INITIAL_FORMS": "0"})
     for index, label in enumerate(["Commissariat de Lens", "Permanence de Mme Durand"]):
