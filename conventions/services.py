@@ -20,6 +20,7 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -114,19 +115,21 @@ class TextEdit:
     yours: tuple[str | None, str] | str
 
 
-def _text_conflict(current: dict, edit: TextEdit, subject: str, **who) -> concurrency.EditConflict:
+def _text_conflict(
+    current: dict, part: str | None, yours: tuple[str | None, str] | str, subject: str, **who: Any
+) -> concurrency.EditConflict:
     """Both versions of the part (or the whole text's articles) for the conflict page."""
     readable = text_editing.readable_text(current)
-    if edit.part is None or isinstance(edit.yours, str):
+    if part is None or isinstance(yours, str):
         titles = "\n".join(p.label for p in text_editing.parts(readable))
         return concurrency.EditConflict(
             subject,
-            differences=[concurrency.Difference("Parties du texte", titles, str(edit.yours))],
+            differences=[concurrency.Difference("Parties du texte", titles, str(yours))],
             **who,
         )
-    found = text_editing.part(readable, edit.part)
+    found = text_editing.part(readable, part)
     theirs = text_editing.part_text(found.title, found.body) if found else ""
-    title, body = edit.yours
+    title, body = yours
     yours = text_editing.part_text(
         text_editing.readable(title) if title is not None else None, text_editing.readable(body)
     )
@@ -145,21 +148,42 @@ def _text_conflict(current: dict, edit: TextEdit, subject: str, **who) -> concur
 def template_edit(*, template: DocumentTemplate, edit: TextEdit, by) -> TemplateVersion:
     """The editor's change to a template: a new version, unless somebody saved the part (or,
     for the overview, the template) since the page was loaded (``EditConflict``)."""
-    template = DocumentTemplate.objects.select_for_update().get(pk=template.pk)
-    version = template.current_version
-    current = version.as_text() if version else {"title": "", "articles": []}
+    template = _locked_template(template, edit.version, edit.part, edit.yours)
+    current = _template_text(template)
+    return template_save(template=template, text=edit.change(current), by=by, note=edit.reason)
 
-    def conflict() -> concurrency.EditConflict:
+
+def _template_text(template: DocumentTemplate) -> dict:
+    version = template.current_version
+    return version.as_text() if version else {"title": "", "articles": []}
+
+
+def _locked_template(
+    template: DocumentTemplate,
+    version: str | None,
+    part: str | None,
+    yours: tuple[str | None, str] | str,
+) -> DocumentTemplate:
+    """The template locked, its text (``part`` of it, None: all) as the page loaded it
+    (``version``), else ``EditConflict``."""
+
+    def conflict(locked: DocumentTemplate) -> concurrency.EditConflict:
+        current = locked.current_version
         return _text_conflict(
-            current,
-            edit,
-            f"le modèle « {template.name} »",
-            saved_by=history.person_name(version.created_by) if version else "",
-            saved_at=version.created_at if version else None,
+            _template_text(locked),
+            part,
+            yours,
+            f"le modèle « {locked.name} »",
+            saved_by=history.person_name(current.created_by) if current else "",
+            saved_at=current.created_at if current else None,
         )
 
-    concurrency.check(edit.version, text_editing.edit_state(current, edit.part), conflict)
-    return template_save(template=template, text=edit.change(current), by=by, note=edit.reason)
+    return concurrency.locked(
+        DocumentTemplate.objects.filter(pk=template.pk),
+        version,
+        state=lambda locked: text_editing.edit_state(_template_text(locked), part),
+        conflict=conflict,
+    )
 
 
 @transaction.atomic
@@ -249,18 +273,35 @@ def convention_text_edit(*, convention: Convention, edit: TextEdit, by) -> Conve
     """The editor's change to a convention's text, applied to the text as it is under the row
     lock; refused (``EditConflict``, nothing written) when the part edited (or, for the
     overview, the text) has changed since the page was loaded."""
-    convention = Convention.objects.select_for_update().get(pk=convention.pk)
-    _require_editable_text(convention)
+    convention = _locked_text(convention, edit.version, edit.part, edit.yours)
     current = documents.effective_text(convention)
-
-    def conflict() -> concurrency.EditConflict:
-        who, when = concurrency.last_change(convention)
-        subject = f"le texte de la convention {convention.reference}"
-        return _text_conflict(current, edit, subject, saved_by=who, saved_at=when)
-
-    concurrency.check(edit.version, text_editing.edit_state(current, edit.part), conflict)
     return convention_text_save(
         convention=convention, text=edit.change(current), by=by, reason=edit.reason
+    )
+
+
+def _locked_text(
+    convention: Convention,
+    version: str | None,
+    part: str | None,
+    yours: tuple[str | None, str] | str,
+) -> Convention:
+    """The convention locked, its text still editable (else ``ValidationError``) and as the
+    page loaded it (``version``: of ``part``, None for the whole text), else ``EditConflict``."""
+
+    def state(locked: Convention) -> dict[str, Any]:
+        _require_editable_text(locked)
+        return text_editing.edit_state(documents.effective_text(locked), part)
+
+    def conflict(locked: Convention) -> concurrency.EditConflict:
+        who, when = concurrency.last_change(locked)
+        subject = f"le texte de la convention {locked.reference}"
+        return _text_conflict(
+            documents.effective_text(locked), part, yours, subject, saved_by=who, saved_at=when
+        )
+
+    return concurrency.locked(
+        Convention.objects.filter(pk=convention.pk), version, state=state, conflict=conflict
     )
 
 

@@ -4,7 +4,7 @@ An edit page carries, in a hidden field named ``version``, the *version token* o
 loaded: a hash of the state its form edits (``token``: a text's part, a plan and its draft, a
 bilan's figures and parts, a party's fields...). Saving, the service locks the row
 (``select_for_update``, in the transaction that writes), reads the state again and compares
-(``check``): when the token differs, somebody saved in between, and the service raises
+(``locked``, or ``check_row`` for a form over one model's fields): when the token differs, somebody saved in between, and the service raises
 ``EditConflict`` with what that person saved and what this one tried to save; nothing is
 written. ``iscg.middleware.AtomicWritesMiddleware`` turns the exception into the conflict page
 (HTTP 409, ``conflict_response``), after the transaction has been rolled back.
@@ -211,6 +211,26 @@ def row_version(instance: Any, state: Callable[[Any], object] = row_state) -> st
     return token(state(instance))
 
 
+def locked(
+    rows: Any,
+    version: str | None,
+    *,
+    state: Callable[[Any], object],
+    conflict: Callable[[Any], EditConflict],
+    missing_ok: bool = False,
+) -> Any:
+    """The one way a service checks a version: lock the row that the queryset ``rows`` selects
+    (``select_for_update``, so call it in the transaction that writes), read its state again
+    (``state(row)``) and compare it with ``version``, what the form loaded; changed since,
+    raise ``conflict(row)`` and nothing is written. Returns the locked row, to write on. With
+    ``missing_ok``, a row that does not exist (yet) is None, and ``state``/``conflict`` get
+    None; else it raises ``DoesNotExist``."""
+    query = rows.select_for_update()
+    row = query.first() if missing_ok else query.get()
+    check(version, state(row), lambda: conflict(row))
+    return row
+
+
 def check_row(
     instance: Any,
     version: str | None,
@@ -222,12 +242,16 @@ def check_row(
 ) -> None:
     """For a service saving a form over ``instance``: lock its row, and when its state is no
     longer the one the form loaded (``version``), raise ``EditConflict`` with the fields
-    ``names`` as saved and as submitted (``values``). A new object, or no version: nothing."""
-    if version is None or instance is None or instance.pk is None:
+    ``names`` the form sent (default: all of ``values``) as saved and as submitted (``values``).
+    A new object (``instance`` None or unsaved): nothing to check."""
+    if instance is None or instance.pk is None:
         return
-    locked = type(instance)._default_manager.select_for_update().get(pk=instance.pk)
-    check(
+    sent = [name for name in names if name in values] if names is not None else None
+    locked(
+        type(instance)._default_manager.filter(pk=instance.pk),
         version,
-        state(locked),
-        lambda: conflict_for(locked, subject, differences=field_differences(locked, values, names)),
+        state=state,
+        conflict=lambda row: conflict_for(
+            row, subject, differences=field_differences(row, values, sent)
+        ),
     )
