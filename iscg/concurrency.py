@@ -11,7 +11,9 @@ written. ``iscg.middleware.AtomicWritesMiddleware`` turns the exception into the
 
 The token is a hash of content, not a date: saving the same values again is no conflict, and a
 change to something the form does not show (a convention's status, its notes) does not refuse
-the text's editor. A POST without the field (an old page, a script) is not checked.
+the text's editor. A POST to an edit form without the field (a page from before the locking,
+a script) is refused too, as a stale page (``EditConflict.stale``): it cannot say what it
+loaded. A service called from code (an import, the demo) passes no version (None): not checked.
 """
 
 from __future__ import annotations
@@ -42,12 +44,11 @@ def _plain(value: object) -> str:
     return str(value)
 
 
-def posted(data: Mapping[str, Any]) -> str | None:
-    """The token a submitted form carries, or None (no field: not checked)."""
+def posted(data: Mapping[str, Any]) -> str:
+    """The token a submitted form carries; ``""`` when it carries none (or an empty one),
+    which ``check`` refuses as a stale page when the object exists."""
     value = data.get(FIELD)
-    if not isinstance(value, str) or not value.strip():
-        return None
-    return value.strip()
+    return value.strip() if isinstance(value, str) else ""
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,8 @@ class EditConflict(Exception):
     saved_by: str = ""
     saved_at: datetime | None = None
     notes: list[str] = field(default_factory=list)
+    #: The form carried no version: a stale page (nobody need have saved in between).
+    stale: bool = False
 
     def __post_init__(self) -> None:
         super().__init__(f"conflit de modification : {self.subject}")
@@ -101,9 +104,16 @@ class EditConflict(Exception):
 
 
 def check(expected: str | None, state: object, conflict: Callable[[], EditConflict]) -> None:
-    """Raise ``conflict()`` when the form carried a token (``expected``) that is not the token
-    of ``state``, the object as it is now (read under its row lock)."""
-    if expected is not None and expected != token(state):
+    """Raise ``conflict()`` when the form's token (``expected``) is not the token of ``state``,
+    the object as it is now (read under its row lock); when the form carried none (``""``),
+    as a stale page. ``expected`` None (a call from code, not a form): nothing checked."""
+    if expected is None:
+        return
+    if not expected:
+        refused = conflict()
+        refused.stale = True
+        raise refused
+    if expected != token(state):
         raise conflict()
 
 

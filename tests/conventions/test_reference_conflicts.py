@@ -12,7 +12,7 @@ from django.urls import reverse
 from conventions import reference
 from conventions.models import Deliberation, PartyKind, PostHolder
 from financing.models import BudgetLine
-from tests.conflicts import version_of
+from tests.conflicts import refused_as_stale, version_of
 from tests.factories import (
     PartyFactory,
     PostFactory,
@@ -165,3 +165,16 @@ def test_the_budget_line_entered_twice_from_the_same_page(client_g, other, organ
     fresh = version_of(client_g.get(url))
     assert client_g.post(url, {**values, "available": "90000", "version": fresh}).status_code == 302
     assert BudgetLine.objects.get(organisation=organisation, year=2027).available == Decimal(90000)
+
+
+def test_an_edit_without_the_version_is_refused_but_a_creation_needs_none(client_g, organisation):
+    party = PartyFactory(organisation=organisation, kind=PartyKind.EPCI, name="CA Quimper")
+    url = reverse("conventions:party_edit", args=[party.pk])
+    refused = client_g.post(url, {"kind": PartyKind.EPCI, "name": "CA de Quimper"})
+    refused_as_stale(refused, "la partie « ", "CA de Quimper")
+    party.refresh_from_db()
+    assert party.name == "CA Quimper" and party.history.count() == 1
+    created = client_g.post(
+        reverse("conventions:party_create"), {"kind": PartyKind.COMMUNE, "name": "Ergué-Gabéric"}
+    )
+    assert created.status_code == 302  # a new party overwrites nothing

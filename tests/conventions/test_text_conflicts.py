@@ -11,7 +11,7 @@ from conventions import services, text_editing
 from conventions.models import ConventionStatus
 from conventions.text_versions import convention_text_versions
 from tests.access import document_template
-from tests.conflicts import version_of
+from tests.conflicts import refused_as_stale, version_of
 from tests.factories import (
     ConventionFactory,
     ConventionPartyFactory,
@@ -178,3 +178,27 @@ def test_a_template_part_saved_over_another_is_refused(client, world):
     assert "Anne" in unescape(refused.content.decode())
     assert template.current_version.articles[0]["body"] == "Premier."
     assert template.versions.count() == 2
+
+
+def test_a_save_without_the_version_is_refused_as_a_stale_page(client, world):
+    """A part, or a move on the overview, posted without the page's version: « page
+    périmée », nothing written (no new version of the text)."""
+    convention = world["convention"]
+    client.force_login(world["second"])
+    before = type(convention).objects.get(pk=convention.pk).text
+    versions = len(convention_text_versions(convention))
+    part = client.post(_part_url(convention, "article-2"), {"title": "Durée", "body": "Deux ans."})
+    refused_as_stale(part, "le texte de la convention", "Deux ans.")
+    overview = reverse("conventions:text", args=[convention.reference])
+    refused_as_stale(client.post(overview, {"action": "supprimer", "article": "1"}))
+    convention.refresh_from_db()
+    assert convention.text == before
+    assert len(convention_text_versions(convention)) == versions
+
+
+def test_a_template_part_without_the_version_is_refused(client, world):
+    template = document_template(world["convention"].organisation)
+    client.force_login(world["first"])
+    url = reverse("conventions:template_part", args=[template.pk, "article-1"])
+    refused_as_stale(client.post(url, {"title": "Objet", "body": "Autre."}), "le modèle")
+    assert template.versions.count() == 1

@@ -14,6 +14,7 @@ from conventions.models import Convention, ConventionStatus
 from demo.users import COORDINATEUR_EMAIL, GESTIONNAIRE_EMAIL, INTERVENANT_EMAIL
 from financing.models import FinancingPlan, PlanDraft
 from iscg.models import User
+from tests.conflicts import post_loaded
 from tests.financing.test_views import guided_post, login_partner, snapshot
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_data")]
@@ -71,7 +72,7 @@ def test_a_complete_draft_becomes_the_plan_only_when_saved_as_the_plan(demo_gest
     assert page.context["missing"] == []
     assert "Ce brouillon est complet" in page.content.decode()
     assert plan.lines.get(year=2023, party__slug="etat_62").amount == 4666
-    response = demo_gestionnaire.post(url(), data)
+    response = demo_gestionnaire.post(url(), {**data, "version": page.context["version"]})
     assert response.status_code == 302
     assert plan.lines.get(year=2023, party__slug="etat_62").amount == 5000
     assert not PlanDraft.objects.filter(convention__reference=A13).exists()
@@ -92,7 +93,9 @@ def test_a_draft_can_be_abandoned(demo_gestionnaire):
     before = snapshot(A13)
     data = guided_post(demo_gestionnaire, A13, **{"part-0-amount": "1"})
     demo_gestionnaire.post(url(), {**data, "action": "brouillon"})
-    response = demo_gestionnaire.post(url(), {"mode": "guided", "action": "abandonner_brouillon"})
+    response = post_loaded(
+        demo_gestionnaire, url(), {"mode": "guided", "action": "abandonner_brouillon"}
+    )
     assert response.status_code == 302
     assert not PlanDraft.objects.filter(convention__reference=A13).exists()
     assert snapshot(A13) == before
@@ -160,7 +163,7 @@ def test_export_then_import_the_plan_as_a_file(demo_gestionnaire):
     upload = SimpleUploadedFile(
         "plan.json", json.dumps(data).encode(), content_type="application/json"
     )
-    response = demo_gestionnaire.post(url(), {"mode": "json", "fichier": upload})
+    response = post_loaded(demo_gestionnaire, url(), {"mode": "json", "fichier": upload})
     assert response.status_code == 302
     plan.refresh_from_db()
     assert plan.data["rounding"] == "half_up"

@@ -11,6 +11,7 @@ from demo.users import GESTIONNAIRE_EMAIL, partner_email
 from financing import engine
 from financing.models import FinancingPlan, ShareLine
 from iscg.models import User
+from tests.conflicts import post_loaded
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_data")]
 
@@ -197,8 +198,8 @@ def test_plan_page_of_a_draft_has_the_form(demo_gestionnaire):
 )
 def test_posting_an_invalid_plan_returns_400_and_writes_nothing(demo_gestionnaire, text, message):
     before = snapshot("PDC2023-A13")
-    response = demo_gestionnaire.post(
-        reverse("conventions:plan", args=["PDC2023-A13"]), {"plan": text}
+    response = post_loaded(
+        demo_gestionnaire, reverse("conventions:plan", args=["PDC2023-A13"]), {"plan": text}
     )
     assert response.status_code == 400
     html = response.content.decode()
@@ -210,7 +211,8 @@ def test_posting_an_invalid_plan_returns_400_and_writes_nothing(demo_gestionnair
 def test_posting_a_valid_plan_on_a_draft_recomputes(demo_gestionnaire):
     plan = FinancingPlan.objects.get(convention__reference="PDC2023-A13")
     data = {**plan.data, "rounding": "half_up"}
-    response = demo_gestionnaire.post(
+    response = post_loaded(
+        demo_gestionnaire,
         reverse("conventions:plan", args=["PDC2023-A13"]),
         {"plan": json.dumps(data)},
     )
@@ -265,11 +267,12 @@ def test_preview_says_when_typed_months_give_way_to_the_post(demo_gestionnaire):
 
 
 def guided_post(client, reference: str, **changes) -> dict:
-    """The guided editor's fields as the page shows them, with some changed."""
+    """The guided editor's fields as the page shows them (its version token too), with some
+    changed."""
     from tests.financing.test_guided_plan import post_data
 
-    shown = client.get(reverse("conventions:plan", args=[reference])).context["guided"]
-    return post_data(shown, **changes)
+    page = client.get(reverse("conventions:plan", args=[reference]))
+    return {"version": page.context["version"], **post_data(page.context["guided"], **changes)}
 
 
 def test_a_draft_plan_opens_in_the_guided_editor_with_the_json_one_folded(

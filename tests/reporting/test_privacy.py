@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 
 from reporting import privacy, rules, services
 from reporting.models import Bilan, BilanPart, BilanStatus
+from tests.conflicts import post_loaded
 from tests.factories import BilanFactory, OrganisationFactory, PostFactory, UserFactory
 
 #: (text, the kind of personal data it holds). The red team's 12 variants first.
@@ -243,8 +244,8 @@ def test_the_intervenants_form_refuses_personal_data(client, organisation, post,
 def test_editing_a_draft_refuses_personal_data_and_keeps_the_old_text(client, organisation, post):
     bilan = BilanFactory(post=post, year=2023, comment="Hausse des saisines.")
     client.force_login(UserFactory(gestionnaire=True, organisation=organisation))
-    response = client.post(
-        f"/bilans/bilan/{bilan.pk}/modifier/", _form(comment="Appeler au +33 6 12 34 56 78")
+    response = post_loaded(
+        client, f"/bilans/bilan/{bilan.pk}/modifier/", _form(comment="Appeler au +33 6 12 34 56 78")
     )
     assert response.status_code == 400
     assert "un numéro de téléphone (« +336 … »)" in response.content.decode()
@@ -344,7 +345,7 @@ def test_a_unit_of_the_breakdown_named_after_a_person_is_refused(client, organis
         data[f"parts-{index}-kind"] = "unite"
         data[f"parts-{index}-label"] = label
         data[f"parts-{index}-referrals_total"] = "50"
-    response = client.post(f"/bilans/bilan/{bilan.pk}/modifier/", data)
+    response = post_loaded(client, f"/bilans/bilan/{bilan.pk}/modifier/", data)
     assert response.status_code == 400
     assert "Nom de l&#x27;unité : le texte semble contenir" in response.content.decode()
     assert not BilanPart.objects.exists()

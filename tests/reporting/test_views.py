@@ -12,6 +12,7 @@ from pypdf import PdfReader
 
 from conventions.models import PartyKind, PostKind
 from reporting.models import Bilan, BilanStatus
+from tests.conflicts import post_loaded
 from tests.factories import (
     BilanFactory,
     ConventionFactory,
@@ -245,7 +246,7 @@ def test_intervenant_enters_submits_and_coordinator_returns(client, organisation
     bilan.refresh_from_db()
     assert bilan.status == BilanStatus.DRAFT and bilan.submitted_at is None
     assert message in client.get(response.url).content.decode()
-    response = client.post(f"/bilans/bilan/{bilan.pk}/modifier/", post_data())
+    response = post_loaded(client, f"/bilans/bilan/{bilan.pk}/modifier/", post_data())
     assert response.url == f"/bilans/bilan/{bilan.pk}/"
     bilan.refresh_from_db()
     assert bilan.referrals_total == 100
@@ -255,8 +256,8 @@ def test_intervenant_enters_submits_and_coordinator_returns(client, organisation
     assert bilan.vif_pct == Decimal("61.5")
     assert bilan.problems == {"violences_conjugales": 40}
 
-    response = client.post(
-        f"/bilans/bilan/{bilan.pk}/modifier/", post_data(comment="Suivi de Mme Dupont.")
+    response = post_loaded(
+        client, f"/bilans/bilan/{bilan.pk}/modifier/", post_data(comment="Suivi de Mme Dupont.")
     )
     assert response.status_code == 400
     assert "donnée nominative" in response.content.decode()
@@ -305,20 +306,20 @@ def test_edit_with_monthly_parts(client, organisation):
         data[f"parts-{index}-number"] = str(index + 1)
         data[f"parts-{index}-referrals_total"] = "10"
     data["parts-0-referrals_total"] = "11"
-    response = client.post(f"/bilans/bilan/{bilan.pk}/modifier/", data)
+    response = post_loaded(client, f"/bilans/bilan/{bilan.pk}/modifier/", data)
     assert response.status_code == 302  # kept as a draft, listed on its page
     assert bilan.parts.get(number=1).referrals_total == 11
     assert "La somme des mois (saisines : 121) diffère du chiffre de l&#x27;année (120)." in (
         client.get(response.url).content.decode()
     )
     data["parts-0-referrals_total"] = "10"
-    response = client.post(f"/bilans/bilan/{bilan.pk}/modifier/", data)
+    response = post_loaded(client, f"/bilans/bilan/{bilan.pk}/modifier/", data)
     assert response.status_code == 302
     assert bilan.parts.count() == 12
     assert "Avant de le transmettre" not in client.get(response.url).content.decode()
     # Two rows for the same month: the table cannot hold them, nothing is changed.
     data["parts-1-number"] = "1"
-    response = client.post(f"/bilans/bilan/{bilan.pk}/modifier/", data)
+    response = post_loaded(client, f"/bilans/bilan/{bilan.pk}/modifier/", data)
     assert response.status_code == 400
     assert "« janvier » figure deux fois." in response.content.decode()
     assert sorted(bilan.parts.values_list("number", flat=True)) == list(range(1, 13))
