@@ -230,11 +230,22 @@ def _require_editable_text(convention: Convention) -> None:
 
 @transaction.atomic
 def convention_draft_from_template(
-    *, convention: Convention, version: TemplateVersion, by=None
+    *,
+    convention: Convention,
+    version: TemplateVersion,
+    by=None,
+    text_version: str | None = None,
 ) -> Convention:
     """Copy a template version's text into the convention, which keeps the version it used.
-    The text it replaces stays a version of the convention's text (restorable)."""
-    _require_editable_text(convention)
+    The text it replaces stays a version of the convention's text (restorable).
+    ``text_version``: the token of the convention's text as the page loaded it (the whole
+    text, ``text_editing.edit_state``); changed since, ``EditConflict`` and nothing written."""
+    _locked_text(  # the caller's instance is the one written (its text fields only)
+        convention,
+        text_version,
+        None,
+        f"Remplacer le texte par « {version.template.name} », version {version.number}",
+    )
     organisation = version.template.organisation_id
     if organisation is not None and organisation != convention.organisation_id:
         raise ValidationError("Ce modèle appartient à une autre organisation.")
@@ -306,11 +317,14 @@ def _locked_text(
 
 
 @transaction.atomic
-def convention_text_restore(*, convention: Convention, number: int, by) -> Convention:
+def convention_text_restore(
+    *, convention: Convention, number: int, by, version: str | None = None
+) -> Convention:
     """Save an earlier version of the convention's text again: a new version, which says which
-    one it restores. Refused once the text is frozen, or for a version that does not exist."""
-    convention = Convention.objects.select_for_update().get(pk=convention.pk)
-    _require_editable_text(convention)
+    one it restores. Refused once the text is frozen, or for a version that does not exist;
+    ``version``: the token of the whole text as the page loaded it, changed since:
+    ``EditConflict`` and nothing written."""
+    convention = _locked_text(convention, version, None, f"Rétablir la version {number}")
     versions = convention_text_versions(convention)
     if not 1 <= number <= len(versions):
         raise ValidationError(f"La version {number} du texte n'existe pas.")
@@ -325,17 +339,21 @@ def convention_text_restore(*, convention: Convention, number: int, by) -> Conve
 
 
 @transaction.atomic
-def template_restore(*, template: DocumentTemplate, number: int, by) -> TemplateVersion:
-    """Save an earlier version of a template again, as its newest version."""
-    version = template.versions.filter(number=number).first()
-    if version is None:
+def template_restore(
+    *, template: DocumentTemplate, number: int, by, version: str | None = None
+) -> TemplateVersion:
+    """Save an earlier version of a template again, as its newest version; ``version``: the
+    token of the template's text as the page loaded it (changed since: ``EditConflict``)."""
+    template = _locked_template(template, version, None, f"Rétablir la version {number}")
+    restored = template.versions.filter(number=number).first()
+    if restored is None:
         raise ValidationError(f"La version {number} du modèle n'existe pas.")
     current = template.current_version
-    if current is not None and current.pk == version.pk:
+    if current is not None and current.pk == restored.pk:
         raise ValidationError(f"La version {number} est déjà la version actuelle du modèle.")
     return template_save(
         template=template,
-        text=version.as_text(),
+        text=restored.as_text(),
         by=by,
         note=f"Version {number} rétablie",
     )

@@ -1649,13 +1649,19 @@ WRITES = {
         (
             "remplacer le texte d'un brouillon par un modèle",
             _C3,
-            lambda w: {"version": document_template(w.org).current_version.pk},
+            lambda w: {
+                "modele": (pk := document_template(w.org).current_version.pk),
+                "version": loaded_with(f"?modele={pk}"),
+            },
             writes(),
         ),
         (
             "remplacer un texte figé d'une autre organisation",
             _OTHER_ORG,
-            lambda w: {"version": document_template(w.org).current_version.pk},
+            lambda w: {
+                "modele": (pk := document_template(w.org).current_version.pk),
+                "version": loaded_with(f"?modele={pk}"),
+            },
             writes(gest=NOT_FOUND, other=REDIRECT, coord=NOT_FOUND, other_coord=DENIED),
         ),
     ],
