@@ -8,7 +8,6 @@ from html import unescape
 import pytest
 from django.urls import reverse
 
-from conventions.models import Convention, ConventionStatus
 from demo.users import GESTIONNAIRE_EMAIL
 from financing.models import FinancingPlan, PlanDraft
 from iscg.models import User
@@ -16,17 +15,10 @@ from tests.conflicts import refused_as_stale
 from tests.factories import UserFactory
 from tests.financing.test_views import guided_post, snapshot
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_data")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_data", "a13_as_draft")]
 
 A13 = "PDC2023-A13"
 URL = reverse("conventions:plan", args=[A13])
-
-
-@pytest.fixture(autouse=True)
-def _a13_back_to_draft():
-    Convention.objects.filter(reference=A13).update(
-        status=ConventionStatus.DRAFT, text_frozen_at=None
-    )
 
 
 @pytest.fixture

@@ -17,17 +17,10 @@ from iscg.models import User
 from tests.conflicts import post_loaded
 from tests.financing.test_views import guided_post, login_partner, snapshot
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_data")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_data", "a13_as_draft")]
 
 NBSP = "\u00a0"
 A13 = "PDC2023-A13"
-
-
-@pytest.fixture(autouse=True)
-def _a13_back_to_draft():
-    Convention.objects.filter(reference=A13).update(
-        status=ConventionStatus.DRAFT, text_frozen_at=None
-    )
 
 
 def url(reference: str = A13) -> str:

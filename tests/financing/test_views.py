@@ -6,29 +6,20 @@ import json
 import pytest
 from django.urls import reverse
 
-from conventions.models import Convention, ConventionStatus, Party
+from conventions.models import Party
 from demo.users import GESTIONNAIRE_EMAIL, partner_email
 from financing import engine
 from financing.models import FinancingPlan, ShareLine
 from iscg.models import User
 from tests.conflicts import post_loaded
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_data")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_data", "a13_as_draft")]
 
 NBSP = "\u00a0"
 
 
 def pdc_party(slug: str) -> Party:
     return Party.objects.get(organisation__slug="pas-de-calais", slug=slug)
-
-
-@pytest.fixture(autouse=True)
-def _a13_back_to_draft():
-    """PDC2023-A13 is "à signer" in the demo, its plan frozen with its text: these tests edit
-    its plan as a draft's (as after a withdrawal of the signature request)."""
-    Convention.objects.filter(reference="PDC2023-A13").update(
-        status=ConventionStatus.DRAFT, text_frozen_at=None
-    )
 
 
 def login_partner(client, slug: str) -> Party:
