@@ -3,10 +3,10 @@
 An edit page carries, in a hidden field named ``version``, the *version token* of what it
 loaded: a hash of the state its form edits (``token``: a text's part, a plan and its draft, a
 bilan's figures and parts, a party's fields...). Saving, the service locks the row
-(``select_for_update``, in the transaction that writes), reads the state again and compares
-(``locked``, or ``check_row`` for a form over one model's fields): when the token differs, somebody saved in between, and the service raises
-``EditConflict`` with what that person saved and what this one tried to save; nothing is
-written. ``iscg.middleware.AtomicWritesMiddleware`` turns the exception into the conflict page
+(``select_for_update``, in the transaction that writes), reads the state again and compares,
+all in one helper (``locked``; ``check_row`` for a form over one model's fields): when the
+token differs, somebody saved in between, and the service raises ``EditConflict`` with what
+that person saved and what this one tried to save; nothing is written. ``iscg.middleware.AtomicWritesMiddleware`` turns the exception into the conflict page
 (HTTP 409, ``conflict_response``), after the transaction has been rolled back.
 
 The token is a hash of content, not a date: saving the same values again is no conflict, and a
