@@ -35,7 +35,8 @@ class ReferenceField(forms.CharField):
 
 
 class DraftFromTemplateForm(forms.Form):
-    version = forms.ModelChoiceField(
+    #: Not ``version``: that name is the edit forms' version token (``iscg.concurrency``).
+    modele = forms.ModelChoiceField(
         label="Rédiger d'après le modèle",
         queryset=TemplateVersion.objects.none(),
         empty_label=None,
@@ -49,10 +50,10 @@ class DraftFromTemplateForm(forms.Form):
             version = template.current_version
             if version is not None:
                 versions.append(version.pk)
-        self.fields["version"].queryset = TemplateVersion.objects.filter(
+        self.fields["modele"].queryset = TemplateVersion.objects.filter(
             pk__in=versions
         ).select_related("template")
-        self.fields["version"].label_from_instance = lambda v: (
+        self.fields["modele"].label_from_instance = lambda v: (
             f"{v.template.name} (version {v.number})"
         )
 

@@ -87,7 +87,7 @@ def party_save(
         version,
         subject=f"la partie « {party} »",
         values=values,
-        names=[n for n in PARTY_FIELDS if n in values],
+        names=PARTY_FIELDS,
     )
     party = party or Party(organisation=organisation)
     for name in PARTY_FIELDS:
@@ -133,7 +133,7 @@ def representative_save(
         version,
         subject=f"le représentant « {representative} » de {party}",
         values=values,
-        names=[n for n in REPRESENTATIVE_FIELDS if n in values],
+        names=REPRESENTATIVE_FIELDS,
     )
     representative = representative or Representative(party=party)
     for name in REPRESENTATIVE_FIELDS:
@@ -208,7 +208,7 @@ def deliberation_save(
         version,
         subject=f"la délibération « {deliberation} »",
         values=values,
-        names=[n for n in DELIBERATION_FIELDS if n in values],
+        names=DELIBERATION_FIELDS,
     )
     deliberation = deliberation or Deliberation()
     for name in DELIBERATION_FIELDS:
@@ -319,7 +319,7 @@ def post_save(
         version,
         subject=f"le poste « {post} »",
         values=values,
-        names=[n for n in POST_FIELDS if n in values],
+        names=POST_FIELDS,
         state=post_version_state,
     )
     _check_in_organisation(organisation, [values.get("employer")], "employer")

@@ -20,6 +20,7 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -114,19 +115,21 @@ class TextEdit:
     yours: tuple[str | None, str] | str
 
 
-def _text_conflict(current: dict, edit: TextEdit, subject: str, **who) -> concurrency.EditConflict:
+def _text_conflict(
+    current: dict, part: str | None, yours: tuple[str | None, str] | str, subject: str, **who: Any
+) -> concurrency.EditConflict:
     """Both versions of the part (or the whole text's articles) for the conflict page."""
     readable = text_editing.readable_text(current)
-    if edit.part is None or isinstance(edit.yours, str):
+    if part is None or isinstance(yours, str):
         titles = "\n".join(p.label for p in text_editing.parts(readable))
         return concurrency.EditConflict(
             subject,
-            differences=[concurrency.Difference("Parties du texte", titles, str(edit.yours))],
+            differences=[concurrency.Difference("Parties du texte", titles, str(yours))],
             **who,
         )
-    found = text_editing.part(readable, edit.part)
+    found = text_editing.part(readable, part)
     theirs = text_editing.part_text(found.title, found.body) if found else ""
-    title, body = edit.yours
+    title, body = yours
     yours = text_editing.part_text(
         text_editing.readable(title) if title is not None else None, text_editing.readable(body)
     )
@@ -145,21 +148,42 @@ def _text_conflict(current: dict, edit: TextEdit, subject: str, **who) -> concur
 def template_edit(*, template: DocumentTemplate, edit: TextEdit, by) -> TemplateVersion:
     """The editor's change to a template: a new version, unless somebody saved the part (or,
     for the overview, the template) since the page was loaded (``EditConflict``)."""
-    template = DocumentTemplate.objects.select_for_update().get(pk=template.pk)
-    version = template.current_version
-    current = version.as_text() if version else {"title": "", "articles": []}
+    template = _locked_template(template, edit.version, edit.part, edit.yours)
+    current = _template_text(template)
+    return template_save(template=template, text=edit.change(current), by=by, note=edit.reason)
 
-    def conflict() -> concurrency.EditConflict:
+
+def _template_text(template: DocumentTemplate) -> dict:
+    version = template.current_version
+    return version.as_text() if version else {"title": "", "articles": []}
+
+
+def _locked_template(
+    template: DocumentTemplate,
+    version: str | None,
+    part: str | None,
+    yours: tuple[str | None, str] | str,
+) -> DocumentTemplate:
+    """The template locked, its text (``part`` of it, None: all) as the page loaded it
+    (``version``), else ``EditConflict``."""
+
+    def conflict(locked: DocumentTemplate) -> concurrency.EditConflict:
+        current = locked.current_version
         return _text_conflict(
-            current,
-            edit,
-            f"le modèle « {template.name} »",
-            saved_by=history.person_name(version.created_by) if version else "",
-            saved_at=version.created_at if version else None,
+            _template_text(locked),
+            part,
+            yours,
+            f"le modèle « {locked.name} »",
+            saved_by=history.person_name(current.created_by) if current else "",
+            saved_at=current.created_at if current else None,
         )
 
-    concurrency.check(edit.version, text_editing.edit_state(current, edit.part), conflict)
-    return template_save(template=template, text=edit.change(current), by=by, note=edit.reason)
+    return concurrency.locked(
+        DocumentTemplate.objects.filter(pk=template.pk),
+        version,
+        state=lambda locked: text_editing.edit_state(_template_text(locked), part),
+        conflict=conflict,
+    )
 
 
 @transaction.atomic
@@ -206,11 +230,22 @@ def _require_editable_text(convention: Convention) -> None:
 
 @transaction.atomic
 def convention_draft_from_template(
-    *, convention: Convention, version: TemplateVersion, by=None
+    *,
+    convention: Convention,
+    version: TemplateVersion,
+    by=None,
+    text_version: str | None = None,
 ) -> Convention:
     """Copy a template version's text into the convention, which keeps the version it used.
-    The text it replaces stays a version of the convention's text (restorable)."""
-    _require_editable_text(convention)
+    The text it replaces stays a version of the convention's text (restorable).
+    ``text_version``: the token of the convention's text as the page loaded it (the whole
+    text, ``text_editing.edit_state``); changed since, ``EditConflict`` and nothing written."""
+    _locked_text(  # the caller's instance is the one written (its text fields only)
+        convention,
+        text_version,
+        None,
+        f"Remplacer le texte par « {version.template.name} », version {version.number}",
+    )
     organisation = version.template.organisation_id
     if organisation is not None and organisation != convention.organisation_id:
         raise ValidationError("Ce modèle appartient à une autre organisation.")
@@ -249,27 +284,47 @@ def convention_text_edit(*, convention: Convention, edit: TextEdit, by) -> Conve
     """The editor's change to a convention's text, applied to the text as it is under the row
     lock; refused (``EditConflict``, nothing written) when the part edited (or, for the
     overview, the text) has changed since the page was loaded."""
-    convention = Convention.objects.select_for_update().get(pk=convention.pk)
-    _require_editable_text(convention)
+    convention = _locked_text(convention, edit.version, edit.part, edit.yours)
     current = documents.effective_text(convention)
-
-    def conflict() -> concurrency.EditConflict:
-        who, when = concurrency.last_change(convention)
-        subject = f"le texte de la convention {convention.reference}"
-        return _text_conflict(current, edit, subject, saved_by=who, saved_at=when)
-
-    concurrency.check(edit.version, text_editing.edit_state(current, edit.part), conflict)
     return convention_text_save(
         convention=convention, text=edit.change(current), by=by, reason=edit.reason
     )
 
 
+def _locked_text(
+    convention: Convention,
+    version: str | None,
+    part: str | None,
+    yours: tuple[str | None, str] | str,
+) -> Convention:
+    """The convention locked, its text still editable (else ``ValidationError``) and as the
+    page loaded it (``version``: of ``part``, None for the whole text), else ``EditConflict``."""
+
+    def state(locked: Convention) -> dict[str, Any]:
+        _require_editable_text(locked)
+        return text_editing.edit_state(documents.effective_text(locked), part)
+
+    def conflict(locked: Convention) -> concurrency.EditConflict:
+        who, when = concurrency.last_change(locked)
+        subject = f"le texte de la convention {locked.reference}"
+        return _text_conflict(
+            documents.effective_text(locked), part, yours, subject, saved_by=who, saved_at=when
+        )
+
+    return concurrency.locked(
+        Convention.objects.filter(pk=convention.pk), version, state=state, conflict=conflict
+    )
+
+
 @transaction.atomic
-def convention_text_restore(*, convention: Convention, number: int, by) -> Convention:
+def convention_text_restore(
+    *, convention: Convention, number: int, by, version: str | None = None
+) -> Convention:
     """Save an earlier version of the convention's text again: a new version, which says which
-    one it restores. Refused once the text is frozen, or for a version that does not exist."""
-    convention = Convention.objects.select_for_update().get(pk=convention.pk)
-    _require_editable_text(convention)
+    one it restores. Refused once the text is frozen, or for a version that does not exist;
+    ``version``: the token of the whole text as the page loaded it, changed since:
+    ``EditConflict`` and nothing written."""
+    convention = _locked_text(convention, version, None, f"Rétablir la version {number}")
     versions = convention_text_versions(convention)
     if not 1 <= number <= len(versions):
         raise ValidationError(f"La version {number} du texte n'existe pas.")
@@ -284,17 +339,21 @@ def convention_text_restore(*, convention: Convention, number: int, by) -> Conve
 
 
 @transaction.atomic
-def template_restore(*, template: DocumentTemplate, number: int, by) -> TemplateVersion:
-    """Save an earlier version of a template again, as its newest version."""
-    version = template.versions.filter(number=number).first()
-    if version is None:
+def template_restore(
+    *, template: DocumentTemplate, number: int, by, version: str | None = None
+) -> TemplateVersion:
+    """Save an earlier version of a template again, as its newest version; ``version``: the
+    token of the template's text as the page loaded it (changed since: ``EditConflict``)."""
+    template = _locked_template(template, version, None, f"Rétablir la version {number}")
+    restored = template.versions.filter(number=number).first()
+    if restored is None:
         raise ValidationError(f"La version {number} du modèle n'existe pas.")
     current = template.current_version
-    if current is not None and current.pk == version.pk:
+    if current is not None and current.pk == restored.pk:
         raise ValidationError(f"La version {number} est déjà la version actuelle du modèle.")
     return template_save(
         template=template,
-        text=version.as_text(),
+        text=restored.as_text(),
         by=by,
         note=f"Version {number} rétablie",
     )

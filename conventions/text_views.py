@@ -389,6 +389,15 @@ def template_part(request, pk: int, part: str):
 # --------------------------------------------------------------------------- from a template
 
 
+def _text_version(request, convention: Convention) -> str:
+    """The version token of the convention's whole text (``iscg.concurrency``) for a page
+    that replaces it (by a template, by an earlier version): the one it was loaded with when
+    shown again, else that of the text as it is now."""
+    return concurrency.posted(request.POST) or concurrency.token(
+        text_editing.edit_state(documents.effective_text(convention), None)
+    )
+
+
 @require_http_methods(["GET", "POST"])
 def convention_text_from_template(request, reference: str):
     """Replacing the text by a template: GET says which parts would change (nothing written),
@@ -399,14 +408,17 @@ def convention_text_from_template(request, reference: str):
         return redirect(convention)
     templates = _templates_for(convention, request.user)
     data = request.POST if request.method == "POST" else request.GET
-    form = DraftFromTemplateForm(data if "version" in data else None, templates=templates)
+    form = DraftFromTemplateForm(data if "modele" in data else None, templates=templates)
     changes, version = [], None
     if form.is_bound and form.is_valid():
-        version = form.cleaned_data["version"]
+        version = form.cleaned_data["modele"]
         if request.method == "POST":
             try:
                 services.convention_draft_from_template(
-                    convention=convention, version=version, by=request.user
+                    convention=convention,
+                    version=version,
+                    by=request.user,
+                    text_version=concurrency.posted(request.POST),
                 )
             except ValidationError as error:
                 for message in error.messages:
@@ -422,7 +434,13 @@ def convention_text_from_template(request, reference: str):
     return render(
         request,
         "conventions/text/from_template.html",
-        {"convention": convention, "form": form, "version": version, "changes": changes},
+        {
+            "convention": convention,
+            "form": form,
+            "version": version,
+            "changes": changes,
+            "text_version": _text_version(request, convention),
+        },
         status=400 if request.method == "POST" else 200,
     )
 
@@ -531,7 +549,12 @@ def convention_text_restore(request, reference: str, number: int):
         raise Http404("Cette version du texte n'existe pas.")
     if request.method == "POST":
         try:
-            services.convention_text_restore(convention=convention, number=number, by=request.user)
+            services.convention_text_restore(
+                convention=convention,
+                number=number,
+                by=request.user,
+                version=concurrency.posted(request.POST),
+            )
         except ValidationError as error:
             for message in error.messages:
                 messages.error(request, message)
@@ -549,6 +572,7 @@ def convention_text_restore(request, reference: str, number: int):
             "restored_label": f"Version {number}",
             "cancel_url": versions_url,
             "changes": _changes(versions[-1].text, versions[number - 1].text),
+            "version": _text_version(request, convention),
         },
     )
 
@@ -602,7 +626,12 @@ def template_restore(request, pk: int, number: int):
     cancel_url = reverse("conventions:template_versions", args=[template.pk])
     if request.method == "POST":
         try:
-            restored = services.template_restore(template=template, number=number, by=request.user)
+            restored = services.template_restore(
+                template=template,
+                number=number,
+                by=request.user,
+                version=concurrency.posted(request.POST),
+            )
         except ValidationError as error:
             for message in error.messages:
                 messages.error(request, message)
@@ -621,5 +650,7 @@ def template_restore(request, pk: int, number: int):
             "restored_label": f"Version {number}",
             "cancel_url": cancel_url,
             "changes": _changes(current.as_text(), version.as_text()),
+            # The version token of the template's text as this page shows it (iscg.concurrency).
+            "version": concurrency.token(text_editing.edit_state(current.as_text(), None)),
         },
     )

@@ -51,23 +51,21 @@ def budget_line_save(
     exceeds the credits (French message, nothing saved). ``version``: the token of the line
     as the form loaded it (``iscg.concurrency``; empty: there was none); when it has been
     saved since, ``EditConflict`` and nothing is written."""
-    line = (
-        BudgetLine.objects.select_for_update().filter(organisation=organisation, year=year).first()
+    line = concurrency.locked(
+        BudgetLine.objects.filter(organisation=organisation, year=year),
+        version,
+        state=lambda line: concurrency.row_state(line) if line else None,
+        conflict=lambda line: concurrency.conflict_for(
+            line,
+            f"la ligne budgétaire {year}",
+            differences=concurrency.field_differences(
+                line, values, [n for n in FIELDS if n in values]
+            )
+            if line
+            else [],
+        ),
+        missing_ok=True,
     )
-    if version is not None:
-        concurrency.check(
-            version,
-            concurrency.row_state(line) if line else None,
-            lambda: concurrency.conflict_for(
-                line,
-                f"la ligne budgétaire {year}",
-                differences=concurrency.field_differences(
-                    line, values, [n for n in FIELDS if n in values]
-                )
-                if line
-                else [],
-            ),
-        )
     line = line or BudgetLine(organisation=organisation, year=year)
     for name in FIELDS:
         if name in values:

@@ -305,11 +305,8 @@ def _check_plan_version(
     """Refuse (``EditConflict``, nothing written) when the post's plan or its draft changed
     since the page was loaded with ``version``. Call with the plan row locked: the draft's
     row is locked here."""
-    if version is None:
-        return
-    draft = PlanDraft.objects.select_for_update().filter(convention=convention, post=post).first()
 
-    def conflict() -> concurrency.EditConflict:
+    def conflict(draft: PlanDraft | None) -> concurrency.EditConflict:
         names = {
             p.slug: str(p) for p in Party.objects.filter(organisation_id=convention.organisation_id)
         }
@@ -344,7 +341,13 @@ def _check_plan_version(
             notes=notes,
         )
 
-    concurrency.check(version, plan_version_state(financing_plan, draft), conflict)
+    concurrency.locked(
+        PlanDraft.objects.filter(convention=convention, post=post),
+        version,
+        state=lambda draft: plan_version_state(financing_plan, draft),
+        conflict=conflict,
+        missing_ok=True,
+    )
 
 
 @transaction.atomic

@@ -3,15 +3,17 @@
 An edit page carries, in a hidden field named ``version``, the *version token* of what it
 loaded: a hash of the state its form edits (``token``: a text's part, a plan and its draft, a
 bilan's figures and parts, a party's fields...). Saving, the service locks the row
-(``select_for_update``, in the transaction that writes), reads the state again and compares
-(``check``): when the token differs, somebody saved in between, and the service raises
-``EditConflict`` with what that person saved and what this one tried to save; nothing is
-written. ``iscg.middleware.AtomicWritesMiddleware`` turns the exception into the conflict page
+(``select_for_update``, in the transaction that writes), reads the state again and compares,
+all in one helper (``locked``; ``check_row`` for a form over one model's fields): when the
+token differs, somebody saved in between, and the service raises ``EditConflict`` with what
+that person saved and what this one tried to save; nothing is written. ``iscg.middleware.AtomicWritesMiddleware`` turns the exception into the conflict page
 (HTTP 409, ``conflict_response``), after the transaction has been rolled back.
 
 The token is a hash of content, not a date: saving the same values again is no conflict, and a
 change to something the form does not show (a convention's status, its notes) does not refuse
-the text's editor. A POST without the field (an old page, a script) is not checked.
+the text's editor. A POST to an edit form without the field (a page from before the locking,
+a script) is refused too, as a stale page (``EditConflict.stale``): it cannot say what it
+loaded. A service called from code (an import, the demo) passes no version (None): not checked.
 """
 
 from __future__ import annotations
@@ -42,12 +44,11 @@ def _plain(value: object) -> str:
     return str(value)
 
 
-def posted(data: Mapping[str, Any]) -> str | None:
-    """The token a submitted form carries, or None (no field: not checked)."""
+def posted(data: Mapping[str, Any]) -> str:
+    """The token a submitted form carries; ``""`` when it carries none (or an empty one),
+    which ``check`` refuses as a stale page when the object exists."""
     value = data.get(FIELD)
-    if not isinstance(value, str) or not value.strip():
-        return None
-    return value.strip()
+    return value.strip() if isinstance(value, str) else ""
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,8 @@ class EditConflict(Exception):
     saved_by: str = ""
     saved_at: datetime | None = None
     notes: list[str] = field(default_factory=list)
+    #: The form carried no version: a stale page (nobody need have saved in between).
+    stale: bool = False
 
     def __post_init__(self) -> None:
         super().__init__(f"conflit de modification : {self.subject}")
@@ -101,9 +104,16 @@ class EditConflict(Exception):
 
 
 def check(expected: str | None, state: object, conflict: Callable[[], EditConflict]) -> None:
-    """Raise ``conflict()`` when the form carried a token (``expected``) that is not the token
-    of ``state``, the object as it is now (read under its row lock)."""
-    if expected is not None and expected != token(state):
+    """Raise ``conflict()`` when the form's token (``expected``) is not the token of ``state``,
+    the object as it is now (read under its row lock); when the form carried none (``""``),
+    as a stale page. ``expected`` None (a call from code, not a form): nothing checked."""
+    if expected is None:
+        return
+    if not expected:
+        refused = conflict()
+        refused.stale = True
+        raise refused
+    if expected != token(state):
         raise conflict()
 
 
@@ -211,6 +221,26 @@ def row_version(instance: Any, state: Callable[[Any], object] = row_state) -> st
     return token(state(instance))
 
 
+def locked(
+    rows: Any,
+    version: str | None,
+    *,
+    state: Callable[[Any], object],
+    conflict: Callable[[Any], EditConflict],
+    missing_ok: bool = False,
+) -> Any:
+    """The one way a service checks a version: lock the row that the queryset ``rows`` selects
+    (``select_for_update``, so call it in the transaction that writes), read its state again
+    (``state(row)``) and compare it with ``version``, what the form loaded; changed since,
+    raise ``conflict(row)`` and nothing is written. Returns the locked row, to write on. With
+    ``missing_ok``, a row that does not exist (yet) is None, and ``state``/``conflict`` get
+    None; else it raises ``DoesNotExist``."""
+    query = rows.select_for_update()
+    row = query.first() if missing_ok else query.get()
+    check(version, state(row), lambda: conflict(row))
+    return row
+
+
 def check_row(
     instance: Any,
     version: str | None,
@@ -222,12 +252,16 @@ def check_row(
 ) -> None:
     """For a service saving a form over ``instance``: lock its row, and when its state is no
     longer the one the form loaded (``version``), raise ``EditConflict`` with the fields
-    ``names`` as saved and as submitted (``values``). A new object, or no version: nothing."""
-    if version is None or instance is None or instance.pk is None:
+    ``names`` the form sent (default: all of ``values``) as saved and as submitted (``values``).
+    A new object (``instance`` None or unsaved): nothing to check."""
+    if instance is None or instance.pk is None:
         return
-    locked = type(instance)._default_manager.select_for_update().get(pk=instance.pk)
-    check(
+    sent = [name for name in names if name in values] if names is not None else None
+    locked(
+        type(instance)._default_manager.filter(pk=instance.pk),
         version,
-        state(locked),
-        lambda: conflict_for(locked, subject, differences=field_differences(locked, values, names)),
+        state=state,
+        conflict=lambda row: conflict_for(
+            row, subject, differences=field_differences(row, values, sent)
+        ),
     )

@@ -154,9 +154,11 @@ def bilan_update(
     cannot hold or the rules never allow (a nominative text, a percentage above 100) refuses.
     ``version``: the token of the entry page as loaded (``bilan_version_state``); when the
     bilan has been saved since, ``EditConflict`` and nothing is written."""
-    bilan = Bilan.objects.select_for_update().select_related("post").get(pk=bilan.pk)
-    concurrency.check(
-        version, bilan_version_state(bilan), lambda: _bilan_conflict(bilan, data, parts)
+    bilan = concurrency.locked(
+        Bilan.objects.select_related("post").filter(pk=bilan.pk),
+        version,
+        state=bilan_version_state,
+        conflict=lambda locked: _bilan_conflict(locked, data, parts),
     )
     if not can_edit(user, bilan):
         if not can_enter(user, bilan.post):

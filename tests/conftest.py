@@ -161,6 +161,54 @@ def pytest_runtest_teardown(item, nextitem):
             demo.close()
 
 
+# --------------------------------------------------------------------------- people
+
+# The accounts most tests log in with. A module that needs someone else (a gestionnaire of a
+# convention's organisation, a coordinator of the demo's Pas-de-Calais...) defines its own,
+# saying how it differs.
+
+
+@pytest.fixture
+def organisation():
+    """An organisation of its own (a département), empty."""
+    from tests.factories import OrganisationFactory
+
+    return OrganisationFactory(slug="finistere", name="Département du Finistère")
+
+
+@pytest.fixture
+def gestionnaire(organisation):
+    """A gestionnaire of ``organisation`` (the user, not logged in)."""
+    from tests.factories import UserFactory
+
+    return UserFactory(gestionnaire=True, organisation=organisation)
+
+
+@pytest.fixture
+def client_g(client, gestionnaire):
+    """The test client logged in as ``gestionnaire``."""
+    client.force_login(gestionnaire)
+    return client
+
+
+@pytest.fixture
+def coordinator(organisation):
+    """A coordinator of ``organisation``."""
+    from tests.factories import UserFactory
+
+    return UserFactory(coordinateur=True, organisation=organisation)
+
+
+@pytest.fixture
+def demo_gestionnaire(client, demo_data):
+    """The test client logged in as the demo's gestionnaire (Pas-de-Calais), on the demo."""
+    from demo.users import GESTIONNAIRE_EMAIL
+    from iscg.models import User
+
+    client.force_login(User.objects.get(email=GESTIONNAIRE_EMAIL))
+    return client
+
+
 # --------------------------------------------------------------------------- task queue, SMTP
 
 

@@ -23,6 +23,7 @@ from tests.access import (
     minimal_pdf,
     with_signed_copy,
 )
+from tests.conflicts import page_version
 from tests.factories import BilanFactory, PaymentFactory, RepresentativeFactory
 
 pytestmark = pytest.mark.django_db
@@ -1348,6 +1349,18 @@ _C3 = lambda w: {"reference": w.c3.reference}  # noqa: E731 — draft; the partn
 _OTHER_ORG = lambda w: {"reference": w.c_other_org.reference}  # noqa: E731
 _NOTHING = lambda w: {}  # noqa: E731
 
+#: In a POST's data: the version token of the edit form (optimistic locking, iscg.concurrency)
+#: as the page carries it when the role loads it (``loaded_with``: the page with a query
+#: string); sent empty when the page refuses the role.
+LOADED = "<version de la page>"
+
+
+def loaded_with(query: str) -> str:
+    return LOADED + query
+
+
+_LOADED = lambda w: {"version": LOADED}  # noqa: E731
+
 
 def _post_form(world, **extra) -> dict:
     """A post as its page posts it, employed by the partner's party, with no inline rows."""
@@ -1382,7 +1395,7 @@ REFERENCE_WRITES = {
         (
             "partie du partenaire",
             lambda w: {"pk": w.party.pk},
-            lambda w: {"kind": "epci", "name": "CC du Ternois (modifiée)"},
+            lambda w: {"kind": "epci", "name": "CC du Ternois (modifiée)", "version": LOADED},
             writes(partner=DENIED),
         )
     ],
@@ -1408,7 +1421,7 @@ REFERENCE_WRITES = {
         (
             "poste de l'intervenant",
             lambda w: {"pk": w.post.pk},
-            lambda w: _post_form(w, name="Poste renommé"),
+            lambda w: _post_form(w, name="Poste renommé", version=LOADED),
             writes(interv=DENIED),
         )
     ],
@@ -1434,7 +1447,7 @@ REFERENCE_WRITES = {
         (
             "représentant de la partie du partenaire",
             _representative,
-            lambda w: {"name": "Nom corrigé", "title": "Président"},
+            lambda w: {"name": "Nom corrigé", "title": "Président", "version": LOADED},
             writes(partner=DENIED),
         )
     ],
@@ -1450,7 +1463,12 @@ REFERENCE_WRITES = {
         (
             "délibération de la partie du partenaire",
             _deliberation,
-            lambda w: {"party": str(w.party.pk), "body": "Conseil", "date": "2023-07-04"},
+            lambda w: {
+                "party": str(w.party.pk),
+                "body": "Conseil",
+                "date": "2023-07-04",
+                "version": LOADED,
+            },
             writes(partner=DENIED),
         )
     ],
@@ -1458,7 +1476,12 @@ REFERENCE_WRITES = {
         (
             "ligne budgétaire 2027",
             lambda w: {"year": 2027},
-            lambda w: {"imputation": "6568//934213", "credits": "1000", "available": "500"},
+            lambda w: {
+                "imputation": "6568//934213",
+                "credits": "1000",
+                "available": "500",
+                "version": LOADED,
+            },
             writes(other=WROTE, partner=DENIED, interv=DENIED),
         )
     ],
@@ -1590,13 +1613,13 @@ WRITES = {
         (
             "déplacer un article d'un brouillon",
             _c3_texted,
-            lambda w: {"action": "descendre", "article": "1"},
+            lambda w: {"action": "descendre", "article": "1", "version": LOADED},
             writes(),
         ),
         (
             "texte figé d'une autre organisation (renvoie à la convention)",
             _OTHER_ORG,
-            lambda w: {"action": "supprimer", "article": "1"},
+            lambda w: {"action": "supprimer", "article": "1", "version": LOADED},
             writes(gest=NOT_FOUND, other=REDIRECT, coord=NOT_FOUND, other_coord=DENIED),
         ),
     ],
@@ -1604,13 +1627,21 @@ WRITES = {
         (
             "enregistrer le préambule d'un brouillon",
             lambda w: {"reference": w.c3.reference, "part": "preambule"},
-            lambda w: {"action": "enregistrer", "body": "Préambule de la matrice."},
+            lambda w: {
+                "action": "enregistrer",
+                "body": "Préambule de la matrice.",
+                "version": LOADED,
+            },
             writes(),
         ),
         (
             "une partie d'un texte figé d'une autre organisation",
             lambda w: {"reference": w.c_other_org.reference, "part": "preambule"},
-            lambda w: {"action": "enregistrer", "body": "Préambule de la matrice."},
+            lambda w: {
+                "action": "enregistrer",
+                "body": "Préambule de la matrice.",
+                "version": LOADED,
+            },
             writes(gest=NOT_FOUND, other=REDIRECT, coord=NOT_FOUND, other_coord=DENIED),
         ),
     ],
@@ -1618,22 +1649,28 @@ WRITES = {
         (
             "remplacer le texte d'un brouillon par un modèle",
             _C3,
-            lambda w: {"version": document_template(w.org).current_version.pk},
+            lambda w: {
+                "modele": (pk := document_template(w.org).current_version.pk),
+                "version": loaded_with(f"?modele={pk}"),
+            },
             writes(),
         ),
         (
             "remplacer un texte figé d'une autre organisation",
             _OTHER_ORG,
-            lambda w: {"version": document_template(w.org).current_version.pk},
+            lambda w: {
+                "modele": (pk := document_template(w.org).current_version.pk),
+                "version": loaded_with(f"?modele={pk}"),
+            },
             writes(gest=NOT_FOUND, other=REDIRECT, coord=NOT_FOUND, other_coord=DENIED),
         ),
     ],
     "conventions:text_restore": [
-        ("rétablir la version 1 du texte d'un brouillon", _c3_version, _NOTHING, writes()),
+        ("rétablir la version 1 du texte d'un brouillon", _c3_version, _LOADED, writes()),
         (
             "rétablir une version d'un texte figé d'une autre organisation",
             lambda w: {"reference": w.c_other_org.reference, "number": 1},
-            _NOTHING,
+            _LOADED,
             writes(gest=NOT_FOUND, other=REDIRECT, coord=NOT_FOUND, other_coord=DENIED),
         ),
     ],
@@ -1641,13 +1678,13 @@ WRITES = {
         (
             "rétablir la version 1 d'un modèle de l'organisation",
             lambda w: _template_with_two_versions(w.org),
-            _NOTHING,
+            _LOADED,
             writes(partner=DENIED, interv=DENIED),
         ),
         (
             "rétablir une version d'un modèle commun (à copier d'abord)",
             lambda w: _template_with_two_versions(None),
-            _NOTHING,
+            _LOADED,
             writes(gest=DENIED, other=DENIED, partner=DENIED, interv=DENIED),
         ),
     ],
@@ -1793,13 +1830,13 @@ WRITES = {
         (
             "supprimer l'article d'un modèle de l'organisation",
             lambda w: {"pk": document_template(w.org).pk},
-            lambda w: {"action": "supprimer", "article": "1"},
+            lambda w: {"action": "supprimer", "article": "1", "version": LOADED},
             writes(partner=DENIED, interv=DENIED),
         ),
         (
             "modèle commun (à copier d'abord)",
             lambda w: {"pk": document_template().pk},
-            lambda w: {"action": "supprimer", "article": "1"},
+            lambda w: {"action": "supprimer", "article": "1", "version": LOADED},
             writes(gest=DENIED, other=DENIED, partner=DENIED, interv=DENIED),
         ),
     ],
@@ -1807,13 +1844,23 @@ WRITES = {
         (
             "enregistrer un article d'un modèle de l'organisation",
             lambda w: {"pk": document_template(w.org).pk, "part": "article-1"},
-            lambda w: {"action": "enregistrer", "title": "Objet", "body": "Texte changé."},
+            lambda w: {
+                "action": "enregistrer",
+                "title": "Objet",
+                "body": "Texte changé.",
+                "version": LOADED,
+            },
             writes(partner=DENIED, interv=DENIED),
         ),
         (
             "un article d'un modèle commun (à copier d'abord)",
             lambda w: {"pk": document_template().pk, "part": "article-1"},
-            lambda w: {"action": "enregistrer", "title": "Objet", "body": "Texte changé."},
+            lambda w: {
+                "action": "enregistrer",
+                "title": "Objet",
+                "body": "Texte changé.",
+                "version": LOADED,
+            },
             writes(gest=DENIED, other=DENIED, partner=DENIED, interv=DENIED),
         ),
     ],
@@ -1837,25 +1884,35 @@ WRITES = {
         (
             "plan d'un brouillon",
             _draft_with_post,
-            lambda w: {"mode": "json", "plan": _plan_json(w)},
+            lambda w: {"mode": "json", "plan": _plan_json(w), "version": LOADED},
             writes(interv=DENIED),
         ),
         (
             "plan figé d'une convention signée",
             lambda w: {"reference": w.share_line().convention.reference},
-            lambda w: {"mode": "json", "plan": _plan_json(w)},
+            lambda w: {"mode": "json", "plan": _plan_json(w), "version": LOADED},
             writes(gest=DENIED, partner=DENIED, interv=DENIED),
         ),
         (
             "brouillon du plan, même incomplet",
             _draft_with_post,
-            lambda w: {"mode": "guided", "action": "brouillon", "part-0-amount": "1"},
+            lambda w: {
+                "mode": "guided",
+                "action": "brouillon",
+                "part-0-amount": "1",
+                "version": LOADED,
+            },
             writes(interv=DENIED),
         ),
         (
             "brouillon du plan figé d'une convention signée",
             lambda w: {"reference": w.share_line().convention.reference},
-            lambda w: {"mode": "guided", "action": "brouillon", "part-0-amount": "1"},
+            lambda w: {
+                "mode": "guided",
+                "action": "brouillon",
+                "part-0-amount": "1",
+                "version": LOADED,
+            },
             writes(gest=DENIED, partner=DENIED, interv=DENIED),
         ),
     ],
@@ -1985,7 +2042,7 @@ WRITES = {
             ),
         ]
         for name, data in (
-            ("reporting:bilan_edit", lambda w: _bilan_figures(comment="Modifié.")),
+            ("reporting:bilan_edit", lambda w: _bilan_figures(comment="Modifié.", version=LOADED)),
             ("reporting:bilan_submit", _NOTHING),
         )
     },
@@ -2101,6 +2158,9 @@ def test_post(client, name, label, kwargs, data, role, expected):
         client.force_login(user)
     url = reverse(name, kwargs=kwargs(world))
     payload = data(world)
+    if str(payload.get("version", "")).startswith(LOADED):
+        query = payload["version"].removeprefix(LOADED)
+        payload["version"] = page_version(client.get(url + query)) or ""
     before, sent = database_state(), len(mail.outbox)
     response = client.post(url, payload)
     changed = changed_tables(before, database_state())

@@ -13,9 +13,6 @@ import pytest
 from pypdf import PdfReader
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
-from demo.users import GESTIONNAIRE_EMAIL
-from iscg.models import User
-
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_data")]
 
 CONVENTION = "PDC2023-A08"  # CC du Ternois, signed, tripartite
@@ -30,12 +27,6 @@ class HtmlSnapshot(SingleFileSnapshotExtension):
 class TextSnapshot(SingleFileSnapshotExtension):
     _write_mode = WriteMode.TEXT
     file_extension = "txt"
-
-
-@pytest.fixture
-def gestionnaire(client):
-    client.force_login(User.objects.get(email=GESTIONNAIRE_EMAIL))
-    return client
 
 
 def normalised_main(html: str) -> str:
@@ -60,14 +51,14 @@ def pdf_lines(content: bytes) -> str:
     return TIMESTAMP.sub("<horodatage>", "\n".join(pages)) + "\n"
 
 
-def test_convention_page_as_the_gestionnaire_sees_it(gestionnaire, snapshot):
-    response = gestionnaire.get(f"/conventions/{CONVENTION}/")
+def test_convention_page_as_the_gestionnaire_sees_it(demo_gestionnaire, snapshot):
+    response = demo_gestionnaire.get(f"/conventions/{CONVENTION}/")
     assert response.status_code == 200
     assert normalised_main(response.text) == snapshot(extension_class=HtmlSnapshot)
 
 
-def test_convention_pdf_text(gestionnaire, fetch, snapshot):
-    response = fetch(gestionnaire, f"/conventions/{CONVENTION}/pdf/")
+def test_convention_pdf_text(demo_gestionnaire, fetch, snapshot):
+    response = fetch(demo_gestionnaire, f"/conventions/{CONVENTION}/pdf/")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert pdf_lines(b"".join(response)) == snapshot(extension_class=TextSnapshot)
@@ -78,9 +69,9 @@ class CsvSnapshot(SingleFileSnapshotExtension):
     file_extension = "csv"
 
 
-def test_open_data_file_2023(gestionnaire, snapshot):
+def test_open_data_file_2023(demo_gestionnaire, snapshot):
     """The demo's SCDL Subventions 2.1.1 file of 2023, as offered for data.gouv.fr."""
-    response = gestionnaire.get("/financement/2023/subventions.csv")
+    response = demo_gestionnaire.get("/financement/2023/subventions.csv")
     assert response.status_code == 200
     text = response.content.decode("utf-8")
     assert text.count("\r\n") == text.count("\n")  # CSV lines end with CRLF

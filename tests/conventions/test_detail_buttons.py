@@ -6,14 +6,9 @@ import pytest
 from django.utils import timezone
 
 from conventions.models import ConventionKind, ConventionStatus
-from tests.factories import ConventionFactory, OrganisationFactory, UserFactory
+from tests.factories import ConventionFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def gestionnaire():
-    return UserFactory(gestionnaire=True, organisation=OrganisationFactory())
 
 
 def page(client, user, convention) -> str:

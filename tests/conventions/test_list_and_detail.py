@@ -9,42 +9,36 @@ from iscg.models import User
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def gestionnaire_client(client, demo_data):
-    client.force_login(User.objects.get(email="gestionnaire@demo.iscg.fr"))
-    return client
-
-
 def references(client, **params) -> list[str]:
     response = client.get(reverse("conventions:list"), params)
     assert response.status_code == 200
     return [c.reference for c in response.context["conventions"]]
 
 
-def test_filter_by_party(gestionnaire_client):
+def test_filter_by_party(demo_gestionnaire):
     ternois = Party.objects.get(slug="epci_cc_ternois")
-    assert references(gestionnaire_client, partie=ternois.pk) == ["PDC2023-A08"]
+    assert references(demo_gestionnaire, partie=ternois.pk) == ["PDC2023-A08"]
 
 
-def test_filter_by_post(gestionnaire_client):
+def test_filter_by_post(demo_gestionnaire):
     post = Post.objects.get(slug="isc_boulonnais")
-    assert references(gestionnaire_client, poste=post.pk) == ["PDC2023-A04", "PDC2023-A06"]
+    assert references(demo_gestionnaire, poste=post.pk) == ["PDC2023-A04", "PDC2023-A06"]
 
 
-def test_filter_by_territory(gestionnaire_client):
+def test_filter_by_territory(demo_gestionnaire):
     lumbres = Party.objects.get(slug="epci_cc_pays_lumbres")
-    assert "PDC2023-A16" in references(gestionnaire_client, territoire=lumbres.pk)
+    assert "PDC2023-A16" in references(demo_gestionnaire, territoire=lumbres.pk)
 
 
-def test_filter_by_status_and_year(gestionnaire_client):
-    assert references(gestionnaire_client, statut="a_signer") == ["PDC2023-A13"]
-    assert references(gestionnaire_client, annee=2021) == []
-    assert len(references(gestionnaire_client, annee=2023)) == 15
+def test_filter_by_status_and_year(demo_gestionnaire):
+    assert references(demo_gestionnaire, statut="a_signer") == ["PDC2023-A13"]
+    assert references(demo_gestionnaire, annee=2021) == []
+    assert len(references(demo_gestionnaire, annee=2023)) == 15
 
 
-def test_search_and_sort(gestionnaire_client):
-    assert references(gestionnaire_client, q="Osartis") == ["PDC2023-A13"]
-    by_start = references(gestionnaire_client, tri="debut")
+def test_search_and_sort(demo_gestionnaire):
+    assert references(demo_gestionnaire, q="Osartis") == ["PDC2023-A13"]
+    by_start = references(demo_gestionnaire, tri="debut")
     # The demo's draft renewal starts on 1 January 2024; then A13, 1 September 2023.
     assert by_start[:2] == ["PDC2024-A10", "PDC2023-A13"]
 
@@ -88,36 +82,34 @@ def test_a_partner_asking_for_another_party_is_told_in_french(client, demo_data)
         ({"nature": "x", "annee": "2023"}, "Nature : Sélectionnez un choix valide."),
     ],
 )
-def test_a_bad_filter_value_gives_a_french_message_and_no_rows(
-    gestionnaire_client, params, message
-):
-    response = gestionnaire_client.get(reverse("conventions:list"), params)
+def test_a_bad_filter_value_gives_a_french_message_and_no_rows(demo_gestionnaire, params, message):
+    response = demo_gestionnaire.get(reverse("conventions:list"), params)
     assert response.status_code == 200
     assert list(response.context["conventions"]) == []
     (error,) = response.context["filter_errors"]
     assert error.startswith(message)
 
 
-def test_an_unknown_sort_falls_back_to_the_reference(gestionnaire_client):
-    assert references(gestionnaire_client, tri="couleur") == references(gestionnaire_client)
-    assert references(gestionnaire_client)[:2] == ["PDC2023-A03", "PDC2023-A04"]
+def test_an_unknown_sort_falls_back_to_the_reference(demo_gestionnaire):
+    assert references(demo_gestionnaire, tri="couleur") == references(demo_gestionnaire)
+    assert references(demo_gestionnaire)[:2] == ["PDC2023-A03", "PDC2023-A04"]
 
 
-def test_post_and_territory_filters_combine(gestionnaire_client):
+def test_post_and_territory_filters_combine(demo_gestionnaire):
     """Both must hold: the post, and a post covering the territory."""
     post = Post.objects.get(slug="isc_boulonnais")
     covered = post.epcis.first()
     elsewhere = Party.objects.get(slug="epci_cc_pays_lumbres")
     assert not post.epcis.filter(pk=elsewhere.pk).exists()
-    assert references(gestionnaire_client, poste=post.pk, territoire=covered.pk) == [
+    assert references(demo_gestionnaire, poste=post.pk, territoire=covered.pk) == [
         "PDC2023-A04",
         "PDC2023-A06",
     ]
-    assert references(gestionnaire_client, poste=post.pk, territoire=elsewhere.pk) == []
+    assert references(demo_gestionnaire, poste=post.pk, territoire=elsewhere.pk) == []
 
 
-def test_convention_page_shows_financing_by_year_and_deadlines(gestionnaire_client):
-    response = gestionnaire_client.get(reverse("conventions:detail", args=["PDC2023-A03"]))
+def test_convention_page_shows_financing_by_year_and_deadlines(demo_gestionnaire):
+    response = demo_gestionnaire.get(reverse("conventions:detail", args=["PDC2023-A03"]))
     text = response.text
     assert "Financement par année" in text
     assert "17\u00a0510\u00a0€" in text and "14\u00a0900\u00a0€" in text
@@ -135,9 +127,9 @@ def test_partner_sees_only_its_own_financing_line(client, demo_data):
     assert response.context["deadlines"] == []
 
 
-def test_post_page_shows_its_financing_and_bilans(gestionnaire_client):
+def test_post_page_shows_its_financing_and_bilans(demo_gestionnaire):
     post = Post.objects.get(slug="isg_ternois")
-    response = gestionnaire_client.get(reverse("conventions:post_detail", args=[post.pk]))
+    response = demo_gestionnaire.get(reverse("conventions:post_detail", args=[post.pk]))
     assert "14\u00a0334\u00a0€" in response.text
     assert "245 saisines" in response.text
 

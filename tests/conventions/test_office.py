@@ -185,12 +185,6 @@ def test_a_text_saved_again_by_libreoffice_reads_back_the_same(longest, tmp_path
 # --------------------------------------------------------------------------- downloads
 
 
-@pytest.fixture
-def gestionnaire(client, demo_data):
-    client.force_login(User.objects.get(email=GESTIONNAIRE))
-    return client
-
-
 def _download(client, run_tasks, convention, file_format: str):
     url = reverse(f"conventions:{file_format}", args=[convention.reference])
     waiting = client.get(url)
@@ -202,11 +196,11 @@ def _download(client, run_tasks, convention, file_format: str):
     return response
 
 
-def test_a_draft_downloads_as_odt_and_docx_written_by_the_worker(gestionnaire, run_tasks):
+def test_a_draft_downloads_as_odt_and_docx_written_by_the_worker(demo_gestionnaire, run_tasks):
     draft = Convention.objects.get(reference="PDC2024-A10")
     assert draft.status == ConventionStatus.DRAFT
     for file_format, magic, read in (("odt", b"PK", odt_text), ("docx", b"PK", docx_text)):
-        response = _download(gestionnaire, run_tasks, draft, file_format)
+        response = _download(demo_gestionnaire, run_tasks, draft, file_format)
         version = draft.documents.order_by("-number").first()
         assert response["Content-Disposition"] == (
             f'attachment; filename="PDC2024-A10-v{version.number}.{file_format}"'
@@ -216,13 +210,13 @@ def test_a_draft_downloads_as_odt_and_docx_written_by_the_worker(gestionnaire, r
     assert OfficeDocument.objects.filter(version__convention=draft).count() == 2
 
 
-def test_the_waiting_page_gives_up_refreshing_after_its_tries(gestionnaire):
+def test_the_waiting_page_gives_up_refreshing_after_its_tries(demo_gestionnaire):
     draft = Convention.objects.get(reference="PDC2024-A10")
     url = reverse("conventions:odt", args=[draft.reference])
-    page = gestionnaire.get(url + "?essai=30").content.decode()
+    page = demo_gestionnaire.get(url + "?essai=30").content.decode()
     assert "plus de temps que prévu" in page
     assert 'http-equiv="refresh"' not in page
-    assert 'http-equiv="refresh"' in gestionnaire.get(url).content.decode()
+    assert 'http-equiv="refresh"' in demo_gestionnaire.get(url).content.decode()
 
 
 # --------------------------------------------------------------------------- round trip
@@ -244,22 +238,22 @@ def _edited_docx(content: bytes, number: int, new_text: str) -> bytes:
     return out.getvalue()
 
 
-def test_round_trip_docx_edit_one_article_compare_take(gestionnaire, run_tasks):
+def test_round_trip_docx_edit_one_article_compare_take(demo_gestionnaire, run_tasks):
     draft = Convention.objects.get(reference="PDC2024-A10")
     before = documents.effective_text(draft)
-    content = _download(gestionnaire, run_tasks, draft, "docx").content
+    content = _download(demo_gestionnaire, run_tasks, draft, "docx").content
     sentence = "Le présent article a été revu par le service juridique de la Communauté."
     edited = _edited_docx(content, 2, sentence)
 
     upload = reverse("conventions:returned_upload", args=[draft.reference])
-    response = gestionnaire.post(
+    response = demo_gestionnaire.post(
         upload, {"file": SimpleUploadedFile("retour juridique.docx", edited)}
     )
     returned = ReturnedText.objects.get(convention=draft)
     compare = reverse("conventions:returned_text", args=[draft.reference, returned.pk])
     assert response.status_code == 302 and response["Location"] == compare
 
-    page_html = page(gestionnaire.get(compare))
+    page_html = page(demo_gestionnaire.get(compare))
     title = before["articles"][1]["title"]
     assert "1 partie modifiée, 18 parties inchangées" in flat(page_html)
     assert f"Article 2 « {title} »" in page_html
@@ -269,7 +263,7 @@ def test_round_trip_docx_edit_one_article_compare_take(gestionnaire, run_tasks):
     changed = [p for p in parts if p.part.changed]
     assert [p.part.new_key for p in changed] == ["article-2"]
     take = reverse("conventions:returned_take", args=[draft.reference, returned.pk])
-    response = gestionnaire.post(
+    response = demo_gestionnaire.post(
         take, {"part": changed[0].index, "empreinte": changed[0].fingerprint}
     )
     assert response.status_code == 302
@@ -289,10 +283,10 @@ def test_round_trip_docx_edit_one_article_compare_take(gestionnaire, run_tasks):
     )
     # The comparison now reads the same.
     assert not [p for p in office_services.returned_comparison(draft, returned) if p.part.changed]
-    assert "Aucune différence" in page(gestionnaire.get(compare))
+    assert "Aucune différence" in page(demo_gestionnaire.get(compare))
 
 
-def test_a_stale_change_is_not_taken(gestionnaire):
+def test_a_stale_change_is_not_taken(demo_gestionnaire):
     draft = Convention.objects.get(reference="PDC2024-A10")
     structure = office.structure(documents.render_html(draft).html)
     text = office.plain_text(structure.blocks)
@@ -302,7 +296,7 @@ def test_a_stale_change_is_not_taken(gestionnaire):
     )
     take = reverse("conventions:returned_take", args=[draft.reference, returned.pk])
     before = documents.effective_text(draft)
-    response = gestionnaire.post(take, {"part": "0", "empreinte": "périmée"}, follow=True)
+    response = demo_gestionnaire.post(take, {"part": "0", "empreinte": "périmée"}, follow=True)
     assert "Le texte a changé depuis l'affichage" in page(response)
     draft.refresh_from_db()
     assert documents.effective_text(draft) == before
@@ -347,20 +341,20 @@ def test_an_added_and_a_removed_article_are_taken(demo_data):
 # --------------------------------------------------------------------------- refusals
 
 
-def test_a_frozen_text_accepts_no_returned_text(gestionnaire):
+def test_a_frozen_text_accepts_no_returned_text(demo_gestionnaire):
     signed = Convention.objects.get(reference="PDC2023-A13")
     assert not signed.is_text_editable
     url = reverse("conventions:returned_upload", args=[signed.reference])
-    response = gestionnaire.post(url, {"file": SimpleUploadedFile("t.odt", b"PK\x03\x04")})
+    response = demo_gestionnaire.post(url, {"file": SimpleUploadedFile("t.odt", b"PK\x03\x04")})
     assert response.status_code == 302
     assert not ReturnedText.objects.exists()
 
 
-def test_a_bad_upload_is_refused_in_french_and_changes_nothing(gestionnaire):
+def test_a_bad_upload_is_refused_in_french_and_changes_nothing(demo_gestionnaire):
     draft = Convention.objects.get(reference="PDC2024-A10")
     before = documents.effective_text(draft)
     url = reverse("conventions:returned_upload", args=[draft.reference])
-    response = gestionnaire.post(
+    response = demo_gestionnaire.post(
         url, {"file": SimpleUploadedFile("texte.docx", b"%PDF-1.7 pas un traitement de texte")}
     )
     assert response.status_code == 400
@@ -382,7 +376,7 @@ def test_a_partner_downloads_the_odt_of_its_signed_convention_only(client, demo_
     assert client.get(upload).status_code == 403
 
 
-def test_a_text_frozen_since_the_upload_takes_no_change(gestionnaire):
+def test_a_text_frozen_since_the_upload_takes_no_change(demo_gestionnaire):
     """Sent to signature after the returned text was deposited: the comparison is still read,
     nothing is taken."""
     from django.utils import timezone
@@ -401,11 +395,11 @@ def test_a_text_frozen_since_the_upload_takes_no_change(gestionnaire):
     )
     before = documents.effective_text(draft)
     compare = reverse("conventions:returned_text", args=[draft.reference, pk])
-    page_html = page(gestionnaire.get(compare))
+    page_html = page(demo_gestionnaire.get(compare))
     assert "le texte de la convention est figé" in page_html.lower()
     assert "Reprendre cette modification" not in page_html
     take = reverse("conventions:returned_take", args=[draft.reference, pk])
-    response = gestionnaire.post(take, {"part": part.index, "empreinte": part.fingerprint})
+    response = demo_gestionnaire.post(take, {"part": part.index, "empreinte": part.fingerprint})
     assert response.status_code == 302 and response["Location"] == draft.get_absolute_url()
     draft.refresh_from_db()
     assert documents.effective_text(draft) == before
@@ -419,10 +413,10 @@ def test_a_text_frozen_since_the_upload_takes_no_change(gestionnaire):
         )
 
 
-def test_a_lost_file_is_written_again(gestionnaire, run_tasks):
+def test_a_lost_file_is_written_again(demo_gestionnaire, run_tasks):
     draft = Convention.objects.get(reference="PDC2024-A10")
-    _download(gestionnaire, run_tasks, draft, "odt")
+    _download(demo_gestionnaire, run_tasks, draft, "odt")
     item = OfficeDocument.objects.get(version__convention=draft, format="odt")
     item.file.storage.delete(item.file.name)
-    response = _download(gestionnaire, run_tasks, draft, "odt")
+    response = _download(demo_gestionnaire, run_tasks, draft, "odt")
     assert response.content.startswith(b"PK")

@@ -7,15 +7,13 @@ from decimal import Decimal
 from html import unescape
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from conventions import reference
 from conventions.models import Deliberation, PartyKind, PostHolder
 from financing.models import BudgetLine
-from tests.conflicts import version_of
+from tests.conflicts import refused_as_stale, version_of
 from tests.factories import (
-    OrganisationFactory,
     PartyFactory,
     PostFactory,
     RepresentativeFactory,
@@ -26,22 +24,10 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def organisation():
-    return OrganisationFactory()
-
-
-@pytest.fixture
 def other(organisation):
     return UserFactory(
         gestionnaire=True, organisation=organisation, first_name="Odile", last_name="Autre"
     )
-
-
-@pytest.fixture
-def gestionnaire(organisation):
-    client = Client()
-    client.force_login(UserFactory(gestionnaire=True, organisation=organisation))
-    return client
 
 
 def _refused(response, *shown: str) -> None:
@@ -52,10 +38,10 @@ def _refused(response, *shown: str) -> None:
         assert text in html
 
 
-def test_a_party_saved_in_between(gestionnaire, other, organisation):
+def test_a_party_saved_in_between(client_g, other, organisation):
     party = PartyFactory(organisation=organisation, kind=PartyKind.EPCI, name="CA Quimper")
     url = reverse("conventions:party_edit", args=[party.pk])
-    stale = version_of(gestionnaire.get(url))
+    stale = version_of(client_g.get(url))
     reference.party_save(
         organisation=organisation,
         values={"name": "Quimper Bretagne Occidentale"},
@@ -63,45 +49,43 @@ def test_a_party_saved_in_between(gestionnaire, other, organisation):
         party=party,
     )
     history = party.history.count()
-    response = gestionnaire.post(
+    response = client_g.post(
         url, {"kind": PartyKind.EPCI, "name": "CA de Quimper", "version": stale}
     )
     _refused(response, "Odile Autre", "Quimper Bretagne Occidentale", "CA de Quimper")
     party.refresh_from_db()
     assert party.name == "Quimper Bretagne Occidentale" and party.history.count() == history
-    fresh = version_of(gestionnaire.get(url))
-    response = gestionnaire.post(url, {"kind": PartyKind.EPCI, "name": "QBO", "version": fresh})
+    fresh = version_of(client_g.get(url))
+    response = client_g.post(url, {"kind": PartyKind.EPCI, "name": "QBO", "version": fresh})
     assert response.status_code == 302
     party.refresh_from_db()
     assert party.name == "QBO"
 
 
-def test_a_representative_saved_in_between(gestionnaire, other, organisation):
+def test_a_representative_saved_in_between(client_g, other, organisation):
     party = PartyFactory(organisation=organisation, kind=PartyKind.ETAT, name="Préfecture")
     representative = RepresentativeFactory(party=party, name="Philippe MAHÉ", title="Préfet")
     url = reverse("conventions:representative_edit", args=[party.pk, representative.pk])
-    stale = version_of(gestionnaire.get(url))
+    stale = version_of(client_g.get(url))
     reference.representative_save(
         party=party,
         values={"name": "Philippe MAHÉ", "title": "Préfet du Finistère"},
         by=other,
         representative=representative,
     )
-    response = gestionnaire.post(
-        url, {"name": "Philippe MAHE", "title": "Préfet", "version": stale}
-    )
+    response = client_g.post(url, {"name": "Philippe MAHE", "title": "Préfet", "version": stale})
     _refused(response, "Préfet du Finistère")
     representative.refresh_from_db()
     assert (representative.name, representative.title) == ("Philippe MAHÉ", "Préfet du Finistère")
 
 
-def test_a_deliberation_saved_in_between(gestionnaire, other, organisation):
+def test_a_deliberation_saved_in_between(client_g, other, organisation):
     party = PartyFactory(organisation=organisation, name="Département du Finistère")
     deliberation = Deliberation.objects.create(
         party=party, body="Commission permanente", date=date(2023, 7, 3)
     )
     url = reverse("conventions:deliberation_edit", args=[deliberation.pk])
-    stale = version_of(gestionnaire.get(url))
+    stale = version_of(client_g.get(url))
     reference.deliberation_save(
         organisation=organisation,
         values={
@@ -113,7 +97,7 @@ def test_a_deliberation_saved_in_between(gestionnaire, other, organisation):
         by=other,
         deliberation=deliberation,
     )
-    response = gestionnaire.post(
+    response = client_g.post(
         url,
         {
             "party": party.pk,
@@ -144,17 +128,17 @@ def _post_data(post, **extra):
     return data
 
 
-def test_a_post_whose_holder_was_added_in_between(gestionnaire, organisation):
+def test_a_post_whose_holder_was_added_in_between(client_g, organisation):
     employer = PartyFactory(organisation=organisation, kind=PartyKind.CCAS_CIAS, name="CIAS")
     post = PostFactory(organisation=organisation, employer=employer, name="ISCG Quimper")
     url = reverse("conventions:post_edit", args=[post.pk])
-    stale = version_of(gestionnaire.get(url))
+    stale = version_of(client_g.get(url))
     PostHolder.objects.create(post=post, name="Intervenante A", start=date(2023, 9, 1))
-    response = gestionnaire.post(url, _post_data(post, name="ISCG de Quimper", version=stale))
+    response = client_g.post(url, _post_data(post, name="ISCG de Quimper", version=stale))
     _refused(response, "ISCG de Quimper")
     post.refresh_from_db()
     assert post.name == "ISCG Quimper" and post.holders.count() == 1
-    page = gestionnaire.get(url)
+    page = client_g.get(url)
     data = _post_data(post, name="ISCG de Quimper", version=version_of(page))
     data.update({"titulaires-TOTAL_FORMS": "1", "titulaires-INITIAL_FORMS": "1"})
     holder = post.holders.get()
@@ -165,22 +149,32 @@ def test_a_post_whose_holder_was_added_in_between(gestionnaire, organisation):
             "titulaires-0-start": "2023-09-01",
         }
     )
-    assert gestionnaire.post(url, data).status_code == 302
+    assert client_g.post(url, data).status_code == 302
     post.refresh_from_db()
     assert post.name == "ISCG de Quimper"
 
 
-def test_the_budget_line_entered_twice_from_the_same_page(gestionnaire, other, organisation):
+def test_the_budget_line_entered_twice_from_the_same_page(client_g, other, organisation):
     url = reverse("financing:budget_line", args=[2027])
-    stale = version_of(gestionnaire.get(url))  # no line yet: its own token
+    stale = version_of(client_g.get(url))  # no line yet: its own token
     values = {"imputation": "6568//934213", "credits": "250000", "available": "180000"}
-    assert gestionnaire.post(url, {**values, "version": stale}).status_code == 302
-    response = gestionnaire.post(url, {**values, "available": "90000", "version": stale})
+    assert client_g.post(url, {**values, "version": stale}).status_code == 302
+    response = client_g.post(url, {**values, "available": "90000", "version": stale})
     _refused(response, "180000", "90000")
     assert BudgetLine.objects.get(organisation=organisation, year=2027).available == Decimal(180000)
-    fresh = version_of(gestionnaire.get(url))
-    assert (
-        gestionnaire.post(url, {**values, "available": "90000", "version": fresh}).status_code
-        == 302
-    )
+    fresh = version_of(client_g.get(url))
+    assert client_g.post(url, {**values, "available": "90000", "version": fresh}).status_code == 302
     assert BudgetLine.objects.get(organisation=organisation, year=2027).available == Decimal(90000)
+
+
+def test_an_edit_without_the_version_is_refused_but_a_creation_needs_none(client_g, organisation):
+    party = PartyFactory(organisation=organisation, kind=PartyKind.EPCI, name="CA Quimper")
+    url = reverse("conventions:party_edit", args=[party.pk])
+    refused = client_g.post(url, {"kind": PartyKind.EPCI, "name": "CA de Quimper"})
+    refused_as_stale(refused, "la partie « ", "CA de Quimper")
+    party.refresh_from_db()
+    assert party.name == "CA Quimper" and party.history.count() == 1
+    created = client_g.post(
+        reverse("conventions:party_create"), {"kind": PartyKind.COMMUNE, "name": "Ergué-Gabéric"}
+    )
+    assert created.status_code == 302  # a new party overwrites nothing

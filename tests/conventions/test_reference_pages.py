@@ -20,10 +20,10 @@ from conventions.models import (
     Representative,
 )
 from financing.models import BudgetLine
+from tests.conflicts import post_loaded
 from tests.factories import (
     ConventionFactory,
     ConventionPartyFactory,
-    OrganisationFactory,
     PartyFactory,
     PostFactory,
     RepresentativeFactory,
@@ -34,22 +34,6 @@ from tests.queue import import_through_page
 pytestmark = pytest.mark.django_db
 
 VALID_SIRET = "73282932000074"
-
-
-@pytest.fixture
-def organisation():
-    return OrganisationFactory(name="Département du Finistère", slug="finistere")
-
-
-@pytest.fixture
-def gestionnaire(organisation):
-    return UserFactory(gestionnaire=True, organisation=organisation)
-
-
-@pytest.fixture
-def client_g(client, gestionnaire):
-    client.force_login(gestionnaire)
-    return client
 
 
 # --------------------------------------------------------------------------- identifiers
@@ -119,7 +103,7 @@ def test_party_rna_is_cleaned_checked_and_kept_in_history(client_g, organisation
     assert "Le numéro RNA s&#x27;écrit W suivi de 9 chiffres" in response.content.decode()
     party.refresh_from_db()
     assert (party.name, party.rna) == ("France V.", "")
-    assert client_g.post(url, values | {"rna": "w 291 000 123"}).status_code == 302
+    assert post_loaded(client_g, url, values | {"rna": "w 291 000 123"}).status_code == 302
     party.refresh_from_db()
     assert party.rna == "W291000123"
     assert party.history.first().rna == "W291000123"
@@ -128,7 +112,8 @@ def test_party_rna_is_cleaned_checked_and_kept_in_history(client_g, organisation
 
 def test_party_edit_keeps_its_identifier(client_g, organisation):
     party = PartyFactory(organisation=organisation, slug="epci_quimper", name="CA Quimper")
-    response = client_g.post(
+    response = post_loaded(
+        client_g,
         reverse("conventions:party_edit", args=[party.pk]),
         {"kind": PartyKind.EPCI, "name": "Quimper Bretagne Occidentale", "short_name": "QBO"},
     )
@@ -257,7 +242,8 @@ def test_deliberation_created_listed_and_edited(client_g, organisation):
     deliberation = Deliberation.objects.get()
     page = client_g.get(reverse("conventions:deliberation_list")).content.decode()
     assert "Commission permanente" in page and "3 juillet 2023" in page
-    client_g.post(
+    post_loaded(
+        client_g,
         reverse("conventions:deliberation_edit", args=[deliberation.pk]),
         {"party": party.pk, "body": "Commission permanente", "date": "2023-07-04"},
     )
@@ -377,7 +363,7 @@ def test_post_edit_changes_split_and_removes_a_unit(client_g, organisation):
             "unites-1-DELETE": "on",
         },
     )
-    response = client_g.post(reverse("conventions:post_edit", args=[post.pk]), data)
+    response = post_loaded(client_g, reverse("conventions:post_edit", args=[post.pk]), data)
     assert response.status_code == 302, response.content.decode()[:2000]
     assert list(post.units.values_list("name", "time_share")) == [("A", Decimal(100))]
 
@@ -400,7 +386,8 @@ def test_budget_line_entered_from_the_annual_check(client_g, organisation):
     page = client_g.get(reverse("financing:annual", args=[2027])).content.decode()
     assert "Aucune ligne budgétaire saisie pour 2027" in page
     assert reverse("financing:budget_line", args=[2027]) in page
-    response = client_g.post(
+    response = post_loaded(
+        client_g,
         reverse("financing:budget_line", args=[2027]),
         {"imputation": "6568//934213", "credits": "250000", "available": "180000"},
     )
@@ -409,7 +396,8 @@ def test_budget_line_entered_from_the_annual_check(client_g, organisation):
     assert (line.credits, line.available) == (Decimal(250000), Decimal(180000))
     page = client_g.get(reverse("financing:annual", args=[2027])).content.decode()
     assert "Aucune ligne budgétaire saisie pour 2027" not in page
-    client_g.post(
+    post_loaded(
+        client_g,
         reverse("financing:budget_line", args=[2027]),
         {"imputation": "6568//934213", "credits": "250000", "available": "100000"},
     )
@@ -653,7 +641,8 @@ def test_post_page_shows_the_history_of_its_units(client_g, organisation):
 def test_party_page_shows_the_history_of_its_representatives(client_g, organisation):
     party = PartyFactory(organisation=organisation)
     representative = RepresentativeFactory(party=party, name="Jean PREMIER", title="Président")
-    client_g.post(
+    post_loaded(
+        client_g,
         reverse("conventions:representative_edit", args=[party.pk, representative.pk]),
         {"name": "Jean PREMIER", "title": "Président délégué"},
     )
@@ -677,8 +666,10 @@ def test_post_page_fixes_a_split_saved_wrong_elsewhere(client_g, organisation):
                 f"unites-{index}-time_share": "50",
             }
         )
-    response = client_g.post(
-        reverse("conventions:post_edit", args=[post.pk]), _post_data(post.employer, **rows)
+    response = post_loaded(
+        client_g,
+        reverse("conventions:post_edit", args=[post.pk]),
+        _post_data(post.employer, **rows),
     )
     assert response.status_code == 302
     assert list(post.units.values_list("time_share", flat=True)) == [Decimal(50), Decimal(50)]

@@ -130,11 +130,6 @@ def test_a_new_url_is_reserved_without_a_list_to_keep():
 # --------------------------------------------------------------------------- the wizard
 
 
-@pytest.fixture
-def gestionnaire():
-    return UserFactory(gestionnaire=True)
-
-
 def _start(client, post, reference):
     return client.post(
         reverse("wizard_start"),

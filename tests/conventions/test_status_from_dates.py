@@ -16,8 +16,9 @@ pytestmark = pytest.mark.django_db
 TODAY = date(2026, 12, 1)
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def today(monkeypatch):
+    """Every test of this module reads the demo on TODAY."""
     from django.utils import timezone
 
     monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: TODAY)
@@ -25,13 +26,7 @@ def today(monkeypatch):
 
 
 @pytest.fixture
-def gestionnaire_client(client, demo_data, today):
-    client.force_login(User.objects.get(email="gestionnaire@demo.iscg.fr"))
-    return client
-
-
-@pytest.fixture
-def admin_client_demo(client, demo_data, today):
+def admin_client_demo(client, demo_data):
     """The administrator sees every organisation's conventions (Dijon, Quimper too)."""
     client.force_login(User.objects.get(email="admin@demo.iscg.fr"))
     return client
@@ -43,7 +38,7 @@ def references(client, **params) -> list[str]:
     return [c.reference for c in response.context["conventions"]]
 
 
-def test_demo_conventions_ended_in_2023_read_expired(gestionnaire_client):
+def test_demo_conventions_ended_in_2023_read_expired(demo_gestionnaire):
     ended_2023 = [
         c
         for c in Convention.objects.filter(reference__startswith="PDC2023-")
@@ -53,11 +48,11 @@ def test_demo_conventions_ended_in_2023_read_expired(gestionnaire_client):
     assert {c.get_status_display() for c in ended_2023} == {"Expirée"}
     # The stored column is left as loaded (no daily command): the page reads the dates.
     assert {c.status for c in ended_2023} == {"signee"}
-    page = gestionnaire_client.get(ended_2023[0].get_absolute_url()).content.decode()
+    page = demo_gestionnaire.get(ended_2023[0].get_absolute_url()).content.decode()
     assert '<span class="badge">Expirée</span>' in page
 
 
-def test_dijon_ended_in_june_2025_reads_expired(gestionnaire_client, client):
+def test_dijon_ended_in_june_2025_reads_expired(demo_gestionnaire, client):
     dijon = Convention.objects.get(reference="DIJON2022")
     assert dijon.end_date is None  # three years from its notification
     assert dijon.computed_end_date == date(2025, 6, 23)
@@ -67,18 +62,18 @@ def test_dijon_ended_in_june_2025_reads_expired(gestionnaire_client, client):
 def test_the_expired_filter_returns_them_and_in_force_returns_only_those_in_force(
     admin_client_demo,
 ):
-    gestionnaire_client = admin_client_demo
-    expired = references(gestionnaire_client, statut="expiree")
+    demo_gestionnaire = admin_client_demo
+    expired = references(demo_gestionnaire, statut="expiree")
     assert "PDC2023-A08" in expired
     assert "DIJON2022" in expired
     visible = Convention.objects.filter(
-        reference__in=references(gestionnaire_client)
+        reference__in=references(demo_gestionnaire)
     ).with_signed_renewal()
     by_status = {}
     for convention in visible:
         by_status.setdefault(convention.current_status, set()).add(convention.reference)
     assert set(expired) == by_status["expiree"]
-    assert references(gestionnaire_client, statut="en_vigueur") == []  # none left in 2026
+    assert references(demo_gestionnaire, statut="en_vigueur") == []  # none left in 2026
 
 
 SIGNED_PDC = {f"PDC2023-A{n:02d}" for n in range(3, 18)} - {"PDC2023-A13"}  # A13: à signer
@@ -100,23 +95,23 @@ def test_in_force_then_due_for_renewal_in_2023(admin_client_demo, monkeypatch):
     assert Convention.objects.get(reference="DIJON2022").get_status_display() == "En vigueur"
 
 
-def test_every_row_of_the_list_shows_the_status_read_today(gestionnaire_client):
-    response = gestionnaire_client.get(reverse("conventions:list"), {"statut": "expiree"})
+def test_every_row_of_the_list_shows_the_status_read_today(demo_gestionnaire):
+    response = demo_gestionnaire.get(reverse("conventions:list"), {"statut": "expiree"})
     assert response.content.decode().count('<span class="badge">Expirée</span>') == len(
         response.context["conventions"]
     )
 
 
 def test_the_year_filter_uses_the_computed_end(admin_client_demo):
-    gestionnaire_client = admin_client_demo
-    in_2026 = references(gestionnaire_client, annee=2026)
+    demo_gestionnaire = admin_client_demo
+    in_2026 = references(demo_gestionnaire, annee=2026)
     for convention in Convention.objects.filter(reference__in=in_2026):
         end = convention.computed_end_date
         start = convention.effective_start_date
         assert end is None or end.year >= 2026, convention.reference
         assert start is None or start.year <= 2026, convention.reference
     assert "DIJON2022" not in in_2026  # ended June 2025 (a duration from its notification)
-    assert "DIJON2022" in references(gestionnaire_client, annee=2025)
+    assert "DIJON2022" in references(demo_gestionnaire, annee=2025)
     ended_2023 = [
         c.reference
         for c in Convention.objects.all()
@@ -125,10 +120,10 @@ def test_the_year_filter_uses_the_computed_end(admin_client_demo):
     assert not set(ended_2023) & set(in_2026)
 
 
-def test_the_status_and_year_filters_run_a_fixed_number_of_queries(gestionnaire_client):
+def test_the_status_and_year_filters_run_a_fixed_number_of_queries(demo_gestionnaire):
     def count(**params) -> int:
         with CaptureQueriesContext(connection) as queries:
-            gestionnaire_client.get(reverse("conventions:list"), params)
+            demo_gestionnaire.get(reverse("conventions:list"), params)
         return len(queries)
 
     plain = count()

@@ -8,17 +8,12 @@ from django.urls import reverse
 
 from conventions.models import DocumentTemplate, TemplateVersion
 from conventions.template_library import shipped_templates
-from tests.factories import ConventionFactory, OrganisationFactory, UserFactory
+from tests.factories import ConventionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 SHARED = {t.slug for t in shipped_templates() if not t.organisation}
 URL = reverse("conventions:template_install")
-
-
-@pytest.fixture
-def gestionnaire():
-    return UserFactory(gestionnaire=True, organisation=OrganisationFactory(slug="finistere"))
 
 
 def test_the_shared_templates_are_listed_then_installed_once(client, gestionnaire):

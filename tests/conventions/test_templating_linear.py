@@ -151,6 +151,7 @@ def test_too_many_articles():
 def test_the_preview_that_froze_the_server_is_refused(client, action):
     """The red team's request: a 1.35 MB article previewed (or saved) on a convention's text."""
     from conventions import services
+    from tests.conflicts import post_loaded
     from tests.factories import ConventionFactory, UserFactory
 
     convention = ConventionFactory(draft=True)
@@ -160,7 +161,7 @@ def test_the_preview_that_froze_the_server_is_refused(client, action):
     client.force_login(user)
     body = "Le montant {{ convention.reference }} est dû.\n" * 30_000  # 1.35 MB
     url = reverse("conventions:text_part", args=[convention.reference, "article-1"])
-    response = client.post(url, {"title": "Objet", "body": body, "action": action})
+    response = post_loaded(client, url, {"title": "Objet", "body": body, "action": action})
     assert response.status_code in (200, 400)
     assert "50\u202f000 au plus par partie du texte" in response.content.decode()
     convention.refresh_from_db()

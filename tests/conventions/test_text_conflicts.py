@@ -11,7 +11,7 @@ from conventions import services, text_editing
 from conventions.models import ConventionStatus
 from conventions.text_versions import convention_text_versions
 from tests.access import document_template
-from tests.conflicts import version_of
+from tests.conflicts import refused_as_stale, version_of
 from tests.factories import (
     ConventionFactory,
     ConventionPartyFactory,
@@ -178,3 +178,101 @@ def test_a_template_part_saved_over_another_is_refused(client, world):
     assert "Anne" in unescape(refused.content.decode())
     assert template.current_version.articles[0]["body"] == "Premier."
     assert template.versions.count() == 2
+
+
+def test_a_save_without_the_version_is_refused_as_a_stale_page(client, world):
+    """A part, or a move on the overview, posted without the page's version: « page
+    périmée », nothing written (no new version of the text)."""
+    convention = world["convention"]
+    client.force_login(world["second"])
+    before = type(convention).objects.get(pk=convention.pk).text
+    versions = len(convention_text_versions(convention))
+    part = client.post(_part_url(convention, "article-2"), {"title": "Durée", "body": "Deux ans."})
+    refused_as_stale(part, "le texte de la convention", "Deux ans.")
+    overview = reverse("conventions:text", args=[convention.reference])
+    refused_as_stale(client.post(overview, {"action": "supprimer", "article": "1"}))
+    convention.refresh_from_db()
+    assert convention.text == before
+    assert len(convention_text_versions(convention)) == versions
+
+
+def test_a_template_part_without_the_version_is_refused(client, world):
+    template = document_template(world["convention"].organisation)
+    client.force_login(world["first"])
+    url = reverse("conventions:template_part", args=[template.pk, "article-1"])
+    refused_as_stale(client.post(url, {"title": "Objet", "body": "Autre."}), "le modèle")
+    assert template.versions.count() == 1
+
+
+# --------------------------------------------------------------------------- whole-text changes
+
+
+def test_a_stale_restore_gets_the_conflict_page_and_changes_nothing(client, world):
+    """« Rétablir » replaces the whole text: under the lock like the editor, so a text saved
+    since the confirmation page was opened is not overwritten by the earlier version."""
+    convention = world["convention"]
+    services.convention_text_save(
+        convention=convention, text={**TEXT, "closing": "Fait à Lille."}, by=world["first"]
+    )
+    url = reverse("conventions:text_restore", args=[convention.reference, 1])
+    client.force_login(world["second"])
+    stale = version_of(client.get(url))
+    changed = {**TEXT, "closing": "Fait à Lille.", "preamble": "Vu la loi du 5 mars 2007."}
+    services.convention_text_save(convention=convention, text=changed, by=world["first"])
+    versions = len(convention_text_versions(convention))
+    refused = client.post(url, {"version": stale})
+    assert refused.status_code == 409
+    html = unescape(refused.content.decode())
+    assert "Quelqu'un a enregistré entre-temps" in html
+    assert "le texte de la convention" in html and "Anne" in html
+    assert "Rétablir la version 1" in html  # what this one tried to do
+    refused_as_stale(client.post(url))  # no version at all: refused too
+    convention.refresh_from_db()
+    assert convention.text["preamble"] == "Vu la loi du 5 mars 2007."
+    assert convention.text["closing"] == "Fait à Lille."
+    assert len(convention_text_versions(convention)) == versions
+    fresh = client.post(url, {"version": version_of(client.get(url))})
+    assert fresh.status_code == 302
+    convention.refresh_from_db()
+    assert convention.text["closing"] == "Fait à Arras."
+
+
+def test_a_stale_template_restore_gets_the_conflict_page(client, world):
+    template = document_template(world["convention"].organisation)
+    text = template.current_version.as_text()
+    services.template_save(
+        template=template, text={**text, "closing": "À Lille."}, by=world["first"]
+    )
+    url = reverse("conventions:template_restore", args=[template.pk, 1])
+    client.force_login(world["second"])
+    stale = version_of(client.get(url))
+    services.template_save(
+        template=template, text={**text, "closing": "À Brest."}, by=world["first"]
+    )
+    refused = client.post(url, {"version": stale})
+    assert refused.status_code == 409
+    assert "Anne" in unescape(refused.content.decode())
+    refused_as_stale(client.post(url), "le modèle")
+    assert template.versions.count() == 3
+    assert template.current_version.closing == "À Brest."
+
+
+def test_replacing_by_a_template_from_a_stale_page_is_refused(client, world):
+    convention = world["convention"]
+    chosen = document_template(convention.organisation).current_version
+    url = reverse("conventions:text_from_template", args=[convention.reference])
+    client.force_login(world["second"])
+    stale = version_of(client.get(url, {"modele": chosen.pk}))
+    changed = {**TEXT, "preamble": "Vu la loi du 5 mars 2007."}
+    services.convention_text_save(convention=convention, text=changed, by=world["first"])
+    refused = client.post(url, {"modele": chosen.pk, "version": stale})
+    assert refused.status_code == 409
+    html = unescape(refused.content.decode())
+    assert "Anne" in html and "Remplacer le texte par « " in html
+    refused_as_stale(client.post(url, {"modele": chosen.pk}))
+    convention.refresh_from_db()
+    assert convention.text["preamble"] == "Vu la loi du 5 mars 2007."
+    fresh = version_of(client.get(url, {"modele": chosen.pk}))
+    assert client.post(url, {"modele": chosen.pk, "version": fresh}).status_code == 302
+    convention.refresh_from_db()
+    assert convention.text == chosen.as_text()

@@ -12,6 +12,7 @@ from conventions import services, text_editing, textdiff
 from conventions.models import Convention, ConventionStatus
 from conventions.text_versions import convention_text_versions
 from tests.access import document_template
+from tests.conflicts import post_loaded, version_of
 from tests.factories import (
     ConventionFactory,
     ConventionPartyFactory,
@@ -182,8 +183,8 @@ def test_saving_one_article_changes_only_it_and_is_a_version(client, world):
     page = client.get(url)
     assert page.status_code == 200
     assert "Nom du préfet" in unescape(page.content.decode())  # the list of variables
-    response = client.post(
-        url, {"action": "enregistrer", "title": "Durée", "body": "Elle dure trois ans."}
+    response = post_loaded(
+        client, url, {"action": "enregistrer", "title": "Durée", "body": "Elle dure trois ans."}
     )
     assert response.status_code == 302
     convention.refresh_from_db()
@@ -197,7 +198,8 @@ def test_saving_one_article_changes_only_it_and_is_a_version(client, world):
 def test_a_wrong_variable_is_refused_and_nothing_changes(client, world):
     convention = world["convention"]
     client.force_login(world["gestionnaire"])
-    response = client.post(
+    response = post_loaded(
+        client,
         _url("conventions:text_part", convention, "article-1"),
         {"action": "enregistrer", "title": "Objet", "body": "{{ financement.etta }}"},
     )
@@ -223,7 +225,8 @@ def test_an_article_without_a_title_is_refused(client, world):
 def test_adding_an_article(client, world):
     convention = world["convention"]
     client.force_login(world["gestionnaire"])
-    response = client.post(
+    response = post_loaded(
+        client,
         _url("conventions:text_part", convention, text_editing.NEW_ARTICLE),
         {"action": "enregistrer", "title": "Bilan", "body": "Un bilan chaque année."},
     )
@@ -265,10 +268,10 @@ def test_moving_and_deleting_articles_from_the_overview(client, world):
     convention = world["convention"]
     client.force_login(world["gestionnaire"])
     url = _url("conventions:text", convention)
-    assert client.post(url, {"action": "monter", "article": "2"}).status_code == 302
+    assert post_loaded(client, url, {"action": "monter", "article": "2"}).status_code == 302
     convention.refresh_from_db()
     assert [a["title"] for a in convention.text["articles"]] == ["Durée", "Objet"]
-    assert client.post(url, {"action": "supprimer", "article": "1"}).status_code == 302
+    assert post_loaded(client, url, {"action": "supprimer", "article": "1"}).status_code == 302
     convention.refresh_from_db()
     assert [a["title"] for a in convention.text["articles"]] == ["Objet"]
     assert client.post(url, {"action": "supprimer", "article": "7"}).status_code == 302
@@ -282,7 +285,7 @@ def test_replacing_by_a_template_asks_first_and_says_which_articles_change(clien
     version = template.current_version
     client.force_login(world["gestionnaire"])
     url = _url("conventions:text_from_template", convention)
-    page = client.get(url, {"version": version.pk})
+    page = client.get(url, {"modele": version.pk})
     assert page.status_code == 200
     html = unescape(page.content.decode())
     assert "Remplacer le texte" in html
@@ -290,7 +293,7 @@ def test_replacing_by_a_template_asks_first_and_says_which_articles_change(clien
     assert "Article 1 « Objet » — modifié" in html
     convention.refresh_from_db()
     assert convention.text == TEXT  # GET changes nothing
-    response = client.post(url, {"version": version.pk})
+    response = client.post(url, {"modele": version.pk, "version": version_of(page)})
     assert response.status_code == 302
     convention.refresh_from_db()
     assert convention.text == version.as_text()
@@ -322,14 +325,15 @@ def test_versions_compare_side_by_side_and_restore(client, world):
     assert "Formule finale — modifié" in unescape(confirm.content.decode())
     convention.refresh_from_db()
     assert convention.text["closing"] == "Fait à Lille."  # GET changes nothing
-    assert client.post(restore).status_code == 302
+    assert client.post(restore, {"version": version_of(confirm)}).status_code == 302
     convention.refresh_from_db()
     assert convention.text["closing"] == "Fait à Arras."
     versions = convention_text_versions(convention)
     assert [v.number for v in versions] == [1, 2, 3]
     assert versions[-1].reason == "Version 1 du texte rétablie."
     # The current text is not restored onto itself.
-    response = client.post(_url("conventions:text_restore", convention, 3), follow=True)
+    loaded = {"version": version_of(client.get(_url("conventions:text_restore", convention, 2)))}
+    response = client.post(_url("conventions:text_restore", convention, 3), loaded, follow=True)
     assert "déjà le texte actuel" in unescape(response.content.decode())
     assert len(convention_text_versions(convention)) == 3
 
@@ -347,7 +351,7 @@ def test_template_versions_compare_and_restore(client, world):
     url = reverse("conventions:template_restore", args=[template.pk, 1])
     assert client.get(url).status_code == 200
     assert template.versions.count() == 2
-    assert client.post(url).status_code == 302
+    assert post_loaded(client, url).status_code == 302
     newest = template.current_version
     assert newest.number == 3
     assert newest.as_text() == first.as_text()
@@ -413,8 +417,10 @@ def test_a_template_is_edited_part_by_part_and_each_save_is_a_version(client, wo
     page = client.get(url)
     assert page.status_code == 200
     assert "Nom du préfet" in unescape(page.content.decode())
-    response = client.post(
-        url, {"action": "enregistrer", "title": "Objet", "body": "Le poste {{ poste.intitule }}."}
+    response = post_loaded(
+        client,
+        url,
+        {"action": "enregistrer", "title": "Objet", "body": "Le poste {{ poste.intitule }}."},
     )
     assert response.status_code == 302
     newest = template.current_version

@@ -51,6 +51,8 @@ def convention():
 
 @pytest.fixture
 def gestionnaire(convention):
+    """Not the shared one (tests/conftest.py): a gestionnaire of the convention's own
+    organisation, made by its factory."""
     return UserFactory(gestionnaire=True, organisation=convention.organisation)
 
 

@@ -24,11 +24,6 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def gestionnaire():
-    return UserFactory(gestionnaire=True)
-
-
 def test_step_one_creates_a_draft_for_a_post(client, gestionnaire):
     post = PostFactory(organisation=gestionnaire.organisation, name="Poste ISG Ternois")
     client.force_login(gestionnaire)

@@ -9,21 +9,14 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from demo.users import GESTIONNAIRE_EMAIL
 from financing import selectors
-from iscg.models import Organisation, User
+from iscg.models import Organisation
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_data")]
 
 
-@pytest.fixture
-def gestionnaire(client):
-    client.force_login(User.objects.get(email=GESTIONNAIRE_EMAIL))
-    return client
-
-
-def test_xlsx_opens_and_holds_the_totals(gestionnaire):
-    response = gestionnaire.get("/financement/2023/tableau.xlsx")
+def test_xlsx_opens_and_holds_the_totals(demo_gestionnaire):
+    response = demo_gestionnaire.get("/financement/2023/tableau.xlsx")
     assert response.status_code == 200
     assert response["Content-Type"].startswith(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -55,8 +48,8 @@ def test_xlsx_opens_and_holds_the_totals(gestionnaire):
     )
 
 
-def test_pdf_export_is_a_pdf_with_posts_and_amounts(gestionnaire, fetch):
-    response = fetch(gestionnaire, "/financement/2023/tableau.pdf")
+def test_pdf_export_is_a_pdf_with_posts_and_amounts(demo_gestionnaire, fetch):
+    response = fetch(demo_gestionnaire, "/financement/2023/tableau.pdf")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")

@@ -8,24 +8,17 @@ from html import unescape
 import pytest
 from django.urls import reverse
 
-from conventions.models import Convention, ConventionStatus
 from demo.users import GESTIONNAIRE_EMAIL
 from financing.models import FinancingPlan, PlanDraft
 from iscg.models import User
+from tests.conflicts import refused_as_stale
 from tests.factories import UserFactory
 from tests.financing.test_views import guided_post, snapshot
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_data")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_data", "a13_as_draft")]
 
 A13 = "PDC2023-A13"
 URL = reverse("conventions:plan", args=[A13])
-
-
-@pytest.fixture(autouse=True)
-def _a13_back_to_draft():
-    Convention.objects.filter(reference=A13).update(
-        status=ConventionStatus.DRAFT, text_frozen_at=None
-    )
 
 
 @pytest.fixture
@@ -120,3 +113,17 @@ def test_an_import_over_a_newer_plan_is_refused(first, second):
     assert refused.status_code == 409
     assert snapshot(A13) == before
     assert json.loads(exported) != FinancingPlan.objects.get(convention__reference=A13).data
+
+
+def test_a_save_without_the_version_is_refused_as_a_stale_page(first):
+    """A page from before the locking (or a script) does not say what it loaded: refused,
+    whatever it posts (the plan, a draft), and nothing is written."""
+    data = _loaded(first, **{"part-0-amount": "15000"})
+    del data["version"]
+    before = snapshot(A13)
+    refused_as_stale(first.post(URL, data), "le plan de financement du poste")
+    refused_as_stale(first.post(URL, {**data, "action": "brouillon"}))
+    assert first.post(URL, {**data, "version": ""}).status_code == 409  # an empty one too
+    assert snapshot(A13) == before
+    assert not PlanDraft.objects.filter(convention__reference=A13).exists()
+    assert first.post(URL, _loaded(first, **{"part-0-amount": "15000"})).status_code == 302

@@ -14,39 +14,27 @@ from conventions.models import Convention, ConventionStatus
 from demo.users import COORDINATEUR_EMAIL, GESTIONNAIRE_EMAIL, INTERVENANT_EMAIL
 from financing.models import FinancingPlan, PlanDraft
 from iscg.models import User
+from tests.conflicts import post_loaded
 from tests.financing.test_views import guided_post, login_partner, snapshot
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_data")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_data", "a13_as_draft")]
 
 NBSP = "\u00a0"
 A13 = "PDC2023-A13"
-
-
-@pytest.fixture(autouse=True)
-def _a13_back_to_draft():
-    Convention.objects.filter(reference=A13).update(
-        status=ConventionStatus.DRAFT, text_frozen_at=None
-    )
-
-
-@pytest.fixture
-def gestionnaire(client):
-    client.force_login(User.objects.get(email=GESTIONNAIRE_EMAIL))
-    return client
 
 
 def url(reference: str = A13) -> str:
     return reverse("conventions:plan", args=[reference])
 
 
-def test_an_incomplete_draft_is_saved_as_typed_and_says_what_is_missing(gestionnaire):
+def test_an_incomplete_draft_is_saved_as_typed_and_says_what_is_missing(demo_gestionnaire):
     before = snapshot(A13)
     data = guided_post(
-        gestionnaire,
+        demo_gestionnaire,
         A13,
         **{"part-0-amount": None, "part-1-amount": "15000", "action": "brouillon"},
     )
-    response = gestionnaire.post(url(), data)
+    response = demo_gestionnaire.post(url(), data)
     assert response.status_code == 302
     assert response["Location"].endswith("#modifier")
     draft = PlanDraft.objects.get(convention__reference=A13)
@@ -54,7 +42,7 @@ def test_an_incomplete_draft_is_saved_as_typed_and_says_what_is_missing(gestionn
     assert "csrfmiddlewaretoken" not in draft.data and "action" not in draft.data
     # The plan itself is unchanged.
     assert snapshot(A13) == before
-    page = gestionnaire.get(url())
+    page = demo_gestionnaire.get(url())
     html = page.content.decode()
     assert "Brouillon enregistré le" in html
     assert "Il manque encore, pour en faire le plan :" in html
@@ -69,36 +57,38 @@ def test_an_incomplete_draft_is_saved_as_typed_and_says_what_is_missing(gestionn
     assert PlanDraft.history.count() == 1
 
 
-def test_a_complete_draft_becomes_the_plan_only_when_saved_as_the_plan(gestionnaire):
+def test_a_complete_draft_becomes_the_plan_only_when_saved_as_the_plan(demo_gestionnaire):
     plan = FinancingPlan.objects.get(convention__reference=A13)
-    data = guided_post(gestionnaire, A13, **{"part-0-amount": "15000"})
-    gestionnaire.post(url(), {**data, "action": "brouillon"})
-    page = gestionnaire.get(url())
+    data = guided_post(demo_gestionnaire, A13, **{"part-0-amount": "15000"})
+    demo_gestionnaire.post(url(), {**data, "action": "brouillon"})
+    page = demo_gestionnaire.get(url())
     assert page.context["missing"] == []
     assert "Ce brouillon est complet" in page.content.decode()
     assert plan.lines.get(year=2023, party__slug="etat_62").amount == 4666
-    response = gestionnaire.post(url(), data)
+    response = demo_gestionnaire.post(url(), {**data, "version": page.context["version"]})
     assert response.status_code == 302
     assert plan.lines.get(year=2023, party__slug="etat_62").amount == 5000
     assert not PlanDraft.objects.filter(convention__reference=A13).exists()
 
 
-def test_an_invalid_save_keeps_the_plan_and_the_draft(gestionnaire):
-    data = guided_post(gestionnaire, A13, **{"part-0-amount": None})
-    gestionnaire.post(url(), {**data, "action": "brouillon"})
+def test_an_invalid_save_keeps_the_plan_and_the_draft(demo_gestionnaire):
+    data = guided_post(demo_gestionnaire, A13, **{"part-0-amount": None})
+    demo_gestionnaire.post(url(), {**data, "action": "brouillon"})
     before = snapshot(A13)
-    response = gestionnaire.post(url(), data)
+    response = demo_gestionnaire.post(url(), data)
     assert response.status_code == 400
     assert "Rien n'a été enregistré." in response.content.decode()
     assert snapshot(A13) == before
     assert PlanDraft.objects.filter(convention__reference=A13).exists()
 
 
-def test_a_draft_can_be_abandoned(gestionnaire):
+def test_a_draft_can_be_abandoned(demo_gestionnaire):
     before = snapshot(A13)
-    data = guided_post(gestionnaire, A13, **{"part-0-amount": "1"})
-    gestionnaire.post(url(), {**data, "action": "brouillon"})
-    response = gestionnaire.post(url(), {"mode": "guided", "action": "abandonner_brouillon"})
+    data = guided_post(demo_gestionnaire, A13, **{"part-0-amount": "1"})
+    demo_gestionnaire.post(url(), {**data, "action": "brouillon"})
+    response = post_loaded(
+        demo_gestionnaire, url(), {"mode": "guided", "action": "abandonner_brouillon"}
+    )
     assert response.status_code == 302
     assert not PlanDraft.objects.filter(convention__reference=A13).exists()
     assert snapshot(A13) == before
@@ -106,20 +96,22 @@ def test_a_draft_can_be_abandoned(gestionnaire):
     assert PlanDraft.history.count() == 2
 
 
-def test_adding_a_row_without_the_script_keeps_what_was_typed(gestionnaire):
+def test_adding_a_row_without_the_script_keeps_what_was_typed(demo_gestionnaire):
     # The blank share row filled in, then « Ajouter une part » without the script.
     typed = {"part-3-party": "etat_62", "part-3-rule": "fixed", "part-3-amount": "100"}
-    data = guided_post(gestionnaire, A13, **typed, action="ajouter")
-    response = gestionnaire.post(url(), data)
+    data = guided_post(demo_gestionnaire, A13, **typed, action="ajouter")
+    response = demo_gestionnaire.post(url(), data)
     assert response.status_code == 302
-    guided = gestionnaire.get(url()).context["guided"]
+    guided = demo_gestionnaire.get(url()).context["guided"]
     assert guided.shares.forms[3]["amount"].value() == "100"
     assert len(guided.shares.forms) == int(data["part-TOTAL_FORMS"]) + 1
     assert not guided.shares.forms[4].has_changed()
     # Nothing typed in the new blank row: « Ajouter » again gives no second blank row.
     again = {**data, "part-TOTAL_FORMS": str(len(guided.shares.forms))}
-    gestionnaire.post(url(), again)
-    assert len(gestionnaire.get(url()).context["guided"].shares.forms) == len(guided.shares.forms)
+    demo_gestionnaire.post(url(), again)
+    assert len(demo_gestionnaire.get(url()).context["guided"].shares.forms) == len(
+        guided.shares.forms
+    )
 
 
 def test_drafts_are_refused_to_others_and_once_frozen(client):
@@ -156,15 +148,15 @@ def test_the_service_refuses_a_draft_once_sent_to_signature():
     assert not PlanDraft.objects.exists()
 
 
-def test_export_then_import_the_plan_as_a_file(gestionnaire):
+def test_export_then_import_the_plan_as_a_file(demo_gestionnaire):
     plan = FinancingPlan.objects.get(convention__reference=A13)
-    exported = gestionnaire.get(url() + "?exporter=1")
+    exported = demo_gestionnaire.get(url() + "?exporter=1")
     data = json.loads(exported.content)
     data["rounding"] = "half_up"
     upload = SimpleUploadedFile(
         "plan.json", json.dumps(data).encode(), content_type="application/json"
     )
-    response = gestionnaire.post(url(), {"mode": "json", "fichier": upload})
+    response = post_loaded(demo_gestionnaire, url(), {"mode": "json", "fichier": upload})
     assert response.status_code == 302
     plan.refresh_from_db()
     assert plan.data["rounding"] == "half_up"
@@ -178,9 +170,9 @@ def test_export_is_for_staff_only(client):
     assert client.get(url("PDC2023-A08") + "?exporter=1").status_code in (403, 404)
 
 
-def test_the_preview_states_each_share_in_words(gestionnaire):
+def test_the_preview_states_each_share_in_words(demo_gestionnaire):
     data = guided_post(
-        gestionnaire,
+        demo_gestionnaire,
         A13,
         **{
             "part-1-rule": "percent_of_cost",
@@ -188,7 +180,7 @@ def test_the_preview_states_each_share_in_words(gestionnaire):
             "part-1-by_rank": "30 ; 20 ; 10",
         },
     )
-    response = gestionnaire.post(reverse("conventions:plan_preview", args=[A13]), data)
+    response = demo_gestionnaire.post(reverse("conventions:plan_preview", args=[A13]), data)
     html = response.content.decode()
     assert (
         f"<strong>Département</strong> : 30{NBSP}% du coût la 1re année de service, "

@@ -77,6 +77,7 @@ def test_a_new_plan_typed_in_the_guided_editor_only(client, world):
     assert [f.initial["year"] for f in guided.years.initial_forms] == [2027, 2028, 2029]
     data = post_data(
         guided,
+        version=page.context["version"],
         **{
             "annee-0-annual_cost": "45000",
             "annee-1-annual_cost": "45000",

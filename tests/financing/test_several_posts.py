@@ -20,6 +20,7 @@ from conventions.models import Convention, ConventionKind
 from financing import selectors, services
 from financing.engine import read_plan
 from financing.models import FinancingPlan, ShareLine
+from tests.conflicts import post_loaded
 from tests.factories import ConventionFactory, PostFactory, UserFactory
 from tests.lifecycle import _members, send_and_sign, territory
 
@@ -218,7 +219,7 @@ def test_saving_from_the_plan_page_writes_the_chosen_post_s_plan(manager, world)
     _three_plans(world)
     url = reverse("conventions:plan", args=[world.convention.reference]) + "?poste=poste-val-3"
     data = json.dumps(plan_data("40000", "25000", "5000"))
-    response = manager.post(url, {"mode": "json", "plan": data})
+    response = post_loaded(manager, url, {"mode": "json", "plan": data})
     assert response.status_code == 302 and response["Location"] == url
     assert amounts(world.convention, world.posts[2]) == {
         "etat": 25000,

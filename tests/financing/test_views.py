@@ -6,34 +6,20 @@ import json
 import pytest
 from django.urls import reverse
 
-from conventions.models import Convention, ConventionStatus, Party
+from conventions.models import Party
 from demo.users import GESTIONNAIRE_EMAIL, partner_email
 from financing import engine
 from financing.models import FinancingPlan, ShareLine
 from iscg.models import User
+from tests.conflicts import post_loaded
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_data")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_data", "a13_as_draft")]
 
 NBSP = "\u00a0"
 
 
 def pdc_party(slug: str) -> Party:
     return Party.objects.get(organisation__slug="pas-de-calais", slug=slug)
-
-
-@pytest.fixture
-def gestionnaire(client):
-    client.force_login(User.objects.get(email=GESTIONNAIRE_EMAIL))
-    return client
-
-
-@pytest.fixture(autouse=True)
-def _a13_back_to_draft():
-    """PDC2023-A13 is "à signer" in the demo, its plan frozen with its text: these tests edit
-    its plan as a draft's (as after a withdrawal of the signature request)."""
-    Convention.objects.filter(reference="PDC2023-A13").update(
-        status=ConventionStatus.DRAFT, text_frozen_at=None
-    )
 
 
 def login_partner(client, slug: str) -> Party:
@@ -55,8 +41,8 @@ def snapshot(reference: str) -> tuple:
 # --------------------------------------------------------------------------- annual table
 
 
-def test_annual_page_2023_shows_the_budget_check_in_french(gestionnaire):
-    response = gestionnaire.get("/financement/2023/")
+def test_annual_page_2023_shows_the_budget_check_in_french(demo_gestionnaire):
+    response = demo_gestionnaire.get("/financement/2023/")
     assert response.status_code == 200
     html = response.content.decode()
     assert f"123{NBSP}687{NBSP}€" in html
@@ -77,8 +63,8 @@ def test_annual_page_2023_shows_the_budget_check_in_french(gestionnaire):
     assert "Prévisionnel 2023" in html and "PDC2023-A13" in html
 
 
-def test_annual_page_of_a_year_without_financing(gestionnaire):
-    response = gestionnaire.get("/financement/2030/")
+def test_annual_page_of_a_year_without_financing(demo_gestionnaire):
+    response = demo_gestionnaire.get("/financement/2030/")
     assert response.status_code == 200
     assert "Aucun financement enregistré pour 2030." in response.content.decode()
 
@@ -127,9 +113,9 @@ def test_partner_does_not_see_a_draft_plan(client):
     assert response.context["years"] == []
 
 
-def test_subsidy_of_a_convention_d_objectifs_is_not_counted_twice(gestionnaire):
+def test_subsidy_of_a_convention_d_objectifs_is_not_counted_twice(demo_gestionnaire):
     cab = pdc_party("epci_ca_boulonnais")
-    response = gestionnaire.get(reverse("financing:party_summary", args=[cab.pk]))
+    response = demo_gestionnaire.get(reverse("financing:party_summary", args=[cab.pk]))
     years = {y.year: y for y in response.context["years"]}
     assert years[2023].due == 22409 + 6449
     assert "subvention (convention d'objectifs) : non ajoutée" in response.content.decode()
@@ -138,8 +124,8 @@ def test_subsidy_of_a_convention_d_objectifs_is_not_counted_twice(gestionnaire):
 # --------------------------------------------------------------------------- the plan page
 
 
-def test_plan_page_of_a_signed_convention_shows_the_computed_table_locked(gestionnaire):
-    response = gestionnaire.get(reverse("conventions:plan", args=["PDC2023-A04"]))
+def test_plan_page_of_a_signed_convention_shows_the_computed_table_locked(demo_gestionnaire):
+    response = demo_gestionnaire.get(reverse("conventions:plan", args=["PDC2023-A04"]))
     assert response.status_code == 200
     html = response.content.decode()
     assert "le plan est verrouillé" in html
@@ -150,19 +136,21 @@ def test_plan_page_of_a_signed_convention_shows_the_computed_table_locked(gestio
     assert "Incohérence des sources" in html
     # Posting anyway is refused.
     before = snapshot("PDC2023-A04")
-    post = gestionnaire.post(reverse("conventions:plan", args=["PDC2023-A04"]), {"plan": "{}"})
+    post = demo_gestionnaire.post(reverse("conventions:plan", args=["PDC2023-A04"]), {"plan": "{}"})
     assert post.status_code == 403
     assert snapshot("PDC2023-A04") == before
 
 
-def test_plan_page_of_a_draft_has_the_form(gestionnaire):
-    response = gestionnaire.get(reverse("conventions:plan", args=["PDC2023-A13"]))
+def test_plan_page_of_a_draft_has_the_form(demo_gestionnaire):
+    response = demo_gestionnaire.get(reverse("conventions:plan", args=["PDC2023-A13"]))
     html = response.content.decode()
     assert 'name="plan"' in html
     assert "hx-post" in html
     assert f"4{NBSP}668{NBSP}€" in html
     # « Exporter le plan »: the saved plan as a file, to import elsewhere.
-    export = gestionnaire.get(reverse("conventions:plan", args=["PDC2023-A13"]) + "?exporter=1")
+    export = demo_gestionnaire.get(
+        reverse("conventions:plan", args=["PDC2023-A13"]) + "?exporter=1"
+    )
     assert export.status_code == 200
     assert export["Content-Disposition"] == 'attachment; filename="plan-PDC2023-A13.json"'
     assert json.loads(export.content)["years"][0]["annual_cost"] == "42000"
@@ -199,9 +187,11 @@ def test_plan_page_of_a_draft_has_the_form(gestionnaire):
         ),
     ],
 )
-def test_posting_an_invalid_plan_returns_400_and_writes_nothing(gestionnaire, text, message):
+def test_posting_an_invalid_plan_returns_400_and_writes_nothing(demo_gestionnaire, text, message):
     before = snapshot("PDC2023-A13")
-    response = gestionnaire.post(reverse("conventions:plan", args=["PDC2023-A13"]), {"plan": text})
+    response = post_loaded(
+        demo_gestionnaire, reverse("conventions:plan", args=["PDC2023-A13"]), {"plan": text}
+    )
     assert response.status_code == 400
     html = response.content.decode()
     assert message.replace("'", "&#x27;") in html
@@ -209,10 +199,11 @@ def test_posting_an_invalid_plan_returns_400_and_writes_nothing(gestionnaire, te
     assert snapshot("PDC2023-A13") == before
 
 
-def test_posting_a_valid_plan_on_a_draft_recomputes(gestionnaire):
+def test_posting_a_valid_plan_on_a_draft_recomputes(demo_gestionnaire):
     plan = FinancingPlan.objects.get(convention__reference="PDC2023-A13")
     data = {**plan.data, "rounding": "half_up"}
-    response = gestionnaire.post(
+    response = post_loaded(
+        demo_gestionnaire,
         reverse("conventions:plan", args=["PDC2023-A13"]),
         {"plan": json.dumps(data)},
     )
@@ -222,10 +213,10 @@ def test_posting_a_valid_plan_on_a_draft_recomputes(gestionnaire):
     assert plan.history.first().data["rounding"] == "half_up"
 
 
-def test_preview_returns_the_computed_amounts(gestionnaire):
+def test_preview_returns_the_computed_amounts(demo_gestionnaire):
     plan = FinancingPlan.objects.get(convention__reference="PDC2023-A13")
     before = snapshot("PDC2023-A13")
-    response = gestionnaire.post(
+    response = demo_gestionnaire.post(
         reverse("conventions:plan_preview", args=["PDC2023-A13"]),
         {"plan": json.dumps(plan.data)},
     )
@@ -239,8 +230,8 @@ def test_preview_returns_the_computed_amounts(gestionnaire):
     assert snapshot("PDC2023-A13") == before
 
 
-def test_preview_of_an_invalid_plan_shows_the_message(gestionnaire):
-    response = gestionnaire.post(
+def test_preview_of_an_invalid_plan_shows_the_message(demo_gestionnaire):
+    response = demo_gestionnaire.post(
         reverse("conventions:plan_preview", args=["PDC2023-A13"]),
         {"plan": json.dumps({"years": [], "shares": []})},
     )
@@ -248,16 +239,16 @@ def test_preview_of_an_invalid_plan_shows_the_message(gestionnaire):
     assert "message-error" in response.content.decode()
 
 
-def test_preview_says_when_typed_months_give_way_to_the_post(gestionnaire):
+def test_preview_says_when_typed_months_give_way_to_the_post(demo_gestionnaire):
     """Saving without « mois saisis à la main » takes the months from the post: the preview
     computes the same, and says so when the plan types other months."""
     plan = FinancingPlan.objects.get(convention__reference="PDC2023-A13")
     data = {**plan.data, "years": [{**plan.data["years"][0], "months": 6}]}
     url = reverse("conventions:plan_preview", args=["PDC2023-A13"])
-    html = gestionnaire.post(url, {"plan": json.dumps(data)}).content.decode()
+    html = demo_gestionnaire.post(url, {"plan": json.dumps(data)}).content.decode()
     assert "2023 : 4 mois tirés des dates et absences du poste (le plan en indique 6)" in html
     assert f"4{NBSP}668{NBSP}€" in html
-    by_hand = gestionnaire.post(url, {"plan": json.dumps(data), "months_by_hand": "on"})
+    by_hand = demo_gestionnaire.post(url, {"plan": json.dumps(data), "months_by_hand": "on"})
     html = by_hand.content.decode()
     assert "tirés des dates" not in html
     assert f"coût 21{NBSP}000{NBSP}€ (6 mois)" in html
@@ -267,23 +258,24 @@ def test_preview_says_when_typed_months_give_way_to_the_post(gestionnaire):
 
 
 def guided_post(client, reference: str, **changes) -> dict:
-    """The guided editor's fields as the page shows them, with some changed."""
+    """The guided editor's fields as the page shows them (its version token too), with some
+    changed."""
     from tests.financing.test_guided_plan import post_data
 
-    shown = client.get(reverse("conventions:plan", args=[reference])).context["guided"]
-    return post_data(shown, **changes)
+    page = client.get(reverse("conventions:plan", args=[reference]))
+    return {"version": page.context["version"], **post_data(page.context["guided"], **changes)}
 
 
 def test_a_draft_plan_opens_in_the_guided_editor_with_the_json_one_folded(
-    gestionnaire, django_assert_max_num_queries
+    demo_gestionnaire, django_assert_max_num_queries
 ):
     url = reverse("conventions:plan", args=["PDC2023-A13"])
-    gestionnaire.get(url)  # the session is read once per request: count a second one
+    demo_gestionnaire.get(url)  # the session is read once per request: count a second one
     # Session, user, savepoints, convention, its posts, plans, years, parties (2), history (4),
     # lines.
     # The plan's draft (none) and the parties' names for the rules in words: 17.
     with django_assert_max_num_queries(17):
-        response = gestionnaire.get(url)
+        response = demo_gestionnaire.get(url)
     html = response.content.decode()
     guided = response.context["guided"]
     assert [f.initial["party"] for f in guided.shares.initial_forms] == [
@@ -302,11 +294,11 @@ def test_a_draft_plan_opens_in_the_guided_editor_with_the_json_one_folded(
     assert "JSON" not in html.replace('application/json"', "").replace(".json,", "")
 
 
-def test_saving_the_guided_editor_recomputes_and_keeps_history(gestionnaire):
+def test_saving_the_guided_editor_recomputes_and_keeps_history(demo_gestionnaire):
     plan = FinancingPlan.objects.get(convention__reference="PDC2023-A13")
     versions = plan.history.count()
-    data = guided_post(gestionnaire, "PDC2023-A13", **{"part-0-amount": "15000"})
-    response = gestionnaire.post(reverse("conventions:plan", args=["PDC2023-A13"]), data)
+    data = guided_post(demo_gestionnaire, "PDC2023-A13", **{"part-0-amount": "15000"})
+    response = demo_gestionnaire.post(reverse("conventions:plan", args=["PDC2023-A13"]), data)
     assert response.status_code == 302
     plan.refresh_from_db()
     amounts = dict(plan.lines.filter(year=2023).values_list("party__slug", "amount"))
@@ -318,7 +310,7 @@ def test_saving_the_guided_editor_recomputes_and_keeps_history(gestionnaire):
     assert plan.history.count() > versions
     assert plan.history.first().history_user.email == GESTIONNAIRE_EMAIL
     # The plan page says who changed which amount, in euros, newest first.
-    page = gestionnaire.get(reverse("conventions:plan", args=["PDC2023-A13"]))
+    page = demo_gestionnaire.get(reverse("conventions:plan", args=["PDC2023-A13"]))
     latest, *older = page.context["history"]
     assert latest.user.startswith("Gaëlle Gestion")
     assert latest.changes == [
@@ -331,12 +323,12 @@ def test_saving_the_guided_editor_recomputes_and_keeps_history(gestionnaire):
     assert "Historique des modifications" in page.content.decode()
 
 
-def test_an_invalid_guided_plan_returns_400_with_the_errors_and_writes_nothing(gestionnaire):
+def test_an_invalid_guided_plan_returns_400_with_the_errors_and_writes_nothing(demo_gestionnaire):
     before = snapshot("PDC2023-A13")
     data = guided_post(
-        gestionnaire, "PDC2023-A13", **{"part-0-amount": None, "part-1-rule": "remainder"}
+        demo_gestionnaire, "PDC2023-A13", **{"part-0-amount": None, "part-1-rule": "remainder"}
     )
-    response = gestionnaire.post(reverse("conventions:plan", args=["PDC2023-A13"]), data)
+    response = demo_gestionnaire.post(reverse("conventions:plan", args=["PDC2023-A13"]), data)
     assert response.status_code == 400
     html = response.content.decode()
     assert "Le plan contient des erreurs, signalées ci-dessous." in html
@@ -345,10 +337,10 @@ def test_an_invalid_guided_plan_returns_400_with_the_errors_and_writes_nothing(g
     assert snapshot("PDC2023-A13") == before
 
 
-def test_a_guided_plan_the_engine_refuses_writes_nothing(gestionnaire):
+def test_a_guided_plan_the_engine_refuses_writes_nothing(demo_gestionnaire):
     before = snapshot("PDC2023-A13")
-    data = guided_post(gestionnaire, "PDC2023-A13", **{"part-0-amount": "60000"})
-    response = gestionnaire.post(reverse("conventions:plan", args=["PDC2023-A13"]), data)
+    data = guided_post(demo_gestionnaire, "PDC2023-A13", **{"part-0-amount": "60000"})
+    response = demo_gestionnaire.post(reverse("conventions:plan", args=["PDC2023-A13"]), data)
     assert response.status_code == 400
     assert "le reste à charge serait négatif" in response.content.decode()
     # The rows come back as typed, to be corrected.
@@ -356,16 +348,16 @@ def test_a_guided_plan_the_engine_refuses_writes_nothing(gestionnaire):
     assert snapshot("PDC2023-A13") == before
 
 
-def test_guided_preview_computes_without_saving(gestionnaire):
+def test_guided_preview_computes_without_saving(demo_gestionnaire):
     before = snapshot("PDC2023-A13")
     url = reverse("conventions:plan_preview", args=["PDC2023-A13"])
-    data = guided_post(gestionnaire, "PDC2023-A13", **{"part-0-amount": "15000"})
-    html = gestionnaire.post(url, data).content.decode()
+    data = guided_post(demo_gestionnaire, "PDC2023-A13", **{"part-0-amount": "15000"})
+    html = demo_gestionnaire.post(url, data).content.decode()
     assert f"coût 14{NBSP}000{NBSP}€ (4 mois)" in html
     assert f"5{NBSP}000{NBSP}€" in html
     assert f"4{NBSP}334{NBSP}€" in html
-    bad = guided_post(gestionnaire, "PDC2023-A13", **{"part-0-amount": None})
-    html = gestionnaire.post(url, bad).content.decode()
+    bad = guided_post(demo_gestionnaire, "PDC2023-A13", **{"part-0-amount": None})
+    html = demo_gestionnaire.post(url, bad).content.decode()
     assert "Part n° 1, montant annuel (€) : Indiquez le montant annuel de cette part." in html
     assert snapshot("PDC2023-A13") == before
 
@@ -389,7 +381,7 @@ def test_guided_posts_are_refused_outside_the_gestionnaire_s_drafts(client):
     assert snapshot("PDC2023-A04") == signed
 
 
-def test_a_plan_with_a_split_opens_in_the_guided_editor(gestionnaire):
+def test_a_plan_with_a_split_opens_in_the_guided_editor(demo_gestionnaire):
     plan = FinancingPlan.objects.get(convention__reference="PDC2023-A13")
     data = {
         **plan.data,
@@ -406,7 +398,7 @@ def test_a_plan_with_a_split_opens_in_the_guided_editor(gestionnaire):
         ],
     }
     FinancingPlan.objects.filter(pk=plan.pk).update(data=data)
-    response = gestionnaire.get(reverse("conventions:plan", args=["PDC2023-A13"]))
+    response = demo_gestionnaire.get(reverse("conventions:plan", args=["PDC2023-A13"]))
     html = response.content.decode()
     guided = response.context["guided"]
     assert guided.shares.forms[0].is_split
@@ -414,27 +406,27 @@ def test_a_plan_with_a_split_opens_in_the_guided_editor(gestionnaire):
     assert f"28{NBSP}000{NBSP}€ par an, répartie entre État et Département à parts égales" in html
 
 
-def test_a_guided_save_reads_and_computes_the_plan_once(gestionnaire, monkeypatch):
+def test_a_guided_save_reads_and_computes_the_plan_once(demo_gestionnaire, monkeypatch):
     calls = []
     for name in ("read_plan", "compute_plan"):
         real = getattr(engine, name)
         monkeypatch.setattr(
             engine, name, lambda value, real=real, name=name: calls.append(name) or real(value)
         )
-    data = guided_post(gestionnaire, "PDC2023-A13", **{"part-0-amount": "15000"})
+    data = guided_post(demo_gestionnaire, "PDC2023-A13", **{"part-0-amount": "15000"})
     calls.clear()
-    response = gestionnaire.post(reverse("conventions:plan", args=["PDC2023-A13"]), data)
+    response = demo_gestionnaire.post(reverse("conventions:plan", args=["PDC2023-A13"]), data)
     assert response.status_code == 302
     # The saved plan read (what the act wrote is kept from it), the posted one read, and the
     # posted one computed once, with the post's months (before: two to four parses and computes).
     assert calls == ["read_plan", "read_plan", "compute_plan"]
 
 
-def test_the_engine_message_goes_on_the_row_it_is_about(gestionnaire):
+def test_the_engine_message_goes_on_the_row_it_is_about(demo_gestionnaire):
     """Shares above the cost, found when computing with the post's months: on the year's row."""
     before = snapshot("PDC2023-A13")
-    data = guided_post(gestionnaire, "PDC2023-A13", **{"part-0-amount": "100000"})
-    response = gestionnaire.post(reverse("conventions:plan", args=["PDC2023-A13"]), data)
+    data = guided_post(demo_gestionnaire, "PDC2023-A13", **{"part-0-amount": "100000"})
+    response = demo_gestionnaire.post(reverse("conventions:plan", args=["PDC2023-A13"]), data)
     assert response.status_code == 400
     guided = response.context["guided"]
     (message,) = guided.years.forms[0].non_field_errors()

@@ -27,7 +27,7 @@ def test_the_token_is_stable_and_follows_the_content():
 
 @pytest.mark.parametrize(
     ("data", "expected"),
-    [({}, None), ({"version": ""}, None), ({"version": "  "}, None), ({"version": " ab "}, "ab")],
+    [({}, ""), ({"version": ""}, ""), ({"version": "  "}, ""), ({"version": " ab "}, "ab")],
 )
 def test_posted_reads_the_forms_token(data, expected):
     assert concurrency.posted(data) == expected
@@ -39,7 +39,7 @@ def _conflict() -> concurrency.EditConflict:
 
 def test_check_refuses_only_a_token_that_is_not_the_states():
     state = {"name": "A"}
-    concurrency.check(None, state, _conflict)  # no token: not checked
+    concurrency.check(None, state, _conflict)  # a call from code: not checked
     concurrency.check(concurrency.token(state), state, _conflict)
     built = []
 
@@ -50,6 +50,32 @@ def test_check_refuses_only_a_token_that_is_not_the_states():
     with pytest.raises(concurrency.EditConflict) as error:
         concurrency.check(concurrency.token({"name": "B"}), state, conflict)
     assert error.value.subject == "le poste « A »" and built == [True]
+
+
+def test_a_form_without_its_token_is_refused_as_a_stale_page():
+    state = {"name": "A"}
+    with pytest.raises(concurrency.EditConflict) as error:
+        concurrency.check(concurrency.posted({"name": "B"}), state, _conflict)
+    assert error.value.stale and error.value.subject == "le poste « A »"
+    with pytest.raises(concurrency.EditConflict) as error:
+        concurrency.check(concurrency.token({"name": "B"}), state, _conflict)
+    assert not error.value.stale  # somebody saved in between
+
+
+@pytest.mark.django_db
+def test_the_stale_page_says_so_in_french():
+    def view(request):
+        raise concurrency.EditConflict("le poste « A »", stale=True)
+
+    request = RequestFactory().post("/conventions/postes/1/modifier/")
+    request.user = AnonymousUser()
+    response = AtomicWritesMiddleware(lambda r: HttpResponse()).process_view(request, view, (), {})
+    assert response.status_code == 409
+    html = unescape(response.content.decode())
+    assert "Page périmée : rechargez-la" in html
+    assert "ne dit pas dans quel état elle avait chargé le poste « A »" in html
+    assert "Rien n'a été modifié" in html
+    assert "Quelqu'un a enregistré entre-temps" not in html
 
 
 def test_a_conflict_lists_what_differs():

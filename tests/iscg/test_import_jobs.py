@@ -16,7 +16,7 @@ from conventions.models import Party, Post
 from iscg import imports, spreadsheets
 from iscg.models import ImportJob, Role
 from reporting.models import Bilan
-from tests.factories import OrganisationFactory, PartyFactory, PostFactory, UserFactory
+from tests.factories import PartyFactory, PostFactory, UserFactory
 from tests.queue import import_through_page, run_queue
 
 pytestmark = pytest.mark.django_db
@@ -24,22 +24,6 @@ pytestmark = pytest.mark.django_db
 VALID_SIRET = "73282932000074"
 PARTY_IMPORT = "/conventions/parties/importer/"
 BILAN_IMPORT = "/bilans/import/"
-
-
-@pytest.fixture
-def organisation():
-    return OrganisationFactory(slug="finistere", name="Département du Finistère")
-
-
-@pytest.fixture
-def gestionnaire(organisation):
-    return UserFactory(gestionnaire=True, organisation=organisation)
-
-
-@pytest.fixture
-def client_g(client, gestionnaire):
-    client.force_login(gestionnaire)
-    return client
 
 
 def _csv(*lines: str, name: str = "parties.csv") -> dict:

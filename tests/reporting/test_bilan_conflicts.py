@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 
 from reporting import services
 from reporting.models import Bilan
-from tests.conflicts import logged_in, version_of
+from tests.conflicts import logged_in, refused_as_stale, version_of
 from tests.factories import BilanFactory, OrganisationFactory, PostFactory, UserFactory
 from tests.reporting.test_views import post_data
 
@@ -120,3 +120,15 @@ def test_the_database_refusal_of_a_second_bilan_is_a_french_message(world, monke
         services.bilan_create(user=world["gestionnaire"], post=post, year=2025)
     assert "a déjà un bilan pour 2025" in str(error.value)
     assert Bilan.objects.filter(post=post, year=2025).count() <= 1
+
+
+def test_a_save_without_the_version_is_refused_as_a_stale_page(world):
+    bilan = world["bilan"]
+    url = f"/bilans/bilan/{bilan.pk}/modifier/"
+    gestionnaire = logged_in(world["gestionnaire"])
+    history = bilan.history.count()
+    refused = gestionnaire.post(url, post_data(comment="Sans version."))
+    refused_as_stale(refused, "le bilan 2023 du poste", "Premier jet.", "Sans version.")
+    bilan.refresh_from_db()
+    assert (bilan.referrals_total, bilan.comment) == (50, "Premier jet.")
+    assert bilan.history.count() == history

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 
 from reporting import privacy, rules, services
 from reporting.models import Bilan, BilanPart, BilanStatus
+from tests.conflicts import post_loaded
 from tests.factories import BilanFactory, OrganisationFactory, PostFactory, UserFactory
 
 #: (text, the kind of personal data it holds). The red team's 12 variants first.
@@ -190,18 +191,15 @@ def test_a_long_text_is_read_in_linear_time():
 
 
 @pytest.fixture
-def org():
+def organisation():
+    """An organisation of this module's own slug; the shared ``coordinator``
+    (tests/conftest.py) belongs to it."""
     return OrganisationFactory(slug="org-privacy")
 
 
 @pytest.fixture
-def post(org):
-    return PostFactory(organisation=org, slug="isc_privacy")
-
-
-@pytest.fixture
-def coordinator(org):
-    return UserFactory(coordinateur=True, organisation=org)
+def post(organisation):
+    return PostFactory(organisation=organisation, slug="isc_privacy")
 
 
 def _form(**overrides):
@@ -227,8 +225,8 @@ def _form(**overrides):
         ("no_report_reason", "Arrêt maladie de Sophie DURAND"),
     ],
 )
-def test_the_intervenants_form_refuses_personal_data(client, org, post, field, value):
-    intervenant = UserFactory(intervenant=True, post=post, organisation=org)
+def test_the_intervenants_form_refuses_personal_data(client, organisation, post, field, value):
+    intervenant = UserFactory(intervenant=True, post=post, organisation=organisation)
     client.force_login(intervenant)
     data = _form(**{field: value})
     if field == "no_report_reason":
@@ -243,11 +241,11 @@ def test_the_intervenants_form_refuses_personal_data(client, org, post, field, v
 
 
 @pytest.mark.django_db
-def test_editing_a_draft_refuses_personal_data_and_keeps_the_old_text(client, org, post):
+def test_editing_a_draft_refuses_personal_data_and_keeps_the_old_text(client, organisation, post):
     bilan = BilanFactory(post=post, year=2023, comment="Hausse des saisines.")
-    client.force_login(UserFactory(gestionnaire=True, organisation=org))
-    response = client.post(
-        f"/bilans/bilan/{bilan.pk}/modifier/", _form(comment="Appeler au +33 6 12 34 56 78")
+    client.force_login(UserFactory(gestionnaire=True, organisation=organisation))
+    response = post_loaded(
+        client, f"/bilans/bilan/{bilan.pk}/modifier/", _form(comment="Appeler au +33 6 12 34 56 78")
     )
     assert response.status_code == 400
     assert "un numéro de téléphone (« +336 … »)" in response.content.decode()
@@ -319,15 +317,15 @@ def test_a_coordinators_old_comment_does_not_block_the_author(post, coordinator)
         ("motif_absence_bilan", "Congé de Sophie DURAND"),
     ],
 )
-def test_the_import_refuses_personal_data_and_writes_nothing(org, post, column, value):
-    gestionnaire = UserFactory(gestionnaire=True, organisation=org)
+def test_the_import_refuses_personal_data_and_writes_nothing(organisation, post, column, value):
+    gestionnaire = UserFactory(gestionnaire=True, organisation=organisation)
     if column == "commentaire":
         lines = ["poste;annee;saisines_total;commentaire", f"isc_privacy;2023;10;{value}"]
     else:
         lines = ["poste;annee;motif_absence_bilan", f"isc_privacy;2023;{value}"]
     report = services.bilans_import(
         user=gestionnaire,
-        organisation=org,
+        organisation=organisation,
         content="\n".join(lines).encode(),
         filename="bilans.csv",
     )
@@ -338,16 +336,16 @@ def test_the_import_refuses_personal_data_and_writes_nothing(org, post, column, 
 
 
 @pytest.mark.django_db
-def test_a_unit_of_the_breakdown_named_after_a_person_is_refused(client, org, post):
+def test_a_unit_of_the_breakdown_named_after_a_person_is_refused(client, organisation, post):
     bilan = BilanFactory(post=post, year=2023)
-    client.force_login(UserFactory(gestionnaire=True, organisation=org))
+    client.force_login(UserFactory(gestionnaire=True, organisation=organisation))
     data = _form(interviews_total="150")
     data.update({"parts-TOTAL_FORMS": "2", "parts-INITIAL_FORMS": "0"})
     for index, label in enumerate(["Commissariat de Lens", "Permanence de Mme Durand"]):
         data[f"parts-{index}-kind"] = "unite"
         data[f"parts-{index}-label"] = label
         data[f"parts-{index}-referrals_total"] = "50"
-    response = client.post(f"/bilans/bilan/{bilan.pk}/modifier/", data)
+    response = post_loaded(client, f"/bilans/bilan/{bilan.pk}/modifier/", data)
     assert response.status_code == 400
     assert "Nom de l&#x27;unité : le texte semble contenir" in response.content.decode()
     assert not BilanPart.objects.exists()

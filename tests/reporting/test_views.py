@@ -12,6 +12,7 @@ from pypdf import PdfReader
 
 from conventions.models import PartyKind, PostKind
 from reporting.models import Bilan, BilanStatus
+from tests.conflicts import post_loaded
 from tests.factories import (
     BilanFactory,
     ConventionFactory,
@@ -29,30 +30,24 @@ NBSP = "\u00a0"
 
 
 @pytest.fixture
-def org():
+def organisation():
+    """This module's organisation, whose slug the national view's tests read; the shared
+    ``coordinator`` and ``gestionnaire`` (tests/conftest.py) belong to it."""
     return OrganisationFactory(slug="dept-test")
 
 
-@pytest.fixture
-def coordinator(org):
-    return UserFactory(coordinateur=True, organisation=org)
-
-
-@pytest.fixture
-def gestionnaire(org):
-    return UserFactory(gestionnaire=True, organisation=org)
-
-
-def build(org, posts: int, years: int) -> list:
+def build(organisation, posts: int, years: int) -> list:
     """``posts`` posts (half employed by the Département, half by EPCIs, each covering one or two
     EPCIs), each with a validated bilan every year from 2022 back."""
-    departement = PartyFactory(organisation=org, kind=PartyKind.DEPARTEMENT, name="Département")
-    epcis = [PartyFactory(organisation=org, kind=PartyKind.EPCI) for _ in range(3)]
+    departement = PartyFactory(
+        organisation=organisation, kind=PartyKind.DEPARTEMENT, name="Département"
+    )
+    epcis = [PartyFactory(organisation=organisation, kind=PartyKind.EPCI) for _ in range(3)]
     created = []
     for index in range(posts):
         employer = departement if index % 2 else epcis[index % 3]
         post = PostFactory(
-            organisation=org,
+            organisation=organisation,
             employer=employer,
             kind=PostKind.ISC if index % 2 else PostKind.ISG,
             first_year=2022 - years + 1,
@@ -73,9 +68,9 @@ def count_queries(client, url) -> int:
 
 @pytest.mark.parametrize(("posts", "years"), [(2, 1), (30, 8)])
 def test_dashboard_query_count_does_not_grow(
-    client, org, coordinator, posts, years, django_assert_max_num_queries
+    client, organisation, coordinator, posts, years, django_assert_max_num_queries
 ):
-    build(org, posts, years)
+    build(organisation, posts, years)
     client.force_login(coordinator)
     with django_assert_max_num_queries(16):
         response = client.get("/bilans/2022/")
@@ -93,8 +88,8 @@ def test_dashboard_same_query_count_small_and_large(client, coordinator):
     assert count_queries(client, "/bilans/2022/") == small
 
 
-def test_dashboard_totals_filters_and_charts(client, org, coordinator):
-    posts = build(org, 4, 2)
+def test_dashboard_totals_filters_and_charts(client, organisation, coordinator):
+    posts = build(organisation, 4, 2)
     client.force_login(coordinator)
     html = client.get("/bilans/2022/").content.decode()
     # French plurals, the number held to its noun (no line break between them).
@@ -121,9 +116,9 @@ def test_dashboard_totals_filters_and_charts(client, org, coordinator):
     ]
 
 
-def test_dashboard_shows_late_and_missing_posts(client, org, coordinator):
-    post = PostFactory(organisation=org, name="Poste sans bilan", first_year=2020)
-    BilanFactory(post=PostFactory(organisation=org, name="Poste en brouillon"), year=2022)
+def test_dashboard_shows_late_and_missing_posts(client, organisation, coordinator):
+    post = PostFactory(organisation=organisation, name="Poste sans bilan", first_year=2020)
+    BilanFactory(post=PostFactory(organisation=organisation, name="Poste en brouillon"), year=2022)
     client.force_login(coordinator)
     board = client.get("/bilans/2022/").context["board"]
     late = {row.post.name for row in board.late}
@@ -131,15 +126,15 @@ def test_dashboard_shows_late_and_missing_posts(client, org, coordinator):
     assert post.name in client.get("/bilans/2022/").content.decode()
 
 
-def test_deadline_set_by_convention(client, org, coordinator):
+def test_deadline_set_by_convention(client, organisation, coordinator):
     from datetime import date
 
     from reporting import selectors
     from reporting.models import ReportDeadline
 
-    post = PostFactory(organisation=org, first_year=2020)
+    post = PostFactory(organisation=organisation, first_year=2020)
     convention = ConventionFactory(
-        organisation=org, start_date=date(2022, 1, 1), end_date=date(2022, 12, 31)
+        organisation=organisation, start_date=date(2022, 1, 1), end_date=date(2022, 12, 31)
     )
     convention.posts.add(post)
     ReportDeadline.objects.create(convention=convention, month=3, day=31)
@@ -150,8 +145,8 @@ def test_deadline_set_by_convention(client, org, coordinator):
     assert board.rows[0].late
 
 
-def test_csv_export_is_french(client, org, coordinator):
-    post = PostFactory(organisation=org, name="Poste ISC Béthune")
+def test_csv_export_is_french(client, organisation, coordinator):
+    post = PostFactory(organisation=organisation, name="Poste ISC Béthune")
     BilanFactory(post=post, validated=True, vif_pct=Decimal("61.5"))
     client.force_login(coordinator)
     response = client.get("/bilans/2022/tableau.csv")
@@ -167,8 +162,8 @@ def test_csv_export_is_french(client, org, coordinator):
     assert "31/01/2023" in cells
 
 
-def test_xlsx_and_pdf_exports(client, fetch, org, coordinator):
-    BilanFactory(post=PostFactory(organisation=org), validated=True)
+def test_xlsx_and_pdf_exports(client, fetch, organisation, coordinator):
+    BilanFactory(post=PostFactory(organisation=organisation), validated=True)
     client.force_login(coordinator)
     workbook = load_workbook(io.BytesIO(client.get("/bilans/2022/tableau.xlsx").content))
     assert workbook.sheetnames == ["Postes 2022", "Synthèse"]
@@ -180,13 +175,13 @@ def test_xlsx_and_pdf_exports(client, fetch, org, coordinator):
     assert "Bilans d'activité 2022" in text
 
 
-def test_committee_pack_has_bilan_financing_and_dates(client, fetch, org, coordinator):
+def test_committee_pack_has_bilan_financing_and_dates(client, fetch, organisation, coordinator):
     from datetime import date
 
-    post = PostFactory(organisation=org, name="Poste ISG Ternois")
+    post = PostFactory(organisation=organisation, name="Poste ISG Ternois")
     BilanFactory(post=post, year=2023, validated=True)
     convention = ConventionFactory(
-        organisation=org,
+        organisation=organisation,
         reference="PACK-1",
         start_date=date(2023, 1, 1),
         end_date=date(2023, 12, 31),
@@ -226,9 +221,9 @@ def post_data(**overrides):
     return data
 
 
-def test_intervenant_enters_submits_and_coordinator_returns(client, org, coordinator):
-    post = PostFactory(organisation=org)
-    intervenant = UserFactory(intervenant=True, post=post, organisation=org)
+def test_intervenant_enters_submits_and_coordinator_returns(client, organisation, coordinator):
+    post = PostFactory(organisation=organisation)
+    intervenant = UserFactory(intervenant=True, post=post, organisation=organisation)
     client.force_login(intervenant)
     # A sum that does not add up: the draft is kept, the inconsistency listed, sending refused.
     response = client.post(
@@ -251,7 +246,7 @@ def test_intervenant_enters_submits_and_coordinator_returns(client, org, coordin
     bilan.refresh_from_db()
     assert bilan.status == BilanStatus.DRAFT and bilan.submitted_at is None
     assert message in client.get(response.url).content.decode()
-    response = client.post(f"/bilans/bilan/{bilan.pk}/modifier/", post_data())
+    response = post_loaded(client, f"/bilans/bilan/{bilan.pk}/modifier/", post_data())
     assert response.url == f"/bilans/bilan/{bilan.pk}/"
     bilan.refresh_from_db()
     assert bilan.referrals_total == 100
@@ -261,8 +256,8 @@ def test_intervenant_enters_submits_and_coordinator_returns(client, org, coordin
     assert bilan.vif_pct == Decimal("61.5")
     assert bilan.problems == {"violences_conjugales": 40}
 
-    response = client.post(
-        f"/bilans/bilan/{bilan.pk}/modifier/", post_data(comment="Suivi de Mme Dupont.")
+    response = post_loaded(
+        client, f"/bilans/bilan/{bilan.pk}/modifier/", post_data(comment="Suivi de Mme Dupont.")
     )
     assert response.status_code == 400
     assert "donnée nominative" in response.content.decode()
@@ -289,9 +284,9 @@ def test_intervenant_enters_submits_and_coordinator_returns(client, org, coordin
     assert "Historique des modifications" in page
 
 
-def test_edit_with_monthly_parts(client, org):
-    post = PostFactory(organisation=org)
-    gestionnaire = UserFactory(gestionnaire=True, organisation=org)
+def test_edit_with_monthly_parts(client, organisation):
+    post = PostFactory(organisation=organisation)
+    gestionnaire = UserFactory(gestionnaire=True, organisation=organisation)
     bilan = BilanFactory(
         post=post,
         referrals_total=120,
@@ -311,28 +306,28 @@ def test_edit_with_monthly_parts(client, org):
         data[f"parts-{index}-number"] = str(index + 1)
         data[f"parts-{index}-referrals_total"] = "10"
     data["parts-0-referrals_total"] = "11"
-    response = client.post(f"/bilans/bilan/{bilan.pk}/modifier/", data)
+    response = post_loaded(client, f"/bilans/bilan/{bilan.pk}/modifier/", data)
     assert response.status_code == 302  # kept as a draft, listed on its page
     assert bilan.parts.get(number=1).referrals_total == 11
     assert "La somme des mois (saisines : 121) diffère du chiffre de l&#x27;année (120)." in (
         client.get(response.url).content.decode()
     )
     data["parts-0-referrals_total"] = "10"
-    response = client.post(f"/bilans/bilan/{bilan.pk}/modifier/", data)
+    response = post_loaded(client, f"/bilans/bilan/{bilan.pk}/modifier/", data)
     assert response.status_code == 302
     assert bilan.parts.count() == 12
     assert "Avant de le transmettre" not in client.get(response.url).content.decode()
     # Two rows for the same month: the table cannot hold them, nothing is changed.
     data["parts-1-number"] = "1"
-    response = client.post(f"/bilans/bilan/{bilan.pk}/modifier/", data)
+    response = post_loaded(client, f"/bilans/bilan/{bilan.pk}/modifier/", data)
     assert response.status_code == 400
     assert "« janvier » figure deux fois." in response.content.decode()
     assert sorted(bilan.parts.values_list("number", flat=True)) == list(range(1, 13))
 
 
-def test_list_shows_late_drafts(client, org):
-    post = PostFactory(organisation=org)
-    intervenant = UserFactory(intervenant=True, post=post, organisation=org)
+def test_list_shows_late_drafts(client, organisation):
+    post = PostFactory(organisation=organisation)
+    intervenant = UserFactory(intervenant=True, post=post, organisation=organisation)
     BilanFactory(post=post, year=2022)
     client.force_login(intervenant)
     html = client.get("/bilans/liste/").content.decode()
@@ -344,15 +339,15 @@ def test_list_shows_late_drafts(client, org):
 
 
 @pytest.fixture
-def national(org):
-    return UserFactory(coordinateur=True, organisation=org, is_national=True)
+def national(organisation):
+    return UserFactory(coordinateur=True, organisation=organisation, is_national=True)
 
 
-def test_national_view_is_per_organisation_with_drill_down(client, org, national):
+def test_national_view_is_per_organisation_with_drill_down(client, organisation, national):
     from iscg.models import Organisation
 
     other = OrganisationFactory(slug="dept-autre", name="Autre département")
-    build(org, 4, 2)
+    build(organisation, 4, 2)
     PostFactory(organisation=other, name="Poste sans bilan", first_year=2020)
     reason = PostFactory(organisation=other, name="Poste vacant", first_year=2020)
     BilanFactory(post=reason, year=2022, no_report=True, validated=True)
@@ -379,11 +374,11 @@ def test_national_view_is_per_organisation_with_drill_down(client, org, national
     assert "Bilans par organisation" in html
 
     # Each organisation's row says what its own table of posts says.
-    for organisation in Organisation.objects.all():
-        response = client.get(f"/bilans/2022/?organisation={organisation.slug}")
+    for each in Organisation.objects.all():
+        response = client.get(f"/bilans/2022/?organisation={each.slug}")
         detail = response.context["board"]
         assert detail.organisations is None
-        row = rows[organisation.slug]
+        row = rows[each.slug]
         assert row.expected == len(detail.rows)
         assert row.with_reason == len(detail.with_reason)
         assert row.not_received == len(detail.not_received)
@@ -396,9 +391,9 @@ def test_national_view_is_per_organisation_with_drill_down(client, org, national
     assert "Poste sans bilan" in client.get("/bilans/2022/tableau.csv").content.decode("utf-8-sig")
 
 
-def test_national_view_query_count_does_not_grow_with_organisations(client, org, national):
+def test_national_view_query_count_does_not_grow_with_organisations(client, organisation, national):
     client.force_login(national)
-    build(org, 2, 1)
+    build(organisation, 2, 1)
     small = count_queries(client, "/bilans/2022/")
     for index in range(5):
         build(OrganisationFactory(slug=f"dept-grand-{index}"), 6, 3)
@@ -407,12 +402,12 @@ def test_national_view_query_count_does_not_grow_with_organisations(client, org,
     assert chosen == small + 1  # the chosen organisation is looked up
 
 
-def test_every_error_of_the_bilan_form_is_summed_up_at_once(client, org):
+def test_every_error_of_the_bilan_form_is_summed_up_at_once(client, organisation):
     """A negative count, a 150 % VIF and a subset above its total: all listed on the first
     submit, once each (the subset as an inconsistency a draft may keep); the sum involving the
     negative count waits for it to be fixed."""
-    post = PostFactory(organisation=org)
-    client.force_login(UserFactory(intervenant=True, post=post, organisation=org))
+    post = PostFactory(organisation=organisation)
+    client.force_login(UserFactory(intervenant=True, post=post, organisation=organisation))
     response = client.post(
         f"/bilans/poste/{post.pk}/2023/saisir/",
         post_data(referrals_men="-1", vif_pct="150", known_to_social_services="500"),
@@ -433,7 +428,7 @@ def test_every_error_of_the_bilan_form_is_summed_up_at_once(client, org):
 # --------------------------------------------------------------------------- years offered
 
 
-def test_every_year_the_posts_conventions_cover_is_offered(client, org):
+def test_every_year_the_posts_conventions_cover_is_offered(client, organisation):
     """A convention for 2019, a renewal for 2021 still a draft, nothing in between: the
     intervenant is offered every year from 2019 to this one but the one it has entered; an
     abandoned draft counts for nothing."""
@@ -442,21 +437,24 @@ def test_every_year_the_posts_conventions_cover_is_offered(client, org):
     from conventions.models import ConventionStatus
 
     today = date.today()
-    post = PostFactory(organisation=org, first_year=2010)
+    post = PostFactory(organisation=organisation, first_year=2010)
     ConventionFactory(
-        organisation=org, start_date=date(2019, 1, 1), end_date=date(2019, 12, 31)
+        organisation=organisation, start_date=date(2019, 1, 1), end_date=date(2019, 12, 31)
     ).posts.add(post)
     ConventionFactory(
-        organisation=org, draft=True, start_date=date(2021, 1, 1), end_date=date(2021, 12, 31)
+        organisation=organisation,
+        draft=True,
+        start_date=date(2021, 1, 1),
+        end_date=date(2021, 12, 31),
     ).posts.add(post)
     ConventionFactory(
-        organisation=org,
+        organisation=organisation,
         status=ConventionStatus.ABANDONED,
         start_date=date(2015, 1, 1),
         end_date=date(2015, 12, 31),
     ).posts.add(post)
     BilanFactory(post=post, year=2020)
-    intervenant = UserFactory(intervenant=True, post=post, organisation=org)
+    intervenant = UserFactory(intervenant=True, post=post, organisation=organisation)
     client.force_login(intervenant)
     response = client.get("/bilans/liste/")
     expected = [2019, *range(2021, today.year + 1)]
@@ -468,7 +466,9 @@ def test_every_year_the_posts_conventions_cover_is_offered(client, org):
     assert f"/bilans/poste/{post.pk}/2015/saisir/" not in html
     assert client.get(f"/bilans/poste/{post.pk}/2021/saisir/").status_code == 200
     # Another post's intervenant is offered nothing of this post, and may not enter it.
-    other = UserFactory(intervenant=True, post=PostFactory(organisation=org), organisation=org)
+    other = UserFactory(
+        intervenant=True, post=PostFactory(organisation=organisation), organisation=organisation
+    )
     client.force_login(other)
     assert f"/bilans/poste/{post.pk}/" not in client.get("/bilans/liste/").content.decode()
     assert client.get(f"/bilans/poste/{post.pk}/2021/saisir/").status_code == 404
