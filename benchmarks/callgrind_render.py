@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -107,6 +108,8 @@ def callgrind(args: argparse.Namespace) -> None:
     stamp = time.strftime("%Y%m%d-%H%M%S")
     outfile = out / f"callgrind.out.{stamp}{'-plain' if args.plain else ''}"
     command = [
+        # Addresses not randomised: id()-keyed tables then collide alike from run to run.
+        *(["setarch", "x86_64", "-R"] if shutil.which("setarch") else []),
         "valgrind",
         "--tool=callgrind",
         # Every dump readable alone by callgrind_annotate (names not shared with the first).
