@@ -20,6 +20,7 @@ without them.
   the common types tested first by identity.
 * **Computed styles** (``ComputedStyle.__missing__``, 12 000 a render): a property neither
   cascaded nor special takes its parent's or initial value without WeasyPrint's general path.
+* **Font keys** (``_font_style_cache_key``, every line box's strut): kept on the style.
 * **Glyphs drawn** (``draw_first_line``): a run's glyphs read from Pango in one call instead of
   four cffi lookups a glyph; the same operators, strings and numbers.
 
@@ -64,6 +65,7 @@ def apply() -> bool:
     _patch_to_bytes()
     _patch_draw_first_line()
     _patch_computed_style()
+    _patch_font_style_key()
     _applied = True
     return True
 
@@ -501,3 +503,22 @@ def _patch_computed_style() -> None:
         return value
 
     ComputedStyle.__missing__ = __missing__
+
+
+def _patch_font_style_key() -> None:
+    """``strut`` (every line box) and ``character_ratio`` look their cached results up by a key
+    that WeasyPrint rebuilds at each call: ``str()`` of a tuple of 14 font properties (700 a
+    render). The key of a style is kept on the style object: its font properties are not
+    changed in place once read (WeasyPrint copies a style before changing one)."""
+    from weasyprint.text import line_break
+
+    original = line_break._font_style_cache_key
+
+    def _font_style_cache_key(style, include_size=False):
+        keys = style.__dict__.setdefault("_iscg_font_keys", {})
+        key = keys.get(include_size)
+        if key is None:
+            key = keys[include_size] = original(style, include_size)
+        return key
+
+    line_break._font_style_cache_key = _font_style_cache_key
