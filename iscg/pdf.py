@@ -10,7 +10,8 @@
   (``dir`` attributes, form fields, links, notes: selectors tried on every element), and its
   streams compressed at zlib level 3 instead of pydyf's 9 (13 % faster, 15 % larger).
 * **Less Python per line** (``iscg.pdf_speedups``): the text styles' Pango contexts shared, no
-  throw-away layout per justified line, used lengths and PDF numbers converted in fewer calls;
+  throw-away layout per justified line, used lengths and PDF numbers converted in fewer calls,
+  glyphs read from Pango a run at a time, inherited and initial style values decided first;
   the same drawing to the byte (``PDF_SPEEDUPS = False`` in the settings renders without).
 * **Closed**: a document may load the shipped fonts and nothing else (no network, no disk).
 

@@ -18,6 +18,11 @@ without them.
   same arithmetic in one function instead of 26 calls a box.
 * **PDF serialisation** (pydyf's ``_to_bytes``, 30 000 calls a render): the same conversion,
   the common types tested first by identity.
+* **Computed styles** (``ComputedStyle.__missing__``, 12 000 a render): a property neither
+  cascaded nor special takes its parent's or initial value without WeasyPrint's general path.
+* **Font keys** (``_font_style_cache_key``, every line box's strut): kept on the style.
+* **Glyphs drawn** (``draw_first_line``): a run's glyphs read from Pango in one call instead of
+  four cffi lookups a glyph; the same operators, strings and numbers.
 
 Applied only to the WeasyPrint and pydyf versions they were written against (``SUPPORTED``):
 another version renders unpatched, as WeasyPrint ships.
@@ -58,6 +63,9 @@ def apply() -> bool:
     _patch_word_spacing()
     _patch_percentages()
     _patch_to_bytes()
+    _patch_draw_first_line()
+    _patch_computed_style()
+    _patch_font_style_key()
     _applied = True
     return True
 
@@ -325,3 +333,192 @@ def _patch_to_bytes() -> None:
         return original(item)
 
     pydyf._to_bytes = _to_bytes
+
+
+def _patch_draw_first_line() -> None:
+    """WeasyPrint's ``draw_first_line`` (7 % of a render, every glyph of every line) reads each
+    glyph's four numbers through cffi attribute lookups, one by one; here a run's glyph array is
+    read in one call (``ffi.unpack``) and each glyph's operators built with the same arithmetic
+    and the same formatting, so the same bytes. Lines this loop does not know (ellipsis, bitmap,
+    SVG, PNG or COLR fonts, empty or missing glyphs, vertical offsets) are drawn by WeasyPrint:
+    nothing is written to the page before the line is known to be an ordinary one."""
+    import sys
+
+    from weasyprint.draw import text as draw_text
+    from weasyprint.text.ffi import FROM_UNITS, ffi, pango
+
+    original = draw_text.draw_first_line
+    glyph_size = ffi.sizeof("PangoGlyphInfo")
+    #: PangoGlyphInfo as ints: glyph, width, x_offset, y_offset, attr (the patch's assumption).
+    fields = glyph_size // ffi.sizeof("int")
+    empty = pango.PANGO_GLYPH_EMPTY  # and above: PANGO_GLYPH_UNKNOWN_FLAG, left to WeasyPrint
+    assert (fields, ffi.offsetof("PangoGlyphInfo", "geometry")) == (5, 4)
+
+    class Unusual(Exception):
+        """A line the fast loop leaves to WeasyPrint: emoji or bitmap fonts, empty or missing
+        glyphs, vertical offsets."""
+
+    def line_operations(stream, textbox, first_line):
+        """What ``draw_first_line`` writes after the text matrix, as (font, size) and strings;
+        nothing is written yet, so that an unusual line can still be drawn by WeasyPrint."""
+        operations = []
+        previous_pango_font = None
+        string = ""
+        utf8_text = None
+        run = first_line.runs[0]
+        while run != ffi.NULL:
+            glyph_item = run.data
+            run = run.next
+            glyph_string = glyph_item.glyphs
+            num_glyphs = glyph_string.num_glyphs
+            pango_font = glyph_item.item.analysis.font
+            if pango_font != previous_pango_font:
+                previous_pango_font = pango_font
+                font, font_size = stream.add_font(pango_font)
+                if font.bitmap or font.svg or font.png or font.colr:
+                    raise Unusual
+                if pango.pango_version() < 14802:
+                    font_size = textbox.style["font_size"]
+                if string:
+                    operations.append(string)
+                string = ""
+                operations.append((font.hash, font_size))
+                widths, to_unicode = font.widths, font.to_unicode
+            values = ffi.unpack(ffi.cast("int *", glyph_string.glyphs), num_glyphs * fields)
+            glyphs = values[0::fields]
+            if (
+                any(values[3::fields])
+                or max(glyphs, default=0) >= empty
+                or min(glyphs, default=0) < 0
+            ):
+                raise Unusual
+            clusters = None
+            parts = ["<"]
+            append = parts.append
+            for i, (glyph_id, width, x_offset) in enumerate(
+                zip(glyphs, values[1::fields], values[2::fields], strict=True)
+            ):
+                if glyph_id not in to_unicode:  # as WeasyPrint does, glyph_id & unknown == 0
+                    item = glyph_item.item
+                    if clusters is None:
+                        clusters = ffi.unpack(glyph_string.log_clusters, num_glyphs)
+                    offset = item.offset
+                    t1 = clusters[i]
+                    if item.analysis.level % 2:  # rtl
+                        t2 = item.length if i == 0 else clusters[i - 1]
+                    else:
+                        t2 = item.length if i == num_glyphs - 1 else clusters[i + 1]
+                    utf8_text = utf8_text or textbox.pango_layout.text.encode()
+                    to_unicode[glyph_id] = utf8_text[offset + t1 : offset + t2].decode()
+                offset = x_offset / font_size
+                if offset:
+                    append(f">{-offset}<")
+                append(f"{glyph_id:04x}")
+                if glyph_id in widths:
+                    logical_width = widths[glyph_id]
+                else:
+                    pango.pango_font_get_glyph_extents(
+                        pango_font, glyph_id, stream.ink_rect, stream.logical_rect
+                    )
+                    logical_width = widths[glyph_id] = round(
+                        stream.logical_rect.width * 1000 * FROM_UNITS / font_size
+                    )
+                kerning = logical_width + offset - width * 1000 * FROM_UNITS / font_size
+                if kerning:
+                    append(f">{int(kerning)}<")
+            string += "".join(parts)
+            if string[-1] == "<":
+                string = string[:-1]
+            else:
+                string += ">"
+        operations.append(string)
+        return operations
+
+    def draw_first_line(stream, textbox, text_overflow, block_ellipsis, matrix):
+        if text_overflow == "ellipsis" or block_ellipsis != "none":
+            return original(stream, textbox, text_overflow, block_ellipsis, matrix)
+        if not textbox.text.strip():
+            return []
+        if textbox.style["font_size"] < 1e-6:
+            return []
+        layout = textbox.pango_layout
+        pango.pango_layout_set_single_paragraph_mode(layout.layout, True)
+        first_line, _ = layout.get_first_line()
+        try:
+            operations = line_operations(stream, textbox, first_line)
+        except Unusual:
+            return original(stream, textbox, text_overflow, block_ellipsis, matrix)
+        stream.set_text_matrix(*matrix.values)
+        for operation in operations:
+            if type(operation) is str:
+                stream.show_text(operation)
+            else:
+                stream.set_font_size(*operation)
+        return []
+
+    # weasyprint.svg.text imports it by name too.
+    for name, module in list(sys.modules.items()):
+        if name.startswith("weasyprint.") and getattr(module, "draw_first_line", None) is original:
+            module.draw_first_line = draw_first_line
+
+
+def _patch_computed_style() -> None:
+    """WeasyPrint computes a style's properties when first read (``ComputedStyle.__missing__``,
+    12 000 times a render): most are neither in the element's cascade nor special, and take
+    their parent's value (inherited) or their initial one; here those two cases are decided
+    first, the rest (cascaded, logical, ``display``/``float``/``position``/``page``, text
+    decorations, custom properties, math functions) goes to WeasyPrint's own function."""
+    from weasyprint.css import ComputedStyle
+    from weasyprint.css.computed_values import COMPUTER_FUNCTIONS, PHYSICAL_FUNCTIONS
+    from weasyprint.css.functions import check_math
+    from weasyprint.css.properties import INHERITED, INITIAL_NOT_COMPUTED, INITIAL_VALUES
+
+    original = ComputedStyle.__missing__
+    special = {"float", "display", "page", "position"}
+    math_initial = {key for key, value in INITIAL_VALUES.items() if check_math(value)}
+
+    def __missing__(self, key):
+        if (
+            key in special
+            or key in self.cascaded
+            or key[:2] == "__"
+            or key[:16] == "text_decoration_"
+            or key in math_initial
+        ):
+            return original(self, key)
+        logical = PHYSICAL_FUNCTIONS.get(key)
+        if logical and logical(block="ttb", inline=self["direction"]) in self.cascaded:
+            return original(self, key)
+        parent_style = self.parent_style
+        if key in INHERITED and parent_style is not None:
+            value = parent_style[key]
+            if check_math(value):
+                return original(self, key)
+            self[key] = value
+            return value
+        value = INITIAL_VALUES[key]
+        if key in INITIAL_NOT_COMPUTED and key in COMPUTER_FUNCTIONS:
+            value = COMPUTER_FUNCTIONS[key](self, key, value)
+        self[key] = value
+        return value
+
+    ComputedStyle.__missing__ = __missing__
+
+
+def _patch_font_style_key() -> None:
+    """``strut`` (every line box) and ``character_ratio`` look their cached results up by a key
+    that WeasyPrint rebuilds at each call: ``str()`` of a tuple of 14 font properties (700 a
+    render). The key of a style is kept on the style object: its font properties are not
+    changed in place once read (WeasyPrint copies a style before changing one)."""
+    from weasyprint.text import line_break
+
+    original = line_break._font_style_cache_key
+
+    def _font_style_cache_key(style, include_size=False):
+        keys = style.__dict__.setdefault("_iscg_font_keys", {})
+        key = keys.get(include_size)
+        if key is None:
+            key = keys[include_size] = original(style, include_size)
+        return key
+
+    line_break._font_style_cache_key = _font_style_cache_key

@@ -1,7 +1,9 @@
 """iscg.pdf_speedups changes how fast WeasyPrint works, never what it draws: a document with
 justified paragraphs, lists, a table, letter-spacing, underlined and struck-through words and
-the convention's margin boxes gives the same page content streams, page count and text with the
-speed-ups (this process) as WeasyPrint alone (a fresh process with ``PDF_SPEEDUPS = False``)."""
+the convention's margin boxes, and two demo conventions (PDC2023-A05, the longest, and
+DIJON2022, another département's, both with their financing table and signatures), give the
+same page content streams, page count and text with the speed-ups (this process) as WeasyPrint
+alone (a fresh process with ``PDF_SPEEDUPS = False``)."""
 
 import hashlib
 import io
@@ -12,9 +14,11 @@ import sys
 from pathlib import Path
 
 import pikepdf
+import pytest
 from django.conf import settings
 
 from conventions import documents
+from conventions.models import Convention
 from iscg import pdf, pdf_speedups
 
 WORDS = (
@@ -47,7 +51,8 @@ et <em>italique</em>, puis <span class="blank">____________</span> à compléter
 }</div></section>
 </body></html>"""
 
-#: Run in a fresh process: WeasyPrint without the speed-ups.
+#: Run in a fresh process: WeasyPrint without the speed-ups, each HTML file of ``argv[1:]``
+#: rendered to the same name ending in ``.pdf``.
 CHILD = """
 import json, sys
 import django
@@ -56,10 +61,33 @@ from django.conf import settings
 settings.PDF_SPEEDUPS = False
 from conventions import documents
 from iscg import pdf, pdf_speedups
-content, pages = pdf.render_pdf(open(sys.argv[1], encoding="utf-8").read(), documents.CSS_PATH)
-open(sys.argv[2], "wb").write(content)
+pages = []
+for path in sys.argv[1:]:
+    content, count = pdf.render_pdf(open(path, encoding="utf-8").read(), documents.CSS_PATH)
+    open(path.removesuffix(".html") + ".pdf", "wb").write(content)
+    pages.append(count)
 print(json.dumps({"pages": pages, "patched": pdf_speedups._applied}))
 """
+
+
+def plain_renders(tmp_path, htmls: list[str]) -> tuple[list[bytes], list[int]]:
+    """The PDFs and page counts of WeasyPrint without the speed-ups (a fresh process)."""
+    paths = []
+    for number, html in enumerate(htmls):
+        path = tmp_path / f"doc-{number}.html"
+        path.write_text(html, encoding="utf-8")
+        paths.append(str(path))
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, *paths],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(Path(settings.BASE_DIR))},
+        cwd=settings.BASE_DIR,
+    ).stdout
+    child = json.loads(out.strip().splitlines()[-1])
+    assert child["patched"] is False
+    return [Path(p.removesuffix(".html") + ".pdf").read_bytes() for p in paths], child["pages"]
 
 
 def content_digest(content: bytes) -> list[str]:
@@ -84,19 +112,8 @@ def test_the_speedups_draw_exactly_what_weasyprint_draws(tmp_path):
     assert getattr(settings, "PDF_SPEEDUPS", True)
     assert pdf_speedups._applied, "the speed-ups are not applied to this WeasyPrint"
 
-    source, plain = tmp_path / "doc.html", tmp_path / "plain.pdf"
-    source.write_text(HTML, encoding="utf-8")
-    out = subprocess.run(
-        [sys.executable, "-c", CHILD, str(source), str(plain)],
-        capture_output=True,
-        text=True,
-        check=True,
-        env={**os.environ, "PYTHONPATH": str(Path(settings.BASE_DIR))},
-        cwd=settings.BASE_DIR,
-    ).stdout
-    child = json.loads(out.strip().splitlines()[-1])
-    assert child == {"pages": pages, "patched": False}
-    plain_content = plain.read_bytes()
+    (plain_content,), (plain_pages,) = plain_renders(tmp_path, [HTML])
+    assert plain_pages == pages
 
     assert pages >= 2
     assert content_digest(content) == content_digest(plain_content)
@@ -104,6 +121,24 @@ def test_the_speedups_draw_exactly_what_weasyprint_draws(tmp_path):
     assert texts == page_texts(plain_content)
     assert "17 500 €" in texts[0].replace("\u202f", " ").replace("\u00a0", " ")
     assert "Page 1 / " in texts[0]
+
+
+@pytest.mark.django_db
+def test_demo_conventions_are_drawn_exactly_as_weasyprint_draws_them(demo_data, tmp_path):
+    htmls = [
+        documents.render_html(Convention.objects.get(reference=reference)).html
+        for reference in ("PDC2023-A05", "DIJON2022")
+    ]
+    renders = [documents.render_pdf(html) for html in htmls]
+    assert pdf_speedups._applied
+    plain, plain_pages = plain_renders(tmp_path, htmls)
+
+    assert [pages for _, pages in renders] == plain_pages
+    assert plain_pages[0] == 6
+    for (content, _), plain_content in zip(renders, plain, strict=True):
+        assert content_digest(content) == content_digest(plain_content)
+        assert page_texts(content) == page_texts(plain_content)
+    assert "financement" in " ".join(page_texts(renders[1][0])).lower()
 
 
 def test_other_weasyprint_versions_are_left_alone(monkeypatch):
