@@ -58,11 +58,7 @@ def budget_line_save(
         conflict=lambda line: concurrency.conflict_for(
             line,
             f"la ligne budgétaire {year}",
-            differences=concurrency.field_differences(
-                line, values, [n for n in FIELDS if n in values]
-            )
-            if line
-            else [],
+            differences=concurrency.field_differences(line, values, FIELDS) if line else [],
         ),
         missing_ok=True,
     )

@@ -165,10 +165,10 @@ def shown(instance: Any, name: str, value: Any) -> str:
 def field_differences(
     instance: Any, values: Mapping[str, object], names: Iterable[str] | None = None
 ) -> list[Difference]:
-    """The fields ``names`` (default: those of ``values``): ``instance`` as saved against
-    ``values`` (what the form submitted)."""
+    """The fields ``names`` that the form sent (default: all of ``values``): ``instance`` as
+    saved against ``values`` (what the form submitted)."""
     rows = []
-    for name in names if names is not None else values:
+    for name in values if names is None else [n for n in names if n in values]:
         model_field = instance._meta.get_field(name)
         theirs = getattr(instance, name)
         if hasattr(theirs, "all"):  # a many-to-many
@@ -256,12 +256,11 @@ def check_row(
     A new object (``instance`` None or unsaved): nothing to check."""
     if instance is None or instance.pk is None:
         return
-    sent = [name for name in names if name in values] if names is not None else None
     locked(
         type(instance)._default_manager.filter(pk=instance.pk),
         version,
         state=state,
         conflict=lambda row: conflict_for(
-            row, subject, differences=field_differences(row, values, sent)
+            row, subject, differences=field_differences(row, values, names)
         ),
     )

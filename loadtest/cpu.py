@@ -75,8 +75,6 @@ def processes_cpu() -> dict[str, float]:
             continue
         if "gunicorn" in cmd:
             kind = "gunicorn"
-        elif "locust" in cmd:
-            kind = "locust"
         elif "manage.py worker" in cmd:
             kind = "travailleur des tâches"
         elif "postgres" in cmd or proc.info["name"] == "postgres":

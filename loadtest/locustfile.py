@@ -64,20 +64,20 @@ def _measure_after_settling(user_count, **kwargs):
 
     def reset() -> None:
         gevent.sleep(SETTLE)
-        for environment in _ENVIRONMENTS:
-            environment.runner.stats.reset_all()
+        _ENVIRONMENT.runner.stats.reset_all()
         CODE_DELAYS.clear()
         (OUT / "measure-start.txt").write_text(time.strftime("%H:%M:%S\n", time.gmtime()))
 
     gevent.spawn(reset)
 
 
-_ENVIRONMENTS: list = []
+_ENVIRONMENT = None  # locust's, kept at init: the statistics to reset
 
 
 @events.init.add_listener
 def _remember_environment(environment, **kwargs):
-    _ENVIRONMENTS.append(environment)
+    global _ENVIRONMENT
+    _ENVIRONMENT = environment
 
 
 @events.test_stop.add_listener

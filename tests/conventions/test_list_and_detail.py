@@ -117,6 +117,18 @@ def test_convention_page_shows_financing_by_year_and_deadlines(demo_gestionnaire
     assert "Renouveler" in text
 
 
+def test_convention_page_reads_in_a_bounded_number_of_queries(
+    demo_gestionnaire, django_assert_max_num_queries
+):
+    """The staff's convention page (financing, deadlines, documents, signatures, history,
+    e-mails) reads once per section, not once per line; its template version comes with the
+    convention (26 queries for PDC2023-A08, 28 before)."""
+    url = reverse("conventions:detail", args=["PDC2023-A08"])
+    demo_gestionnaire.get(url)  # the session's first read of the user, once
+    with django_assert_max_num_queries(26):
+        assert demo_gestionnaire.get(url).status_code == 200
+
+
 def test_partner_sees_only_its_own_financing_line(client, demo_data):
     client.force_login(
         User.objects.get(email="partenaire.pas-de-calais.epci-cc-ternois@demo.iscg.fr")

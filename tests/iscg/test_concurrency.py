@@ -62,16 +62,21 @@ def test_a_form_without_its_token_is_refused_as_a_stale_page():
     assert not error.value.stale  # somebody saved in between
 
 
+def _conflict_page(path: str, view) -> str:
+    """The page the middleware answers for a POST to ``path`` whose ``view`` raises (a 409)."""
+    request = RequestFactory().post(path)
+    request.user = AnonymousUser()
+    response = AtomicWritesMiddleware(lambda r: HttpResponse()).process_view(request, view, (), {})
+    assert response.status_code == 409
+    return unescape(response.content.decode())
+
+
 @pytest.mark.django_db
 def test_the_stale_page_says_so_in_french():
     def view(request):
         raise concurrency.EditConflict("le poste « A »", stale=True)
 
-    request = RequestFactory().post("/conventions/postes/1/modifier/")
-    request.user = AnonymousUser()
-    response = AtomicWritesMiddleware(lambda r: HttpResponse()).process_view(request, view, (), {})
-    assert response.status_code == 409
-    html = unescape(response.content.decode())
+    html = _conflict_page("/conventions/postes/1/modifier/", view)
     assert "Page périmée : rechargez-la" in html
     assert "ne dit pas dans quel état elle avait chargé le poste « A »" in html
     assert "Rien n'a été modifié" in html
@@ -122,11 +127,7 @@ def test_the_middleware_rolls_back_and_answers_the_conflict_page():
             saved_by="Anne Martin",
         )
 
-    request = RequestFactory().post("/bilans/bilan/1/modifier/")
-    request.user = AnonymousUser()
-    response = AtomicWritesMiddleware(lambda r: HttpResponse()).process_view(request, view, (), {})
-    assert response.status_code == 409
-    html = unescape(response.content.decode())
+    html = _conflict_page("/bilans/bilan/1/modifier/", view)
     assert "Quelqu'un a enregistré entre-temps" in html
     assert "le bilan 2023 du poste A a été modifié par Anne Martin" in html
     assert "Total des saisines" in html and "différent" in html
